@@ -1,0 +1,70 @@
+//! How times and sizes are written on screen. Times are always UTC, to the second, so that what
+//! an auditor reads matches the server's records.
+
+use jiff::{Timestamp, tz::TimeZone};
+
+/// `2026-11-26 19:50:35`, in UTC.
+pub fn timestamp(t: Timestamp) -> String {
+    t.to_zoned(TimeZone::UTC)
+        .strftime("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}
+
+/// `timestamp` for an optional value; servers may omit dates.
+pub fn maybe_timestamp(t: Option<Timestamp>) -> String {
+    t.map(timestamp).unwrap_or_else(|| "—".to_string())
+}
+
+/// Human size in binary units: `812 B`, `48.8 KiB`, `1.2 GiB`.
+pub fn size(bytes: u64) -> String {
+    const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+/// `size` for an optional value.
+pub fn maybe_size(bytes: Option<u64>) -> String {
+    bytes.map(size).unwrap_or_else(|| "—".to_string())
+}
+
+/// `1 234 567` style exact byte count for confirmations.
+pub fn bytes_exact(bytes: u64) -> String {
+    let digits = bytes.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    format!("{out} bytes")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_utc_to_the_second() {
+        let t: Timestamp = "2024-04-10T10:31:11.177Z".parse().expect("valid");
+        assert_eq!(timestamp(t), "2024-04-10 10:31:11");
+    }
+
+    #[test]
+    fn sizes_use_binary_units() {
+        assert_eq!(size(0), "0 B");
+        assert_eq!(size(1023), "1023 B");
+        assert_eq!(size(49_983), "48.8 KiB");
+        assert_eq!(size(5 * 1024 * 1024 * 1024), "5.0 GiB");
+        assert_eq!(bytes_exact(49_983), "49,983 bytes");
+        assert_eq!(bytes_exact(7), "7 bytes");
+    }
+}

@@ -1,0 +1,237 @@
+//! Building the client the way the AWS tools do: environment, profiles, flags.
+
+use super::S3;
+use aws_config::{BehaviorVersion, Region, retry::RetryConfig, timeout::TimeoutConfig};
+use aws_credential_types::provider::ProvideCredentials;
+use aws_sdk_s3::config::{RequestChecksumCalculation, ResponseChecksumValidation};
+use aws_smithy_http_client::tls::{self, TlsContext, TrustStore, rustls_provider::CryptoMode};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// When to address buckets as `endpoint/bucket` instead of `bucket.endpoint`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum PathStyle {
+    /// Path style whenever a custom endpoint is set (S3-compatible servers rarely have
+    /// wildcard DNS for virtual-hosted buckets).
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+/// What the user told lockwatch about where and who to connect as. Anything left `None` is
+/// taken from the environment and the AWS config files by the usual rules.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectOptions {
+    pub endpoint_url: Option<String>,
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    pub path_style: PathStyle,
+    pub ca_bundle: Option<PathBuf>,
+}
+
+/// What lockwatch connected to, for the status line and for explaining failures. Holds no
+/// secret: the access key id is masked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionInfo {
+    pub endpoint: String,
+    pub region: String,
+    pub path_style: bool,
+    pub access_key_masked: String,
+    pub credentials_source: String,
+}
+
+pub struct Connection {
+    pub s3: S3,
+    pub info: ConnectionInfo,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("{0}")]
+    CaBundle(String),
+    #[error("{0}")]
+    Credentials(String),
+    #[error("invalid endpoint URL '{0}': expected http://host:port or https://host")]
+    Endpoint(String),
+}
+
+/// `****************262d`, as `aws configure list` shows an access key.
+pub fn mask(access_key: &str) -> String {
+    let tail: String = access_key
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    format!("****************{tail}")
+}
+
+fn env_nonempty(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+fn describe_sources(profile: &str) -> String {
+    let mut tried = vec![
+        "environment variables AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN)"
+            .to_string(),
+        format!("profile '{profile}' in ~/.aws/credentials and ~/.aws/config"),
+        "web identity token (AWS_WEB_IDENTITY_TOKEN_FILE)".to_string(),
+        "container credentials (AWS_CONTAINER_CREDENTIALS_*)".to_string(),
+    ];
+    if env_nonempty("AWS_EC2_METADATA_DISABLED").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
+        tried.push("instance metadata: skipped, AWS_EC2_METADATA_DISABLED=true".into());
+    } else {
+        tried.push("EC2 instance metadata".into());
+    }
+    tried
+        .iter()
+        .map(|t| format!("  - {t}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn http_client(
+    ca_bundle: Option<&PathBuf>,
+) -> Result<aws_sdk_s3::config::SharedHttpClient, ConnectError> {
+    let builder = aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(CryptoMode::Ring));
+    let Some(path) = ca_bundle else {
+        return Ok(builder.build_https());
+    };
+    let pem = std::fs::read(path).map_err(|e| {
+        ConnectError::CaBundle(format!(
+            "cannot read the CA bundle {} (from --ca-bundle or AWS_CA_BUNDLE): {e}",
+            path.display()
+        ))
+    })?;
+    if !pem
+        .windows(b"-----BEGIN CERTIFICATE-----".len())
+        .any(|w| w == b"-----BEGIN CERTIFICATE-----")
+    {
+        return Err(ConnectError::CaBundle(format!(
+            "the CA bundle {} holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
+            path.display()
+        )));
+    }
+    // Like the AWS CLI, a CA bundle replaces the system trust store.
+    let trust = TrustStore::empty()
+        .with_native_roots(false)
+        .with_pem_certificate(pem);
+    let context = TlsContext::builder()
+        .with_trust_store(trust)
+        .build()
+        .map_err(|e| ConnectError::CaBundle(format!("CA bundle {}: {e}", path.display())))?;
+    Ok(builder.tls_context(context).build_https())
+}
+
+/// Resolves configuration and credentials (without contacting the S3 endpoint) and builds the
+/// client. Fails with an explanation when no credentials can be found.
+pub async fn connect(options: &ConnectOptions) -> Result<Connection, ConnectError> {
+    let ca_bundle = options
+        .ca_bundle
+        .clone()
+        .or_else(|| env_nonempty("AWS_CA_BUNDLE").map(PathBuf::from));
+    if let Some(url) = &options.endpoint_url
+        && !(url.starts_with("http://") || url.starts_with("https://"))
+    {
+        return Err(ConnectError::Endpoint(url.clone()));
+    }
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http_client(ca_bundle.as_ref())?)
+        .retry_config(RetryConfig::standard().with_max_attempts(3))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(5))
+                .read_timeout(Duration::from_secs(30))
+                .build(),
+        );
+    if let Some(profile) = &options.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(region) = &options.region {
+        loader = loader.region(Region::new(region.clone()));
+    }
+    if let Some(url) = &options.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    let sdk = loader.load().await;
+
+    let profile = options
+        .profile
+        .clone()
+        .or_else(|| env_nonempty("AWS_PROFILE"))
+        .unwrap_or_else(|| "default".into());
+    let provider = sdk.credentials_provider().ok_or_else(|| {
+        ConnectError::Credentials(format!(
+            "no credential source is configured. Tried:\n{}",
+            describe_sources(&profile)
+        ))
+    })?;
+    let credentials = tokio::time::timeout(Duration::from_secs(15), provider.provide_credentials())
+        .await
+        .map_err(|_| {
+            ConnectError::Credentials(format!(
+                "looking for credentials took longer than 15 s. Tried:\n{}",
+                describe_sources(&profile)
+            ))
+        })?
+        .map_err(|e| {
+            ConnectError::Credentials(format!(
+                "no credentials found ({}). Tried:\n{}",
+                aws_sdk_s3::error::DisplayErrorContext(&e),
+                describe_sources(&profile)
+            ))
+        })?;
+    let credentials_source = if env_nonempty("AWS_ACCESS_KEY_ID").is_some() {
+        "environment (AWS_ACCESS_KEY_ID)".to_string()
+    } else {
+        format!("profile '{profile}'")
+    };
+
+    let custom_endpoint = sdk.endpoint_url().map(str::to_string);
+    let path_style = match options.path_style {
+        PathStyle::Auto => custom_endpoint.is_some(),
+        PathStyle::Always => true,
+        PathStyle::Never => false,
+    };
+    let mut config = aws_sdk_s3::config::Builder::from(&sdk)
+        .force_path_style(path_style)
+        // Ceph RGW 16 refuses aws-chunked uploads with trailing checksums and returns none.
+        .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
+        .response_checksum_validation(ResponseChecksumValidation::WhenRequired);
+    // S3-compatible servers do not care about the region, but signing needs one.
+    let region = match sdk.region() {
+        Some(r) => r.to_string(),
+        None => {
+            config = config.region(Region::new("us-east-1"));
+            "us-east-1".to_string()
+        }
+    };
+    let endpoint = custom_endpoint.unwrap_or_else(|| format!("AWS S3 ({region})"));
+    Ok(Connection {
+        s3: S3 {
+            client: aws_sdk_s3::Client::from_conf(config.build()),
+        },
+        info: ConnectionInfo {
+            endpoint,
+            region,
+            path_style,
+            access_key_masked: mask(credentials.access_key_id()),
+            credentials_source,
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn access_key_is_masked_like_the_aws_cli() {
+        assert_eq!(mask("d7855ef4cce44ec692c966e6cc10262d"), "****************262d");
+        assert_eq!(mask("ab"), "****************ab");
+    }
+}

@@ -1,0 +1,101 @@
+//! Errors from the server or the network, reduced to what the user needs to read.
+
+use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+
+/// A failed S3 request, with the server's error code and message kept verbatim.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum S3Error {
+    /// The server answered with an error.
+    #[error("{code}: {message}")]
+    Service {
+        code: String,
+        message: String,
+        status: Option<u16>,
+    },
+    /// No answer: connection refused, reset, DNS, TLS.
+    #[error("cannot reach the server: {0}")]
+    Network(String),
+    #[error("the server did not answer in time: {0}")]
+    Timeout(String),
+    /// The answer could not be understood, or the request could not be built.
+    #[error("{0}")]
+    Other(String),
+}
+
+impl S3Error {
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            S3Error::Service { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+
+    /// Whether the server refused the credentials themselves (not a permission on one bucket).
+    pub fn is_credentials_rejected(&self) -> bool {
+        matches!(
+            self.code(),
+            Some(
+                "InvalidAccessKeyId"
+                    | "SignatureDoesNotMatch"
+                    | "InvalidToken"
+                    | "ExpiredToken"
+                    | "InvalidSecurity"
+            )
+        )
+    }
+
+    pub(crate) fn from_sdk<E>(err: SdkError<E, aws_sdk_s3::config::http::HttpResponse>) -> S3Error
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        match &err {
+            SdkError::ServiceError(ctx) => {
+                let status = ctx.raw().status().as_u16();
+                let meta = ctx.err();
+                // HEAD answers carry no body, so no code: name the HTTP status instead.
+                let code = meta
+                    .code()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| status_code_name(status));
+                let message = meta
+                    .message()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| format!("HTTP {status}"));
+                S3Error::Service {
+                    code,
+                    message,
+                    status: Some(status),
+                }
+            }
+            SdkError::TimeoutError(_) => S3Error::Timeout(DisplayErrorContext(&err).to_string()),
+            SdkError::DispatchFailure(d) if d.is_timeout() => {
+                S3Error::Timeout(DisplayErrorContext(&err).to_string())
+            }
+            SdkError::DispatchFailure(_) => {
+                S3Error::Network(DisplayErrorContext(&err).to_string())
+            }
+            SdkError::ResponseError(ctx) => S3Error::Other(format!(
+                "unreadable answer from the server (HTTP {}): {}",
+                ctx.raw().status().as_u16(),
+                DisplayErrorContext(&err)
+            )),
+            _ => S3Error::Other(DisplayErrorContext(&err).to_string()),
+        }
+    }
+}
+
+fn status_code_name(status: u16) -> String {
+    match status {
+        301 => "PermanentRedirect".into(),
+        400 => "BadRequest".into(),
+        403 => "AccessDenied".into(),
+        404 => "NotFound".into(),
+        405 => "MethodNotAllowed".into(),
+        409 => "Conflict".into(),
+        412 => "PreconditionFailed".into(),
+        500 => "InternalError".into(),
+        501 => "NotImplemented".into(),
+        503 => "ServiceUnavailable".into(),
+        other => format!("HTTP{other}"),
+    }
+}

@@ -1,0 +1,17 @@
+//! The only code that talks to aws-sdk-s3. Everything S3-compatible servers do differently
+//! (missing fields, checksum headers, path style, odd error bodies) is handled here, and
+//! everything above sees domain types and `S3Error`.
+
+mod connect;
+mod error;
+mod ops;
+
+pub use connect::{ConnectError, ConnectOptions, Connection, ConnectionInfo, PathStyle, connect};
+pub use error::S3Error;
+pub use ops::{DeleteOutcome, ObjectsPage, VersionMarker, VersionPager, VersionsPage};
+
+/// A connected S3 client. Cheap to clone; clones share connections.
+#[derive(Clone, Debug)]
+pub struct S3 {
+    client: aws_sdk_s3::Client,
+}

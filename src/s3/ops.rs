@@ -1,0 +1,541 @@
+//! One function per S3 operation, returning domain types, one page at a time.
+
+use super::{S3, S3Error};
+use crate::domain::{
+    Bucket, BucketDetails, BucketLock, EntryKind, HistoryEntry, LockInfo, ObjectEntry,
+    RetentionMode, RetentionPeriod, Versioning, history,
+};
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{
+    BucketLocationConstraint, BucketVersioningStatus, CreateBucketConfiguration, DefaultRetention,
+    ObjectLockConfiguration, ObjectLockEnabled, ObjectLockLegalHoldStatus, ObjectLockRetentionMode,
+    ObjectLockRule, VersioningConfiguration,
+};
+use jiff::Timestamp;
+use std::sync::Arc;
+
+fn timestamp(t: Option<&aws_smithy_types::DateTime>) -> Option<Timestamp> {
+    let t = t?;
+    Timestamp::new(t.secs(), t.subsec_nanos() as i32).ok()
+}
+
+fn size(s: Option<i64>) -> Option<u64> {
+    s.and_then(|s| u64::try_from(s).ok())
+}
+
+/// Server-supplied ETags come quoted; the quotes are not part of the value.
+fn etag(e: Option<&str>) -> Option<String> {
+    e.map(|e| e.trim_matches('"').to_string())
+}
+
+/// The request configuration for writes: a write is never retried blindly, since a lost answer
+/// does not mean the write did not happen.
+fn no_retry() -> aws_sdk_s3::config::Builder {
+    aws_sdk_s3::config::Builder::default()
+        .retry_config(aws_config::retry::RetryConfig::disabled())
+}
+
+/// One page of a plain listing.
+#[derive(Debug, Clone, Default)]
+pub struct ObjectsPage {
+    pub objects: Vec<ObjectEntry>,
+    pub prefixes: Vec<String>,
+    pub next_token: Option<String>,
+}
+
+/// Where the next page of a version listing starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionMarker {
+    pub key: String,
+    pub version_id: Option<String>,
+}
+
+/// One page of a version listing. Versions and delete markers come as separate lists.
+#[derive(Debug, Clone, Default)]
+pub struct VersionsPage {
+    pub versions: Vec<HistoryEntry>,
+    pub markers: Vec<HistoryEntry>,
+    pub prefixes: Vec<String>,
+    pub next: Option<VersionMarker>,
+}
+
+/// What a DeleteObject did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeleteOutcome {
+    /// The version id of the marker created, or of the version or marker removed.
+    pub version_id: Option<String>,
+    /// Whether the request created or removed a delete marker.
+    pub delete_marker: bool,
+}
+
+/// Pages through ListObjectVersions with both markers; the SDK has no paginator for it.
+pub struct VersionPager {
+    s3: S3,
+    bucket: String,
+    prefix: String,
+    delimiter: Option<String>,
+    next: Option<VersionMarker>,
+    max_keys: Option<i32>,
+    done: bool,
+}
+
+impl VersionPager {
+    pub fn new(s3: &S3, bucket: &str, prefix: &str, delimiter: Option<&str>) -> VersionPager {
+        VersionPager {
+            s3: s3.clone(),
+            bucket: bucket.to_string(),
+            prefix: prefix.to_string(),
+            delimiter: delimiter.map(str::to_string),
+            next: None,
+            max_keys: None,
+            done: false,
+        }
+    }
+
+    /// Smaller pages; used by tests to force keys across page boundaries.
+    pub fn with_max_keys(mut self, max_keys: i32) -> VersionPager {
+        self.max_keys = Some(max_keys);
+        self
+    }
+
+    /// The next page, or `None` when the listing is complete.
+    pub async fn next_page(&mut self) -> Option<Result<VersionsPage, S3Error>> {
+        if self.done {
+            return None;
+        }
+        let result = self
+            .s3
+            .list_versions_page(
+                &self.bucket,
+                &self.prefix,
+                self.delimiter.as_deref(),
+                self.next.as_ref(),
+                self.max_keys,
+            )
+            .await;
+        match result {
+            Ok(page) => {
+                if page.next.is_some() && page.next == self.next {
+                    self.done = true;
+                    return Some(Err(S3Error::Other(
+                        "the server returned the same version-listing marker twice; stopped to avoid a loop".into(),
+                    )));
+                }
+                self.next = page.next.clone();
+                self.done = page.next.is_none();
+                Some(Ok(page))
+            }
+            Err(e) => {
+                self.done = true;
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+impl S3 {
+    pub async fn list_buckets(&self) -> Result<Vec<Bucket>, S3Error> {
+        let mut buckets = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let out = self
+                .client
+                .list_buckets()
+                .set_continuation_token(token.clone())
+                .send()
+                .await
+                .map_err(S3Error::from_sdk)?;
+            buckets.extend(out.buckets().iter().filter_map(|b| {
+                Some(Bucket {
+                    name: b.name()?.to_string(),
+                    created: timestamp(b.creation_date()),
+                })
+            }));
+            match out.continuation_token() {
+                Some(next) if !next.is_empty() && token.as_deref() != Some(next) => {
+                    token = Some(next.to_string())
+                }
+                _ => break,
+            }
+        }
+        Ok(buckets)
+    }
+
+    pub async fn bucket_versioning(&self, bucket: &str) -> Result<Versioning, S3Error> {
+        let out = self
+            .client
+            .get_bucket_versioning()
+            .bucket(bucket)
+            .send()
+            .await
+            .map_err(S3Error::from_sdk)?;
+        Ok(match out.status() {
+            Some(BucketVersioningStatus::Enabled) => Versioning::Enabled,
+            Some(BucketVersioningStatus::Suspended) => Versioning::Suspended,
+            _ => Versioning::Never,
+        })
+    }
+
+    pub async fn bucket_lock(&self, bucket: &str) -> Result<BucketLock, S3Error> {
+        let out = match self
+            .client
+            .get_object_lock_configuration()
+            .bucket(bucket)
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            Err(e) => {
+                let err = S3Error::from_sdk(e);
+                // Servers name "this bucket has no lock configuration" differently.
+                return match err.code() {
+                    Some(
+                        "ObjectLockConfigurationNotFoundError"
+                        | "NoSuchObjectLockConfiguration"
+                        | "ObjectLockConfigurationNotFound",
+                    ) => Ok(BucketLock::Disabled),
+                    _ => Err(err),
+                };
+            }
+        };
+        let Some(config) = out.object_lock_configuration() else {
+            return Ok(BucketLock::Disabled);
+        };
+        if config.object_lock_enabled() != Some(&ObjectLockEnabled::Enabled) {
+            return Ok(BucketLock::Disabled);
+        }
+        let default_retention = config
+            .rule()
+            .and_then(|r| r.default_retention())
+            .and_then(|d| {
+                let mode = RetentionMode::parse(d.mode()?.as_str());
+                let period = match (d.days(), d.years()) {
+                    (Some(days), _) => RetentionPeriod::Days(days),
+                    (None, Some(years)) => RetentionPeriod::Years(years),
+                    (None, None) => return None,
+                };
+                Some((mode, period))
+            });
+        Ok(BucketLock::Enabled { default_retention })
+    }
+
+    pub async fn bucket_details(&self, bucket: &str) -> Result<BucketDetails, S3Error> {
+        let (versioning, lock) =
+            tokio::join!(self.bucket_versioning(bucket), self.bucket_lock(bucket));
+        Ok(BucketDetails {
+            versioning: versioning?,
+            lock: lock?,
+        })
+    }
+
+    pub async fn list_objects_page(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        token: Option<&str>,
+    ) -> Result<ObjectsPage, S3Error> {
+        let out = self
+            .client
+            .list_objects_v2()
+            .bucket(bucket)
+            .prefix(prefix)
+            .delimiter("/")
+            .set_continuation_token(token.map(str::to_string))
+            .send()
+            .await
+            .map_err(S3Error::from_sdk)?;
+        let objects = out
+            .contents()
+            .iter()
+            .filter_map(|o| {
+                Some(ObjectEntry {
+                    key: Arc::from(o.key()?),
+                    size: size(o.size()),
+                    last_modified: timestamp(o.last_modified()),
+                    storage_class: o.storage_class().map(|s| s.as_str().to_string()),
+                })
+            })
+            .collect();
+        let prefixes = out
+            .common_prefixes()
+            .iter()
+            .filter_map(|p| p.prefix().map(str::to_string))
+            .collect();
+        let next_token = match (out.is_truncated(), out.next_continuation_token()) {
+            (Some(true), Some(t)) if !t.is_empty() && Some(t) != token => Some(t.to_string()),
+            (Some(true), _) => {
+                return Err(S3Error::Other(
+                    "the server said the listing continues but gave no usable continuation token"
+                        .into(),
+                ));
+            }
+            _ => None,
+        };
+        Ok(ObjectsPage {
+            objects,
+            prefixes,
+            next_token,
+        })
+    }
+
+    pub async fn list_versions_page(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        delimiter: Option<&str>,
+        from: Option<&VersionMarker>,
+        max_keys: Option<i32>,
+    ) -> Result<VersionsPage, S3Error> {
+        let out = self
+            .client
+            .list_object_versions()
+            .bucket(bucket)
+            .prefix(prefix)
+            .set_delimiter(delimiter.map(str::to_string))
+            .set_key_marker(from.map(|m| m.key.clone()))
+            .set_version_id_marker(from.and_then(|m| m.version_id.clone()))
+            .set_max_keys(max_keys)
+            .send()
+            .await
+            .map_err(S3Error::from_sdk)?;
+        let versions = out
+            .versions()
+            .iter()
+            .filter_map(|v| {
+                Some(HistoryEntry {
+                    key: Arc::from(v.key()?),
+                    version_id: v.version_id().unwrap_or("null").to_string(),
+                    kind: EntryKind::Version {
+                        size: size(v.size()),
+                        etag: etag(v.e_tag()),
+                        storage_class: v.storage_class().map(|s| s.as_str().to_string()),
+                    },
+                    is_latest: v.is_latest().unwrap_or(false),
+                    last_modified: timestamp(v.last_modified()),
+                })
+            })
+            .collect();
+        let markers = out
+            .delete_markers()
+            .iter()
+            .filter_map(|m| {
+                Some(HistoryEntry {
+                    key: Arc::from(m.key()?),
+                    version_id: m.version_id().unwrap_or("null").to_string(),
+                    kind: EntryKind::DeleteMarker,
+                    is_latest: m.is_latest().unwrap_or(false),
+                    last_modified: timestamp(m.last_modified()),
+                })
+            })
+            .collect();
+        let prefixes = out
+            .common_prefixes()
+            .iter()
+            .filter_map(|p| p.prefix().map(str::to_string))
+            .collect();
+        let next = match (out.is_truncated(), out.next_key_marker()) {
+            (Some(true), Some(key)) if !key.is_empty() => Some(VersionMarker {
+                key: key.to_string(),
+                version_id: out
+                    .next_version_id_marker()
+                    .filter(|v| !v.is_empty())
+                    .map(str::to_string),
+            }),
+            (Some(true), _) => {
+                return Err(S3Error::Other(
+                    "the server said the version listing continues but gave no next key marker"
+                        .into(),
+                ));
+            }
+            _ => None,
+        };
+        Ok(VersionsPage {
+            versions,
+            markers,
+            prefixes,
+            next,
+        })
+    }
+
+    /// Every version and delete marker of exactly `key`, newest first, across all pages.
+    pub async fn key_history(&self, bucket: &str, key: &str) -> Result<Vec<HistoryEntry>, S3Error> {
+        let mut pager = VersionPager::new(self, bucket, key, None);
+        let mut entries = Vec::new();
+        while let Some(page) = pager.next_page().await {
+            let page = page?;
+            if history::absorb_page(&mut entries, key, page.versions, page.markers) {
+                break;
+            }
+        }
+        Ok(entries)
+    }
+
+    /// The lock headers of one version (listings do not carry them).
+    pub async fn head_version(
+        &self,
+        bucket: &str,
+        key: &str,
+        version_id: &str,
+    ) -> Result<LockInfo, S3Error> {
+        let out = self
+            .client
+            .head_object()
+            .bucket(bucket)
+            .key(key)
+            .version_id(version_id)
+            .send()
+            .await
+            .map_err(S3Error::from_sdk)?;
+        Ok(LockInfo {
+            mode: out
+                .object_lock_mode()
+                .map(|m| RetentionMode::parse(m.as_str())),
+            retain_until: timestamp(out.object_lock_retain_until_date()),
+            legal_hold: out.object_lock_legal_hold_status() == Some(&ObjectLockLegalHoldStatus::On),
+        })
+    }
+
+    /// Deletes the current object: on a versioned bucket this adds a delete marker.
+    pub async fn delete_object(&self, bucket: &str, key: &str) -> Result<DeleteOutcome, S3Error> {
+        let out = self
+            .client
+            .delete_object()
+            .bucket(bucket)
+            .key(key)
+            .customize()
+            .config_override(no_retry())
+            .send()
+            .await
+            .map_err(S3Error::from_sdk)?;
+        Ok(DeleteOutcome {
+            version_id: out.version_id().map(str::to_string),
+            delete_marker: out.delete_marker().unwrap_or(false),
+        })
+    }
+
+    /// Removes one version or delete marker for good (refused by the server while locked).
+    pub async fn delete_version(
+        &self,
+        bucket: &str,
+        key: &str,
+        version_id: &str,
+    ) -> Result<DeleteOutcome, S3Error> {
+        let out = self
+            .client
+            .delete_object()
+            .bucket(bucket)
+            .key(key)
+            .version_id(version_id)
+            .customize()
+            .config_override(no_retry())
+            .send()
+            .await
+            .map_err(S3Error::from_sdk)?;
+        Ok(DeleteOutcome {
+            version_id: out.version_id().map(str::to_string),
+            delete_marker: out.delete_marker().unwrap_or(false),
+        })
+    }
+
+    /// Creates a bucket, optionally with Object Lock (which also turns versioning on).
+    pub async fn create_bucket(
+        &self,
+        bucket: &str,
+        location: Option<&str>,
+        object_lock: bool,
+    ) -> Result<(), S3Error> {
+        let config = location.map(|l| {
+            CreateBucketConfiguration::builder()
+                .location_constraint(BucketLocationConstraint::from(l))
+                .build()
+        });
+        self.client
+            .create_bucket()
+            .bucket(bucket)
+            .set_create_bucket_configuration(config)
+            .object_lock_enabled_for_bucket(object_lock)
+            .customize()
+            .config_override(no_retry())
+            .send()
+            .await
+            .map_err(S3Error::from_sdk)?;
+        Ok(())
+    }
+
+    pub async fn enable_versioning(&self, bucket: &str) -> Result<(), S3Error> {
+        self.client
+            .put_bucket_versioning()
+            .bucket(bucket)
+            .versioning_configuration(
+                VersioningConfiguration::builder()
+                    .status(BucketVersioningStatus::Enabled)
+                    .build(),
+            )
+            .customize()
+            .config_override(no_retry())
+            .send()
+            .await
+            .map_err(S3Error::from_sdk)?;
+        Ok(())
+    }
+
+    /// Sets the default retention applied to new versions of a lock-enabled bucket.
+    pub async fn set_default_retention(
+        &self,
+        bucket: &str,
+        retention: Option<(RetentionMode, RetentionPeriod)>,
+    ) -> Result<(), S3Error> {
+        let rule = retention.map(|(mode, period)| {
+            let builder =
+                DefaultRetention::builder().mode(ObjectLockRetentionMode::from(mode.as_str()));
+            let builder = match period {
+                RetentionPeriod::Days(d) => builder.days(d),
+                RetentionPeriod::Years(y) => builder.years(y),
+            };
+            ObjectLockRule::builder()
+                .default_retention(builder.build())
+                .build()
+        });
+        self.client
+            .put_object_lock_configuration()
+            .bucket(bucket)
+            .object_lock_configuration(
+                ObjectLockConfiguration::builder()
+                    .object_lock_enabled(ObjectLockEnabled::Enabled)
+                    .set_rule(rule)
+                    .build(),
+            )
+            .customize()
+            .config_override(no_retry())
+            .send()
+            .await
+            .map_err(S3Error::from_sdk)?;
+        Ok(())
+    }
+
+    /// Stores a small object from memory; returns the new version id, if the bucket is
+    /// versioned. The body length is sent as Content-Length (no streaming upload).
+    pub async fn put_bytes(
+        &self,
+        bucket: &str,
+        key: &str,
+        body: Vec<u8>,
+        content_type: Option<&str>,
+    ) -> Result<Option<String>, S3Error> {
+        let length = body.len() as i64;
+        let out = self
+            .client
+            .put_object()
+            .bucket(bucket)
+            .key(key)
+            .content_length(length)
+            .set_content_type(content_type.map(str::to_string))
+            .body(ByteStream::from(body))
+            .customize()
+            .config_override(no_retry())
+            .send()
+            .await
+            .map_err(S3Error::from_sdk)?;
+        Ok(out.version_id().map(str::to_string))
+    }
+}
