@@ -39,7 +39,10 @@ pub fn absorb_page(
 
 /// The entry that is current for the key: the one flagged latest, else the newest.
 pub fn latest(history: &[HistoryEntry]) -> Option<&HistoryEntry> {
-    history.iter().find(|e| e.is_latest).or_else(|| history.first())
+    history
+        .iter()
+        .find(|e| e.is_latest)
+        .or_else(|| history.first())
 }
 
 /// What removing the latest delete marker of a key will do.
@@ -193,7 +196,10 @@ mod tests {
         ];
         let plan = plan_restore(&history, None).expect("restorable");
         assert_eq!(plan.marker.version_id, "m1");
-        assert_eq!(plan.becomes_current.as_ref().map(|e| e.version_id.as_str()), Some("v2"));
+        assert_eq!(
+            plan.becomes_current.as_ref().map(|e| e.version_id.as_str()),
+            Some("v2")
+        );
         assert!(plan.brings_file_back());
     }
 
@@ -234,7 +240,10 @@ mod tests {
         ];
         let plan = plan_restore(&history, Some("m2")).expect("plan");
         assert!(!plan.brings_file_back());
-        assert_eq!(plan.becomes_current.map(|e| e.version_id), Some("m1".into()));
+        assert_eq!(
+            plan.becomes_current.map(|e| e.version_id),
+            Some("m1".into())
+        );
     }
 
     #[test]

@@ -199,7 +199,9 @@ mod tests {
         );
         assert_eq!(level.len(), 3);
         assert!(matches!(level.row(0), Some(LevelRow::Prefix(p)) if p.as_ref() == "dir/"));
-        assert!(matches!(level.row(1), Some(LevelRow::Object(LevelObject::Present(o))) if o.key.as_ref() == "a"));
+        assert!(
+            matches!(level.row(1), Some(LevelRow::Object(LevelObject::Present(o))) if o.key.as_ref() == "a")
+        );
         assert!(matches!(
             level.row(2),
             Some(LevelRow::Object(LevelObject::Deleted(d))) if d.marker_version_id == "bm"

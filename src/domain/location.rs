@@ -55,7 +55,13 @@ mod tests {
 
     #[test]
     fn rejects_other_schemes_and_empty_bucket() {
-        assert!(matches!("bup/x".parse::<S3Location>(), Err(LocationError::NotS3(_))));
-        assert!(matches!("s3:///x".parse::<S3Location>(), Err(LocationError::NoBucket(_))));
+        assert!(matches!(
+            "bup/x".parse::<S3Location>(),
+            Err(LocationError::NotS3(_))
+        ));
+        assert!(matches!(
+            "s3:///x".parse::<S3Location>(),
+            Err(LocationError::NoBucket(_))
+        ));
     }
 }

@@ -119,9 +119,18 @@ mod tests {
 
     #[test]
     fn remaining_is_formatted_by_magnitude() {
-        assert_eq!(format_remaining(SignedDuration::from_secs(3 * 86_400 + 4 * 3_600 + 59)), "3d 4h");
-        assert_eq!(format_remaining(SignedDuration::from_secs(86_399)), "23h 59m 59s");
-        assert_eq!(format_remaining(SignedDuration::from_secs(3_600)), "1h 00m 00s");
+        assert_eq!(
+            format_remaining(SignedDuration::from_secs(3 * 86_400 + 4 * 3_600 + 59)),
+            "3d 4h"
+        );
+        assert_eq!(
+            format_remaining(SignedDuration::from_secs(86_399)),
+            "23h 59m 59s"
+        );
+        assert_eq!(
+            format_remaining(SignedDuration::from_secs(3_600)),
+            "1h 00m 00s"
+        );
         assert_eq!(format_remaining(SignedDuration::from_secs(245)), "4m 05s");
         assert_eq!(format_remaining(SignedDuration::from_secs(59)), "59s");
         assert_eq!(format_remaining(SignedDuration::from_secs(0)), "0s");
@@ -131,7 +140,10 @@ mod tests {
     #[test]
     fn remaining_rounds_a_partial_second_up() {
         assert_eq!(format_remaining(SignedDuration::from_millis(1)), "1s");
-        assert_eq!(format_remaining(SignedDuration::from_millis(59_001)), "1m 00s");
+        assert_eq!(
+            format_remaining(SignedDuration::from_millis(59_001)),
+            "1m 00s"
+        );
     }
 
     #[test]
@@ -141,9 +153,15 @@ mod tests {
             retain_until: Some(ts("2026-11-27T19:15:50Z")),
             legal_hold: false,
         };
-        assert!(matches!(info.state(ts("2026-11-27T19:15:49.999Z")), LockState::Retained { .. }));
+        assert!(matches!(
+            info.state(ts("2026-11-27T19:15:49.999Z")),
+            LockState::Retained { .. }
+        ));
         assert!(info.blocks_delete(ts("2026-11-27T19:15:49Z")));
-        assert!(matches!(info.state(ts("2026-11-27T19:15:50Z")), LockState::Expired { .. }));
+        assert!(matches!(
+            info.state(ts("2026-11-27T19:15:50Z")),
+            LockState::Expired { .. }
+        ));
         assert!(!info.blocks_delete(ts("2026-11-27T19:15:50Z")));
     }
 
@@ -160,7 +178,10 @@ mod tests {
 
     #[test]
     fn unknown_mode_strings_are_kept() {
-        assert_eq!(RetentionMode::parse("governance"), RetentionMode::Governance);
+        assert_eq!(
+            RetentionMode::parse("governance"),
+            RetentionMode::Governance
+        );
         assert_eq!(RetentionMode::parse("WORM").as_str(), "WORM");
     }
 }

@@ -4,8 +4,8 @@
 pub mod format;
 pub mod history;
 pub mod listing;
-pub mod lock;
 pub mod location;
+pub mod lock;
 pub mod text;
 
 use jiff::Timestamp;

@@ -76,7 +76,10 @@ mod tests {
 
     #[test]
     fn harmless_text_is_borrowed_unchanged() {
-        assert!(matches!(sanitize("backups/db-2026.sql.gz"), Cow::Borrowed(_)));
+        assert!(matches!(
+            sanitize("backups/db-2026.sql.gz"),
+            Cow::Borrowed(_)
+        ));
         assert_eq!(sanitize("日本語.txt"), "日本語.txt");
     }
 

@@ -28,6 +28,22 @@ pub struct ConnectOptions {
     pub region: Option<String>,
     pub path_style: PathStyle,
     pub ca_bundle: Option<PathBuf>,
+    /// Keys given directly (tests, or credentials obtained by lockwatch itself); when set, the
+    /// AWS credential chain is not consulted.
+    pub static_credentials: Option<StaticCredentials>,
+}
+
+/// An access key pair held in memory only.
+#[derive(Clone)]
+pub struct StaticCredentials {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+}
+
+impl std::fmt::Debug for StaticCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "StaticCredentials({})", mask(&self.access_key_id))
+    }
 }
 
 /// What lockwatch connected to, for the status line and for explaining failures. Holds no
@@ -157,6 +173,15 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection, ConnectErro
     if let Some(url) = &options.endpoint_url {
         loader = loader.endpoint_url(url);
     }
+    if let Some(keys) = &options.static_credentials {
+        loader = loader.credentials_provider(aws_credential_types::Credentials::new(
+            keys.access_key_id.clone(),
+            keys.secret_access_key.clone(),
+            None,
+            None,
+            "lockwatch",
+        ));
+    }
     let sdk = loader.load().await;
 
     let profile = options
@@ -185,7 +210,9 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection, ConnectErro
                 describe_sources(&profile)
             ))
         })?;
-    let credentials_source = if env_nonempty("AWS_ACCESS_KEY_ID").is_some() {
+    let credentials_source = if options.static_credentials.is_some() {
+        "given to lockwatch directly".to_string()
+    } else if env_nonempty("AWS_ACCESS_KEY_ID").is_some() {
         "environment (AWS_ACCESS_KEY_ID)".to_string()
     } else {
         format!("profile '{profile}'")
@@ -231,7 +258,10 @@ mod tests {
 
     #[test]
     fn access_key_is_masked_like_the_aws_cli() {
-        assert_eq!(mask("d7855ef4cce44ec692c966e6cc10262d"), "****************262d");
+        assert_eq!(
+            mask("d7855ef4cce44ec692c966e6cc10262d"),
+            "****************262d"
+        );
         assert_eq!(mask("ab"), "****************ab");
     }
 }

@@ -71,9 +71,7 @@ impl S3Error {
             SdkError::DispatchFailure(d) if d.is_timeout() => {
                 S3Error::Timeout(DisplayErrorContext(&err).to_string())
             }
-            SdkError::DispatchFailure(_) => {
-                S3Error::Network(DisplayErrorContext(&err).to_string())
-            }
+            SdkError::DispatchFailure(_) => S3Error::Network(DisplayErrorContext(&err).to_string()),
             SdkError::ResponseError(ctx) => S3Error::Other(format!(
                 "unreadable answer from the server (HTTP {}): {}",
                 ctx.raw().status().as_u16(),

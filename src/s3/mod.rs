@@ -6,7 +6,9 @@ mod connect;
 mod error;
 mod ops;
 
-pub use connect::{ConnectError, ConnectOptions, Connection, ConnectionInfo, PathStyle, connect};
+pub use connect::{
+    ConnectError, ConnectOptions, Connection, ConnectionInfo, PathStyle, StaticCredentials, connect,
+};
 pub use error::S3Error;
 pub use ops::{DeleteOutcome, ObjectsPage, VersionMarker, VersionPager, VersionsPage};
 

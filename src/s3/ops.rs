@@ -31,8 +31,7 @@ fn etag(e: Option<&str>) -> Option<String> {
 /// The request configuration for writes: a write is never retried blindly, since a lost answer
 /// does not mean the write did not happen.
 fn no_retry() -> aws_sdk_s3::config::Builder {
-    aws_sdk_s3::config::Builder::default()
-        .retry_config(aws_config::retry::RetryConfig::disabled())
+    aws_sdk_s3::config::Builder::default().retry_config(aws_config::retry::RetryConfig::disabled())
 }
 
 /// One page of a plain listing.
