@@ -1,4 +1,12 @@
 //! lockwatch: a terminal UI for versioned, Object-Lock-protected S3 buckets.
 
+pub mod app;
+pub mod cli;
 pub mod domain;
+pub mod keys;
+pub mod layout;
+pub mod runtime;
 pub mod s3;
+pub mod seed;
+pub mod tasks;
+pub mod ui;

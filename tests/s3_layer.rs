@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use lockwatch::domain::history::{self, plan_restore};
 use lockwatch::domain::listing::{Level, LevelObject};
 use lockwatch::domain::{BucketLock, RetentionMode, RetentionPeriod, Versioning};
-use lockwatch::s3::{S3, VersionPager};
+use lockwatch::s3::{PutOptions, S3, VersionPager};
 use support::weed::weed;
 
 const TUX: &[u8] = include_bytes!("../assets/demo/tux.svg");
@@ -54,7 +54,15 @@ async fn guide_replayed_through_the_s3_layer() {
 
     let before = Timestamp::now();
     let version = s3
-        .put_bytes(&bucket, "tux.svg", TUX.to_vec(), Some("image/svg+xml"))
+        .put_bytes(
+            &bucket,
+            "tux.svg",
+            TUX.to_vec(),
+            &PutOptions {
+                content_type: Some("image/svg+xml".into()),
+                ..PutOptions::default()
+            },
+        )
         .await
         .expect("upload")
         .expect("a versioned bucket returns a version id");
@@ -118,11 +126,16 @@ async fn history_of_a_key_spans_pages() {
         .expect("create");
     s3.enable_versioning(&bucket).await.expect("versioning");
     for i in 0..5 {
-        s3.put_bytes(&bucket, "k", format!("v{i}").into_bytes(), None)
-            .await
-            .expect("put k");
+        s3.put_bytes(
+            &bucket,
+            "k",
+            format!("v{i}").into_bytes(),
+            &PutOptions::default(),
+        )
+        .await
+        .expect("put k");
     }
-    s3.put_bytes(&bucket, "l", b"x".to_vec(), None)
+    s3.put_bytes(&bucket, "l", b"x".to_vec(), &PutOptions::default())
         .await
         .expect("put l");
     s3.delete_object(&bucket, "k").await.expect("delete k");
@@ -162,13 +175,18 @@ async fn history_of_a_key_ignores_keys_sharing_its_prefix() {
         .expect("create");
     s3.enable_versioning(&bucket).await.expect("versioning");
     for i in 0..3 {
-        s3.put_bytes(&bucket, "k", format!("v{i}").into_bytes(), None)
-            .await
-            .expect("put k");
-        s3.put_bytes(&bucket, "k.bak", b"x".to_vec(), None)
+        s3.put_bytes(
+            &bucket,
+            "k",
+            format!("v{i}").into_bytes(),
+            &PutOptions::default(),
+        )
+        .await
+        .expect("put k");
+        s3.put_bytes(&bucket, "k.bak", b"x".to_vec(), &PutOptions::default())
             .await
             .expect("put k.bak");
-        s3.put_bytes(&bucket, "k/inner", b"x".to_vec(), None)
+        s3.put_bytes(&bucket, "k/inner", b"x".to_vec(), &PutOptions::default())
             .await
             .expect("put k/inner");
     }
@@ -186,10 +204,10 @@ async fn prefixes_with_only_deleted_objects_show_in_the_version_level() {
         .await
         .expect("create");
     s3.enable_versioning(&bucket).await.expect("versioning");
-    s3.put_bytes(&bucket, "gone/a.txt", b"a".to_vec(), None)
+    s3.put_bytes(&bucket, "gone/a.txt", b"a".to_vec(), &PutOptions::default())
         .await
         .expect("put");
-    s3.put_bytes(&bucket, "kept/b.txt", b"b".to_vec(), None)
+    s3.put_bytes(&bucket, "kept/b.txt", b"b".to_vec(), &PutOptions::default())
         .await
         .expect("put");
     s3.delete_object(&bucket, "gone/a.txt")
@@ -212,7 +230,7 @@ async fn prefixes_with_only_deleted_objects_show_in_the_version_level() {
 async fn errors_carry_the_server_code() {
     let s3 = support::client(&weed().endpoint).await;
     let err = s3
-        .list_objects_page("lw-no-such-bucket-here", "", None)
+        .list_objects_page("lw-no-such-bucket-here", "", &PutOptions::default())
         .await
         .expect_err("missing bucket");
     assert_eq!(err.code(), Some("NoSuchBucket"), "{err}");

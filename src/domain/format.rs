@@ -35,7 +35,16 @@ pub fn maybe_size(bytes: Option<u64>) -> String {
     bytes.map(size).unwrap_or_else(|| "—".to_string())
 }
 
-/// `1 234 567` style exact byte count for confirmations.
+/// A size as a confirmation states it: `889 bytes`, or `48.8 KiB (49,983 bytes)`.
+pub fn size_exact(bytes: u64) -> String {
+    if bytes < 1024 {
+        bytes_exact(bytes)
+    } else {
+        format!("{} ({})", size(bytes), bytes_exact(bytes))
+    }
+}
+
+/// `1,234,567 bytes`: an exact byte count.
 pub fn bytes_exact(bytes: u64) -> String {
     let digits = bytes.to_string();
     let mut out = String::new();

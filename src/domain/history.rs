@@ -23,18 +23,21 @@ pub fn absorb_page(
     versions: Vec<HistoryEntry>,
     markers: Vec<HistoryEntry>,
 ) -> bool {
-    let mut past_key = false;
-    let mut page: Vec<HistoryEntry> = Vec::new();
-    for entry in versions.into_iter().chain(markers) {
-        match entry.key.as_ref().cmp(key) {
-            Ordering::Equal => page.push(entry),
-            Ordering::Greater => past_key = true,
-            Ordering::Less => {}
-        }
-    }
+    let past_key = passes_key(&versions, &markers, key);
+    let mut page: Vec<HistoryEntry> = versions
+        .into_iter()
+        .chain(markers)
+        .filter(|e| e.key.as_ref() == key)
+        .collect();
     page.sort_by(newest_first);
     history.extend(page);
     past_key
+}
+
+/// Whether a page lists a key greater than `key`: listings are in key order, so no further
+/// entry of `key` can follow.
+pub fn passes_key(versions: &[HistoryEntry], markers: &[HistoryEntry], key: &str) -> bool {
+    versions.iter().chain(markers).any(|e| e.key.as_ref() > key)
 }
 
 /// The entry that is current for the key: the one flagged latest, else the newest.

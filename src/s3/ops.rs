@@ -8,8 +8,8 @@ use crate::domain::{
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{
     BucketLocationConstraint, BucketVersioningStatus, CreateBucketConfiguration, DefaultRetention,
-    ObjectLockConfiguration, ObjectLockEnabled, ObjectLockLegalHoldStatus, ObjectLockRetentionMode,
-    ObjectLockRule, VersioningConfiguration,
+    ObjectLockConfiguration, ObjectLockEnabled, ObjectLockLegalHoldStatus, ObjectLockMode,
+    ObjectLockRetentionMode, ObjectLockRule, VersioningConfiguration,
 };
 use jiff::Timestamp;
 use std::sync::Arc;
@@ -519,17 +519,26 @@ impl S3 {
         bucket: &str,
         key: &str,
         body: Vec<u8>,
-        content_type: Option<&str>,
+        options: &PutOptions,
     ) -> Result<Option<String>, S3Error> {
         let length = body.len() as i64;
-        let out = self
+        let mut request = self
             .client
             .put_object()
             .bucket(bucket)
             .key(key)
             .content_length(length)
-            .set_content_type(content_type.map(str::to_string))
-            .body(ByteStream::from(body))
+            .set_content_type(options.content_type.clone())
+            .body(ByteStream::from(body));
+        if let Some((mode, until)) = &options.retention {
+            request = request
+                .object_lock_mode(ObjectLockMode::from(mode.as_str()))
+                .object_lock_retain_until_date(smithy_time(*until));
+        }
+        if options.legal_hold {
+            request = request.object_lock_legal_hold_status(ObjectLockLegalHoldStatus::On);
+        }
+        let out = request
             .customize()
             .config_override(no_retry())
             .send()
@@ -537,4 +546,20 @@ impl S3 {
             .map_err(S3Error::from_sdk)?;
         Ok(out.version_id().map(str::to_string))
     }
+}
+
+/// Lock settings and metadata for a new object.
+#[derive(Debug, Clone, Default)]
+pub struct PutOptions {
+    pub content_type: Option<String>,
+    /// Retention for this version instead of the bucket's default.
+    pub retention: Option<(RetentionMode, Timestamp)>,
+    pub legal_hold: bool,
+}
+
+fn smithy_time(t: Timestamp) -> aws_smithy_types::DateTime {
+    aws_smithy_types::DateTime::from_secs_and_nanos(
+        t.as_second(),
+        t.subsec_nanosecond().max(0) as u32,
+    )
 }

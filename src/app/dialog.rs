@@ -1,0 +1,573 @@
+//! Popups — help, messages, confirmations — and the restore and delete flows they guard.
+
+use super::{AppState, Effect, MessageKind, Pane, RequestId, RestoreDone, RestoreFailure};
+use crate::app::Detail;
+use crate::app::objects::ObjectsPane;
+use crate::domain::history::{RestorePlan, plan_restore};
+use crate::domain::listing::{LevelObject, LevelRow};
+use crate::domain::{HistoryEntry, Versioning, format, text};
+use crate::keys::{Command, Key, KeyCode, Scope};
+use crate::s3::{DeleteOutcome, S3Error};
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineStyle {
+    Normal,
+    Emphasis,
+    Warning,
+    Error,
+}
+
+/// One line of a popup. Text from the server is sanitized before it gets here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DialogLine {
+    pub text: String,
+    pub style: LineStyle,
+}
+
+impl DialogLine {
+    pub fn new(text: impl Into<String>, style: LineStyle) -> DialogLine {
+        DialogLine {
+            text: text.into(),
+            style,
+        }
+    }
+
+    pub fn plain(text: impl Into<String>) -> DialogLine {
+        DialogLine::new(text, LineStyle::Normal)
+    }
+}
+
+/// A write waiting for the user's yes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PendingWrite {
+    Restore {
+        bucket: String,
+        key: Arc<str>,
+        marker_version_id: String,
+    },
+    DeleteObject {
+        bucket: String,
+        key: Arc<str>,
+    },
+}
+
+/// The user must type `expected` before the write is allowed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypedConfirm {
+    pub expected: String,
+    pub typed: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Confirm {
+    pub title: String,
+    pub lines: Vec<DialogLine>,
+    pub yes_label: String,
+    pub write: PendingWrite,
+    /// Destructive confirmations start on "no".
+    pub yes_selected: bool,
+    pub typed: Option<TypedConfirm>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Popup {
+    Help {
+        scroll: u16,
+    },
+    Message {
+        title: String,
+        lines: Vec<DialogLine>,
+        error: bool,
+    },
+    Confirm(Confirm),
+}
+
+fn short_name(key: &str) -> String {
+    let name = key.rsplit('/').find(|s| !s.is_empty()).unwrap_or(key);
+    text::sanitize(name).into_owned()
+}
+
+fn entry_summary(entry: &HistoryEntry) -> String {
+    match entry.size() {
+        Some(size) if !entry.is_delete_marker() => format!(
+            "version {} of {} UTC, {}",
+            text::sanitize(&entry.version_id),
+            format::maybe_timestamp(entry.last_modified),
+            format::size_exact(size)
+        ),
+        _ if entry.is_delete_marker() => format!(
+            "delete marker {} of {} UTC",
+            text::sanitize(&entry.version_id),
+            format::maybe_timestamp(entry.last_modified)
+        ),
+        _ => format!(
+            "version {} of {} UTC",
+            text::sanitize(&entry.version_id),
+            format::maybe_timestamp(entry.last_modified)
+        ),
+    }
+}
+
+pub(super) fn on_key(state: &mut AppState, key: Key) -> Vec<Effect> {
+    let Some(popup) = state.popup.as_mut() else {
+        return Vec::new();
+    };
+    match popup {
+        Popup::Help { scroll } => {
+            match (key.code, state.keymap.lookup(Scope::Global, key)) {
+                (_, Some(Command::Down)) => *scroll = scroll.saturating_add(1),
+                (_, Some(Command::Up)) => *scroll = scroll.saturating_sub(1),
+                (_, Some(Command::PageDown)) => *scroll = scroll.saturating_add(10),
+                (_, Some(Command::PageUp)) => *scroll = scroll.saturating_sub(10),
+                (_, Some(Command::Top)) => *scroll = 0,
+                (KeyCode::Esc | KeyCode::Enter, _)
+                | (_, Some(Command::Help | Command::Close | Command::Quit)) => state.popup = None,
+                _ => {}
+            }
+            Vec::new()
+        }
+        Popup::Message { .. } => {
+            if matches!(
+                key.code,
+                KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') | KeyCode::Char(' ')
+            ) {
+                state.popup = None;
+            }
+            Vec::new()
+        }
+        Popup::Confirm(_) => on_confirm_key(state, key),
+    }
+}
+
+fn on_confirm_key(state: &mut AppState, key: Key) -> Vec<Effect> {
+    let Some(Popup::Confirm(confirm)) = state.popup.as_mut() else {
+        return Vec::new();
+    };
+    if key.code == KeyCode::Esc {
+        state.popup = None;
+        state.info("Cancelled: nothing was changed.");
+        return Vec::new();
+    }
+    if let Some(typed) = confirm.typed.as_mut() {
+        match key.code {
+            KeyCode::Char(c) if !key.ctrl && !key.alt => typed.typed.push(c),
+            KeyCode::Backspace => {
+                typed.typed.pop();
+            }
+            KeyCode::Enter if typed.typed == typed.expected => {
+                let write = confirm.write.clone();
+                state.popup = None;
+                return start_write(state, write);
+            }
+            _ => {}
+        }
+        return Vec::new();
+    }
+    match key.code {
+        KeyCode::Char('y' | 'Y') => {
+            let write = confirm.write.clone();
+            state.popup = None;
+            start_write(state, write)
+        }
+        KeyCode::Char('n' | 'N' | 'q') => {
+            state.popup = None;
+            state.info("Cancelled: nothing was changed.");
+            Vec::new()
+        }
+        KeyCode::Left
+        | KeyCode::Right
+        | KeyCode::Tab
+        | KeyCode::BackTab
+        | KeyCode::Char('h' | 'l') => {
+            confirm.yes_selected = !confirm.yes_selected;
+            Vec::new()
+        }
+        KeyCode::Enter => {
+            let (yes, write) = (confirm.yes_selected, confirm.write.clone());
+            state.popup = None;
+            if yes {
+                start_write(state, write)
+            } else {
+                state.info("Cancelled: nothing was changed.");
+                Vec::new()
+            }
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn start_write(state: &mut AppState, write: PendingWrite) -> Vec<Effect> {
+    let request = state.request_id();
+    match write {
+        PendingWrite::Restore {
+            bucket,
+            key,
+            marker_version_id,
+        } => {
+            state
+                .writes
+                .push((request, format!("restoring {}", short_name(&key))));
+            vec![Effect::Restore {
+                request,
+                bucket,
+                key,
+                marker_version_id,
+            }]
+        }
+        PendingWrite::DeleteObject { bucket, key } => {
+            state
+                .writes
+                .push((request, format!("deleting {}", short_name(&key))));
+            vec![Effect::DeleteObject {
+                request,
+                bucket,
+                key,
+            }]
+        }
+    }
+}
+
+/// `r` or `d` in the objects or versions pane.
+pub(super) fn on_write_command(state: &mut AppState, command: Command) -> Vec<Effect> {
+    let target = match state.focus {
+        Pane::Objects => objects_target(&state.objects),
+        Pane::Versions => versions_target(state, command),
+        Pane::Buckets => return Vec::new(),
+    };
+    let (bucket, key, deleted) = match target {
+        Ok(t) => t,
+        Err(message) => {
+            state.info(message);
+            return Vec::new();
+        }
+    };
+    match (command, deleted) {
+        (Command::Restore, true) => {
+            let request = state.request_id();
+            state
+                .writes
+                .push((request, format!("checking {}", short_name(&key))));
+            vec![Effect::PlanRestore {
+                request,
+                bucket,
+                key,
+            }]
+        }
+        (Command::Restore, false) => {
+            state.info(format!(
+                "{} is not deleted: its latest entry is a version. Nothing to restore.",
+                short_name(&key)
+            ));
+            Vec::new()
+        }
+        (Command::Delete, false) => {
+            confirm_delete(state, bucket, key);
+            Vec::new()
+        }
+        (Command::Delete, true) => {
+            state.info(format!(
+                "{} is already deleted (its latest entry is a delete marker).",
+                short_name(&key)
+            ));
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
+type Target = Result<(String, Arc<str>, bool), String>;
+
+fn objects_target(pane: &ObjectsPane) -> Target {
+    let bucket = pane.bucket.clone().ok_or("Open a bucket first.")?;
+    match pane.selected() {
+        Some(LevelRow::Object(LevelObject::Present(o))) => Ok((bucket, o.key.clone(), false)),
+        Some(LevelRow::Object(LevelObject::Deleted(d))) => Ok((bucket, d.key.clone(), true)),
+        Some(LevelRow::Prefix(_)) => Err(
+            "Select an object, not a folder: lockwatch restores and deletes one object at a time."
+                .into(),
+        ),
+        None => Err("Nothing selected.".into()),
+    }
+}
+
+fn versions_target(state: &AppState, command: Command) -> Target {
+    let pane = &state.versions;
+    let (Some(bucket), Some(key)) = (pane.bucket.clone(), pane.key.clone()) else {
+        return Err("Open an object's versions first (Enter in the objects pane).".into());
+    };
+    let latest = pane.latest().ok_or("The versions are still loading.")?;
+    if command == Command::Restore
+        && let Some(selected) = pane.selected()
+        && selected.version_id != latest.version_id
+    {
+        return Err(if selected.is_delete_marker() {
+            format!(
+                "Delete marker {} is not the latest entry: removing it would bring nothing back. Select the latest marker.",
+                text::sanitize(&selected.version_id)
+            )
+        } else {
+            "That is an older version, not a delete marker. Restore removes the delete marker that hides the object.".to_string()
+        });
+    }
+    Ok((bucket, key, latest.is_delete_marker()))
+}
+
+fn confirm_delete(state: &mut AppState, bucket: String, key: Arc<str>) {
+    let versioning = match state.buckets.details(&bucket) {
+        Some(Detail::Loaded(d)) => Some(d.versioning),
+        _ => None,
+    };
+    let name = short_name(&key);
+    let mut lines = vec![DialogLine::new(
+        format!(
+            "Delete s3://{}/{}",
+            text::sanitize(&bucket),
+            text::sanitize(&key)
+        ),
+        LineStyle::Emphasis,
+    )];
+    let typed = if versioning == Some(Versioning::Enabled) {
+        lines.extend([
+            DialogLine::plain(""),
+            DialogLine::plain(
+                "The bucket is versioned: S3 adds a delete marker. The object disappears",
+            ),
+            DialogLine::plain("from normal listings, every version stays, and removing the marker"),
+            DialogLine::plain(format!(
+                "restores it ({} in the objects pane shows deleted objects, {} restores).",
+                state.keymap.hint(Scope::Objects, Command::ToggleDeleted),
+                state.keymap.hint(Scope::Objects, Command::Restore)
+            )),
+        ]);
+        None
+    } else {
+        let why = match versioning {
+            Some(Versioning::Never) => {
+                "This bucket has no versioning: the object will be deleted for good."
+            }
+            Some(Versioning::Suspended) => {
+                "Versioning is suspended on this bucket: the current \"null\" version is deleted for good."
+            }
+            _ => "The bucket's versioning is not known yet: treat this delete as permanent.",
+        };
+        lines.extend([
+            DialogLine::plain(""),
+            DialogLine::new(why, LineStyle::Warning),
+            DialogLine::plain(""),
+            DialogLine::plain(format!(
+                "Type {name} and press Enter to delete, Esc to cancel."
+            )),
+        ]);
+        Some(TypedConfirm {
+            expected: name,
+            typed: String::new(),
+        })
+    };
+    state.popup = Some(Popup::Confirm(Confirm {
+        title: "Delete object".into(),
+        lines,
+        yes_label: "Delete".into(),
+        write: PendingWrite::DeleteObject { bucket, key },
+        yes_selected: false,
+        typed,
+    }));
+}
+
+fn finish_write(state: &mut AppState, request: RequestId) -> bool {
+    let before = state.writes.len();
+    state.writes.retain(|(r, _)| *r != request);
+    state.writes.len() != before
+}
+
+pub(super) fn on_restore_planned(
+    state: &mut AppState,
+    request: RequestId,
+    bucket: String,
+    key: Arc<str>,
+    result: Result<Vec<HistoryEntry>, S3Error>,
+) -> Vec<Effect> {
+    if !finish_write(state, request) {
+        return Vec::new();
+    }
+    let history = match result {
+        Ok(h) => h,
+        Err(e) => {
+            state.error(format!(
+                "Cannot read the versions of {}: {e}",
+                short_name(&key)
+            ));
+            return Vec::new();
+        }
+    };
+    match plan_restore(&history, None) {
+        Ok(plan) => {
+            state.popup = Some(Popup::Confirm(restore_confirm(bucket, key, &plan)));
+        }
+        Err(refusal) => state.info(format!("{}: {refusal}", short_name(&key))),
+    }
+    Vec::new()
+}
+
+fn restore_confirm(bucket: String, key: Arc<str>, plan: &RestorePlan) -> Confirm {
+    let mut lines = vec![
+        DialogLine::new(
+            format!(
+                "Restore s3://{}/{}",
+                text::sanitize(&bucket),
+                text::sanitize(&key)
+            ),
+            LineStyle::Emphasis,
+        ),
+        DialogLine::plain(""),
+        DialogLine::plain(format!("Will remove: {}.", entry_summary(&plan.marker))),
+    ];
+    match &plan.becomes_current {
+        Some(entry) if !entry.is_delete_marker() => {
+            lines.push(DialogLine::plain(format!(
+                "Becomes current: {}.",
+                entry_summary(entry)
+            )));
+        }
+        Some(entry) => {
+            lines.push(DialogLine::new(
+                format!(
+                    "The key stays deleted: the next entry is another {}.",
+                    entry_summary(entry)
+                ),
+                LineStyle::Warning,
+            ));
+        }
+        None => lines.push(DialogLine::new(
+            "No version lies below this marker: the key will have no entries at all.",
+            LineStyle::Warning,
+        )),
+    }
+    lines.extend([
+        DialogLine::plain(""),
+        DialogLine::plain(
+            "Nothing but this delete marker is deleted. lockwatch checks again that it",
+        ),
+        DialogLine::plain("is still the latest entry just before removing it."),
+    ]);
+    Confirm {
+        title: "Restore deleted object".into(),
+        lines,
+        yes_label: "Restore".into(),
+        write: PendingWrite::Restore {
+            bucket,
+            key,
+            marker_version_id: plan.marker.version_id.clone(),
+        },
+        yes_selected: false,
+        typed: None,
+    }
+}
+
+/// After a write: reload what shows the key.
+fn refresh_after_write(state: &mut AppState, bucket: &str, key: &Arc<str>) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    if state.objects.bucket.as_deref() == Some(bucket) {
+        let prefix = state.objects.prefix.clone();
+        effects.extend(state.open_level(bucket.to_string(), prefix, Some(key.to_string())));
+    }
+    if state.versions.bucket.as_deref() == Some(bucket) && state.versions.key.as_ref() == Some(key)
+    {
+        let request = state.request_id();
+        effects.extend(state.versions.load.stop().map(Effect::Cancel));
+        effects.push(
+            state
+                .versions
+                .open(bucket.to_string(), key.clone(), request),
+        );
+    }
+    effects
+}
+
+pub(super) fn on_restored(
+    state: &mut AppState,
+    request: RequestId,
+    result: Result<RestoreDone, RestoreFailure>,
+) -> Vec<Effect> {
+    if !finish_write(state, request) {
+        return Vec::new();
+    }
+    match result {
+        Ok(done) => {
+            let now_current = match &done.becomes_current {
+                Some(e) if !e.is_delete_marker() => {
+                    format!("version {} is current again", text::sanitize(&e.version_id))
+                }
+                Some(_) => "the key is still deleted (another marker lies below)".to_string(),
+                None => "the key has no entries left".to_string(),
+            };
+            state.success(format!(
+                "Restored {}: removed delete marker {}; {now_current}.",
+                short_name(&done.key),
+                text::sanitize(&done.marker_version_id)
+            ));
+            refresh_after_write(state, &done.bucket.clone(), &done.key.clone())
+        }
+        Err(failure) => {
+            let title = match failure {
+                RestoreFailure::Refused(_) => "Restore not done",
+                RestoreFailure::Server(_) => "Restore failed",
+            };
+            state.popup = Some(Popup::Message {
+                title: title.into(),
+                lines: vec![
+                    DialogLine::new(failure.to_string(), LineStyle::Error),
+                    DialogLine::plain(""),
+                    DialogLine::plain(
+                        "Nothing was deleted. The panes have been reloaded to show the current state.",
+                    ),
+                ],
+                error: true,
+            });
+            let (bucket, key) = (state.versions.bucket.clone(), state.versions.key.clone());
+            match (bucket, key) {
+                (Some(b), Some(k)) => refresh_after_write(state, &b, &k),
+                _ => Vec::new(),
+            }
+        }
+    }
+}
+
+pub(super) fn on_deleted(
+    state: &mut AppState,
+    request: RequestId,
+    bucket: String,
+    key: Arc<str>,
+    result: Result<DeleteOutcome, S3Error>,
+) -> Vec<Effect> {
+    if !finish_write(state, request) {
+        return Vec::new();
+    }
+    match result {
+        Ok(outcome) => {
+            let what = match (&outcome.version_id, outcome.delete_marker) {
+                (Some(id), true) => format!("delete marker {} added", text::sanitize(id)),
+                (None, true) => "delete marker added".to_string(),
+                _ => "removed".to_string(),
+            };
+            state.status = Some(super::StatusMessage {
+                kind: MessageKind::Success,
+                text: format!("Deleted {}: {what}.", short_name(&key)),
+            });
+        }
+        Err(e) => {
+            state.popup = Some(Popup::Message {
+                title: "Delete refused".into(),
+                lines: vec![
+                    DialogLine::new(
+                        format!("The server refused to delete {}:", short_name(&key)),
+                        LineStyle::Emphasis,
+                    ),
+                    DialogLine::new(e.to_string(), LineStyle::Error),
+                ],
+                error: true,
+            });
+        }
+    }
+    refresh_after_write(state, &bucket, &key)
+}

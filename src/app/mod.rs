@@ -1,0 +1,645 @@
+//! Application state and the pure `update` function: actions in, effects out. No I/O, no
+//! spawning, no clock reads (the time is an argument).
+
+mod buckets;
+mod dialog;
+mod objects;
+mod versions;
+mod view;
+
+pub use buckets::{BucketRow, BucketsPane, Detail};
+pub use dialog::{Confirm, DialogLine, LineStyle, PendingWrite, Popup, TypedConfirm};
+pub use objects::ObjectsPane;
+pub use versions::VersionsPane;
+pub use view::{Cursor, Filter, ListView};
+
+use crate::domain::history::RestoreRefusal;
+use crate::domain::{Bucket, BucketDetails, HistoryEntry, LockInfo, VersionRef};
+use crate::keys::{Command, Key, KeyCode, Keymap, Scope};
+use crate::s3::{ConnectionInfo, DeleteOutcome, ObjectsPage, S3Error, VersionsPage};
+use jiff::Timestamp;
+use ratatui::layout::Rect;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Tags a request so that its replies can be matched to the place that asked, and dropped when
+/// the user has moved on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RequestId(pub u64);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Pane {
+    Buckets,
+    Objects,
+    Versions,
+}
+
+impl Pane {
+    pub fn scope(self) -> Scope {
+        match self {
+            Pane::Buckets => Scope::Buckets,
+            Pane::Objects => Scope::Objects,
+            Pane::Versions => Scope::Versions,
+        }
+    }
+
+    fn next(self) -> Pane {
+        match self {
+            Pane::Buckets => Pane::Objects,
+            Pane::Objects => Pane::Versions,
+            Pane::Versions => Pane::Buckets,
+        }
+    }
+
+    fn previous(self) -> Pane {
+        match self {
+            Pane::Buckets => Pane::Versions,
+            Pane::Objects => Pane::Buckets,
+            Pane::Versions => Pane::Objects,
+        }
+    }
+}
+
+/// Where a listing stands.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Load {
+    #[default]
+    Idle,
+    Loading {
+        request: RequestId,
+        pages: u32,
+    },
+    Complete {
+        pages: u32,
+    },
+    /// Stopped by the user: what is shown is partial.
+    Stopped {
+        pages: u32,
+    },
+    /// Failed after `pages` pages: what is shown is partial.
+    Failed {
+        error: S3Error,
+        pages: u32,
+    },
+}
+
+impl Load {
+    pub fn request(&self) -> Option<RequestId> {
+        match self {
+            Load::Loading { request, .. } => Some(*request),
+            _ => None,
+        }
+    }
+
+    pub fn is_loading(&self) -> bool {
+        matches!(self, Load::Loading { .. })
+    }
+
+    fn pages(&self) -> u32 {
+        match self {
+            Load::Idle => 0,
+            Load::Loading { pages, .. }
+            | Load::Complete { pages }
+            | Load::Stopped { pages }
+            | Load::Failed { pages, .. } => *pages,
+        }
+    }
+
+    /// Counts a page that arrived for `request`; false if the page is stale.
+    fn page_arrived(&mut self, request: RequestId, more: bool) -> bool {
+        let Load::Loading { request: r, pages } = self else {
+            return false;
+        };
+        if *r != request {
+            return false;
+        }
+        let pages = *pages + 1;
+        *self = if more {
+            Load::Loading { request, pages }
+        } else {
+            Load::Complete { pages }
+        };
+        true
+    }
+
+    fn fail(&mut self, request: RequestId, error: S3Error) -> bool {
+        if self.request() != Some(request) {
+            return false;
+        }
+        *self = Load::Failed {
+            error,
+            pages: self.pages(),
+        };
+        true
+    }
+
+    /// Stops a running listing; returns the request to cancel.
+    fn stop(&mut self) -> Option<RequestId> {
+        let request = self.request()?;
+        *self = Load::Stopped {
+            pages: self.pages(),
+        };
+        Some(request)
+    }
+}
+
+/// The lock of one version as far as lockwatch knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LockStatus {
+    Loading,
+    Known(LockInfo),
+    /// HeadObject failed or was refused; the reason is shown.
+    Unknown(S3Error),
+}
+
+/// A page of the objects pane's listing: plain, or versions when deleted objects are shown.
+#[derive(Debug, Clone)]
+pub enum LevelPage {
+    Objects(ObjectsPage),
+    Versions(VersionsPage),
+}
+
+/// What a restore did, or why it did nothing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RestoreFailure {
+    #[error("{0}")]
+    Refused(RestoreRefusal),
+    #[error("{0}")]
+    Server(S3Error),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RestoreDone {
+    pub bucket: String,
+    pub key: Arc<str>,
+    pub marker_version_id: String,
+    pub becomes_current: Option<HistoryEntry>,
+}
+
+/// Everything that changes the state: user input, time, and results of I/O.
+#[derive(Debug, Clone)]
+pub enum Action {
+    Key(Key),
+    Resize {
+        width: u16,
+        height: u16,
+    },
+    /// Once a second: countdowns move on.
+    Tick,
+    BucketsLoaded {
+        request: RequestId,
+        result: Result<Vec<Bucket>, S3Error>,
+    },
+    BucketDetails {
+        bucket: String,
+        result: Result<BucketDetails, S3Error>,
+    },
+    LevelPage {
+        request: RequestId,
+        result: Result<LevelPage, S3Error>,
+        more: bool,
+    },
+    VersionsPage {
+        request: RequestId,
+        result: Result<VersionsPage, S3Error>,
+        more: bool,
+    },
+    LockLoaded {
+        version: VersionRef,
+        result: Result<LockInfo, S3Error>,
+    },
+    RestorePlanned {
+        request: RequestId,
+        bucket: String,
+        key: Arc<str>,
+        result: Result<Vec<HistoryEntry>, S3Error>,
+    },
+    Restored {
+        request: RequestId,
+        result: Result<RestoreDone, RestoreFailure>,
+    },
+    Deleted {
+        request: RequestId,
+        bucket: String,
+        key: Arc<str>,
+        result: Result<DeleteOutcome, S3Error>,
+    },
+    /// SIGTERM, SIGHUP, or the terminal went away.
+    Terminate,
+}
+
+/// What `update` asks the runtime to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    ListBuckets {
+        request: RequestId,
+    },
+    LoadBucketDetails {
+        bucket: String,
+    },
+    ListLevel {
+        request: RequestId,
+        bucket: String,
+        prefix: String,
+        deleted: bool,
+    },
+    ListVersions {
+        request: RequestId,
+        bucket: String,
+        key: Arc<str>,
+    },
+    HeadVersions {
+        versions: Vec<VersionRef>,
+    },
+    PlanRestore {
+        request: RequestId,
+        bucket: String,
+        key: Arc<str>,
+    },
+    Restore {
+        request: RequestId,
+        bucket: String,
+        key: Arc<str>,
+        marker_version_id: String,
+    },
+    DeleteObject {
+        request: RequestId,
+        bucket: String,
+        key: Arc<str>,
+    },
+    Cancel(RequestId),
+    Quit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageKind {
+    Info,
+    Success,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusMessage {
+    pub kind: MessageKind,
+    pub text: String,
+}
+
+/// A filter being typed for the focused pane.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilterInput {
+    pub pane: Pane,
+    pub text: String,
+}
+
+pub struct AppState {
+    pub keymap: Keymap,
+    pub connection: ConnectionInfo,
+    pub screen: Rect,
+    pub focus: Pane,
+    pub buckets: BucketsPane,
+    pub objects: ObjectsPane,
+    pub versions: VersionsPane,
+    pub locks: HashMap<VersionRef, LockStatus>,
+    pub popup: Option<Popup>,
+    pub input: Option<FilterInput>,
+    pub status: Option<StatusMessage>,
+    /// Writes under way, shown in the status line.
+    pub writes: Vec<(RequestId, String)>,
+    pub quit: bool,
+    next_request: u64,
+}
+
+/// Where lockwatch opens.
+#[derive(Debug, Clone, Default)]
+pub struct StartAt {
+    pub bucket: Option<String>,
+    pub prefix: String,
+}
+
+impl AppState {
+    pub fn new(keymap: Keymap, connection: ConnectionInfo, screen: Rect) -> AppState {
+        AppState {
+            keymap,
+            connection,
+            screen,
+            focus: Pane::Buckets,
+            buckets: BucketsPane::default(),
+            objects: ObjectsPane::default(),
+            versions: VersionsPane::default(),
+            locks: HashMap::new(),
+            popup: None,
+            input: None,
+            status: None,
+            writes: Vec::new(),
+            quit: false,
+            next_request: 0,
+        }
+    }
+
+    fn request_id(&mut self) -> RequestId {
+        self.next_request += 1;
+        RequestId(self.next_request)
+    }
+
+    /// The first effects: list buckets, and open the start location if one was given.
+    pub fn start(&mut self, at: StartAt) -> Vec<Effect> {
+        let request = self.request_id();
+        let mut effects = vec![self.buckets.reload(request)];
+        if let Some(bucket) = at.bucket {
+            self.buckets.pending_select = Some(bucket.clone());
+            self.focus = Pane::Objects;
+            effects.extend(self.open_level(bucket, at.prefix, None));
+        }
+        effects
+    }
+
+    /// How many rows the pane shows at the current screen size.
+    pub fn page_height(&self, pane: Pane) -> usize {
+        crate::layout::areas(self.screen, self.focus)
+            .pane(pane)
+            .map(crate::layout::body_rows)
+            .unwrap_or(0)
+            .max(1)
+    }
+
+    pub fn info(&mut self, text: impl Into<String>) {
+        self.status = Some(StatusMessage {
+            kind: MessageKind::Info,
+            text: text.into(),
+        });
+    }
+
+    pub fn error(&mut self, text: impl Into<String>) {
+        self.status = Some(StatusMessage {
+            kind: MessageKind::Error,
+            text: text.into(),
+        });
+    }
+
+    fn success(&mut self, text: impl Into<String>) {
+        self.status = Some(StatusMessage {
+            kind: MessageKind::Success,
+            text: text.into(),
+        });
+    }
+
+    /// Opens `bucket`/`prefix` in the objects pane, cancelling whatever it was listing.
+    fn open_level(
+        &mut self,
+        bucket: String,
+        prefix: String,
+        reselect: Option<String>,
+    ) -> Vec<Effect> {
+        let request = self.request_id();
+        let mut effects: Vec<Effect> = self
+            .objects
+            .load
+            .stop()
+            .map(Effect::Cancel)
+            .into_iter()
+            .collect();
+        if self.objects.bucket.as_deref() != Some(bucket.as_str()) {
+            effects.extend(self.versions.clear());
+        }
+        effects.push(self.objects.open(bucket, prefix, reselect, request));
+        effects
+    }
+
+    fn open_versions(&mut self, bucket: String, key: Arc<str>) -> Vec<Effect> {
+        let request = self.request_id();
+        let mut effects = self.versions.clear();
+        effects.push(self.versions.open(bucket, key, request));
+        effects
+    }
+
+    /// Asks for the locks of the version rows now on screen that are not known yet.
+    fn request_visible_locks(&mut self) -> Vec<Effect> {
+        let height = self.page_height(Pane::Versions);
+        let Some(bucket) = self.versions.bucket.clone() else {
+            return Vec::new();
+        };
+        let wanted: Vec<VersionRef> = self
+            .versions
+            .visible_entries(height)
+            .filter(|e| !e.is_delete_marker())
+            .map(|e| VersionRef {
+                bucket: bucket.clone(),
+                key: e.key.clone(),
+                version_id: e.version_id.clone(),
+            })
+            .filter(|v| !self.locks.contains_key(v))
+            .collect();
+        if wanted.is_empty() {
+            return Vec::new();
+        }
+        for v in &wanted {
+            self.locks.insert(v.clone(), LockStatus::Loading);
+        }
+        vec![Effect::HeadVersions { versions: wanted }]
+    }
+}
+
+/// Applies one action. Returns what the runtime should do next.
+pub fn update(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Effect> {
+    let _ = now;
+    match action {
+        Action::Key(key) => on_key(state, key),
+        Action::Resize { width, height } => {
+            state.screen = Rect::new(0, 0, width, height);
+            state.clamp_cursors();
+            state.request_visible_locks()
+        }
+        Action::Tick => Vec::new(),
+        Action::Terminate => {
+            state.quit = true;
+            vec![Effect::Quit]
+        }
+        Action::BucketsLoaded { request, result } => buckets::on_loaded(state, request, result),
+        Action::BucketDetails { bucket, result } => {
+            state.buckets.on_details(&bucket, result);
+            Vec::new()
+        }
+        Action::LevelPage {
+            request,
+            result,
+            more,
+        } => objects::on_page(state, request, result, more),
+        Action::VersionsPage {
+            request,
+            result,
+            more,
+        } => {
+            let height = state.page_height(Pane::Versions);
+            if state.versions.on_page(request, result, more, height) {
+                state.request_visible_locks()
+            } else {
+                Vec::new()
+            }
+        }
+        Action::LockLoaded { version, result } => {
+            let status = match result {
+                Ok(info) => LockStatus::Known(info),
+                Err(e) => LockStatus::Unknown(e),
+            };
+            state.locks.insert(version, status);
+            Vec::new()
+        }
+        Action::RestorePlanned {
+            request,
+            bucket,
+            key,
+            result,
+        } => dialog::on_restore_planned(state, request, bucket, key, result),
+        Action::Restored { request, result } => dialog::on_restored(state, request, result),
+        Action::Deleted {
+            request,
+            bucket,
+            key,
+            result,
+        } => dialog::on_deleted(state, request, bucket, key, result),
+    }
+}
+
+impl AppState {
+    fn clamp_cursors(&mut self) {
+        let (b, o, v) = (
+            self.page_height(Pane::Buckets),
+            self.page_height(Pane::Objects),
+            self.page_height(Pane::Versions),
+        );
+        self.buckets.view.clamp(b);
+        self.objects.view.clamp(o);
+        self.versions.view.clamp(v);
+    }
+}
+
+fn on_key(state: &mut AppState, key: Key) -> Vec<Effect> {
+    if state.popup.is_some() {
+        return dialog::on_key(state, key);
+    }
+    if state.input.is_some() {
+        return on_filter_key(state, key);
+    }
+    match state.keymap.lookup(state.focus.scope(), key) {
+        Some(command) => on_command(state, command),
+        None => Vec::new(),
+    }
+}
+
+fn on_filter_key(state: &mut AppState, key: Key) -> Vec<Effect> {
+    let Some(input) = state.input.as_mut() else {
+        return Vec::new();
+    };
+    let pane = input.pane;
+    match key.code {
+        KeyCode::Esc => {
+            state.input = None;
+            state.set_filter(pane, None);
+        }
+        KeyCode::Enter => {
+            state.input = None;
+        }
+        KeyCode::Backspace => {
+            input.text.pop();
+            let text = input.text.clone();
+            state.set_filter(pane, Some(text));
+        }
+        KeyCode::Char(c) if !key.ctrl && !key.alt => {
+            input.text.push(c);
+            let text = input.text.clone();
+            state.set_filter(pane, Some(text));
+        }
+        _ => {}
+    }
+    if pane == Pane::Versions {
+        state.request_visible_locks()
+    } else {
+        Vec::new()
+    }
+}
+
+impl AppState {
+    fn set_filter(&mut self, pane: Pane, text: Option<String>) {
+        let text = text.filter(|t| !t.is_empty());
+        let height = self.page_height(pane);
+        match pane {
+            Pane::Buckets => self.buckets.set_filter(text, height),
+            Pane::Objects => self.objects.set_filter(text, height),
+            Pane::Versions => self.versions.set_filter(text, height),
+        }
+    }
+
+    fn view_mut(&mut self, pane: Pane) -> &mut ListView {
+        match pane {
+            Pane::Buckets => &mut self.buckets.view,
+            Pane::Objects => &mut self.objects.view,
+            Pane::Versions => &mut self.versions.view,
+        }
+    }
+}
+
+fn on_command(state: &mut AppState, command: Command) -> Vec<Effect> {
+    let pane = state.focus;
+    match command {
+        Command::Quit => {
+            state.quit = true;
+            vec![Effect::Quit]
+        }
+        Command::Help => {
+            state.popup = Some(Popup::Help { scroll: 0 });
+            Vec::new()
+        }
+        Command::NextPane | Command::PreviousPane => {
+            state.focus = if command == Command::NextPane {
+                pane.next()
+            } else {
+                pane.previous()
+            };
+            state.clamp_cursors();
+            state.request_visible_locks()
+        }
+        Command::Filter => {
+            let text = state.view_mut(pane).filter_text().unwrap_or_default();
+            state.input = Some(FilterInput { pane, text });
+            Vec::new()
+        }
+        Command::Close => {
+            if state.view_mut(pane).filter_text().is_some() {
+                state.set_filter(pane, None);
+                return Vec::new();
+            }
+            let stopped = match pane {
+                Pane::Buckets => state.buckets.load.stop(),
+                Pane::Objects => state.objects.load.stop(),
+                Pane::Versions => state.versions.load.stop(),
+            };
+            match stopped {
+                Some(request) => {
+                    state.info("Stopped loading: the list is partial. Press R to load it again.");
+                    vec![Effect::Cancel(request)]
+                }
+                None => Vec::new(),
+            }
+        }
+        Command::Up
+        | Command::Down
+        | Command::Top
+        | Command::Bottom
+        | Command::PageUp
+        | Command::PageDown => {
+            let height = state.page_height(pane);
+            state.view_mut(pane).apply(command, height);
+            if pane == Pane::Versions {
+                state.request_visible_locks()
+            } else {
+                Vec::new()
+            }
+        }
+        Command::Open | Command::Back | Command::Refresh | Command::ToggleDeleted => match pane {
+            Pane::Buckets => buckets::on_command(state, command),
+            Pane::Objects => objects::on_command(state, command),
+            Pane::Versions => versions::on_command(state, command),
+        },
+        Command::Restore | Command::Delete => dialog::on_write_command(state, command),
+    }
+}

@@ -1,0 +1,207 @@
+//! The objects pane: one level of a bucket, optionally with deleted objects.
+
+use super::view::{Filter, ListView, matches};
+use super::{AppState, Effect, LevelPage, Load, Pane, RequestId};
+use crate::domain::listing::{Level, LevelObject, LevelRow, display_name, parent_prefix};
+use crate::keys::Command;
+use crate::s3::S3Error;
+
+#[derive(Debug, Clone, Default)]
+pub struct ObjectsPane {
+    pub bucket: Option<String>,
+    /// Empty, or ending in `/`.
+    pub prefix: String,
+    pub show_deleted: bool,
+    pub level: Level,
+    pub load: Load,
+    pub view: ListView,
+    /// Name to select once it is listed (the folder we came back from).
+    reselect: Option<String>,
+}
+
+impl ObjectsPane {
+    pub(super) fn open(
+        &mut self,
+        bucket: String,
+        prefix: String,
+        reselect: Option<String>,
+        request: RequestId,
+    ) -> Effect {
+        if self.bucket.as_deref() != Some(bucket.as_str()) || self.prefix != prefix {
+            self.view = ListView::default();
+        } else if let Some(row) = self.selected_name() {
+            // A reload keeps the selection on the same name.
+            self.reselect = Some(row);
+        }
+        if reselect.is_some() {
+            self.reselect = reselect;
+        }
+        self.level = Level::default();
+        let filter = self.view.filter.take().map(|f| Filter {
+            matches: Vec::new(),
+            ..f
+        });
+        self.view.reset(0, filter, 1);
+        self.bucket = Some(bucket.clone());
+        self.prefix = prefix.clone();
+        self.load = Load::Loading { request, pages: 0 };
+        Effect::ListLevel {
+            request,
+            bucket,
+            prefix,
+            deleted: self.show_deleted,
+        }
+    }
+
+    pub fn selected(&self) -> Option<LevelRow<'_>> {
+        self.view.selected_row().and_then(|i| self.level.row(i))
+    }
+
+    fn selected_name(&self) -> Option<String> {
+        self.selected().map(|r| row_key(&r).to_string())
+    }
+
+    /// The text a row is filtered by: its name below the current prefix.
+    pub fn row_name<'a>(&self, row: &LevelRow<'a>) -> &'a str {
+        display_name(row_key(row), &self.prefix)
+    }
+
+    fn filter_for(&self, text: Option<String>) -> Option<Filter> {
+        let text = text?;
+        let needle = text.to_lowercase();
+        let matches = self
+            .level
+            .rows()
+            .enumerate()
+            .filter(|(_, r)| matches(self.row_name(r), &needle))
+            .map(|(i, _)| i)
+            .collect();
+        Some(Filter { text, matches })
+    }
+
+    pub fn set_filter(&mut self, text: Option<String>, height: usize) {
+        let filter = self.filter_for(text);
+        self.view.reset(self.level.len(), filter, height);
+    }
+
+    /// Counts for the pane's title: prefixes, present objects, deleted objects.
+    pub fn counts(&self) -> (usize, usize, usize) {
+        let deleted = self
+            .level
+            .objects
+            .iter()
+            .filter(|o| matches!(o, LevelObject::Deleted(_)))
+            .count();
+        (
+            self.level.prefixes.len(),
+            self.level.objects.len() - deleted,
+            deleted,
+        )
+    }
+}
+
+fn row_key<'a>(row: &LevelRow<'a>) -> &'a str {
+    match row {
+        LevelRow::Prefix(p) => p,
+        LevelRow::Object(o) => o.key(),
+    }
+}
+
+pub(super) fn on_page(
+    state: &mut AppState,
+    request: RequestId,
+    result: Result<LevelPage, S3Error>,
+    more: bool,
+) -> Vec<Effect> {
+    let height = state.page_height(Pane::Objects);
+    let pane = &mut state.objects;
+    let page = match result {
+        Ok(page) => page,
+        Err(error) => {
+            if pane.load.fail(request, error.clone()) {
+                state.error(format!("Listing failed: {error}"));
+            }
+            return Vec::new();
+        }
+    };
+    if !pane.load.page_arrived(request, more) {
+        return Vec::new();
+    }
+    let selected = pane.view.selected_row();
+    let prefixes_before = pane.level.prefixes.len();
+    match page {
+        LevelPage::Objects(p) => pane.level.absorb_objects_page(p.objects, p.prefixes),
+        LevelPage::Versions(p) => pane
+            .level
+            .absorb_versions_page(p.versions, p.markers, p.prefixes),
+    }
+    let filter = pane.filter_for(pane.view.filter_text());
+    pane.view.reset(pane.level.len(), filter, height);
+    // New prefixes are inserted above the objects: keep the same object selected.
+    let added = pane.level.prefixes.len() - prefixes_before;
+    if let Some(row) = selected
+        && row >= prefixes_before
+        && added > 0
+    {
+        pane.view.select_row(row + added, height);
+    }
+    if let Some(name) = pane.reselect.clone()
+        && let Some(i) = pane.level.rows().position(|r| row_key(&r) == name)
+    {
+        pane.view.select_row(i, height);
+        pane.reselect = None;
+    }
+    if !more {
+        pane.reselect = None;
+    }
+    Vec::new()
+}
+
+pub(super) fn on_command(state: &mut AppState, command: Command) -> Vec<Effect> {
+    let Some(bucket) = state.objects.bucket.clone() else {
+        if command == Command::Back {
+            state.focus = Pane::Buckets;
+        }
+        return Vec::new();
+    };
+    match command {
+        Command::Open => {
+            let target = match state.objects.selected() {
+                Some(LevelRow::Prefix(p)) => Ok(p.to_string()),
+                Some(LevelRow::Object(o)) => Err(o.key().clone()),
+                None => return Vec::new(),
+            };
+            match target {
+                Ok(prefix) => state.open_level(bucket, prefix, None),
+                Err(key) => {
+                    state.focus = Pane::Versions;
+                    state.open_versions(bucket, key)
+                }
+            }
+        }
+        Command::Back => {
+            if state.objects.prefix.is_empty() {
+                state.focus = Pane::Buckets;
+                return Vec::new();
+            }
+            let came_from = state.objects.prefix.clone();
+            let parent = parent_prefix(&came_from);
+            state.open_level(bucket, parent, Some(came_from))
+        }
+        Command::Refresh => {
+            let prefix = state.objects.prefix.clone();
+            state.open_level(bucket, prefix, None)
+        }
+        Command::ToggleDeleted => {
+            state.objects.show_deleted = !state.objects.show_deleted;
+            state.info(if state.objects.show_deleted {
+                "Showing deleted objects: keys whose latest entry is a delete marker"
+            } else {
+                "Hiding deleted objects"
+            });
+            let prefix = state.objects.prefix.clone();
+            state.open_level(bucket, prefix, None)
+        }
+        _ => Vec::new(),
+    }
+}

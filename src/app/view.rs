@@ -1,0 +1,221 @@
+//! A scrolling, filterable list: which row is selected, which is at the top, which rows the
+//! filter lets through. Rows themselves live in the panes.
+
+use crate::keys::Command;
+use std::ops::Range;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    pub text: String,
+    /// Indices of the rows that match, ascending.
+    pub matches: Vec<usize>,
+}
+
+/// Cursor positions are indices into the visible rows (the filter's matches when filtering).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cursor {
+    pub selected: usize,
+    pub offset: usize,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListView {
+    pub cursor: Cursor,
+    pub filter: Option<Filter>,
+    /// How many rows the pane holds (before filtering).
+    pub len: usize,
+}
+
+impl ListView {
+    pub fn visible_len(&self) -> usize {
+        match &self.filter {
+            Some(f) => f.matches.len(),
+            None => self.len,
+        }
+    }
+
+    /// The row index behind a visible position.
+    pub fn row_at(&self, visible: usize) -> Option<usize> {
+        match &self.filter {
+            Some(f) => f.matches.get(visible).copied(),
+            None => (visible < self.len).then_some(visible),
+        }
+    }
+
+    pub fn selected_row(&self) -> Option<usize> {
+        self.row_at(self.cursor.selected)
+    }
+
+    /// Visible positions on screen for a pane `height` rows tall.
+    pub fn on_screen(&self, height: usize) -> Range<usize> {
+        let end = (self.cursor.offset + height).min(self.visible_len());
+        self.cursor.offset.min(end)..end
+    }
+
+    pub fn filter_text(&self) -> Option<String> {
+        self.filter.as_ref().map(|f| f.text.clone())
+    }
+
+    /// Keeps the selection inside the rows and on screen.
+    pub fn clamp(&mut self, height: usize) {
+        let len = self.visible_len();
+        let height = height.max(1);
+        if len == 0 {
+            self.cursor = Cursor::default();
+            return;
+        }
+        self.cursor.selected = self.cursor.selected.min(len - 1);
+        if self.cursor.selected < self.cursor.offset {
+            self.cursor.offset = self.cursor.selected;
+        } else if self.cursor.selected >= self.cursor.offset + height {
+            self.cursor.offset = self.cursor.selected + 1 - height;
+        }
+        self.cursor.offset = self.cursor.offset.min(len.saturating_sub(height));
+    }
+
+    pub fn apply(&mut self, command: Command, height: usize) {
+        let len = self.visible_len();
+        if len == 0 {
+            return;
+        }
+        let page = height.max(1);
+        let s = self.cursor.selected;
+        self.cursor.selected = match command {
+            Command::Up => s.saturating_sub(1),
+            Command::Down => (s + 1).min(len - 1),
+            Command::Top => 0,
+            Command::Bottom => len - 1,
+            Command::PageUp => s.saturating_sub(page),
+            Command::PageDown => (s + page).min(len - 1),
+            _ => s,
+        };
+        self.clamp(height);
+    }
+
+    /// Selects the row with index `row` if it is visible.
+    pub fn select_row(&mut self, row: usize, height: usize) {
+        let position = match &self.filter {
+            Some(f) => f.matches.binary_search(&row).ok(),
+            None => (row < self.len).then_some(row),
+        };
+        if let Some(p) = position {
+            self.cursor.selected = p;
+        }
+        self.clamp(height);
+    }
+
+    /// Replaces the rows' count and the filter's matches (computed by the pane), keeping the
+    /// same row selected where it is still visible.
+    pub fn reset(&mut self, len: usize, filter: Option<Filter>, height: usize) {
+        let selected = self.selected_row();
+        self.len = len;
+        self.filter = filter;
+        match selected {
+            Some(row) => self.select_row(row, height),
+            None => self.clamp(height),
+        }
+    }
+}
+
+/// Case-insensitive substring match used by every pane's filter.
+pub fn matches(haystack: &str, needle_lower: &str) -> bool {
+    haystack.to_lowercase().contains(needle_lower)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(len: usize) -> ListView {
+        ListView {
+            len,
+            ..ListView::default()
+        }
+    }
+
+    #[test]
+    fn moving_down_scrolls_only_at_the_edge() {
+        let mut v = view(100);
+        for _ in 0..9 {
+            v.apply(Command::Down, 10);
+        }
+        assert_eq!(
+            v.cursor,
+            Cursor {
+                selected: 9,
+                offset: 0
+            }
+        );
+        v.apply(Command::Down, 10);
+        assert_eq!(
+            v.cursor,
+            Cursor {
+                selected: 10,
+                offset: 1
+            }
+        );
+        v.apply(Command::Up, 10);
+        assert_eq!(
+            v.cursor,
+            Cursor {
+                selected: 9,
+                offset: 1
+            }
+        );
+    }
+
+    #[test]
+    fn pages_and_ends_stay_in_bounds() {
+        let mut v = view(25);
+        v.apply(Command::PageDown, 10);
+        assert_eq!(v.cursor.selected, 10);
+        v.apply(Command::Bottom, 10);
+        assert_eq!(
+            v.cursor,
+            Cursor {
+                selected: 24,
+                offset: 15
+            }
+        );
+        v.apply(Command::PageDown, 10);
+        assert_eq!(v.cursor.selected, 24);
+        v.apply(Command::Top, 10);
+        assert_eq!(
+            v.cursor,
+            Cursor {
+                selected: 0,
+                offset: 0
+            }
+        );
+        let mut empty = view(0);
+        empty.apply(Command::Bottom, 10);
+        assert_eq!(empty.cursor, Cursor::default());
+    }
+
+    #[test]
+    fn filtering_keeps_the_selected_row_when_it_still_matches() {
+        let mut v = view(10);
+        v.select_row(6, 5);
+        v.reset(
+            10,
+            Some(Filter {
+                text: "x".into(),
+                matches: vec![1, 6, 8],
+            }),
+            5,
+        );
+        assert_eq!(v.cursor.selected, 1);
+        assert_eq!(v.selected_row(), Some(6));
+        v.reset(10, None, 5);
+        assert_eq!(v.selected_row(), Some(6));
+    }
+
+    #[test]
+    fn shrinking_clamps_the_selection() {
+        let mut v = view(10);
+        v.apply(Command::Bottom, 4);
+        v.reset(3, None, 4);
+        assert_eq!(v.selected_row(), Some(2));
+        assert_eq!(v.on_screen(4), 0..3);
+    }
+}

@@ -1,0 +1,65 @@
+//! Command-line flags.
+
+use crate::domain::location::S3Location;
+use crate::s3::{ConnectOptions, PathStyle};
+use clap::Parser;
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "lockwatch",
+    version,
+    about = "A terminal UI for versioned, Object-Lock-protected S3 buckets: see deleted files, \
+             restore them, and watch every version's lock count down.",
+    after_help = "Credentials and endpoint are taken the way the AWS CLI takes them: \
+AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_ENDPOINT_URL, AWS_REGION, \
+AWS_PROFILE, AWS_CA_BUNDLE, and the profiles in ~/.aws/config and ~/.aws/credentials \
+(endpoint_url included). Flags win over all of them.
+
+Examples:
+  lockwatch
+  lockwatch s3://bup/
+  lockwatch --endpoint-url https://object.example.net --profile backup s3://bup/db/"
+)]
+pub struct Cli {
+    /// Open at this place: s3://bucket or s3://bucket/prefix/
+    pub location: Option<S3Location>,
+
+    /// S3 endpoint, e.g. http://127.0.0.1:8333 or https://object.example.net
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+
+    /// Profile from ~/.aws/config and ~/.aws/credentials
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Region to sign requests for (S3-compatible servers mostly ignore it)
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// Path-style addressing: auto uses it whenever a custom endpoint is set
+    #[arg(long, value_enum, default_value_t = PathStyle::Auto)]
+    pub path_style: PathStyle,
+
+    /// PEM file of CA certificates to trust instead of the system's (also AWS_CA_BUNDLE)
+    #[arg(long, value_name = "FILE")]
+    pub ca_bundle: Option<PathBuf>,
+
+    /// Create lockwatch's demonstration buckets (bup, bup-governance, scratch) on the
+    /// endpoint first, then open lockwatch on them. Existing buckets are left alone.
+    #[arg(long)]
+    pub seed_demo: bool,
+}
+
+impl Cli {
+    pub fn connect_options(&self) -> ConnectOptions {
+        ConnectOptions {
+            endpoint_url: self.endpoint_url.clone(),
+            profile: self.profile.clone(),
+            region: self.region.clone(),
+            path_style: self.path_style,
+            ca_bundle: self.ca_bundle.clone(),
+            static_credentials: None,
+        }
+    }
+}

@@ -1,0 +1,326 @@
+//! The only place that spawns: runs effects through the S3 layer, feeds results back as
+//! actions, merges terminal events, signals and a once-a-second tick, and draws.
+
+use crate::app::{Action, AppState, Effect, LevelPage, RequestId, StartAt, update};
+use crate::domain::history;
+use crate::keys::{Key, Keymap};
+use crate::s3::{Connection, S3, VersionPager};
+use crate::tasks;
+use crate::ui::{self, Theme};
+use futures::StreamExt;
+use jiff::Timestamp;
+use ratatui::layout::Rect;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::AbortHandle;
+
+/// HEAD requests for lock details in flight at once.
+const LOCK_CONCURRENCY: usize = 8;
+/// Bucket detail requests in flight at once.
+const DETAIL_CONCURRENCY: usize = 8;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(
+        "lockwatch needs an interactive terminal (could not set it up: {0}). Run it in a terminal, not with redirected input or output."
+    )]
+    NoTerminal(std::io::Error),
+    #[error("the terminal stopped working: {0}")]
+    Terminal(std::io::Error),
+}
+
+struct Executor {
+    s3: S3,
+    tx: mpsc::UnboundedSender<Action>,
+    running: HashMap<RequestId, AbortHandle>,
+    heads: Arc<Semaphore>,
+    details: Arc<Semaphore>,
+}
+
+impl Executor {
+    fn spawn<F>(&mut self, request: Option<RequestId>, work: F)
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        let handle = tokio::spawn(work);
+        self.running.retain(|_, h| !h.is_finished());
+        if let Some(r) = request {
+            self.running.insert(r, handle.abort_handle());
+        }
+    }
+
+    fn run(&mut self, effect: Effect) {
+        let s3 = self.s3.clone();
+        let tx = self.tx.clone();
+        // A send fails only once the UI has quit; nothing is left to tell then.
+        let send = move |a: Action| {
+            let _ = tx.send(a);
+        };
+        match effect {
+            Effect::Quit => {}
+            Effect::Cancel(request) => {
+                if let Some(h) = self.running.remove(&request) {
+                    h.abort();
+                }
+            }
+            Effect::ListBuckets { request } => self.spawn(Some(request), async move {
+                let result = s3.list_buckets().await;
+                send(Action::BucketsLoaded { request, result });
+            }),
+            Effect::LoadBucketDetails { bucket } => {
+                let permits = self.details.clone();
+                self.spawn(None, async move {
+                    let Ok(_permit) = permits.acquire_owned().await else {
+                        return;
+                    };
+                    let result = s3.bucket_details(&bucket).await;
+                    send(Action::BucketDetails { bucket, result });
+                })
+            }
+            Effect::ListLevel {
+                request,
+                bucket,
+                prefix,
+                deleted,
+            } => self.spawn(Some(request), async move {
+                if deleted {
+                    let mut pager = VersionPager::new(&s3, &bucket, &prefix, Some("/"));
+                    while let Some(page) = pager.next_page().await {
+                        let more = matches!(&page, Ok(p) if p.next.is_some());
+                        send(Action::LevelPage {
+                            request,
+                            result: page.map(LevelPage::Versions),
+                            more,
+                        });
+                    }
+                } else {
+                    let mut token: Option<String> = None;
+                    loop {
+                        let page = s3
+                            .list_objects_page(&bucket, &prefix, token.as_deref())
+                            .await;
+                        token = page.as_ref().ok().and_then(|p| p.next_token.clone());
+                        send(Action::LevelPage {
+                            request,
+                            result: page.map(LevelPage::Objects),
+                            more: token.is_some(),
+                        });
+                        if token.is_none() {
+                            break;
+                        }
+                    }
+                }
+            }),
+            Effect::ListVersions {
+                request,
+                bucket,
+                key,
+            } => self.spawn(Some(request), async move {
+                let mut pager = VersionPager::new(&s3, &bucket, &key, None);
+                while let Some(page) = pager.next_page().await {
+                    match page {
+                        Ok(mut page) => {
+                            // Keys sharing the prefix are not this key's history; once a
+                            // greater key shows up, the history is complete.
+                            let past = history::passes_key(&page.versions, &page.markers, &key);
+                            page.versions.retain(|e| *e.key == *key);
+                            page.markers.retain(|e| *e.key == *key);
+                            let more = page.next.is_some() && !past;
+                            send(Action::VersionsPage {
+                                request,
+                                result: Ok(page),
+                                more,
+                            });
+                            if !more {
+                                break;
+                            }
+                        }
+                        Err(e) => {
+                            send(Action::VersionsPage {
+                                request,
+                                result: Err(e),
+                                more: false,
+                            });
+                            break;
+                        }
+                    }
+                }
+            }),
+            Effect::HeadVersions { versions } => {
+                for version in versions {
+                    let (s3, permits, tx) = (self.s3.clone(), self.heads.clone(), self.tx.clone());
+                    self.spawn(None, async move {
+                        let Ok(_permit) = permits.acquire_owned().await else {
+                            return;
+                        };
+                        let result = s3
+                            .head_version(&version.bucket, &version.key, &version.version_id)
+                            .await;
+                        let _ = tx.send(Action::LockLoaded { version, result });
+                    });
+                }
+            }
+            Effect::PlanRestore {
+                request,
+                bucket,
+                key,
+            } => self.spawn(Some(request), async move {
+                let result = s3.key_history(&bucket, &key).await;
+                send(Action::RestorePlanned {
+                    request,
+                    bucket,
+                    key,
+                    result,
+                });
+            }),
+            Effect::Restore {
+                request,
+                bucket,
+                key,
+                marker_version_id,
+            } => self.spawn(None, async move {
+                let result = tasks::restore(&s3, &bucket, &key, &marker_version_id).await;
+                send(Action::Restored { request, result });
+            }),
+            Effect::DeleteObject {
+                request,
+                bucket,
+                key,
+            } => self.spawn(None, async move {
+                let result = s3.delete_object(&bucket, &key).await;
+                send(Action::Deleted {
+                    request,
+                    bucket,
+                    key,
+                    result,
+                });
+            }),
+        }
+    }
+}
+
+fn forward_terminal_events(tx: mpsc::UnboundedSender<Action>) {
+    tokio::spawn(async move {
+        let mut events = crossterm::event::EventStream::new();
+        while let Some(event) = events.next().await {
+            let action = match event {
+                Ok(crossterm::event::Event::Key(k)) => match Key::from_crossterm(&k) {
+                    Some(key) => Action::Key(key),
+                    None => continue,
+                },
+                Ok(crossterm::event::Event::Resize(width, height)) => {
+                    Action::Resize { width, height }
+                }
+                Ok(_) => continue,
+                Err(_) => Action::Terminate,
+            };
+            if tx.send(action).is_err() {
+                return;
+            }
+        }
+        // The terminal closed (the SSH connection dropped).
+        let _ = tx.send(Action::Terminate);
+    });
+}
+
+fn forward_signals(tx: mpsc::UnboundedSender<Action>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    for kind in [
+        SignalKind::terminate(),
+        SignalKind::hangup(),
+        SignalKind::interrupt(),
+    ] {
+        let tx = tx.clone();
+        if let Ok(mut stream) = signal(kind) {
+            tokio::spawn(async move {
+                if stream.recv().await.is_some() {
+                    let _ = tx.send(Action::Terminate);
+                }
+            });
+        }
+    }
+}
+
+/// Ticks at every whole second, so that all countdowns change together.
+fn forward_ticks(tx: mpsc::UnboundedSender<Action>) {
+    tokio::spawn(async move {
+        loop {
+            let nanos = Timestamp::now().subsec_nanosecond();
+            let wait = Duration::from_nanos(1_000_000_000 - nanos.clamp(0, 999_999_999) as u64);
+            tokio::time::sleep(wait).await;
+            if tx.send(Action::Tick).is_err() {
+                return;
+            }
+        }
+    });
+}
+
+/// Runs the terminal UI until the user quits or the terminal goes away. The terminal is
+/// restored on every way out, including panics (ratatui's hook).
+pub async fn run(connection: Connection, keymap: Keymap, start: StartAt) -> Result<(), RunError> {
+    let mut terminal = ratatui::try_init().map_err(RunError::NoTerminal)?;
+    let result = run_loop(&mut terminal, connection, keymap, start).await;
+    ratatui::restore();
+    result
+}
+
+async fn run_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    connection: Connection,
+    keymap: Keymap,
+    start: StartAt,
+) -> Result<(), RunError> {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    forward_terminal_events(tx.clone());
+    forward_signals(tx.clone());
+    forward_ticks(tx.clone());
+    let size = terminal.size().map_err(RunError::Terminal)?;
+    let mut state = AppState::new(
+        keymap,
+        connection.info,
+        Rect::new(0, 0, size.width, size.height),
+    );
+    let theme = Theme::default();
+    let mut executor = Executor {
+        s3: connection.s3,
+        tx,
+        running: HashMap::new(),
+        heads: Arc::new(Semaphore::new(LOCK_CONCURRENCY)),
+        details: Arc::new(Semaphore::new(DETAIL_CONCURRENCY)),
+    };
+    for effect in state.start(start) {
+        executor.run(effect);
+    }
+    loop {
+        let now = Timestamp::now();
+        terminal
+            .draw(|frame| ui::render(&state, now, &theme, frame))
+            .map_err(RunError::Terminal)?;
+        let Some(first) = rx.recv().await else {
+            return Ok(());
+        };
+        // Take everything already queued before drawing again: a burst of pages or keys
+        // costs one frame.
+        let mut pending = vec![first];
+        while let Ok(more) = rx.try_recv() {
+            pending.push(more);
+            if pending.len() >= 256 {
+                break;
+            }
+        }
+        let now = Timestamp::now();
+        for action in pending {
+            for effect in update(&mut state, action, now) {
+                executor.run(effect);
+            }
+            if state.quit {
+                for handle in executor.running.values() {
+                    handle.abort();
+                }
+                return Ok(());
+            }
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! lockwatch's demonstration buckets: the backup guide's locked bucket with its deleted
+//! `tux.svg`, plus what makes lock behaviour visible — versions, deletes, a legal hold, a
+//! GOVERNANCE bucket, a bucket without versioning, and locks that run out minutes after
+//! seeding so an audience can watch a refused delete become possible.
+
+use crate::domain::{RetentionMode, RetentionPeriod};
+use crate::s3::{PutOptions, S3, S3Error};
+use jiff::{SignedDuration, Timestamp};
+
+pub const TUX_SVG: &[u8] = include_bytes!("../assets/demo/tux.svg");
+
+/// What the seed created, for the message printed after seeding.
+#[derive(Debug, Default)]
+pub struct SeedReport {
+    pub created: Vec<String>,
+    pub skipped: Vec<String>,
+}
+
+/// Creates a bucket unless it already exists; returns false when it was already there.
+async fn fresh_bucket(
+    s3: &S3,
+    bucket: &str,
+    lock: bool,
+    report: &mut SeedReport,
+) -> Result<bool, S3Error> {
+    match s3.create_bucket(bucket, None, lock).await {
+        Ok(()) => {
+            report.created.push(bucket.to_string());
+            Ok(true)
+        }
+        Err(e)
+            if matches!(
+                e.code(),
+                Some("BucketAlreadyOwnedByYou" | "BucketAlreadyExists")
+            ) =>
+        {
+            report.skipped.push(bucket.to_string());
+            Ok(false)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn text() -> PutOptions {
+    PutOptions {
+        content_type: Some("text/plain".into()),
+        ..PutOptions::default()
+    }
+}
+
+/// Seeds the demonstration buckets through lockwatch's own S3 layer. Times are relative to
+/// `now`, so countdowns of 2 and 5 minutes start when the seed runs.
+pub async fn seed_demo(s3: &S3, now: Timestamp) -> Result<SeedReport, S3Error> {
+    let mut report = SeedReport::default();
+
+    // The guide: bucket `bup`, COMPLIANCE for one day, tux.svg uploaded and then deleted.
+    if fresh_bucket(s3, "bup", true, &mut report).await? {
+        s3.set_default_retention(
+            "bup",
+            Some((RetentionMode::Compliance, RetentionPeriod::Days(1))),
+        )
+        .await?;
+        let svg = PutOptions {
+            content_type: Some("image/svg+xml".into()),
+            ..PutOptions::default()
+        };
+        s3.put_bytes("bup", "tux.svg", TUX_SVG.to_vec(), &svg)
+            .await?;
+        s3.delete_object("bup", "tux.svg").await?;
+
+        for day in 1..=3 {
+            for db in ["customers", "orders"] {
+                let body = format!("-- {db} dump, night {day}\nCREATE TABLE {db} (id int);\n");
+                s3.put_bytes(
+                    "bup",
+                    &format!("db/nightly/{db}.sql"),
+                    body.into_bytes(),
+                    &text(),
+                )
+                .await?;
+            }
+        }
+        for revision in 1..=4 {
+            let body = format!("# backup schedule, revision {revision}\nkeep: 30d\n");
+            s3.put_bytes("bup", "etc/backup.conf", body.into_bytes(), &text())
+                .await?;
+        }
+        // A folder whose every file was deleted: only visible with deleted objects shown.
+        for name in ["app-1.log", "app-2.log"] {
+            s3.put_bytes(
+                "bup",
+                &format!("logs/{name}"),
+                b"started\n".to_vec(),
+                &text(),
+            )
+            .await?;
+            s3.delete_object("bup", &format!("logs/{name}")).await?;
+        }
+        let hold = PutOptions {
+            legal_hold: true,
+            ..text()
+        };
+        s3.put_bytes(
+            "bup",
+            "evidence/incident-2026-11.tar",
+            b"evidence\n".to_vec(),
+            &hold,
+        )
+        .await?;
+        for (minutes, name) in [
+            (2, "short-lock/expires-in-2-minutes.txt"),
+            (5, "short-lock/expires-in-5-minutes.txt"),
+        ] {
+            let short = PutOptions {
+                retention: Some((
+                    RetentionMode::Compliance,
+                    now + SignedDuration::from_mins(minutes),
+                )),
+                ..text()
+            };
+            let body = format!("This version is locked for {minutes} minutes after seeding.\n");
+            s3.put_bytes("bup", name, body.into_bytes(), &short).await?;
+        }
+    }
+
+    if fresh_bucket(s3, "bup-governance", true, &mut report).await? {
+        s3.set_default_retention(
+            "bup-governance",
+            Some((RetentionMode::Governance, RetentionPeriod::Days(7))),
+        )
+        .await?;
+        for n in 1..=2 {
+            let body = format!("weekly archive {n}\n");
+            s3.put_bytes(
+                "bup-governance",
+                "weekly/archive.tar",
+                body.into_bytes(),
+                &text(),
+            )
+            .await?;
+        }
+    }
+
+    if fresh_bucket(s3, "scratch", false, &mut report).await? {
+        s3.put_bytes(
+            "scratch",
+            "notes.txt",
+            b"no versioning, no lock\n".to_vec(),
+            &text(),
+        )
+        .await?;
+    }
+    Ok(report)
+}

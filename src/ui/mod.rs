@@ -1,0 +1,133 @@
+//! Drawing. `render` reads the state and never changes it.
+
+mod panes;
+mod popup;
+pub mod table;
+pub mod theme;
+
+use crate::app::{AppState, MessageKind, Pane};
+use crate::domain::text;
+use crate::keys::{Command, Scope};
+use crate::layout;
+use jiff::Timestamp;
+use ratatui::Frame;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+pub use theme::Theme;
+
+pub fn render(state: &AppState, now: Timestamp, theme: &Theme, frame: &mut Frame) {
+    let areas = layout::areas(frame.area(), state.focus);
+    title_bar(frame, areas.title, state, theme);
+    if let Some(a) = areas.buckets {
+        panes::buckets(frame, a, state, theme);
+    }
+    if let Some(a) = areas.objects {
+        panes::objects(frame, a, state, theme);
+    }
+    if let Some(a) = areas.versions {
+        panes::versions(frame, a, state, now, theme);
+    }
+    status_line(frame, areas.status, state, theme);
+    popup::render(frame, state, theme);
+}
+
+fn title_bar(frame: &mut Frame, area: ratatui::layout::Rect, state: &AppState, theme: &Theme) {
+    let mut spans = vec![
+        Span::styled(" lockwatch ", theme.title),
+        Span::raw(" "),
+        Span::raw(text::sanitize(&state.connection.endpoint).into_owned()),
+    ];
+    let single = areas_single(state);
+    if single {
+        let name = match state.focus {
+            Pane::Buckets => "buckets",
+            Pane::Objects => "objects",
+            Pane::Versions => "versions",
+        };
+        spans.push(Span::styled(
+            format!(
+                "  [{name} pane; {} switches]",
+                state.keymap.hint(Scope::Global, Command::NextPane)
+            ),
+            theme.dim,
+        ));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn areas_single(state: &AppState) -> bool {
+    let a = layout::areas(state.screen, state.focus);
+    a.buckets.is_none() || a.objects.is_none() || a.versions.is_none()
+}
+
+fn status_line(frame: &mut Frame, area: ratatui::layout::Rect, state: &AppState, theme: &Theme) {
+    let right = format!(
+        " {} · {} ",
+        state.connection.access_key_masked, state.connection.region
+    );
+    let left: Line = if let Some(input) = &state.input {
+        Line::from(vec![
+            Span::styled("/", theme.warning),
+            Span::raw(text::sanitize(&input.text).into_owned()),
+            Span::styled("▏", theme.warning),
+            Span::styled("  Enter keeps the filter, Esc clears it", theme.dim),
+        ])
+    } else if !state.writes.is_empty() {
+        let doing: Vec<&str> = state.writes.iter().map(|(_, w)| w.as_str()).collect();
+        Line::styled(format!("⟳ {}…", doing.join(", ")), theme.warning)
+    } else if let Some(message) = &state.status {
+        let style = match message.kind {
+            MessageKind::Info => Style::new(),
+            MessageKind::Success => theme.success,
+            MessageKind::Error => theme.error,
+        };
+        Line::styled(text::sanitize(&message.text).into_owned(), style)
+    } else {
+        Line::styled(hints(state), theme.dim)
+    };
+    let width = usize::from(area.width);
+    let right_width = text::width(&right);
+    if width > right_width + 20 {
+        let left_area = ratatui::layout::Rect {
+            width: area.width - right_width as u16,
+            ..area
+        };
+        let right_area = ratatui::layout::Rect {
+            x: area.x + area.width - right_width as u16,
+            width: right_width as u16,
+            ..area
+        };
+        frame.render_widget(Paragraph::new(left), left_area);
+        frame.render_widget(Paragraph::new(Span::styled(right, theme.dim)), right_area);
+    } else {
+        frame.render_widget(Paragraph::new(left), area);
+    }
+}
+
+/// The most useful keys of the focused pane, from the keymap.
+fn hints(state: &AppState) -> String {
+    let scope = state.focus.scope();
+    let pairs: &[(Command, &str)] = match state.focus {
+        Pane::Buckets => &[(Command::Open, "open"), (Command::Refresh, "reload")],
+        Pane::Objects => &[
+            (Command::Open, "open"),
+            (Command::ToggleDeleted, "deleted"),
+            (Command::Restore, "restore"),
+            (Command::Delete, "delete"),
+            (Command::Back, "back"),
+        ],
+        Pane::Versions => &[(Command::Restore, "restore"), (Command::Back, "back")],
+    };
+    let mut parts: Vec<String> = pairs
+        .iter()
+        .map(|(c, label)| format!("{} {label}", state.keymap.hint(scope, *c)))
+        .collect();
+    parts.push(format!(
+        "{} filter",
+        state.keymap.hint(scope, Command::Filter)
+    ));
+    parts.push(format!("{} help", state.keymap.hint(scope, Command::Help)));
+    parts.push(format!("{} quit", state.keymap.hint(scope, Command::Quit)));
+    parts.join(" · ")
+}

@@ -1,0 +1,589 @@
+//! The three panes.
+
+use super::table::{self, Column, TableSpec, cell};
+use super::theme::Theme;
+use crate::app::{AppState, Detail, Load, LockStatus, Pane};
+use crate::domain::listing::{LevelObject, LevelRow};
+use crate::domain::lock::{LockState, format_remaining};
+use crate::domain::{EntryKind, HistoryEntry, VersionRef, format, text};
+use crate::keys::{Command, Scope};
+use jiff::Timestamp;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Row, Wrap};
+
+fn plural(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
+fn block<'a>(title: Line<'a>, focused: bool, theme: &Theme) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(if focused {
+            theme.border_focused
+        } else {
+            theme.border
+        })
+        .title(title)
+}
+
+/// `loading… 3 pages`, `partial: stopped`, `partial: AccessDenied: …` for a pane title.
+fn load_note(load: &Load, rows: usize) -> Option<(String, bool)> {
+    match load {
+        Load::Loading { pages, .. } => Some((
+            if *pages == 0 {
+                "loading…".to_string()
+            } else {
+                format!("loading… {pages} pages, {rows} rows")
+            },
+            false,
+        )),
+        Load::Stopped { .. } => Some(("partial: loading stopped (R reloads)".into(), true)),
+        Load::Failed { error, .. } => Some((format!("partial: {error}"), true)),
+        Load::Idle | Load::Complete { .. } => None,
+    }
+}
+
+fn title_line<'a>(name: &'a str, focused: bool, parts: Vec<Span<'a>>, theme: &Theme) -> Line<'a> {
+    let mut spans = vec![Span::styled(
+        format!(" {name} "),
+        if focused {
+            theme.emphasis
+        } else {
+            Style::new()
+        },
+    )];
+    for p in parts {
+        spans.push(Span::raw(" "));
+        spans.push(p);
+    }
+    spans.push(Span::raw(" "));
+    Line::from(spans)
+}
+
+fn filter_span<'a>(view: &crate::app::ListView, theme: &Theme) -> Option<Span<'a>> {
+    view.filter.as_ref().map(|f| {
+        Span::styled(
+            format!(
+                "filter \"{}\": {} of {}",
+                text::sanitize(&f.text),
+                f.matches.len(),
+                view.len
+            ),
+            theme.warning,
+        )
+    })
+}
+
+fn placeholder(frame: &mut Frame, area: Rect, block: Block<'_>, lines: Vec<Line<'_>>) {
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        area,
+    );
+}
+
+pub fn buckets(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    let focused = state.focus == Pane::Buckets;
+    let pane = &state.buckets;
+    let mut parts = vec![Span::styled(format!("{}", pane.rows.len()), theme.dim)];
+    if let Some((note, bad)) = load_note(&pane.load, pane.rows.len()) {
+        parts.push(Span::styled(
+            note,
+            if bad { theme.error } else { theme.dim },
+        ));
+    }
+    parts.extend(filter_span(&pane.view, theme));
+    let b = block(title_line("Buckets", focused, parts, theme), focused, theme);
+    if pane.rows.is_empty() {
+        let text = match &pane.load {
+            Load::Loading { .. } => "Loading buckets…",
+            Load::Failed { .. } => "The bucket list could not be loaded. R tries again.",
+            _ => "No buckets.",
+        };
+        placeholder(frame, area, b, vec![Line::styled(text, theme.dim)]);
+        return;
+    }
+    const COLUMNS: [Column; 4] = [
+        Column {
+            header: "Name",
+            width: 10,
+            flex: true,
+            priority: 0,
+        },
+        Column {
+            header: "Versioning",
+            width: 10,
+            flex: false,
+            priority: 2,
+        },
+        Column {
+            header: "Object Lock",
+            width: 18,
+            flex: false,
+            priority: 1,
+        },
+        Column {
+            header: "Created (UTC)",
+            width: 13,
+            flex: false,
+            priority: 3,
+        },
+    ];
+    let spec = TableSpec {
+        columns: &COLUMNS,
+        block: b,
+        focused,
+    };
+    table::draw(frame, area, spec, &pane.view, theme, |i, chosen, widths| {
+        let row = &pane.rows[i];
+        let (versioning, lock, lock_style) = match &row.detail {
+            Detail::Loading => ("…".to_string(), "…".to_string(), theme.dim),
+            Detail::Failed(e) => (
+                "?".to_string(),
+                format!("? {}", e.code().unwrap_or("error")),
+                theme.unknown,
+            ),
+            Detail::Loaded(d) => {
+                let style = match &d.lock {
+                    crate::domain::BucketLock::Enabled {
+                        default_retention: Some((crate::domain::RetentionMode::Compliance, _)),
+                    } => theme.compliance,
+                    crate::domain::BucketLock::Enabled {
+                        default_retention: Some((crate::domain::RetentionMode::Governance, _)),
+                    } => theme.governance,
+                    _ => Style::new(),
+                };
+                (d.versioning.label().to_string(), d.lock.label(), style)
+            }
+        };
+        let created = row
+            .bucket
+            .created
+            .map(|t| format::timestamp(t)[..10].to_string())
+            .unwrap_or_else(|| "—".into());
+        let cells = chosen.iter().zip(widths).map(|(&c, &w)| match c {
+            0 => cell(&row.bucket.name, w, Style::new()),
+            1 => cell(&versioning, w, Style::new()),
+            2 => cell(&lock, w, lock_style),
+            _ => cell(&created, w, theme.dim),
+        });
+        Row::new(cells.collect::<Vec<_>>())
+    });
+}
+
+pub fn objects(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    let focused = state.focus == Pane::Objects;
+    let pane = &state.objects;
+    let Some(bucket) = &pane.bucket else {
+        let b = block(
+            title_line("Objects", focused, vec![], theme),
+            focused,
+            theme,
+        );
+        placeholder(
+            frame,
+            area,
+            b,
+            vec![Line::styled("Select a bucket and press Enter.", theme.dim)],
+        );
+        return;
+    };
+    let (prefixes, present, deleted) = pane.counts();
+    let mut parts = vec![Span::styled(
+        format!(
+            "s3://{}/{}",
+            text::sanitize(bucket),
+            text::sanitize(&pane.prefix)
+        ),
+        theme.emphasis,
+    )];
+    let mut counts = format!(
+        "{} · {}",
+        plural(prefixes, "folder"),
+        plural(present, "object")
+    );
+    if pane.show_deleted {
+        counts.push_str(&format!(" · {deleted} deleted"));
+    }
+    parts.push(Span::styled(counts, theme.dim));
+    if pane.show_deleted {
+        parts.push(Span::styled("[deleted shown]", theme.warning));
+    }
+    if let Some((note, bad)) = load_note(&pane.load, pane.level.len()) {
+        parts.push(Span::styled(
+            note,
+            if bad { theme.error } else { theme.dim },
+        ));
+    }
+    parts.extend(filter_span(&pane.view, theme));
+    let b = block(title_line("Objects", focused, parts, theme), focused, theme);
+    if pane.level.is_empty() {
+        let mut lines = vec![Line::styled(
+            if pane.load.is_loading() {
+                "Loading…"
+            } else {
+                "No objects here."
+            },
+            theme.dim,
+        )];
+        if !pane.show_deleted && !pane.load.is_loading() {
+            lines.push(Line::styled(
+                format!(
+                    "Press {} to show deleted objects.",
+                    state.keymap.hint(Scope::Objects, Command::ToggleDeleted)
+                ),
+                theme.dim,
+            ));
+        }
+        placeholder(frame, area, b, lines);
+        return;
+    }
+    const COLUMNS: [Column; 4] = [
+        Column {
+            header: "Name",
+            width: 12,
+            flex: true,
+            priority: 0,
+        },
+        Column {
+            header: "Size",
+            width: 10,
+            flex: false,
+            priority: 1,
+        },
+        Column {
+            header: "Last modified (UTC)",
+            width: 19,
+            flex: false,
+            priority: 2,
+        },
+        Column {
+            header: "Class",
+            width: 11,
+            flex: false,
+            priority: 3,
+        },
+    ];
+    let spec = TableSpec {
+        columns: &COLUMNS,
+        block: b,
+        focused,
+    };
+    table::draw(frame, area, spec, &pane.view, theme, |i, chosen, widths| {
+        let Some(row) = pane.level.row(i) else {
+            return Row::new(Vec::<ratatui::widgets::Cell>::new());
+        };
+        let name = pane.row_name(&row);
+        let cells: Vec<_> = match row {
+            LevelRow::Prefix(_) => chosen
+                .iter()
+                .zip(widths)
+                .map(|(&c, &w)| match c {
+                    0 => cell(name, w, theme.prefix),
+                    1 => cell("folder", w, theme.dim),
+                    _ => cell("", w, Style::new()),
+                })
+                .collect(),
+            LevelRow::Object(LevelObject::Present(o)) => chosen
+                .iter()
+                .zip(widths)
+                .map(|(&c, &w)| match c {
+                    0 => cell(name, w, Style::new()),
+                    1 => cell(&format::maybe_size(o.size), w, Style::new()),
+                    2 => cell(&format::maybe_timestamp(o.last_modified), w, Style::new()),
+                    _ => cell(o.storage_class.as_deref().unwrap_or(""), w, theme.dim),
+                })
+                .collect(),
+            LevelRow::Object(LevelObject::Deleted(d)) => chosen
+                .iter()
+                .zip(widths)
+                .map(|(&c, &w)| match c {
+                    0 => cell(&format!("× {name}"), w, theme.deleted),
+                    1 => cell("deleted", w, theme.marker),
+                    2 => cell(&format::maybe_timestamp(d.deleted_at), w, theme.deleted),
+                    _ => cell("", w, Style::new()),
+                })
+                .collect(),
+        };
+        Row::new(cells)
+    });
+}
+
+/// What the lock columns of one version say: mode, retain-until, countdown, hold.
+struct LockCells {
+    mode: (String, Style),
+    until: String,
+    countdown: (String, Style),
+    hold: (String, Style),
+}
+
+fn lock_cells(
+    entry: &HistoryEntry,
+    status: Option<&LockStatus>,
+    now: Timestamp,
+    theme: &Theme,
+) -> LockCells {
+    if let EntryKind::DeleteMarker = entry.kind {
+        return LockCells {
+            mode: ("—".into(), theme.dim),
+            until: "—".into(),
+            countdown: ("no lock (marker)".into(), theme.dim),
+            hold: ("—".into(), theme.dim),
+        };
+    }
+    match status {
+        None | Some(LockStatus::Loading) => LockCells {
+            mode: ("…".into(), theme.dim),
+            until: "…".into(),
+            countdown: ("…".into(), theme.dim),
+            hold: ("…".into(), theme.dim),
+        },
+        Some(LockStatus::Unknown(e)) => LockCells {
+            mode: ("unknown".into(), theme.unknown),
+            until: "?".into(),
+            countdown: (format!("unknown: {e}"), theme.unknown),
+            hold: ("?".into(), theme.unknown),
+        },
+        Some(LockStatus::Known(info)) => {
+            let hold = if info.legal_hold {
+                ("HOLD".to_string(), theme.legal_hold)
+            } else {
+                ("—".to_string(), theme.dim)
+            };
+            let until = format::maybe_timestamp(info.retain_until);
+            let (mode, countdown) = match info.state(now) {
+                LockState::Retained {
+                    mode, remaining, ..
+                } => {
+                    let style = match mode {
+                        crate::domain::RetentionMode::Compliance => theme.compliance,
+                        crate::domain::RetentionMode::Governance => theme.governance,
+                        crate::domain::RetentionMode::Other(_) => theme.warning,
+                    };
+                    (
+                        (mode.as_str().to_string(), style),
+                        (format!("{} left", format_remaining(remaining)), style),
+                    )
+                }
+                LockState::Expired { mode, .. } => (
+                    (
+                        mode.map(|m| m.as_str().to_string())
+                            .unwrap_or_else(|| "—".into()),
+                        theme.expired,
+                    ),
+                    if info.legal_hold {
+                        ("expired — held".to_string(), theme.legal_hold)
+                    } else {
+                        ("expired — deletable".to_string(), theme.expired)
+                    },
+                ),
+                LockState::None => (
+                    ("none".to_string(), theme.dim),
+                    if info.legal_hold {
+                        ("legal hold".to_string(), theme.legal_hold)
+                    } else {
+                        ("no lock".to_string(), theme.dim)
+                    },
+                ),
+            };
+            LockCells {
+                mode,
+                until,
+                countdown,
+                hold,
+            }
+        }
+    }
+}
+
+pub fn versions(frame: &mut Frame, area: Rect, state: &AppState, now: Timestamp, theme: &Theme) {
+    let focused = state.focus == Pane::Versions;
+    let pane = &state.versions;
+    let (Some(bucket), Some(key)) = (&pane.bucket, &pane.key) else {
+        let b = block(
+            title_line("Versions", focused, vec![], theme),
+            focused,
+            theme,
+        );
+        placeholder(
+            frame,
+            area,
+            b,
+            vec![Line::styled(
+                "Select an object and press Enter to see its versions and delete markers.",
+                theme.dim,
+            )],
+        );
+        return;
+    };
+    let markers = pane.entries.iter().filter(|e| e.is_delete_marker()).count();
+    let mut parts = vec![
+        Span::styled(text::sanitize(key).into_owned(), theme.emphasis),
+        Span::styled(
+            format!(
+                "{} · {}",
+                plural(pane.entries.len() - markers, "version"),
+                plural(markers, "delete marker")
+            ),
+            theme.dim,
+        ),
+    ];
+    if let Some((note, bad)) = load_note(&pane.load, pane.entries.len()) {
+        parts.push(Span::styled(
+            note,
+            if bad { theme.error } else { theme.dim },
+        ));
+    }
+    parts.extend(filter_span(&pane.view, theme));
+    let mut b = block(
+        title_line("Versions", focused, parts, theme),
+        focused,
+        theme,
+    );
+    if let Some(selected) = pane.selected() {
+        b = b.title_bottom(Line::from(vec![
+            Span::raw(" "),
+            Span::styled(
+                if selected.is_delete_marker() {
+                    "marker "
+                } else {
+                    "version "
+                },
+                theme.dim,
+            ),
+            Span::raw(text::sanitize(&selected.version_id).into_owned()),
+            Span::raw(" "),
+        ]));
+    }
+    if pane.entries.is_empty() {
+        let text = if pane.load.is_loading() {
+            "Loading…"
+        } else {
+            "This key has no versions."
+        };
+        placeholder(frame, area, b, vec![Line::styled(text, theme.dim)]);
+        return;
+    }
+    const COLUMNS: [Column; 10] = [
+        Column {
+            header: "Kind",
+            width: 7,
+            flex: false,
+            priority: 0,
+        },
+        Column {
+            header: "Latest",
+            width: 6,
+            flex: false,
+            priority: 5,
+        },
+        Column {
+            header: "Version ID",
+            width: 12,
+            flex: true,
+            priority: 1,
+        },
+        Column {
+            header: "Last modified (UTC)",
+            width: 19,
+            flex: false,
+            priority: 6,
+        },
+        Column {
+            header: "Size",
+            width: 9,
+            flex: false,
+            priority: 8,
+        },
+        Column {
+            header: "ETag",
+            width: 10,
+            flex: false,
+            priority: 9,
+        },
+        Column {
+            header: "Lock",
+            width: 10,
+            flex: false,
+            priority: 3,
+        },
+        Column {
+            header: "Retain until (UTC)",
+            width: 19,
+            flex: false,
+            priority: 4,
+        },
+        Column {
+            header: "Countdown",
+            width: 19,
+            flex: false,
+            priority: 2,
+        },
+        Column {
+            header: "Hold",
+            width: 4,
+            flex: false,
+            priority: 7,
+        },
+    ];
+    let spec = TableSpec {
+        columns: &COLUMNS,
+        block: b,
+        focused,
+    };
+    table::draw(frame, area, spec, &pane.view, theme, |i, chosen, widths| {
+        let entry = &pane.entries[i];
+        let status = state.locks.get(&VersionRef {
+            bucket: bucket.clone(),
+            key: key.clone(),
+            version_id: entry.version_id.clone(),
+        });
+        let lock = lock_cells(entry, status, now, theme);
+        let (kind, kind_style) = if entry.is_delete_marker() {
+            ("marker", theme.marker)
+        } else {
+            ("version", Style::new())
+        };
+        let etag = match &entry.kind {
+            EntryKind::Version { etag: Some(e), .. } => e.clone(),
+            _ => "—".into(),
+        };
+        let cells: Vec<_> = chosen
+            .iter()
+            .zip(widths)
+            .map(|(&c, &w)| match c {
+                0 => cell(kind, w, kind_style),
+                1 => cell(
+                    if entry.is_latest { "latest" } else { "" },
+                    w,
+                    theme.emphasis,
+                ),
+                2 => cell(&entry.version_id, w, Style::new()),
+                3 => cell(
+                    &format::maybe_timestamp(entry.last_modified),
+                    w,
+                    Style::new(),
+                ),
+                4 => cell(
+                    &if entry.is_delete_marker() {
+                        "—".into()
+                    } else {
+                        format::maybe_size(entry.size())
+                    },
+                    w,
+                    Style::new(),
+                ),
+                5 => cell(&etag, w, theme.dim),
+                6 => cell(&lock.mode.0, w, lock.mode.1),
+                7 => cell(&lock.until, w, Style::new()),
+                8 => cell(&lock.countdown.0, w, lock.countdown.1),
+                _ => cell(&lock.hold.0, w, lock.hold.1),
+            })
+            .collect();
+        Row::new(cells)
+    });
+}

@@ -1,0 +1,179 @@
+//! Help, messages and confirmations, drawn over the panes.
+
+use super::theme::Theme;
+use crate::app::{AppState, Confirm, DialogLine, LineStyle, Popup};
+use crate::domain::text;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+fn centered(screen: Rect, width: u16, height: u16) -> Rect {
+    let width = width.min(screen.width);
+    let height = height.min(screen.height);
+    Rect {
+        x: screen.x + (screen.width - width) / 2,
+        y: screen.y + (screen.height - height) / 2,
+        width,
+        height,
+    }
+}
+
+fn styled(line: &DialogLine, theme: &Theme) -> Line<'static> {
+    let style = match line.style {
+        LineStyle::Normal => Style::new(),
+        LineStyle::Emphasis => theme.emphasis,
+        LineStyle::Warning => theme.warning,
+        LineStyle::Error => theme.error,
+    };
+    Line::styled(text::sanitize(&line.text).into_owned(), style)
+}
+
+/// Rows `lines` take when wrapped at `width` (an estimate good enough to size the box).
+fn wrapped_height(lines: &[Line], width: u16) -> u16 {
+    let width = usize::from(width.max(1));
+    lines
+        .iter()
+        .map(|l| (l.width().max(1)).div_ceil(width) as u16)
+        .sum()
+}
+
+fn boxed(frame: &mut Frame, title: &str, lines: Vec<Line<'static>>, border: Style, theme: &Theme) {
+    let screen = frame.area();
+    let width = screen.width.saturating_sub(4).min(90).max(20);
+    let height = wrapped_height(&lines, width.saturating_sub(2)) + 2;
+    let area = centered(screen, width, height);
+    frame.render_widget(Clear, area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(border)
+        .title(Span::styled(format!(" {title} "), theme.emphasis));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .style(Style::new()),
+        area.inner(ratatui::layout::Margin {
+            horizontal: 0,
+            vertical: 0,
+        }),
+    );
+}
+
+pub fn render(frame: &mut Frame, state: &AppState, theme: &Theme) {
+    let Some(popup) = &state.popup else {
+        return;
+    };
+    match popup {
+        Popup::Help { scroll } => help(frame, state, *scroll, theme),
+        Popup::Message {
+            title,
+            lines,
+            error,
+        } => {
+            let mut out: Vec<Line<'static>> = lines.iter().map(|l| styled(l, theme)).collect();
+            out.push(Line::raw(""));
+            out.push(Line::styled("Enter or Esc closes this message.", theme.dim));
+            let border = if *error {
+                theme.error
+            } else {
+                theme.border_focused
+            };
+            boxed(frame, title, out, border, theme);
+        }
+        Popup::Confirm(confirm) => confirm_box(frame, confirm, theme),
+    }
+}
+
+fn confirm_box(frame: &mut Frame, confirm: &Confirm, theme: &Theme) {
+    let mut out: Vec<Line<'static>> = confirm.lines.iter().map(|l| styled(l, theme)).collect();
+    out.push(Line::raw(""));
+    match &confirm.typed {
+        Some(typed) => {
+            let ok = typed.typed == typed.expected;
+            out.push(Line::from(vec![
+                Span::raw("> "),
+                Span::styled(text::sanitize(&typed.typed).into_owned(), theme.emphasis),
+                Span::styled("▏", theme.warning),
+            ]));
+            out.push(Line::styled(
+                if ok {
+                    format!("Enter: {}   Esc: cancel", confirm.yes_label)
+                } else {
+                    "Esc: cancel".to_string()
+                },
+                theme.dim,
+            ));
+        }
+        None => {
+            let button = |label: &str, on: bool| {
+                Span::styled(
+                    format!("[ {label} ]"),
+                    if on { theme.selected } else { Style::new() },
+                )
+            };
+            out.push(Line::from(vec![
+                button("No, cancel", !confirm.yes_selected),
+                Span::raw("   "),
+                button(
+                    &format!("Yes, {}", confirm.yes_label.to_lowercase()),
+                    confirm.yes_selected,
+                ),
+            ]));
+            out.push(Line::styled(
+                "y: yes   n/Esc: no   ←/→ then Enter: choose",
+                theme.dim,
+            ));
+        }
+    }
+    boxed(frame, &confirm.title, out, theme.warning, theme);
+}
+
+fn help(frame: &mut Frame, state: &AppState, scroll: u16, theme: &Theme) {
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    for (scope, bindings) in &state.keymap.scopes {
+        if bindings.is_empty() {
+            continue;
+        }
+        lines.push(Line::styled(scope.title().to_string(), theme.emphasis));
+        for b in bindings {
+            let keys: Vec<String> = b.keys.iter().map(|k| k.to_string()).collect();
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:<22}", keys.join(", ")), theme.prefix),
+                Span::raw(b.desc.clone()),
+            ]));
+        }
+        lines.push(Line::raw(""));
+    }
+    lines.push(Line::styled(
+        "Lock states: COMPLIANCE (nobody can delete before the date), GOVERNANCE (only with",
+        theme.dim,
+    ));
+    lines.push(Line::styled(
+        "bypass permission), HOLD (legal hold: no delete until released), expired — deletable.",
+        theme.dim,
+    ));
+    lines.push(Line::styled(
+        "Times are UTC. j/k scroll, Esc closes.",
+        theme.dim,
+    ));
+    let screen = frame.area();
+    let area = centered(
+        screen,
+        screen.width.saturating_sub(4).min(100),
+        screen.height.saturating_sub(2),
+    );
+    frame.render_widget(Clear, area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border_focused)
+        .title(Span::styled(" Help — keys ", theme.emphasis));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
+        area,
+    );
+}
