@@ -345,7 +345,7 @@ fn lock_cells(
         Some(LockStatus::Unknown(e)) => LockCells {
             mode: ("unknown".into(), theme.unknown),
             until: "?".into(),
-            countdown: (format!("unknown: {e}"), theme.unknown),
+            countdown: (format!("? {}", e.code().unwrap_or("no answer")), theme.unknown),
             hold: ("?".into(), theme.unknown),
         },
         Some(LockStatus::Known(info)) => {
@@ -458,6 +458,17 @@ pub fn versions(frame: &mut Frame, area: Rect, state: &AppState, now: Timestamp,
             Span::raw(text::sanitize(&selected.version_id).into_owned()),
             Span::raw(" "),
         ]));
+        let lock = state.locks.get(&VersionRef {
+            bucket: bucket.clone(),
+            key: key.clone(),
+            version_id: selected.version_id.clone(),
+        });
+        if let Some(LockStatus::Unknown(e)) = lock {
+            b = b.title_bottom(Line::from(Span::styled(
+                format!(" lock unknown: HEAD failed: {} ", text::sanitize(&e.to_string())),
+                theme.error,
+            )));
+        }
     }
     if pane.entries.is_empty() {
         let text = if pane.load.is_loading() {

@@ -1,0 +1,340 @@
+//! Render snapshots of each pane and popup on ratatui's TestBackend, at a fixed `now`.
+
+use jiff::Timestamp;
+use lockwatch::app::{Action, AppState, Effect, LevelPage, StartAt, update};
+use lockwatch::domain::{
+    Bucket, BucketDetails, BucketLock, EntryKind, HistoryEntry, LockInfo, RetentionMode,
+    RetentionPeriod, VersionRef, Versioning,
+};
+use lockwatch::keys::{Key, KeyCode, Keymap};
+use lockwatch::s3::{ConnectionInfo, S3Error, VersionsPage};
+use lockwatch::ui::{Theme, render};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::layout::Rect;
+use std::sync::Arc;
+
+fn now() -> Timestamp {
+    "2026-11-26T12:00:00Z".parse().expect("time")
+}
+
+fn at(s: &str) -> Option<Timestamp> {
+    Some(s.parse().expect("time"))
+}
+
+fn state(width: u16, height: u16) -> AppState {
+    AppState::new(
+        Keymap::default_keymap(),
+        ConnectionInfo {
+            endpoint: "http://127.0.0.1:8333".into(),
+            region: "us-east-1".into(),
+            path_style: true,
+            access_key_masked: "****************262d".into(),
+            credentials_source: "environment".into(),
+        },
+        Rect::new(0, 0, width, height),
+    )
+}
+
+fn apply(s: &mut AppState, actions: Vec<Action>) -> Vec<Effect> {
+    actions.into_iter().flat_map(|a| update(s, a, now())).collect()
+}
+
+fn draw(s: &AppState, width: u16, height: u16) -> Terminal<TestBackend> {
+    let mut terminal = match Terminal::new(TestBackend::new(width, height)) {
+        Ok(t) => t,
+        Err(e) => panic!("test backend: {e}"),
+    };
+    if let Err(e) = terminal.draw(|f| render(s, now(), &Theme::default(), f)) {
+        panic!("draw: {e}");
+    }
+    terminal
+}
+
+fn entry(key: &str, id: &str, time: &str, latest: bool, marker: bool) -> HistoryEntry {
+    HistoryEntry {
+        key: Arc::from(key),
+        version_id: id.into(),
+        kind: if marker {
+            EntryKind::DeleteMarker
+        } else {
+            EntryKind::Version {
+                size: Some(49_983),
+                etag: Some("8a6487c7872a9b825c8f2d4533067c6d".into()),
+                storage_class: Some("STANDARD".into()),
+            }
+        },
+        is_latest: latest,
+        last_modified: at(time),
+    }
+}
+
+/// The guide's bucket, with deleted objects shown and tux.svg's versions open.
+fn guide_state(width: u16, height: u16) -> AppState {
+    let mut s = state(width, height);
+    let effects = s.start(StartAt::default());
+    let Effect::ListBuckets { request } = effects[0] else {
+        panic!("ListBuckets")
+    };
+    let details = |versioning, lock| Action::BucketDetails {
+        bucket: String::new(),
+        result: Ok(BucketDetails { versioning, lock }),
+    };
+    let mut actions = vec![Action::BucketsLoaded {
+        request,
+        result: Ok(["bup", "bup-governance", "scratch"]
+            .iter()
+            .map(|n| Bucket {
+                name: n.to_string(),
+                created: at("2024-04-10T10:28:18Z"),
+            })
+            .collect()),
+    }];
+    for (name, action) in [
+        (
+            "bup",
+            details(
+                Versioning::Enabled,
+                BucketLock::Enabled {
+                    default_retention: Some((RetentionMode::Compliance, RetentionPeriod::Days(1))),
+                },
+            ),
+        ),
+        (
+            "bup-governance",
+            details(
+                Versioning::Enabled,
+                BucketLock::Enabled {
+                    default_retention: Some((RetentionMode::Governance, RetentionPeriod::Days(7))),
+                },
+            ),
+        ),
+        ("scratch", details(Versioning::Never, BucketLock::Disabled)),
+    ] {
+        let Action::BucketDetails { result, .. } = action else {
+            unreachable!()
+        };
+        actions.push(Action::BucketDetails {
+            bucket: name.into(),
+            result,
+        });
+    }
+    apply(&mut s, actions);
+    apply(&mut s, vec![Action::Key(Key::plain(KeyCode::Enter))]);
+    let effects = apply(&mut s, vec![Action::Key(Key::char('.'))]);
+    let request = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::ListLevel { request, .. } => Some(*request),
+            _ => None,
+        })
+        .expect("relist");
+    apply(
+        &mut s,
+        vec![Action::LevelPage {
+            request,
+            result: Ok(LevelPage::Versions(VersionsPage {
+                versions: vec![
+                    entry("etc/backup.conf", "c1", "2026-11-20T10:00:00Z", true, false),
+                    entry("tux.svg", "-IrCCqAYQt5ySttlBnI6VEw2jpw6f2.", "2026-11-25T10:31:11Z", false, false),
+                ],
+                markers: vec![entry("tux.svg", "mc-Yai46SHaLrf4xqeJGgT1.3ry6bUZ", "2026-11-26T08:25:42Z", true, true)],
+                prefixes: vec!["db/".into(), "logs/".into()],
+                next: None,
+            })),
+            more: false,
+        }],
+    );
+    apply(&mut s, vec![Action::Key(Key::char('G'))]);
+    let effects = apply(&mut s, vec![Action::Key(Key::plain(KeyCode::Enter))]);
+    let request = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::ListVersions { request, .. } => Some(*request),
+            _ => None,
+        })
+        .expect("versions");
+    let versions = vec![
+        entry("tux.svg", "-IrCCqAYQt5ySttlBnI6VEw2jpw6f2.", "2026-11-25T10:31:11Z", false, false),
+        entry("tux.svg", "older-governance", "2026-11-24T10:00:00Z", false, false),
+        entry("tux.svg", "held-version", "2026-11-23T10:00:00Z", false, false),
+        entry("tux.svg", "expired-version", "2026-11-01T10:00:00Z", false, false),
+        entry("tux.svg", "refused-head", "2026-10-01T10:00:00Z", false, false),
+    ];
+    apply(
+        &mut s,
+        vec![Action::VersionsPage {
+            request,
+            result: Ok(VersionsPage {
+                versions,
+                markers: vec![entry("tux.svg", "mc-Yai46SHaLrf4xqeJGgT1.3ry6bUZ", "2026-11-26T08:25:42Z", true, true)],
+                prefixes: vec![],
+                next: None,
+            }),
+            more: false,
+        }],
+    );
+    let lock = |id: &str, result: Result<LockInfo, S3Error>| Action::LockLoaded {
+        version: VersionRef {
+            bucket: "bup".into(),
+            key: Arc::from("tux.svg"),
+            version_id: id.into(),
+        },
+        result,
+    };
+    apply(
+        &mut s,
+        vec![
+            lock(
+                "-IrCCqAYQt5ySttlBnI6VEw2jpw6f2.",
+                Ok(LockInfo {
+                    mode: Some(RetentionMode::Compliance),
+                    retain_until: at("2026-11-27T10:31:11Z"),
+                    legal_hold: false,
+                }),
+            ),
+            lock(
+                "older-governance",
+                Ok(LockInfo {
+                    mode: Some(RetentionMode::Governance),
+                    retain_until: at("2026-12-01T10:00:00Z"),
+                    legal_hold: false,
+                }),
+            ),
+            lock(
+                "held-version",
+                Ok(LockInfo {
+                    mode: None,
+                    retain_until: None,
+                    legal_hold: true,
+                }),
+            ),
+            lock(
+                "expired-version",
+                Ok(LockInfo {
+                    mode: Some(RetentionMode::Compliance),
+                    retain_until: at("2026-11-26T11:59:59Z"),
+                    legal_hold: false,
+                }),
+            ),
+            lock(
+                "refused-head",
+                Err(S3Error::Service {
+                    code: "AccessDenied".into(),
+                    message: "Access Denied".into(),
+                    status: Some(403),
+                }),
+            ),
+        ],
+    );
+    s
+}
+
+#[test]
+fn guide_bucket_with_versions_and_every_lock_state() {
+    let s = guide_state(120, 35);
+    insta::assert_snapshot!(draw(&s, 120, 35).backend());
+}
+
+#[test]
+fn countdown_moves_with_now_and_expires_without_a_refresh() {
+    let s = guide_state(120, 35);
+    let text_at = |t: &str| {
+        let mut terminal = Terminal::new(TestBackend::new(120, 35)).expect("backend");
+        terminal
+            .draw(|f| render(&s, t.parse().expect("time"), &Theme::default(), f))
+            .expect("draw");
+        terminal.backend().to_string()
+    };
+    assert!(text_at("2026-11-26T12:00:00Z").contains("22h 31m 11s left"));
+    assert!(text_at("2026-11-27T10:30:11Z").contains("1m 00s left"));
+    let after = text_at("2026-11-27T10:31:11Z");
+    assert!(!after.contains("1m 00s left"));
+    assert_eq!(after.matches("expired — deletable").count(), 2, "{after}");
+}
+
+#[test]
+fn restore_confirmation() {
+    let mut s = guide_state(120, 35);
+    let effects = apply(&mut s, vec![Action::Key(Key::char('r'))]);
+    let Some(Effect::PlanRestore { request, bucket, key }) = effects.first().cloned() else {
+        panic!("PlanRestore, got {effects:?}")
+    };
+    let history = s.versions.entries.clone();
+    apply(
+        &mut s,
+        vec![Action::RestorePlanned {
+            request,
+            bucket,
+            key,
+            result: Ok(history),
+        }],
+    );
+    insta::assert_snapshot!(draw(&s, 120, 35).backend());
+}
+
+#[test]
+fn help_lists_the_keymap() {
+    let mut s = guide_state(120, 35);
+    apply(&mut s, vec![Action::Key(Key::char('?'))]);
+    insta::assert_snapshot!(draw(&s, 120, 35).backend());
+}
+
+#[test]
+fn narrow_terminal_shows_the_focused_pane_alone() {
+    let s = guide_state(60, 20);
+    insta::assert_snapshot!(draw(&s, 60, 20).backend());
+}
+
+#[test]
+fn hostile_key_names_are_drawn_escaped() {
+    let mut s = state(160, 20);
+    let effects = s.start(StartAt {
+        bucket: Some("bup".into()),
+        prefix: String::new(),
+    });
+    let request = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::ListLevel { request, .. } => Some(*request),
+            _ => None,
+        })
+        .expect("listing");
+    apply(
+        &mut s,
+        vec![Action::LevelPage {
+            request,
+            result: Ok(LevelPage::Objects(lockwatch::s3::ObjectsPage {
+                objects: ["evil\u{1b}]0;owned\u{7}.txt", "gpj\u{202e}.exe", "tab\there"]
+                    .iter()
+                    .map(|k| lockwatch::domain::ObjectEntry {
+                        key: Arc::from(*k),
+                        size: Some(1),
+                        last_modified: None,
+                        storage_class: None,
+                    })
+                    .collect(),
+                prefixes: vec![],
+                next_token: None,
+            })),
+            more: false,
+        }],
+    );
+    let screen = draw(&s, 160, 20).backend().to_string();
+    assert!(screen.contains("evil\\x1b]0;owned\\x07.txt"), "{screen}");
+    assert!(screen.contains("gpj\\u{202e}.exe"), "{screen}");
+    assert!(screen.contains("tab\\x09here"), "{screen}");
+    assert!(!screen.contains('\u{1b}') && !screen.contains('\u{202e}'));
+}
+
+#[test]
+fn no_terminal_size_panics() {
+    for width in [0u16, 1, 2, 5, 10, 20, 39, 40, 79, 80, 200] {
+        for height in [0u16, 1, 2, 3, 5, 12, 15, 16, 24, 60] {
+            let mut s2 = guide_state(width.max(1), height.max(1));
+            apply(&mut s2, vec![Action::Resize { width, height }]);
+            let terminal = draw(&s2, width.max(1), height.max(1));
+            assert_eq!(terminal.backend().buffer().area.width, width.max(1));
+        }
+    }
+}

@@ -1,0 +1,538 @@
+//! Sequences of actions through `update`, checking state and effects; no network.
+
+use jiff::Timestamp;
+use lockwatch::app::{Action, AppState, Effect, LevelPage, Load, Pane, Popup, StartAt, update};
+use lockwatch::domain::{Bucket, EntryKind, HistoryEntry, ObjectEntry};
+use lockwatch::keys::{Key, KeyCode, Keymap};
+use lockwatch::s3::{ConnectionInfo, ObjectsPage, S3Error, VersionsPage};
+use ratatui::layout::Rect;
+use std::sync::Arc;
+
+fn now() -> Timestamp {
+    "2026-11-26T12:00:00Z".parse().expect("time")
+}
+
+fn state() -> AppState {
+    AppState::new(
+        Keymap::default_keymap(),
+        ConnectionInfo {
+            endpoint: "http://127.0.0.1:8333".into(),
+            region: "us-east-1".into(),
+            path_style: true,
+            access_key_masked: "****************262d".into(),
+            credentials_source: "environment".into(),
+        },
+        Rect::new(0, 0, 120, 35),
+    )
+}
+
+fn key(c: char) -> Action {
+    Action::Key(Key::char(c))
+}
+
+fn special(code: KeyCode) -> Action {
+    Action::Key(Key::plain(code))
+}
+
+fn run(state: &mut AppState, actions: Vec<Action>) -> Vec<Effect> {
+    actions
+        .into_iter()
+        .flat_map(|a| update(state, a, now()))
+        .collect()
+}
+
+fn version(key: &str, id: &str, at: &str, latest: bool) -> HistoryEntry {
+    HistoryEntry {
+        key: Arc::from(key),
+        version_id: id.into(),
+        kind: EntryKind::Version {
+            size: Some(49_983),
+            etag: Some("8a6487c7872a9b825c8f2d4533067c6d".into()),
+            storage_class: Some("STANDARD".into()),
+        },
+        is_latest: latest,
+        last_modified: Some(at.parse().expect("time")),
+    }
+}
+
+fn marker(key: &str, id: &str, at: &str, latest: bool) -> HistoryEntry {
+    HistoryEntry {
+        kind: EntryKind::DeleteMarker,
+        ..version(key, id, at, latest)
+    }
+}
+
+fn list_request(effects: &[Effect]) -> Option<lockwatch::app::RequestId> {
+    effects.iter().find_map(|e| match e {
+        Effect::ListLevel { request, .. } => Some(*request),
+        _ => None,
+    })
+}
+
+/// Opens bucket `bup` with buckets loaded, returns the objects listing request.
+fn open_bup(s: &mut AppState) -> lockwatch::app::RequestId {
+    let effects = s.start(StartAt::default());
+    let request = match effects.as_slice() {
+        [Effect::ListBuckets { request }] => *request,
+        other => panic!("expected one ListBuckets, got {other:?}"),
+    };
+    let effects = run(
+        s,
+        vec![Action::BucketsLoaded {
+            request,
+            result: Ok(vec![Bucket {
+                name: "bup".into(),
+                created: None,
+            }]),
+        }],
+    );
+    assert_eq!(
+        effects,
+        vec![Effect::LoadBucketDetails {
+            bucket: "bup".into()
+        }]
+    );
+    let effects = run(s, vec![special(KeyCode::Enter)]);
+    assert_eq!(s.focus, Pane::Objects);
+    list_request(&effects).expect("opening a bucket lists it")
+}
+
+#[test]
+fn opening_a_bucket_lists_its_top_level_without_deleted_objects() {
+    let mut s = state();
+    let effects = s.start(StartAt::default());
+    let Effect::ListBuckets { request } = effects[0] else {
+        panic!("start lists buckets")
+    };
+    run(
+        &mut s,
+        vec![Action::BucketsLoaded {
+            request,
+            result: Ok(vec![Bucket {
+                name: "bup".into(),
+                created: None,
+            }]),
+        }],
+    );
+    let effects = run(&mut s, vec![special(KeyCode::Enter)]);
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::ListLevel { bucket, prefix, deleted: false, .. }] if bucket == "bup" && prefix.is_empty()
+    ));
+}
+
+#[test]
+fn toggling_deleted_objects_relists_with_versions_and_cancels_the_old_listing() {
+    let mut s = state();
+    let first = open_bup(&mut s);
+    let effects = run(&mut s, vec![key('.')]);
+    assert!(effects.contains(&Effect::Cancel(first)));
+    assert!(effects.iter().any(|e| matches!(e, Effect::ListLevel { deleted: true, .. })));
+    assert!(s.objects.show_deleted);
+}
+
+#[test]
+fn replies_for_a_listing_the_user_left_are_dropped() {
+    let mut s = state();
+    let first = open_bup(&mut s);
+    run(&mut s, vec![key('.')]);
+    let stale = ObjectsPage {
+        objects: vec![ObjectEntry {
+            key: Arc::from("stale.txt"),
+            size: Some(1),
+            last_modified: None,
+            storage_class: None,
+        }],
+        prefixes: vec![],
+        next_token: None,
+    };
+    run(
+        &mut s,
+        vec![Action::LevelPage {
+            request: first,
+            result: Ok(LevelPage::Objects(stale)),
+            more: false,
+        }],
+    );
+    assert!(s.objects.level.is_empty(), "a stale page must not be shown");
+}
+
+#[test]
+fn pages_stream_in_and_the_listing_completes() {
+    let mut s = state();
+    let request = open_bup(&mut s);
+    let page = |names: &[&str], next: Option<&str>| ObjectsPage {
+        objects: names
+            .iter()
+            .map(|n| ObjectEntry {
+                key: Arc::from(*n),
+                size: Some(1),
+                last_modified: None,
+                storage_class: None,
+            })
+            .collect(),
+        prefixes: vec![],
+        next_token: next.map(str::to_string),
+    };
+    run(
+        &mut s,
+        vec![Action::LevelPage {
+            request,
+            result: Ok(LevelPage::Objects(page(&["a", "b"], Some("t")))),
+            more: true,
+        }],
+    );
+    assert_eq!(s.objects.level.len(), 2);
+    assert_eq!(s.objects.load, Load::Loading { request, pages: 1 });
+    run(&mut s, vec![key('j')]);
+    run(
+        &mut s,
+        vec![Action::LevelPage {
+            request,
+            result: Ok(LevelPage::Objects(page(&["c"], None))),
+            more: false,
+        }],
+    );
+    assert_eq!(s.objects.level.len(), 3);
+    assert_eq!(s.objects.load, Load::Complete { pages: 2 });
+    assert_eq!(s.objects.view.selected_row(), Some(1), "selection stays on b");
+}
+
+#[test]
+fn a_failed_page_leaves_a_partial_listing_marked_as_failed() {
+    let mut s = state();
+    let request = open_bup(&mut s);
+    run(
+        &mut s,
+        vec![Action::LevelPage {
+            request,
+            result: Err(S3Error::Network("connection reset".into())),
+            more: false,
+        }],
+    );
+    assert!(matches!(s.objects.load, Load::Failed { .. }));
+    assert!(s.status.as_ref().is_some_and(|m| m.text.contains("connection reset")));
+}
+
+fn deleted_tux(s: &mut AppState) {
+    let first = open_bup(s);
+    let effects = run(s, vec![key('.')]);
+    let request = list_request(&effects).expect("relist");
+    assert_ne!(request, first);
+    run(
+        s,
+        vec![Action::LevelPage {
+            request,
+            result: Ok(LevelPage::Versions(VersionsPage {
+                versions: vec![version("tux.svg", "v1", "2024-04-10T10:31:11Z", false)],
+                markers: vec![marker("tux.svg", "m1", "2024-04-11T08:25:42Z", true)],
+                prefixes: vec![],
+                next: None,
+            })),
+            more: false,
+        }],
+    );
+}
+
+#[test]
+fn restore_from_the_objects_pane_plans_from_a_fresh_listing_and_confirms_first() {
+    let mut s = state();
+    deleted_tux(&mut s);
+    let effects = run(&mut s, vec![key('r')]);
+    let (request, bucket, k) = match effects.as_slice() {
+        [Effect::PlanRestore { request, bucket, key }] => (*request, bucket.clone(), key.clone()),
+        other => panic!("expected PlanRestore, got {other:?}"),
+    };
+    let effects = run(
+        &mut s,
+        vec![Action::RestorePlanned {
+            request,
+            bucket,
+            key: k,
+            result: Ok(vec![
+                marker("tux.svg", "m1", "2024-04-11T08:25:42Z", true),
+                version("tux.svg", "v1", "2024-04-10T10:31:11Z", false),
+            ]),
+        }],
+    );
+    assert!(effects.is_empty(), "nothing is sent before the user confirms");
+    let Some(Popup::Confirm(confirm)) = &s.popup else {
+        panic!("a confirmation is shown")
+    };
+    let text: Vec<&str> = confirm.lines.iter().map(|l| l.text.as_str()).collect();
+    assert!(text.iter().any(|l| l.contains("delete marker m1")), "{text:?}");
+    assert!(text.iter().any(|l| l.contains("Becomes current: version v1") && l.contains("49,983 bytes")), "{text:?}");
+
+    // Enter alone answers the default, which is no.
+    let effects = run(&mut s, vec![special(KeyCode::Enter)]);
+    assert!(effects.is_empty());
+    assert!(s.popup.is_none());
+}
+
+#[test]
+fn confirming_a_restore_sends_the_marker_seen_in_the_plan() {
+    let mut s = state();
+    deleted_tux(&mut s);
+    let effects = run(&mut s, vec![key('r')]);
+    let Effect::PlanRestore { request, bucket, key: k } = effects[0].clone() else {
+        panic!("PlanRestore")
+    };
+    run(
+        &mut s,
+        vec![Action::RestorePlanned {
+            request,
+            bucket,
+            key: k,
+            result: Ok(vec![
+                marker("tux.svg", "m2", "2024-04-12T08:00:00Z", true),
+                version("tux.svg", "v1", "2024-04-10T10:31:11Z", false),
+            ]),
+        }],
+    );
+    let effects = run(&mut s, vec![key('y')]);
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::Restore { marker_version_id, .. }] if marker_version_id == "m2"
+    ));
+}
+
+#[test]
+fn restore_of_an_object_that_is_not_deleted_sends_nothing() {
+    let mut s = state();
+    let request = open_bup(&mut s);
+    run(
+        &mut s,
+        vec![Action::LevelPage {
+            request,
+            result: Ok(LevelPage::Objects(ObjectsPage {
+                objects: vec![ObjectEntry {
+                    key: Arc::from("tux.svg"),
+                    size: Some(1),
+                    last_modified: None,
+                    storage_class: None,
+                }],
+                prefixes: vec![],
+                next_token: None,
+            })),
+            more: false,
+        }],
+    );
+    let effects = run(&mut s, vec![key('r')]);
+    assert!(effects.is_empty());
+    assert!(s.status.as_ref().is_some_and(|m| m.text.contains("not deleted")));
+}
+
+#[test]
+fn versions_pane_refuses_to_restore_from_an_older_marker() {
+    let mut s = state();
+    deleted_tux(&mut s);
+    let effects = run(&mut s, vec![special(KeyCode::Enter)]);
+    let request = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::ListVersions { request, .. } => Some(*request),
+            _ => None,
+        })
+        .expect("opening a key lists its versions");
+    assert_eq!(s.focus, Pane::Versions);
+    let effects = run(
+        &mut s,
+        vec![Action::VersionsPage {
+            request,
+            result: Ok(VersionsPage {
+                versions: vec![version("tux.svg", "v1", "2024-04-10T10:31:11Z", false)],
+                markers: vec![
+                    marker("tux.svg", "m2", "2024-04-12T08:25:42Z", true),
+                    marker("tux.svg", "m1", "2024-04-11T08:25:42Z", false),
+                ],
+                prefixes: vec![],
+                next: None,
+            }),
+            more: false,
+        }],
+    );
+    // The one version on screen gets its lock fetched; markers carry none.
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::HeadVersions { versions }] if versions.len() == 1 && versions[0].version_id == "v1"
+    ));
+    let ids: Vec<&str> = s.versions.entries.iter().map(|e| e.version_id.as_str()).collect();
+    assert_eq!(ids, ["m2", "m1", "v1"]);
+    let effects = run(&mut s, vec![key('j'), key('r')]);
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(s.status.as_ref().is_some_and(|m| m.text.contains("not the latest")));
+    let effects = run(&mut s, vec![key('k'), key('r')]);
+    assert!(matches!(effects.as_slice(), [Effect::PlanRestore { .. }]));
+}
+
+#[test]
+fn delete_on_an_unversioned_bucket_needs_the_typed_name() {
+    let mut s = state();
+    let request = open_bup(&mut s);
+    run(
+        &mut s,
+        vec![
+            Action::BucketDetails {
+                bucket: "bup".into(),
+                result: Ok(lockwatch::domain::BucketDetails {
+                    versioning: lockwatch::domain::Versioning::Never,
+                    lock: lockwatch::domain::BucketLock::Disabled,
+                }),
+            },
+            Action::LevelPage {
+                request,
+                result: Ok(LevelPage::Objects(ObjectsPage {
+                    objects: vec![ObjectEntry {
+                        key: Arc::from("notes.txt"),
+                        size: Some(1),
+                        last_modified: None,
+                        storage_class: None,
+                    }],
+                    prefixes: vec![],
+                    next_token: None,
+                })),
+                more: false,
+            },
+        ],
+    );
+    run(&mut s, vec![key('d')]);
+    assert!(matches!(&s.popup, Some(Popup::Confirm(c)) if c.typed.is_some()));
+    // 'y' is just a letter here, and Enter does nothing until the name is typed.
+    let effects = run(&mut s, vec![key('y'), special(KeyCode::Enter)]);
+    assert!(effects.is_empty());
+    run(&mut s, vec![special(KeyCode::Backspace)]);
+    let mut typing: Vec<Action> = "notes.txt".chars().map(key).collect();
+    typing.push(special(KeyCode::Enter));
+    let effects = run(&mut s, typing);
+    assert!(matches!(effects.as_slice(), [Effect::DeleteObject { key, .. }] if key.as_ref() == "notes.txt"));
+}
+
+#[test]
+fn delete_on_a_versioned_bucket_confirms_with_y() {
+    let mut s = state();
+    let request = open_bup(&mut s);
+    run(
+        &mut s,
+        vec![
+            Action::BucketDetails {
+                bucket: "bup".into(),
+                result: Ok(lockwatch::domain::BucketDetails {
+                    versioning: lockwatch::domain::Versioning::Enabled,
+                    lock: lockwatch::domain::BucketLock::Disabled,
+                }),
+            },
+            Action::LevelPage {
+                request,
+                result: Ok(LevelPage::Objects(ObjectsPage {
+                    objects: vec![ObjectEntry {
+                        key: Arc::from("tux.svg"),
+                        size: Some(1),
+                        last_modified: None,
+                        storage_class: None,
+                    }],
+                    prefixes: vec![],
+                    next_token: None,
+                })),
+                more: false,
+            },
+        ],
+    );
+    run(&mut s, vec![key('d')]);
+    assert!(matches!(&s.popup, Some(Popup::Confirm(c)) if c.typed.is_none() && !c.yes_selected));
+    let effects = run(&mut s, vec![key('y')]);
+    assert!(matches!(effects.as_slice(), [Effect::DeleteObject { .. }]));
+}
+
+#[test]
+fn filter_narrows_rows_and_escape_clears_it() {
+    let mut s = state();
+    let request = open_bup(&mut s);
+    let objects = ["alpha.sql", "beta.sql", "gamma.log"]
+        .iter()
+        .map(|n| ObjectEntry {
+            key: Arc::from(*n),
+            size: None,
+            last_modified: None,
+            storage_class: None,
+        })
+        .collect();
+    run(
+        &mut s,
+        vec![Action::LevelPage {
+            request,
+            result: Ok(LevelPage::Objects(ObjectsPage {
+                objects,
+                prefixes: vec![],
+                next_token: None,
+            })),
+            more: false,
+        }],
+    );
+    run(&mut s, vec![key('/'), key('S'), key('Q'), key('L'), special(KeyCode::Enter)]);
+    assert_eq!(s.objects.view.visible_len(), 2, "case-insensitive match on .sql");
+    assert!(s.input.is_none());
+    run(&mut s, vec![key('j')]);
+    assert_eq!(s.objects.view.selected_row(), Some(1));
+    run(&mut s, vec![special(KeyCode::Esc)]);
+    assert_eq!(s.objects.view.visible_len(), 3);
+    assert_eq!(s.objects.view.selected_row(), Some(1), "beta.sql stays selected");
+}
+
+#[test]
+fn escape_stops_a_running_listing_and_marks_it_partial() {
+    let mut s = state();
+    let request = open_bup(&mut s);
+    let effects = run(&mut s, vec![special(KeyCode::Esc)]);
+    assert_eq!(effects, vec![Effect::Cancel(request)]);
+    assert!(matches!(s.objects.load, Load::Stopped { .. }));
+}
+
+#[test]
+fn rejected_credentials_explain_what_was_tried() {
+    let mut s = state();
+    let effects = s.start(StartAt::default());
+    let Effect::ListBuckets { request } = effects[0] else {
+        panic!("ListBuckets")
+    };
+    run(
+        &mut s,
+        vec![Action::BucketsLoaded {
+            request,
+            result: Err(S3Error::Service {
+                code: "InvalidAccessKeyId".into(),
+                message: "The access key ID you provided does not exist".into(),
+                status: Some(403),
+            }),
+        }],
+    );
+    let Some(Popup::Message { lines, .. }) = &s.popup else {
+        panic!("an explanation is shown")
+    };
+    let all: String = lines.iter().map(|l| l.text.clone()).collect::<Vec<_>>().join("\n");
+    assert!(all.contains("InvalidAccessKeyId"), "{all}");
+    assert!(all.contains("****************262d"), "{all}");
+    assert!(all.contains("http://127.0.0.1:8333"), "{all}");
+    assert!(all.contains("rejected these credentials"), "{all}");
+}
+
+#[test]
+fn start_location_opens_the_bucket_and_prefix() {
+    let mut s = state();
+    let effects = s.start(StartAt {
+        bucket: Some("bup".into()),
+        prefix: "db/".into(),
+    });
+    assert!(effects.iter().any(|e| matches!(e, Effect::ListBuckets { .. })));
+    assert!(effects.iter().any(
+        |e| matches!(e, Effect::ListLevel { bucket, prefix, .. } if bucket == "bup" && prefix == "db/")
+    ));
+    assert_eq!(s.focus, Pane::Objects);
+}
+
+#[test]
+fn quitting_sets_quit_and_asks_the_runtime_to_stop() {
+    let mut s = state();
+    let effects = run(&mut s, vec![key('q')]);
+    assert_eq!(effects, vec![Effect::Quit]);
+    assert!(s.quit);
+}
