@@ -37,7 +37,10 @@ fn state(width: u16, height: u16) -> AppState {
 }
 
 fn apply(s: &mut AppState, actions: Vec<Action>) -> Vec<Effect> {
-    actions.into_iter().flat_map(|a| update(s, a, now())).collect()
+    actions
+        .into_iter()
+        .flat_map(|a| update(s, a, now()))
+        .collect()
 }
 
 fn draw(s: &AppState, width: u16, height: u16) -> Terminal<TestBackend> {
@@ -136,9 +139,21 @@ fn guide_state(width: u16, height: u16) -> AppState {
             result: Ok(LevelPage::Versions(VersionsPage {
                 versions: vec![
                     entry("etc/backup.conf", "c1", "2026-11-20T10:00:00Z", true, false),
-                    entry("tux.svg", "-IrCCqAYQt5ySttlBnI6VEw2jpw6f2.", "2026-11-25T10:31:11Z", false, false),
+                    entry(
+                        "tux.svg",
+                        "-IrCCqAYQt5ySttlBnI6VEw2jpw6f2.",
+                        "2026-11-25T10:31:11Z",
+                        false,
+                        false,
+                    ),
                 ],
-                markers: vec![entry("tux.svg", "mc-Yai46SHaLrf4xqeJGgT1.3ry6bUZ", "2026-11-26T08:25:42Z", true, true)],
+                markers: vec![entry(
+                    "tux.svg",
+                    "mc-Yai46SHaLrf4xqeJGgT1.3ry6bUZ",
+                    "2026-11-26T08:25:42Z",
+                    true,
+                    true,
+                )],
                 prefixes: vec!["db/".into(), "logs/".into()],
                 next: None,
             })),
@@ -155,11 +170,41 @@ fn guide_state(width: u16, height: u16) -> AppState {
         })
         .expect("versions");
     let versions = vec![
-        entry("tux.svg", "-IrCCqAYQt5ySttlBnI6VEw2jpw6f2.", "2026-11-25T10:31:11Z", false, false),
-        entry("tux.svg", "older-governance", "2026-11-24T10:00:00Z", false, false),
-        entry("tux.svg", "held-version", "2026-11-23T10:00:00Z", false, false),
-        entry("tux.svg", "expired-version", "2026-11-01T10:00:00Z", false, false),
-        entry("tux.svg", "refused-head", "2026-10-01T10:00:00Z", false, false),
+        entry(
+            "tux.svg",
+            "-IrCCqAYQt5ySttlBnI6VEw2jpw6f2.",
+            "2026-11-25T10:31:11Z",
+            false,
+            false,
+        ),
+        entry(
+            "tux.svg",
+            "older-governance",
+            "2026-11-24T10:00:00Z",
+            false,
+            false,
+        ),
+        entry(
+            "tux.svg",
+            "held-version",
+            "2026-11-23T10:00:00Z",
+            false,
+            false,
+        ),
+        entry(
+            "tux.svg",
+            "expired-version",
+            "2026-11-01T10:00:00Z",
+            false,
+            false,
+        ),
+        entry(
+            "tux.svg",
+            "refused-head",
+            "2026-10-01T10:00:00Z",
+            false,
+            false,
+        ),
     ];
     apply(
         &mut s,
@@ -167,7 +212,13 @@ fn guide_state(width: u16, height: u16) -> AppState {
             request,
             result: Ok(VersionsPage {
                 versions,
-                markers: vec![entry("tux.svg", "mc-Yai46SHaLrf4xqeJGgT1.3ry6bUZ", "2026-11-26T08:25:42Z", true, true)],
+                markers: vec![entry(
+                    "tux.svg",
+                    "mc-Yai46SHaLrf4xqeJGgT1.3ry6bUZ",
+                    "2026-11-26T08:25:42Z",
+                    true,
+                    true,
+                )],
                 prefixes: vec![],
                 next: None,
             }),
@@ -257,7 +308,12 @@ fn countdown_moves_with_now_and_expires_without_a_refresh() {
 fn restore_confirmation() {
     let mut s = guide_state(120, 35);
     let effects = apply(&mut s, vec![Action::Key(Key::char('r'))]);
-    let Some(Effect::PlanRestore { request, bucket, key }) = effects.first().cloned() else {
+    let Some(Effect::PlanRestore {
+        request,
+        bucket,
+        key,
+    }) = effects.first().cloned()
+    else {
         panic!("PlanRestore, got {effects:?}")
     };
     let history = s.versions.entries.clone();
@@ -305,15 +361,19 @@ fn hostile_key_names_are_drawn_escaped() {
         vec![Action::LevelPage {
             request,
             result: Ok(LevelPage::Objects(lockwatch::s3::ObjectsPage {
-                objects: ["evil\u{1b}]0;owned\u{7}.txt", "gpj\u{202e}.exe", "tab\there"]
-                    .iter()
-                    .map(|k| lockwatch::domain::ObjectEntry {
-                        key: Arc::from(*k),
-                        size: Some(1),
-                        last_modified: None,
-                        storage_class: None,
-                    })
-                    .collect(),
+                objects: [
+                    "evil\u{1b}]0;owned\u{7}.txt",
+                    "gpj\u{202e}.exe",
+                    "tab\there",
+                ]
+                .iter()
+                .map(|k| lockwatch::domain::ObjectEntry {
+                    key: Arc::from(*k),
+                    size: Some(1),
+                    last_modified: None,
+                    storage_class: None,
+                })
+                .collect(),
                 prefixes: vec![],
                 next_token: None,
             })),

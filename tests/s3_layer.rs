@@ -230,8 +230,59 @@ async fn prefixes_with_only_deleted_objects_show_in_the_version_level() {
 async fn errors_carry_the_server_code() {
     let s3 = support::client(&weed().endpoint).await;
     let err = s3
-        .list_objects_page("lw-no-such-bucket-here", "", &PutOptions::default())
+        .list_objects_page("lw-no-such-bucket-here", "", None)
         .await
         .expect_err("missing bucket");
     assert_eq!(err.code(), Some("NoSuchBucket"), "{err}");
+}
+
+#[tokio::test]
+async fn restore_refuses_when_marker_is_no_longer_latest_and_deletes_nothing() {
+    let s3 = support::client(&weed().endpoint).await;
+    let bucket = support::unique_bucket("recheck");
+    s3.create_bucket(&bucket, None, false)
+        .await
+        .expect("create");
+    s3.enable_versioning(&bucket).await.expect("versioning");
+    let key: std::sync::Arc<str> = std::sync::Arc::from("report.pdf");
+    s3.put_bytes(&bucket, &key, b"v1".to_vec(), &PutOptions::default())
+        .await
+        .expect("put");
+    let first = s3.delete_object(&bucket, &key).await.expect("delete");
+    let first_marker = first.version_id.expect("marker id");
+    // Someone else deletes again while the user looks at the first marker.
+    let second = s3.delete_object(&bucket, &key).await.expect("delete again");
+    let second_marker = second.version_id.expect("marker id");
+
+    let refused = lockwatch::tasks::restore(&s3, &bucket, &key, &first_marker)
+        .await
+        .expect_err("the first marker is no longer the latest");
+    assert!(
+        matches!(
+            refused,
+            lockwatch::app::RestoreFailure::Refused(
+                history::RestoreRefusal::MarkerNoLongerLatest { .. }
+            )
+        ),
+        "{refused:?}"
+    );
+    assert_eq!(
+        s3.key_history(&bucket, &key).await.expect("history").len(),
+        3,
+        "nothing was deleted"
+    );
+
+    let done = lockwatch::tasks::restore(&s3, &bucket, &key, &second_marker)
+        .await
+        .expect("the latest marker can be removed");
+    assert_eq!(done.marker_version_id, second_marker);
+    assert!(
+        done.becomes_current
+            .as_ref()
+            .is_some_and(|e| e.is_delete_marker()),
+        "with a marker below, the key stays deleted"
+    );
+    let after = s3.key_history(&bucket, &key).await.expect("history");
+    assert_eq!(after.len(), 2);
+    assert_eq!(after[0].version_id, first_marker);
 }

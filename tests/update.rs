@@ -127,7 +127,11 @@ fn toggling_deleted_objects_relists_with_versions_and_cancels_the_old_listing() 
     let first = open_bup(&mut s);
     let effects = run(&mut s, vec![key('.')]);
     assert!(effects.contains(&Effect::Cancel(first)));
-    assert!(effects.iter().any(|e| matches!(e, Effect::ListLevel { deleted: true, .. })));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::ListLevel { deleted: true, .. }))
+    );
     assert!(s.objects.show_deleted);
 }
 
@@ -195,7 +199,11 @@ fn pages_stream_in_and_the_listing_completes() {
     );
     assert_eq!(s.objects.level.len(), 3);
     assert_eq!(s.objects.load, Load::Complete { pages: 2 });
-    assert_eq!(s.objects.view.selected_row(), Some(1), "selection stays on b");
+    assert_eq!(
+        s.objects.view.selected_row(),
+        Some(1),
+        "selection stays on b"
+    );
 }
 
 #[test]
@@ -211,7 +219,11 @@ fn a_failed_page_leaves_a_partial_listing_marked_as_failed() {
         }],
     );
     assert!(matches!(s.objects.load, Load::Failed { .. }));
-    assert!(s.status.as_ref().is_some_and(|m| m.text.contains("connection reset")));
+    assert!(
+        s.status
+            .as_ref()
+            .is_some_and(|m| m.text.contains("connection reset"))
+    );
 }
 
 fn deleted_tux(s: &mut AppState) {
@@ -240,7 +252,13 @@ fn restore_from_the_objects_pane_plans_from_a_fresh_listing_and_confirms_first()
     deleted_tux(&mut s);
     let effects = run(&mut s, vec![key('r')]);
     let (request, bucket, k) = match effects.as_slice() {
-        [Effect::PlanRestore { request, bucket, key }] => (*request, bucket.clone(), key.clone()),
+        [
+            Effect::PlanRestore {
+                request,
+                bucket,
+                key,
+            },
+        ] => (*request, bucket.clone(), key.clone()),
         other => panic!("expected PlanRestore, got {other:?}"),
     };
     let effects = run(
@@ -255,13 +273,23 @@ fn restore_from_the_objects_pane_plans_from_a_fresh_listing_and_confirms_first()
             ]),
         }],
     );
-    assert!(effects.is_empty(), "nothing is sent before the user confirms");
+    assert!(
+        effects.is_empty(),
+        "nothing is sent before the user confirms"
+    );
     let Some(Popup::Confirm(confirm)) = &s.popup else {
         panic!("a confirmation is shown")
     };
     let text: Vec<&str> = confirm.lines.iter().map(|l| l.text.as_str()).collect();
-    assert!(text.iter().any(|l| l.contains("delete marker m1")), "{text:?}");
-    assert!(text.iter().any(|l| l.contains("Becomes current: version v1") && l.contains("49,983 bytes")), "{text:?}");
+    assert!(
+        text.iter().any(|l| l.contains("delete marker m1")),
+        "{text:?}"
+    );
+    assert!(
+        text.iter()
+            .any(|l| l.contains("Becomes current: version v1") && l.contains("49,983 bytes")),
+        "{text:?}"
+    );
 
     // Enter alone answers the default, which is no.
     let effects = run(&mut s, vec![special(KeyCode::Enter)]);
@@ -274,7 +302,12 @@ fn confirming_a_restore_sends_the_marker_seen_in_the_plan() {
     let mut s = state();
     deleted_tux(&mut s);
     let effects = run(&mut s, vec![key('r')]);
-    let Effect::PlanRestore { request, bucket, key: k } = effects[0].clone() else {
+    let Effect::PlanRestore {
+        request,
+        bucket,
+        key: k,
+    } = effects[0].clone()
+    else {
         panic!("PlanRestore")
     };
     run(
@@ -319,7 +352,11 @@ fn restore_of_an_object_that_is_not_deleted_sends_nothing() {
     );
     let effects = run(&mut s, vec![key('r')]);
     assert!(effects.is_empty());
-    assert!(s.status.as_ref().is_some_and(|m| m.text.contains("not deleted")));
+    assert!(
+        s.status
+            .as_ref()
+            .is_some_and(|m| m.text.contains("not deleted"))
+    );
 }
 
 #[test]
@@ -356,11 +393,20 @@ fn versions_pane_refuses_to_restore_from_an_older_marker() {
         effects.as_slice(),
         [Effect::HeadVersions { versions }] if versions.len() == 1 && versions[0].version_id == "v1"
     ));
-    let ids: Vec<&str> = s.versions.entries.iter().map(|e| e.version_id.as_str()).collect();
+    let ids: Vec<&str> = s
+        .versions
+        .entries
+        .iter()
+        .map(|e| e.version_id.as_str())
+        .collect();
     assert_eq!(ids, ["m2", "m1", "v1"]);
     let effects = run(&mut s, vec![key('j'), key('r')]);
     assert!(effects.is_empty(), "{effects:?}");
-    assert!(s.status.as_ref().is_some_and(|m| m.text.contains("not the latest")));
+    assert!(
+        s.status
+            .as_ref()
+            .is_some_and(|m| m.text.contains("not the latest"))
+    );
     let effects = run(&mut s, vec![key('k'), key('r')]);
     assert!(matches!(effects.as_slice(), [Effect::PlanRestore { .. }]));
 }
@@ -404,7 +450,9 @@ fn delete_on_an_unversioned_bucket_needs_the_typed_name() {
     let mut typing: Vec<Action> = "notes.txt".chars().map(key).collect();
     typing.push(special(KeyCode::Enter));
     let effects = run(&mut s, typing);
-    assert!(matches!(effects.as_slice(), [Effect::DeleteObject { key, .. }] if key.as_ref() == "notes.txt"));
+    assert!(
+        matches!(effects.as_slice(), [Effect::DeleteObject { key, .. }] if key.as_ref() == "notes.txt")
+    );
 }
 
 #[test]
@@ -468,14 +516,31 @@ fn filter_narrows_rows_and_escape_clears_it() {
             more: false,
         }],
     );
-    run(&mut s, vec![key('/'), key('S'), key('Q'), key('L'), special(KeyCode::Enter)]);
-    assert_eq!(s.objects.view.visible_len(), 2, "case-insensitive match on .sql");
+    run(
+        &mut s,
+        vec![
+            key('/'),
+            key('S'),
+            key('Q'),
+            key('L'),
+            special(KeyCode::Enter),
+        ],
+    );
+    assert_eq!(
+        s.objects.view.visible_len(),
+        2,
+        "case-insensitive match on .sql"
+    );
     assert!(s.input.is_none());
     run(&mut s, vec![key('j')]);
     assert_eq!(s.objects.view.selected_row(), Some(1));
     run(&mut s, vec![special(KeyCode::Esc)]);
     assert_eq!(s.objects.view.visible_len(), 3);
-    assert_eq!(s.objects.view.selected_row(), Some(1), "beta.sql stays selected");
+    assert_eq!(
+        s.objects.view.selected_row(),
+        Some(1),
+        "beta.sql stays selected"
+    );
 }
 
 #[test]
@@ -508,7 +573,11 @@ fn rejected_credentials_explain_what_was_tried() {
     let Some(Popup::Message { lines, .. }) = &s.popup else {
         panic!("an explanation is shown")
     };
-    let all: String = lines.iter().map(|l| l.text.clone()).collect::<Vec<_>>().join("\n");
+    let all: String = lines
+        .iter()
+        .map(|l| l.text.clone())
+        .collect::<Vec<_>>()
+        .join("\n");
     assert!(all.contains("InvalidAccessKeyId"), "{all}");
     assert!(all.contains("****************262d"), "{all}");
     assert!(all.contains("http://127.0.0.1:8333"), "{all}");
@@ -522,7 +591,11 @@ fn start_location_opens_the_bucket_and_prefix() {
         bucket: Some("bup".into()),
         prefix: "db/".into(),
     });
-    assert!(effects.iter().any(|e| matches!(e, Effect::ListBuckets { .. })));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::ListBuckets { .. }))
+    );
     assert!(effects.iter().any(
         |e| matches!(e, Effect::ListLevel { bucket, prefix, .. } if bucket == "bup" && prefix == "db/")
     ));

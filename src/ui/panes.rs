@@ -345,7 +345,10 @@ fn lock_cells(
         Some(LockStatus::Unknown(e)) => LockCells {
             mode: ("unknown".into(), theme.unknown),
             until: "?".into(),
-            countdown: (format!("? {}", e.code().unwrap_or("no answer")), theme.unknown),
+            countdown: (
+                format!("? {}", e.code().unwrap_or("no answer")),
+                theme.unknown,
+            ),
             hold: ("?".into(), theme.unknown),
         },
         Some(LockStatus::Known(info)) => {
@@ -465,7 +468,10 @@ pub fn versions(frame: &mut Frame, area: Rect, state: &AppState, now: Timestamp,
         });
         if let Some(LockStatus::Unknown(e)) = lock {
             b = b.title_bottom(Line::from(Span::styled(
-                format!(" lock unknown: HEAD failed: {} ", text::sanitize(&e.to_string())),
+                format!(
+                    " lock unknown: HEAD failed: {} ",
+                    text::sanitize(&e.to_string())
+                ),
                 theme.error,
             )));
         }

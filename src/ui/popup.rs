@@ -41,7 +41,7 @@ fn wrapped_height(lines: &[Line], width: u16) -> u16 {
 
 fn boxed(frame: &mut Frame, title: &str, lines: Vec<Line<'static>>, border: Style, theme: &Theme) {
     let screen = frame.area();
-    let width = screen.width.saturating_sub(4).min(90).max(20);
+    let width = screen.width.saturating_sub(4).clamp(20, 90);
     let height = wrapped_height(&lines, width.saturating_sub(2)) + 2;
     let area = centered(screen, width, height);
     frame.render_widget(Clear, area);

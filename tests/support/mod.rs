@@ -2,6 +2,7 @@
 //! A server that cannot start fails the test with the reason; nothing is skipped.
 #![allow(dead_code)]
 
+pub mod pty;
 pub mod weed;
 
 use lockwatch::s3::{ConnectOptions, PathStyle, S3, StaticCredentials, connect};

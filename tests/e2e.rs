@@ -1,0 +1,183 @@
+//! The real binary in a pseudo-terminal against a real SeaweedFS server.
+
+mod support;
+
+use lockwatch::domain::{RetentionMode, RetentionPeriod};
+use lockwatch::s3::PutOptions;
+use std::time::Duration;
+use support::pty::Session;
+use support::weed::weed;
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// A COMPLIANCE bucket holding a deleted tux.svg, as in the guide.
+fn guide_bucket(endpoint: &str) -> String {
+    runtime().block_on(async {
+        let s3 = support::client(endpoint).await;
+        let bucket = support::unique_bucket("e2e");
+        s3.create_bucket(&bucket, None, true).await.expect("create");
+        s3.set_default_retention(
+            &bucket,
+            Some((RetentionMode::Compliance, RetentionPeriod::Days(1))),
+        )
+        .await
+        .expect("default retention");
+        s3.put_bytes(
+            &bucket,
+            "tux.svg",
+            lockwatch::seed::TUX_SVG.to_vec(),
+            &PutOptions::default(),
+        )
+        .await
+        .expect("upload");
+        s3.delete_object(&bucket, "tux.svg").await.expect("delete");
+        bucket
+    })
+}
+
+#[test]
+fn find_the_deleted_file_see_its_lock_restore_it() {
+    let endpoint = &weed().endpoint;
+    let bucket = guide_bucket(endpoint);
+    let location = format!("s3://{bucket}/");
+    let mut app = Session::start(endpoint, &[&location], 120, 35);
+
+    let screen = app.wait_text("No objects here.");
+    assert!(
+        screen.contains("Press . to show deleted objects"),
+        "{screen}"
+    );
+
+    app.send(".");
+    app.wait_text("× tux.svg");
+
+    app.send("\r");
+    let screen = app.wait_for("the version's countdown", Duration::from_secs(20), |s| {
+        s.contains("COMPLIANCE") && s.contains("left")
+    });
+    assert!(screen.contains("marker"), "{screen}");
+    assert!(screen.contains("no lock (marker)"), "{screen}");
+    // Servers round retain-until to the second, so a fresh one-day lock shows 1d 0h or 23h 59m.
+    assert!(
+        screen.contains("23h 59m") || screen.contains("1d 0h"),
+        "a one-day lock counts down from a day: {screen}"
+    );
+
+    app.send("r");
+    app.wait_text("Restore deleted object");
+    app.send("y");
+    let screen = app.wait_text("Restored tux.svg");
+    assert!(screen.contains("0 deleted"), "{screen}");
+
+    let restored = runtime().block_on(async {
+        let s3 = support::client(endpoint).await;
+        s3.list_objects_page(&bucket, "", None).await.expect("list")
+    });
+    assert_eq!(
+        restored.objects.len(),
+        1,
+        "tux.svg is current again on the server"
+    );
+
+    app.send("q");
+    assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
+    let raw = app.raw_output();
+    let leave_alternate = b"\x1b[?1049l";
+    assert!(
+        raw.windows(leave_alternate.len())
+            .any(|w| w == leave_alternate),
+        "the terminal's main screen is restored on quit"
+    );
+}
+
+fn restored_on_signal(signal: i32) {
+    let endpoint = &weed().endpoint;
+    let mut app = Session::start(endpoint, &[], 100, 30);
+    app.wait_text("Buckets");
+    let pid = app.pid().expect("child pid") as i32;
+    // SAFETY: sending a signal to the child we spawned.
+    let sent = unsafe { libc::kill(pid, signal) };
+    assert_eq!(sent, 0, "signal sent");
+    assert!(
+        app.wait_exit(Duration::from_secs(2)).is_some(),
+        "lockwatch exits within 2 s of signal {signal}"
+    );
+    let raw = app.raw_output();
+    let leave_alternate = b"\x1b[?1049l";
+    assert!(
+        raw.windows(leave_alternate.len())
+            .any(|w| w == leave_alternate),
+        "the terminal is restored after signal {signal}"
+    );
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    restored_on_signal(libc::SIGTERM);
+}
+
+#[test]
+fn sighup_restores_the_terminal() {
+    restored_on_signal(libc::SIGHUP);
+}
+
+#[test]
+fn missing_credentials_give_a_clear_message_and_no_hang() {
+    let home = tempfile::tempdir().expect("home");
+    let env: Vec<(String, String)> = support::binary_env("http://127.0.0.1:9", home.path())
+        .into_iter()
+        .filter(|(k, _)| !k.starts_with("AWS_ACCESS_KEY_ID") && !k.starts_with("AWS_SECRET"))
+        .collect();
+    let mut app = Session::start_with_env(&env, &[], 100, 30, home);
+    assert_eq!(app.wait_exit(Duration::from_secs(20)), Some(false));
+    let out = String::from_utf8_lossy(&app.raw_output()).to_string();
+    assert!(out.contains("no credentials found"), "{out}");
+    assert!(out.contains("AWS_ACCESS_KEY_ID"), "{out}");
+    assert!(out.contains("AWS_EC2_METADATA_DISABLED=true"), "{out}");
+}
+
+#[test]
+fn a_dead_endpoint_is_explained_on_screen_and_lockwatch_keeps_running() {
+    let port = support::free_port();
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let mut app = Session::start(&endpoint, &[], 110, 30);
+    let screen = app.wait_for("the explanation", Duration::from_secs(60), |s| {
+        s.contains("Cannot list buckets")
+    });
+    assert!(screen.contains("could not be reached"), "{screen}");
+    assert!(screen.contains(&endpoint), "{screen}");
+    app.send("\r");
+    app.send("q");
+    assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
+}
+
+#[test]
+fn wrong_secret_is_explained() {
+    let endpoint = &weed().endpoint;
+    let home = tempfile::tempdir().expect("home");
+    let env: Vec<(String, String)> = support::binary_env(endpoint, home.path())
+        .into_iter()
+        .map(|(k, v)| {
+            if k == "AWS_SECRET_ACCESS_KEY" {
+                (k, "wrong-secret".to_string())
+            } else {
+                (k, v)
+            }
+        })
+        .collect();
+    let mut app = Session::start_with_env(&env, &[], 110, 30, home);
+    let screen = app.wait_text("Cannot list buckets");
+    assert!(screen.contains("rejected these credentials"), "{screen}");
+    assert!(
+        !screen.contains("wrong-secret"),
+        "the secret never appears on screen"
+    );
+    app.send("\r");
+    app.send("q");
+    assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
+}
