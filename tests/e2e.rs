@@ -74,6 +74,19 @@ fn find_the_deleted_file_see_its_lock_restore_it() {
     let screen = app.wait_text("Restored tux.svg");
     assert!(screen.contains("0 deleted"), "{screen}");
 
+    // Delete it again from the objects pane: the versions pane shows the new marker on top.
+    app.send("\t");
+    app.send("\t");
+    app.send("d");
+    app.wait_text("Delete object");
+    app.send("y");
+    let screen = app.wait_text("Deleted tux.svg: delete marker");
+    assert!(screen.contains("1 delete marker"), "{screen}");
+    app.send("r");
+    app.wait_text("Restore deleted object");
+    app.send("y");
+    app.wait_text("Restored tux.svg");
+
     let restored = runtime().block_on(async {
         let s3 = support::client(endpoint).await;
         s3.list_objects_page(&bucket, "", None).await.expect("list")
@@ -178,6 +191,49 @@ fn wrong_secret_is_explained() {
         "the secret never appears on screen"
     );
     app.send("\r");
+    app.send("q");
+    assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
+}
+
+#[test]
+fn profile_from_the_aws_files_with_its_endpoint_url() {
+    let endpoint = &weed().endpoint;
+    let home = tempfile::tempdir().expect("home");
+    std::fs::write(
+        home.path().join("aws-config"),
+        format!("[profile backup]\nregion = europe-se-1\nendpoint_url = {endpoint}\n"),
+    )
+    .expect("config file");
+    std::fs::write(
+        home.path().join("aws-credentials"),
+        format!(
+            "[backup]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            support::ACCESS_KEY,
+            support::SECRET_KEY
+        ),
+    )
+    .expect("credentials file");
+    let env: Vec<(String, String)> = support::binary_env("unused", home.path())
+        .into_iter()
+        .filter(|(k, _)| {
+            !matches!(
+                k.as_str(),
+                "AWS_ENDPOINT_URL" | "AWS_ACCESS_KEY_ID" | "AWS_SECRET_ACCESS_KEY" | "AWS_REGION"
+            )
+        })
+        .collect();
+    let mut app = Session::start_with_env(&env, &["--profile", "backup"], 110, 30, home);
+    let screen = app.wait_for("the bucket list", Duration::from_secs(20), |s| {
+        s.contains("Versioning") || s.contains("No buckets.")
+    });
+    assert!(
+        screen.contains(endpoint.as_str()),
+        "the profile's endpoint_url is used: {screen}"
+    );
+    assert!(
+        screen.contains("europe-se-1"),
+        "the profile's region is used: {screen}"
+    );
     app.send("q");
     assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
 }

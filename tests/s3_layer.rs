@@ -286,3 +286,41 @@ async fn restore_refuses_when_marker_is_no_longer_latest_and_deletes_nothing() {
     assert_eq!(after.len(), 2);
     assert_eq!(after[0].version_id, first_marker);
 }
+
+#[tokio::test]
+async fn https_endpoint_is_trusted_through_the_ca_bundle_only() {
+    let weed = weed();
+    let ca = support::tls::test_ca();
+    let trusted = support::try_client(&weed.https_endpoint, Some(ca.ca_pem.clone()))
+        .await
+        .expect("client with the test CA");
+    trusted
+        .list_buckets()
+        .await
+        .expect("the test CA makes the https endpoint trusted");
+
+    // The system's roots do not know the test CA: the TLS handshake must fail.
+    let system_bundle = std::path::PathBuf::from("/etc/ssl/certs/ca-certificates.crt");
+    let untrusted = support::try_client(&weed.https_endpoint, Some(system_bundle))
+        .await
+        .expect("client with the system bundle");
+    let err = untrusted
+        .list_buckets()
+        .await
+        .expect_err("an unknown CA is refused");
+    assert!(matches!(err, lockwatch::s3::S3Error::Network(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_ca_bundle_with_no_certificate_is_refused_before_connecting() {
+    let dir = tempfile::tempdir().expect("dir");
+    let bogus = dir.path().join("bundle.pem");
+    std::fs::write(&bogus, "not a certificate").expect("write");
+    let err = support::try_client("https://127.0.0.1:1", Some(bogus))
+        .await
+        .expect_err("no PEM certificate");
+    assert!(
+        err.to_string().contains("holds no PEM certificate"),
+        "{err}"
+    );
+}

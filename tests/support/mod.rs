@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod pty;
+pub mod tls;
 pub mod weed;
 
 use lockwatch::s3::{ConnectOptions, PathStyle, S3, StaticCredentials, connect};
@@ -21,6 +22,17 @@ pub fn unique_bucket(tag: &str) -> String {
 
 /// lockwatch's own S3 layer, connected to `endpoint` with the test keys.
 pub async fn client(endpoint: &str) -> S3 {
+    match try_client(endpoint, None).await {
+        Ok(s3) => s3,
+        Err(e) => panic!("cannot build a client for {endpoint}: {e}"),
+    }
+}
+
+/// Like `client`, with a CA bundle, and the connection error returned instead of failing.
+pub async fn try_client(
+    endpoint: &str,
+    ca_bundle: Option<std::path::PathBuf>,
+) -> Result<S3, lockwatch::s3::ConnectError> {
     let options = ConnectOptions {
         endpoint_url: Some(endpoint.to_string()),
         region: Some(REGION.into()),
@@ -29,12 +41,10 @@ pub async fn client(endpoint: &str) -> S3 {
             access_key_id: ACCESS_KEY.into(),
             secret_access_key: SECRET_KEY.into(),
         }),
+        ca_bundle,
         ..ConnectOptions::default()
     };
-    match connect(&options).await {
-        Ok(c) => c.s3,
-        Err(e) => panic!("cannot build a client for {endpoint}: {e}"),
-    }
+    connect(&options).await.map(|c| c.s3)
 }
 
 /// The environment under which the lockwatch binary reaches a test server: explicit keys, no
@@ -46,6 +56,8 @@ pub fn binary_env(endpoint: &str, home: &std::path::Path) -> Vec<(String, String
         ("AWS_SECRET_ACCESS_KEY", SECRET_KEY),
         ("AWS_REGION", REGION),
         ("AWS_EC2_METADATA_DISABLED", "true"),
+        // Set on the machines lockwatch runs on; it must not break plain-HTTP endpoints.
+        ("AWS_CA_BUNDLE", &tls::test_ca().ca_pem.to_string_lossy()),
         ("HOME", &home.to_string_lossy()),
         (
             "AWS_CONFIG_FILE",

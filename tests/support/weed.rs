@@ -1,12 +1,16 @@
 //! SeaweedFS (`weed mini`) as a test server: one per test binary, killed when the binary exits.
 
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub struct Weed {
+    /// The plain-HTTP S3 endpoint.
     pub endpoint: String,
+    /// The same server over HTTPS, with a certificate from `tls::test_ca()`.
+    pub https_endpoint: String,
     pub dir: PathBuf,
 }
 
@@ -48,8 +52,13 @@ fn start() -> Weed {
         panic!("cannot write {}: {e}", identities.display());
     }
     let s3_port = super::free_port();
+    let https_port = super::free_port();
+    let ca = super::tls::test_ca();
     let mut args = vec![
         "mini".to_string(),
+        format!("-s3.port.https={https_port}"),
+        format!("-s3.cert.file={}", ca.server_cert.display()),
+        format!("-s3.key.file={}", ca.server_key.display()),
         format!("-dir={}", data.display()),
         "-ip=127.0.0.1".into(),
         "-ip.bind=127.0.0.1".into(),
@@ -103,25 +112,36 @@ fn start() -> Weed {
                 Ok(())
             });
         }
-        let child = command.spawn();
-        let started = child.as_ref().map(|_| ()).map_err(|e| e.to_string());
+        let started = command
+            .spawn()
+            .map(|child| Arc::new(Mutex::new(child)))
+            .map_err(|e| e.to_string());
         let _ = tx.send(started);
-        let _keep = child;
         loop {
             std::thread::park();
         }
     });
-    match rx.recv() {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => panic!("cannot start SeaweedFS: {e}"),
+    let child = match rx.recv() {
+        Ok(Ok(child)) => child,
+        Ok(Err(e)) => panic!("cannot start SeaweedFS ({}): {e}", weed_binary().display()),
         Err(e) => panic!("cannot start SeaweedFS: {e}"),
-    }
+    };
     let endpoint = format!("http://127.0.0.1:{s3_port}");
-    wait_ready(&endpoint, &log_path);
-    Weed { endpoint, dir }
+    wait_ready(&endpoint, &log_path, &child);
+    Weed {
+        endpoint,
+        https_endpoint: format!("https://127.0.0.1:{https_port}"),
+        dir,
+    }
 }
 
-fn wait_ready(endpoint: &str, log_path: &std::path::Path) {
+fn log_tail(log_path: &std::path::Path) -> String {
+    let log = std::fs::read_to_string(log_path).unwrap_or_default();
+    let tail: Vec<&str> = log.lines().rev().take(30).collect();
+    tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+}
+
+fn wait_ready(endpoint: &str, log_path: &std::path::Path, child: &Mutex<Child>) {
     let deadline = Instant::now() + Duration::from_secs(60);
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -132,6 +152,12 @@ fn wait_ready(endpoint: &str, log_path: &std::path::Path) {
     };
     let mut last_error = String::from("no attempt");
     while Instant::now() < deadline {
+        if let Ok(Some(status)) = child.lock().map(|mut c| c.try_wait()).unwrap_or(Ok(None)) {
+            panic!(
+                "SeaweedFS exited at start ({status}).\nLast log lines:\n{}",
+                log_tail(log_path)
+            );
+        }
         let ready = runtime.block_on(async {
             let s3 = super::client(endpoint).await;
             s3.list_buckets().await
@@ -142,11 +168,9 @@ fn wait_ready(endpoint: &str, log_path: &std::path::Path) {
         }
         std::thread::sleep(Duration::from_millis(250));
     }
-    let log = std::fs::read_to_string(log_path).unwrap_or_default();
-    let tail: Vec<&str> = log.lines().rev().take(30).collect();
     panic!(
         "SeaweedFS did not answer S3 requests at {endpoint} within 60 s (last error: {last_error}).\nLast log lines:\n{}",
-        tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+        log_tail(log_path)
     );
 }
 
