@@ -56,7 +56,7 @@ pub fn areas(screen: Rect, focus: Pane) -> Areas {
         return areas;
     }
     let top_height = main.height * 11 / 20;
-    let buckets_width = (main.width * 2 / 5).clamp(20, 52);
+    let buckets_width = (main.width * 9 / 20).clamp(20, 56);
     areas.buckets = Some(Rect {
         height: top_height,
         width: buckets_width,

@@ -107,10 +107,18 @@ pub fn buckets(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         placeholder(frame, area, b, vec![Line::styled(text, theme.dim)]);
         return;
     }
-    const COLUMNS: [Column; 4] = [
+    // The name column asks for what the longest name needs, so that less important columns
+    // give way before names are cut.
+    let longest = pane
+        .rows
+        .iter()
+        .map(|r| text::width(&text::sanitize(&r.bucket.name)))
+        .max()
+        .unwrap_or(0);
+    let columns: [Column; 4] = [
         Column {
             header: "Name",
-            width: 10,
+            width: (longest as u16).clamp(8, 40),
             flex: true,
             priority: 0,
         },
@@ -122,19 +130,19 @@ pub fn buckets(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         },
         Column {
             header: "Object Lock",
-            width: 18,
+            width: 17,
             flex: false,
             priority: 1,
         },
         Column {
-            header: "Created (UTC)",
-            width: 13,
+            header: "Created",
+            width: 10,
             flex: false,
             priority: 3,
         },
     ];
     let spec = TableSpec {
-        columns: &COLUMNS,
+        columns: &columns,
         block: b,
         focused,
     };
@@ -242,10 +250,18 @@ pub fn objects(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         placeholder(frame, area, b, lines);
         return;
     }
-    const COLUMNS: [Column; 4] = [
+    let longest = pane
+        .view
+        .on_screen(crate::layout::body_rows(area))
+        .filter_map(|p| pane.view.row_at(p))
+        .filter_map(|i| pane.level.row(i))
+        .map(|r| text::width(&text::sanitize(pane.row_name(&r))) + 2)
+        .max()
+        .unwrap_or(0);
+    let columns: [Column; 4] = [
         Column {
             header: "Name",
-            width: 12,
+            width: (longest as u16).clamp(12, 48),
             flex: true,
             priority: 0,
         },
@@ -269,7 +285,7 @@ pub fn objects(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         },
     ];
     let spec = TableSpec {
-        columns: &COLUMNS,
+        columns: &columns,
         block: b,
         focused,
     };
