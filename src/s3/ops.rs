@@ -8,8 +8,9 @@ use crate::domain::{
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{
     BucketLocationConstraint, BucketVersioningStatus, CreateBucketConfiguration, DefaultRetention,
-    ObjectLockConfiguration, ObjectLockEnabled, ObjectLockLegalHoldStatus, ObjectLockMode,
-    ObjectLockRetentionMode, ObjectLockRule, VersioningConfiguration,
+    ObjectLockConfiguration, ObjectLockEnabled, ObjectLockLegalHold, ObjectLockLegalHoldStatus,
+    ObjectLockMode, ObjectLockRetention, ObjectLockRetentionMode, ObjectLockRule,
+    VersioningConfiguration,
 };
 use jiff::Timestamp;
 use std::sync::Arc;
@@ -419,12 +420,25 @@ impl S3 {
         key: &str,
         version_id: &str,
     ) -> Result<DeleteOutcome, S3Error> {
+        self.delete_version_with(bucket, key, version_id, false)
+            .await
+    }
+
+    /// `delete_version`, optionally sending `x-amz-bypass-governance-retention: true`.
+    pub async fn delete_version_with(
+        &self,
+        bucket: &str,
+        key: &str,
+        version_id: &str,
+        bypass_governance: bool,
+    ) -> Result<DeleteOutcome, S3Error> {
         let out = self
             .client
             .delete_object()
             .bucket(bucket)
             .key(key)
             .version_id(version_id)
+            .set_bypass_governance_retention(bypass_governance.then_some(true))
             .customize()
             .config_override(no_retry())
             .send()
@@ -434,6 +448,161 @@ impl S3 {
             version_id: out.version_id().map(str::to_string),
             delete_marker: out.delete_marker().unwrap_or(false),
         })
+    }
+
+    /// The retention of one version, `None` when it has none.
+    pub async fn retention(
+        &self,
+        bucket: &str,
+        key: &str,
+        version_id: &str,
+    ) -> Result<Option<(RetentionMode, Timestamp)>, S3Error> {
+        let out = match self
+            .client
+            .get_object_retention()
+            .bucket(bucket)
+            .key(key)
+            .version_id(version_id)
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            Err(e) => {
+                let err = S3Error::from_sdk(e);
+                return match err.code() {
+                    Some("NoSuchObjectLockConfiguration") => Ok(None),
+                    _ => Err(err),
+                };
+            }
+        };
+        Ok(out.retention().and_then(|r| {
+            let mode = RetentionMode::parse(r.mode()?.as_str());
+            Some((mode, timestamp(r.retain_until_date())?))
+        }))
+    }
+
+    /// Sets or changes the retention of one version. Shortening GOVERNANCE needs
+    /// `bypass_governance`; COMPLIANCE can only be extended.
+    pub async fn set_retention(
+        &self,
+        bucket: &str,
+        key: &str,
+        version_id: &str,
+        mode: RetentionMode,
+        until: Timestamp,
+        bypass_governance: bool,
+    ) -> Result<(), S3Error> {
+        let retention = ObjectLockRetention::builder()
+            .mode(ObjectLockRetentionMode::from(mode.as_str()))
+            .retain_until_date(smithy_time(until))
+            .build();
+        self.client
+            .put_object_retention()
+            .bucket(bucket)
+            .key(key)
+            .version_id(version_id)
+            .retention(retention)
+            .set_bypass_governance_retention(bypass_governance.then_some(true))
+            .customize()
+            .config_override(no_retry())
+            .send()
+            .await
+            .map_err(S3Error::from_sdk)?;
+        Ok(())
+    }
+
+    pub async fn set_legal_hold(
+        &self,
+        bucket: &str,
+        key: &str,
+        version_id: &str,
+        on: bool,
+    ) -> Result<(), S3Error> {
+        let status = if on {
+            ObjectLockLegalHoldStatus::On
+        } else {
+            ObjectLockLegalHoldStatus::Off
+        };
+        self.client
+            .put_object_legal_hold()
+            .bucket(bucket)
+            .key(key)
+            .version_id(version_id)
+            .legal_hold(ObjectLockLegalHold::builder().status(status).build())
+            .customize()
+            .config_override(no_retry())
+            .send()
+            .await
+            .map_err(S3Error::from_sdk)?;
+        Ok(())
+    }
+
+    /// Makes an older version current again by copying it onto its own key. With `if_match`,
+    /// the server refuses (412) unless the source still has that ETag. Returns the new
+    /// version id.
+    pub async fn copy_version(
+        &self,
+        bucket: &str,
+        key: &str,
+        version_id: &str,
+        if_match: Option<&str>,
+    ) -> Result<Option<String>, S3Error> {
+        let source = format!(
+            "{}/{}?versionId={}",
+            bucket,
+            percent_encode_key(key),
+            percent_encode_key(version_id)
+        );
+        let guard = if_match.map(str::to_string);
+        let out = self
+            .client
+            .copy_object()
+            .bucket(bucket)
+            .key(key)
+            .copy_source(source)
+            .set_copy_source_if_match(if_match.map(|e| format!("\"{e}\"")))
+            .customize()
+            .config_override(no_retry())
+            .mutate_request(move |request| {
+                // Ceph RGW 16 reads the condition from `x-amz-copy-if-match` and ignores the
+                // standard header; send both so the guard holds there too.
+                if let Some(e) = &guard {
+                    request
+                        .headers_mut()
+                        .insert("x-amz-copy-if-match", format!("\"{e}\""));
+                }
+            })
+            .send()
+            .await
+            .map_err(S3Error::from_sdk)?;
+        Ok(out.version_id().map(str::to_string))
+    }
+
+    /// The bucket's LocationConstraint; `None` for the default region or when not reported.
+    pub async fn bucket_location(&self, bucket: &str) -> Result<Option<String>, S3Error> {
+        let out = match self
+            .client
+            .get_bucket_location()
+            .bucket(bucket)
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            Err(e) => {
+                let err = S3Error::from_sdk(e);
+                // SeaweedFS answers 200 with a body that names no constraint.
+                return match err {
+                    S3Error::Service {
+                        status: Some(200), ..
+                    } => Ok(None),
+                    other => Err(other),
+                };
+            }
+        };
+        Ok(out
+            .location_constraint()
+            .map(|l| l.as_str().to_string())
+            .filter(|l| !l.is_empty()))
     }
 
     /// Creates a bucket, optionally with Object Lock (which also turns versioning on).
@@ -462,14 +631,25 @@ impl S3 {
     }
 
     pub async fn enable_versioning(&self, bucket: &str) -> Result<(), S3Error> {
+        self.put_versioning(bucket, BucketVersioningStatus::Enabled)
+            .await
+    }
+
+    /// Refused by the server on a bucket with Object Lock.
+    pub async fn suspend_versioning(&self, bucket: &str) -> Result<(), S3Error> {
+        self.put_versioning(bucket, BucketVersioningStatus::Suspended)
+            .await
+    }
+
+    async fn put_versioning(
+        &self,
+        bucket: &str,
+        status: BucketVersioningStatus,
+    ) -> Result<(), S3Error> {
         self.client
             .put_bucket_versioning()
             .bucket(bucket)
-            .versioning_configuration(
-                VersioningConfiguration::builder()
-                    .status(BucketVersioningStatus::Enabled)
-                    .build(),
-            )
+            .versioning_configuration(VersioningConfiguration::builder().status(status).build())
             .customize()
             .config_override(no_retry())
             .send()
@@ -555,6 +735,20 @@ pub struct PutOptions {
     /// Retention for this version instead of the bucket's default.
     pub retention: Option<(RetentionMode, Timestamp)>,
     pub legal_hold: bool,
+}
+
+/// Percent-encodes a key for the x-amz-copy-source header (`/` kept as the path separator).
+fn percent_encode_key(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    for b in key.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
 }
 
 fn smithy_time(t: Timestamp) -> aws_smithy_types::DateTime {

@@ -2,6 +2,8 @@
 //! A server that cannot start fails the test with the reason; nothing is skipped.
 #![allow(dead_code)]
 
+pub mod ceph;
+pub mod daemon;
 pub mod pty;
 pub mod tls;
 pub mod weed;

@@ -1,0 +1,557 @@
+//! The S3 behaviours lockwatch relies on, as one suite run against every server lockwatch is
+//! tested with. Where a real server deviates from AWS, the deviation is named once, in
+//! `Deviations`; every other case must pass everywhere.
+
+mod support;
+
+use jiff::{SignedDuration, Timestamp};
+use lockwatch::domain::history::{self, plan_restore};
+use lockwatch::domain::{BucketLock, RetentionMode, RetentionPeriod, Versioning};
+use lockwatch::s3::{PutOptions, S3, VersionPager};
+use std::time::Duration;
+
+/// How a server differs from AWS in what this suite checks (measured, not assumed).
+#[derive(Clone, Copy)]
+struct Deviations {
+    /// Ceph RGW 16 refuses to enable Object Lock on a bucket that is already versioned; AWS
+    /// allows it.
+    refuses_lock_on_versioned_bucket: bool,
+    /// SeaweedFS reports no LocationConstraint for a bucket created with one.
+    forgets_location: bool,
+    /// Ceph RGW 16 sends no x-amz-version-id for the version a CopyObject creates.
+    omits_copy_version_id: bool,
+    /// SeaweedFS 4.48 mis-orders a prefix listing of `k` and `k.bak` paged with a small
+    /// max-keys, and drops `k`.
+    mispages_shared_prefixes: bool,
+}
+
+struct Server {
+    endpoint: String,
+    /// A LocationConstraint the server accepts (Ceph: its zonegroup's name).
+    location: &'static str,
+    deviations: Deviations,
+}
+
+impl Server {
+    async fn s3(&self) -> S3 {
+        support::client(&self.endpoint).await
+    }
+}
+
+fn seaweedfs() -> Server {
+    Server {
+        endpoint: support::weed::weed().endpoint.clone(),
+        location: "europe-se-1",
+        deviations: Deviations {
+            refuses_lock_on_versioned_bucket: false,
+            forgets_location: true,
+            omits_copy_version_id: false,
+            mispages_shared_prefixes: true,
+        },
+    }
+}
+
+fn ceph() -> Server {
+    Server {
+        endpoint: support::ceph::ceph().endpoint.clone(),
+        location: support::ceph::ZONEGROUP,
+        deviations: Deviations {
+            refuses_lock_on_versioned_bucket: true,
+            forgets_location: false,
+            omits_copy_version_id: true,
+            mispages_shared_prefixes: false,
+        },
+    }
+}
+
+async fn versioned_bucket(s3: &S3, tag: &str) -> String {
+    let bucket = support::unique_bucket(tag);
+    s3.create_bucket(&bucket, None, false)
+        .await
+        .expect("create bucket");
+    s3.enable_versioning(&bucket)
+        .await
+        .expect("enable versioning");
+    bucket
+}
+
+async fn lock_bucket(
+    s3: &S3,
+    tag: &str,
+    default: Option<(RetentionMode, RetentionPeriod)>,
+) -> String {
+    let bucket = support::unique_bucket(tag);
+    s3.create_bucket(&bucket, None, true)
+        .await
+        .expect("create lock bucket");
+    if default.is_some() {
+        s3.set_default_retention(&bucket, default)
+            .await
+            .expect("default retention");
+    }
+    bucket
+}
+
+async fn put(s3: &S3, bucket: &str, key: &str, body: &str, options: PutOptions) -> String {
+    s3.put_bytes(bucket, key, body.as_bytes().to_vec(), &options)
+        .await
+        .unwrap_or_else(|e| panic!("put {key}: {e}"))
+        .unwrap_or_else(|| panic!("put {key}: a versioned bucket returns a version id"))
+}
+
+fn assert_locked(result: Result<impl std::fmt::Debug, lockwatch::s3::S3Error>, what: &str) {
+    match result {
+        Err(e) => assert_eq!(e.code(), Some("AccessDenied"), "{what}: {e}"),
+        Ok(v) => panic!("{what}: the server allowed it ({v:?})"),
+    }
+}
+
+async fn listing_and_prefix_navigation(server: &Server) {
+    let s3 = server.s3().await;
+    let bucket = versioned_bucket(&s3, "list").await;
+    for key in ["a/b/c.txt", "a/d.txt", "e.txt"] {
+        put(&s3, &bucket, key, key, PutOptions::default()).await;
+    }
+    let top = s3
+        .list_objects_page(&bucket, "", None)
+        .await
+        .expect("list top");
+    assert_eq!(top.prefixes, ["a/"]);
+    assert_eq!(
+        top.objects
+            .iter()
+            .map(|o| o.key.as_ref())
+            .collect::<Vec<_>>(),
+        ["e.txt"]
+    );
+    let inner = s3
+        .list_objects_page(&bucket, "a/", None)
+        .await
+        .expect("list a/");
+    assert_eq!(inner.prefixes, ["a/b/"]);
+    assert_eq!(
+        inner
+            .objects
+            .iter()
+            .map(|o| o.key.as_ref())
+            .collect::<Vec<_>>(),
+        ["a/d.txt"]
+    );
+}
+
+async fn version_paging_uses_both_markers(server: &Server) {
+    let s3 = server.s3().await;
+    let bucket = versioned_bucket(&s3, "paging").await;
+    let mut written = Vec::new();
+    for i in 0..5 {
+        written.push(put(&s3, &bucket, "k", &format!("v{i}"), PutOptions::default()).await);
+    }
+    let marker = s3
+        .delete_object(&bucket, "k")
+        .await
+        .expect("delete")
+        .version_id;
+    put(&s3, &bucket, "l", "other", PutOptions::default()).await;
+    if !server.deviations.mispages_shared_prefixes {
+        put(&s3, &bucket, "k.bak", "neighbour", PutOptions::default()).await;
+    }
+    let mut entries = Vec::new();
+    let mut pager = VersionPager::new(&s3, &bucket, "k", None).with_max_keys(2);
+    let mut pages = 0;
+    while let Some(page) = pager.next_page().await {
+        let page = page.expect("page");
+        pages += 1;
+        if history::absorb_page(&mut entries, "k", page.versions, page.markers) {
+            break;
+        }
+    }
+    assert!(pages >= 3, "six entries at two a page: {pages} pages");
+    let ids: Vec<&str> = entries.iter().map(|e| e.version_id.as_str()).collect();
+    let mut expected: Vec<&str> = written.iter().rev().map(String::as_str).collect();
+    expected.insert(0, marker.as_deref().expect("marker id"));
+    assert_eq!(ids, expected, "newest first, every version once");
+}
+
+async fn delete_marker_hides_and_removing_it_restores(server: &Server) {
+    let s3 = server.s3().await;
+    let bucket = lock_bucket(
+        &s3,
+        "marker",
+        Some((RetentionMode::Compliance, RetentionPeriod::Days(1))),
+    )
+    .await;
+    let version = put(&s3, &bucket, "tux.svg", "svg", PutOptions::default()).await;
+    let deleted = s3
+        .delete_object(&bucket, "tux.svg")
+        .await
+        .expect("delete without version id");
+    assert!(
+        deleted.delete_marker,
+        "a delete on a locked bucket adds a marker"
+    );
+    let marker = deleted.version_id.expect("marker id");
+    let listed = s3.list_objects_page(&bucket, "", None).await.expect("list");
+    assert!(listed.objects.is_empty(), "the marker hides the object");
+    let hist = s3.key_history(&bucket, "tux.svg").await.expect("history");
+    let plan = plan_restore(&hist, Some(&marker)).expect("restorable");
+    assert_eq!(plan.becomes_current.map(|e| e.version_id), Some(version));
+    s3.delete_version(&bucket, "tux.svg", &marker)
+        .await
+        .expect("delete markers carry no lock");
+    let listed = s3.list_objects_page(&bucket, "", None).await.expect("list");
+    assert_eq!(listed.objects.len(), 1, "the object is back");
+}
+
+async fn restore_by_copying_an_older_version(server: &Server) {
+    let s3 = server.s3().await;
+    let bucket = versioned_bucket(&s3, "copy").await;
+    let old = put(&s3, &bucket, "conf", "good", PutOptions::default()).await;
+    put(&s3, &bucket, "conf", "ransomed", PutOptions::default()).await;
+    let hist = s3.key_history(&bucket, "conf").await.expect("history");
+    let etag = match &hist[1].kind {
+        lockwatch::domain::EntryKind::Version { etag: Some(e), .. } => e.clone(),
+        other => panic!("older entry has no etag: {other:?}"),
+    };
+    let refused = s3
+        .copy_version(
+            &bucket,
+            "conf",
+            &old,
+            Some("00000000000000000000000000000000"),
+        )
+        .await;
+    match refused {
+        Err(e) => assert_eq!(e.code(), Some("PreconditionFailed"), "{e}"),
+        Ok(v) => panic!("a copy with a wrong if-match must be refused, got {v:?}"),
+    }
+    let new = s3
+        .copy_version(&bucket, "conf", &old, Some(&etag))
+        .await
+        .expect("copy");
+    let hist = s3.key_history(&bucket, "conf").await.expect("history");
+    assert_eq!(hist.len(), 3, "nothing is deleted by a copy");
+    match new {
+        Some(id) => assert_eq!(hist[0].version_id, id),
+        None => assert!(
+            server.deviations.omits_copy_version_id,
+            "the copy's version id is missing"
+        ),
+    }
+    assert!(hist[0].is_latest);
+    assert_eq!(
+        hist[0].kind, hist[2].kind,
+        "same size and ETag as the copied version"
+    );
+}
+
+async fn compliance_refuses_delete_and_shortening(server: &Server) {
+    let s3 = server.s3().await;
+    let bucket = lock_bucket(&s3, "compliance", None).await;
+    let until = Timestamp::now() + SignedDuration::from_hours(2);
+    let options = PutOptions {
+        retention: Some((RetentionMode::Compliance, until)),
+        ..PutOptions::default()
+    };
+    let version = put(&s3, &bucket, "db.sql", "dump", options).await;
+    assert_locked(
+        s3.delete_version(&bucket, "db.sql", &version).await,
+        "delete under COMPLIANCE",
+    );
+    assert_locked(
+        s3.delete_version_with(&bucket, "db.sql", &version, true)
+            .await,
+        "COMPLIANCE ignores the governance bypass",
+    );
+    let shorter = until - SignedDuration::from_hours(1);
+    assert_locked(
+        s3.set_retention(
+            &bucket,
+            "db.sql",
+            &version,
+            RetentionMode::Compliance,
+            shorter,
+            false,
+        )
+        .await,
+        "shortening COMPLIANCE",
+    );
+    assert_locked(
+        s3.set_retention(
+            &bucket,
+            "db.sql",
+            &version,
+            RetentionMode::Governance,
+            until,
+            true,
+        )
+        .await,
+        "switching COMPLIANCE to GOVERNANCE",
+    );
+    let later = until + SignedDuration::from_hours(24);
+    s3.set_retention(
+        &bucket,
+        "db.sql",
+        &version,
+        RetentionMode::Compliance,
+        later,
+        false,
+    )
+    .await
+    .expect("extending COMPLIANCE is allowed");
+    let (mode, stored) = s3
+        .retention(&bucket, "db.sql", &version)
+        .await
+        .expect("get retention")
+        .expect("retention set");
+    assert_eq!(mode, RetentionMode::Compliance);
+    assert_eq!(stored.as_second(), later.as_second());
+    let head = s3
+        .head_version(&bucket, "db.sql", &version)
+        .await
+        .expect("head");
+    assert_eq!(
+        head.retain_until.map(|t| t.as_second()),
+        Some(later.as_second())
+    );
+}
+
+async fn governance_delete_needs_the_bypass(server: &Server) {
+    let s3 = server.s3().await;
+    let bucket = lock_bucket(
+        &s3,
+        "governance",
+        Some((RetentionMode::Governance, RetentionPeriod::Days(1))),
+    )
+    .await;
+    let version = put(&s3, &bucket, "weekly.tar", "tar", PutOptions::default()).await;
+    let head = s3
+        .head_version(&bucket, "weekly.tar", &version)
+        .await
+        .expect("head");
+    assert_eq!(
+        head.mode,
+        Some(RetentionMode::Governance),
+        "the bucket default applies"
+    );
+    assert_locked(
+        s3.delete_version(&bucket, "weekly.tar", &version).await,
+        "delete under GOVERNANCE",
+    );
+    s3.delete_version_with(&bucket, "weekly.tar", &version, true)
+        .await
+        .expect("the bypass deletes a GOVERNANCE version");
+    assert!(
+        s3.key_history(&bucket, "weekly.tar")
+            .await
+            .expect("history")
+            .is_empty()
+    );
+}
+
+async fn governance_shortening_needs_the_bypass(server: &Server) {
+    let s3 = server.s3().await;
+    let bucket = lock_bucket(&s3, "govshort", None).await;
+    let until = Timestamp::now() + SignedDuration::from_hours(2);
+    let options = PutOptions {
+        retention: Some((RetentionMode::Governance, until)),
+        ..PutOptions::default()
+    };
+    let version = put(&s3, &bucket, "f", "x", options).await;
+    let shorter = until - SignedDuration::from_hours(1);
+    assert_locked(
+        s3.set_retention(
+            &bucket,
+            "f",
+            &version,
+            RetentionMode::Governance,
+            shorter,
+            false,
+        )
+        .await,
+        "shortening GOVERNANCE without the bypass",
+    );
+    s3.set_retention(
+        &bucket,
+        "f",
+        &version,
+        RetentionMode::Governance,
+        shorter,
+        true,
+    )
+    .await
+    .expect("shortening GOVERNANCE with the bypass");
+}
+
+async fn legal_hold_blocks_delete_until_released(server: &Server) {
+    let s3 = server.s3().await;
+    let bucket = lock_bucket(&s3, "hold", None).await;
+    let options = PutOptions {
+        legal_hold: true,
+        ..PutOptions::default()
+    };
+    let version = put(&s3, &bucket, "evidence.tar", "e", options).await;
+    let head = s3
+        .head_version(&bucket, "evidence.tar", &version)
+        .await
+        .expect("head");
+    assert!(head.legal_hold);
+    assert_eq!(head.retain_until, None, "a hold is not a retention");
+    assert_locked(
+        s3.delete_version(&bucket, "evidence.tar", &version).await,
+        "delete under legal hold",
+    );
+    s3.set_legal_hold(&bucket, "evidence.tar", &version, false)
+        .await
+        .expect("release the hold");
+    assert!(
+        !s3.head_version(&bucket, "evidence.tar", &version)
+            .await
+            .expect("head")
+            .legal_hold
+    );
+    s3.delete_version(&bucket, "evidence.tar", &version)
+        .await
+        .expect("delete after release");
+}
+
+async fn default_retention_applies_to_new_versions(server: &Server) {
+    let s3 = server.s3().await;
+    let bucket = lock_bucket(
+        &s3,
+        "default",
+        Some((RetentionMode::Compliance, RetentionPeriod::Days(1))),
+    )
+    .await;
+    let details = s3.bucket_details(&bucket).await.expect("details");
+    assert_eq!(
+        details.versioning,
+        Versioning::Enabled,
+        "Object Lock turns versioning on"
+    );
+    assert_eq!(
+        details.lock,
+        BucketLock::Enabled {
+            default_retention: Some((RetentionMode::Compliance, RetentionPeriod::Days(1)))
+        }
+    );
+    let before = Timestamp::now();
+    let version = put(&s3, &bucket, "f", "x", PutOptions::default()).await;
+    let head = s3.head_version(&bucket, "f", &version).await.expect("head");
+    assert_eq!(head.mode, Some(RetentionMode::Compliance));
+    let until = head.retain_until.expect("retain-until from the default");
+    let hours = until.duration_since(before).as_secs_f64() / 3600.0;
+    assert!(
+        (23.9..=24.1).contains(&hours),
+        "one day from the upload, got {hours:.2} h"
+    );
+}
+
+async fn versioning_cannot_be_suspended_with_object_lock(server: &Server) {
+    let s3 = server.s3().await;
+    let bucket = lock_bucket(&s3, "suspend", None).await;
+    let err = s3
+        .suspend_versioning(&bucket)
+        .await
+        .expect_err("suspend refused");
+    assert!(
+        matches!(
+            err.code(),
+            Some("InvalidBucketState" | "InvalidRequest" | "AccessDenied")
+        ),
+        "{err}"
+    );
+    let details = s3.bucket_details(&bucket).await.expect("details");
+    assert_eq!(details.versioning, Versioning::Enabled);
+}
+
+async fn an_expired_lock_allows_the_delete(server: &Server) {
+    let s3 = server.s3().await;
+    let bucket = lock_bucket(&s3, "expiry", None).await;
+    let until = Timestamp::now() + SignedDuration::from_secs(3);
+    let options = PutOptions {
+        retention: Some((RetentionMode::Compliance, until)),
+        ..PutOptions::default()
+    };
+    let version = put(&s3, &bucket, "short", "x", options).await;
+    assert_locked(
+        s3.delete_version(&bucket, "short", &version).await,
+        "delete before expiry",
+    );
+    let wait = until.duration_since(Timestamp::now()) + SignedDuration::from_millis(1500);
+    tokio::time::sleep(Duration::try_from(wait).unwrap_or(Duration::from_secs(5))).await;
+    s3.delete_version(&bucket, "short", &version)
+        .await
+        .expect("the delete succeeds once retain-until has passed");
+}
+
+async fn location_constraint_is_kept(server: &Server) {
+    let s3 = server.s3().await;
+    let bucket = support::unique_bucket("location");
+    s3.create_bucket(&bucket, Some(server.location), true)
+        .await
+        .expect("create with LocationConstraint, as the guide does");
+    let location = s3.bucket_location(&bucket).await.expect("get location");
+    if server.deviations.forgets_location {
+        assert_eq!(location, None);
+    } else {
+        assert_eq!(location.as_deref(), Some(server.location));
+    }
+}
+
+async fn object_lock_on_an_existing_versioned_bucket(server: &Server) {
+    let s3 = server.s3().await;
+    let bucket = versioned_bucket(&s3, "latelock").await;
+    let result = s3
+        .set_default_retention(
+            &bucket,
+            Some((RetentionMode::Governance, RetentionPeriod::Days(1))),
+        )
+        .await;
+    if server.deviations.refuses_lock_on_versioned_bucket {
+        assert!(result.is_err(), "this server refuses it");
+    } else {
+        result.expect("AWS allows Object Lock on a versioned bucket");
+        let details = s3.bucket_details(&bucket).await.expect("details");
+        assert!(matches!(details.lock, BucketLock::Enabled { .. }));
+    }
+}
+
+macro_rules! suite {
+    ($server:ident: $($case:ident),* $(,)?) => {
+        mod $server {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    let server = tokio::task::spawn_blocking(super::$server)
+                        .await
+                        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+                    super::$case(&server).await;
+                }
+            )*
+        }
+    };
+}
+
+macro_rules! every_server {
+    ($($server:ident),*) => {
+        $(
+            suite!($server:
+                listing_and_prefix_navigation,
+                version_paging_uses_both_markers,
+                delete_marker_hides_and_removing_it_restores,
+                restore_by_copying_an_older_version,
+                compliance_refuses_delete_and_shortening,
+                governance_delete_needs_the_bypass,
+                governance_shortening_needs_the_bypass,
+                legal_hold_blocks_delete_until_released,
+                default_retention_applies_to_new_versions,
+                versioning_cannot_be_suspended_with_object_lock,
+                an_expired_lock_allows_the_delete,
+                location_constraint_is_kept,
+                object_lock_on_an_existing_versioned_bucket,
+            );
+        )*
+    };
+}
+
+every_server!(seaweedfs, ceph);

@@ -1,0 +1,148 @@
+//! Test servers that die with the test binary. PR_SET_PDEATHSIG fires when the thread that
+//! spawned a process ends, so every server is spawned by one thread that lives as long as the
+//! process.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{Sender, channel};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+type Request = (Command, Sender<Result<Arc<Mutex<Child>>, String>>);
+
+fn keeper() -> &'static Mutex<Sender<Request>> {
+    static KEEPER: OnceLock<Mutex<Sender<Request>>> = OnceLock::new();
+    KEEPER.get_or_init(|| {
+        let (tx, rx) = channel::<Request>();
+        std::thread::spawn(move || {
+            let mut children = Vec::new();
+            for (mut command, reply) in rx {
+                unsafe {
+                    use std::os::unix::process::CommandExt;
+                    command.pre_exec(|| {
+                        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                        Ok(())
+                    });
+                }
+                let spawned = command
+                    .spawn()
+                    .map(|c| Arc::new(Mutex::new(c)))
+                    .map_err(|e| e.to_string());
+                if let Ok(child) = &spawned {
+                    children.push(child.clone());
+                }
+                let _ = reply.send(spawned);
+            }
+            // The sender lives in a static, so this thread never gets here.
+            loop {
+                std::thread::park();
+            }
+        });
+        Mutex::new(tx)
+    })
+}
+
+/// Starts `program args…` with output appended to `log`, tied to the life of the test binary.
+pub fn spawn(program: &Path, args: &[String], log: &Path) -> Arc<Mutex<Child>> {
+    let open = || {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+            .unwrap_or_else(|e| panic!("cannot open {}: {e}", log.display()))
+    };
+    let mut command = Command::new(program);
+    command
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(open())
+        .stderr(open());
+    let (reply_tx, reply_rx) = channel();
+    let sent = keeper()
+        .lock()
+        .map_err(|e| e.to_string())
+        .and_then(|k| k.send((command, reply_tx)).map_err(|e| e.to_string()));
+    if let Err(e) = sent {
+        panic!("cannot reach the process keeper: {e}");
+    }
+    match reply_rx.recv() {
+        Ok(Ok(child)) => child,
+        Ok(Err(e)) => panic!("cannot start {}: {e}", program.display()),
+        Err(e) => panic!("cannot start {}: {e}", program.display()),
+    }
+}
+
+/// Fails with the log when the process has already exited.
+pub fn check_alive(child: &Mutex<Child>, what: &str, log: &Path) {
+    if let Ok(Some(status)) = child.lock().map(|mut c| c.try_wait()).unwrap_or(Ok(None)) {
+        panic!(
+            "{what} exited at start ({status}).\nLast log lines:\n{}",
+            log_tail(log)
+        );
+    }
+}
+
+pub fn log_tail(log: &Path) -> String {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let tail: Vec<&str> = text.lines().rev().take(30).collect();
+    tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+}
+
+/// Waits until the S3 endpoint answers ListBuckets with the test keys.
+pub fn wait_for_s3(
+    endpoint: &str,
+    what: &str,
+    log: &Path,
+    child: &Mutex<Child>,
+    timeout: Duration,
+) {
+    let deadline = Instant::now() + timeout;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("cannot build a runtime: {e}"));
+    let mut last_error = String::from("no attempt");
+    while Instant::now() < deadline {
+        check_alive(child, what, log);
+        let ready = runtime.block_on(async {
+            let s3 = super::client(endpoint).await;
+            s3.list_buckets().await
+        });
+        match ready {
+            Ok(_) => return,
+            Err(e) => last_error = e.to_string(),
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    panic!(
+        "{what} did not answer S3 requests at {endpoint} within {timeout:?} (last error: {last_error}).\nLast log lines:\n{}",
+        log_tail(log)
+    );
+}
+
+/// Runs a set-up command to completion; fails with its output when it does not succeed.
+pub fn run(program: &str, args: &[&str]) -> String {
+    let out = Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+    if !out.status.success() {
+        panic!(
+            "{program} {} failed ({}):\n{}{}",
+            args.join(" "),
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Finds `name` on PATH.
+pub fn which(name: &str) -> Option<std::path::PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join(name))
+        .find(|p| p.exists())
+}
