@@ -2,7 +2,7 @@
 
 use crate::domain::location::S3Location;
 use crate::s3::{ConnectOptions, PathStyle};
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -17,11 +17,22 @@ AWS_PROFILE, AWS_CA_BUNDLE, and the profiles in ~/.aws/config and ~/.aws/credent
 (endpoint_url included). Flags win over all of them.
 
 Examples:
+  lockwatch --demo                 a seeded sandbox, nothing else needed
   lockwatch
   lockwatch s3://bup/
-  lockwatch --endpoint-url https://object.example.net --profile backup s3://bup/db/"
+  lockwatch --endpoint-url https://object.example.net --profile backup s3://bup/db/
+  lockwatch sandbox --port 9000    serve the sandbox for other clients",
+    args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Open lockwatch on its built-in S3 sandbox, seeded with demonstration buckets (in
+    /// memory, on 127.0.0.1, gone when lockwatch exits)
+    #[arg(long, conflicts_with_all = ["endpoint_url", "profile", "region", "seed_demo"])]
+    pub demo: bool,
+
     /// Open at this place: s3://bucket or s3://bucket/prefix/
     pub location: Option<S3Location>,
 
@@ -49,6 +60,17 @@ pub struct Cli {
     /// endpoint first, then open lockwatch on them. Existing buckets are left alone.
     #[arg(long)]
     pub seed_demo: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the seeded S3 sandbox on 127.0.0.1 without the UI, until interrupted, so that the
+    /// aws CLI or any other client can try it too. Prints the environment to use first.
+    Sandbox {
+        /// Port on 127.0.0.1 (default: any free port)
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+    },
 }
 
 impl Cli {

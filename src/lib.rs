@@ -7,6 +7,7 @@ pub mod keys;
 pub mod layout;
 pub mod runtime;
 pub mod s3;
+pub mod sandbox;
 pub mod seed;
 pub mod tasks;
 pub mod ui;

@@ -51,6 +51,19 @@ fn seaweedfs() -> Server {
     }
 }
 
+fn sandbox() -> Server {
+    Server {
+        endpoint: support::sandbox::sandbox().endpoint.clone(),
+        location: "europe-se-1",
+        deviations: Deviations {
+            refuses_lock_on_versioned_bucket: false,
+            forgets_location: false,
+            omits_copy_version_id: false,
+            mispages_shared_prefixes: false,
+        },
+    }
+}
+
 fn ceph() -> Server {
     Server {
         endpoint: support::ceph::ceph().endpoint.clone(),
@@ -554,4 +567,4 @@ macro_rules! every_server {
     };
 }
 
-every_server!(seaweedfs, ceph);
+every_server!(sandbox, seaweedfs, ceph);

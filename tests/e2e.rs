@@ -237,3 +237,107 @@ fn profile_from_the_aws_files_with_its_endpoint_url() {
     app.send("q");
     assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
 }
+
+#[test]
+fn sandbox_command_prints_its_environment_and_refuses_deleting_a_locked_version() {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lockwatch"))
+        .args(["sandbox", "--port", "0"])
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start lockwatch sandbox");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut vars = std::collections::HashMap::new();
+    for line in std::io::BufReader::new(stdout).lines() {
+        let line = line.expect("line");
+        if let Some((k, v)) = line.strip_prefix("export ").and_then(|l| l.split_once('=')) {
+            vars.insert(k.to_string(), v.to_string());
+        }
+        if vars.len() == 4 {
+            break;
+        }
+    }
+    let endpoint = vars
+        .get("AWS_ENDPOINT_URL")
+        .expect("endpoint printed")
+        .clone();
+    assert!(endpoint.starts_with("http://127.0.0.1:"), "{endpoint}");
+    let refused = runtime().block_on(async {
+        let options = lockwatch::s3::ConnectOptions {
+            endpoint_url: Some(endpoint.clone()),
+            region: vars.get("AWS_REGION").cloned(),
+            static_credentials: Some(lockwatch::s3::StaticCredentials {
+                access_key_id: vars.get("AWS_ACCESS_KEY_ID").expect("key").clone(),
+                secret_access_key: vars.get("AWS_SECRET_ACCESS_KEY").expect("secret").clone(),
+            }),
+            ..Default::default()
+        };
+        let s3 = lockwatch::s3::connect(&options).await.expect("connect").s3;
+        let history = s3
+            .key_history("bup", "tux.svg")
+            .await
+            .expect("seeded tux.svg");
+        assert!(
+            history[0].is_delete_marker(),
+            "tux.svg is deleted, as in the guide"
+        );
+        let version = history
+            .iter()
+            .find(|e| !e.is_delete_marker())
+            .expect("the hidden version");
+        s3.delete_version("bup", "tux.svg", &version.version_id)
+            .await
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    let err = refused.expect_err("a COMPLIANCE version cannot be deleted");
+    assert_eq!(err.code(), Some("AccessDenied"), "{err}");
+}
+
+#[test]
+fn a_lock_runs_out_on_screen_and_the_refused_delete_then_succeeds() {
+    let endpoint = support::sandbox::sandbox().endpoint.clone();
+    let (bucket, version) = runtime().block_on(async {
+        let s3 = support::client(&endpoint).await;
+        let bucket = support::unique_bucket("expiry");
+        s3.create_bucket(&bucket, None, true).await.expect("create");
+        let until = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(6);
+        let options = PutOptions {
+            retention: Some((RetentionMode::Compliance, until)),
+            ..PutOptions::default()
+        };
+        let version = s3
+            .put_bytes(&bucket, "short.txt", b"short".to_vec(), &options)
+            .await
+            .expect("put")
+            .expect("version id");
+        let refused = s3.delete_version(&bucket, "short.txt", &version).await;
+        assert_eq!(refused.expect_err("locked").code(), Some("AccessDenied"));
+        (bucket, version)
+    });
+    let location = format!("s3://{bucket}/");
+    let mut app = Session::start(&endpoint, &[&location], 120, 35);
+    app.wait_text("short.txt");
+    app.send("\r");
+    let screen = app.wait_for("a running countdown", Duration::from_secs(10), |s| {
+        s.contains("COMPLIANCE") && s.contains("s left")
+    });
+    assert!(!screen.contains("expired"), "{screen}");
+    app.wait_for(
+        "the lock to run out on screen",
+        Duration::from_secs(15),
+        |s| s.contains("expired — deletable"),
+    );
+    runtime().block_on(async {
+        let s3 = support::client(&endpoint).await;
+        s3.delete_version(&bucket, "short.txt", &version)
+            .await
+            .expect("the delete succeeds once the lock has run out");
+    });
+    app.send("R");
+    app.wait_text("This key has no versions.");
+    app.send("q");
+    assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
+}

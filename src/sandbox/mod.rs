@@ -1,0 +1,70 @@
+//! An S3 server inside lockwatch, on 127.0.0.1: real S3 over HTTP with SigV4 (through `s3s`),
+//! data in memory, Object Lock with AWS semantics. lockwatch's own S3 layer talks to it exactly
+//! as it talks to Ceph; `--demo` and `lockwatch sandbox` use it.
+
+mod service;
+pub mod store;
+
+use hyper_util::rt::TokioIo;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use tokio::net::TcpListener;
+
+/// The keys the sandbox accepts. They protect nothing but the sandbox itself.
+pub const ACCESS_KEY: &str = "lockwatch-sandbox";
+pub const SECRET_KEY: &str = "lockwatch-sandbox-secret";
+pub const REGION: &str = "us-east-1";
+
+/// A running sandbox. Dropping it stops the server.
+pub struct Sandbox {
+    pub endpoint: String,
+    pub addr: SocketAddr,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// Starts a sandbox on 127.0.0.1:`port` (0 for any free port) on the current tokio runtime,
+/// accepting the sandbox keys.
+pub async fn start(port: u16, limits: store::Limits) -> std::io::Result<Sandbox> {
+    start_with_keys(port, limits, ACCESS_KEY, SECRET_KEY).await
+}
+
+/// `start`, accepting other keys.
+pub async fn start_with_keys(
+    port: u16,
+    limits: store::Limits,
+    access_key: &str,
+    secret_key: &str,
+) -> std::io::Result<Sandbox> {
+    let listener = TcpListener::bind(("127.0.0.1", port)).await?;
+    let addr = listener.local_addr()?;
+    let store = Arc::new(Mutex::new(store::Store::new(limits)));
+    let service = {
+        let mut builder = s3s::service::S3ServiceBuilder::new(service::SandboxS3 { store });
+        builder.set_auth(s3s::auth::SimpleAuth::from_single(access_key, secret_key));
+        builder.build()
+    };
+    let server = tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let service = service.clone();
+            tokio::spawn(async move {
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    Ok(Sandbox {
+        endpoint: format!("http://{addr}"),
+        addr,
+        server,
+    })
+}

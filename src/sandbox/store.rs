@@ -1,0 +1,1123 @@
+//! The sandbox's in-memory buckets with AWS Object Lock semantics. Pure: every call that
+//! depends on time takes `now`, so the lock rules are unit-tested without a server.
+
+use crate::domain::{RetentionMode, RetentionPeriod, Versioning};
+use jiff::{SignedDuration, Timestamp};
+use std::collections::BTreeMap;
+use std::ops::Bound;
+use std::sync::Arc;
+
+/// What the sandbox refuses, in S3's terms.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    #[error("The specified bucket does not exist")]
+    NoSuchBucket,
+    #[error("The specified key does not exist.")]
+    NoSuchKey { delete_marker: bool },
+    #[error("The specified version does not exist.")]
+    NoSuchVersion,
+    #[error("Your previous request to create the named bucket succeeded and you already own it.")]
+    BucketAlreadyOwnedByYou,
+    #[error("{0}")]
+    InvalidBucketName(String),
+    /// A lock refused the request (S3 answers 403 AccessDenied).
+    #[error("{0}")]
+    Locked(String),
+    #[error("{0}")]
+    InvalidRequest(String),
+    #[error("{0}")]
+    InvalidArgument(String),
+    #[error("{0}")]
+    InvalidBucketState(String),
+    #[error("At least one of the pre-conditions you specified did not hold")]
+    PreconditionFailed,
+    /// A version id names a delete marker where an object is needed (405).
+    #[error("The specified method is not allowed against this resource.")]
+    MethodNotAllowed,
+    #[error("{0}")]
+    EntityTooLarge(String),
+    #[error("Object Lock configuration does not exist for this bucket")]
+    ObjectLockConfigurationNotFound,
+    #[error("The specified object does not have a ObjectLock configuration")]
+    NoSuchObjectLockConfiguration,
+}
+
+const LOCKED: &str = "Access Denied because object protected by object lock.";
+
+/// Size caps that keep a sandbox from eating the machine's memory.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_object_bytes: u64,
+    pub max_total_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_object_bytes: 64 * 1024 * 1024,
+            max_total_bytes: 512 * 1024 * 1024,
+        }
+    }
+}
+
+/// The hex MD5 of a body: the ETag of a single-part upload.
+pub fn etag_of(body: &[u8]) -> String {
+    use md5::{Digest, Md5};
+    Md5::digest(body)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The data and metadata of one object version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Object {
+    pub body: bytes::Bytes,
+    /// Hex MD5 of the body, unquoted.
+    pub etag: String,
+    pub content_type: Option<String>,
+    pub metadata: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Content {
+    Data(Arc<Object>),
+    DeleteMarker,
+}
+
+/// One version or delete marker of a key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub version_id: String,
+    pub content: Content,
+    pub last_modified: Timestamp,
+    pub retention: Option<(RetentionMode, Timestamp)>,
+    pub legal_hold: bool,
+}
+
+impl Object {
+    pub fn new(
+        body: bytes::Bytes,
+        content_type: Option<String>,
+        metadata: BTreeMap<String, String>,
+    ) -> Object {
+        Object {
+            etag: etag_of(&body),
+            body,
+            content_type,
+            metadata,
+        }
+    }
+}
+
+impl Entry {
+    fn size(&self) -> u64 {
+        match &self.content {
+            Content::Data(o) => o.body.len() as u64,
+            Content::DeleteMarker => 0,
+        }
+    }
+
+    pub fn object(&self) -> Option<&Arc<Object>> {
+        match &self.content {
+            Content::Data(o) => Some(o),
+            Content::DeleteMarker => None,
+        }
+    }
+
+    fn lock_refusal(&self, bypass_governance: bool, now: Timestamp) -> Option<StoreError> {
+        if self.legal_hold {
+            return Some(StoreError::Locked(format!("{LOCKED} (legal hold)")));
+        }
+        match &self.retention {
+            Some((RetentionMode::Governance, until)) if *until > now && !bypass_governance => {
+                Some(StoreError::Locked(LOCKED.into()))
+            }
+            Some((RetentionMode::Governance, _)) => None,
+            Some((_, until)) if *until > now => Some(StoreError::Locked(LOCKED.into())),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Bucket {
+    pub created: Timestamp,
+    pub location: Option<String>,
+    pub versioning: Versioning,
+    pub lock_enabled: bool,
+    pub default_retention: Option<(RetentionMode, RetentionPeriod)>,
+    /// Entries of each key, newest first.
+    pub keys: BTreeMap<String, Vec<Entry>>,
+}
+
+/// What a delete did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deleted {
+    pub version_id: Option<String>,
+    pub delete_marker: bool,
+}
+
+/// Lock settings asked for with a new object.
+#[derive(Debug, Clone, Default)]
+pub struct NewLock {
+    pub retention: Option<(RetentionMode, Timestamp)>,
+    pub legal_hold: bool,
+}
+
+/// One row of a version listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListedVersion {
+    Entry {
+        key: String,
+        entry: Entry,
+        is_latest: bool,
+    },
+    Prefix(String),
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VersionListing {
+    pub rows: Vec<ListedVersion>,
+    pub next: Option<(String, Option<String>)>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ObjectListing {
+    pub objects: Vec<(String, Entry)>,
+    pub prefixes: Vec<String>,
+    /// The last key or prefix returned, when more follow.
+    pub next: Option<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct Store {
+    pub buckets: BTreeMap<String, Bucket>,
+    bytes: u64,
+    versions_made: u64,
+    pub limits: Limits,
+}
+
+fn valid_bucket_name(name: &str) -> Result<(), StoreError> {
+    let ok_chars = name
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
+    let edges = name
+        .bytes()
+        .next()
+        .zip(name.bytes().last())
+        .is_some_and(|(a, z)| a.is_ascii_alphanumeric() && z.is_ascii_alphanumeric());
+    if (3..=63).contains(&name.len()) && ok_chars && edges && !name.contains("..") {
+        Ok(())
+    } else {
+        Err(StoreError::InvalidBucketName(format!(
+            "The specified bucket is not valid: '{name}' (3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit)"
+        )))
+    }
+}
+
+/// Where a key falls at one level: itself, or rolled up into a common prefix.
+fn roll_up<'a>(key: &'a str, prefix: &str, delimiter: Option<&str>) -> Option<&'a str> {
+    let delimiter = delimiter.filter(|d| !d.is_empty())?;
+    let rest = key.get(prefix.len()..)?;
+    rest.find(delimiter)
+        .map(|i| &key[..prefix.len() + i + delimiter.len()])
+}
+
+impl Store {
+    pub fn new(limits: Limits) -> Store {
+        Store {
+            limits,
+            ..Store::default()
+        }
+    }
+
+    /// An opaque, unique version id (splitmix64 of a counter).
+    fn new_version_id(&mut self) -> String {
+        self.versions_made += 1;
+        let mut z = self.versions_made.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        format!("{z:016x}{:08x}", self.versions_made)
+    }
+
+    pub fn bucket(&self, name: &str) -> Result<&Bucket, StoreError> {
+        self.buckets.get(name).ok_or(StoreError::NoSuchBucket)
+    }
+
+    fn bucket_mut(&mut self, name: &str) -> Result<&mut Bucket, StoreError> {
+        self.buckets.get_mut(name).ok_or(StoreError::NoSuchBucket)
+    }
+
+    pub fn create_bucket(
+        &mut self,
+        name: &str,
+        location: Option<String>,
+        object_lock: bool,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        valid_bucket_name(name)?;
+        if self.buckets.contains_key(name) {
+            return Err(StoreError::BucketAlreadyOwnedByYou);
+        }
+        self.buckets.insert(
+            name.to_string(),
+            Bucket {
+                created: now,
+                location: location.filter(|l| !l.is_empty()),
+                versioning: if object_lock {
+                    Versioning::Enabled
+                } else {
+                    Versioning::Never
+                },
+                lock_enabled: object_lock,
+                default_retention: None,
+                keys: BTreeMap::new(),
+            },
+        );
+        Ok(())
+    }
+
+    pub fn set_versioning(&mut self, bucket: &str, enabled: bool) -> Result<(), StoreError> {
+        let b = self.bucket_mut(bucket)?;
+        if b.lock_enabled && !enabled {
+            return Err(StoreError::InvalidBucketState(
+                "An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.".into(),
+            ));
+        }
+        b.versioning = if enabled {
+            Versioning::Enabled
+        } else {
+            Versioning::Suspended
+        };
+        Ok(())
+    }
+
+    pub fn set_lock_configuration(
+        &mut self,
+        bucket: &str,
+        default: Option<(RetentionMode, RetentionPeriod)>,
+    ) -> Result<(), StoreError> {
+        let b = self.bucket_mut(bucket)?;
+        if !b.lock_enabled {
+            if b.versioning != Versioning::Enabled {
+                return Err(StoreError::InvalidBucketState(
+                    "Versioning must be 'Enabled' on the bucket to apply a Object Lock configuration".into(),
+                ));
+            }
+            b.lock_enabled = true;
+        }
+        if let Some((mode, period)) = &default {
+            if matches!(mode, RetentionMode::Other(_)) {
+                return Err(StoreError::InvalidArgument(format!(
+                    "Unknown retention mode {}",
+                    mode.as_str()
+                )));
+            }
+            let n = match period {
+                RetentionPeriod::Days(n) | RetentionPeriod::Years(n) => *n,
+            };
+            if n <= 0 {
+                return Err(StoreError::InvalidArgument(
+                    "Default retention period must be a positive integer value".into(),
+                ));
+            }
+        }
+        b.default_retention = default;
+        Ok(())
+    }
+
+    fn check_space(&self, size: u64) -> Result<(), StoreError> {
+        if size > self.limits.max_object_bytes {
+            return Err(StoreError::EntityTooLarge(format!(
+                "This sandbox keeps objects of at most {} bytes in memory; this one has {size}.",
+                self.limits.max_object_bytes
+            )));
+        }
+        if self.bytes + size > self.limits.max_total_bytes {
+            return Err(StoreError::EntityTooLarge(format!(
+                "This sandbox keeps at most {} bytes in memory in total and holds {} already.",
+                self.limits.max_total_bytes, self.bytes
+            )));
+        }
+        Ok(())
+    }
+
+    /// Stores a new version. The bucket's default retention applies unless `lock` names one.
+    pub fn put_object(
+        &mut self,
+        bucket: &str,
+        key: &str,
+        object: Object,
+        lock: NewLock,
+        now: Timestamp,
+    ) -> Result<Option<String>, StoreError> {
+        let size = object.body.len() as u64;
+        self.check_space(size)?;
+        let b = self.bucket(bucket)?;
+        if (lock.retention.is_some() || lock.legal_hold) && !b.lock_enabled {
+            return Err(StoreError::InvalidRequest(
+                "Bucket is missing Object Lock Configuration".into(),
+            ));
+        }
+        if let Some((_, until)) = &lock.retention
+            && *until <= now
+        {
+            return Err(StoreError::InvalidArgument(
+                "The retain until date must be in the future!".into(),
+            ));
+        }
+        let retention = lock.retention.or_else(|| {
+            b.default_retention.as_ref().map(|(mode, period)| {
+                let until = match period {
+                    RetentionPeriod::Days(d) => {
+                        now + SignedDuration::from_hours(24 * i64::from(*d))
+                    }
+                    RetentionPeriod::Years(y) => {
+                        now + SignedDuration::from_hours(24 * 365 * i64::from(*y))
+                    }
+                };
+                (mode.clone(), until)
+            })
+        });
+        let versioned = b.versioning == Versioning::Enabled;
+        let version_id = if versioned {
+            self.new_version_id()
+        } else {
+            "null".to_string()
+        };
+        let entry = Entry {
+            version_id: version_id.clone(),
+            content: Content::Data(Arc::new(object)),
+            last_modified: now,
+            retention,
+            legal_hold: lock.legal_hold,
+        };
+        self.insert(bucket, key, entry, !versioned, now)?;
+        self.bytes += size;
+        Ok(versioned.then_some(version_id))
+    }
+
+    /// Puts `entry` on top of `key`; with `replace_null`, the "null" version is replaced (a
+    /// bucket whose versioning is off or suspended keeps one).
+    fn insert(
+        &mut self,
+        bucket: &str,
+        key: &str,
+        entry: Entry,
+        replace_null: bool,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let b = self.bucket_mut(bucket)?;
+        let entries = b.keys.entry(key.to_string()).or_default();
+        let mut freed = 0;
+        if replace_null && let Some(i) = entries.iter().position(|e| e.version_id == "null") {
+            if let Some(refusal) = entries[i].lock_refusal(false, now) {
+                return Err(refusal);
+            }
+            freed = entries.remove(i).size();
+        }
+        entries.insert(0, entry);
+        self.bytes -= freed;
+        Ok(())
+    }
+
+    fn entries(&self, bucket: &str, key: &str) -> Result<&Vec<Entry>, StoreError> {
+        self.bucket(bucket)?
+            .keys
+            .get(key)
+            .filter(|e| !e.is_empty())
+            .ok_or(StoreError::NoSuchKey {
+                delete_marker: false,
+            })
+    }
+
+    /// The entry a read names: a version id, or the latest. A delete marker cannot be read.
+    pub fn read(
+        &self,
+        bucket: &str,
+        key: &str,
+        version_id: Option<&str>,
+    ) -> Result<&Entry, StoreError> {
+        let entries = match (self.entries(bucket, key), version_id) {
+            (Ok(e), _) => e,
+            (Err(StoreError::NoSuchKey { .. }), Some(_)) => return Err(StoreError::NoSuchVersion),
+            (Err(e), _) => return Err(e),
+        };
+        match version_id {
+            Some(id) => {
+                let entry = entries
+                    .iter()
+                    .find(|e| e.version_id == id)
+                    .ok_or(StoreError::NoSuchVersion)?;
+                match entry.content {
+                    Content::DeleteMarker => Err(StoreError::MethodNotAllowed),
+                    Content::Data(_) => Ok(entry),
+                }
+            }
+            None => {
+                let latest = &entries[0];
+                match latest.content {
+                    Content::DeleteMarker => Err(StoreError::NoSuchKey {
+                        delete_marker: true,
+                    }),
+                    Content::Data(_) => Ok(latest),
+                }
+            }
+        }
+    }
+
+    /// DeleteObject without a version id: a delete marker on a versioned bucket.
+    pub fn delete_object(
+        &mut self,
+        bucket: &str,
+        key: &str,
+        now: Timestamp,
+    ) -> Result<Deleted, StoreError> {
+        let versioning = self.bucket(bucket)?.versioning;
+        match versioning {
+            Versioning::Enabled | Versioning::Suspended => {
+                let versioned = versioning == Versioning::Enabled;
+                let version_id = if versioned {
+                    self.new_version_id()
+                } else {
+                    "null".to_string()
+                };
+                let marker = Entry {
+                    version_id: version_id.clone(),
+                    content: Content::DeleteMarker,
+                    last_modified: now,
+                    retention: None,
+                    legal_hold: false,
+                };
+                self.insert(bucket, key, marker, !versioned, now)?;
+                Ok(Deleted {
+                    version_id: Some(version_id),
+                    delete_marker: true,
+                })
+            }
+            Versioning::Never => {
+                let b = self.bucket_mut(bucket)?;
+                let freed = b
+                    .keys
+                    .remove(key)
+                    .map(|e| e.iter().map(Entry::size).sum::<u64>())
+                    .unwrap_or(0);
+                self.bytes -= freed;
+                Ok(Deleted {
+                    version_id: None,
+                    delete_marker: false,
+                })
+            }
+        }
+    }
+
+    /// DeleteObject with a version id: removes that version or marker for good, unless a lock
+    /// forbids it.
+    pub fn delete_version(
+        &mut self,
+        bucket: &str,
+        key: &str,
+        version_id: &str,
+        bypass_governance: bool,
+        now: Timestamp,
+    ) -> Result<Deleted, StoreError> {
+        let b = self.bucket_mut(bucket)?;
+        let Some(entries) = b.keys.get_mut(key) else {
+            // S3 answers a delete of a missing version with success.
+            return Ok(Deleted {
+                version_id: Some(version_id.to_string()),
+                delete_marker: false,
+            });
+        };
+        let Some(i) = entries.iter().position(|e| e.version_id == version_id) else {
+            return Ok(Deleted {
+                version_id: Some(version_id.to_string()),
+                delete_marker: false,
+            });
+        };
+        if let Some(refusal) = entries[i].lock_refusal(bypass_governance, now) {
+            return Err(refusal);
+        }
+        let removed = entries.remove(i);
+        if entries.is_empty() {
+            b.keys.remove(key);
+        }
+        self.bytes -= removed.size();
+        Ok(Deleted {
+            version_id: Some(version_id.to_string()),
+            delete_marker: matches!(removed.content, Content::DeleteMarker),
+        })
+    }
+
+    fn entry_mut(
+        &mut self,
+        bucket: &str,
+        key: &str,
+        version_id: Option<&str>,
+    ) -> Result<&mut Entry, StoreError> {
+        let b = self.bucket_mut(bucket)?;
+        if !b.lock_enabled {
+            return Err(StoreError::InvalidRequest(
+                "Bucket is missing Object Lock Configuration".into(),
+            ));
+        }
+        let entries = b.keys.get_mut(key).ok_or(StoreError::NoSuchKey {
+            delete_marker: false,
+        })?;
+        let entry = match version_id {
+            Some(id) => entries
+                .iter_mut()
+                .find(|e| e.version_id == id)
+                .ok_or(StoreError::NoSuchVersion)?,
+            None => entries.first_mut().ok_or(StoreError::NoSuchKey {
+                delete_marker: false,
+            })?,
+        };
+        if matches!(entry.content, Content::DeleteMarker) {
+            return Err(StoreError::MethodNotAllowed);
+        }
+        Ok(entry)
+    }
+
+    /// PutObjectRetention: COMPLIANCE can only be extended; GOVERNANCE can be extended, and
+    /// shortened, removed or changed only with the bypass.
+    pub fn set_retention(
+        &mut self,
+        bucket: &str,
+        key: &str,
+        version_id: Option<&str>,
+        retention: Option<(RetentionMode, Timestamp)>,
+        bypass_governance: bool,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let entry = self.entry_mut(bucket, key, version_id)?;
+        if let Some((mode, until)) = &retention {
+            if matches!(mode, RetentionMode::Other(_)) {
+                return Err(StoreError::InvalidArgument(format!(
+                    "Unknown retention mode {}",
+                    mode.as_str()
+                )));
+            }
+            if *until <= now {
+                return Err(StoreError::InvalidArgument(
+                    "The retain until date must be in the future!".into(),
+                ));
+            }
+        }
+        if let Some((current_mode, current_until)) = &entry.retention
+            && *current_until > now
+        {
+            let extends_same_mode =
+                matches!(&retention, Some((m, u)) if m == current_mode && u >= current_until);
+            let allowed = match current_mode {
+                RetentionMode::Governance => extends_same_mode || bypass_governance,
+                _ => extends_same_mode,
+            };
+            if !allowed {
+                return Err(StoreError::Locked(LOCKED.into()));
+            }
+        }
+        entry.retention = retention;
+        Ok(())
+    }
+
+    pub fn retention(
+        &self,
+        bucket: &str,
+        key: &str,
+        version_id: Option<&str>,
+    ) -> Result<(RetentionMode, Timestamp), StoreError> {
+        let b = self.bucket(bucket)?;
+        if !b.lock_enabled {
+            return Err(StoreError::InvalidRequest(
+                "Bucket is missing Object Lock Configuration".into(),
+            ));
+        }
+        let entry = self.read(bucket, key, version_id)?;
+        entry
+            .retention
+            .clone()
+            .ok_or(StoreError::NoSuchObjectLockConfiguration)
+    }
+
+    pub fn set_legal_hold(
+        &mut self,
+        bucket: &str,
+        key: &str,
+        version_id: Option<&str>,
+        on: bool,
+    ) -> Result<(), StoreError> {
+        self.entry_mut(bucket, key, version_id)?.legal_hold = on;
+        Ok(())
+    }
+
+    pub fn legal_hold(
+        &self,
+        bucket: &str,
+        key: &str,
+        version_id: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        if !self.bucket(bucket)?.lock_enabled {
+            return Err(StoreError::InvalidRequest(
+                "Bucket is missing Object Lock Configuration".into(),
+            ));
+        }
+        Ok(self.read(bucket, key, version_id)?.legal_hold)
+    }
+
+    /// CopyObject: a new version of `key` from a source version, guarded by `if_match`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn copy_object(
+        &mut self,
+        source: (&str, &str, Option<&str>),
+        dest: (&str, &str),
+        if_match: Option<&str>,
+        lock: NewLock,
+        now: Timestamp,
+    ) -> Result<(Option<String>, String, String), StoreError> {
+        let (src_bucket, src_key, src_version) = source;
+        let entry = self.read(src_bucket, src_key, src_version)?;
+        let source_version = entry.version_id.clone();
+        let object = entry
+            .object()
+            .cloned()
+            .ok_or(StoreError::MethodNotAllowed)?;
+        if let Some(expected) = if_match
+            && expected != "*"
+            && expected.trim_matches('"') != object.etag
+        {
+            return Err(StoreError::PreconditionFailed);
+        }
+        let etag = object.etag.clone();
+        let version = self.put_object(dest.0, dest.1, (*object).clone(), lock, now)?;
+        Ok((version, source_version, etag))
+    }
+
+    /// ListObjectVersions from `(key_marker, version_id_marker)`, at most `max_keys` rows,
+    /// versions and markers of each key newest first, common prefixes rolled up.
+    pub fn list_versions(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        delimiter: Option<&str>,
+        marker: (Option<&str>, Option<&str>),
+        max_keys: usize,
+    ) -> Result<VersionListing, StoreError> {
+        let b = self.bucket(bucket)?;
+        let (key_marker, version_marker) = (
+            marker.0.filter(|k| !k.is_empty()),
+            marker.1.filter(|v| !v.is_empty()),
+        );
+        let mut listing = VersionListing::default();
+        let mut last_prefix: Option<&str> = None;
+        let start = key_marker.map_or(prefix, |k| k.max(prefix));
+        for (key, entries) in b
+            .keys
+            .range::<str, _>((Bound::Included(start), Bound::Unbounded))
+        {
+            // Keys with the prefix form one run from `prefix` on; past it, nothing matches.
+            if !key.starts_with(prefix) {
+                break;
+            }
+            let rolled = roll_up(key, prefix, delimiter);
+            if let Some(km) = key_marker {
+                if key.as_str() < km {
+                    continue;
+                }
+                if key == km && version_marker.is_none() {
+                    continue;
+                }
+                if rolled.is_some_and(|p| p == km || km.starts_with(p)) {
+                    continue;
+                }
+            }
+            if let Some(p) = rolled {
+                if last_prefix == Some(p) {
+                    continue;
+                }
+                if listing.rows.len() == max_keys {
+                    listing.next = listing_next(&listing.rows);
+                    return Ok(listing);
+                }
+                last_prefix = Some(p);
+                listing.rows.push(ListedVersion::Prefix(p.to_string()));
+                continue;
+            }
+            let skip_to = match (key_marker, version_marker) {
+                (Some(km), Some(vm)) if key == km => entries
+                    .iter()
+                    .position(|e| e.version_id == vm)
+                    .map(|i| i + 1)
+                    .unwrap_or(0),
+                _ => 0,
+            };
+            for (i, entry) in entries.iter().enumerate().skip(skip_to) {
+                if listing.rows.len() == max_keys {
+                    listing.next = listing_next(&listing.rows);
+                    return Ok(listing);
+                }
+                listing.rows.push(ListedVersion::Entry {
+                    key: key.clone(),
+                    entry: entry.clone(),
+                    is_latest: i == 0,
+                });
+            }
+        }
+        Ok(listing)
+    }
+
+    /// ListObjectsV2: keys whose latest entry is a version, after `after`.
+    pub fn list_objects(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        delimiter: Option<&str>,
+        after: Option<&str>,
+        max_keys: usize,
+    ) -> Result<ObjectListing, StoreError> {
+        let b = self.bucket(bucket)?;
+        let mut listing = ObjectListing::default();
+        let mut last: Option<String> = None;
+        let mut count = 0;
+        for (key, entries) in b
+            .keys
+            .range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
+        {
+            if !key.starts_with(prefix) {
+                break;
+            }
+            let Some(latest) = entries.first() else {
+                continue;
+            };
+            if matches!(latest.content, Content::DeleteMarker) {
+                continue;
+            }
+            if let Some(a) = after {
+                if key.as_str() <= a {
+                    continue;
+                }
+                if roll_up(key, prefix, delimiter).is_some_and(|p| p == a) {
+                    continue;
+                }
+            }
+            match roll_up(key, prefix, delimiter) {
+                Some(p) => {
+                    if listing.prefixes.last().map(String::as_str) == Some(p) {
+                        continue;
+                    }
+                    if count == max_keys {
+                        listing.next = last;
+                        return Ok(listing);
+                    }
+                    listing.prefixes.push(p.to_string());
+                    last = Some(p.to_string());
+                }
+                None => {
+                    if count == max_keys {
+                        listing.next = last;
+                        return Ok(listing);
+                    }
+                    listing.objects.push((key.clone(), latest.clone()));
+                    last = Some(key.clone());
+                }
+            }
+            count += 1;
+        }
+        Ok(listing)
+    }
+}
+
+fn listing_next(rows: &[ListedVersion]) -> Option<(String, Option<String>)> {
+    rows.last().map(|row| match row {
+        ListedVersion::Entry { key, entry, .. } => (key.clone(), Some(entry.version_id.clone())),
+        ListedVersion::Prefix(p) => (p.clone(), None),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> Timestamp {
+        s.parse().expect("time")
+    }
+
+    fn body(s: &str) -> Object {
+        Object::new(bytes::Bytes::from(s.to_string()), None, BTreeMap::new())
+    }
+
+    #[test]
+    fn etag_is_the_md5_of_the_body() {
+        assert_eq!(etag_of(b""), "d41d8cd98f00b204e9800998ecf8427e");
+        assert_eq!(body("abc").etag, "900150983cd24fb0d6963f7d28e17f72");
+    }
+
+    const NOW: &str = "2026-11-26T12:00:00Z";
+
+    fn lock_store(default: Option<(RetentionMode, RetentionPeriod)>) -> Store {
+        let mut s = Store::new(Limits::default());
+        s.create_bucket("bup", None, true, t(NOW)).expect("create");
+        s.set_lock_configuration("bup", default).expect("lock");
+        s
+    }
+
+    #[test]
+    fn compliance_blocks_delete_until_retain_until_and_ignores_bypass() {
+        let mut s = lock_store(Some((RetentionMode::Compliance, RetentionPeriod::Days(1))));
+        let v = s
+            .put_object("bup", "k", body("x"), NewLock::default(), t(NOW))
+            .expect("put")
+            .expect("version");
+        let before = t("2026-11-27T11:59:59Z");
+        assert!(matches!(
+            s.delete_version("bup", "k", &v, true, before),
+            Err(StoreError::Locked(_))
+        ));
+        let after = t("2026-11-27T12:00:00Z");
+        s.delete_version("bup", "k", &v, false, after)
+            .expect("expired");
+    }
+
+    #[test]
+    fn governance_needs_the_bypass() {
+        let mut s = lock_store(Some((RetentionMode::Governance, RetentionPeriod::Days(1))));
+        let v = s
+            .put_object("bup", "k", body("x"), NewLock::default(), t(NOW))
+            .expect("put")
+            .expect("v");
+        assert!(matches!(
+            s.delete_version("bup", "k", &v, false, t(NOW)),
+            Err(StoreError::Locked(_))
+        ));
+        s.delete_version("bup", "k", &v, true, t(NOW))
+            .expect("bypass");
+    }
+
+    #[test]
+    fn legal_hold_blocks_even_with_bypass_and_no_retention() {
+        let mut s = lock_store(None);
+        let lock = NewLock {
+            retention: None,
+            legal_hold: true,
+        };
+        let v = s
+            .put_object("bup", "k", body("x"), lock, t(NOW))
+            .expect("put")
+            .expect("v");
+        assert!(matches!(
+            s.delete_version("bup", "k", &v, true, t(NOW)),
+            Err(StoreError::Locked(_))
+        ));
+        s.set_legal_hold("bup", "k", Some(&v), false)
+            .expect("release");
+        s.delete_version("bup", "k", &v, false, t(NOW))
+            .expect("deleted");
+    }
+
+    #[test]
+    fn markers_carry_no_lock_and_delete_without_version_always_adds_one() {
+        let mut s = lock_store(Some((RetentionMode::Compliance, RetentionPeriod::Years(1))));
+        s.put_object("bup", "k", body("x"), NewLock::default(), t(NOW))
+            .expect("put");
+        let d = s.delete_object("bup", "k", t(NOW)).expect("marker");
+        assert!(d.delete_marker);
+        let m = d.version_id.expect("marker id");
+        assert_eq!(
+            s.read("bup", "k", None),
+            Err(StoreError::NoSuchKey {
+                delete_marker: true
+            })
+        );
+        assert_eq!(
+            s.read("bup", "k", Some(&m)),
+            Err(StoreError::MethodNotAllowed)
+        );
+        s.delete_version("bup", "k", &m, false, t(NOW))
+            .expect("markers are never locked");
+        assert!(s.read("bup", "k", None).is_ok(), "restored");
+    }
+
+    #[test]
+    fn retention_rules_for_changes() {
+        let mut s = lock_store(None);
+        let until = t("2026-12-01T00:00:00Z");
+        let lock = NewLock {
+            retention: Some((RetentionMode::Compliance, until)),
+            legal_hold: false,
+        };
+        let v = s
+            .put_object("bup", "k", body("x"), lock, t(NOW))
+            .expect("put")
+            .expect("v");
+        let shorter = Some((RetentionMode::Compliance, t("2026-11-30T00:00:00Z")));
+        assert!(matches!(
+            s.set_retention("bup", "k", Some(&v), shorter, true, t(NOW)),
+            Err(StoreError::Locked(_))
+        ));
+        let to_governance = Some((RetentionMode::Governance, until));
+        assert!(matches!(
+            s.set_retention("bup", "k", Some(&v), to_governance, true, t(NOW)),
+            Err(StoreError::Locked(_))
+        ));
+        assert!(matches!(
+            s.set_retention("bup", "k", Some(&v), None, true, t(NOW)),
+            Err(StoreError::Locked(_))
+        ));
+        let longer = Some((RetentionMode::Compliance, t("2026-12-02T00:00:00Z")));
+        s.set_retention("bup", "k", Some(&v), longer, false, t(NOW))
+            .expect("extend");
+        let past = Some((RetentionMode::Compliance, t("2026-01-01T00:00:00Z")));
+        assert!(matches!(
+            s.set_retention("bup", "k", Some(&v), past, false, t(NOW)),
+            Err(StoreError::InvalidArgument(_))
+        ));
+    }
+
+    #[test]
+    fn versioning_cannot_be_suspended_on_a_lock_bucket() {
+        let mut s = lock_store(None);
+        assert!(matches!(
+            s.set_versioning("bup", false),
+            Err(StoreError::InvalidBucketState(_))
+        ));
+    }
+
+    #[test]
+    fn lock_headers_need_a_lock_bucket() {
+        let mut s = Store::new(Limits::default());
+        s.create_bucket("plain", None, false, t(NOW))
+            .expect("create");
+        let lock = NewLock {
+            retention: Some((RetentionMode::Governance, t("2027-01-01T00:00:00Z"))),
+            legal_hold: false,
+        };
+        assert!(matches!(
+            s.put_object("plain", "k", body("x"), lock, t(NOW)),
+            Err(StoreError::InvalidRequest(_))
+        ));
+    }
+
+    #[test]
+    fn size_caps_give_a_clear_error() {
+        let mut s = Store::new(Limits {
+            max_object_bytes: 4,
+            max_total_bytes: 6,
+        });
+        s.create_bucket("b-1", None, false, t(NOW)).expect("create");
+        assert!(matches!(
+            s.put_object("b-1", "big", body("12345"), NewLock::default(), t(NOW)),
+            Err(StoreError::EntityTooLarge(_))
+        ));
+        s.put_object("b-1", "a", body("1234"), NewLock::default(), t(NOW))
+            .expect("fits");
+        assert!(matches!(
+            s.put_object("b-1", "b", body("123"), NewLock::default(), t(NOW)),
+            Err(StoreError::EntityTooLarge(_))
+        ));
+        s.put_object("b-1", "a", body("12"), NewLock::default(), t(NOW))
+            .expect("replacing frees space");
+        s.put_object("b-1", "b", body("123"), NewLock::default(), t(NOW))
+            .expect("now it fits");
+    }
+
+    fn keys_of(listing: &VersionListing) -> Vec<String> {
+        listing
+            .rows
+            .iter()
+            .map(|r| match r {
+                ListedVersion::Entry { key, entry, .. } => format!("{key}@{}", entry.version_id),
+                ListedVersion::Prefix(p) => p.clone(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn version_listing_pages_with_both_markers_and_rolls_up_prefixes() {
+        let mut s = lock_store(None);
+        for key in ["a/1", "a/2", "k", "k", "k", "k.bak", "z"] {
+            s.put_object("bup", key, body(key), NewLock::default(), t(NOW))
+                .expect("put");
+        }
+        let all = s
+            .list_versions("bup", "", Some("/"), (None, None), 1000)
+            .expect("list");
+        let all_rows = keys_of(&all);
+        assert_eq!(all_rows.len(), 6, "{all_rows:?}");
+        assert_eq!(all_rows[0], "a/");
+        let mut paged = Vec::new();
+        let mut marker: (Option<String>, Option<String>) = (None, None);
+        loop {
+            let page = s
+                .list_versions(
+                    "bup",
+                    "",
+                    Some("/"),
+                    (marker.0.as_deref(), marker.1.as_deref()),
+                    2,
+                )
+                .expect("page");
+            paged.extend(keys_of(&page));
+            match page.next {
+                Some((k, v)) => marker = (Some(k), v),
+                None => break,
+            }
+        }
+        assert_eq!(paged, all_rows);
+        let only_k = s
+            .list_versions("bup", "k", None, (None, None), 1000)
+            .expect("list");
+        assert_eq!(keys_of(&only_k).len(), 4, "k's three versions and k.bak");
+    }
+
+    #[test]
+    fn object_listing_skips_deleted_keys_and_pages() {
+        let mut s = lock_store(None);
+        for key in ["a/1", "b", "c", "d"] {
+            s.put_object("bup", key, body(key), NewLock::default(), t(NOW))
+                .expect("put");
+        }
+        s.delete_object("bup", "c", t(NOW)).expect("delete");
+        let first = s.list_objects("bup", "", Some("/"), None, 2).expect("list");
+        assert_eq!(first.prefixes, ["a/"]);
+        assert_eq!(
+            first
+                .objects
+                .iter()
+                .map(|(k, _)| k.as_str())
+                .collect::<Vec<_>>(),
+            ["b"]
+        );
+        let rest = s
+            .list_objects("bup", "", Some("/"), first.next.as_deref(), 2)
+            .expect("list");
+        assert_eq!(
+            rest.objects
+                .iter()
+                .map(|(k, _)| k.as_str())
+                .collect::<Vec<_>>(),
+            ["d"]
+        );
+        assert_eq!(rest.next, None);
+    }
+
+    #[test]
+    fn bucket_names_are_checked() {
+        let mut s = Store::new(Limits::default());
+        for bad in ["ab", "Bup", "-bup", "bup-", "b..p", "b_p"] {
+            assert!(
+                matches!(
+                    s.create_bucket(bad, None, false, t(NOW)),
+                    Err(StoreError::InvalidBucketName(_))
+                ),
+                "{bad}"
+            );
+        }
+        s.create_bucket("bup", None, false, t(NOW)).expect("valid");
+        assert_eq!(
+            s.create_bucket("bup", None, false, t(NOW)),
+            Err(StoreError::BucketAlreadyOwnedByYou)
+        );
+    }
+}
