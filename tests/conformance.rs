@@ -529,6 +529,82 @@ async fn object_lock_on_an_existing_versioned_bucket(server: &Server) {
     }
 }
 
+async fn reads_return_each_version_and_hide_deleted_keys(server: &Server) {
+    let s3 = server.s3().await;
+    let bucket = versioned_bucket(&s3, "read").await;
+    let old = put(&s3, &bucket, "notes.txt", "first", PutOptions::default()).await;
+    put(&s3, &bucket, "notes.txt", "second", PutOptions::default()).await;
+    assert_eq!(
+        s3.get_bytes(&bucket, "notes.txt", None)
+            .await
+            .expect("latest"),
+        b"second"
+    );
+    assert_eq!(
+        s3.get_bytes(&bucket, "notes.txt", Some(&old))
+            .await
+            .expect("old"),
+        b"first"
+    );
+    s3.delete_object(&bucket, "notes.txt")
+        .await
+        .expect("delete");
+    let hidden = s3
+        .get_bytes(&bucket, "notes.txt", None)
+        .await
+        .expect_err("deleted");
+    assert_eq!(hidden.code(), Some("NoSuchKey"), "{hidden}");
+    assert_eq!(
+        s3.get_bytes(&bucket, "notes.txt", Some(&old))
+            .await
+            .expect("old"),
+        b"first"
+    );
+}
+
+async fn delete_objects_answers_per_key(server: &Server) {
+    let s3 = server.s3().await;
+    let bucket = lock_bucket(&s3, "multi", None).await;
+    let locked = PutOptions {
+        retention: Some((
+            RetentionMode::Compliance,
+            Timestamp::now() + SignedDuration::from_hours(1),
+        )),
+        ..PutOptions::default()
+    };
+    let kept = put(&s3, &bucket, "locked.txt", "l", locked).await;
+    let free = put(&s3, &bucket, "free.txt", "f", PutOptions::default()).await;
+    let results = s3
+        .delete_versions(
+            &bucket,
+            &[
+                ("locked.txt".into(), kept.clone()),
+                ("free.txt".into(), free),
+            ],
+            false,
+        )
+        .await
+        .expect("DeleteObjects");
+    match &results[0] {
+        Err(e) => assert_eq!(e.code(), Some("AccessDenied"), "{e}"),
+        Ok(()) => panic!("the locked version was reported deleted"),
+    }
+    assert!(results[1].is_ok(), "{:?}", results[1]);
+    assert_eq!(
+        s3.key_history(&bucket, "locked.txt")
+            .await
+            .expect("history")
+            .len(),
+        1
+    );
+    assert!(
+        s3.key_history(&bucket, "free.txt")
+            .await
+            .expect("history")
+            .is_empty()
+    );
+}
+
 macro_rules! suite {
     ($server:ident: $($case:ident),* $(,)?) => {
         mod $server {
@@ -562,6 +638,8 @@ macro_rules! every_server {
                 an_expired_lock_allows_the_delete,
                 location_constraint_is_kept,
                 object_lock_on_an_existing_versioned_bucket,
+                reads_return_each_version_and_hide_deleted_keys,
+                delete_objects_answers_per_key,
             );
         )*
     };

@@ -8,9 +8,9 @@ use crate::domain::{
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{
     BucketLocationConstraint, BucketVersioningStatus, CreateBucketConfiguration, DefaultRetention,
-    ObjectLockConfiguration, ObjectLockEnabled, ObjectLockLegalHold, ObjectLockLegalHoldStatus,
-    ObjectLockMode, ObjectLockRetention, ObjectLockRetentionMode, ObjectLockRule,
-    VersioningConfiguration,
+    Delete, ObjectIdentifier, ObjectLockConfiguration, ObjectLockEnabled, ObjectLockLegalHold,
+    ObjectLockLegalHoldStatus, ObjectLockMode, ObjectLockRetention, ObjectLockRetentionMode,
+    ObjectLockRule, VersioningConfiguration,
 };
 use jiff::Timestamp;
 use std::sync::Arc;
@@ -576,6 +576,83 @@ impl S3 {
             .await
             .map_err(S3Error::from_sdk)?;
         Ok(out.version_id().map(str::to_string))
+    }
+
+    /// The content of one version (small objects; the whole body is held in memory).
+    pub async fn get_bytes(
+        &self,
+        bucket: &str,
+        key: &str,
+        version_id: Option<&str>,
+    ) -> Result<Vec<u8>, S3Error> {
+        let out = self
+            .client
+            .get_object()
+            .bucket(bucket)
+            .key(key)
+            .set_version_id(version_id.map(str::to_string))
+            .send()
+            .await
+            .map_err(S3Error::from_sdk)?;
+        let body = out
+            .body
+            .collect()
+            .await
+            .map_err(|e| S3Error::Network(format!("the download broke off: {e}")))?;
+        Ok(body.into_bytes().to_vec())
+    }
+
+    /// Deletes several versions in one DeleteObjects request; the server answers per key.
+    /// Returns, for each requested version, `Ok` or the server's error for that key.
+    pub async fn delete_versions(
+        &self,
+        bucket: &str,
+        versions: &[(String, String)],
+        bypass_governance: bool,
+    ) -> Result<Vec<Result<(), S3Error>>, S3Error> {
+        let objects = versions
+            .iter()
+            .map(|(key, version)| {
+                ObjectIdentifier::builder()
+                    .key(key)
+                    .version_id(version)
+                    .build()
+                    .map_err(|e| S3Error::Other(e.to_string()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let delete = Delete::builder()
+            .set_objects(Some(objects))
+            .quiet(false)
+            .build()
+            .map_err(|e| S3Error::Other(e.to_string()))?;
+        let out = self
+            .client
+            .delete_objects()
+            .bucket(bucket)
+            .delete(delete)
+            .set_bypass_governance_retention(bypass_governance.then_some(true))
+            .customize()
+            .config_override(no_retry())
+            .send()
+            .await
+            .map_err(S3Error::from_sdk)?;
+        Ok(versions
+            .iter()
+            .map(|(key, version)| {
+                let failed = out.errors().iter().find(|e| {
+                    e.key() == Some(key.as_str())
+                        && e.version_id().is_none_or(|v| v == version.as_str())
+                });
+                match failed {
+                    Some(e) => Err(S3Error::Service {
+                        code: e.code().unwrap_or("Unknown").to_string(),
+                        message: e.message().unwrap_or("").to_string(),
+                        status: None,
+                    }),
+                    None => Ok(()),
+                }
+            })
+            .collect())
     }
 
     /// The bucket's LocationConstraint; `None` for the default region or when not reported.
