@@ -398,3 +398,14 @@ fn no_terminal_size_panics() {
         }
     }
 }
+
+#[test]
+fn at_40_by_12_the_countdown_stays_visible() {
+    let s = guide_state(40, 12);
+    let screen = draw(&s, 40, 12).backend().to_string();
+    assert!(screen.contains("22h 31m 11s left"), "{screen}");
+    assert!(
+        screen.contains("COMPLIANCE") || screen.contains("version"),
+        "{screen}"
+    );
+}

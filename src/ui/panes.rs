@@ -516,7 +516,7 @@ pub fn versions(frame: &mut Frame, area: Rect, state: &AppState, now: Timestamp,
         },
         Column {
             header: "Version ID",
-            width: 12,
+            width: 8,
             flex: true,
             priority: 1,
         },
