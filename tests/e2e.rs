@@ -341,3 +341,14 @@ fn a_lock_runs_out_on_screen_and_the_refused_delete_then_succeeds() {
     app.send("q");
     assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
 }
+
+#[test]
+fn a_missing_bucket_is_explained_in_the_objects_pane() {
+    let endpoint = support::sandbox::sandbox().endpoint.clone();
+    let mut app = Session::start(&endpoint, &["s3://no-such-bucket-here/"], 120, 35);
+    let screen = app.wait_text("The server refused or did not answer");
+    assert!(screen.contains("NoSuchBucket"), "{screen}");
+    assert!(!screen.contains("No objects here."), "{screen}");
+    app.send("q");
+    assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
+}

@@ -77,6 +77,25 @@ fn filter_span<'a>(view: &crate::app::ListView, theme: &Theme) -> Option<Span<'a
     })
 }
 
+/// What an empty pane says when its listing failed: the server's words, and how to retry.
+fn failure_lines<'a>(load: &Load, state: &AppState, theme: &Theme) -> Option<Vec<Line<'a>>> {
+    let Load::Failed { error, .. } = load else {
+        return None;
+    };
+    Some(vec![
+        Line::styled("The server refused or did not answer:", theme.error),
+        Line::raw(text::sanitize(&error.to_string()).into_owned()),
+        Line::raw(""),
+        Line::styled(
+            format!(
+                "Press {} to try again.",
+                state.keymap.hint(state.focus.scope(), Command::Refresh)
+            ),
+            theme.dim,
+        ),
+    ])
+}
+
 fn placeholder(frame: &mut Frame, area: Rect, block: Block<'_>, lines: Vec<Line<'_>>) {
     frame.render_widget(
         Paragraph::new(lines)
@@ -230,6 +249,10 @@ pub fn objects(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     parts.extend(filter_span(&pane.view, theme));
     let b = block(title_line("Objects", focused, parts, theme), focused, theme);
     if pane.level.is_empty() {
+        if let Some(lines) = failure_lines(&pane.load, state, theme) {
+            placeholder(frame, area, b, lines);
+            return;
+        }
         let mut lines = vec![Line::styled(
             if pane.load.is_loading() {
                 "Loading…"
@@ -493,6 +516,10 @@ pub fn versions(frame: &mut Frame, area: Rect, state: &AppState, now: Timestamp,
         }
     }
     if pane.entries.is_empty() {
+        if let Some(lines) = failure_lines(&pane.load, state, theme) {
+            placeholder(frame, area, b, lines);
+            return;
+        }
         let text = if pane.load.is_loading() {
             "Loading…"
         } else {
