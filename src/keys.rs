@@ -182,6 +182,10 @@ pub enum Command {
     ToggleDeleted,
     Restore,
     Delete,
+    DeleteVersion,
+    RestoreByCopy,
+    LegalHold,
+    AuditLog,
 }
 
 /// Where a binding applies.

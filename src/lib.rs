@@ -1,6 +1,7 @@
 //! lockwatch: a terminal UI for versioned, Object-Lock-protected S3 buckets.
 
 pub mod app;
+pub mod audit;
 pub mod cli;
 pub mod domain;
 pub mod keys;

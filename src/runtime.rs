@@ -1,9 +1,11 @@
 //! The only place that spawns: runs effects through the S3 layer, feeds results back as
 //! actions, merges terminal events, signals and a once-a-second tick, and draws.
 
-use crate::app::{Action, AppState, Effect, LevelPage, RequestId, StartAt, update};
+use crate::app::{Action, AppState, Effect, LevelPage, RequestId, RestoreFailure, StartAt, update};
+use crate::audit::{self, AuditEntry};
 use crate::domain::history;
 use crate::keys::{Key, Keymap};
+use crate::s3::S3Error;
 use crate::s3::{Connection, S3, VersionPager};
 use crate::tasks;
 use crate::ui::{self, Theme};
@@ -11,6 +13,7 @@ use futures::StreamExt;
 use jiff::Timestamp;
 use ratatui::layout::Rect;
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Semaphore, mpsc};
@@ -33,10 +36,67 @@ pub enum RunError {
 
 struct Executor {
     s3: S3,
+    audit: Auditor,
     tx: mpsc::UnboundedSender<Action>,
     running: HashMap<RequestId, AbortHandle>,
     heads: Arc<Semaphore>,
     details: Arc<Semaphore>,
+}
+
+/// Appends to the audit trail from the write tasks; tells the UI when it cannot.
+#[derive(Clone)]
+struct Auditor {
+    path: Option<PathBuf>,
+    endpoint: String,
+    tx: mpsc::UnboundedSender<Action>,
+}
+
+impl Auditor {
+    async fn record<T>(
+        &self,
+        version: (&str, &str, Option<&str>),
+        action: &str,
+        result: &Result<T, S3Error>,
+        result_version_id: Option<String>,
+    ) {
+        let (bucket, key, version_id) = version;
+        let (outcome, error_code) = match result {
+            Ok(_) => ("ok".to_string(), None),
+            Err(S3Error::Service { code, status, .. }) => (
+                if status.is_some_and(|s| (400..500).contains(&s)) {
+                    "refused".to_string()
+                } else {
+                    "failed".to_string()
+                },
+                Some(code.clone()),
+            ),
+            Err(_) => ("failed".to_string(), None),
+        };
+        let entry = AuditEntry {
+            time: Timestamp::now().to_string(),
+            endpoint: self.endpoint.clone(),
+            bucket: bucket.to_string(),
+            key: key.to_string(),
+            version_id: version_id.map(str::to_string),
+            action: action.to_string(),
+            outcome,
+            error_code,
+            result_version_id,
+        };
+        let Some(path) = self.path.clone() else {
+            let _ = self.tx.send(Action::AuditFailed(
+                "no data directory is known for this user".into(),
+            ));
+            return;
+        };
+        let written = tokio::task::spawn_blocking(move || audit::append(&path, &entry)).await;
+        let error = match written {
+            Ok(Ok(())) => return,
+            Ok(Err(e)) => e.to_string(),
+            Err(e) => e.to_string(),
+        };
+        let _ = self.tx.send(Action::AuditFailed(error));
+    }
 }
 
 impl Executor {
@@ -180,23 +240,154 @@ impl Executor {
                 bucket,
                 key,
                 marker_version_id,
-            } => self.spawn(None, async move {
-                let result = tasks::restore(&s3, &bucket, &key, &marker_version_id).await;
-                send(Action::Restored { request, result });
-            }),
+            } => {
+                let audit = self.audit.clone();
+                self.spawn(None, async move {
+                    let result = tasks::restore(&s3, &bucket, &key, &marker_version_id).await;
+                    let as_s3 = match &result {
+                        Ok(_) => Ok(()),
+                        Err(RestoreFailure::Server(e)) => Err(e.clone()),
+                        Err(RestoreFailure::Refused(r)) => Err(S3Error::Other(r.to_string())),
+                    };
+                    audit
+                        .record(
+                            (&bucket, &key, Some(&marker_version_id)),
+                            "restore",
+                            &as_s3,
+                            None,
+                        )
+                        .await;
+                    send(Action::Restored { request, result });
+                })
+            }
             Effect::DeleteObject {
                 request,
                 bucket,
                 key,
-            } => self.spawn(None, async move {
-                let result = s3.delete_object(&bucket, &key).await;
-                send(Action::Deleted {
-                    request,
-                    bucket,
-                    key,
-                    result,
-                });
-            }),
+            } => {
+                let audit = self.audit.clone();
+                self.spawn(None, async move {
+                    let result = s3.delete_object(&bucket, &key).await;
+                    let created = result.as_ref().ok().and_then(|d| d.version_id.clone());
+                    audit
+                        .record((&bucket, &key, None), "delete", &result, created)
+                        .await;
+                    send(Action::Deleted {
+                        request,
+                        bucket,
+                        key,
+                        result,
+                    });
+                })
+            }
+            Effect::DeleteVersion {
+                request,
+                version,
+                bypass,
+            } => {
+                let audit = self.audit.clone();
+                self.spawn(None, async move {
+                    let v = &version;
+                    let result = s3
+                        .delete_version_with(&v.bucket, &v.key, &v.version_id, bypass)
+                        .await;
+                    let action = if bypass {
+                        "delete-version-bypassing-governance"
+                    } else {
+                        "delete-version"
+                    };
+                    audit
+                        .record(
+                            (&v.bucket, &v.key, Some(&v.version_id)),
+                            action,
+                            &result,
+                            None,
+                        )
+                        .await;
+                    // A refusal is explained from the lock as the server holds it now.
+                    let lock = match &result {
+                        Err(_) => Some(s3.head_version(&v.bucket, &v.key, &v.version_id).await),
+                        Ok(_) => None,
+                    };
+                    send(Action::VersionDeleted {
+                        request,
+                        version,
+                        result,
+                        lock,
+                    });
+                })
+            }
+            Effect::SetLegalHold {
+                request,
+                version,
+                on,
+            } => {
+                let audit = self.audit.clone();
+                self.spawn(None, async move {
+                    let v = &version;
+                    let set = s3
+                        .set_legal_hold(&v.bucket, &v.key, &v.version_id, on)
+                        .await;
+                    let action = if on {
+                        "legal-hold-on"
+                    } else {
+                        "legal-hold-off"
+                    };
+                    audit
+                        .record((&v.bucket, &v.key, Some(&v.version_id)), action, &set, None)
+                        .await;
+                    let result = match set {
+                        Ok(()) => s3.head_version(&v.bucket, &v.key, &v.version_id).await,
+                        Err(e) => Err(e),
+                    };
+                    send(Action::LegalHoldSet {
+                        request,
+                        version,
+                        on,
+                        result,
+                    });
+                })
+            }
+            Effect::CopyVersion {
+                request,
+                version,
+                etag,
+            } => {
+                let audit = self.audit.clone();
+                self.spawn(None, async move {
+                    let v = &version;
+                    let result = s3
+                        .copy_version(&v.bucket, &v.key, &v.version_id, etag.as_deref())
+                        .await;
+                    let created = result.as_ref().ok().cloned().flatten();
+                    audit
+                        .record(
+                            (&v.bucket, &v.key, Some(&v.version_id)),
+                            "restore-by-copy",
+                            &result,
+                            created,
+                        )
+                        .await;
+                    send(Action::VersionCopied {
+                        request,
+                        version,
+                        result,
+                    });
+                })
+            }
+            Effect::LoadAudit => {
+                let path = self.audit.path.clone();
+                self.spawn(None, async move {
+                    let result = match path {
+                        Some(p) => tokio::task::spawn_blocking(move || audit::read_last(&p, 1000))
+                            .await
+                            .map_err(|e| e.to_string())
+                            .and_then(|r| r.map_err(|e| e.to_string())),
+                        None => Err("no data directory is known for this user".into()),
+                    };
+                    send(Action::AuditLoaded { result });
+                })
+            }
         }
     }
 }
@@ -279,12 +470,18 @@ async fn run_loop(
     let size = terminal.size().map_err(RunError::Terminal)?;
     let mut state = AppState::new(
         keymap,
-        connection.info,
+        connection.info.clone(),
         Rect::new(0, 0, size.width, size.height),
     );
     let theme = Theme::default();
+    let audit = Auditor {
+        path: audit::default_path(),
+        endpoint: connection.info.endpoint.clone(),
+        tx: tx.clone(),
+    };
     let mut executor = Executor {
         s3: connection.s3,
+        audit,
         tx,
         running: HashMap::new(),
         heads: Arc::new(Semaphore::new(LOCK_CONCURRENCY)),

@@ -352,3 +352,108 @@ fn a_missing_bucket_is_explained_in_the_objects_pane() {
     app.send("q");
     assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
 }
+
+#[test]
+fn a_refused_permanent_delete_is_explained_and_audited() {
+    let endpoint = support::sandbox::sandbox().endpoint.clone();
+    let bucket = guide_bucket(&endpoint);
+    let location = format!("s3://{bucket}/");
+    let mut app = Session::start(&endpoint, &[&location], 130, 40);
+    app.wait_text("No objects here.");
+    app.send(".");
+    app.wait_text("× tux.svg");
+    app.send("\r");
+    app.wait_for("the version's lock", Duration::from_secs(10), |s| {
+        s.contains("s left")
+    });
+    app.send("j");
+    app.send("D");
+    let screen = app.wait_text("Delete version permanently");
+    assert!(screen.contains("COMPLIANCE retention until"), "{screen}");
+    assert!(screen.contains("expected to refuse"), "{screen}");
+    app.send("tux.sv");
+    app.send("\r");
+    assert!(
+        !app.screen().contains("Delete refused"),
+        "Enter does nothing until the whole name is typed"
+    );
+    app.send("g\r");
+    let screen = app.wait_text("Delete refused");
+    assert!(
+        screen.contains("Refused by the server (AccessDenied"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("Nobody, administrators included, can delete it"),
+        "{screen}"
+    );
+    app.send("\r");
+    app.send("A");
+    let screen = app.wait_text("Audit trail");
+    assert!(screen.contains("refused"), "{screen}");
+    assert!(screen.contains("delete-version"), "{screen}");
+    assert!(screen.contains("AccessDenied"), "{screen}");
+    let trail = std::fs::read_to_string(app.home.path().join(".local/share/lockwatch/audit.jsonl"))
+        .expect("the audit trail is in the data directory");
+    assert!(trail.contains("\"outcome\":\"refused\""), "{trail}");
+    assert!(
+        !trail.contains(support::SECRET_KEY),
+        "no secret in the audit trail"
+    );
+    app.send("\u{1b}");
+    app.send("q");
+    assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
+    let still_there = runtime().block_on(async {
+        let s3 = support::client(&endpoint).await;
+        s3.key_history(&bucket, "tux.svg").await.expect("history")
+    });
+    assert_eq!(still_there.len(), 2, "the locked version is still there");
+}
+
+#[test]
+fn legal_hold_and_restore_by_copy_from_the_versions_pane() {
+    let endpoint = support::sandbox::sandbox().endpoint.clone();
+    let bucket = runtime().block_on(async {
+        let s3 = support::client(&endpoint).await;
+        let bucket = support::unique_bucket("hold");
+        s3.create_bucket(&bucket, None, true).await.expect("create");
+        for body in ["good", "ransomed"] {
+            s3.put_bytes(
+                &bucket,
+                "conf",
+                body.as_bytes().to_vec(),
+                &PutOptions::default(),
+            )
+            .await
+            .expect("put");
+        }
+        bucket
+    });
+    let location = format!("s3://{bucket}/");
+    let mut app = Session::start(&endpoint, &[&location], 130, 40);
+    app.wait_text("conf");
+    app.send("\r");
+    app.wait_text("2 versions");
+    app.wait_for("locks loaded", Duration::from_secs(10), |s| {
+        s.contains("no lock")
+    });
+    app.send("j");
+    app.send("H");
+    app.wait_text("Place legal hold");
+    app.send("y");
+    let screen = app.wait_text("Legal hold placed");
+    assert!(screen.contains("HOLD"), "{screen}");
+    app.send("p");
+    app.wait_text("Restore by copy");
+    app.send("y");
+    app.wait_text("it is current again");
+    let screen = app.wait_text("3 versions");
+    assert!(screen.contains("latest"), "{screen}");
+    let current = runtime().block_on(async {
+        let s3 = support::client(&endpoint).await;
+        s3.get_bytes(&bucket, "conf", None).await.expect("get")
+    });
+    assert_eq!(current, b"good", "the older content is current again");
+    app.send("q");
+    assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
+}

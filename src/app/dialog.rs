@@ -5,7 +5,7 @@ use crate::app::Detail;
 use crate::app::objects::ObjectsPane;
 use crate::domain::history::{RestorePlan, plan_restore};
 use crate::domain::listing::{LevelObject, LevelRow};
-use crate::domain::{HistoryEntry, Versioning, format, text};
+use crate::domain::{HistoryEntry, VersionRef, Versioning, format, text};
 use crate::keys::{Command, Key, KeyCode, Scope};
 use crate::s3::{DeleteOutcome, S3Error};
 use std::sync::Arc;
@@ -50,6 +50,18 @@ pub enum PendingWrite {
         bucket: String,
         key: Arc<str>,
     },
+    DeleteVersion {
+        version: VersionRef,
+        bypass: bool,
+    },
+    SetLegalHold {
+        version: VersionRef,
+        on: bool,
+    },
+    CopyVersion {
+        version: VersionRef,
+        etag: Option<String>,
+    },
 }
 
 /// The user must type `expected` before the write is allowed.
@@ -68,11 +80,18 @@ pub struct Confirm {
     /// Destructive confirmations start on "no".
     pub yes_selected: bool,
     pub typed: Option<TypedConfirm>,
+    /// Offered only for GOVERNANCE-locked versions: whether to send
+    /// x-amz-bypass-governance-retention. Off until the user turns it on.
+    pub bypass: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Popup {
     Help {
+        scroll: u16,
+    },
+    Audit {
+        entries: Vec<crate::audit::AuditEntry>,
         scroll: u16,
     },
     Message {
@@ -83,7 +102,7 @@ pub enum Popup {
     Confirm(Confirm),
 }
 
-fn short_name(key: &str) -> String {
+pub(super) fn short_name(key: &str) -> String {
     let name = key.rsplit('/').find(|s| !s.is_empty()).unwrap_or(key);
     text::sanitize(name).into_owned()
 }
@@ -127,6 +146,20 @@ pub(super) fn on_key(state: &mut AppState, key: Key) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Popup::Audit { scroll, .. } => {
+            match (key.code, state.keymap.lookup(Scope::Global, key)) {
+                (_, Some(Command::Down)) => *scroll = scroll.saturating_add(1),
+                (_, Some(Command::Up)) => *scroll = scroll.saturating_sub(1),
+                (_, Some(Command::PageDown)) => *scroll = scroll.saturating_add(10),
+                (_, Some(Command::PageUp)) => *scroll = scroll.saturating_sub(10),
+                (KeyCode::Esc | KeyCode::Enter, _)
+                | (_, Some(Command::AuditLog | Command::Close | Command::Quit)) => {
+                    state.popup = None
+                }
+                _ => {}
+            }
+            Vec::new()
+        }
         Popup::Message { .. } => {
             if matches!(
                 key.code,
@@ -151,12 +184,18 @@ fn on_confirm_key(state: &mut AppState, key: Key) -> Vec<Effect> {
     }
     if let Some(typed) = confirm.typed.as_mut() {
         match key.code {
+            KeyCode::Tab if confirm.bypass.is_some() => {
+                confirm.bypass = confirm.bypass.map(|b| !b);
+            }
             KeyCode::Char(c) if !key.ctrl && !key.alt => typed.typed.push(c),
             KeyCode::Backspace => {
                 typed.typed.pop();
             }
             KeyCode::Enter if typed.typed == typed.expected => {
-                let write = confirm.write.clone();
+                let mut write = confirm.write.clone();
+                if let PendingWrite::DeleteVersion { bypass, .. } = &mut write {
+                    *bypass = confirm.bypass == Some(true);
+                }
                 state.popup = None;
                 return start_write(state, write);
             }
@@ -223,6 +262,38 @@ fn start_write(state: &mut AppState, write: PendingWrite) -> Vec<Effect> {
                 request,
                 bucket,
                 key,
+            }]
+        }
+        PendingWrite::DeleteVersion { version, bypass } => {
+            state.writes.push((
+                request,
+                format!("deleting a version of {}", short_name(&version.key)),
+            ));
+            vec![Effect::DeleteVersion {
+                request,
+                version,
+                bypass,
+            }]
+        }
+        PendingWrite::SetLegalHold { version, on } => {
+            state.writes.push((
+                request,
+                format!("setting the legal hold on {}", short_name(&version.key)),
+            ));
+            vec![Effect::SetLegalHold {
+                request,
+                version,
+                on,
+            }]
+        }
+        PendingWrite::CopyVersion { version, etag } => {
+            state
+                .writes
+                .push((request, format!("copying {}", short_name(&version.key))));
+            vec![Effect::CopyVersion {
+                request,
+                version,
+                etag,
             }]
         }
     }
@@ -371,10 +442,11 @@ fn confirm_delete(state: &mut AppState, bucket: String, key: Arc<str>) {
         write: PendingWrite::DeleteObject { bucket, key },
         yes_selected: false,
         typed,
+        bypass: None,
     }));
 }
 
-fn finish_write(state: &mut AppState, request: RequestId) -> bool {
+pub(super) fn finish_write(state: &mut AppState, request: RequestId) -> bool {
     let before = state.writes.len();
     state.writes.retain(|(r, _)| *r != request);
     state.writes.len() != before
@@ -461,11 +533,16 @@ fn restore_confirm(bucket: String, key: Arc<str>, plan: &RestorePlan) -> Confirm
         },
         yes_selected: false,
         typed: None,
+        bypass: None,
     }
 }
 
 /// After a write: reload what shows the key.
-fn refresh_after_write(state: &mut AppState, bucket: &str, key: &Arc<str>) -> Vec<Effect> {
+pub(super) fn refresh_after_write(
+    state: &mut AppState,
+    bucket: &str,
+    key: &Arc<str>,
+) -> Vec<Effect> {
     let mut effects = Vec::new();
     if state.objects.bucket.as_deref() == Some(bucket) {
         let prefix = state.objects.prefix.clone();

@@ -6,12 +6,14 @@ mod dialog;
 mod objects;
 mod versions;
 mod view;
+mod writes;
 
 pub use buckets::{BucketRow, BucketsPane, Detail};
 pub use dialog::{Confirm, DialogLine, LineStyle, PendingWrite, Popup, TypedConfirm};
 pub use objects::ObjectsPane;
 pub use versions::VersionsPane;
 pub use view::{Cursor, Filter, ListView};
+pub use writes::{explain_refusal, lock_sentences};
 
 use crate::domain::history::RestoreRefusal;
 use crate::domain::{Bucket, BucketDetails, HistoryEntry, LockInfo, VersionRef};
@@ -224,6 +226,30 @@ pub enum Action {
         key: Arc<str>,
         result: Result<DeleteOutcome, S3Error>,
     },
+    VersionDeleted {
+        request: RequestId,
+        version: VersionRef,
+        result: Result<DeleteOutcome, S3Error>,
+        /// The lock read back after a refusal, to explain it.
+        lock: Option<Result<LockInfo, S3Error>>,
+    },
+    LegalHoldSet {
+        request: RequestId,
+        version: VersionRef,
+        on: bool,
+        /// The lock read back after the change.
+        result: Result<LockInfo, S3Error>,
+    },
+    VersionCopied {
+        request: RequestId,
+        version: VersionRef,
+        result: Result<Option<String>, S3Error>,
+    },
+    AuditLoaded {
+        result: Result<Vec<crate::audit::AuditEntry>, String>,
+    },
+    /// Writing the audit trail failed; the user must know.
+    AuditFailed(String),
     /// SIGTERM, SIGHUP, or the terminal went away.
     Terminate,
 }
@@ -267,6 +293,22 @@ pub enum Effect {
         bucket: String,
         key: Arc<str>,
     },
+    DeleteVersion {
+        request: RequestId,
+        version: VersionRef,
+        bypass: bool,
+    },
+    SetLegalHold {
+        request: RequestId,
+        version: VersionRef,
+        on: bool,
+    },
+    CopyVersion {
+        request: RequestId,
+        version: VersionRef,
+        etag: Option<String>,
+    },
+    LoadAudit,
     Cancel(RequestId),
     Quit,
 }
@@ -441,9 +483,8 @@ impl AppState {
 
 /// Applies one action. Returns what the runtime should do next.
 pub fn update(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Effect> {
-    let _ = now;
     match action {
-        Action::Key(key) => on_key(state, key),
+        Action::Key(key) => on_key(state, key, now),
         Action::Resize { width, height } => {
             state.screen = Rect::new(0, 0, width, height);
             state.clamp_cursors();
@@ -497,6 +538,34 @@ pub fn update(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Effec
             key,
             result,
         } => dialog::on_deleted(state, request, bucket, key, result),
+        Action::VersionDeleted {
+            request,
+            version,
+            result,
+            lock,
+        } => writes::on_version_deleted(state, request, version, result, lock, now),
+        Action::LegalHoldSet {
+            request,
+            version,
+            on,
+            result,
+        } => writes::on_legal_hold_set(state, request, version, on, result),
+        Action::VersionCopied {
+            request,
+            version,
+            result,
+        } => writes::on_version_copied(state, request, version, result),
+        Action::AuditLoaded { result } => {
+            match result {
+                Ok(entries) => state.popup = Some(Popup::Audit { entries, scroll: 0 }),
+                Err(e) => state.error(format!("Cannot read the audit trail: {e}")),
+            }
+            Vec::new()
+        }
+        Action::AuditFailed(e) => {
+            state.error(format!("The audit trail could not be written: {e}"));
+            Vec::new()
+        }
     }
 }
 
@@ -513,7 +582,7 @@ impl AppState {
     }
 }
 
-fn on_key(state: &mut AppState, key: Key) -> Vec<Effect> {
+fn on_key(state: &mut AppState, key: Key, now: Timestamp) -> Vec<Effect> {
     if state.popup.is_some() {
         return dialog::on_key(state, key);
     }
@@ -521,7 +590,7 @@ fn on_key(state: &mut AppState, key: Key) -> Vec<Effect> {
         return on_filter_key(state, key);
     }
     match state.keymap.lookup(state.focus.scope(), key) {
-        Some(command) => on_command(state, command),
+        Some(command) => on_command(state, command, now),
         None => Vec::new(),
     }
 }
@@ -578,7 +647,7 @@ impl AppState {
     }
 }
 
-fn on_command(state: &mut AppState, command: Command) -> Vec<Effect> {
+fn on_command(state: &mut AppState, command: Command, now: Timestamp) -> Vec<Effect> {
     let pane = state.focus;
     match command {
         Command::Quit => {
@@ -641,5 +710,9 @@ fn on_command(state: &mut AppState, command: Command) -> Vec<Effect> {
             Pane::Versions => versions::on_command(state, command),
         },
         Command::Restore | Command::Delete => dialog::on_write_command(state, command),
+        Command::DeleteVersion | Command::LegalHold | Command::RestoreByCopy => {
+            writes::on_command(state, command, now)
+        }
+        Command::AuditLog => vec![Effect::LoadAudit],
     }
 }

@@ -117,7 +117,12 @@ fn hints(state: &AppState) -> String {
             (Command::Delete, "delete"),
             (Command::Back, "back"),
         ],
-        Pane::Versions => &[(Command::Restore, "restore"), (Command::Back, "back")],
+        Pane::Versions => &[
+            (Command::Restore, "restore"),
+            (Command::RestoreByCopy, "copy back"),
+            (Command::DeleteVersion, "delete version"),
+            (Command::LegalHold, "hold"),
+        ],
     };
     let mut parts: Vec<String> = pairs
         .iter()

@@ -83,12 +83,29 @@ pub fn render(frame: &mut Frame, state: &AppState, theme: &Theme) {
             boxed(frame, title, out, border, theme);
         }
         Popup::Confirm(confirm) => confirm_box(frame, confirm, theme),
+        Popup::Audit { entries, scroll } => audit_box(frame, entries, *scroll, theme),
     }
 }
 
 fn confirm_box(frame: &mut Frame, confirm: &Confirm, theme: &Theme) {
     let mut out: Vec<Line<'static>> = confirm.lines.iter().map(|l| styled(l, theme)).collect();
     out.push(Line::raw(""));
+    if let Some(bypass) = confirm.bypass {
+        out.push(Line::from(vec![
+            Span::raw("Tab: send x-amz-bypass-governance-retention — now "),
+            Span::styled(
+                if bypass { "ON" } else { "off" },
+                if bypass { theme.error } else { theme.emphasis },
+            ),
+        ]));
+        if bypass {
+            out.push(Line::styled(
+                "With the bypass, your permissions, not the lock, are all that protects this version.",
+                theme.error,
+            ));
+        }
+        out.push(Line::raw(""));
+    }
     match &confirm.typed {
         Some(typed) => {
             let ok = typed.typed == typed.expected;
@@ -169,6 +186,65 @@ fn help(frame: &mut Frame, state: &AppState, scroll: u16, theme: &Theme) {
         .borders(Borders::ALL)
         .border_style(theme.border_focused)
         .title(Span::styled(" Help — keys ", theme.emphasis));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
+        area,
+    );
+}
+
+fn audit_box(frame: &mut Frame, entries: &[crate::audit::AuditEntry], scroll: u16, theme: &Theme) {
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    if entries.is_empty() {
+        lines.push(Line::styled("lockwatch has made no writes yet.", theme.dim));
+    }
+    for e in entries.iter().rev() {
+        let outcome_style = if e.outcome == "ok" {
+            theme.success
+        } else {
+            theme.error
+        };
+        let mut spans = vec![
+            Span::styled(text::sanitize(&e.time).into_owned(), theme.dim),
+            Span::raw(" "),
+            Span::styled(format!("{:<8}", text::sanitize(&e.outcome)), outcome_style),
+            Span::raw(format!(" {} ", text::sanitize(&e.action))),
+            Span::raw(format!(
+                "s3://{}/{}",
+                text::sanitize(&e.bucket),
+                text::sanitize(&e.key)
+            )),
+        ];
+        if let Some(v) = &e.version_id {
+            spans.push(Span::styled(
+                format!(" version {}", text::sanitize(v)),
+                theme.dim,
+            ));
+        }
+        if let Some(code) = &e.error_code {
+            spans.push(Span::styled(
+                format!(" {}", text::sanitize(code)),
+                theme.error,
+            ));
+        }
+        lines.push(Line::from(spans));
+    }
+    let screen = frame.area();
+    let area = centered(
+        screen,
+        screen.width.saturating_sub(2),
+        screen.height.saturating_sub(2),
+    );
+    frame.render_widget(Clear, area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border_focused)
+        .title(Span::styled(
+            " Audit trail — newest first (Esc closes) ",
+            theme.emphasis,
+        ));
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)
