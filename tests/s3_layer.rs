@@ -324,3 +324,81 @@ async fn a_ca_bundle_with_no_certificate_is_refused_before_connecting() {
         "{err}"
     );
 }
+
+/// Accepts connections on 127.0.0.1 and records each request's headers and body; answers
+/// every request with an empty 200. Only for checking what lockwatch sends.
+fn header_capture() -> (String, std::sync::mpsc::Receiver<(String, Vec<u8>)>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream);
+            let mut head = String::new();
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                head.push_str(&line);
+            }
+            let length = head
+                .lines()
+                .find_map(|l| {
+                    let (k, v) = l.split_once(':')?;
+                    k.eq_ignore_ascii_case("content-length")
+                        .then(|| v.trim().parse::<usize>().ok())?
+                })
+                .unwrap_or(0);
+            let mut body = vec![0; length];
+            let _ = reader.read_exact(&mut body);
+            let _ = tx.send((head, body));
+            let mut stream = reader.into_inner();
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        }
+    });
+    (format!("http://{addr}"), rx)
+}
+
+#[tokio::test]
+async fn lock_writes_and_multi_delete_carry_content_md5_of_their_body() {
+    use md5::{Digest, Md5};
+    let (endpoint, requests) = header_capture();
+    let s3 = support::client(&endpoint).await;
+    let until: Timestamp = "2030-01-01T00:00:00Z".parse().expect("time");
+    let _ = s3
+        .set_default_retention(
+            "b",
+            Some((RetentionMode::Compliance, RetentionPeriod::Days(1))),
+        )
+        .await;
+    let _ = s3
+        .set_retention("b", "k", "v", RetentionMode::Compliance, until, false)
+        .await;
+    let _ = s3.set_legal_hold("b", "k", "v", true).await;
+    let _ = s3
+        .delete_versions("b", &[("k".into(), "v".into())], false)
+        .await;
+    for operation in ["object-lock", "retention", "legal-hold", "delete"] {
+        let (head, body) = requests
+            .recv_timeout(std::time::Duration::from_secs(5))
+            .unwrap_or_else(|e| panic!("no request for {operation}: {e}"));
+        assert!(
+            head.contains(&format!("?{operation}")),
+            "{operation}: {head}"
+        );
+        let md5 = head
+            .lines()
+            .find_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                k.eq_ignore_ascii_case("content-md5")
+                    .then(|| v.trim().to_string())
+            })
+            .unwrap_or_else(|| panic!("{operation} has no Content-MD5: {head}"));
+        let expected = aws_smithy_types::base64::encode(Md5::digest(&body));
+        assert_eq!(md5, expected, "{operation}");
+        assert!(!body.is_empty(), "{operation} has a body");
+    }
+}

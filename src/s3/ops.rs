@@ -505,6 +505,7 @@ impl S3 {
             .set_bypass_governance_retention(bypass_governance.then_some(true))
             .customize()
             .config_override(no_retry())
+            .mutate_request(add_content_md5)
             .send()
             .await
             .map_err(S3Error::from_sdk)?;
@@ -531,6 +532,7 @@ impl S3 {
             .legal_hold(ObjectLockLegalHold::builder().status(status).build())
             .customize()
             .config_override(no_retry())
+            .mutate_request(add_content_md5)
             .send()
             .await
             .map_err(S3Error::from_sdk)?;
@@ -633,6 +635,7 @@ impl S3 {
             .set_bypass_governance_retention(bypass_governance.then_some(true))
             .customize()
             .config_override(no_retry())
+            .mutate_request(add_content_md5)
             .send()
             .await
             .map_err(S3Error::from_sdk)?;
@@ -763,6 +766,7 @@ impl S3 {
             )
             .customize()
             .config_override(no_retry())
+            .mutate_request(add_content_md5)
             .send()
             .await
             .map_err(S3Error::from_sdk)?;
@@ -812,6 +816,18 @@ pub struct PutOptions {
     /// Retention for this version instead of the bucket's default.
     pub retention: Option<(RetentionMode, Timestamp)>,
     pub legal_hold: bool,
+}
+
+/// Adds Content-MD5 of the request body. Object Lock writes and DeleteObjects must carry an
+/// integrity header; current SDKs send only a CRC32 checksum, which older MinIO and some
+/// gateways reject, so these requests carry both.
+fn add_content_md5(request: &mut aws_sdk_s3::config::http::HttpRequest) {
+    use md5::{Digest, Md5};
+    let Some(body) = request.body().bytes() else {
+        return;
+    };
+    let digest = aws_smithy_types::base64::encode(Md5::digest(body));
+    request.headers_mut().insert("Content-MD5", digest);
 }
 
 /// Percent-encodes a key for the x-amz-copy-source header (`/` kept as the path separator).
