@@ -186,6 +186,7 @@ pub enum Command {
     RestoreByCopy,
     LegalHold,
     AuditLog,
+    Details,
 }
 
 /// Where a binding applies.

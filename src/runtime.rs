@@ -375,6 +375,24 @@ impl Executor {
                     });
                 })
             }
+            Effect::LoadBucketInfo { bucket } => self.spawn(None, async move {
+                let (details, location) =
+                    tokio::join!(s3.bucket_details(&bucket), s3.bucket_location(&bucket));
+                let result = details.and_then(|d| location.map(|l| (d, l)));
+                send(Action::BucketInfo { bucket, result });
+            }),
+            Effect::LoadObjectInfo {
+                bucket,
+                key,
+                version_id,
+            } => self.spawn(None, async move {
+                let result = s3.head(&bucket, &key, version_id.as_deref()).await;
+                send(Action::ObjectInfo {
+                    bucket,
+                    key,
+                    result,
+                });
+            }),
             Effect::LoadAudit => {
                 let path = self.audit.path.clone();
                 self.spawn(None, async move {

@@ -2,6 +2,7 @@
 //! spawning, no clock reads (the time is an argument).
 
 mod buckets;
+mod details;
 mod dialog;
 mod objects;
 mod versions;
@@ -248,6 +249,15 @@ pub enum Action {
     AuditLoaded {
         result: Result<Vec<crate::audit::AuditEntry>, String>,
     },
+    BucketInfo {
+        bucket: String,
+        result: Result<(BucketDetails, Option<String>), S3Error>,
+    },
+    ObjectInfo {
+        bucket: String,
+        key: Arc<str>,
+        result: Result<crate::s3::ObjectDetails, S3Error>,
+    },
     /// Writing the audit trail failed; the user must know.
     AuditFailed(String),
     /// SIGTERM, SIGHUP, or the terminal went away.
@@ -309,6 +319,14 @@ pub enum Effect {
         etag: Option<String>,
     },
     LoadAudit,
+    LoadBucketInfo {
+        bucket: String,
+    },
+    LoadObjectInfo {
+        bucket: String,
+        key: Arc<str>,
+        version_id: Option<String>,
+    },
     Cancel(RequestId),
     Quit,
 }
@@ -562,6 +580,12 @@ pub fn update(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Effec
             }
             Vec::new()
         }
+        Action::BucketInfo { bucket, result } => details::on_bucket_info(state, bucket, result),
+        Action::ObjectInfo {
+            bucket,
+            key,
+            result,
+        } => details::on_object_info(state, bucket, key, result, now),
         Action::AuditFailed(e) => {
             state.error(format!("The audit trail could not be written: {e}"));
             Vec::new()
@@ -714,5 +738,6 @@ fn on_command(state: &mut AppState, command: Command, now: Timestamp) -> Vec<Eff
             writes::on_command(state, command, now)
         }
         Command::AuditLog => vec![Effect::LoadAudit],
+        Command::Details => details::on_command(state),
     }
 }

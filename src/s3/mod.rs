@@ -10,7 +10,10 @@ pub use connect::{
     ConnectError, ConnectOptions, Connection, ConnectionInfo, PathStyle, StaticCredentials, connect,
 };
 pub use error::S3Error;
-pub use ops::{DeleteOutcome, ObjectsPage, PutOptions, VersionMarker, VersionPager, VersionsPage};
+pub use ops::{
+    DeleteOutcome, ObjectDetails, ObjectsPage, PutOptions, VersionMarker, VersionPager,
+    VersionsPage,
+};
 
 /// A connected S3 client. Cheap to clone; clones share connections.
 #[derive(Clone, Debug)]

@@ -377,21 +377,46 @@ impl S3 {
         key: &str,
         version_id: &str,
     ) -> Result<LockInfo, S3Error> {
+        Ok(self.head(bucket, key, Some(version_id)).await?.lock)
+    }
+
+    /// Everything HeadObject tells about a version (the latest without a version id).
+    pub async fn head(
+        &self,
+        bucket: &str,
+        key: &str,
+        version_id: Option<&str>,
+    ) -> Result<ObjectDetails, S3Error> {
         let out = self
             .client
             .head_object()
             .bucket(bucket)
             .key(key)
-            .version_id(version_id)
+            .set_version_id(version_id.map(str::to_string))
             .send()
             .await
             .map_err(S3Error::from_sdk)?;
-        Ok(LockInfo {
-            mode: out
-                .object_lock_mode()
-                .map(|m| RetentionMode::parse(m.as_str())),
-            retain_until: timestamp(out.object_lock_retain_until_date()),
-            legal_hold: out.object_lock_legal_hold_status() == Some(&ObjectLockLegalHoldStatus::On),
+        let mut metadata: Vec<(String, String)> = out
+            .metadata()
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default();
+        metadata.sort();
+        Ok(ObjectDetails {
+            version_id: out.version_id().map(str::to_string),
+            size: size(out.content_length()),
+            etag: etag(out.e_tag()),
+            content_type: out.content_type().map(str::to_string),
+            storage_class: out.storage_class().map(|s| s.as_str().to_string()),
+            last_modified: timestamp(out.last_modified()),
+            lock: LockInfo {
+                mode: out
+                    .object_lock_mode()
+                    .map(|m| RetentionMode::parse(m.as_str())),
+                retain_until: timestamp(out.object_lock_retain_until_date()),
+                legal_hold: out.object_lock_legal_hold_status()
+                    == Some(&ObjectLockLegalHoldStatus::On),
+            },
+            metadata,
         })
     }
 
@@ -807,6 +832,20 @@ impl S3 {
             .map_err(S3Error::from_sdk)?;
         Ok(out.version_id().map(str::to_string))
     }
+}
+
+/// What HeadObject reports about one version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectDetails {
+    pub version_id: Option<String>,
+    pub size: Option<u64>,
+    pub etag: Option<String>,
+    pub content_type: Option<String>,
+    pub storage_class: Option<String>,
+    pub last_modified: Option<Timestamp>,
+    pub lock: LockInfo,
+    /// User metadata (x-amz-meta-*), sorted by name.
+    pub metadata: Vec<(String, String)>,
 }
 
 /// Lock settings and metadata for a new object.

@@ -1,0 +1,203 @@
+//! `i`: everything the server says about a bucket or a version, in one popup.
+
+use super::dialog::{DialogLine, LineStyle, Popup};
+use super::{AppState, Effect, Pane};
+use crate::domain::listing::{LevelObject, LevelRow};
+use crate::domain::{BucketDetails, BucketLock, format, text};
+use crate::s3::{ObjectDetails, S3Error};
+use jiff::Timestamp;
+use std::sync::Arc;
+
+pub(super) fn on_command(state: &mut AppState) -> Vec<Effect> {
+    match state.focus {
+        Pane::Buckets => match state.buckets.selected() {
+            Some(row) => vec![Effect::LoadBucketInfo {
+                bucket: row.bucket.name.clone(),
+            }],
+            None => Vec::new(),
+        },
+        Pane::Objects => {
+            let Some(bucket) = state.objects.bucket.clone() else {
+                return Vec::new();
+            };
+            match state.objects.selected() {
+                Some(LevelRow::Object(LevelObject::Present(o))) => vec![Effect::LoadObjectInfo {
+                    bucket,
+                    key: o.key.clone(),
+                    version_id: None,
+                }],
+                Some(LevelRow::Object(LevelObject::Deleted(_))) => {
+                    state.info("A deleted object has no current version: open its versions (Enter) and press i on one.");
+                    Vec::new()
+                }
+                _ => vec![Effect::LoadBucketInfo { bucket }],
+            }
+        }
+        Pane::Versions => {
+            let (Some(bucket), Some(key)) =
+                (state.versions.bucket.clone(), state.versions.key.clone())
+            else {
+                return Vec::new();
+            };
+            match state.versions.selected() {
+                Some(e) if e.is_delete_marker() => {
+                    state.info(
+                        "A delete marker has no content and no lock; the row shows all it has.",
+                    );
+                    Vec::new()
+                }
+                Some(e) => vec![Effect::LoadObjectInfo {
+                    bucket,
+                    key,
+                    version_id: Some(e.version_id.clone()),
+                }],
+                None => Vec::new(),
+            }
+        }
+    }
+}
+
+fn field(name: &str, value: impl Into<String>) -> DialogLine {
+    DialogLine::plain(format!("{name:<20}{}", value.into()))
+}
+
+pub fn bucket_lines(
+    bucket: &str,
+    details: &BucketDetails,
+    location: Option<&str>,
+) -> Vec<DialogLine> {
+    let lock = match &details.lock {
+        BucketLock::Disabled => "not enabled".to_string(),
+        BucketLock::Enabled {
+            default_retention: None,
+        } => "enabled, no default retention".to_string(),
+        BucketLock::Enabled {
+            default_retention: Some((mode, period)),
+        } => format!("enabled, default {} for {period}", mode.as_str()),
+    };
+    vec![
+        field("Bucket", text::sanitize(bucket)),
+        field("Versioning", details.versioning.label()),
+        field("Object Lock", lock),
+        field(
+            "Location",
+            location.map_or("(default region, or not reported)".to_string(), |l| {
+                text::sanitize(l).into_owned()
+            }),
+        ),
+    ]
+}
+
+pub fn object_lines(bucket: &str, key: &str, d: &ObjectDetails, now: Timestamp) -> Vec<DialogLine> {
+    let mut lines = vec![
+        field(
+            "Object",
+            format!("s3://{}/{}", text::sanitize(bucket), text::sanitize(key)),
+        ),
+        field(
+            "Version id",
+            d.version_id
+                .as_deref()
+                .map_or("(none)".into(), |v| text::sanitize(v).into_owned()),
+        ),
+        field(
+            "Last modified",
+            format!("{} UTC", format::maybe_timestamp(d.last_modified)),
+        ),
+        field("Size", d.size.map_or("—".into(), format::size_exact)),
+        field(
+            "ETag",
+            d.etag
+                .as_deref()
+                .map_or("—".into(), |e| text::sanitize(e).into_owned()),
+        ),
+        field(
+            "Content type",
+            d.content_type
+                .as_deref()
+                .map_or("—".into(), |c| text::sanitize(c).into_owned()),
+        ),
+        field(
+            "Storage class",
+            d.storage_class
+                .as_deref()
+                .unwrap_or("STANDARD (not reported)"),
+        ),
+        field(
+            "Lock mode",
+            d.lock.mode.as_ref().map_or("none", |m| m.as_str()),
+        ),
+        field(
+            "Retain until",
+            d.lock
+                .retain_until
+                .map_or("—".into(), |t| format!("{} UTC", format::timestamp(t))),
+        ),
+        field("Legal hold", if d.lock.legal_hold { "ON" } else { "off" }),
+        DialogLine::plain(""),
+    ];
+    lines.extend(
+        super::writes::lock_sentences(&d.lock, now)
+            .into_iter()
+            .map(|s| DialogLine::new(s, LineStyle::Emphasis)),
+    );
+    if !d.metadata.is_empty() {
+        lines.push(DialogLine::plain(""));
+        lines.push(DialogLine::new("User metadata", LineStyle::Emphasis));
+        for (k, v) in &d.metadata {
+            lines.push(field(
+                &format!("  {}", text::sanitize(k)),
+                text::sanitize(v),
+            ));
+        }
+    }
+    lines
+}
+
+pub(super) fn on_bucket_info(
+    state: &mut AppState,
+    bucket: String,
+    result: Result<(BucketDetails, Option<String>), S3Error>,
+) -> Vec<Effect> {
+    state.popup = Some(match result {
+        Ok((details, location)) => Popup::Message {
+            title: format!("Bucket {}", text::sanitize(&bucket)),
+            lines: bucket_lines(&bucket, &details, location.as_deref()),
+            error: false,
+        },
+        Err(e) => Popup::Message {
+            title: "Bucket details".into(),
+            lines: vec![DialogLine::new(
+                format!("The server refused or did not answer: {e}"),
+                LineStyle::Error,
+            )],
+            error: true,
+        },
+    });
+    Vec::new()
+}
+
+pub(super) fn on_object_info(
+    state: &mut AppState,
+    bucket: String,
+    key: Arc<str>,
+    result: Result<ObjectDetails, S3Error>,
+    now: Timestamp,
+) -> Vec<Effect> {
+    state.popup = Some(match result {
+        Ok(details) => Popup::Message {
+            title: "Version details (HeadObject)".into(),
+            lines: object_lines(&bucket, &key, &details, now),
+            error: false,
+        },
+        Err(e) => Popup::Message {
+            title: "Version details".into(),
+            lines: vec![DialogLine::new(
+                format!("The server refused or did not answer: {e}"),
+                LineStyle::Error,
+            )],
+            error: true,
+        },
+    });
+    Vec::new()
+}
