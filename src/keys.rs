@@ -187,6 +187,7 @@ pub enum Command {
     LegalHold,
     AuditLog,
     Details,
+    Retention,
 }
 
 /// Where a binding applies.

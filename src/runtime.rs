@@ -375,6 +375,53 @@ impl Executor {
                     });
                 })
             }
+            Effect::SetRetention {
+                request,
+                version,
+                mode,
+                until,
+                bypass,
+            } => {
+                let audit = self.audit.clone();
+                self.spawn(None, async move {
+                    let v = &version;
+                    let set = s3
+                        .set_retention(
+                            &v.bucket,
+                            &v.key,
+                            &v.version_id,
+                            mode.clone(),
+                            until,
+                            bypass,
+                        )
+                        .await;
+                    let action = format!(
+                        "retention-{}-until-{}{}",
+                        mode.as_str().to_ascii_lowercase(),
+                        until,
+                        if bypass { "-bypassing-governance" } else { "" }
+                    );
+                    audit
+                        .record(
+                            (&v.bucket, &v.key, Some(&v.version_id)),
+                            &action,
+                            &set,
+                            None,
+                        )
+                        .await;
+                    // Verify: some servers store something else than was asked.
+                    let result = match set {
+                        Ok(()) => s3.head_version(&v.bucket, &v.key, &v.version_id).await,
+                        Err(e) => Err(e),
+                    };
+                    send(Action::RetentionSet {
+                        request,
+                        version,
+                        requested: (mode, until),
+                        result,
+                    });
+                })
+            }
             Effect::LoadBucketInfo { bucket } => self.spawn(None, async move {
                 let (details, location) =
                     tokio::join!(s3.bucket_details(&bucket), s3.bucket_location(&bucket));

@@ -470,3 +470,56 @@ fn legal_hold_and_restore_by_copy_from_the_versions_pane() {
     app.send("q");
     assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
 }
+
+#[test]
+fn shortening_governance_retention_needs_the_bypass_and_is_read_back() {
+    let endpoint = support::sandbox::sandbox().endpoint.clone();
+    let bucket = runtime().block_on(async {
+        let s3 = support::client(&endpoint).await;
+        let bucket = support::unique_bucket("gov");
+        s3.create_bucket(&bucket, None, true).await.expect("create");
+        s3.set_default_retention(
+            &bucket,
+            Some((RetentionMode::Governance, RetentionPeriod::Days(7))),
+        )
+        .await
+        .expect("default");
+        s3.put_bytes(
+            &bucket,
+            "weekly.tar",
+            b"tar".to_vec(),
+            &PutOptions::default(),
+        )
+        .await
+        .expect("put");
+        bucket
+    });
+    let location = format!("s3://{bucket}/");
+    let mut app = Session::start(&endpoint, &[&location], 130, 40);
+    app.wait_text("weekly.tar");
+    app.send("\r");
+    app.wait_for("the lock", Duration::from_secs(10), |s| {
+        s.contains("GOVERNANCE") && s.contains("left")
+    });
+    app.send("e");
+    app.wait_text("Set retention");
+    app.send("\u{7f}\u{7f}+2");
+    app.wait_text("needs the bypass");
+    app.send("\r");
+    assert!(
+        !app.screen().contains("Yes, set retention"),
+        "no confirmation while refused"
+    );
+    app.send("\u{2}");
+    app.wait_text("your permissions, not the lock");
+    app.send("\r");
+    app.wait_text("Yes, set retention");
+    app.send("y");
+    let screen = app.wait_text("read back from the server");
+    assert!(
+        screen.contains("2d 0h left") || screen.contains("1d 23h left"),
+        "two days from now, shortened from seven: {screen}"
+    );
+    app.send("q");
+    assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
+}

@@ -62,6 +62,12 @@ pub enum PendingWrite {
         version: VersionRef,
         etag: Option<String>,
     },
+    SetRetention {
+        version: VersionRef,
+        mode: crate::domain::RetentionMode,
+        until: jiff::Timestamp,
+        bypass: bool,
+    },
 }
 
 /// The user must type `expected` before the write is allowed.
@@ -100,6 +106,7 @@ pub enum Popup {
         error: bool,
     },
     Confirm(Confirm),
+    Retention(super::retention::RetentionForm),
 }
 
 pub(super) fn short_name(key: &str) -> String {
@@ -170,6 +177,8 @@ pub(super) fn on_key(state: &mut AppState, key: Key) -> Vec<Effect> {
             Vec::new()
         }
         Popup::Confirm(_) => on_confirm_key(state, key),
+        // Handled by retention::on_key before this is reached.
+        Popup::Retention(_) => Vec::new(),
     }
 }
 
@@ -284,6 +293,24 @@ fn start_write(state: &mut AppState, write: PendingWrite) -> Vec<Effect> {
                 request,
                 version,
                 on,
+            }]
+        }
+        PendingWrite::SetRetention {
+            version,
+            mode,
+            until,
+            bypass,
+        } => {
+            state.writes.push((
+                request,
+                format!("setting the retention of {}", short_name(&version.key)),
+            ));
+            vec![Effect::SetRetention {
+                request,
+                version,
+                mode,
+                until,
+                bypass,
             }]
         }
         PendingWrite::CopyVersion { version, etag } => {

@@ -5,6 +5,7 @@ mod buckets;
 mod details;
 mod dialog;
 mod objects;
+mod retention;
 mod versions;
 mod view;
 mod writes;
@@ -12,6 +13,7 @@ mod writes;
 pub use buckets::{BucketRow, BucketsPane, Detail};
 pub use dialog::{Confirm, DialogLine, LineStyle, PendingWrite, Popup, TypedConfirm};
 pub use objects::ObjectsPane;
+pub use retention::{RetentionForm, check as check_retention, parse_until};
 pub use versions::VersionsPane;
 pub use view::{Cursor, Filter, ListView};
 pub use writes::{explain_refusal, lock_sentences};
@@ -253,6 +255,13 @@ pub enum Action {
         bucket: String,
         result: Result<(BucketDetails, Option<String>), S3Error>,
     },
+    RetentionSet {
+        request: RequestId,
+        version: VersionRef,
+        requested: (crate::domain::RetentionMode, Timestamp),
+        /// The lock read back after the change.
+        result: Result<LockInfo, S3Error>,
+    },
     ObjectInfo {
         bucket: String,
         key: Arc<str>,
@@ -317,6 +326,13 @@ pub enum Effect {
         request: RequestId,
         version: VersionRef,
         etag: Option<String>,
+    },
+    SetRetention {
+        request: RequestId,
+        version: VersionRef,
+        mode: crate::domain::RetentionMode,
+        until: Timestamp,
+        bypass: bool,
     },
     LoadAudit,
     LoadBucketInfo {
@@ -581,6 +597,12 @@ pub fn update(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Effec
             Vec::new()
         }
         Action::BucketInfo { bucket, result } => details::on_bucket_info(state, bucket, result),
+        Action::RetentionSet {
+            request,
+            version,
+            requested,
+            result,
+        } => retention::on_set(state, request, version, requested, result),
         Action::ObjectInfo {
             bucket,
             key,
@@ -607,6 +629,9 @@ impl AppState {
 }
 
 fn on_key(state: &mut AppState, key: Key, now: Timestamp) -> Vec<Effect> {
+    if matches!(state.popup, Some(Popup::Retention(_))) {
+        return retention::on_key(state, key, now);
+    }
     if state.popup.is_some() {
         return dialog::on_key(state, key);
     }
@@ -739,5 +764,6 @@ fn on_command(state: &mut AppState, command: Command, now: Timestamp) -> Vec<Eff
         }
         Command::AuditLog => vec![Effect::LoadAudit],
         Command::Details => details::on_command(state),
+        Command::Retention => retention::open(state),
     }
 }

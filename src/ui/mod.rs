@@ -29,7 +29,7 @@ pub fn render(state: &AppState, now: Timestamp, theme: &Theme, frame: &mut Frame
         panes::versions(frame, a, state, now, theme);
     }
     status_line(frame, areas.status, state, theme);
-    popup::render(frame, state, theme);
+    popup::render(frame, state, now, theme);
 }
 
 fn title_bar(frame: &mut Frame, area: ratatui::layout::Rect, state: &AppState, theme: &Theme) {

@@ -61,7 +61,7 @@ fn boxed(frame: &mut Frame, title: &str, lines: Vec<Line<'static>>, border: Styl
     );
 }
 
-pub fn render(frame: &mut Frame, state: &AppState, theme: &Theme) {
+pub fn render(frame: &mut Frame, state: &AppState, now: jiff::Timestamp, theme: &Theme) {
     let Some(popup) = &state.popup else {
         return;
     };
@@ -84,6 +84,7 @@ pub fn render(frame: &mut Frame, state: &AppState, theme: &Theme) {
         }
         Popup::Confirm(confirm) => confirm_box(frame, confirm, theme),
         Popup::Audit { entries, scroll } => audit_box(frame, entries, *scroll, theme),
+        Popup::Retention(form) => retention_box(frame, form, now, theme),
     }
 }
 
@@ -252,4 +253,108 @@ fn audit_box(frame: &mut Frame, entries: &[crate::audit::AuditEntry], scroll: u1
             .scroll((scroll, 0)),
         area,
     );
+}
+
+fn retention_box(
+    frame: &mut Frame,
+    form: &crate::app::RetentionForm,
+    now: jiff::Timestamp,
+    theme: &Theme,
+) {
+    use crate::domain::lock::{LockState, format_remaining};
+    use crate::domain::{RetentionMode, format};
+    let v = &form.version;
+    let current = match form.current.state(now) {
+        LockState::Retained {
+            mode,
+            until,
+            remaining,
+        } => format!(
+            "{} until {} UTC ({} left)",
+            mode.as_str(),
+            format::timestamp(until),
+            format_remaining(remaining)
+        ),
+        LockState::Expired { until, .. } => format!("ran out at {} UTC", format::timestamp(until)),
+        LockState::None => "no retention".to_string(),
+    };
+    let choice = |mode: RetentionMode| {
+        let on = form.mode == mode;
+        Span::styled(
+            format!(" {} ", mode.as_str()),
+            if on { theme.selected } else { theme.dim },
+        )
+    };
+    let mut lines: Vec<Line<'static>> = vec![
+        Line::styled(
+            format!(
+                "Version {} of s3://{}/{}",
+                text::sanitize(&v.version_id),
+                text::sanitize(&v.bucket),
+                text::sanitize(&v.key)
+            ),
+            theme.emphasis,
+        ),
+        Line::raw(format!(
+            "Now:           {current}{}",
+            if form.current.legal_hold {
+                ", legal hold ON"
+            } else {
+                ""
+            }
+        )),
+        Line::raw(""),
+        Line::from(vec![
+            Span::raw("Mode (Tab):    "),
+            choice(RetentionMode::Compliance),
+            Span::raw(" "),
+            choice(RetentionMode::Governance),
+        ]),
+        Line::from(vec![
+            Span::raw("Until:         "),
+            Span::styled(text::sanitize(&form.input).into_owned(), theme.emphasis),
+            Span::styled("▏", theme.warning),
+            Span::styled(
+                "   a date (2027-01-31 12:00), +N days or +Nh, UTC",
+                theme.dim,
+            ),
+        ]),
+    ];
+    match crate::app::check_retention(form, now) {
+        Ok((until, warning)) => {
+            lines.push(Line::styled(
+                format!("               = {} UTC", format::timestamp(until)),
+                theme.success,
+            ));
+            if let Some(w) = warning {
+                lines.push(Line::styled(w, theme.error));
+            }
+        }
+        Err(e) => lines.push(Line::styled(e, theme.error)),
+    }
+    if matches!(
+        form.current.state(now),
+        LockState::Retained {
+            mode: RetentionMode::Governance,
+            ..
+        }
+    ) {
+        lines.push(Line::from(vec![
+            Span::raw("Bypass governance (ctrl-b): "),
+            Span::styled(
+                if form.bypass { "ON" } else { "off" },
+                if form.bypass {
+                    theme.error
+                } else {
+                    theme.emphasis
+                },
+            ),
+        ]));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        "Enter: review and confirm   Esc: cancel",
+        theme.dim,
+    ));
+    boxed(frame, "Set retention", lines, theme.warning, theme);
 }
