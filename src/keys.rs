@@ -188,6 +188,8 @@ pub enum Command {
     AuditLog,
     Details,
     Retention,
+    CreateBucket,
+    LockSettings,
 }
 
 /// Where a binding applies.

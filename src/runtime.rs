@@ -375,6 +375,45 @@ impl Executor {
                     });
                 })
             }
+            Effect::ApplyBucket { request, asked } => {
+                let audit = self.audit.clone();
+                self.spawn(None, async move {
+                    let a = &asked;
+                    let written = async {
+                        if a.create {
+                            s3.create_bucket(&a.bucket, a.location.as_deref(), a.object_lock)
+                                .await?;
+                        } else if a.enable_versioning_only {
+                            s3.enable_versioning(&a.bucket).await?;
+                        }
+                        if a.object_lock && (!a.create || a.default_retention.is_some()) {
+                            s3.set_default_retention(&a.bucket, a.default_retention.clone())
+                                .await?;
+                        }
+                        Ok::<(), S3Error>(())
+                    }
+                    .await;
+                    let action = if a.create {
+                        "create-bucket"
+                    } else if a.enable_versioning_only {
+                        "enable-versioning"
+                    } else {
+                        "set-default-retention"
+                    };
+                    audit
+                        .record((&a.bucket, "", None), action, &written, None)
+                        .await;
+                    let result = match written {
+                        Ok(()) => s3.bucket_details(&a.bucket).await,
+                        Err(e) => Err(e),
+                    };
+                    send(Action::BucketApplied {
+                        request,
+                        asked,
+                        result,
+                    });
+                })
+            }
             Effect::SetRetention {
                 request,
                 version,

@@ -523,3 +523,58 @@ fn shortening_governance_retention_needs_the_bypass_and_is_read_back() {
     app.send("q");
     assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
 }
+
+#[test]
+fn create_a_lock_bucket_as_the_guide_does_and_change_its_default() {
+    let endpoint = support::sandbox::sandbox().endpoint.clone();
+    let name = support::unique_bucket("made");
+    let mut app = Session::start(&endpoint, &[], 130, 40);
+    app.wait_text("Buckets");
+    app.send("c");
+    app.wait_text("Create bucket");
+    app.send("B");
+    app.wait_text("not allowed: only lowercase");
+    app.send("\u{7f}");
+    app.send(&name);
+    app.send("\t");
+    for _ in 0.."us-east-1".len() {
+        app.send("\u{7f}");
+    }
+    app.send("europe-se-1");
+    app.wait_text("Ready: Enter reviews");
+    app.send("\r");
+    let screen = app.wait_text("Yes, create bucket");
+    assert!(
+        screen.contains("LocationConstraint: europe-se-1"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("locked under COMPLIANCE for 1 day"),
+        "{screen}"
+    );
+    app.send("y");
+    let screen = app.wait_text("(read back from the server)");
+    assert!(screen.contains("COMPLIANCE 1 day"), "{screen}");
+    let location = runtime().block_on(async {
+        let s3 = support::client(&endpoint).await;
+        s3.bucket_location(&name).await.expect("location")
+    });
+    assert_eq!(location.as_deref(), Some("europe-se-1"));
+
+    // Select the new bucket (filter) and switch its default to GOVERNANCE for 7 days.
+    app.send("/");
+    app.send(&name);
+    app.send("\r");
+    app.send("L");
+    app.wait_text(&format!("Lock settings of {name}"));
+    app.send(" ");
+    app.send("\t");
+    app.send("\u{7f}7");
+    app.send("\r");
+    app.wait_text("Yes, lock settings");
+    app.send("y");
+    let screen = app.wait_text("GOVERNANCE 7 days (read back");
+    assert!(screen.contains("GOVERNANCE 7 days"), "{screen}");
+    app.send("q");
+    assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
+}

@@ -62,6 +62,7 @@ pub enum PendingWrite {
         version: VersionRef,
         etag: Option<String>,
     },
+    Bucket(super::bucket_forms::BucketRequest),
     SetRetention {
         version: VersionRef,
         mode: crate::domain::RetentionMode,
@@ -107,6 +108,7 @@ pub enum Popup {
     },
     Confirm(Confirm),
     Retention(super::retention::RetentionForm),
+    BucketForm(super::bucket_forms::BucketForm),
 }
 
 pub(super) fn short_name(key: &str) -> String {
@@ -178,7 +180,7 @@ pub(super) fn on_key(state: &mut AppState, key: Key) -> Vec<Effect> {
         }
         Popup::Confirm(_) => on_confirm_key(state, key),
         // Handled by retention::on_key before this is reached.
-        Popup::Retention(_) => Vec::new(),
+        Popup::Retention(_) | Popup::BucketForm(_) => Vec::new(),
     }
 }
 
@@ -294,6 +296,17 @@ fn start_write(state: &mut AppState, write: PendingWrite) -> Vec<Effect> {
                 version,
                 on,
             }]
+        }
+        PendingWrite::Bucket(asked) => {
+            state.writes.push((
+                request,
+                format!(
+                    "{} {}",
+                    if asked.create { "creating" } else { "changing" },
+                    text::sanitize(&asked.bucket)
+                ),
+            ));
+            vec![Effect::ApplyBucket { request, asked }]
         }
         PendingWrite::SetRetention {
             version,

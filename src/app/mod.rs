@@ -1,17 +1,23 @@
 //! Application state and the pure `update` function: actions in, effects out. No I/O, no
 //! spawning, no clock reads (the time is an argument).
 
+mod bucket_forms;
 mod buckets;
 mod details;
 mod dialog;
+mod form;
 mod objects;
 mod retention;
 mod versions;
 mod view;
 mod writes;
 
+pub use bucket_forms::{
+    BucketForm, BucketFormKind, BucketRequest, check as check_bucket_form, check_bucket_name,
+};
 pub use buckets::{BucketRow, BucketsPane, Detail};
 pub use dialog::{Confirm, DialogLine, LineStyle, PendingWrite, Popup, TypedConfirm};
+pub use form::{Field, FieldKind, Form};
 pub use objects::ObjectsPane;
 pub use retention::{RetentionForm, check as check_retention, parse_until};
 pub use versions::VersionsPane;
@@ -255,6 +261,12 @@ pub enum Action {
         bucket: String,
         result: Result<(BucketDetails, Option<String>), S3Error>,
     },
+    BucketApplied {
+        request: RequestId,
+        asked: BucketRequest,
+        /// The bucket read back after the change.
+        result: Result<BucketDetails, S3Error>,
+    },
     RetentionSet {
         request: RequestId,
         version: VersionRef,
@@ -326,6 +338,10 @@ pub enum Effect {
         request: RequestId,
         version: VersionRef,
         etag: Option<String>,
+    },
+    ApplyBucket {
+        request: RequestId,
+        asked: BucketRequest,
     },
     SetRetention {
         request: RequestId,
@@ -597,6 +613,11 @@ pub fn update(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Effec
             Vec::new()
         }
         Action::BucketInfo { bucket, result } => details::on_bucket_info(state, bucket, result),
+        Action::BucketApplied {
+            request,
+            asked,
+            result,
+        } => bucket_forms::on_done(state, request, asked, result),
         Action::RetentionSet {
             request,
             version,
@@ -629,6 +650,9 @@ impl AppState {
 }
 
 fn on_key(state: &mut AppState, key: Key, now: Timestamp) -> Vec<Effect> {
+    if matches!(state.popup, Some(Popup::BucketForm(_))) {
+        return bucket_forms::on_key(state, key);
+    }
     if matches!(state.popup, Some(Popup::Retention(_))) {
         return retention::on_key(state, key, now);
     }
@@ -765,5 +789,7 @@ fn on_command(state: &mut AppState, command: Command, now: Timestamp) -> Vec<Eff
         Command::AuditLog => vec![Effect::LoadAudit],
         Command::Details => details::on_command(state),
         Command::Retention => retention::open(state),
+        Command::CreateBucket => bucket_forms::open_create(state),
+        Command::LockSettings => bucket_forms::open_lock_settings(state),
     }
 }

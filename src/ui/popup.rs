@@ -85,6 +85,7 @@ pub fn render(frame: &mut Frame, state: &AppState, now: jiff::Timestamp, theme: 
         Popup::Confirm(confirm) => confirm_box(frame, confirm, theme),
         Popup::Audit { entries, scroll } => audit_box(frame, entries, *scroll, theme),
         Popup::Retention(form) => retention_box(frame, form, now, theme),
+        Popup::BucketForm(form) => bucket_form_box(frame, form, theme),
     }
 }
 
@@ -357,4 +358,61 @@ fn retention_box(
         theme.dim,
     ));
     boxed(frame, "Set retention", lines, theme.warning, theme);
+}
+
+fn bucket_form_box(frame: &mut Frame, f: &crate::app::BucketForm, theme: &Theme) {
+    use crate::app::{BucketFormKind, FieldKind};
+    let title = match &f.kind {
+        BucketFormKind::Create => "Create bucket".to_string(),
+        BucketFormKind::LockSettings { bucket, .. } => {
+            format!("Lock settings of {}", text::sanitize(bucket))
+        }
+    };
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    for (i, field) in f.form.fields.iter().enumerate() {
+        let focused = i == f.form.focus;
+        let mut spans = vec![Span::styled(
+            format!("{:<20}", field.label),
+            if focused {
+                theme.emphasis
+            } else {
+                Style::new()
+            },
+        )];
+        match &field.kind {
+            FieldKind::Text(t) => {
+                spans.push(Span::styled(text::sanitize(t).into_owned(), theme.emphasis));
+                if focused {
+                    spans.push(Span::styled("▏", theme.warning));
+                }
+            }
+            FieldKind::Choice { options, selected } => {
+                for (j, o) in options.iter().enumerate() {
+                    let style = match (j == *selected, focused) {
+                        (true, true) => theme.selected,
+                        (true, false) => theme.emphasis,
+                        _ => theme.dim,
+                    };
+                    spans.push(Span::styled(format!(" {o} "), style));
+                }
+            }
+        }
+        if !field.hint.is_empty() {
+            spans.push(Span::styled(format!("  {}", field.hint), theme.dim));
+        }
+        lines.push(Line::from(spans));
+    }
+    lines.push(Line::raw(""));
+    match crate::app::check_bucket_form(f) {
+        Ok(_) => lines.push(Line::styled(
+            "Ready: Enter reviews and confirms.",
+            theme.success,
+        )),
+        Err(e) => lines.push(Line::styled(e, theme.error)),
+    }
+    lines.push(Line::styled(
+        "Tab/↑/↓: field   ←/→ or space: choose   Enter: review   Esc: cancel",
+        theme.dim,
+    ));
+    boxed(frame, &title, lines, theme.border_focused, theme);
 }
