@@ -190,6 +190,7 @@ pub enum Command {
     Retention,
     CreateBucket,
     LockSettings,
+    Upload,
 }
 
 /// Where a binding applies.

@@ -375,6 +375,35 @@ impl Executor {
                     });
                 })
             }
+            Effect::CompletePath { input } => self.spawn(None, async move {
+                let listed = input.clone();
+                let result =
+                    tokio::task::spawn_blocking(move || tasks::list_for_completion(&listed))
+                        .await
+                        .map_err(|e| e.to_string())
+                        .and_then(|r| r);
+                send(Action::PathCompleted { input, result });
+            }),
+            Effect::Upload { request, upload } => {
+                let audit = self.audit.clone();
+                self.spawn(None, async move {
+                    let result = tasks::upload(&s3, &upload).await;
+                    let created = result.as_ref().ok().and_then(|u| u.version_id.clone());
+                    audit
+                        .record(
+                            (&upload.bucket, &upload.key, None),
+                            "upload",
+                            &result,
+                            created,
+                        )
+                        .await;
+                    send(Action::Uploaded {
+                        request,
+                        upload,
+                        result,
+                    });
+                })
+            }
             Effect::ApplyBucket { request, asked } => {
                 let audit = self.audit.clone();
                 self.spawn(None, async move {

@@ -578,3 +578,92 @@ fn create_a_lock_bucket_as_the_guide_does_and_change_its_default() {
     app.send("q");
     assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
 }
+
+/// The guide from "Create bucket" to the final AccessDenied, entirely inside lockwatch, against
+/// Ceph RGW — what the guide's cloud runs.
+#[test]
+fn the_guide_replayed_inside_lockwatch_against_ceph() {
+    let endpoint = support::ceph::ceph().endpoint.clone();
+    let name = support::unique_bucket("guide");
+    let home = tempfile::tempdir().expect("home");
+    let tux = home.path().join("tux.svg");
+    std::fs::write(&tux, lockwatch::seed::TUX_SVG).expect("tux.svg");
+    let env = support::binary_env(&endpoint, home.path())
+        .into_iter()
+        .map(|(k, v)| {
+            if k == "AWS_REGION" {
+                (k, support::ceph::ZONEGROUP.to_string())
+            } else {
+                (k, v)
+            }
+        })
+        .collect::<Vec<_>>();
+    let mut app = Session::start_with_env(&env, &[], 140, 40, home);
+
+    // Create bucket, with LocationConstraint europe-se-1, Object Lock, COMPLIANCE for 1 day.
+    app.wait_text("Buckets");
+    app.send("c");
+    app.wait_text("Create bucket");
+    app.send(&name);
+    app.wait_text("Ready: Enter reviews");
+    app.send("\r");
+    app.wait_text("LocationConstraint: europe-se-1");
+    app.send("y");
+    let screen = app.wait_text("(read back from the server)");
+    assert!(screen.contains("COMPLIANCE 1 day"), "{screen}");
+
+    // Open it and upload tux.svg.
+    app.send("/");
+    app.send(&name);
+    app.send("\r");
+    app.send("\r");
+    app.wait_text("No objects here.");
+    app.send("u");
+    app.wait_text("Upload");
+    let path = tux.display().to_string();
+    app.send(&path[..path.len() - 3]);
+    app.send("\t");
+    app.wait_text("Ready: Enter uploads to tux.svg");
+    app.send("\r");
+    let screen = app.wait_text("(read back).");
+    assert!(
+        screen.contains("COMPLIANCE until"),
+        "the bucket default locked it: {screen}"
+    );
+
+    // Delete it: a delete marker hides it; the version is still there.
+    app.wait_text("0 folders · 1 object ");
+    app.send("d");
+    app.wait_text("Delete object");
+    app.send("y");
+    app.wait_text("Deleted tux.svg: delete marker");
+    app.send(".");
+    app.wait_text("× tux.svg");
+    app.send("\r");
+    let screen = app.wait_for("the version and its marker", Duration::from_secs(15), |s| {
+        s.contains("1 version · 1 delete marker") && s.contains("s left")
+    });
+    assert!(screen.contains("COMPLIANCE"), "{screen}");
+
+    // Restore it by removing the marker.
+    app.send("r");
+    app.wait_text("Restore deleted object");
+    app.send("y");
+    app.wait_text("Restored tux.svg");
+    app.wait_text("1 version · 0 delete markers");
+
+    // The attacker's delete of the version: refused, and explained.
+    app.send("D");
+    app.wait_text("Delete version permanently");
+    app.send("tux.svg");
+    app.send("\r");
+    let screen = app.wait_text("Delete refused");
+    assert!(screen.contains("AccessDenied"), "{screen}");
+    assert!(
+        screen.contains("Nobody, administrators included"),
+        "{screen}"
+    );
+    app.send("\r");
+    app.send("q");
+    assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
+}

@@ -109,6 +109,7 @@ pub enum Popup {
     Confirm(Confirm),
     Retention(super::retention::RetentionForm),
     BucketForm(super::bucket_forms::BucketForm),
+    Upload(super::upload::UploadForm),
 }
 
 pub(super) fn short_name(key: &str) -> String {
@@ -180,7 +181,7 @@ pub(super) fn on_key(state: &mut AppState, key: Key) -> Vec<Effect> {
         }
         Popup::Confirm(_) => on_confirm_key(state, key),
         // Handled by retention::on_key before this is reached.
-        Popup::Retention(_) | Popup::BucketForm(_) => Vec::new(),
+        Popup::Retention(_) | Popup::BucketForm(_) | Popup::Upload(_) => Vec::new(),
     }
 }
 

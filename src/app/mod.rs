@@ -8,6 +8,7 @@ mod dialog;
 mod form;
 mod objects;
 mod retention;
+mod upload;
 mod versions;
 mod view;
 mod writes;
@@ -20,6 +21,7 @@ pub use dialog::{Confirm, DialogLine, LineStyle, PendingWrite, Popup, TypedConfi
 pub use form::{Field, FieldKind, Form};
 pub use objects::ObjectsPane;
 pub use retention::{RetentionForm, check as check_retention, parse_until};
+pub use upload::{UploadForm, UploadRequest, Uploaded, check as check_upload};
 pub use versions::VersionsPane;
 pub use view::{Cursor, Filter, ListView};
 pub use writes::{explain_refusal, lock_sentences};
@@ -261,6 +263,15 @@ pub enum Action {
         bucket: String,
         result: Result<(BucketDetails, Option<String>), S3Error>,
     },
+    PathCompleted {
+        input: String,
+        result: Result<Vec<String>, String>,
+    },
+    Uploaded {
+        request: RequestId,
+        upload: UploadRequest,
+        result: Result<Uploaded, S3Error>,
+    },
     BucketApplied {
         request: RequestId,
         asked: BucketRequest,
@@ -338,6 +349,13 @@ pub enum Effect {
         request: RequestId,
         version: VersionRef,
         etag: Option<String>,
+    },
+    CompletePath {
+        input: String,
+    },
+    Upload {
+        request: RequestId,
+        upload: UploadRequest,
     },
     ApplyBucket {
         request: RequestId,
@@ -613,6 +631,12 @@ pub fn update(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Effec
             Vec::new()
         }
         Action::BucketInfo { bucket, result } => details::on_bucket_info(state, bucket, result),
+        Action::PathCompleted { input, result } => upload::on_completion(state, input, result),
+        Action::Uploaded {
+            request,
+            upload,
+            result,
+        } => upload::on_uploaded(state, request, upload, result),
         Action::BucketApplied {
             request,
             asked,
@@ -650,6 +674,9 @@ impl AppState {
 }
 
 fn on_key(state: &mut AppState, key: Key, now: Timestamp) -> Vec<Effect> {
+    if matches!(state.popup, Some(Popup::Upload(_))) {
+        return upload::on_key(state, key, now);
+    }
     if matches!(state.popup, Some(Popup::BucketForm(_))) {
         return bucket_forms::on_key(state, key);
     }
@@ -790,6 +817,7 @@ fn on_command(state: &mut AppState, command: Command, now: Timestamp) -> Vec<Eff
         Command::Details => details::on_command(state),
         Command::Retention => retention::open(state),
         Command::CreateBucket => bucket_forms::open_create(state),
+        Command::Upload => upload::open(state),
         Command::LockSettings => bucket_forms::open_lock_settings(state),
     }
 }

@@ -29,19 +29,15 @@ impl ObjectsPane {
     ) -> Effect {
         if self.bucket.as_deref() != Some(bucket.as_str()) || self.prefix != prefix {
             self.view = ListView::default();
+            self.level = Level::default();
         } else if let Some(row) = self.selected_name() {
-            // A reload keeps the selection on the same name.
+            // A reload keeps showing the old rows until the first page replaces them, and
+            // keeps the selection on the same name.
             self.reselect = Some(row);
         }
         if reselect.is_some() {
             self.reselect = reselect;
         }
-        self.level = Level::default();
-        let filter = self.view.filter.take().map(|f| Filter {
-            matches: Vec::new(),
-            ..f
-        });
-        self.view.reset(0, filter, 1);
         self.bucket = Some(bucket.clone());
         self.prefix = prefix.clone();
         self.load = Load::Loading { request, pages: 0 };
@@ -124,8 +120,14 @@ pub(super) fn on_page(
             return Vec::new();
         }
     };
+    let first_page = matches!(pane.load, Load::Loading { pages: 0, .. });
     if !pane.load.page_arrived(request, more) {
         return Vec::new();
+    }
+    if first_page {
+        // A reload showed the old rows until now.
+        pane.level = Level::default();
+        pane.view.reset(0, pane.view.filter.clone(), height);
     }
     let selected = pane.view.selected_row();
     let prefixes_before = pane.level.prefixes.len();

@@ -6,6 +6,7 @@ pub mod history;
 pub mod listing;
 pub mod location;
 pub mod lock;
+pub mod paths;
 pub mod text;
 
 use jiff::Timestamp;

@@ -88,7 +88,8 @@ fn status_line(frame: &mut Frame, area: ratatui::layout::Rect, state: &AppState,
     };
     let width = usize::from(area.width);
     let right_width = text::width(&right);
-    if width > right_width + 20 {
+    // A message longer than the room beside the connection summary takes the whole line.
+    if width > right_width + 20 && left.width() + right_width <= width {
         let left_area = ratatui::layout::Rect {
             width: area.width - right_width as u16,
             ..area

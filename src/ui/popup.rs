@@ -86,6 +86,7 @@ pub fn render(frame: &mut Frame, state: &AppState, now: jiff::Timestamp, theme: 
         Popup::Audit { entries, scroll } => audit_box(frame, entries, *scroll, theme),
         Popup::Retention(form) => retention_box(frame, form, now, theme),
         Popup::BucketForm(form) => bucket_form_box(frame, form, theme),
+        Popup::Upload(form) => upload_box(frame, form, now, theme),
     }
 }
 
@@ -360,17 +361,11 @@ fn retention_box(
     boxed(frame, "Set retention", lines, theme.warning, theme);
 }
 
-fn bucket_form_box(frame: &mut Frame, f: &crate::app::BucketForm, theme: &Theme) {
-    use crate::app::{BucketFormKind, FieldKind};
-    let title = match &f.kind {
-        BucketFormKind::Create => "Create bucket".to_string(),
-        BucketFormKind::LockSettings { bucket, .. } => {
-            format!("Lock settings of {}", text::sanitize(bucket))
-        }
-    };
+fn form_lines(form: &crate::app::Form, theme: &Theme) -> Vec<Line<'static>> {
+    use crate::app::FieldKind;
     let mut lines: Vec<Line<'static>> = Vec::new();
-    for (i, field) in f.form.fields.iter().enumerate() {
-        let focused = i == f.form.focus;
+    for (i, field) in form.fields.iter().enumerate() {
+        let focused = i == form.focus;
         let mut spans = vec![Span::styled(
             format!("{:<20}", field.label),
             if focused {
@@ -402,6 +397,18 @@ fn bucket_form_box(frame: &mut Frame, f: &crate::app::BucketForm, theme: &Theme)
         }
         lines.push(Line::from(spans));
     }
+    lines
+}
+
+fn bucket_form_box(frame: &mut Frame, f: &crate::app::BucketForm, theme: &Theme) {
+    use crate::app::BucketFormKind;
+    let title = match &f.kind {
+        BucketFormKind::Create => "Create bucket".to_string(),
+        BucketFormKind::LockSettings { bucket, .. } => {
+            format!("Lock settings of {}", text::sanitize(bucket))
+        }
+    };
+    let mut lines = form_lines(&f.form, theme);
     lines.push(Line::raw(""));
     match crate::app::check_bucket_form(f) {
         Ok(_) => lines.push(Line::styled(
@@ -415,4 +422,53 @@ fn bucket_form_box(frame: &mut Frame, f: &crate::app::BucketForm, theme: &Theme)
         theme.dim,
     ));
     boxed(frame, &title, lines, theme.border_focused, theme);
+}
+
+fn upload_box(frame: &mut Frame, f: &crate::app::UploadForm, now: jiff::Timestamp, theme: &Theme) {
+    let mut lines = vec![
+        Line::styled(
+            format!(
+                "Into s3://{}/{}",
+                text::sanitize(&f.bucket),
+                text::sanitize(&f.prefix)
+            ),
+            theme.emphasis,
+        ),
+        Line::raw(""),
+    ];
+    lines.extend(form_lines(&f.form, theme));
+    if !f.candidates.is_empty() {
+        let shown: Vec<String> = f
+            .candidates
+            .iter()
+            .take(8)
+            .map(|c| text::sanitize(c).into_owned())
+            .collect();
+        let more = f.candidates.len().saturating_sub(8);
+        lines.push(Line::styled(
+            format!(
+                "{}{}",
+                shown.join("  "),
+                if more > 0 {
+                    format!("  … {more} more")
+                } else {
+                    String::new()
+                }
+            ),
+            theme.dim,
+        ));
+    }
+    lines.push(Line::raw(""));
+    match crate::app::check_upload(f, now) {
+        Ok(u) => lines.push(Line::styled(
+            format!("Ready: Enter uploads to {}", text::sanitize(&u.key)),
+            theme.success,
+        )),
+        Err(e) => lines.push(Line::styled(e, theme.error)),
+    }
+    lines.push(Line::styled(
+        "Tab: complete the path   ↑/↓: field   ←/→ or space: choose   Enter: upload   Esc: cancel",
+        theme.dim,
+    ));
+    boxed(frame, "Upload", lines, theme.border_focused, theme);
 }
