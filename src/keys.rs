@@ -191,6 +191,8 @@ pub enum Command {
     CreateBucket,
     LockSettings,
     Upload,
+    Download,
+    CancelTransfer,
 }
 
 /// Where a binding applies.

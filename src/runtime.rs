@@ -384,6 +384,38 @@ impl Executor {
                         .and_then(|r| r);
                 send(Action::PathCompleted { input, result });
             }),
+            Effect::CompleteDirectory { input } => self.spawn(None, async move {
+                let listed = input.clone();
+                let result =
+                    tokio::task::spawn_blocking(move || tasks::list_dirs_for_completion(&listed))
+                        .await
+                        .map_err(|e| e.to_string())
+                        .and_then(|r| r);
+                send(Action::DirectoryCompleted { input, result });
+            }),
+            Effect::Download { request, download } => {
+                let tx = self.tx.clone();
+                self.spawn(Some(request), async move {
+                    let mut last = std::time::Instant::now();
+                    let progress = |done: u64, total: Option<u64>| {
+                        // At most ten updates a second, and always the last one.
+                        if last.elapsed() >= Duration::from_millis(100) || Some(done) == total {
+                            last = std::time::Instant::now();
+                            let _ = tx.send(Action::TransferProgress {
+                                request,
+                                done,
+                                total,
+                            });
+                        }
+                    };
+                    let result = tasks::download(&s3, &download, progress).await;
+                    send(Action::Downloaded {
+                        request,
+                        download,
+                        result,
+                    });
+                })
+            }
             Effect::Upload { request, upload } => {
                 let audit = self.audit.clone();
                 self.spawn(None, async move {

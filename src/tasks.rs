@@ -113,3 +113,133 @@ pub fn list_for_completion(input: &str) -> Result<Vec<String>, String> {
         })
         .collect())
 }
+
+/// A download, as asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DownloadRequest {
+    pub bucket: String,
+    pub key: String,
+    pub version_id: Option<String>,
+    pub directory: std::path::PathBuf,
+    /// From `domain::paths::local_name`: no separators, never `..`.
+    pub name: String,
+    pub overwrite: bool,
+}
+
+/// How a finished download was checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Downloaded {
+    pub path: std::path::PathBuf,
+    pub size: u64,
+    /// True when the MD5 of the file equals the object's ETag (single-part uploads only).
+    pub md5_verified: bool,
+}
+
+/// Why a download did not happen.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DownloadError {
+    #[error("{0} exists")]
+    Exists(std::path::PathBuf),
+    #[error("{0}")]
+    Server(S3Error),
+    #[error("{0}")]
+    Local(String),
+    #[error("{0}")]
+    Corrupt(String),
+}
+
+/// Removes the partial file unless the download completed (also when the task is aborted).
+struct PartialFile(Option<std::path::PathBuf>);
+
+impl Drop for PartialFile {
+    fn drop(&mut self) {
+        if let Some(p) = self.0.take() {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+/// Downloads one version into `directory/name` through a partial file, checks its size and,
+/// for single-part objects, its MD5 against the ETag, and only then puts it in place.
+pub async fn download(
+    s3: &S3,
+    request: &DownloadRequest,
+    mut progress: impl FnMut(u64, Option<u64>),
+) -> Result<Downloaded, DownloadError> {
+    use md5::{Digest, Md5};
+    use tokio::io::AsyncWriteExt;
+    let local = |e: std::io::Error| DownloadError::Local(e.to_string());
+    if !request.directory.is_dir() {
+        return Err(DownloadError::Local(format!(
+            "{} is not a directory",
+            request.directory.display()
+        )));
+    }
+    let target = request.directory.join(&request.name);
+    if target.exists() && !request.overwrite {
+        return Err(DownloadError::Exists(target));
+    }
+    let partial_path = request
+        .directory
+        .join(format!(".{}.lockwatch-partial", request.name));
+    let mut download = s3
+        .open_download(&request.bucket, &request.key, request.version_id.as_deref())
+        .await
+        .map_err(DownloadError::Server)?;
+    let mut partial = PartialFile(Some(partial_path.clone()));
+    let mut file = tokio::fs::File::create(&partial_path)
+        .await
+        .map_err(local)?;
+    let mut hasher = Md5::new();
+    let mut received: u64 = 0;
+    progress(0, download.size);
+    while let Some(chunk) = download.next_chunk().await.map_err(DownloadError::Server)? {
+        file.write_all(&chunk).await.map_err(local)?;
+        hasher.update(&chunk);
+        received += chunk.len() as u64;
+        progress(received, download.size);
+    }
+    file.flush().await.map_err(local)?;
+    file.sync_all().await.map_err(local)?;
+    drop(file);
+    if let Some(expected) = download.size
+        && expected != received
+    {
+        return Err(DownloadError::Corrupt(format!(
+            "received {received} bytes, the server announced {expected}; the partial file was removed"
+        )));
+    }
+    let md5: String = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let single_part_etag = download
+        .etag
+        .as_deref()
+        .filter(|e| e.len() == 32 && e.chars().all(|c| c.is_ascii_hexdigit()));
+    if let Some(etag) = single_part_etag
+        && !etag.eq_ignore_ascii_case(&md5)
+    {
+        return Err(DownloadError::Corrupt(format!(
+            "the file's MD5 {md5} differs from the ETag {etag}; the partial file was removed"
+        )));
+    }
+    tokio::fs::rename(&partial_path, &target)
+        .await
+        .map_err(local)?;
+    partial.0 = None;
+    Ok(Downloaded {
+        path: target,
+        size: received,
+        md5_verified: single_part_etag.is_some(),
+    })
+}
+
+/// Directories in the directory of a partly typed path, for completing a download target.
+pub fn list_dirs_for_completion(input: &str) -> Result<Vec<String>, String> {
+    Ok(list_for_completion(input)?
+        .into_iter()
+        .filter(|n| n.ends_with('/'))
+        .collect())
+}

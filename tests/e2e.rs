@@ -667,3 +667,75 @@ fn the_guide_replayed_inside_lockwatch_against_ceph() {
     app.send("q");
     assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
 }
+
+#[test]
+fn save_a_version_checked_against_its_etag_and_never_overwrite_silently() {
+    let endpoint = support::sandbox::sandbox().endpoint.clone();
+    let bucket = runtime().block_on(async {
+        let s3 = support::client(&endpoint).await;
+        let bucket = support::unique_bucket("save");
+        s3.create_bucket(&bucket, None, false)
+            .await
+            .expect("create");
+        s3.enable_versioning(&bucket).await.expect("versioning");
+        for body in ["first", "second"] {
+            s3.put_bytes(
+                &bucket,
+                "../../escape.txt",
+                body.as_bytes().to_vec(),
+                &PutOptions::default(),
+            )
+            .await
+            .expect("put");
+        }
+        bucket
+    });
+    let home = tempfile::tempdir().expect("home");
+    let target = home.path().join("saved");
+    std::fs::create_dir(&target).expect("dir");
+    let env = support::binary_env(&endpoint, home.path());
+    let mut app = Session::start_with_env(&env, &[&format!("s3://{bucket}/")], 130, 40, home);
+    app.wait_text("../");
+    // The hostile key sits under the prefixes "../" and "../../".
+    app.send("\r");
+    app.wait_text("s3://");
+    app.send("\r");
+    app.wait_text("escape.txt");
+    app.send("\r");
+    app.wait_text("2 versions");
+    app.send("j");
+    app.send("s");
+    app.wait_text("Save a version");
+    for _ in 0..2 {
+        app.send("\u{7f}");
+    }
+    app.send(&format!("{}/", target.display()));
+    let screen = app.wait_text("Ready: Enter saves as");
+    assert!(screen.contains("saved/escape.txt"), "{screen}");
+    app.send("\r");
+    let screen = app.wait_text("MD5 matches the ETag");
+    assert!(screen.contains("Saved"), "{screen}");
+    assert_eq!(
+        std::fs::read(target.join("escape.txt")).expect("saved"),
+        b"first"
+    );
+    // Saving the latest version over it asks first; "no" keeps the file.
+    app.send("k");
+    app.send("s");
+    app.wait_text("Save a version");
+    for _ in 0..2 {
+        app.send("\u{7f}");
+    }
+    app.send(&format!("{}/", target.display()));
+    app.send("\r");
+    app.wait_text("Replace local file?");
+    app.send("n");
+    assert_eq!(
+        std::fs::read(target.join("escape.txt")).expect("kept"),
+        b"first"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(&target).expect("dir").flatten().collect();
+    assert_eq!(leftovers.len(), 1, "no partial file is left behind");
+    app.send("q");
+    assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
+}

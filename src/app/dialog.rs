@@ -63,6 +63,8 @@ pub enum PendingWrite {
         etag: Option<String>,
     },
     Bucket(super::bucket_forms::BucketRequest),
+    /// Replacing a local file with a download.
+    Download(crate::tasks::DownloadRequest),
     SetRetention {
         version: VersionRef,
         mode: crate::domain::RetentionMode,
@@ -110,6 +112,7 @@ pub enum Popup {
     Retention(super::retention::RetentionForm),
     BucketForm(super::bucket_forms::BucketForm),
     Upload(super::upload::UploadForm),
+    Download(super::download::DownloadForm),
 }
 
 pub(super) fn short_name(key: &str) -> String {
@@ -181,7 +184,9 @@ pub(super) fn on_key(state: &mut AppState, key: Key) -> Vec<Effect> {
         }
         Popup::Confirm(_) => on_confirm_key(state, key),
         // Handled by retention::on_key before this is reached.
-        Popup::Retention(_) | Popup::BucketForm(_) | Popup::Upload(_) => Vec::new(),
+        Popup::Retention(_) | Popup::BucketForm(_) | Popup::Upload(_) | Popup::Download(_) => {
+            Vec::new()
+        }
     }
 }
 
@@ -298,6 +303,7 @@ fn start_write(state: &mut AppState, write: PendingWrite) -> Vec<Effect> {
                 on,
             }]
         }
+        PendingWrite::Download(download) => super::download::start_confirmed(state, download),
         PendingWrite::Bucket(asked) => {
             state.writes.push((
                 request,

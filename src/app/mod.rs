@@ -5,6 +5,7 @@ mod bucket_forms;
 mod buckets;
 mod details;
 mod dialog;
+mod download;
 mod form;
 mod objects;
 mod retention;
@@ -18,6 +19,7 @@ pub use bucket_forms::{
 };
 pub use buckets::{BucketRow, BucketsPane, Detail};
 pub use dialog::{Confirm, DialogLine, LineStyle, PendingWrite, Popup, TypedConfirm};
+pub use download::{DownloadForm, Transfer, download_target};
 pub use form::{Field, FieldKind, Form};
 pub use objects::ObjectsPane;
 pub use retention::{RetentionForm, check as check_retention, parse_until};
@@ -267,6 +269,20 @@ pub enum Action {
         input: String,
         result: Result<Vec<String>, String>,
     },
+    DirectoryCompleted {
+        input: String,
+        result: Result<Vec<String>, String>,
+    },
+    TransferProgress {
+        request: RequestId,
+        done: u64,
+        total: Option<u64>,
+    },
+    Downloaded {
+        request: RequestId,
+        download: crate::tasks::DownloadRequest,
+        result: Result<crate::tasks::Downloaded, crate::tasks::DownloadError>,
+    },
     Uploaded {
         request: RequestId,
         upload: UploadRequest,
@@ -353,6 +369,13 @@ pub enum Effect {
     CompletePath {
         input: String,
     },
+    CompleteDirectory {
+        input: String,
+    },
+    Download {
+        request: RequestId,
+        download: crate::tasks::DownloadRequest,
+    },
     Upload {
         request: RequestId,
         upload: UploadRequest,
@@ -415,6 +438,8 @@ pub struct AppState {
     pub status: Option<StatusMessage>,
     /// Writes under way, shown in the status line.
     pub writes: Vec<(RequestId, String)>,
+    /// Downloads under way, with their progress.
+    pub transfers: Vec<Transfer>,
     pub quit: bool,
     next_request: u64,
 }
@@ -441,6 +466,7 @@ impl AppState {
             input: None,
             status: None,
             writes: Vec::new(),
+            transfers: Vec::new(),
             quit: false,
             next_request: 0,
         }
@@ -632,6 +658,19 @@ pub fn update(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Effec
         }
         Action::BucketInfo { bucket, result } => details::on_bucket_info(state, bucket, result),
         Action::PathCompleted { input, result } => upload::on_completion(state, input, result),
+        Action::DirectoryCompleted { input, result } => {
+            download::on_completion(state, input, result)
+        }
+        Action::TransferProgress {
+            request,
+            done,
+            total,
+        } => download::on_progress(state, request, done, total),
+        Action::Downloaded {
+            request,
+            download,
+            result,
+        } => download::on_done(state, request, download, result),
         Action::Uploaded {
             request,
             upload,
@@ -674,6 +713,9 @@ impl AppState {
 }
 
 fn on_key(state: &mut AppState, key: Key, now: Timestamp) -> Vec<Effect> {
+    if matches!(state.popup, Some(Popup::Download(_))) {
+        return download::on_key(state, key);
+    }
     if matches!(state.popup, Some(Popup::Upload(_))) {
         return upload::on_key(state, key, now);
     }
@@ -818,6 +860,8 @@ fn on_command(state: &mut AppState, command: Command, now: Timestamp) -> Vec<Eff
         Command::Retention => retention::open(state),
         Command::CreateBucket => bucket_forms::open_create(state),
         Command::Upload => upload::open(state),
+        Command::Download => download::open(state),
+        Command::CancelTransfer => download::cancel(state),
         Command::LockSettings => bucket_forms::open_lock_settings(state),
     }
 }

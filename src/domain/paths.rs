@@ -67,3 +67,51 @@ mod tests {
         assert_eq!(done, "/srv/.hidden");
     }
 }
+
+/// A local file name for an object key that can never leave the chosen directory: the key's
+/// last segment, with control characters escaped and separators replaced; never empty, `.` or
+/// `..`; at most 255 bytes.
+pub fn local_name(key: &str) -> String {
+    let last = key.rsplit('/').find(|s| !s.is_empty()).unwrap_or("");
+    let mut name: String = super::text::sanitize(last)
+        .chars()
+        .map(|c| {
+            if matches!(c, '\\' | '\0' | '/') {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    while name.len() > 255 {
+        name.pop();
+    }
+    match name.trim() {
+        "" | "." | ".." => "download".to_string(),
+        _ => name,
+    }
+}
+
+#[cfg(test)]
+mod local_name_tests {
+    use super::local_name;
+
+    #[test]
+    fn names_never_escape_the_directory() {
+        assert_eq!(local_name("db/nightly/orders.sql"), "orders.sql");
+        assert_eq!(local_name("../../etc/passwd"), "passwd");
+        assert_eq!(local_name("a/.."), "download");
+        assert_eq!(local_name("/"), "download");
+        assert_eq!(local_name("dir/"), "dir");
+        assert_eq!(local_name("evil\u{1b}[2J"), "evil_x1b[2J");
+        assert_eq!(local_name("back\\slash"), "back_slash");
+        assert!(local_name(&"x".repeat(1000)).len() <= 255);
+        for hostile in ["..", ".", "", "//", "a/../..", "\u{0}"] {
+            let n = local_name(hostile);
+            assert!(
+                !n.contains('/') && n != ".." && n != "." && !n.is_empty(),
+                "{hostile:?} → {n:?}"
+            );
+        }
+    }
+}

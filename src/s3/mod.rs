@@ -11,7 +11,7 @@ pub use connect::{
 };
 pub use error::S3Error;
 pub use ops::{
-    DeleteOutcome, ObjectDetails, ObjectsPage, PutOptions, VersionMarker, VersionPager,
+    DeleteOutcome, Download, ObjectDetails, ObjectsPage, PutOptions, VersionMarker, VersionPager,
     VersionsPage,
 };
 

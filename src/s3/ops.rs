@@ -629,6 +629,30 @@ impl S3 {
         Ok(body.into_bytes().to_vec())
     }
 
+    /// Starts reading one version; the body arrives chunk by chunk through `Download`.
+    pub async fn open_download(
+        &self,
+        bucket: &str,
+        key: &str,
+        version_id: Option<&str>,
+    ) -> Result<Download, S3Error> {
+        let out = self
+            .client
+            .get_object()
+            .bucket(bucket)
+            .key(key)
+            .set_version_id(version_id.map(str::to_string))
+            .send()
+            .await
+            .map_err(S3Error::from_sdk)?;
+        Ok(Download {
+            size: size(out.content_length()),
+            etag: etag(out.e_tag()),
+            version_id: out.version_id().map(str::to_string),
+            body: out.body,
+        })
+    }
+
     /// Deletes several versions in one DeleteObjects request; the server answers per key.
     /// Returns, for each requested version, `Ok` or the server's error for that key.
     pub async fn delete_versions(
@@ -831,6 +855,24 @@ impl S3 {
             .await
             .map_err(S3Error::from_sdk)?;
         Ok(out.version_id().map(str::to_string))
+    }
+}
+
+/// A version being read.
+pub struct Download {
+    pub size: Option<u64>,
+    pub etag: Option<String>,
+    pub version_id: Option<String>,
+    body: ByteStream,
+}
+
+impl Download {
+    /// The next piece of the body; `None` at the end.
+    pub async fn next_chunk(&mut self) -> Result<Option<bytes::Bytes>, S3Error> {
+        self.body
+            .try_next()
+            .await
+            .map_err(|e| S3Error::Network(format!("the download broke off: {e}")))
     }
 }
 

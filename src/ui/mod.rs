@@ -73,6 +73,28 @@ fn status_line(frame: &mut Frame, area: ratatui::layout::Rect, state: &AppState,
             Span::styled("▏", theme.warning),
             Span::styled("  Enter keeps the filter, Esc clears it", theme.dim),
         ])
+    } else if let Some(t) = state.transfers.first() {
+        let (percent, bar) = match t.total {
+            Some(total) if total > 0 => {
+                let ratio = (t.done as f64 / total as f64).clamp(0.0, 1.0);
+                let filled = (ratio * 20.0).round() as usize;
+                (
+                    format!("{:>3}%", (ratio * 100.0).round() as u64),
+                    format!("[{}{}]", "█".repeat(filled), "░".repeat(20 - filled)),
+                )
+            }
+            _ => ("  ?%".to_string(), "[····················]".to_string()),
+        };
+        Line::styled(
+            format!(
+                "⬇ {} {percent} {bar} {} of {} · {} cancels",
+                t.label,
+                crate::domain::format::size(t.done),
+                t.total.map_or("?".to_string(), crate::domain::format::size),
+                state.keymap.hint(Scope::Global, Command::CancelTransfer)
+            ),
+            theme.warning,
+        )
     } else if !state.writes.is_empty() {
         let doing: Vec<&str> = state.writes.iter().map(|(_, w)| w.as_str()).collect();
         Line::styled(format!("⟳ {}…", doing.join(", ")), theme.warning)

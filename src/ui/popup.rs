@@ -87,6 +87,7 @@ pub fn render(frame: &mut Frame, state: &AppState, now: jiff::Timestamp, theme: 
         Popup::Retention(form) => retention_box(frame, form, now, theme),
         Popup::BucketForm(form) => bucket_form_box(frame, form, theme),
         Popup::Upload(form) => upload_box(frame, form, now, theme),
+        Popup::Download(form) => download_box(frame, form, theme),
     }
 }
 
@@ -471,4 +472,45 @@ fn upload_box(frame: &mut Frame, f: &crate::app::UploadForm, now: jiff::Timestam
         theme.dim,
     ));
     boxed(frame, "Upload", lines, theme.border_focused, theme);
+}
+
+fn download_box(frame: &mut Frame, f: &crate::app::DownloadForm, theme: &Theme) {
+    let mut lines = vec![
+        Line::styled(
+            format!(
+                "Save s3://{}/{}{}",
+                text::sanitize(&f.bucket),
+                text::sanitize(&f.key),
+                f.version_id.as_deref().map_or(String::new(), |v| format!(
+                    " (version {})",
+                    text::sanitize(v)
+                ))
+            ),
+            theme.emphasis,
+        ),
+        Line::raw(""),
+    ];
+    lines.extend(form_lines(&f.form, theme));
+    if !f.candidates.is_empty() {
+        let shown: Vec<String> = f
+            .candidates
+            .iter()
+            .take(8)
+            .map(|c| text::sanitize(c).into_owned())
+            .collect();
+        lines.push(Line::styled(shown.join("  "), theme.dim));
+    }
+    lines.push(Line::raw(""));
+    match crate::app::download_target(f) {
+        Ok(path) => lines.push(Line::styled(
+            format!("Ready: Enter saves as {}", text::sanitize(&path)),
+            theme.success,
+        )),
+        Err(e) => lines.push(Line::styled(e, theme.error)),
+    }
+    lines.push(Line::styled(
+        "An existing file is never replaced without asking. Tab completes; Esc cancels.",
+        theme.dim,
+    ));
+    boxed(frame, "Save a version", lines, theme.border_focused, theme);
 }
