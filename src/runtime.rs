@@ -418,8 +418,20 @@ impl Executor {
             }
             Effect::Upload { request, upload } => {
                 let audit = self.audit.clone();
-                self.spawn(None, async move {
-                    let result = tasks::upload(&s3, &upload).await;
+                let tx = self.tx.clone();
+                self.spawn(Some(request), async move {
+                    let mut last = std::time::Instant::now();
+                    let progress = |done: u64, total: Option<u64>| {
+                        if last.elapsed() >= Duration::from_millis(100) || Some(done) == total {
+                            last = std::time::Instant::now();
+                            let _ = tx.send(Action::TransferProgress {
+                                request,
+                                done,
+                                total,
+                            });
+                        }
+                    };
+                    let result = tasks::upload(&s3, &upload, progress).await;
                     let created = result.as_ref().ok().and_then(|u| u.version_id.clone());
                     audit
                         .record(

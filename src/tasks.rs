@@ -35,8 +35,12 @@ pub async fn restore(
     })
 }
 
-/// Files larger than this are not read into memory for a single PutObject.
-pub const MAX_SINGLE_UPLOAD: u64 = 64 * 1024 * 1024;
+/// Files up to this size go up as one PutObject; larger ones in parts.
+pub const MULTIPART_THRESHOLD: u64 = 16 * 1024 * 1024;
+/// The size of each part of a multipart upload (the last one may be smaller).
+pub const PART_SIZE: usize = 8 * 1024 * 1024;
+/// S3 allows at most 10,000 parts.
+pub const MAX_UPLOAD: u64 = PART_SIZE as u64 * 10_000;
 
 fn content_type(path: &std::path::Path) -> &'static str {
     match path
@@ -57,41 +61,140 @@ fn content_type(path: &std::path::Path) -> &'static str {
     }
 }
 
-/// Uploads a local file as one PutObject (with its Content-Length) and reads the new version
-/// back, so that the lock the server holds is what is reported.
-pub async fn upload(s3: &S3, upload: &UploadRequest) -> Result<Uploaded, S3Error> {
+/// Aborts a multipart upload that did not complete — on an error, and also when the task is
+/// cancelled, so that no orphaned parts stay on the server.
+struct AbortOnDrop {
+    s3: S3,
+    bucket: String,
+    key: String,
+    upload_id: Option<String>,
+}
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(id) = self.upload_id.take() {
+            let (s3, bucket, key) = (self.s3.clone(), self.bucket.clone(), self.key.clone());
+            if let Ok(handle) = tokio::runtime::Handle::try_current() {
+                handle.spawn(async move {
+                    let _ = s3.abort_multipart(&bucket, &key, &id).await;
+                });
+            }
+        }
+    }
+}
+
+/// Fills `buf` from the file; fewer bytes only at the end of the file.
+async fn read_part(file: &mut tokio::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+    use tokio::io::AsyncReadExt;
+    let mut filled = 0;
+    while filled < buf.len() {
+        let n = file.read(&mut buf[filled..]).await?;
+        if n == 0 {
+            break;
+        }
+        filled += n;
+    }
+    Ok(filled)
+}
+
+/// Uploads a local file — one PutObject up to 16 MiB, 8 MiB parts above — with its
+/// Content-Length on every request, then reads the new version back. A multipart upload whose
+/// lock the server did not keep (Ceph RGW 16 ignores lock headers on CreateMultipartUpload)
+/// gets the asked retention and legal hold applied and is read back again.
+pub async fn upload(
+    s3: &S3,
+    upload: &UploadRequest,
+    mut progress: impl FnMut(u64, Option<u64>),
+) -> Result<Uploaded, S3Error> {
     let path = &upload.path;
     let local = |e: std::io::Error| S3Error::Other(format!("cannot read {}: {e}", path.display()));
     let meta = tokio::fs::metadata(path).await.map_err(local)?;
     if !meta.is_file() {
         return Err(S3Error::Other(format!("{} is not a file", path.display())));
     }
-    if meta.len() > MAX_SINGLE_UPLOAD {
+    let size = meta.len();
+    if size > MAX_UPLOAD {
         return Err(S3Error::Other(format!(
-            "{} has {} bytes; lockwatch uploads files of up to {} bytes for now (larger ones need a multipart upload). Nothing was sent.",
-            path.display(),
-            meta.len(),
-            MAX_SINGLE_UPLOAD
+            "{} has {size} bytes; S3 takes at most 10,000 parts of {PART_SIZE} bytes. Nothing was sent.",
+            path.display()
         )));
     }
-    let body = tokio::fs::read(path).await.map_err(local)?;
-    let size = body.len() as u64;
     let options = PutOptions {
         content_type: Some(content_type(path).to_string()),
         retention: upload.retention.clone(),
         legal_hold: upload.legal_hold,
     };
-    let version_id = s3
-        .put_bytes(&upload.bucket, &upload.key, body, &options)
-        .await?;
-    let lock = s3
+    progress(0, Some(size));
+    let multipart = size > MULTIPART_THRESHOLD;
+    let version_id = if !multipart {
+        let body = tokio::fs::read(path).await.map_err(local)?;
+        let version = s3
+            .put_bytes(&upload.bucket, &upload.key, body, &options)
+            .await?;
+        progress(size, Some(size));
+        version
+    } else {
+        let id = s3
+            .start_multipart(&upload.bucket, &upload.key, &options)
+            .await?;
+        let mut guard = AbortOnDrop {
+            s3: s3.clone(),
+            bucket: upload.bucket.clone(),
+            key: upload.key.clone(),
+            upload_id: Some(id.clone()),
+        };
+        let mut file = tokio::fs::File::open(path).await.map_err(local)?;
+        let mut parts = Vec::new();
+        let mut sent = 0u64;
+        let mut buf = vec![0u8; PART_SIZE];
+        loop {
+            let n = read_part(&mut file, &mut buf).await.map_err(local)?;
+            if n == 0 {
+                break;
+            }
+            let number = parts.len() as i32 + 1;
+            let etag = s3
+                .upload_part(&upload.bucket, &upload.key, &id, number, buf[..n].to_vec())
+                .await?;
+            parts.push((number, etag));
+            sent += n as u64;
+            progress(sent, Some(size));
+        }
+        let version = s3
+            .complete_multipart(&upload.bucket, &upload.key, &id, &parts)
+            .await?;
+        guard.upload_id = None;
+        version
+    };
+    let mut lock = s3
         .head(&upload.bucket, &upload.key, version_id.as_deref())
         .await?
         .lock;
+    let mut lock_applied_after = false;
+    if multipart && let Some(v) = &version_id {
+        if let Some((mode, until)) = &upload.retention
+            && (lock.mode.as_ref() != Some(mode)
+                || lock.retain_until.map(|t| t.as_second()) != Some(until.as_second()))
+        {
+            s3.set_retention(&upload.bucket, &upload.key, v, mode.clone(), *until, false)
+                .await?;
+            lock_applied_after = true;
+        }
+        if upload.legal_hold && !lock.legal_hold {
+            s3.set_legal_hold(&upload.bucket, &upload.key, v, true)
+                .await?;
+            lock_applied_after = true;
+        }
+        if lock_applied_after {
+            lock = s3.head(&upload.bucket, &upload.key, Some(v)).await?.lock;
+        }
+    }
     Ok(Uploaded {
         version_id,
         size,
         lock,
+        multipart,
+        lock_applied_after,
     })
 }
 

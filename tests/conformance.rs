@@ -20,6 +20,9 @@ struct Deviations {
     forgets_location: bool,
     /// Ceph RGW 16 sends no x-amz-version-id for the version a CopyObject creates.
     omits_copy_version_id: bool,
+    /// Ceph RGW 16 ignores Object Lock headers on CreateMultipartUpload: a backup uploaded in
+    /// parts ends up unprotected unless the lock is applied afterwards.
+    ignores_lock_on_multipart: bool,
     /// SeaweedFS 4.48 mis-orders a prefix listing of `k` and `k.bak` paged with a small
     /// max-keys, and drops `k`.
     mispages_shared_prefixes: bool,
@@ -46,6 +49,7 @@ fn seaweedfs() -> Server {
             refuses_lock_on_versioned_bucket: false,
             forgets_location: true,
             omits_copy_version_id: false,
+            ignores_lock_on_multipart: false,
             mispages_shared_prefixes: true,
         },
     }
@@ -59,6 +63,7 @@ fn sandbox() -> Server {
             refuses_lock_on_versioned_bucket: false,
             forgets_location: false,
             omits_copy_version_id: false,
+            ignores_lock_on_multipart: false,
             mispages_shared_prefixes: false,
         },
     }
@@ -72,6 +77,7 @@ fn ceph() -> Server {
             refuses_lock_on_versioned_bucket: true,
             forgets_location: false,
             omits_copy_version_id: true,
+            ignores_lock_on_multipart: true,
             mispages_shared_prefixes: false,
         },
     }
@@ -605,6 +611,83 @@ async fn delete_objects_answers_per_key(server: &Server) {
     );
 }
 
+async fn multipart_upload_keeps_the_lock_asked_for(server: &Server) {
+    let s3 = server.s3().await;
+    let bucket = lock_bucket(&s3, "parts", None).await;
+    let until = Timestamp::now() + SignedDuration::from_hours(3);
+    let options = PutOptions {
+        retention: Some((RetentionMode::Compliance, until)),
+        ..PutOptions::default()
+    };
+    let id = s3
+        .start_multipart(&bucket, "big.tar", &options)
+        .await
+        .expect("create");
+    let first = vec![7u8; 5 * 1024 * 1024];
+    let e1 = s3
+        .upload_part(&bucket, "big.tar", &id, 1, first)
+        .await
+        .expect("part 1");
+    let e2 = s3
+        .upload_part(&bucket, "big.tar", &id, 2, b"tail".to_vec())
+        .await
+        .expect("part 2");
+    s3.complete_multipart(&bucket, "big.tar", &id, &[(1, e1), (2, e2)])
+        .await
+        .expect("complete");
+    let head = s3.head(&bucket, "big.tar", None).await.expect("head");
+    assert_eq!(head.size, Some(5 * 1024 * 1024 + 4));
+    if server.deviations.ignores_lock_on_multipart {
+        assert_eq!(
+            head.lock.mode, None,
+            "this server was measured to drop the lock"
+        );
+    } else {
+        assert_eq!(head.lock.mode, Some(RetentionMode::Compliance));
+        assert_eq!(
+            head.lock.retain_until.map(|t| t.as_second()),
+            Some(until.as_second())
+        );
+    }
+}
+
+async fn upload_in_parts_ends_locked_as_asked_on_every_server(server: &Server) {
+    let s3 = server.s3().await;
+    let bucket = lock_bucket(&s3, "bigup", None).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("backup.tar");
+    let size = lockwatch::tasks::MULTIPART_THRESHOLD as usize + 1024;
+    std::fs::write(&path, vec![1u8; size]).expect("file");
+    let until = Timestamp::now() + SignedDuration::from_hours(3);
+    let request = lockwatch::app::UploadRequest {
+        bucket: bucket.clone(),
+        key: "backup.tar".into(),
+        path,
+        retention: Some((RetentionMode::Compliance, until)),
+        legal_hold: true,
+    };
+    let mut reports = 0;
+    let done = lockwatch::tasks::upload(&s3, &request, |_, _| reports += 1)
+        .await
+        .expect("upload");
+    assert!(
+        done.multipart,
+        "over the threshold, the file goes up in parts"
+    );
+    assert!(reports >= 3, "progress is reported per part");
+    assert_eq!(done.size, size as u64);
+    assert_eq!(done.lock.mode, Some(RetentionMode::Compliance));
+    assert_eq!(
+        done.lock.retain_until.map(|t| t.as_second()),
+        Some(until.as_second())
+    );
+    assert!(done.lock.legal_hold);
+    assert_eq!(
+        done.lock_applied_after,
+        server.deviations.ignores_lock_on_multipart
+    );
+}
+
 macro_rules! suite {
     ($server:ident: $($case:ident),* $(,)?) => {
         mod $server {
@@ -640,6 +723,8 @@ macro_rules! every_server {
                 object_lock_on_an_existing_versioned_bucket,
                 reads_return_each_version_and_hide_deleted_keys,
                 delete_objects_answers_per_key,
+                multipart_upload_keeps_the_lock_asked_for,
+                upload_in_parts_ends_locked_as_asked_on_every_server,
             );
         )*
     };

@@ -175,7 +175,7 @@ pub(super) fn cancel(state: &mut AppState) -> Vec<Effect> {
     }
     let cancelled: Vec<RequestId> = state.transfers.drain(..).map(|t| t.request).collect();
     state.writes.retain(|(r, _)| !cancelled.contains(r));
-    state.info("Cancelled: the partial file was removed; nothing was saved.");
+    state.info("Cancelled: a partial download is removed, an unfinished upload aborted.");
     cancelled.into_iter().map(Effect::Cancel).collect()
 }
 

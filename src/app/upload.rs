@@ -34,6 +34,10 @@ pub struct Uploaded {
     pub version_id: Option<String>,
     pub size: u64,
     pub lock: LockInfo,
+    pub multipart: bool,
+    /// The server did not keep the lock sent with the multipart upload; lockwatch applied it
+    /// to the new version afterwards.
+    pub lock_applied_after: bool,
 }
 
 const FILE: &str = "Local file";
@@ -172,6 +176,7 @@ pub(super) fn on_uploaded(
     upload: UploadRequest,
     result: Result<Uploaded, S3Error>,
 ) -> Vec<Effect> {
+    state.transfers.retain(|t| t.request != request);
     if !finish_write(state, request) {
         return Vec::new();
     }
@@ -196,6 +201,13 @@ pub(super) fn on_uploaded(
             } else {
                 ""
             };
+            let how = match (done.multipart, done.lock_applied_after) {
+                (true, true) => {
+                    " in parts; the server ignored the lock sent with them, so lockwatch applied it afterwards"
+                }
+                (true, false) => " in parts",
+                _ => "",
+            };
             let mismatch = match &upload.retention {
                 Some((mode, until))
                     if done.lock.mode.as_ref() != Some(mode)
@@ -215,7 +227,7 @@ pub(super) fn on_uploaded(
             };
             match mismatch {
                 None => state.success(format!(
-                    "Uploaded {} ({}), version {}: {held}{hold} (read back).",
+                    "Uploaded {} ({}){how}, version {}: {held}{hold} (read back).",
                     short_name(&upload.key),
                     format::size_exact(done.size),
                     done.version_id

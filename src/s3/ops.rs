@@ -7,10 +7,10 @@ use crate::domain::{
 };
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{
-    BucketLocationConstraint, BucketVersioningStatus, CreateBucketConfiguration, DefaultRetention,
-    Delete, ObjectIdentifier, ObjectLockConfiguration, ObjectLockEnabled, ObjectLockLegalHold,
-    ObjectLockLegalHoldStatus, ObjectLockMode, ObjectLockRetention, ObjectLockRetentionMode,
-    ObjectLockRule, VersioningConfiguration,
+    BucketLocationConstraint, BucketVersioningStatus, CompletedMultipartUpload, CompletedPart,
+    CreateBucketConfiguration, DefaultRetention, Delete, ObjectIdentifier, ObjectLockConfiguration,
+    ObjectLockEnabled, ObjectLockLegalHold, ObjectLockLegalHoldStatus, ObjectLockMode,
+    ObjectLockRetention, ObjectLockRetentionMode, ObjectLockRule, VersioningConfiguration,
 };
 use jiff::Timestamp;
 use std::sync::Arc;
@@ -627,6 +627,114 @@ impl S3 {
             .await
             .map_err(|e| S3Error::Network(format!("the download broke off: {e}")))?;
         Ok(body.into_bytes().to_vec())
+    }
+
+    /// CreateMultipartUpload, with the lock settings of `options`. Returns the upload id.
+    pub async fn start_multipart(
+        &self,
+        bucket: &str,
+        key: &str,
+        options: &PutOptions,
+    ) -> Result<String, S3Error> {
+        let mut request = self
+            .client
+            .create_multipart_upload()
+            .bucket(bucket)
+            .key(key)
+            .set_content_type(options.content_type.clone());
+        if let Some((mode, until)) = &options.retention {
+            request = request
+                .object_lock_mode(ObjectLockMode::from(mode.as_str()))
+                .object_lock_retain_until_date(smithy_time(*until));
+        }
+        if options.legal_hold {
+            request = request.object_lock_legal_hold_status(ObjectLockLegalHoldStatus::On);
+        }
+        let out = request
+            .customize()
+            .config_override(no_retry())
+            .send()
+            .await
+            .map_err(S3Error::from_sdk)?;
+        out.upload_id().map(str::to_string).ok_or_else(|| {
+            S3Error::Other("the server started a multipart upload but named no upload id".into())
+        })
+    }
+
+    /// UploadPart with its Content-Length. Sending the same part again replaces it, so the
+    /// SDK's retries are safe here.
+    pub async fn upload_part(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        part_number: i32,
+        body: Vec<u8>,
+    ) -> Result<String, S3Error> {
+        let length = body.len() as i64;
+        let out = self
+            .client
+            .upload_part()
+            .bucket(bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .part_number(part_number)
+            .content_length(length)
+            .body(ByteStream::from(body))
+            .send()
+            .await
+            .map_err(S3Error::from_sdk)?;
+        out.e_tag().map(str::to_string).ok_or_else(|| {
+            S3Error::Other(format!("the server named no ETag for part {part_number}"))
+        })
+    }
+
+    /// CompleteMultipartUpload of the parts (number, ETag) in order. Returns the version id.
+    pub async fn complete_multipart(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        parts: &[(i32, String)],
+    ) -> Result<Option<String>, S3Error> {
+        let completed = CompletedMultipartUpload::builder()
+            .set_parts(Some(
+                parts
+                    .iter()
+                    .map(|(n, e)| CompletedPart::builder().part_number(*n).e_tag(e).build())
+                    .collect(),
+            ))
+            .build();
+        let out = self
+            .client
+            .complete_multipart_upload()
+            .bucket(bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .multipart_upload(completed)
+            .customize()
+            .config_override(no_retry())
+            .send()
+            .await
+            .map_err(S3Error::from_sdk)?;
+        Ok(out.version_id().map(str::to_string))
+    }
+
+    pub async fn abort_multipart(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+    ) -> Result<(), S3Error> {
+        self.client
+            .abort_multipart_upload()
+            .bucket(bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .send()
+            .await
+            .map_err(S3Error::from_sdk)?;
+        Ok(())
     }
 
     /// Starts reading one version; the body arrives chunk by chunk through `Download`.

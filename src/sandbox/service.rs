@@ -65,6 +65,7 @@ fn s3_error(e: StoreError) -> S3Error {
             S3ErrorCode::ObjectLockConfigurationNotFoundError
         }
         StoreError::NoSuchObjectLockConfiguration => S3ErrorCode::NoSuchObjectLockConfiguration,
+        StoreError::NoSuchUpload(_) => S3ErrorCode::NoSuchUpload,
     };
     let mut err = S3Error::with_message(code, message);
     if matches!(
@@ -670,6 +671,98 @@ impl S3 for SandboxS3 {
             common_prefixes: Some(prefixes),
             ..Default::default()
         }))
+    }
+
+    async fn create_multipart_upload(
+        &self,
+        req: S3Request<dto::CreateMultipartUploadInput>,
+    ) -> S3Result<S3Response<dto::CreateMultipartUploadOutput>> {
+        let input = req.input;
+        let lock = new_lock(
+            input.object_lock_mode.as_ref(),
+            input.object_lock_retain_until_date,
+            input.object_lock_legal_hold_status.as_ref(),
+        )?;
+        let id = self
+            .store()?
+            .create_upload(
+                &input.bucket,
+                &input.key,
+                input.content_type.map(|c| c.to_string()),
+                lock,
+                now(),
+            )
+            .map_err(s3_error)?;
+        Ok(S3Response::new(dto::CreateMultipartUploadOutput {
+            bucket: Some(input.bucket),
+            key: Some(input.key),
+            upload_id: Some(id),
+            ..Default::default()
+        }))
+    }
+
+    async fn upload_part(
+        &self,
+        req: S3Request<dto::UploadPartInput>,
+    ) -> S3Result<S3Response<dto::UploadPartOutput>> {
+        let input = req.input;
+        let max = self.store()?.limits.max_object_bytes;
+        let body = read_body(input.body, max).await?;
+        let tag = self
+            .store()?
+            .upload_part(
+                &input.bucket,
+                &input.key,
+                &input.upload_id,
+                input.part_number,
+                body,
+            )
+            .map_err(s3_error)?;
+        Ok(S3Response::new(dto::UploadPartOutput {
+            e_tag: Some(etag(&tag)),
+            ..Default::default()
+        }))
+    }
+
+    async fn complete_multipart_upload(
+        &self,
+        req: S3Request<dto::CompleteMultipartUploadInput>,
+    ) -> S3Result<S3Response<dto::CompleteMultipartUploadOutput>> {
+        let input = req.input;
+        let parts: Vec<(i32, String)> = input
+            .multipart_upload
+            .and_then(|m| m.parts)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|p| {
+                (
+                    p.part_number.unwrap_or(0),
+                    p.e_tag.map(|e| e.value().to_string()).unwrap_or_default(),
+                )
+            })
+            .collect();
+        let (version, tag) = self
+            .store()?
+            .complete_upload(&input.bucket, &input.key, &input.upload_id, &parts, now())
+            .map_err(s3_error)?;
+        Ok(S3Response::new(dto::CompleteMultipartUploadOutput {
+            bucket: Some(input.bucket),
+            key: Some(input.key),
+            e_tag: Some(etag(&tag)),
+            version_id: version,
+            ..Default::default()
+        }))
+    }
+
+    async fn abort_multipart_upload(
+        &self,
+        req: S3Request<dto::AbortMultipartUploadInput>,
+    ) -> S3Result<S3Response<dto::AbortMultipartUploadOutput>> {
+        let input = req.input;
+        self.store()?
+            .abort_upload(&input.bucket, &input.key, &input.upload_id)
+            .map_err(s3_error)?;
+        Ok(S3Response::new(dto::AbortMultipartUploadOutput::default()))
     }
 
     async fn get_object_retention(

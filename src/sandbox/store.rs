@@ -40,6 +40,8 @@ pub enum StoreError {
     ObjectLockConfigurationNotFound,
     #[error("The specified object does not have a ObjectLock configuration")]
     NoSuchObjectLockConfiguration,
+    #[error("The specified multipart upload does not exist: {0}")]
+    NoSuchUpload(String),
 }
 
 const LOCKED: &str = "Access Denied because object protected by object lock.";
@@ -190,11 +192,22 @@ pub struct ObjectListing {
     pub next: Option<String>,
 }
 
+/// A multipart upload in progress.
+#[derive(Debug, Clone)]
+struct Upload {
+    bucket: String,
+    key: String,
+    content_type: Option<String>,
+    lock: NewLock,
+    parts: BTreeMap<i32, (bytes::Bytes, String)>,
+}
+
 #[derive(Debug, Default)]
 pub struct Store {
     pub buckets: BTreeMap<String, Bucket>,
     bytes: u64,
     versions_made: u64,
+    uploads: BTreeMap<String, Upload>,
     pub limits: Limits,
 }
 
@@ -695,6 +708,139 @@ impl Store {
         Ok((version, source_version, etag))
     }
 
+    /// CreateMultipartUpload: lock headers are checked now and applied on completion.
+    pub fn create_upload(
+        &mut self,
+        bucket: &str,
+        key: &str,
+        content_type: Option<String>,
+        lock: NewLock,
+        now: Timestamp,
+    ) -> Result<String, StoreError> {
+        let b = self.bucket(bucket)?;
+        if (lock.retention.is_some() || lock.legal_hold) && !b.lock_enabled {
+            return Err(StoreError::InvalidRequest(
+                "Bucket is missing Object Lock Configuration".into(),
+            ));
+        }
+        if let Some((_, until)) = &lock.retention
+            && *until <= now
+        {
+            return Err(StoreError::InvalidArgument(
+                "The retain until date must be in the future!".into(),
+            ));
+        }
+        let id = format!("upload-{}", self.new_version_id());
+        self.uploads.insert(
+            id.clone(),
+            Upload {
+                bucket: bucket.to_string(),
+                key: key.to_string(),
+                content_type,
+                lock,
+                parts: BTreeMap::new(),
+            },
+        );
+        Ok(id)
+    }
+
+    fn upload_mut(&mut self, bucket: &str, key: &str, id: &str) -> Result<&mut Upload, StoreError> {
+        self.uploads
+            .get_mut(id)
+            .filter(|u| u.bucket == bucket && u.key == key)
+            .ok_or_else(|| StoreError::NoSuchUpload(id.to_string()))
+    }
+
+    pub fn upload_part(
+        &mut self,
+        bucket: &str,
+        key: &str,
+        id: &str,
+        part: i32,
+        body: bytes::Bytes,
+    ) -> Result<String, StoreError> {
+        if !(1..=10_000).contains(&part) {
+            return Err(StoreError::InvalidArgument(
+                "Part number must be an integer between 1 and 10000".into(),
+            ));
+        }
+        let held: u64 = self
+            .uploads
+            .values()
+            .flat_map(|u| u.parts.values())
+            .map(|(b, _)| b.len() as u64)
+            .sum();
+        if self.bytes + held + body.len() as u64 > self.limits.max_total_bytes {
+            return Err(StoreError::EntityTooLarge(format!(
+                "This sandbox keeps at most {} bytes in memory in total.",
+                self.limits.max_total_bytes
+            )));
+        }
+        let etag = etag_of(&body);
+        self.upload_mut(bucket, key, id)?
+            .parts
+            .insert(part, (body, etag.clone()));
+        Ok(etag)
+    }
+
+    /// CompleteMultipartUpload: the listed parts, in order, become one new version.
+    pub fn complete_upload(
+        &mut self,
+        bucket: &str,
+        key: &str,
+        id: &str,
+        parts: &[(i32, String)],
+        now: Timestamp,
+    ) -> Result<(Option<String>, String), StoreError> {
+        let upload = self.upload_mut(bucket, key, id)?.clone();
+        if parts.is_empty() {
+            return Err(StoreError::InvalidRequest(
+                "You must specify at least one part".into(),
+            ));
+        }
+        let mut body = bytes::BytesMut::new();
+        let mut digests = Vec::new();
+        let mut last = 0;
+        for (number, etag) in parts {
+            if *number <= last {
+                return Err(StoreError::InvalidArgument(
+                    "The list of parts was not in ascending order.".into(),
+                ));
+            }
+            last = *number;
+            let (data, held) = upload.parts.get(number).ok_or_else(|| {
+                StoreError::InvalidArgument(format!("Part {number} was not uploaded."))
+            })?;
+            if held != etag.trim_matches('"') {
+                return Err(StoreError::InvalidArgument(format!(
+                    "Part {number}'s ETag does not match."
+                )));
+            }
+            body.extend_from_slice(data);
+            digests.extend(
+                (0..held.len() / 2)
+                    .filter_map(|i| u8::from_str_radix(&held[2 * i..2 * i + 2], 16).ok()),
+            );
+        }
+        // The ETag of a multipart object: the MD5 of the parts' MD5s, then "-" and the count.
+        let etag = format!("{}-{}", etag_of(&digests), parts.len());
+        let object = Object {
+            body: body.freeze(),
+            etag: etag.clone(),
+            content_type: upload.content_type.clone(),
+            metadata: BTreeMap::new(),
+        };
+        let version = self.put_object(bucket, key, object, upload.lock.clone(), now)?;
+        self.uploads.remove(id);
+        Ok((version, etag))
+    }
+
+    pub fn abort_upload(&mut self, bucket: &str, key: &str, id: &str) -> Result<(), StoreError> {
+        self.upload_mut(bucket, key, id)?;
+        self.uploads.remove(id);
+        Ok(())
+    }
+
     /// ListObjectVersions from `(key_marker, version_id_marker)`, at most `max_keys` rows,
     /// versions and markers of each key newest first, common prefixes rolled up.
     pub fn list_versions(
@@ -1100,6 +1246,41 @@ mod tests {
             ["d"]
         );
         assert_eq!(rest.next, None);
+    }
+
+    #[test]
+    fn multipart_parts_become_one_version_with_the_lock_asked_at_creation() {
+        let mut s = lock_store(None);
+        let lock = NewLock {
+            retention: Some((RetentionMode::Compliance, t("2027-01-01T00:00:00Z"))),
+            legal_hold: false,
+        };
+        let id = s
+            .create_upload("bup", "big", None, lock, t(NOW))
+            .expect("create");
+        let e1 = s
+            .upload_part("bup", "big", &id, 1, bytes::Bytes::from("hello "))
+            .expect("part 1");
+        let e2 = s
+            .upload_part("bup", "big", &id, 2, bytes::Bytes::from("world"))
+            .expect("part 2");
+        let (version, etag) = s
+            .complete_upload("bup", "big", &id, &[(1, e1), (2, e2)], t(NOW))
+            .expect("complete");
+        assert!(etag.ends_with("-2"));
+        let entry = s.read("bup", "big", version.as_deref()).expect("read");
+        assert_eq!(
+            entry.object().map(|o| o.body.clone()),
+            Some(bytes::Bytes::from("hello world"))
+        );
+        assert_eq!(
+            entry.retention.as_ref().map(|r| r.0.clone()),
+            Some(RetentionMode::Compliance)
+        );
+        assert!(matches!(
+            s.abort_upload("bup", "big", &id),
+            Err(StoreError::NoSuchUpload(_))
+        ));
     }
 
     #[test]

@@ -87,7 +87,7 @@ fn status_line(frame: &mut Frame, area: ratatui::layout::Rect, state: &AppState,
         };
         Line::styled(
             format!(
-                "⬇ {} {percent} {bar} {} of {} · {} cancels",
+                "⟳ {} {percent} {bar} {} of {} · {} cancels",
                 t.label,
                 crate::domain::format::size(t.done),
                 t.total.map_or("?".to_string(), crate::domain::format::size),
