@@ -325,19 +325,30 @@ fn a_lock_runs_out_on_screen_and_the_refused_delete_then_succeeds() {
         s.contains("COMPLIANCE") && s.contains("s left")
     });
     assert!(!screen.contains("expired"), "{screen}");
+    // Before the countdown reaches zero, lockwatch's own permanent delete is refused.
+    app.send("D");
+    app.wait_text("Delete version permanently");
+    app.send("short.txt\r");
+    let screen = app.wait_text("Delete refused");
+    assert!(screen.contains("AccessDenied"), "{screen}");
+    app.send("\r");
     app.wait_for(
         "the lock to run out on screen",
         Duration::from_secs(15),
         |s| s.contains("expired — deletable"),
     );
-    runtime().block_on(async {
-        let s3 = support::client(&endpoint).await;
-        s3.delete_version(&bucket, "short.txt", &version)
-            .await
-            .expect("the delete succeeds once the lock has run out");
-    });
-    app.send("R");
+    // Then the same delete succeeds.
+    app.send("D");
+    let screen = app.wait_text("Delete version permanently");
+    assert!(screen.contains("retention ran out"), "{screen}");
+    app.send("short.txt\r");
+    app.wait_text("for good.");
     app.wait_text("This key has no versions.");
+    let gone = runtime().block_on(async {
+        let s3 = support::client(&endpoint).await;
+        s3.key_history(&bucket, "short.txt").await.expect("history")
+    });
+    assert!(gone.is_empty(), "version {version} is gone");
     app.send("q");
     assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
 }
