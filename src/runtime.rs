@@ -352,13 +352,12 @@ impl Executor {
                 request,
                 version,
                 etag,
+                size,
             } => {
                 let audit = self.audit.clone();
                 self.spawn(None, async move {
                     let v = &version;
-                    let result = s3
-                        .copy_version(&v.bucket, &v.key, &v.version_id, etag.as_deref())
-                        .await;
+                    let result = tasks::restore_by_copy(&s3, v, etag.as_deref(), size).await;
                     let created = result.as_ref().ok().cloned().flatten();
                     audit
                         .record(

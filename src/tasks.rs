@@ -346,3 +346,35 @@ pub fn list_dirs_for_completion(input: &str) -> Result<Vec<String>, String> {
         .filter(|n| n.ends_with('/'))
         .collect())
 }
+
+/// Objects larger than this cannot be copied with one CopyObject.
+pub const MAX_SINGLE_COPY: u64 = 5 * 1024 * 1024 * 1024;
+/// Part size for copies in parts.
+pub const COPY_PART_SIZE: u64 = 512 * 1024 * 1024;
+
+/// Restores an older version by copying it onto its key, guarded by its ETag; in parts when
+/// it is over 5 GiB. Nothing is deleted.
+pub async fn restore_by_copy(
+    s3: &S3,
+    version: &crate::domain::VersionRef,
+    etag: Option<&str>,
+    size: Option<u64>,
+) -> Result<Option<String>, S3Error> {
+    match size {
+        Some(size) if size > MAX_SINGLE_COPY => {
+            s3.copy_version_in_parts(
+                &version.bucket,
+                &version.key,
+                &version.version_id,
+                etag,
+                size,
+                COPY_PART_SIZE,
+            )
+            .await
+        }
+        _ => {
+            s3.copy_version(&version.bucket, &version.key, &version.version_id, etag)
+                .await
+        }
+    }
+}

@@ -688,6 +688,62 @@ async fn upload_in_parts_ends_locked_as_asked_on_every_server(server: &Server) {
     );
 }
 
+async fn copy_in_parts_restores_a_large_version_guarded_by_its_etag(server: &Server) {
+    let s3 = server.s3().await;
+    let bucket = versioned_bucket(&s3, "bigcopy").await;
+    let size = 6 * 1024 * 1024;
+    let old = s3
+        .put_bytes(&bucket, "disk.img", vec![3u8; size], &PutOptions::default())
+        .await
+        .expect("put")
+        .expect("version");
+    put(
+        &s3,
+        &bucket,
+        "disk.img",
+        "overwritten",
+        PutOptions::default(),
+    )
+    .await;
+    let hist = s3.key_history(&bucket, "disk.img").await.expect("history");
+    let etag = match &hist[1].kind {
+        lockwatch::domain::EntryKind::Version { etag: Some(e), .. } => e.clone(),
+        other => panic!("no etag: {other:?}"),
+    };
+    let part = 5 * 1024 * 1024;
+    let refused = s3
+        .copy_version_in_parts(
+            &bucket,
+            "disk.img",
+            &old,
+            Some("0123456789abcdef0123456789abcdef"),
+            size as u64,
+            part,
+        )
+        .await;
+    match refused {
+        Err(e) => assert_eq!(e.code(), Some("PreconditionFailed"), "{e}"),
+        Ok(v) => panic!("a copy with a wrong ETag must be refused, got {v:?}"),
+    }
+    assert_eq!(
+        s3.key_history(&bucket, "disk.img")
+            .await
+            .expect("history")
+            .len(),
+        2
+    );
+    s3.copy_version_in_parts(&bucket, "disk.img", &old, Some(&etag), size as u64, part)
+        .await
+        .expect("copy in parts");
+    let hist = s3.key_history(&bucket, "disk.img").await.expect("history");
+    assert_eq!(hist.len(), 3, "nothing deleted");
+    assert_eq!(hist[0].size(), Some(size as u64));
+    assert_eq!(
+        s3.get_bytes(&bucket, "disk.img", None).await.expect("get"),
+        vec![3u8; size]
+    );
+}
+
 macro_rules! suite {
     ($server:ident: $($case:ident),* $(,)?) => {
         mod $server {
@@ -725,6 +781,7 @@ macro_rules! every_server {
                 delete_objects_answers_per_key,
                 multipart_upload_keeps_the_lock_asked_for,
                 upload_in_parts_ends_locked_as_asked_on_every_server,
+                copy_in_parts_restores_a_large_version_guarded_by_its_etag,
             );
         )*
     };

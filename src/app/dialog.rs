@@ -61,6 +61,7 @@ pub enum PendingWrite {
     CopyVersion {
         version: VersionRef,
         etag: Option<String>,
+        size: Option<u64>,
     },
     Bucket(super::bucket_forms::BucketRequest),
     /// Replacing a local file with a download.
@@ -333,7 +334,11 @@ fn start_write(state: &mut AppState, write: PendingWrite) -> Vec<Effect> {
                 bypass,
             }]
         }
-        PendingWrite::CopyVersion { version, etag } => {
+        PendingWrite::CopyVersion {
+            version,
+            etag,
+            size,
+        } => {
             state
                 .writes
                 .push((request, format!("copying {}", short_name(&version.key))));
@@ -341,6 +346,7 @@ fn start_write(state: &mut AppState, write: PendingWrite) -> Vec<Effect> {
                 request,
                 version,
                 etag,
+                size,
             }]
         }
     }

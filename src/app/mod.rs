@@ -365,6 +365,7 @@ pub enum Effect {
         request: RequestId,
         version: VersionRef,
         etag: Option<String>,
+        size: Option<u64>,
     },
     CompletePath {
         input: String,

@@ -320,7 +320,11 @@ fn confirm_copy(state: &mut AppState, version: VersionRef, entry: &HistoryEntry)
         title: "Restore by copy".into(),
         lines,
         yes_label: "Copy".into(),
-        write: PendingWrite::CopyVersion { version, etag },
+        write: PendingWrite::CopyVersion {
+            version,
+            etag,
+            size: entry.size(),
+        },
         yes_selected: false,
         typed: None,
         bypass: None,

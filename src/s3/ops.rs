@@ -815,6 +815,96 @@ impl S3 {
             .collect())
     }
 
+    /// Copies a version onto its own key in parts of `part_size` bytes with UploadPartCopy — the
+    /// only way for objects over 5 GiB — each part guarded by `if_match`. An unfinished copy is
+    /// aborted. Returns the new version id.
+    pub async fn copy_version_in_parts(
+        &self,
+        bucket: &str,
+        key: &str,
+        version_id: &str,
+        if_match: Option<&str>,
+        size: u64,
+        part_size: u64,
+    ) -> Result<Option<String>, S3Error> {
+        let part_size = part_size.max(5 * 1024 * 1024);
+        // Ceph RGW 16 enforces no condition on UploadPartCopy, so the guard is also checked
+        // here, before any part is copied.
+        if let Some(expected) = if_match {
+            let held = self.head(bucket, key, Some(version_id)).await?.etag;
+            if held.as_deref() != Some(expected) {
+                return Err(S3Error::Service {
+                    code: "PreconditionFailed".into(),
+                    message: format!(
+                        "checked by lockwatch before copying: the version's ETag is {}, not {expected}",
+                        held.as_deref().unwrap_or("missing")
+                    ),
+                    status: None,
+                });
+            }
+        }
+        let id = self
+            .start_multipart(bucket, key, &PutOptions::default())
+            .await?;
+        let copied = async {
+            let source = format!(
+                "{}/{}?versionId={}",
+                bucket,
+                percent_encode_key(key),
+                percent_encode_key(version_id)
+            );
+            let mut parts = Vec::new();
+            let mut start = 0u64;
+            while start < size {
+                let end = (start + part_size).min(size) - 1;
+                let number = parts.len() as i32 + 1;
+                let guard = if_match.map(str::to_string);
+                let out = self
+                    .client
+                    .upload_part_copy()
+                    .bucket(bucket)
+                    .key(key)
+                    .upload_id(&id)
+                    .part_number(number)
+                    .copy_source(&source)
+                    .copy_source_range(format!("bytes={start}-{end}"))
+                    .set_copy_source_if_match(if_match.map(|e| format!("\"{e}\"")))
+                    .customize()
+                    .mutate_request(move |request| {
+                        // Ceph RGW 16 answers 411 to a request without Content-Length, and the
+                        // SDK sends none for this body-less request.
+                        if !request.headers().contains_key("content-length") {
+                            request.headers_mut().insert("Content-Length", "0");
+                        }
+                        // As for CopyObject: Ceph RGW 16 reads only x-amz-copy-if-match.
+                        if let Some(e) = &guard {
+                            request
+                                .headers_mut()
+                                .insert("x-amz-copy-if-match", format!("\"{e}\""));
+                        }
+                    })
+                    .send()
+                    .await
+                    .map_err(S3Error::from_sdk)?;
+                let etag = out
+                    .copy_part_result()
+                    .and_then(|r| r.e_tag())
+                    .map(str::to_string)
+                    .ok_or_else(|| {
+                        S3Error::Other(format!("the server named no ETag for copied part {number}"))
+                    })?;
+                parts.push((number, etag));
+                start = end + 1;
+            }
+            self.complete_multipart(bucket, key, &id, &parts).await
+        }
+        .await;
+        if copied.is_err() {
+            let _ = self.abort_multipart(bucket, key, &id).await;
+        }
+        copied
+    }
+
     /// The bucket's LocationConstraint; `None` for the default region or when not reported.
     pub async fn bucket_location(&self, bucket: &str) -> Result<Option<String>, S3Error> {
         let out = match self

@@ -724,6 +724,65 @@ impl S3 for SandboxS3 {
         }))
     }
 
+    async fn upload_part_copy(
+        &self,
+        req: S3Request<dto::UploadPartCopyInput>,
+    ) -> S3Result<S3Response<dto::UploadPartCopyOutput>> {
+        let input = req.input;
+        let dto::CopySource::Bucket {
+            bucket: src_bucket,
+            key: src_key,
+            version_id: src_version,
+        } = &input.copy_source
+        else {
+            return Err(S3Error::with_message(
+                S3ErrorCode::NotImplemented,
+                "the sandbox copies from bucket/key sources only",
+            ));
+        };
+        let range = match input.copy_source_range.as_deref() {
+            None => None,
+            Some(r) => {
+                let parsed = r
+                    .strip_prefix("bytes=")
+                    .and_then(|r| r.split_once('-'))
+                    .and_then(|(a, b)| Some((a.parse::<u64>().ok()?, b.parse::<u64>().ok()?)));
+                match parsed {
+                    Some(p) => Some(p),
+                    None => {
+                        return Err(S3Error::with_message(
+                            S3ErrorCode::InvalidArgument,
+                            format!("x-amz-copy-source-range '{r}' is not bytes=first-last"),
+                        ));
+                    }
+                }
+            }
+        };
+        let if_match = match &input.copy_source_if_match {
+            Some(dto::ETagCondition::ETag(e)) => Some(e.value().to_string()),
+            Some(dto::ETagCondition::Any) => Some("*".to_string()),
+            None => None,
+        };
+        let tag = self
+            .store()?
+            .upload_part_copy(
+                (&input.bucket, &input.key, &input.upload_id),
+                input.part_number,
+                (src_bucket, src_key, src_version.as_deref()),
+                range,
+                if_match.as_deref(),
+            )
+            .map_err(s3_error)?;
+        Ok(S3Response::new(dto::UploadPartCopyOutput {
+            copy_part_result: Some(dto::CopyPartResult {
+                e_tag: Some(etag(&tag)),
+                last_modified: Some(to_s3_time(now())),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }))
+    }
+
     async fn complete_multipart_upload(
         &self,
         req: S3Request<dto::CompleteMultipartUploadInput>,

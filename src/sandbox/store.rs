@@ -783,6 +783,38 @@ impl Store {
         Ok(etag)
     }
 
+    /// UploadPartCopy: a byte range (inclusive) of a source version becomes a part.
+    #[allow(clippy::too_many_arguments)]
+    pub fn upload_part_copy(
+        &mut self,
+        dest: (&str, &str, &str),
+        part: i32,
+        source: (&str, &str, Option<&str>),
+        range: Option<(u64, u64)>,
+        if_match: Option<&str>,
+    ) -> Result<String, StoreError> {
+        let entry = self.read(source.0, source.1, source.2)?;
+        let object = entry
+            .object()
+            .cloned()
+            .ok_or(StoreError::MethodNotAllowed)?;
+        if let Some(expected) = if_match
+            && expected != "*"
+            && expected.trim_matches('"') != object.etag
+        {
+            return Err(StoreError::PreconditionFailed);
+        }
+        let len = object.body.len() as u64;
+        let (start, end) = range.unwrap_or((0, len.saturating_sub(1)));
+        if start > end || end >= len {
+            return Err(StoreError::InvalidArgument(format!(
+                "The x-amz-copy-source-range bytes={start}-{end} is not within the source's {len} bytes."
+            )));
+        }
+        let body = object.body.slice(start as usize..=end as usize);
+        self.upload_part(dest.0, dest.1, dest.2, part, body)
+    }
+
     /// CompleteMultipartUpload: the listed parts, in order, become one new version.
     pub fn complete_upload(
         &mut self,
