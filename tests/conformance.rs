@@ -744,6 +744,55 @@ async fn copy_in_parts_restores_a_large_version_guarded_by_its_etag(server: &Ser
     );
 }
 
+async fn download_is_checked_against_size_and_etag(server: &Server) {
+    let s3 = server.s3().await;
+    let bucket = versioned_bucket(&s3, "dl").await;
+    let old = put(
+        &s3,
+        &bucket,
+        "reports/q3.pdf",
+        "quarterly",
+        PutOptions::default(),
+    )
+    .await;
+    put(
+        &s3,
+        &bucket,
+        "reports/q3.pdf",
+        "overwritten",
+        PutOptions::default(),
+    )
+    .await;
+    let dir = tempfile::tempdir().expect("dir");
+    let request = lockwatch::tasks::DownloadRequest {
+        bucket: bucket.clone(),
+        key: "reports/q3.pdf".into(),
+        version_id: Some(old),
+        directory: dir.path().to_path_buf(),
+        name: lockwatch::domain::paths::local_name("reports/q3.pdf"),
+        overwrite: false,
+    };
+    let done = lockwatch::tasks::download(&s3, &request, |_, _| {})
+        .await
+        .expect("download");
+    assert!(
+        done.md5_verified,
+        "a single-part ETag is an MD5 and is checked"
+    );
+    assert_eq!(done.path, dir.path().join("q3.pdf"));
+    assert_eq!(std::fs::read(&done.path).expect("file"), b"quarterly");
+    let again = lockwatch::tasks::download(&s3, &request, |_, _| {}).await;
+    assert!(
+        matches!(again, Err(lockwatch::tasks::DownloadError::Exists(_))),
+        "{again:?}"
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).expect("dir").count(),
+        1,
+        "no partial file left"
+    );
+}
+
 macro_rules! suite {
     ($server:ident: $($case:ident),* $(,)?) => {
         mod $server {
@@ -782,6 +831,7 @@ macro_rules! every_server {
                 multipart_upload_keeps_the_lock_asked_for,
                 upload_in_parts_ends_locked_as_asked_on_every_server,
                 copy_in_parts_restores_a_large_version_guarded_by_its_etag,
+                download_is_checked_against_size_and_etag,
             );
         )*
     };

@@ -675,6 +675,45 @@ fn the_guide_replayed_inside_lockwatch_against_ceph() {
         "{screen}"
     );
     app.send("\r");
+
+    // A version with a short retention: refused while the countdown runs, deleted after.
+    app.send("\t");
+    app.send("\t");
+    app.send("u");
+    app.wait_text("Upload");
+    app.send(&path);
+    app.send("\u{1b}[B");
+    for _ in 0.."tux.svg".len() {
+        app.send("\u{7f}");
+    }
+    app.send("short.svg");
+    app.send("\u{1b}[B");
+    app.send(" ");
+    app.send("\u{1b}[B");
+    app.send("\u{7f}\u{7f}+12s");
+    app.wait_text("Ready: Enter uploads to short.svg");
+    app.send("\r");
+    app.wait_text("Uploaded short.svg");
+    app.send("/short\r");
+    app.send("\r");
+    app.wait_for("the short countdown", Duration::from_secs(15), |s| {
+        s.contains("short.svg 1 version") && s.contains("s left")
+    });
+    app.send("D");
+    app.wait_text("Delete version permanently");
+    app.send("short.svg\r");
+    let screen = app.wait_text("Delete refused");
+    assert!(screen.contains("AccessDenied"), "{screen}");
+    app.send("\r");
+    app.wait_for(
+        "the countdown to reach zero",
+        Duration::from_secs(20),
+        |s| s.contains("expired — deletable"),
+    );
+    app.send("D");
+    app.wait_text("Delete version permanently");
+    app.send("short.svg\r");
+    app.wait_text("for good.");
     app.send("q");
     assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
 }

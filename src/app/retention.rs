@@ -21,7 +21,7 @@ pub struct RetentionForm {
     pub bypass: bool,
 }
 
-/// Reads `+30`, `+30d`, `+12h`, `2027-01-31`, `2027-01-31 12:00[:00]` or an RFC 3339 time
+/// Reads `+30`, `+30d`, `+12h`, `+2m`, `+90s`, `2027-01-31`, `2027-01-31 12:00[:00]` or an RFC 3339 time
 /// (UTC when no zone is given).
 pub fn parse_until(input: &str, now: Timestamp) -> Result<Timestamp, String> {
     let s = input.trim();
@@ -33,15 +33,21 @@ pub fn parse_until(input: &str, now: Timestamp) -> Result<Timestamp, String> {
         let n: i64 = number
             .parse()
             .map_err(|_| format!("'{s}': expected +N, +Nd or +Nh"))?;
-        let hours = match unit {
-            "d" | "" => n.checked_mul(24),
-            "h" => Some(n),
-            _ => return Err(format!("'{s}': the unit must be d (days) or h (hours)")),
+        let seconds = match unit {
+            "d" | "" => n.checked_mul(86_400),
+            "h" => n.checked_mul(3_600),
+            "m" => n.checked_mul(60),
+            "s" => Some(n),
+            _ => {
+                return Err(format!(
+                    "'{s}': the unit must be d (days), h (hours), m (minutes) or s (seconds)"
+                ));
+            }
         }
         .ok_or_else(|| format!("'{s}' is too far away"))?;
-        return SignedDuration::try_from_hours(hours)
-            .and_then(|d| now.checked_add(d).ok())
-            .ok_or_else(|| format!("'{s}' is too far away"));
+        return now
+            .checked_add(SignedDuration::from_secs(seconds))
+            .map_err(|_| format!("'{s}' is too far away"));
     }
     if let Ok(t) = s.parse::<Timestamp>() {
         return Ok(t);
@@ -330,6 +336,8 @@ mod tests {
             Ok(t("2027-01-31T12:30:00Z"))
         );
         assert!(parse_until("tomorrow", now).is_err());
+        assert_eq!(parse_until("+2m", now), Ok(t("2026-11-26T12:02:00Z")));
+        assert_eq!(parse_until("+90s", now), Ok(t("2026-11-26T12:01:30Z")));
         assert!(parse_until("+3w", now).is_err());
         assert!(parse_until("+99999999999999", now).is_err());
     }

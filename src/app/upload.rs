@@ -64,7 +64,7 @@ pub(super) fn open(state: &mut AppState) -> Vec<Effect> {
             0,
             "",
         ),
-        Field::text(UNTIL, "+1", "date or +N days, UTC"),
+        Field::text(UNTIL, "+1", "date, or +N days (+Nh, +Nm, +Ns), UTC"),
         Field::choice(HOLD, &["off", "on"], 0, ""),
     ]);
     state.popup = Some(Popup::Upload(UploadForm {
