@@ -393,20 +393,8 @@ impl Executor {
                 send(Action::DirectoryCompleted { input, result });
             }),
             Effect::Download { request, download } => {
-                let tx = self.tx.clone();
+                let progress = progress_reporter(self.tx.clone(), request);
                 self.spawn(Some(request), async move {
-                    let mut last = std::time::Instant::now();
-                    let progress = |done: u64, total: Option<u64>| {
-                        // At most ten updates a second, and always the last one.
-                        if last.elapsed() >= Duration::from_millis(100) || Some(done) == total {
-                            last = std::time::Instant::now();
-                            let _ = tx.send(Action::TransferProgress {
-                                request,
-                                done,
-                                total,
-                            });
-                        }
-                    };
                     let result = tasks::download(&s3, &download, progress).await;
                     send(Action::Downloaded {
                         request,
@@ -417,19 +405,8 @@ impl Executor {
             }
             Effect::Upload { request, upload } => {
                 let audit = self.audit.clone();
-                let tx = self.tx.clone();
+                let progress = progress_reporter(self.tx.clone(), request);
                 self.spawn(Some(request), async move {
-                    let mut last = std::time::Instant::now();
-                    let progress = |done: u64, total: Option<u64>| {
-                        if last.elapsed() >= Duration::from_millis(100) || Some(done) == total {
-                            last = std::time::Instant::now();
-                            let _ = tx.send(Action::TransferProgress {
-                                request,
-                                done,
-                                total,
-                            });
-                        }
-                    };
                     let result = tasks::upload(&s3, &upload, progress).await;
                     let created = result.as_ref().ok().and_then(|u| u.version_id.clone());
                     audit
@@ -564,6 +541,25 @@ impl Executor {
                     send(Action::AuditLoaded { result });
                 })
             }
+        }
+    }
+}
+
+/// Reports a transfer's progress to the UI: at most ten times a second, and always the end.
+fn progress_reporter(
+    tx: mpsc::UnboundedSender<Action>,
+    request: RequestId,
+) -> impl FnMut(u64, Option<u64>) + Send + 'static {
+    let mut last: Option<std::time::Instant> = None;
+    move |done, total| {
+        let due = last.is_none_or(|t| t.elapsed() >= Duration::from_millis(100));
+        if due || Some(done) == total {
+            last = Some(std::time::Instant::now());
+            let _ = tx.send(Action::TransferProgress {
+                request,
+                done,
+                total,
+            });
         }
     }
 }

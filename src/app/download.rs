@@ -138,19 +138,10 @@ pub(super) fn on_completion(
     input: String,
     names: Result<Vec<String>, String>,
 ) -> Vec<Effect> {
-    let Some(Popup::Download(f)) = state.popup.as_mut() else {
-        return Vec::new();
-    };
-    if f.form.value(DIRECTORY) != input {
-        return Vec::new();
-    }
-    match names {
-        Ok(names) => {
-            let (completed, candidates) = paths::complete(&input, &names);
-            f.form.fields[0] = Field::text(DIRECTORY, &completed, "Tab completes");
-            f.candidates = candidates;
-        }
-        Err(e) => f.candidates = vec![format!("({e})")],
+    if let Some(Popup::Download(f)) = state.popup.as_mut()
+        && let Some(candidates) = f.form.complete_path(DIRECTORY, &input, names)
+    {
+        f.candidates = candidates;
     }
     Vec::new()
 }

@@ -77,6 +77,28 @@ impl Form {
             .map_or("", Field::value)
     }
 
+    /// Applies a path completion to the text field `label`, unless the user has typed on since
+    /// `input` was sent. Returns the candidates to show.
+    pub fn complete_path(
+        &mut self,
+        label: &str,
+        input: &str,
+        names: Result<Vec<String>, String>,
+    ) -> Option<Vec<String>> {
+        let field = self.fields.iter_mut().find(|f| f.label == label)?;
+        if field.value() != input {
+            return None;
+        }
+        Some(match names {
+            Ok(names) => {
+                let (completed, candidates) = crate::domain::paths::complete(input, &names);
+                field.kind = FieldKind::Text(completed);
+                candidates
+            }
+            Err(e) => vec![format!("({e})")],
+        })
+    }
+
     pub fn on_key(&mut self, key: Key) -> FormEvent {
         let count = self.fields.len().max(1);
         match key.code {

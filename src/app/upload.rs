@@ -4,7 +4,7 @@
 use super::dialog::{DialogLine, LineStyle, Popup, finish_write, short_name};
 use super::form::{Field, Form, FormEvent};
 use super::{AppState, Effect, LockStatus, Pane, RequestId};
-use crate::domain::{LockInfo, RetentionMode, VersionRef, format, paths, text};
+use crate::domain::{LockInfo, RetentionMode, VersionRef, format, text};
 use crate::keys::{Key, KeyCode};
 use crate::s3::S3Error;
 use jiff::Timestamp;
@@ -150,22 +150,10 @@ pub(super) fn on_completion(
     input: String,
     names: Result<Vec<String>, String>,
 ) -> Vec<Effect> {
-    let Some(Popup::Upload(f)) = state.popup.as_mut() else {
-        return Vec::new();
-    };
-    // A completion for text the user has since changed is dropped.
-    if f.form.value(FILE) != input {
-        return Vec::new();
-    }
-    match names {
-        Ok(names) => {
-            let (completed, candidates) = paths::complete(&input, &names);
-            if let Some(field) = f.form.fields.first_mut() {
-                *field = Field::text(FILE, &completed, "Tab completes");
-            }
-            f.candidates = candidates;
-        }
-        Err(e) => f.candidates = vec![format!("({e})")],
+    if let Some(Popup::Upload(f)) = state.popup.as_mut()
+        && let Some(candidates) = f.form.complete_path(FILE, &input, names)
+    {
+        f.candidates = candidates;
     }
     Vec::new()
 }

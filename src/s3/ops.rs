@@ -422,20 +422,7 @@ impl S3 {
 
     /// Deletes the current object: on a versioned bucket this adds a delete marker.
     pub async fn delete_object(&self, bucket: &str, key: &str) -> Result<DeleteOutcome, S3Error> {
-        let out = self
-            .client
-            .delete_object()
-            .bucket(bucket)
-            .key(key)
-            .customize()
-            .config_override(no_retry())
-            .send()
-            .await
-            .map_err(S3Error::from_sdk)?;
-        Ok(DeleteOutcome {
-            version_id: out.version_id().map(str::to_string),
-            delete_marker: out.delete_marker().unwrap_or(false),
-        })
+        self.delete(bucket, key, None, false).await
     }
 
     /// Removes one version or delete marker for good (refused by the server while locked).
@@ -445,8 +432,7 @@ impl S3 {
         key: &str,
         version_id: &str,
     ) -> Result<DeleteOutcome, S3Error> {
-        self.delete_version_with(bucket, key, version_id, false)
-            .await
+        self.delete(bucket, key, Some(version_id), false).await
     }
 
     /// `delete_version`, optionally sending `x-amz-bypass-governance-retention: true`.
@@ -457,12 +443,23 @@ impl S3 {
         version_id: &str,
         bypass_governance: bool,
     ) -> Result<DeleteOutcome, S3Error> {
+        self.delete(bucket, key, Some(version_id), bypass_governance)
+            .await
+    }
+
+    async fn delete(
+        &self,
+        bucket: &str,
+        key: &str,
+        version_id: Option<&str>,
+        bypass_governance: bool,
+    ) -> Result<DeleteOutcome, S3Error> {
         let out = self
             .client
             .delete_object()
             .bucket(bucket)
             .key(key)
-            .version_id(version_id)
+            .set_version_id(version_id.map(str::to_string))
             .set_bypass_governance_retention(bypass_governance.then_some(true))
             .customize()
             .config_override(no_retry())
