@@ -609,3 +609,51 @@ fn quitting_sets_quit_and_asks_the_runtime_to_stop() {
     assert_eq!(effects, vec![Effect::Quit]);
     assert!(s.quit);
 }
+
+#[test]
+fn an_upload_shows_progress_and_ctrl_x_cancels_it() {
+    let mut s = state();
+    let request = open_bup(&mut s);
+    run(
+        &mut s,
+        vec![Action::LevelPage {
+            request,
+            result: Ok(LevelPage::Objects(ObjectsPage::default())),
+            more: false,
+        }],
+    );
+    run(&mut s, vec![key('u')]);
+    assert!(matches!(s.popup, Some(Popup::Upload(_))));
+    let mut typing: Vec<Action> = "/srv/backup.tar".chars().map(key).collect();
+    typing.push(special(KeyCode::Enter));
+    let effects = run(&mut s, typing);
+    let request = match effects.as_slice() {
+        [Effect::Upload { request, upload }] => {
+            assert_eq!(upload.key, "backup.tar");
+            *request
+        }
+        other => panic!("expected an upload, got {other:?}"),
+    };
+    run(
+        &mut s,
+        vec![Action::TransferProgress {
+            request,
+            done: 8,
+            total: Some(32),
+        }],
+    );
+    assert_eq!(
+        s.transfers.first().map(|t| (t.done, t.total)),
+        Some((8, Some(32)))
+    );
+    let effects = run(
+        &mut s,
+        vec![Action::Key(Key {
+            code: KeyCode::Char('x'),
+            ctrl: true,
+            alt: false,
+        })],
+    );
+    assert_eq!(effects, vec![Effect::Cancel(request)]);
+    assert!(s.transfers.is_empty() && s.writes.is_empty());
+}

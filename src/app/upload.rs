@@ -131,9 +131,14 @@ pub(super) fn on_key(state: &mut AppState, key: Key, now: Timestamp) -> Vec<Effe
             Ok(upload) => {
                 state.popup = None;
                 let request = state.request_id();
-                state
-                    .writes
-                    .push((request, format!("uploading {}", short_name(&upload.key))));
+                let label = format!("uploading {}", short_name(&upload.key));
+                state.writes.push((request, label.clone()));
+                state.transfers.push(super::Transfer {
+                    request,
+                    label,
+                    done: 0,
+                    total: None,
+                });
                 vec![Effect::Upload { request, upload }]
             }
             Err(_) => Vec::new(),
@@ -215,7 +220,7 @@ pub(super) fn on_uploaded(
             };
             match mismatch {
                 None => state.success(format!(
-                    "Uploaded {} ({}){how}, version {}: {held}{hold} (read back).",
+                    "Uploaded {}, {}{how}, version {}: {held}{hold} (read back).",
                     short_name(&upload.key),
                     format::size_exact(done.size),
                     done.version_id
