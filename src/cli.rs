@@ -30,7 +30,7 @@ pub struct Cli {
 
     /// Open lockwatch on its built-in S3 sandbox, seeded with demonstration buckets (in
     /// memory, on 127.0.0.1, gone when lockwatch exits)
-    #[arg(long, conflicts_with_all = ["endpoint_url", "profile", "region", "seed_demo"])]
+    #[arg(long, conflicts_with_all = ["endpoint_url", "profile", "region", "seed_demo", "read_only"])]
     pub demo: bool,
 
     /// Open at this place: s3://bucket or s3://bucket/prefix/
@@ -55,6 +55,10 @@ pub struct Cli {
     /// PEM file of CA certificates to trust instead of the system's (also AWS_CA_BUNDLE)
     #[arg(long, value_name = "FILE")]
     pub ca_bundle: Option<PathBuf>,
+
+    /// Never write: every write is refused before a request is sent, and write keys say so
+    #[arg(long)]
+    pub read_only: bool,
 
     /// Create lockwatch's demonstration buckets (bup, bup-governance, scratch) on the
     /// endpoint first, then open lockwatch on them. Existing buckets are left alone.
@@ -82,6 +86,7 @@ impl Cli {
             path_style: self.path_style,
             ca_bundle: self.ca_bundle.clone(),
             static_credentials: None,
+            read_only: self.read_only,
         }
     }
 }

@@ -195,6 +195,24 @@ pub enum Command {
     CancelTransfer,
 }
 
+impl Command {
+    /// Whether the command writes to the server (refused when lockwatch runs read-only).
+    pub fn is_write(self) -> bool {
+        matches!(
+            self,
+            Command::Restore
+                | Command::Delete
+                | Command::DeleteVersion
+                | Command::RestoreByCopy
+                | Command::LegalHold
+                | Command::Retention
+                | Command::CreateBucket
+                | Command::LockSettings
+                | Command::Upload
+        )
+    }
+}
+
 /// Where a binding applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Scope {

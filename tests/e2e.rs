@@ -789,3 +789,34 @@ fn save_a_version_checked_against_its_etag_and_never_overwrite_silently() {
     app.send("q");
     assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
 }
+
+#[test]
+fn read_only_says_so_and_sends_no_write() {
+    let endpoint = support::sandbox::sandbox().endpoint.clone();
+    let bucket = guide_bucket(&endpoint);
+    let mut app = Session::start(
+        &endpoint,
+        &["--read-only", &format!("s3://{bucket}/")],
+        120,
+        35,
+    );
+    let screen = app.wait_text("READ-ONLY");
+    assert!(screen.contains("No objects here."), "{screen}");
+    app.send(".");
+    app.wait_text("× tux.svg");
+    app.send("r");
+    app.wait_text("started with --read-only");
+    app.send("?");
+    app.wait_text("(unavailable: --read-only)");
+    app.send("\u{1b}");
+    app.send("q");
+    assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
+    let history = runtime().block_on(async {
+        let s3 = support::client(&endpoint).await;
+        s3.key_history(&bucket, "tux.svg").await.expect("history")
+    });
+    assert!(
+        history[0].is_delete_marker(),
+        "still deleted: nothing was written"
+    );
+}

@@ -31,6 +31,7 @@ fn state(width: u16, height: u16) -> AppState {
             path_style: true,
             access_key_masked: "****************262d".into(),
             credentials_source: "environment".into(),
+            read_only: false,
         },
         Rect::new(0, 0, width, height),
     )

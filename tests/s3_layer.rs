@@ -402,3 +402,92 @@ async fn lock_writes_and_multi_delete_carry_content_md5_of_their_body() {
         assert!(!body.is_empty(), "{operation} has a body");
     }
 }
+
+#[tokio::test]
+async fn read_only_refuses_every_write_before_a_request_is_sent() {
+    let (endpoint, requests) = header_capture();
+    let s3 = support::read_only_client(&endpoint).await;
+    let until: Timestamp = "2030-01-01T00:00:00Z".parse().expect("time");
+    let results: Vec<(&str, Result<(), lockwatch::s3::S3Error>)> = vec![
+        ("create bucket", s3.create_bucket("b", None, true).await),
+        ("versioning", s3.enable_versioning("b").await),
+        ("suspend", s3.suspend_versioning("b").await),
+        ("lock config", s3.set_default_retention("b", None).await),
+        (
+            "put",
+            s3.put_bytes("b", "k", b"x".to_vec(), &PutOptions::default())
+                .await
+                .map(|_| ()),
+        ),
+        ("delete", s3.delete_object("b", "k").await.map(|_| ())),
+        (
+            "delete version",
+            s3.delete_version("b", "k", "v").await.map(|_| ()),
+        ),
+        (
+            "bypass",
+            s3.delete_version_with("b", "k", "v", true)
+                .await
+                .map(|_| ()),
+        ),
+        (
+            "retention",
+            s3.set_retention("b", "k", "v", RetentionMode::Compliance, until, false)
+                .await,
+        ),
+        ("hold", s3.set_legal_hold("b", "k", "v", true).await),
+        (
+            "copy",
+            s3.copy_version("b", "k", "v", None).await.map(|_| ()),
+        ),
+        (
+            "copy in parts",
+            s3.copy_version_in_parts("b", "k", "v", None, 10, 5)
+                .await
+                .map(|_| ()),
+        ),
+        (
+            "multi delete",
+            s3.delete_versions("b", &[("k".into(), "v".into())], false)
+                .await
+                .map(|_| ()),
+        ),
+        (
+            "multipart",
+            s3.start_multipart("b", "k", &PutOptions::default())
+                .await
+                .map(|_| ()),
+        ),
+        (
+            "part",
+            s3.upload_part("b", "k", "u", 1, b"x".to_vec())
+                .await
+                .map(|_| ()),
+        ),
+        (
+            "complete",
+            s3.complete_multipart("b", "k", "u", &[]).await.map(|_| ()),
+        ),
+        ("abort", s3.abort_multipart("b", "k", "u").await),
+    ];
+    for (what, result) in results {
+        assert!(
+            matches!(result, Err(lockwatch::s3::S3Error::ReadOnly(_))),
+            "{what}: {result:?}"
+        );
+    }
+    assert!(
+        requests
+            .recv_timeout(std::time::Duration::from_millis(300))
+            .is_err(),
+        "no request reached the server"
+    );
+    // Reads still go out.
+    let _ = s3.list_buckets().await;
+    assert!(
+        requests
+            .recv_timeout(std::time::Duration::from_secs(5))
+            .is_ok(),
+        "reads are sent"
+    );
+}

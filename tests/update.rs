@@ -21,6 +21,7 @@ fn state() -> AppState {
             path_style: true,
             access_key_masked: "****************262d".into(),
             credentials_source: "environment".into(),
+            read_only: false,
         },
         Rect::new(0, 0, 120, 35),
     )

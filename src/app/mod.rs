@@ -792,6 +792,10 @@ impl AppState {
 
 fn on_command(state: &mut AppState, command: Command, now: Timestamp) -> Vec<Effect> {
     let pane = state.focus;
+    if state.connection.read_only && command.is_write() {
+        state.info("Read-only: lockwatch was started with --read-only, so it sends no writes.");
+        return Vec::new();
+    }
     match command {
         Command::Quit => {
             state.quit = true;

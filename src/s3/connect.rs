@@ -31,6 +31,8 @@ pub struct ConnectOptions {
     /// Keys given directly (tests, or credentials obtained by lockwatch itself); when set, the
     /// AWS credential chain is not consulted.
     pub static_credentials: Option<StaticCredentials>,
+    /// Refuse every write inside the S3 layer.
+    pub read_only: bool,
 }
 
 /// An access key pair held in memory only.
@@ -55,6 +57,7 @@ pub struct ConnectionInfo {
     pub path_style: bool,
     pub access_key_masked: String,
     pub credentials_source: String,
+    pub read_only: bool,
 }
 
 pub struct Connection {
@@ -241,6 +244,7 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection, ConnectErro
     Ok(Connection {
         s3: S3 {
             client: aws_sdk_s3::Client::from_conf(config.build()),
+            read_only: options.read_only,
         },
         info: ConnectionInfo {
             endpoint,
@@ -248,6 +252,7 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection, ConnectErro
             path_style,
             access_key_masked: mask(credentials.access_key_id()),
             credentials_source,
+            read_only: options.read_only,
         },
     })
 }

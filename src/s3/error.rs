@@ -20,6 +20,9 @@ pub enum S3Error {
     /// The answer could not be understood, or the request could not be built.
     #[error("{0}")]
     Other(String),
+    /// lockwatch runs read-only: the write was refused before any request was sent.
+    #[error("lockwatch runs read-only (--read-only): {0} was not sent")]
+    ReadOnly(String),
 }
 
 impl S3Error {

@@ -19,4 +19,6 @@ pub use ops::{
 #[derive(Clone, Debug)]
 pub struct S3 {
     client: aws_sdk_s3::Client,
+    /// Every write is refused in this layer, before a request is built.
+    read_only: bool,
 }

@@ -134,6 +134,14 @@ impl VersionPager {
 }
 
 impl S3 {
+    /// Refuses a write before any request is sent when lockwatch runs read-only.
+    fn refuse_if_read_only(&self, operation: &str) -> Result<(), S3Error> {
+        if self.read_only {
+            return Err(S3Error::ReadOnly(operation.to_string()));
+        }
+        Ok(())
+    }
+
     pub async fn list_buckets(&self) -> Result<Vec<Bucket>, S3Error> {
         let mut buckets = Vec::new();
         let mut token: Option<String> = None;
@@ -454,6 +462,7 @@ impl S3 {
         version_id: Option<&str>,
         bypass_governance: bool,
     ) -> Result<DeleteOutcome, S3Error> {
+        self.refuse_if_read_only("DeleteObject")?;
         let out = self
             .client
             .delete_object()
@@ -514,6 +523,7 @@ impl S3 {
         until: Timestamp,
         bypass_governance: bool,
     ) -> Result<(), S3Error> {
+        self.refuse_if_read_only("PutObjectRetention")?;
         let retention = ObjectLockRetention::builder()
             .mode(ObjectLockRetentionMode::from(mode.as_str()))
             .retain_until_date(smithy_time(until))
@@ -541,6 +551,7 @@ impl S3 {
         version_id: &str,
         on: bool,
     ) -> Result<(), S3Error> {
+        self.refuse_if_read_only("PutObjectLegalHold")?;
         let status = if on {
             ObjectLockLegalHoldStatus::On
         } else {
@@ -571,6 +582,7 @@ impl S3 {
         version_id: &str,
         if_match: Option<&str>,
     ) -> Result<Option<String>, S3Error> {
+        self.refuse_if_read_only("CopyObject")?;
         let source = format!(
             "{}/{}?versionId={}",
             bucket,
@@ -633,6 +645,7 @@ impl S3 {
         key: &str,
         options: &PutOptions,
     ) -> Result<String, S3Error> {
+        self.refuse_if_read_only("CreateMultipartUpload")?;
         let mut request = self
             .client
             .create_multipart_upload()
@@ -668,6 +681,7 @@ impl S3 {
         part_number: i32,
         body: Vec<u8>,
     ) -> Result<String, S3Error> {
+        self.refuse_if_read_only("UploadPart")?;
         let length = body.len() as i64;
         let out = self
             .client
@@ -694,6 +708,7 @@ impl S3 {
         upload_id: &str,
         parts: &[(i32, String)],
     ) -> Result<Option<String>, S3Error> {
+        self.refuse_if_read_only("CompleteMultipartUpload")?;
         let completed = CompletedMultipartUpload::builder()
             .set_parts(Some(
                 parts
@@ -723,6 +738,7 @@ impl S3 {
         key: &str,
         upload_id: &str,
     ) -> Result<(), S3Error> {
+        self.refuse_if_read_only("AbortMultipartUpload")?;
         self.client
             .abort_multipart_upload()
             .bucket(bucket)
@@ -766,6 +782,7 @@ impl S3 {
         versions: &[(String, String)],
         bypass_governance: bool,
     ) -> Result<Vec<Result<(), S3Error>>, S3Error> {
+        self.refuse_if_read_only("DeleteObjects")?;
         let objects = versions
             .iter()
             .map(|(key, version)| {
@@ -824,6 +841,7 @@ impl S3 {
         size: u64,
         part_size: u64,
     ) -> Result<Option<String>, S3Error> {
+        self.refuse_if_read_only("UploadPartCopy")?;
         let part_size = part_size.max(5 * 1024 * 1024);
         // Ceph RGW 16 enforces no condition on UploadPartCopy, so the guard is also checked
         // here, before any part is copied.
@@ -936,6 +954,7 @@ impl S3 {
         location: Option<&str>,
         object_lock: bool,
     ) -> Result<(), S3Error> {
+        self.refuse_if_read_only("CreateBucket")?;
         let config = location.map(|l| {
             CreateBucketConfiguration::builder()
                 .location_constraint(BucketLocationConstraint::from(l))
@@ -970,6 +989,7 @@ impl S3 {
         bucket: &str,
         status: BucketVersioningStatus,
     ) -> Result<(), S3Error> {
+        self.refuse_if_read_only("PutBucketVersioning")?;
         self.client
             .put_bucket_versioning()
             .bucket(bucket)
@@ -988,6 +1008,7 @@ impl S3 {
         bucket: &str,
         retention: Option<(RetentionMode, RetentionPeriod)>,
     ) -> Result<(), S3Error> {
+        self.refuse_if_read_only("PutObjectLockConfiguration")?;
         let rule = retention.map(|(mode, period)| {
             let builder =
                 DefaultRetention::builder().mode(ObjectLockRetentionMode::from(mode.as_str()));
@@ -1026,6 +1047,7 @@ impl S3 {
         body: Vec<u8>,
         options: &PutOptions,
     ) -> Result<Option<String>, S3Error> {
+        self.refuse_if_read_only("PutObject")?;
         let length = body.len() as i64;
         let mut request = self
             .client

@@ -38,6 +38,15 @@ fn title_bar(frame: &mut Frame, area: ratatui::layout::Rect, state: &AppState, t
         Span::raw(" "),
         Span::raw(text::sanitize(&state.connection.endpoint).into_owned()),
     ];
+    if state.connection.read_only {
+        spans.push(Span::raw("  "));
+        spans.push(Span::styled(
+            " READ-ONLY ",
+            theme
+                .warning
+                .add_modifier(ratatui::style::Modifier::REVERSED),
+        ));
+    }
     let single = areas_single(state);
     if single {
         let name = match state.focus {

@@ -160,10 +160,14 @@ fn help(frame: &mut Frame, state: &AppState, scroll: u16, theme: &Theme) {
         lines.push(Line::styled(scope.title().to_string(), theme.emphasis));
         for b in bindings {
             let keys: Vec<String> = b.keys.iter().map(|k| k.to_string()).collect();
-            lines.push(Line::from(vec![
+            let mut spans = vec![
                 Span::styled(format!("  {:<22}", keys.join(", ")), theme.prefix),
                 Span::raw(b.desc.clone()),
-            ]));
+            ];
+            if state.connection.read_only && b.command.is_write() {
+                spans.push(Span::styled("  (unavailable: --read-only)", theme.warning));
+            }
+            lines.push(Line::from(spans));
         }
         lines.push(Line::raw(""));
     }

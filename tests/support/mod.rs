@@ -31,6 +31,24 @@ pub async fn client(endpoint: &str) -> S3 {
     }
 }
 
+/// `client`, refusing every write (--read-only).
+pub async fn read_only_client(endpoint: &str) -> S3 {
+    let options = ConnectOptions {
+        endpoint_url: Some(endpoint.to_string()),
+        region: Some(REGION.into()),
+        static_credentials: Some(StaticCredentials {
+            access_key_id: ACCESS_KEY.into(),
+            secret_access_key: SECRET_KEY.into(),
+        }),
+        read_only: true,
+        ..ConnectOptions::default()
+    };
+    match connect(&options).await {
+        Ok(c) => c.s3,
+        Err(e) => panic!("cannot build a client for {endpoint}: {e}"),
+    }
+}
+
 /// Like `client`, with a CA bundle, and the connection error returned instead of failing.
 pub async fn try_client(
     endpoint: &str,
