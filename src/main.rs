@@ -129,6 +129,9 @@ async fn run_ui(cli: Cli) -> ExitCode {
             }
         }
     }
+    for warning in &connection.info.warnings {
+        eprintln!("lockwatch: warning: {warning}");
+    }
     let start = StartAt {
         bucket: cli.location.as_ref().map(|l| l.bucket.clone()),
         prefix: cli.location.map(|l| l.prefix).unwrap_or_default(),

@@ -820,3 +820,36 @@ fn read_only_says_so_and_sends_no_write() {
         "still deleted: nothing was written"
     );
 }
+
+#[test]
+fn a_credentials_file_others_can_read_is_named_with_the_fix() {
+    use std::os::unix::fs::PermissionsExt;
+    let endpoint = support::sandbox::sandbox().endpoint.clone();
+    let home = tempfile::tempdir().expect("home");
+    let credentials = home.path().join("aws-credentials");
+    std::fs::write(
+        &credentials,
+        format!(
+            "[default]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            support::ACCESS_KEY,
+            support::SECRET_KEY
+        ),
+    )
+    .expect("write");
+    std::fs::set_permissions(&credentials, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let env: Vec<(String, String)> = support::binary_env(&endpoint, home.path())
+        .into_iter()
+        .filter(|(k, _)| k != "AWS_ACCESS_KEY_ID" && k != "AWS_SECRET_ACCESS_KEY")
+        .collect();
+    let mut app = Session::start_with_env(&env, &[], 160, 30, home);
+    let screen = app.wait_text("can be read by other users");
+    assert!(screen.contains("chmod 600"), "{screen}");
+    assert!(screen.contains("aws-credentials"), "{screen}");
+    app.send("q");
+    assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
+    let raw = String::from_utf8_lossy(&app.raw_output()).to_string();
+    assert!(
+        !raw.contains(support::SECRET_KEY),
+        "the secret never reaches the terminal"
+    );
+}

@@ -22,6 +22,7 @@ fn state() -> AppState {
             access_key_masked: "****************262d".into(),
             credentials_source: "environment".into(),
             read_only: false,
+            warnings: Vec::new(),
         },
         Rect::new(0, 0, 120, 35),
     )

@@ -454,6 +454,10 @@ pub struct StartAt {
 
 impl AppState {
     pub fn new(keymap: Keymap, connection: ConnectionInfo, screen: Rect) -> AppState {
+        let status = connection.warnings.first().map(|w| StatusMessage {
+            kind: MessageKind::Error,
+            text: format!("Warning: {w}"),
+        });
         AppState {
             keymap,
             connection,
@@ -465,7 +469,7 @@ impl AppState {
             locks: HashMap::new(),
             popup: None,
             input: None,
-            status: None,
+            status,
             writes: Vec::new(),
             transfers: Vec::new(),
             quit: false,

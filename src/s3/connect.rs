@@ -58,6 +58,8 @@ pub struct ConnectionInfo {
     pub access_key_masked: String,
     pub credentials_source: String,
     pub read_only: bool,
+    /// Things the user should fix, such as credential files others can read.
+    pub warnings: Vec<String>,
 }
 
 pub struct Connection {
@@ -110,6 +112,48 @@ fn describe_sources(profile: &str) -> String {
         .map(|t| format!("  - {t}"))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// The AWS config and credentials files, where the AWS tools look for them.
+fn aws_files() -> Vec<PathBuf> {
+    let home = directories::BaseDirs::new().map(|d| d.home_dir().to_path_buf());
+    let pick = |var: &str, default: &str| {
+        env_nonempty(var)
+            .map(PathBuf::from)
+            .or_else(|| home.as_ref().map(|h| h.join(".aws").join(default)))
+    };
+    [
+        pick("AWS_SHARED_CREDENTIALS_FILE", "credentials"),
+        pick("AWS_CONFIG_FILE", "config"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// A warning for each AWS file that group or others can read: it may hold secret keys.
+pub fn loose_permission_warnings() -> Vec<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        aws_files()
+            .into_iter()
+            .filter_map(|path| {
+                let mode = std::fs::metadata(&path).ok()?.permissions().mode() & 0o777;
+                (mode & 0o077 != 0).then(|| {
+                    format!(
+                        "{} can be read by other users (mode {mode:04o}); fix it with: chmod 600 {}",
+                        path.display(),
+                        path.display()
+                    )
+                })
+            })
+            .collect()
+    }
+    #[cfg(not(unix))]
+    {
+        Vec::new()
+    }
 }
 
 fn http_client(
@@ -253,6 +297,7 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection, ConnectErro
             access_key_masked: mask(credentials.access_key_id()),
             credentials_source,
             read_only: options.read_only,
+            warnings: loose_permission_warnings(),
         },
     })
 }
