@@ -213,6 +213,14 @@ fn profile_from_the_aws_files_with_its_endpoint_url() {
         ),
     )
     .expect("credentials file");
+    for file in ["aws-config", "aws-credentials"] {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(
+            home.path().join(file),
+            std::fs::Permissions::from_mode(0o600),
+        )
+        .expect("chmod 600");
+    }
     let env: Vec<(String, String)> = support::binary_env("unused", home.path())
         .into_iter()
         .filter(|(k, _)| {
