@@ -311,7 +311,7 @@ fn a_lock_runs_out_on_screen_and_the_refused_delete_then_succeeds() {
         let s3 = support::client(&endpoint).await;
         let bucket = support::unique_bucket("expiry");
         s3.create_bucket(&bucket, None, true).await.expect("create");
-        let until = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(6);
+        let until = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(15);
         let options = PutOptions {
             retention: Some((RetentionMode::Compliance, until)),
             ..PutOptions::default()
@@ -342,7 +342,7 @@ fn a_lock_runs_out_on_screen_and_the_refused_delete_then_succeeds() {
     app.send("\r");
     app.wait_for(
         "the lock to run out on screen",
-        Duration::from_secs(15),
+        Duration::from_secs(40),
         |s| s.contains("expired — deletable"),
     );
     // Then the same delete succeeds.
@@ -698,7 +698,7 @@ fn the_guide_replayed_inside_lockwatch_against_ceph() {
     app.send("\u{1b}[B");
     app.send(" ");
     app.send("\u{1b}[B");
-    app.send("\u{7f}\u{7f}+12s");
+    app.send("\u{7f}\u{7f}+25s");
     app.wait_text("Ready: Enter uploads to short.svg");
     app.send("\r");
     app.wait_text("Uploaded short.svg");
@@ -715,7 +715,7 @@ fn the_guide_replayed_inside_lockwatch_against_ceph() {
     app.send("\r");
     app.wait_for(
         "the countdown to reach zero",
-        Duration::from_secs(20),
+        Duration::from_secs(50),
         |s| s.contains("expired — deletable"),
     );
     app.send("D");
