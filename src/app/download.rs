@@ -19,7 +19,7 @@ pub struct DownloadForm {
     pub candidates: Vec<String>,
 }
 
-/// A download under way, for the progress bar.
+/// An upload or download under way, for the progress bar.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Transfer {
     pub request: RequestId,
@@ -89,15 +89,7 @@ pub fn request_of(f: &DownloadForm, overwrite: bool) -> Result<DownloadRequest, 
 }
 
 fn start(state: &mut AppState, request: DownloadRequest) -> Vec<Effect> {
-    let id = state.request_id();
-    let label = format!("saving {}", text::sanitize(&request.name));
-    state.writes.push((id, label.clone()));
-    state.transfers.push(Transfer {
-        request: id,
-        label,
-        done: 0,
-        total: None,
-    });
+    let id = state.start_transfer(format!("saving {}", text::sanitize(&request.name)));
     vec![Effect::Download {
         request: id,
         download: request,
@@ -237,4 +229,20 @@ pub(super) fn start_confirmed(state: &mut AppState, request: DownloadRequest) ->
 /// Where the form would save, for the form's last line.
 pub fn download_target(f: &DownloadForm) -> Result<String, String> {
     request_of(f, false).map(|r| r.directory.join(&r.name).display().to_string())
+}
+
+impl AppState {
+    /// Tracks a new upload or download: a write in the status line, with a progress bar that
+    /// ctrl-x can cancel. Returns its request id.
+    pub(super) fn start_transfer(&mut self, label: String) -> RequestId {
+        let request = self.request_id();
+        self.writes.push((request, label.clone()));
+        self.transfers.push(Transfer {
+            request,
+            label,
+            done: 0,
+            total: None,
+        });
+        request
+    }
 }

@@ -130,15 +130,8 @@ pub(super) fn on_key(state: &mut AppState, key: Key, now: Timestamp) -> Vec<Effe
         FormEvent::Submit => match check(f, now) {
             Ok(upload) => {
                 state.popup = None;
-                let request = state.request_id();
-                let label = format!("uploading {}", short_name(&upload.key));
-                state.writes.push((request, label.clone()));
-                state.transfers.push(super::Transfer {
-                    request,
-                    label,
-                    done: 0,
-                    total: None,
-                });
+                let request =
+                    state.start_transfer(format!("uploading {}", short_name(&upload.key)));
                 vec![Effect::Upload { request, upload }]
             }
             Err(_) => Vec::new(),
