@@ -156,6 +156,27 @@ fn lock_headers(
     (mode, until, hold)
 }
 
+/// The headers HeadObject (and GetObject) answer for one version; a delete marker has none.
+fn head_output(entry: &super::store::Entry) -> S3Result<dto::HeadObjectOutput> {
+    let Some(object) = entry.object() else {
+        return Err(s3_error(StoreError::MethodNotAllowed));
+    };
+    let (mode, until, hold) = lock_headers(entry);
+    Ok(dto::HeadObjectOutput {
+        content_length: Some(object.body.len() as i64),
+        content_type: object.content_type.as_deref().and_then(|c| c.parse().ok()),
+        e_tag: Some(etag(&object.etag)),
+        last_modified: Some(to_s3_time(entry.last_modified)),
+        metadata: Some(object.metadata.clone().into_iter().collect()),
+        object_lock_mode: mode,
+        object_lock_retain_until_date: until,
+        object_lock_legal_hold_status: hold,
+        storage_class: Some(dto::StorageClass::from_static(dto::StorageClass::STANDARD)),
+        version_id: Some(entry.version_id.clone()),
+        ..Default::default()
+    })
+}
+
 #[async_trait::async_trait]
 impl S3 for SandboxS3 {
     async fn list_buckets(
@@ -369,23 +390,7 @@ impl S3 for SandboxS3 {
         let entry = store
             .read(&input.bucket, &input.key, input.version_id.as_deref())
             .map_err(s3_error)?;
-        let Some(object) = entry.object() else {
-            return Err(s3_error(StoreError::MethodNotAllowed));
-        };
-        let (mode, until, hold) = lock_headers(entry);
-        Ok(S3Response::new(dto::HeadObjectOutput {
-            content_length: Some(object.body.len() as i64),
-            content_type: object.content_type.as_deref().and_then(|c| c.parse().ok()),
-            e_tag: Some(etag(&object.etag)),
-            last_modified: Some(to_s3_time(entry.last_modified)),
-            metadata: Some(object.metadata.clone().into_iter().collect()),
-            object_lock_mode: mode,
-            object_lock_retain_until_date: until,
-            object_lock_legal_hold_status: hold,
-            storage_class: Some(dto::StorageClass::from_static(dto::StorageClass::STANDARD)),
-            version_id: Some(entry.version_id.clone()),
-            ..Default::default()
-        }))
+        Ok(S3Response::new(head_output(entry)?))
     }
 
     async fn get_object(
@@ -397,22 +402,21 @@ impl S3 for SandboxS3 {
         let entry = store
             .read(&input.bucket, &input.key, input.version_id.as_deref())
             .map_err(s3_error)?;
-        let Some(object) = entry.object() else {
-            return Err(s3_error(StoreError::MethodNotAllowed));
-        };
-        let (mode, until, hold) = lock_headers(entry);
+        let body = entry.object().map(|o| o.body.clone());
+        let head = head_output(entry)?;
+        // GetObject answers with the same headers as HeadObject, plus the body.
         Ok(S3Response::new(dto::GetObjectOutput {
-            body: Some(StreamingBlob::from(s3s::Body::from(object.body.clone()))),
-            content_length: Some(object.body.len() as i64),
-            content_type: object.content_type.as_deref().and_then(|c| c.parse().ok()),
-            e_tag: Some(etag(&object.etag)),
-            last_modified: Some(to_s3_time(entry.last_modified)),
-            metadata: Some(object.metadata.clone().into_iter().collect()),
-            object_lock_mode: mode,
-            object_lock_retain_until_date: until,
-            object_lock_legal_hold_status: hold,
-            storage_class: Some(dto::StorageClass::from_static(dto::StorageClass::STANDARD)),
-            version_id: Some(entry.version_id.clone()),
+            body: body.map(|b| StreamingBlob::from(s3s::Body::from(b))),
+            content_length: head.content_length,
+            content_type: head.content_type,
+            e_tag: head.e_tag,
+            last_modified: head.last_modified,
+            metadata: head.metadata,
+            object_lock_mode: head.object_lock_mode,
+            object_lock_retain_until_date: head.object_lock_retain_until_date,
+            object_lock_legal_hold_status: head.object_lock_legal_hold_status,
+            storage_class: head.storage_class,
+            version_id: head.version_id,
             ..Default::default()
         }))
     }
