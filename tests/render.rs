@@ -158,6 +158,7 @@ fn guide_state(width: u16, height: u16) -> AppState {
                 )],
                 prefixes: vec!["db/".into(), "logs/".into()],
                 next: None,
+                altered_keys: false,
             })),
             more: false,
         }],
@@ -223,6 +224,7 @@ fn guide_state(width: u16, height: u16) -> AppState {
                 )],
                 prefixes: vec![],
                 next: None,
+                altered_keys: false,
             }),
             more: false,
         }],
@@ -367,6 +369,8 @@ fn hostile_key_names_are_drawn_escaped() {
                     "evil\u{1b}]0;owned\u{7}.txt",
                     "gpj\u{202e}.exe",
                     "tab\there",
+                    "report.pdf ",
+                    "report.pdf",
                 ]
                 .iter()
                 .map(|k| lockwatch::domain::ObjectEntry {
@@ -383,9 +387,14 @@ fn hostile_key_names_are_drawn_escaped() {
         }],
     );
     let screen = draw(&s, 160, 20).backend().to_string();
-    assert!(screen.contains("evil\\x1b]0;owned\\x07.txt"), "{screen}");
-    assert!(screen.contains("gpj\\u{202e}.exe"), "{screen}");
-    assert!(screen.contains("tab\\x09here"), "{screen}");
+    assert!(
+        screen.contains("\"evil\\x1b]0;owned\\x07.txt\""),
+        "{screen}"
+    );
+    assert!(screen.contains("\"gpj\\u{202e}.exe\""), "{screen}");
+    assert!(screen.contains("\"tab\\x09here\""), "{screen}");
+    // A trailing space is shown, so the two keys do not look the same.
+    assert!(screen.contains("\"report.pdf \""), "{screen}");
     assert!(!screen.contains('\u{1b}') && !screen.contains('\u{202e}'));
 }
 

@@ -5,8 +5,8 @@ use std::borrow::Cow;
 use unicode_width::UnicodeWidthChar;
 
 /// Characters that are drawn escaped: controls (C0, DEL, C1), bidirectional overrides and
-/// isolates, zero-width characters and line/paragraph separators.
-fn must_escape(c: char) -> bool {
+/// isolates, zero-width characters, line/paragraph separators and the replacement character.
+pub fn must_escape(c: char) -> bool {
     c.is_control()
         || matches!(
             c,
@@ -17,6 +17,9 @@ fn must_escape(c: char) -> bool {
                 | '\u{2029}'
                 | '\u{FEFF}'
                 | '\u{061C}'
+                // Terminals draw this for bytes they could not decode: a key holding it
+                // would look like a display fault.
+                | '\u{FFFD}'
         )
 }
 
@@ -29,17 +32,50 @@ pub fn sanitize(s: &str) -> Cow<'_, str> {
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
         if must_escape(c) {
-            let code = c as u32;
-            if code < 0x100 {
-                out.push_str(&format!("\\x{code:02x}"));
-            } else {
-                out.push_str(&format!("\\u{{{code:04x}}}"));
-            }
+            push_escape(&mut out, c);
         } else {
             out.push(c);
         }
     }
     Cow::Owned(out)
+}
+
+/// The display form of a name someone else chose (object key, bucket, version id), such that
+/// two different names never look the same: unchanged when harmless; otherwise quoted like
+/// `"a\x1bb "`, with `\\` and `\"` inside the quotes. A name needs quotes when it holds a
+/// character that must be escaped, starts with a quote, is empty, or begins or ends with
+/// whitespace (a trailing space would otherwise be invisible).
+pub fn name(s: &str) -> Cow<'_, str> {
+    let harmless = !s.is_empty()
+        && !s.starts_with('"')
+        && !s.starts_with(char::is_whitespace)
+        && !s.ends_with(char::is_whitespace)
+        && !s.chars().any(must_escape);
+    if harmless {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 10);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if must_escape(c) => push_escape(&mut out, c),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    Cow::Owned(out)
+}
+
+fn push_escape(out: &mut String, c: char) {
+    use std::fmt::Write;
+    let code = c as u32;
+    let _ = if code < 0x100 {
+        write!(out, "\\x{code:02x}")
+    } else {
+        write!(out, "\\u{{{code:04x}}}")
+    };
 }
 
 /// Display width of already-sanitized text, in terminal cells.
@@ -105,5 +141,118 @@ mod tests {
         assert_eq!(truncate("日本語テキスト", 6), "日本…");
         assert_eq!(width(&truncate("日本語テキスト", 6)), 5);
         assert_eq!(truncate("abc", 0), "");
+    }
+
+    #[test]
+    fn names_that_could_be_mistaken_are_quoted() {
+        assert_eq!(name("db.sql.gz"), "db.sql.gz");
+        assert!(matches!(name("dir\\file"), Cow::Borrowed(_)));
+        assert_eq!(name("report.pdf "), "\"report.pdf \"");
+        assert_eq!(name(" lead"), "\" lead\"");
+        assert_eq!(name(""), "\"\"");
+        assert_eq!(name("a\u{1b}b"), "\"a\\x1bb\"");
+        // The literal text of an escape is not the escaped character: the two differ on screen.
+        assert_ne!(name("a\\x1bb"), name("a\u{1b}b"));
+        assert_eq!(name("\"quoted\""), "\"\\\"quoted\\\"\"");
+        assert_eq!(name("x\\\u{7}"), "\"x\\\\\\x07\"");
+    }
+}
+
+/// Properties checked over many generated strings, with a terminal emulator as the judge of
+/// what a string does to a screen.
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Characters that have caused trouble in terminals, mixed with anything at all.
+    fn nasty_char() -> impl Strategy<Value = char> {
+        prop_oneof![
+            3 => any::<char>(),
+            2 => prop::sample::select(vec![
+                '\u{1b}', '\u{7}', '\u{8}', '\t', '\n', '\r', '\u{7f}', '\u{9b}', '\u{9d}',
+                '\u{90}', '\u{85}', '\u{202e}', '\u{2066}', '\u{2069}', '\u{200b}', '\u{200d}',
+                '\u{2060}', '\u{feff}', '\u{2028}', '\u{2029}', '\u{61c}', '[', ']', ';', 'P',
+                '\\', '"', ' ', '日', '語', '\u{301}', '\u{20dd}', 'e', '/', '.',
+            ]),
+            1 => (0u32..0x200).prop_filter_map("a char", char::from_u32),
+        ]
+    }
+
+    fn nasty_string() -> impl Strategy<Value = String> {
+        prop::collection::vec(nasty_char(), 0..48).prop_map(|v| v.into_iter().collect())
+    }
+
+    /// Counts everything a terminal does besides printing: bells, titles, clipboard writes,
+    /// and sequences it did not understand.
+    #[derive(Default)]
+    struct Witness(usize);
+
+    impl vt100::Callbacks for Witness {
+        fn audible_bell(&mut self, _: &mut vt100::Screen) {
+            self.0 += 1;
+        }
+        fn set_window_title(&mut self, _: &mut vt100::Screen, _: &[u8]) {
+            self.0 += 1;
+        }
+        fn set_window_icon_name(&mut self, _: &mut vt100::Screen, _: &[u8]) {
+            self.0 += 1;
+        }
+        fn copy_to_clipboard(&mut self, _: &mut vt100::Screen, _: &[u8], _: &[u8]) {
+            self.0 += 1;
+        }
+        fn unhandled_control(&mut self, _: &mut vt100::Screen, _: u8) {
+            self.0 += 1;
+        }
+        fn unhandled_escape(&mut self, _: &mut vt100::Screen, _: Option<u8>, _: Option<u8>, _: u8) {
+            self.0 += 1;
+        }
+        fn unhandled_osc(&mut self, _: &mut vt100::Screen, _: &[&[u8]]) {
+            self.0 += 1;
+        }
+    }
+
+    /// Where the cursor ends up after a terminal draws `s` from the top-left corner, and how
+    /// many things other than printing the terminal was made to do.
+    fn drawn(s: &str) -> (u16, u16, usize, vt100::Screen) {
+        let mut parser = vt100::Parser::new_with_callbacks(4, 2000, 0, Witness::default());
+        parser.process(s.as_bytes());
+        let (row, col) = parser.screen().cursor_position();
+        (row, col, parser.callbacks().0, parser.screen().clone())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4000))]
+
+        #[test]
+        fn sanitized_text_is_plain_and_as_wide_as_reported(s in nasty_string()) {
+            for out in [sanitize(&s), name(&s)] {
+                prop_assert!(!out.chars().any(must_escape), "{out:?}");
+                prop_assert!(out.chars().all(|c| c.width().is_some()), "{out:?}");
+                let (row, col, events, screen) = drawn(&out);
+                prop_assert_eq!(row, 0, "{:?} moved to another line", out);
+                prop_assert_eq!(usize::from(col), width(&out), "{}", out.escape_unicode());
+                prop_assert_eq!(events, 0, "{:?} made the terminal act", out);
+                prop_assert!(!screen.alternate_screen() && !screen.hide_cursor());
+            }
+        }
+
+        #[test]
+        fn different_names_never_look_the_same(a in nasty_string(), b in nasty_string()) {
+            prop_assume!(a != b);
+            prop_assert_ne!(name(&a), name(&b));
+        }
+
+        #[test]
+        fn truncation_fits_and_keeps_whole_characters(s in nasty_string(), max in 0usize..40) {
+            let safe = name(&s);
+            let cut = truncate(&safe, max);
+            prop_assert!(width(&cut) <= max, "{cut:?} is wider than {max}");
+            if cut != safe {
+                let kept = cut.strip_suffix('…').unwrap_or(&cut);
+                prop_assert!(safe.starts_with(kept), "{cut:?} is not a prefix of {safe:?}");
+                prop_assert!(max == 0 || cut.ends_with('…'));
+            }
+        }
     }
 }

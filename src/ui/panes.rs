@@ -131,7 +131,7 @@ pub fn buckets(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let longest = pane
         .rows
         .iter()
-        .map(|r| text::width(&text::sanitize(&r.bucket.name)))
+        .map(|r| text::width(&text::name(&r.bucket.name)))
         .max()
         .unwrap_or(0);
     let columns: [Column; 4] = [
@@ -193,7 +193,7 @@ pub fn buckets(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             .map(|t| format::timestamp(t)[..10].to_string())
             .unwrap_or_else(|| "—".into());
         let cells = chosen.iter().zip(widths).map(|(&c, &w)| match c {
-            0 => cell(&row.bucket.name, w, Style::new()),
+            0 => cell(&text::name(&row.bucket.name), w, Style::new()),
             1 => cell(&versioning, w, Style::new()),
             2 => cell(&lock, w, lock_style),
             _ => cell(&created, w, theme.dim),
@@ -278,7 +278,7 @@ pub fn objects(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         .on_screen(crate::layout::body_rows(area))
         .filter_map(|p| pane.view.row_at(p))
         .filter_map(|i| pane.level.row(i))
-        .map(|r| text::width(&text::sanitize(pane.row_name(&r))) + 2)
+        .map(|r| text::width(&text::name(pane.row_name(&r))) + 2)
         .max()
         .unwrap_or(0);
     let columns: [Column; 4] = [
@@ -322,7 +322,7 @@ pub fn objects(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                 .iter()
                 .zip(widths)
                 .map(|(&c, &w)| match c {
-                    0 => cell(name, w, theme.prefix),
+                    0 => cell(&text::name(name), w, theme.prefix),
                     1 => cell("folder", w, theme.dim),
                     _ => cell("", w, Style::new()),
                 })
@@ -331,7 +331,7 @@ pub fn objects(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                 .iter()
                 .zip(widths)
                 .map(|(&c, &w)| match c {
-                    0 => cell(name, w, Style::new()),
+                    0 => cell(&text::name(name), w, Style::new()),
                     1 => cell(&format::maybe_size(o.size), w, Style::new()),
                     2 => cell(&format::maybe_timestamp(o.last_modified), w, Style::new()),
                     _ => cell(o.storage_class.as_deref().unwrap_or(""), w, theme.dim),
@@ -341,7 +341,7 @@ pub fn objects(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                 .iter()
                 .zip(widths)
                 .map(|(&c, &w)| match c {
-                    0 => cell(&format!("× {name}"), w, theme.deleted),
+                    0 => cell(&format!("× {}", text::name(name)), w, theme.deleted),
                     1 => cell("deleted", w, theme.marker),
                     2 => cell(&format::maybe_timestamp(d.deleted_at), w, theme.deleted),
                     _ => cell("", w, Style::new()),
@@ -464,7 +464,7 @@ pub fn versions(frame: &mut Frame, area: Rect, state: &AppState, now: Timestamp,
     };
     let markers = pane.entries.iter().filter(|e| e.is_delete_marker()).count();
     let mut parts = vec![
-        Span::styled(text::sanitize(key).into_owned(), theme.emphasis),
+        Span::styled(text::name(key).into_owned(), theme.emphasis),
         Span::styled(
             format!(
                 "{} · {}",
@@ -520,12 +520,20 @@ pub fn versions(frame: &mut Frame, area: Rect, state: &AppState, now: Timestamp,
             placeholder(frame, area, b, lines);
             return;
         }
-        let text = if pane.load.is_loading() {
-            "Loading…"
+        let line = if pane.load.is_loading() {
+            Line::styled("Loading…", theme.dim)
+        } else if pane.altered_keys {
+            Line::styled(
+                format!(
+                    "No versions listed under this exact name: {}.",
+                    crate::s3::ALTERED_KEYS
+                ),
+                theme.warning,
+            )
         } else {
-            "This key has no versions."
+            Line::styled("This key has no versions.", theme.dim)
         };
-        placeholder(frame, area, b, vec![Line::styled(text, theme.dim)]);
+        placeholder(frame, area, b, vec![line]);
         return;
     }
     const COLUMNS: [Column; 10] = [
@@ -622,7 +630,7 @@ pub fn versions(frame: &mut Frame, area: Rect, state: &AppState, now: Timestamp,
                     w,
                     theme.emphasis,
                 ),
-                2 => cell(&entry.version_id, w, Style::new()),
+                2 => cell(&text::name(&entry.version_id), w, Style::new()),
                 3 => cell(
                     &format::maybe_timestamp(entry.last_modified),
                     w,
