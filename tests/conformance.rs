@@ -26,6 +26,15 @@ struct Deviations {
     /// SeaweedFS 4.48 mis-orders a prefix listing of `k` and `k.bak` paged with a small
     /// max-keys, and drops `k`.
     mispages_shared_prefixes: bool,
+    /// SeaweedFS refuses keys with a `.` or `..` segment.
+    refuses_dot_segments: bool,
+    /// SeaweedFS rewrites keys on upload: `\\` becomes `/`, `//` becomes `/`, and a leading
+    /// `/` is dropped.
+    normalizes_slashes: bool,
+    /// SeaweedFS 4.48 ignores `encoding-type=url` in ListObjectVersions (ListObjectsV2 honours
+    /// it) and sends characters XML 1.0 cannot carry as U+FFFD, so such a key's versions are
+    /// listed under a name that does not exist.
+    mangles_controls_in_version_listings: bool,
 }
 
 struct Server {
@@ -51,6 +60,9 @@ fn seaweedfs() -> Server {
             omits_copy_version_id: false,
             ignores_lock_on_multipart: false,
             mispages_shared_prefixes: true,
+            refuses_dot_segments: true,
+            normalizes_slashes: true,
+            mangles_controls_in_version_listings: true,
         },
     }
 }
@@ -65,6 +77,9 @@ fn sandbox() -> Server {
             omits_copy_version_id: false,
             ignores_lock_on_multipart: false,
             mispages_shared_prefixes: false,
+            refuses_dot_segments: false,
+            normalizes_slashes: false,
+            mangles_controls_in_version_listings: false,
         },
     }
 }
@@ -79,6 +94,9 @@ fn ceph() -> Server {
             omits_copy_version_id: true,
             ignores_lock_on_multipart: true,
             mispages_shared_prefixes: false,
+            refuses_dot_segments: false,
+            normalizes_slashes: false,
+            mangles_controls_in_version_listings: false,
         },
     }
 }
@@ -793,6 +811,81 @@ async fn download_is_checked_against_size_and_etag(server: &Server) {
     );
 }
 
+/// Keys chosen to break terminals and parsers come back from every listing exactly as written.
+async fn hostile_keys_are_listed_exactly(server: &Server) {
+    let s3 = server.s3().await;
+    let bucket = versioned_bucket(&s3, "hostile").await;
+    let deviations = server.deviations;
+    let mut expected = std::collections::BTreeSet::new();
+    for key in support::hostile_keys() {
+        if deviations.refuses_dot_segments && key.split('/').any(|s| s == "." || s == "..") {
+            continue;
+        }
+        if deviations.normalizes_slashes
+            && (key.contains('\\') || key.contains("//") || key.starts_with('/'))
+        {
+            continue;
+        }
+        put(&s3, &bucket, &key, "x", PutOptions::default()).await;
+        expected.insert(key);
+    }
+    // What XML 1.0 cannot carry: C0 controls other than tab, newline, return.
+    let mangled = |key: &String| -> String {
+        key.chars()
+            .map(|c| match c {
+                '\t' | '\n' | '\r' => c,
+                c if u32::from(c) < 0x20 => '\u{fffd}',
+                c => c,
+            })
+            .collect()
+    };
+    let expected_versions: std::collections::BTreeSet<String> =
+        if deviations.mangles_controls_in_version_listings {
+            expected.iter().map(mangled).collect()
+        } else {
+            expected.clone()
+        };
+    let mut listed = std::collections::BTreeSet::new();
+    let mut pager = VersionPager::new(&s3, &bucket, "", None).with_max_keys(7);
+    while let Some(page) = pager.next_page().await {
+        let page = page.expect("version page");
+        listed.extend(page.versions.iter().map(|v| v.key.to_string()));
+        assert!(page.markers.is_empty(), "no delete markers were written");
+    }
+    assert_eq!(listed, expected_versions, "version listing");
+
+    // The objects pane's listing, one level at a time from the root.
+    let mut listed = std::collections::BTreeSet::new();
+    let mut levels = vec![String::new()];
+    while let Some(prefix) = levels.pop() {
+        let mut token = None;
+        loop {
+            let page = s3
+                .list_objects_page(&bucket, &prefix, token.as_deref())
+                .await
+                .unwrap_or_else(|e| panic!("objects under {prefix:?}: {e}"));
+            listed.extend(page.objects.iter().map(|o| o.key.to_string()));
+            levels.extend(page.prefixes);
+            token = page.next_token;
+            if token.is_none() {
+                break;
+            }
+        }
+    }
+    assert_eq!(listed, expected, "object listing by level");
+    for key in &expected {
+        if deviations.mangles_controls_in_version_listings && mangled(key) != *key {
+            continue;
+        }
+        let history = s3
+            .key_history(&bucket, key)
+            .await
+            .unwrap_or_else(|e| panic!("history of {key:?}: {e}"));
+        assert_eq!(history.len(), 1, "history of {key:?}: {history:?}");
+        assert_eq!(&*history[0].key, key.as_str());
+    }
+}
+
 macro_rules! suite {
     ($server:ident: $($case:ident),* $(,)?) => {
         mod $server {
@@ -832,6 +925,7 @@ macro_rules! every_server {
                 upload_in_parts_ends_locked_as_asked_on_every_server,
                 copy_in_parts_restores_a_large_version_guarded_by_its_etag,
                 download_is_checked_against_size_and_etag,
+                hostile_keys_are_listed_exactly,
             );
         )*
     };

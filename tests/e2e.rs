@@ -861,3 +861,171 @@ fn a_credentials_file_others_can_read_is_named_with_the_fix() {
         "the secret never reaches the terminal"
     );
 }
+
+/// Where `needle` starts on the screen, as (row, column) of cells.
+fn find_cells(screen: &vt100::Screen, needle: &str) -> Option<(u16, u16)> {
+    let (rows, cols) = screen.size();
+    for row in 0..rows {
+        let mut text = String::new();
+        let mut starts = Vec::new();
+        for col in 0..cols {
+            let Some(cell) = screen.cell(row, col) else {
+                continue;
+            };
+            if cell.is_wide_continuation() {
+                continue;
+            }
+            starts.push((text.len(), col));
+            text.push_str(if cell.has_contents() {
+                cell.contents()
+            } else {
+                " "
+            });
+        }
+        if let Some(at) = text.find(needle) {
+            let col = starts
+                .iter()
+                .find(|(byte, _)| *byte == at)
+                .map(|(_, c)| *c)?;
+            return Some((row, col));
+        }
+    }
+    None
+}
+
+#[test]
+fn hostile_key_names_are_drawn_escaped_and_change_nothing_in_the_terminal() {
+    let endpoint = &weed().endpoint;
+    let bucket = runtime().block_on(async {
+        let s3 = support::client(endpoint).await;
+        let bucket = support::unique_bucket("hostile");
+        s3.create_bucket(&bucket, None, false)
+            .await
+            .expect("create");
+        s3.enable_versioning(&bucket).await.expect("versioning");
+        for key in support::hostile_keys() {
+            // SeaweedFS refuses `.` and `..` segments (see Deviations in conformance.rs).
+            if key.split('/').any(|s| s == "." || s == "..") {
+                continue;
+            }
+            s3.put_bytes(&bucket, &key, b"x".to_vec(), &PutOptions::default())
+                .await
+                .unwrap_or_else(|e| panic!("upload {key:?}: {e}"));
+        }
+        bucket
+    });
+    let mut app = Session::start(endpoint, &[&format!("s3://{bucket}/")], 200, 90);
+    let screen = app.wait_text("osc-title");
+    for shown in [
+        r#""osc-title-\x1b]0;pwned by key\x07.txt""#,
+        r#""osc52-clipboard-\x1b]52;c;cm0gLXJmIH4K\x07.txt""#,
+        r#""csi-clear-\x1b[2J\x1b[H\x1b[31mred.txt""#,
+        r#""modes-\x1b[?1049l\x1b[?25l\x1b[?1000h.txt""#,
+        r#""c1-csi-\x9b31mred\x9d0;title\x9c.txt""#,
+        r#""controls-\x01\x07\x08\x7f\x7f.bin""#,
+        r#""newline-\x0afake-row\x0dover.txt""#,
+        r#""tab\x09in\x09name.txt""#,
+        r#""bidi-\u{202e}gpj.exe""#,
+        r#""isolates-\u{2066}txt.exe\u{2069}.pdf""#,
+        r#""zero-width-\u{200b}\u{200c}\u{200d}\u{2060}\u{feff}.txt""#,
+        r#""separators-\u{2028}line\u{2029}para.txt""#,
+        r#""replacement-\u{fffd}.txt""#,
+        r#""trailing-space.txt ""#,
+        r#"" leading-space.txt""#,
+        r#""\"quoted\".txt""#,
+        "日本語のバックアップ.tar.gz",
+        "emoji-💾-disk.img",
+    ] {
+        assert!(screen.contains(shown), "{shown} not on screen:\n{screen}");
+    }
+    for forbidden in [
+        '\u{1b}', '\u{7}', '\u{9b}', '\u{202e}', '\u{2066}', '\u{200b}', '\u{feff}',
+    ] {
+        assert!(
+            !screen.contains(forbidden),
+            "{forbidden:?} reached the screen"
+        );
+    }
+    // A row per key: the newline in a key did not start a row of its own.
+    assert!(!screen.contains("\nfake-row"), "{screen}");
+
+    // The text after an embedded colour sequence is drawn in lockwatch's colours, not red.
+    let colours = app
+        .with_screen(|s| {
+            let (row, col) = find_cells(s, "csi-clear-").expect("row on screen");
+            (col..col + 40)
+                .filter_map(|c| s.cell(row, c))
+                .map(|cell| (cell.fgcolor(), cell.bgcolor()))
+                .collect::<Vec<_>>()
+        })
+        .expect("screen");
+    assert!(
+        colours
+            .iter()
+            .all(|c| *c == (vt100::Color::Default, vt100::Color::Default)),
+        "{colours:?}"
+    );
+
+    // The full key in the versions pane's header, escaped the same way.
+    app.send("/");
+    app.send("bidi-");
+    app.send("\r");
+    app.send("\r");
+    let screen = app.wait_text("1 version");
+    assert!(
+        screen.contains(r#"Versions  "bidi-\u{202e}gpj.exe""#),
+        "{screen}"
+    );
+    // SeaweedFS lists the versions of a key holding control characters under an altered name
+    // (U+FFFD): lockwatch says so instead of claiming the key has no versions.
+    app.send("h");
+    app.send("/");
+    app.send(&"\u{7f}".repeat("bidi-".len()));
+    app.send("osc-title");
+    app.send("\r");
+    app.send("\r");
+    let screen = app.wait_text("altered names");
+    assert!(
+        screen.contains(r#""osc-title-\x1b]0;pwned by key\x07.txt""#),
+        "{screen}"
+    );
+    assert!(!screen.contains("This key has no versions"), "{screen}");
+
+    // Nothing but lockwatch's own modes: alternate screen, no mouse capture, no paste mode.
+    let modes = app
+        .with_screen(|s| {
+            (
+                s.alternate_screen(),
+                s.mouse_protocol_mode(),
+                s.bracketed_paste(),
+                s.application_keypad(),
+            )
+        })
+        .expect("screen");
+    assert_eq!(
+        modes,
+        (true, vt100::MouseProtocolMode::None, false, false),
+        "terminal modes"
+    );
+    app.send("q");
+    assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
+    // No title, clipboard write, bell or unknown sequence; CSI 59m (default underline
+    // colour) is lockwatch's own style reset.
+    let events: Vec<String> = app
+        .terminal_events()
+        .into_iter()
+        .filter(|e| e != "unhandled CSI None None [[59]] 'm'")
+        .collect();
+    assert!(events.is_empty(), "the terminal was made to: {events:?}");
+    let raw = app.raw_output();
+    for sequence in [&b"\x1b]"[..], b"\x1bP", b"\x07", b"\xc2\x9b", b"\xc2\x9d"] {
+        assert!(
+            !raw.windows(sequence.len()).any(|w| w == sequence),
+            "{sequence:?} was written to the terminal"
+        );
+    }
+    assert!(
+        !app.with_screen(|s| s.alternate_screen()).expect("screen"),
+        "the terminal is back on its main screen"
+    );
+}

@@ -14,6 +14,8 @@ pub struct VersionsPane {
     pub entries: Vec<HistoryEntry>,
     pub load: Load,
     pub view: ListView,
+    /// A page came from a server that altered names (`VersionsPage::altered_keys`).
+    pub altered_keys: bool,
 }
 
 impl VersionsPane {
@@ -92,7 +94,9 @@ impl VersionsPane {
         let first_page = self.load_pages() == 1;
         if first_page {
             self.entries.clear();
+            self.altered_keys = false;
         }
+        self.altered_keys |= page.altered_keys;
         history::absorb_page(&mut self.entries, &key, page.versions, page.markers);
         let filter = self.filter_for(self.view.filter_text());
         self.view.reset(self.entries.len(), filter, height);

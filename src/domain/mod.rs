@@ -7,6 +7,7 @@ pub mod listing;
 pub mod location;
 pub mod lock;
 pub mod paths;
+pub mod percent;
 pub mod text;
 
 use jiff::Timestamp;

@@ -52,6 +52,15 @@ impl S3Error {
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
         match &err {
+            // A success status with an error means the answer could not be read (truncated
+            // or invalid XML): say so rather than naming a made-up error code.
+            SdkError::ServiceError(ctx) if ctx.raw().status().is_success() => {
+                S3Error::Other(format!(
+                    "unreadable answer from the server (HTTP {}): {}",
+                    ctx.raw().status().as_u16(),
+                    DisplayErrorContext(&err)
+                ))
+            }
             SdkError::ServiceError(ctx) => {
                 let status = ctx.raw().status().as_u16();
                 let meta = ctx.err();

@@ -11,8 +11,8 @@ pub use connect::{
 };
 pub use error::S3Error;
 pub use ops::{
-    DeleteOutcome, Download, ObjectDetails, ObjectsPage, PutOptions, VersionMarker, VersionPager,
-    VersionsPage,
+    ALTERED_KEYS, DeleteOutcome, Download, ObjectDetails, ObjectsPage, PutOptions, VersionMarker,
+    VersionPager, VersionsPage,
 };
 
 /// A connected S3 client. Cheap to clone; clones share connections.

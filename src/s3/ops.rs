@@ -1,6 +1,7 @@
 //! One function per S3 operation, returning domain types, one page at a time.
 
 use super::{S3, S3Error};
+use crate::domain::percent;
 use crate::domain::{
     Bucket, BucketDetails, BucketLock, EntryKind, HistoryEntry, LockInfo, ObjectEntry,
     RetentionMode, RetentionPeriod, Versioning, history,
@@ -50,6 +51,9 @@ pub struct VersionMarker {
     pub version_id: Option<String>,
 }
 
+/// Why a key's versions cannot be shown when the server altered names in its listing.
+pub const ALTERED_KEYS: &str = "the server listed versions under altered names: it replaced characters that XML cannot carry with U+FFFD (it ignores encoding-type=url in version listings), so the versions of a key holding such characters cannot be listed";
+
 /// One page of a version listing. Versions and delete markers come as separate lists.
 #[derive(Debug, Clone, Default)]
 pub struct VersionsPage {
@@ -57,6 +61,9 @@ pub struct VersionsPage {
     pub markers: Vec<HistoryEntry>,
     pub prefixes: Vec<String>,
     pub next: Option<VersionMarker>,
+    /// The server ignored `encoding-type=url` and sent a key holding U+FFFD: it may have
+    /// replaced characters XML cannot carry, so a listed name may not be the stored one.
+    pub altered_keys: bool,
 }
 
 /// What a DeleteObject did.
@@ -248,27 +255,28 @@ impl S3 {
             .bucket(bucket)
             .prefix(prefix)
             .delimiter("/")
+            .encoding_type(aws_sdk_s3::types::EncodingType::Url)
             .set_continuation_token(token.map(str::to_string))
             .send()
             .await
             .map_err(S3Error::from_sdk)?;
-        let objects = out
-            .contents()
-            .iter()
-            .filter_map(|o| {
-                Some(ObjectEntry {
-                    key: Arc::from(o.key()?),
-                    size: size(o.size()),
-                    last_modified: timestamp(o.last_modified()),
-                    storage_class: o.storage_class().map(|s| s.as_str().to_string()),
-                })
-            })
-            .collect();
+        let coding = KeyCoding::of(out.encoding_type());
+        let mut objects = Vec::with_capacity(out.contents().len());
+        for o in out.contents() {
+            let Some(key) = o.key() else { continue };
+            objects.push(ObjectEntry {
+                key: Arc::from(coding.key(key)?),
+                size: size(o.size()),
+                last_modified: timestamp(o.last_modified()),
+                storage_class: o.storage_class().map(|s| s.as_str().to_string()),
+            });
+        }
         let prefixes = out
             .common_prefixes()
             .iter()
-            .filter_map(|p| p.prefix().map(str::to_string))
-            .collect();
+            .filter_map(|p| p.prefix())
+            .map(|p| coding.key(p))
+            .collect::<Result<_, _>>()?;
         let next_token = match (out.is_truncated(), out.next_continuation_token()) {
             (Some(true), Some(t)) if !t.is_empty() && Some(t) != token => Some(t.to_string()),
             (Some(true), _) => {
@@ -300,50 +308,49 @@ impl S3 {
             .bucket(bucket)
             .prefix(prefix)
             .set_delimiter(delimiter.map(str::to_string))
+            .encoding_type(aws_sdk_s3::types::EncodingType::Url)
             .set_key_marker(from.map(|m| m.key.clone()))
             .set_version_id_marker(from.and_then(|m| m.version_id.clone()))
             .set_max_keys(max_keys)
             .send()
             .await
             .map_err(S3Error::from_sdk)?;
-        let versions = out
-            .versions()
-            .iter()
-            .filter_map(|v| {
-                Some(HistoryEntry {
-                    key: Arc::from(v.key()?),
-                    version_id: v.version_id().unwrap_or("null").to_string(),
-                    kind: EntryKind::Version {
-                        size: size(v.size()),
-                        etag: etag(v.e_tag()),
-                        storage_class: v.storage_class().map(|s| s.as_str().to_string()),
-                    },
-                    is_latest: v.is_latest().unwrap_or(false),
-                    last_modified: timestamp(v.last_modified()),
-                })
-            })
-            .collect();
-        let markers = out
-            .delete_markers()
-            .iter()
-            .filter_map(|m| {
-                Some(HistoryEntry {
-                    key: Arc::from(m.key()?),
-                    version_id: m.version_id().unwrap_or("null").to_string(),
-                    kind: EntryKind::DeleteMarker,
-                    is_latest: m.is_latest().unwrap_or(false),
-                    last_modified: timestamp(m.last_modified()),
-                })
-            })
-            .collect();
+        let coding = KeyCoding::of(out.encoding_type());
+        let mut versions = Vec::with_capacity(out.versions().len());
+        for v in out.versions() {
+            let Some(key) = v.key() else { continue };
+            versions.push(HistoryEntry {
+                key: Arc::from(coding.key(key)?),
+                version_id: v.version_id().unwrap_or("null").to_string(),
+                kind: EntryKind::Version {
+                    size: size(v.size()),
+                    etag: etag(v.e_tag()),
+                    storage_class: v.storage_class().map(|s| s.as_str().to_string()),
+                },
+                is_latest: v.is_latest().unwrap_or(false),
+                last_modified: timestamp(v.last_modified()),
+            });
+        }
+        let mut markers = Vec::with_capacity(out.delete_markers().len());
+        for m in out.delete_markers() {
+            let Some(key) = m.key() else { continue };
+            markers.push(HistoryEntry {
+                key: Arc::from(coding.key(key)?),
+                version_id: m.version_id().unwrap_or("null").to_string(),
+                kind: EntryKind::DeleteMarker,
+                is_latest: m.is_latest().unwrap_or(false),
+                last_modified: timestamp(m.last_modified()),
+            });
+        }
         let prefixes = out
             .common_prefixes()
             .iter()
-            .filter_map(|p| p.prefix().map(str::to_string))
-            .collect();
+            .filter_map(|p| p.prefix())
+            .map(|p| coding.key(p))
+            .collect::<Result<_, _>>()?;
         let next = match (out.is_truncated(), out.next_key_marker()) {
             (Some(true), Some(key)) if !key.is_empty() => Some(VersionMarker {
-                key: key.to_string(),
+                key: coding.key(key)?,
                 version_id: out
                     .next_version_id_marker()
                     .filter(|v| !v.is_empty())
@@ -357,11 +364,17 @@ impl S3 {
             }
             _ => None,
         };
+        let altered_keys = !coding.0
+            && versions
+                .iter()
+                .chain(&markers)
+                .any(|e| e.key.contains('\u{fffd}'));
         Ok(VersionsPage {
             versions,
             markers,
             prefixes,
             next,
+            altered_keys,
         })
     }
 
@@ -369,11 +382,16 @@ impl S3 {
     pub async fn key_history(&self, bucket: &str, key: &str) -> Result<Vec<HistoryEntry>, S3Error> {
         let mut pager = VersionPager::new(self, bucket, key, None);
         let mut entries = Vec::new();
+        let mut altered = false;
         while let Some(page) = pager.next_page().await {
             let page = page?;
+            altered |= page.altered_keys;
             if history::absorb_page(&mut entries, key, page.versions, page.markers) {
                 break;
             }
+        }
+        if entries.is_empty() && altered {
+            return Err(S3Error::Other(ALTERED_KEYS.into()));
         }
         Ok(entries)
     }
@@ -586,8 +604,8 @@ impl S3 {
         let source = format!(
             "{}/{}?versionId={}",
             bucket,
-            percent_encode_key(key),
-            percent_encode_key(version_id)
+            percent::encode(key),
+            percent::encode(version_id)
         );
         let guard = if_match.map(str::to_string);
         let out = self
@@ -865,8 +883,8 @@ impl S3 {
             let source = format!(
                 "{}/{}?versionId={}",
                 bucket,
-                percent_encode_key(key),
-                percent_encode_key(version_id)
+                percent::encode(key),
+                percent::encode(version_id)
             );
             let mut parts = Vec::new();
             let mut start = 0u64;
@@ -1128,18 +1146,22 @@ fn add_content_md5(request: &mut aws_sdk_s3::config::http::HttpRequest) {
     request.headers_mut().insert("Content-MD5", digest);
 }
 
-/// Percent-encodes a key for the x-amz-copy-source header (`/` kept as the path separator).
-fn percent_encode_key(key: &str) -> String {
-    let mut out = String::with_capacity(key.len());
-    for b in key.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
+/// Keys in a listing asked with `encoding-type=url`: decoded when the server says it encoded
+/// them (a server that ignores the request sends them as they are).
+struct KeyCoding(bool);
+
+impl KeyCoding {
+    fn of(answer: Option<&aws_sdk_s3::types::EncodingType>) -> KeyCoding {
+        KeyCoding(matches!(answer, Some(aws_sdk_s3::types::EncodingType::Url)))
+    }
+
+    fn key(&self, raw: &str) -> Result<String, S3Error> {
+        if self.0 {
+            percent::decode(raw).map_err(|e| S3Error::Other(e.to_string()))
+        } else {
+            Ok(raw.to_string())
         }
     }
-    out
 }
 
 fn smithy_time(t: Timestamp) -> aws_smithy_types::DateTime {

@@ -2,7 +2,7 @@
 //! Operations not listed here answer NotImplemented (the trait's default).
 
 use super::store::{ListedVersion, NewLock, Object, Store, StoreError};
-use crate::domain::{RetentionMode, RetentionPeriod, Versioning};
+use crate::domain::{RetentionMode, RetentionPeriod, Versioning, percent};
 use futures::StreamExt;
 use jiff::Timestamp;
 use s3s::dto::{self, StreamingBlob};
@@ -550,10 +550,16 @@ impl S3 for SandboxS3 {
     ) -> S3Result<S3Response<dto::ListObjectsV2Output>> {
         let input = req.input;
         let prefix = input.prefix.clone().unwrap_or_default();
-        let after = input
-            .continuation_token
-            .clone()
-            .or_else(|| input.start_after.clone());
+        let code = KeyEncoding::asked(input.encoding_type.as_ref());
+        // The continuation token is opaque to clients: the next key, percent-encoded so that
+        // any key survives XML.
+        let token = match input.continuation_token.as_deref() {
+            Some(t) => Some(percent::decode(t).map_err(|_| {
+                S3Error::with_message(S3ErrorCode::InvalidArgument, "invalid continuation token")
+            })?),
+            None => None,
+        };
+        let after = token.or_else(|| input.start_after.clone());
         let max = max_keys(input.max_keys);
         let listing = self
             .store()?
@@ -571,7 +577,7 @@ impl S3 for SandboxS3 {
             .filter_map(|(key, entry)| {
                 let object = entry.object()?;
                 Some(dto::Object {
-                    key: Some(key.clone()),
+                    key: Some(code.key(key)),
                     e_tag: Some(etag(&object.etag)),
                     last_modified: Some(to_s3_time(entry.last_modified)),
                     size: Some(object.body.len() as i64),
@@ -585,22 +591,25 @@ impl S3 for SandboxS3 {
         let key_count = (contents.len() + listing.prefixes.len()) as i32;
         Ok(S3Response::new(dto::ListObjectsV2Output {
             name: Some(input.bucket),
-            prefix: Some(prefix),
-            delimiter: input.delimiter,
+            prefix: Some(code.key(&prefix)),
+            delimiter: input.delimiter.as_deref().map(|d| code.key(d)),
             max_keys: Some(max as i32),
             key_count: Some(key_count),
             continuation_token: input.continuation_token,
-            start_after: input.start_after,
+            start_after: input.start_after.as_deref().map(|k| code.key(k)),
             is_truncated: Some(listing.next.is_some()),
-            next_continuation_token: listing.next,
+            next_continuation_token: listing.next.as_deref().map(percent::encode),
             contents: Some(contents),
             common_prefixes: Some(
                 listing
                     .prefixes
-                    .into_iter()
-                    .map(|p| dto::CommonPrefix { prefix: Some(p) })
+                    .iter()
+                    .map(|p| dto::CommonPrefix {
+                        prefix: Some(code.key(p)),
+                    })
                     .collect(),
             ),
+            encoding_type: code.answer(),
             ..Default::default()
         }))
     }
@@ -611,6 +620,7 @@ impl S3 for SandboxS3 {
     ) -> S3Result<S3Response<dto::ListObjectVersionsOutput>> {
         let input = req.input;
         let prefix = input.prefix.clone().unwrap_or_default();
+        let code = KeyEncoding::asked(input.encoding_type.as_ref());
         let max = max_keys(input.max_keys);
         let listing = self
             .store()?
@@ -628,14 +638,16 @@ impl S3 for SandboxS3 {
         let (mut versions, mut markers, mut prefixes) = (Vec::new(), Vec::new(), Vec::new());
         for row in listing.rows {
             match row {
-                ListedVersion::Prefix(p) => prefixes.push(dto::CommonPrefix { prefix: Some(p) }),
+                ListedVersion::Prefix(p) => prefixes.push(dto::CommonPrefix {
+                    prefix: Some(code.key(&p)),
+                }),
                 ListedVersion::Entry {
                     key,
                     entry,
                     is_latest,
                 } => match entry.object() {
                     Some(object) => versions.push(dto::ObjectVersion {
-                        key: Some(key),
+                        key: Some(code.key(&key)),
                         version_id: Some(entry.version_id.clone()),
                         is_latest: Some(is_latest),
                         last_modified: Some(to_s3_time(entry.last_modified)),
@@ -647,7 +659,7 @@ impl S3 for SandboxS3 {
                         ..Default::default()
                     }),
                     None => markers.push(dto::DeleteMarkerEntry {
-                        key: Some(key),
+                        key: Some(code.key(&key)),
                         version_id: Some(entry.version_id.clone()),
                         is_latest: Some(is_latest),
                         last_modified: Some(to_s3_time(entry.last_modified)),
@@ -662,13 +674,14 @@ impl S3 for SandboxS3 {
         };
         Ok(S3Response::new(dto::ListObjectVersionsOutput {
             name: Some(input.bucket),
-            prefix: Some(prefix),
-            delimiter: input.delimiter,
-            key_marker: input.key_marker,
+            prefix: Some(code.key(&prefix)),
+            delimiter: input.delimiter.as_deref().map(|d| code.key(d)),
+            key_marker: input.key_marker.as_deref().map(|k| code.key(k)),
             version_id_marker: input.version_id_marker,
             max_keys: Some(max as i32),
             is_truncated: Some(next_key.is_some()),
-            next_key_marker: next_key,
+            next_key_marker: next_key.as_deref().map(|k| code.key(k)),
+            encoding_type: code.answer(),
             next_version_id_marker: next_version,
             versions: Some(versions),
             delete_markers: Some(markers),
@@ -921,5 +934,28 @@ impl S3 for SandboxS3 {
             .set_legal_hold(&input.bucket, &input.key, input.version_id.as_deref(), on)
             .map_err(s3_error)?;
         Ok(S3Response::new(dto::PutObjectLegalHoldOutput::default()))
+    }
+}
+
+/// `encoding-type=url` in a listing: keys are percent-encoded when the client asks, as AWS
+/// does, because XML 1.0 cannot carry most control characters.
+struct KeyEncoding(bool);
+
+impl KeyEncoding {
+    fn asked(asked: Option<&dto::EncodingType>) -> KeyEncoding {
+        KeyEncoding(asked.is_some_and(|e| e.as_str() == dto::EncodingType::URL))
+    }
+
+    fn key(&self, key: &str) -> String {
+        if self.0 {
+            percent::encode(key)
+        } else {
+            key.to_string()
+        }
+    }
+
+    fn answer(&self) -> Option<dto::EncodingType> {
+        self.0
+            .then(|| dto::EncodingType::from_static(dto::EncodingType::URL))
     }
 }

@@ -102,3 +102,16 @@ pub fn free_port() -> u16 {
         Err(e) => panic!("cannot find a free port on 127.0.0.1: {e}"),
     }
 }
+
+/// The committed corpus of hostile object keys (tests/fixtures/hostile_keys.json).
+pub fn hostile_keys() -> Vec<String> {
+    #[derive(serde::Deserialize)]
+    struct Corpus {
+        keys: Vec<String>,
+    }
+    let text = include_str!("../fixtures/hostile_keys.json");
+    match serde_json::from_str::<Corpus>(text) {
+        Ok(c) => c.keys,
+        Err(e) => panic!("tests/fixtures/hostile_keys.json is not valid: {e}"),
+    }
+}

@@ -6,12 +6,73 @@ use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// Records everything the terminal was asked to do besides drawing cells: bells, window
+/// titles, clipboard writes, and sequences the terminal model did not understand.
+#[derive(Default)]
+pub struct Witness {
+    pub events: Vec<String>,
+}
+
+impl vt100::Callbacks for Witness {
+    fn audible_bell(&mut self, _: &mut vt100::Screen) {
+        self.events.push("bell".into());
+    }
+    fn visual_bell(&mut self, _: &mut vt100::Screen) {
+        self.events.push("visual bell".into());
+    }
+    fn resize(&mut self, _: &mut vt100::Screen, request: (u16, u16)) {
+        self.events.push(format!("resize request {request:?}"));
+    }
+    fn set_window_icon_name(&mut self, _: &mut vt100::Screen, name: &[u8]) {
+        self.events
+            .push(format!("icon name {:?}", String::from_utf8_lossy(name)));
+    }
+    fn set_window_title(&mut self, _: &mut vt100::Screen, title: &[u8]) {
+        self.events
+            .push(format!("title {:?}", String::from_utf8_lossy(title)));
+    }
+    fn copy_to_clipboard(&mut self, _: &mut vt100::Screen, _: &[u8], data: &[u8]) {
+        self.events
+            .push(format!("clipboard {:?}", String::from_utf8_lossy(data)));
+    }
+    fn paste_from_clipboard(&mut self, _: &mut vt100::Screen, _: &[u8]) {
+        self.events.push("clipboard read".into());
+    }
+    fn unhandled_char(&mut self, _: &mut vt100::Screen, c: char) {
+        self.events.push(format!("unhandled char {c:?}"));
+    }
+    fn unhandled_control(&mut self, _: &mut vt100::Screen, b: u8) {
+        self.events.push(format!("unhandled control {b:#04x}"));
+    }
+    fn unhandled_escape(&mut self, _: &mut vt100::Screen, i1: Option<u8>, i2: Option<u8>, b: u8) {
+        self.events.push(format!(
+            "unhandled escape {i1:?} {i2:?} {:?}",
+            char::from(b)
+        ));
+    }
+    fn unhandled_csi(
+        &mut self,
+        _: &mut vt100::Screen,
+        i1: Option<u8>,
+        i2: Option<u8>,
+        params: &[&[u16]],
+        c: char,
+    ) {
+        self.events
+            .push(format!("unhandled CSI {i1:?} {i2:?} {params:?} {c:?}"));
+    }
+    fn unhandled_osc(&mut self, _: &mut vt100::Screen, params: &[&[u8]]) {
+        let params: Vec<_> = params.iter().map(|p| String::from_utf8_lossy(p)).collect();
+        self.events.push(format!("unhandled OSC {params:?}"));
+    }
+}
+
 pub struct Session {
-    parser: Arc<Mutex<vt100::Parser>>,
+    parser: Arc<Mutex<vt100::Parser<Witness>>>,
     raw: Arc<Mutex<Vec<u8>>>,
     writer: Box<dyn Write + Send>,
     child: Box<dyn Child + Send + Sync>,
-    _master: Box<dyn MasterPty + Send>,
+    master: Box<dyn MasterPty + Send>,
     pub home: tempfile::TempDir,
 }
 
@@ -50,7 +111,12 @@ impl Session {
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().expect("pty reader");
         let writer = pair.master.take_writer().expect("pty writer");
-        let parser = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
+        let parser = Arc::new(Mutex::new(vt100::Parser::new_with_callbacks(
+            rows,
+            cols,
+            0,
+            Witness::default(),
+        )));
         let raw = Arc::new(Mutex::new(Vec::new()));
         let (p, r) = (parser.clone(), raw.clone());
         std::thread::spawn(move || {
@@ -74,7 +140,7 @@ impl Session {
             raw,
             writer,
             child,
-            _master: pair.master,
+            master: pair.master,
             home,
         }
     }
@@ -84,6 +150,34 @@ impl Session {
             .lock()
             .map(|p| p.screen().contents())
             .unwrap_or_default()
+    }
+
+    /// Runs `f` on the terminal model's screen (cells, colours, modes).
+    pub fn with_screen<R>(&self, f: impl FnOnce(&vt100::Screen) -> R) -> Option<R> {
+        self.parser.lock().ok().map(|p| f(p.screen()))
+    }
+
+    /// What the terminal was asked to do besides drawing (see `Witness`).
+    pub fn terminal_events(&self) -> Vec<String> {
+        self.parser
+            .lock()
+            .map(|p| p.callbacks().events.clone())
+            .unwrap_or_default()
+    }
+
+    /// Resizes the terminal, as a user dragging the window does (the program gets SIGWINCH).
+    pub fn resize(&mut self, cols: u16, rows: u16) {
+        if let Ok(mut parser) = self.parser.lock() {
+            parser.screen_mut().set_size(rows, cols);
+        }
+        self.master
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("resize the pseudo-terminal");
     }
 
     pub fn raw_output(&self) -> Vec<u8> {
