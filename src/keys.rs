@@ -179,6 +179,7 @@ pub enum Command {
     Help,
     Close,
     Quit,
+    Suspend,
     ToggleDeleted,
     Restore,
     Delete,

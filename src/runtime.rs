@@ -119,7 +119,8 @@ impl Executor {
             let _ = tx.send(a);
         };
         match effect {
-            Effect::Quit => {}
+            // The terminal's own: handled by the run loop.
+            Effect::Quit | Effect::Suspend | Effect::Redraw => {}
             Effect::Cancel(request) => {
                 if let Some(h) = self.running.remove(&request) {
                     h.abort();
@@ -604,6 +605,52 @@ fn forward_signals(tx: mpsc::UnboundedSender<Action>) {
             });
         }
     }
+    let suspend: fn() -> Action = || Action::Suspend;
+    let continued: fn() -> Action = || Action::Continued;
+    for (signal_number, action) in [
+        (rustix::process::Signal::TSTP, suspend),
+        (rustix::process::Signal::CONT, continued),
+    ] {
+        let kind = SignalKind::from_raw(signal_number.as_raw());
+        let tx = tx.clone();
+        if let Ok(mut stream) = signal(kind) {
+            tokio::spawn(async move {
+                while stream.recv().await.is_some() {
+                    if tx.send(action()).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    }
+}
+
+/// Gives the terminal back to the shell and stops lockwatch; returns once it is continued
+/// (`fg`), with the terminal taken back and the whole screen drawn again.
+fn suspend(terminal: &mut ratatui::DefaultTerminal) -> std::io::Result<()> {
+    let _ = terminal.show_cursor();
+    ratatui::restore();
+    // SIGSTOP cannot be caught, so this stops lockwatch although it handles SIGTSTP; the
+    // shell's `fg` sends SIGCONT.
+    rustix::process::kill_process(rustix::process::getpid(), rustix::process::Signal::STOP)?;
+    take_terminal_back(terminal)
+}
+
+/// Raw mode and the alternate screen again, and a full redraw: after a stop, the shell or
+/// another program may have changed both.
+fn take_terminal_back(terminal: &mut ratatui::DefaultTerminal) -> std::io::Result<()> {
+    use crossterm::terminal::{Clear, ClearType, EnterAlternateScreen, enable_raw_mode};
+    enable_raw_mode()?;
+    crossterm::execute!(
+        std::io::stdout(),
+        EnterAlternateScreen,
+        Clear(ClearType::All)
+    )?;
+    // ratatui draws only what differs from its last frame: an empty frame makes the next one
+    // draw every cell. (Terminal::clear would ask the terminal for the cursor position, which
+    // a slow SSH link may not answer in time.)
+    terminal.draw(|_| {})?;
+    Ok(())
 }
 
 /// Ticks at every whole second, so that all countdowns change together.
@@ -682,7 +729,11 @@ async fn run_loop(
         let now = Timestamp::now();
         for action in pending {
             for effect in update(&mut state, action, now) {
-                executor.run(effect);
+                match effect {
+                    Effect::Suspend => suspend(terminal).map_err(RunError::Terminal)?,
+                    Effect::Redraw => take_terminal_back(terminal).map_err(RunError::Terminal)?,
+                    effect => executor.run(effect),
+                }
             }
             if state.quit {
                 for handle in executor.running.values() {

@@ -1029,3 +1029,78 @@ fn hostile_key_names_are_drawn_escaped_and_change_nothing_in_the_terminal() {
         "the terminal is back on its main screen"
     );
 }
+
+/// The state letter of a process in /proc (`T` stopped, `S` sleeping, `R` running).
+fn process_state(pid: u32) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // "pid (comm) S ...": the command name may hold spaces and parentheses.
+    stat.rsplit_once(')')?.1.trim_start().chars().next()
+}
+
+fn wait_process_state(pid: u32, want: char) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while std::time::Instant::now() < deadline {
+        if process_state(pid) == Some(want) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!(
+        "lockwatch (pid {pid}) did not reach state {want} in 5 s; it is {:?}",
+        process_state(pid)
+    );
+}
+
+fn signal(pid: u32, signal: i32) {
+    // SAFETY: kill(2) with a pid this test started; no memory is shared.
+    let rc = unsafe { libc::kill(pid as i32, signal) };
+    assert_eq!(rc, 0, "kill({pid}, {signal})");
+}
+
+#[test]
+fn ctrl_z_suspends_continue_redraws_and_resizing_never_breaks_the_screen() {
+    let endpoint = support::sandbox::sandbox().endpoint.clone();
+    let bucket = guide_bucket(&endpoint);
+    let mut app = Session::start(&endpoint, &[&format!("s3://{bucket}/")], 100, 30);
+    app.wait_text("Objects");
+    let pid = app.pid().expect("pid");
+
+    for (how, stop) in [("Ctrl-Z", None), ("kill -TSTP", Some(libc::SIGTSTP))] {
+        match stop {
+            None => app.send("\u{1a}"),
+            Some(sig) => signal(pid, sig),
+        }
+        wait_process_state(pid, 'T');
+        let (alternate, cursor_hidden) = app
+            .with_screen(|s| (s.alternate_screen(), s.hide_cursor()))
+            .expect("screen");
+        assert!(
+            !alternate && !cursor_hidden,
+            "after {how} the shell gets its screen and cursor back"
+        );
+        // What the shell's `fg` does.
+        signal(pid, libc::SIGCONT);
+        app.wait_for(
+            &format!("the whole screen drawn again after {how}"),
+            Duration::from_secs(5),
+            |s| s.contains("Objects") && s.contains("Buckets") && s.contains("q quit"),
+        );
+        assert!(app.with_screen(|s| s.alternate_screen()).expect("screen"));
+    }
+
+    // Resizing redraws at the new size, and tiny sizes do not kill lockwatch.
+    app.resize(80, 24);
+    app.wait_for("a redraw at 80x24", Duration::from_secs(5), |s| {
+        s.lines().nth(23).is_some_and(|l| l.contains("quit"))
+    });
+    for (cols, rows) in [(40, 12), (1, 1), (2, 3), (10, 1)] {
+        app.resize(cols, rows);
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    app.resize(120, 35);
+    app.wait_for("a redraw at 120x35", Duration::from_secs(5), |s| {
+        s.lines().nth(34).is_some_and(|l| l.contains("quit")) && s.contains("Buckets")
+    });
+    app.send("q");
+    assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
+}

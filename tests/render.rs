@@ -420,3 +420,26 @@ fn at_40_by_12_the_countdown_stays_visible() {
         "{screen}"
     );
 }
+
+#[test]
+fn at_80_by_24_every_pane_is_drawn_and_help_and_quit_stay_on_the_status_line() {
+    let mut s = guide_state(80, 24);
+    s.status = None;
+    let screen = draw(&s, 80, 24).backend().to_string();
+    for pane in ["Buckets", "Objects", "Versions"] {
+        assert!(screen.contains(pane), "{pane} missing:\n{screen}");
+    }
+    let last = screen.lines().last().unwrap_or_default();
+    assert!(last.contains("? help · q quit"), "{last}");
+    // Narrower still, the essential hints are the ones kept.
+    let mut s = guide_state(40, 12);
+    s.status = None;
+    let last = draw(&s, 40, 12)
+        .backend()
+        .to_string()
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_string();
+    assert!(last.contains("? help · q quit"), "{last}");
+}

@@ -310,6 +310,10 @@ pub enum Action {
     AuditFailed(String),
     /// SIGTERM, SIGHUP, or the terminal went away.
     Terminate,
+    /// SIGTSTP from outside (`kill -TSTP`): suspend as Ctrl-Z does.
+    Suspend,
+    /// SIGCONT: lockwatch was stopped (by SIGSTOP or Ctrl-Z) and resumed.
+    Continued,
 }
 
 /// What `update` asks the runtime to do.
@@ -403,6 +407,10 @@ pub enum Effect {
     },
     Cancel(RequestId),
     Quit,
+    /// Hand the terminal back to the shell and stop until resumed (Ctrl-Z, SIGTSTP).
+    Suspend,
+    /// Take the terminal back and draw everything again (after SIGCONT).
+    Redraw,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -594,6 +602,8 @@ pub fn update(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Effec
             state.quit = true;
             vec![Effect::Quit]
         }
+        Action::Suspend => vec![Effect::Suspend],
+        Action::Continued => vec![Effect::Redraw],
         Action::BucketsLoaded { request, result } => buckets::on_loaded(state, request, result),
         Action::BucketDetails { bucket, result } => {
             state.buckets.on_details(&bucket, result);
@@ -805,6 +815,7 @@ fn on_command(state: &mut AppState, command: Command, now: Timestamp) -> Vec<Eff
             state.quit = true;
             vec![Effect::Quit]
         }
+        Command::Suspend => vec![Effect::Suspend],
         Command::Help => {
             state.popup = Some(Popup::Help { scroll: 0 });
             Vec::new()

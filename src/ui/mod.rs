@@ -115,7 +115,11 @@ fn status_line(frame: &mut Frame, area: ratatui::layout::Rect, state: &AppState,
         };
         Line::styled(text::sanitize(&message.text).into_owned(), style)
     } else {
-        Line::styled(hints(state), theme.dim)
+        // Beside the connection summary when the essential hints fit there.
+        let width = usize::from(area.width);
+        let beside = width.saturating_sub(text::width(&right) + 1);
+        let room = if beside >= 20 { beside } else { width };
+        Line::styled(hints(state, room), theme.dim)
     };
     let width = usize::from(area.width);
     let right_width = text::width(&right);
@@ -137,8 +141,9 @@ fn status_line(frame: &mut Frame, area: ratatui::layout::Rect, state: &AppState,
     }
 }
 
-/// The most useful keys of the focused pane, from the keymap.
-fn hints(state: &AppState) -> String {
+/// The most useful keys of the focused pane, from the keymap, as many as fit in `room` cells;
+/// help and quit are always kept, so the way to every other key is always on screen.
+fn hints(state: &AppState, room: usize) -> String {
     let scope = state.focus.scope();
     let pairs: &[(Command, &str)] = match state.focus {
         Pane::Buckets => &[(Command::Open, "open"), (Command::Refresh, "reload")],
@@ -156,15 +161,18 @@ fn hints(state: &AppState) -> String {
             (Command::LegalHold, "hold"),
         ],
     };
-    let mut parts: Vec<String> = pairs
-        .iter()
-        .map(|(c, label)| format!("{} {label}", state.keymap.hint(scope, *c)))
-        .collect();
-    parts.push(format!(
-        "{} filter",
-        state.keymap.hint(scope, Command::Filter)
-    ));
-    parts.push(format!("{} help", state.keymap.hint(scope, Command::Help)));
-    parts.push(format!("{} quit", state.keymap.hint(scope, Command::Quit)));
-    parts.join(" · ")
+    let hint = |c: Command, label: &str| format!("{} {label}", state.keymap.hint(scope, c));
+    let essential = [hint(Command::Help, "help"), hint(Command::Quit, "quit")];
+    let mut optional: Vec<String> = pairs.iter().map(|(c, label)| hint(*c, label)).collect();
+    optional.push(hint(Command::Filter, "filter"));
+    let joined_width = |parts: &[String]| {
+        parts.iter().map(|p| text::width(p)).sum::<usize>() + 3 * parts.len().saturating_sub(1)
+    };
+    loop {
+        let parts: Vec<String> = optional.iter().chain(&essential).cloned().collect();
+        if optional.is_empty() || joined_width(&parts) <= room {
+            return parts.join(" · ");
+        }
+        optional.pop();
+    }
 }
