@@ -64,6 +64,15 @@ pub struct Cli {
     /// endpoint first, then open lockwatch on them. Existing buckets are left alone.
     #[arg(long)]
     pub seed_demo: bool,
+
+    /// Write a diagnostic log: a level (error, warn, info, debug, trace) or targets such as
+    /// lockwatch=debug,aws_smithy_runtime=info. Off unless given. Secrets are never logged.
+    #[arg(long, global = true, value_name = "FILTER", env = "LOCKWATCH_LOG")]
+    pub log: Option<String>,
+
+    /// Where the log goes (default: ~/.local/state/lockwatch/lockwatch.log, mode 0600)
+    #[arg(long, global = true, value_name = "FILE", env = "LOCKWATCH_LOG_FILE")]
+    pub log_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod domain;
 pub mod keys;
 pub mod layout;
+pub mod logging;
 pub mod runtime;
 pub mod s3;
 pub mod sandbox;

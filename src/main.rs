@@ -8,6 +8,12 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(filter) = cli.log.as_deref().filter(|f| !f.trim().is_empty())
+        && let Err(e) = lockwatch::logging::init(filter, cli.log_file.clone())
+    {
+        eprintln!("lockwatch: {e}");
+        return ExitCode::from(2);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -112,6 +112,7 @@ impl Executor {
     }
 
     fn run(&mut self, effect: Effect) {
+        tracing::debug!(?effect, "effect");
         let s3 = self.s3.clone();
         let tx = self.tx.clone();
         // A send fails only once the UI has quit; nothing is left to tell then.
@@ -670,6 +671,15 @@ fn forward_ticks(tx: mpsc::UnboundedSender<Action>) {
 /// Runs the terminal UI until the user quits or the terminal goes away. The terminal is
 /// restored on every way out, including panics (ratatui's hook).
 pub async fn run(connection: Connection, keymap: Keymap, start: StartAt) -> Result<(), RunError> {
+    let info = &connection.info;
+    tracing::info!(
+        endpoint = %info.endpoint,
+        region = %info.region,
+        access_key = %info.access_key_masked,
+        credentials = %info.credentials_source,
+        read_only = info.read_only,
+        "connected"
+    );
     let mut terminal = ratatui::try_init().map_err(RunError::NoTerminal)?;
     let result = run_loop(&mut terminal, connection, keymap, start).await;
     ratatui::restore();

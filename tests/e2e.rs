@@ -1104,3 +1104,94 @@ fn ctrl_z_suspends_continue_redraws_and_resizing_never_breaks_the_screen() {
     app.send("q");
     assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
 }
+
+/// Every file under `dir`, recursively.
+fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                todo.push(path);
+            } else {
+                found.push(path);
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn the_log_is_off_unless_asked_private_and_never_holds_a_secret() {
+    use std::os::unix::fs::PermissionsExt;
+    const TOKEN: &str = "FwoGZXIvYXdzEKnownSessionTokenForLockwatchTests0123456789";
+    let endpoint = support::sandbox::sandbox().endpoint.clone();
+    let bucket = guide_bucket(&endpoint);
+    let location = format!("s3://{bucket}/");
+
+    // Not asked for: no log file is written anywhere.
+    let mut app = Session::start(&endpoint, &[&location], 120, 35);
+    app.wait_text("Press . to show deleted objects");
+    app.send("q");
+    assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
+    let written = files_under(app.home.path());
+    assert!(
+        !written.iter().any(|p| p.to_string_lossy().contains(".log")),
+        "{written:?}"
+    );
+
+    // Asked for at the most verbose level, with a session token: a listing and a write.
+    let home = tempfile::tempdir().expect("home");
+    let mut env = support::binary_env(&endpoint, home.path());
+    env.push(("LOCKWATCH_LOG".into(), "trace".into()));
+    env.push(("AWS_SESSION_TOKEN".into(), TOKEN.into()));
+    let mut app = Session::start_with_env(&env, &[&location], 120, 35, home);
+    app.wait_text("Press . to show deleted objects");
+    app.send(".");
+    app.wait_text("× tux.svg");
+    app.send("r");
+    app.wait_text("Restore deleted object");
+    app.send("y");
+    app.wait_text("Restored tux.svg");
+    app.send("q");
+    assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
+
+    let log = app.home.path().join(".local/state/lockwatch/lockwatch.log");
+    let text = std::fs::read_to_string(&log).unwrap_or_else(|e| panic!("{}: {e}", log.display()));
+    let mode = std::fs::metadata(&log).expect("log").permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "the log is private");
+    assert!(text.contains("lockwatch log started"), "{text}");
+    assert!(
+        text.contains("DeleteObject") || text.contains("delete_object"),
+        "the write is logged"
+    );
+    assert!(
+        text.contains("aws_smithy"),
+        "the SDK's own tracing is captured"
+    );
+    assert!(
+        text.contains("****************tkey"),
+        "the access key appears masked"
+    );
+    // Nothing secret in any file lockwatch wrote (log, audit trail), nor on the terminal.
+    for path in files_under(app.home.path()) {
+        let content = String::from_utf8_lossy(&std::fs::read(&path).expect("read")).to_string();
+        for secret in [support::SECRET_KEY, TOKEN] {
+            assert!(
+                !content.contains(secret),
+                "{} holds a secret",
+                path.display()
+            );
+        }
+    }
+    let raw = String::from_utf8_lossy(&app.raw_output()).to_string();
+    assert!(!raw.contains(TOKEN) && !raw.contains(support::SECRET_KEY));
+    assert!(
+        !raw.contains("log started"),
+        "the log never goes to the terminal"
+    );
+}

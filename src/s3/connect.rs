@@ -257,6 +257,10 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection, ConnectErro
                 describe_sources(&profile)
             ))
         })?;
+    crate::logging::redact(credentials.secret_access_key());
+    if let Some(token) = credentials.session_token() {
+        crate::logging::redact(token);
+    }
     let credentials_source = if options.static_credentials.is_some() {
         "given to lockwatch directly".to_string()
     } else if env_nonempty("AWS_ACCESS_KEY_ID").is_some() {

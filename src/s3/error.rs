@@ -51,6 +51,7 @@ impl S3Error {
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
+        tracing::debug!(error = %DisplayErrorContext(&err), "S3 request failed");
         match &err {
             // A success status with an error means the answer could not be read (truncated
             // or invalid XML): say so rather than naming a made-up error code.
