@@ -56,6 +56,15 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     pub ca_bundle: Option<PathBuf>,
 
+    /// Seconds to wait for a connection to the endpoint before giving up on an attempt
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
+    pub connect_timeout: f64,
+
+    /// Seconds to wait for the server to answer before giving up on an attempt (reads are
+    /// tried up to 3 times with backoff; writes are never repeated)
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    pub read_timeout: f64,
+
     /// Never write: every write is refused before a request is sent, and write keys say so
     #[arg(long)]
     pub read_only: bool,
@@ -96,6 +105,20 @@ impl Cli {
             ca_bundle: self.ca_bundle.clone(),
             static_credentials: None,
             read_only: self.read_only,
+            timeouts: crate::s3::Timeouts {
+                connect: seconds(self.connect_timeout),
+                read: seconds(self.read_timeout),
+            },
         }
+    }
+}
+
+/// A duration from a number of seconds given on the command line; nonsense becomes the
+/// smallest sensible value rather than a panic.
+fn seconds(s: f64) -> std::time::Duration {
+    if s.is_finite() && s > 0.0 {
+        std::time::Duration::from_secs_f64(s.min(86_400.0))
+    } else {
+        std::time::Duration::from_millis(100)
     }
 }

@@ -1,7 +1,9 @@
 //! The only place that spawns: runs effects through the S3 layer, feeds results back as
 //! actions, merges terminal events, signals and a once-a-second tick, and draws.
 
-use crate::app::{Action, AppState, Effect, LevelPage, RequestId, RestoreFailure, StartAt, update};
+use crate::app::{
+    Action, AppState, Effect, LevelPage, RequestId, RestoreFailure, Resume, StartAt, update,
+};
 use crate::audit::{self, AuditEntry};
 use crate::domain::history;
 use crate::keys::{Key, Keymap};
@@ -146,9 +148,15 @@ impl Executor {
                 bucket,
                 prefix,
                 deleted,
+                from,
             } => self.spawn(Some(request), async move {
                 if deleted {
-                    let mut pager = VersionPager::new(&s3, &bucket, &prefix, Some("/"));
+                    let marker = match from {
+                        Some(Resume::Marker(m)) => Some(m),
+                        _ => None,
+                    };
+                    let mut pager =
+                        VersionPager::new(&s3, &bucket, &prefix, Some("/")).resume_from(marker);
                     while let Some(page) = pager.next_page().await {
                         let more = matches!(&page, Ok(p) if p.next.is_some());
                         send(Action::LevelPage {
@@ -158,7 +166,10 @@ impl Executor {
                         });
                     }
                 } else {
-                    let mut token: Option<String> = None;
+                    let mut token: Option<String> = match from {
+                        Some(Resume::Token(t)) => Some(t),
+                        _ => None,
+                    };
                     loop {
                         let page = s3
                             .list_objects_page(&bucket, &prefix, token.as_deref())

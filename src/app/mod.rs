@@ -167,6 +167,15 @@ pub enum LockStatus {
     Unknown(S3Error),
 }
 
+/// Where a listing stopped, to go on from there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resume {
+    /// ListObjectsV2's continuation token.
+    Token(String),
+    /// ListObjectVersions' key and version-id markers.
+    Marker(crate::s3::VersionMarker),
+}
+
 /// A page of the objects pane's listing: plain, or versions when deleted objects are shown.
 #[derive(Debug, Clone)]
 pub enum LevelPage {
@@ -330,6 +339,8 @@ pub enum Effect {
         bucket: String,
         prefix: String,
         deleted: bool,
+        /// Go on from here instead of starting at the beginning (`R` after a partial listing).
+        from: Option<Resume>,
     },
     ListVersions {
         request: RequestId,

@@ -1,7 +1,7 @@
 //! The objects pane: one level of a bucket, optionally with deleted objects.
 
 use super::view::{Filter, ListView, matches};
-use super::{AppState, Effect, LevelPage, Load, Pane, RequestId};
+use super::{AppState, Effect, LevelPage, Load, Pane, RequestId, Resume};
 use crate::domain::listing::{Level, LevelObject, LevelRow, display_name, parent_prefix};
 use crate::keys::Command;
 use crate::s3::S3Error;
@@ -17,6 +17,8 @@ pub struct ObjectsPane {
     pub view: ListView,
     /// Name to select once it is listed (the folder we came back from).
     reselect: Option<String>,
+    /// Where the listing would go on after the last page that arrived.
+    pub resume: Option<Resume>,
 }
 
 impl ObjectsPane {
@@ -41,12 +43,33 @@ impl ObjectsPane {
         self.bucket = Some(bucket.clone());
         self.prefix = prefix.clone();
         self.load = Load::Loading { request, pages: 0 };
+        self.resume = None;
         Effect::ListLevel {
             request,
             bucket,
             prefix,
             deleted: self.show_deleted,
+            from: None,
         }
+    }
+
+    /// Goes on with a listing that failed or was stopped, from where it stopped, keeping the
+    /// rows already listed. `None` when there is nothing to go on with.
+    fn resume_listing(&mut self, request: RequestId) -> Option<Effect> {
+        let pages = match &self.load {
+            Load::Failed { pages, .. } | Load::Stopped { pages } => *pages,
+            _ => return None,
+        };
+        let from = self.resume.clone()?;
+        let bucket = self.bucket.clone()?;
+        self.load = Load::Loading { request, pages };
+        Some(Effect::ListLevel {
+            request,
+            bucket,
+            prefix: self.prefix.clone(),
+            deleted: self.show_deleted,
+            from: Some(from),
+        })
     }
 
     pub fn selected(&self) -> Option<LevelRow<'_>> {
@@ -132,10 +155,15 @@ pub(super) fn on_page(
     let selected = pane.view.selected_row();
     let prefixes_before = pane.level.prefixes.len();
     match page {
-        LevelPage::Objects(p) => pane.level.absorb_objects_page(p.objects, p.prefixes),
-        LevelPage::Versions(p) => pane
-            .level
-            .absorb_versions_page(p.versions, p.markers, p.prefixes),
+        LevelPage::Objects(p) => {
+            pane.resume = p.next_token.map(Resume::Token);
+            pane.level.absorb_objects_page(p.objects, p.prefixes)
+        }
+        LevelPage::Versions(p) => {
+            pane.resume = p.next.map(Resume::Marker);
+            pane.level
+                .absorb_versions_page(p.versions, p.markers, p.prefixes)
+        }
     }
     let filter = pane.filter_for(pane.view.filter_text());
     pane.view.reset(pane.level.len(), filter, height);
@@ -191,6 +219,19 @@ pub(super) fn on_command(state: &mut AppState, command: Command) -> Vec<Effect> 
             state.open_level(bucket, parent, Some(came_from))
         }
         Command::Refresh => {
+            let request = state.request_id();
+            if let Some(effect) = state.objects.resume_listing(request) {
+                let pages = state.objects.load.pages();
+                state.info(format!(
+                    "Resuming the listing after {}; R once it is complete loads it all again",
+                    if pages == 1 {
+                        "1 page".to_string()
+                    } else {
+                        format!("{pages} pages")
+                    }
+                ));
+                return vec![effect];
+            }
             let prefix = state.objects.prefix.clone();
             state.open_level(bucket, prefix, None)
         }

@@ -33,6 +33,23 @@ pub struct ConnectOptions {
     pub static_credentials: Option<StaticCredentials>,
     /// Refuse every write inside the S3 layer.
     pub read_only: bool,
+    pub timeouts: Timeouts,
+}
+
+/// How long one attempt of a request may take to connect, and to be answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    pub connect: Duration,
+    pub read: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Timeouts {
+        Timeouts {
+            connect: Duration::from_secs(5),
+            read: Duration::from_secs(30),
+        }
+    }
 }
 
 /// An access key pair held in memory only.
@@ -207,8 +224,8 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection, ConnectErro
         .retry_config(RetryConfig::standard().with_max_attempts(3))
         .timeout_config(
             TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(5))
-                .read_timeout(Duration::from_secs(30))
+                .connect_timeout(options.timeouts.connect)
+                .read_timeout(options.timeouts.read)
                 .build(),
         );
     if let Some(profile) = &options.profile {
@@ -279,7 +296,9 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection, ConnectErro
         .force_path_style(path_style)
         // Ceph RGW 16 refuses aws-chunked uploads with trailing checksums and returns none.
         .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
-        .response_checksum_validation(ResponseChecksumValidation::WhenRequired);
+        .response_checksum_validation(ResponseChecksumValidation::WhenRequired)
+        .interceptor(super::integrity::CompleteXml)
+        .retry_classifier(super::integrity::RetryCutAnswers);
     // S3-compatible servers do not care about the region, but signing needs one.
     let region = match sdk.region() {
         Some(r) => r.to_string(),

@@ -17,7 +17,10 @@ pub enum S3Error {
     Network(String),
     #[error("the server did not answer in time: {0}")]
     Timeout(String),
-    /// The answer could not be understood, or the request could not be built.
+    /// An answer came but could not be read: cut short, or not the XML S3 sends.
+    #[error("unreadable answer from the server (HTTP {status}): {detail}")]
+    Unreadable { status: u16, detail: String },
+    /// The request could not be built, or the answer made no sense.
     #[error("{0}")]
     Other(String),
     /// lockwatch runs read-only: the write was refused before any request was sent.
@@ -55,13 +58,10 @@ impl S3Error {
         match &err {
             // A success status with an error means the answer could not be read (truncated
             // or invalid XML): say so rather than naming a made-up error code.
-            SdkError::ServiceError(ctx) if ctx.raw().status().is_success() => {
-                S3Error::Other(format!(
-                    "unreadable answer from the server (HTTP {}): {}",
-                    ctx.raw().status().as_u16(),
-                    DisplayErrorContext(&err)
-                ))
-            }
+            SdkError::ServiceError(ctx) if ctx.raw().status().is_success() => S3Error::Unreadable {
+                status: ctx.raw().status().as_u16(),
+                detail: causes(ctx.err()),
+            },
             SdkError::ServiceError(ctx) => {
                 let status = ctx.raw().status().as_u16();
                 let meta = ctx.err();
@@ -80,19 +80,43 @@ impl S3Error {
                     status: Some(status),
                 }
             }
-            SdkError::TimeoutError(_) => S3Error::Timeout(DisplayErrorContext(&err).to_string()),
-            SdkError::DispatchFailure(d) if d.is_timeout() => {
-                S3Error::Timeout(DisplayErrorContext(&err).to_string())
-            }
-            SdkError::DispatchFailure(_) => S3Error::Network(DisplayErrorContext(&err).to_string()),
-            SdkError::ResponseError(ctx) => S3Error::Other(format!(
-                "unreadable answer from the server (HTTP {}): {}",
-                ctx.raw().status().as_u16(),
-                DisplayErrorContext(&err)
-            )),
-            _ => S3Error::Other(DisplayErrorContext(&err).to_string()),
+            SdkError::TimeoutError(_) => S3Error::Timeout(causes(&err)),
+            SdkError::DispatchFailure(d) if d.is_timeout() => S3Error::Timeout(causes(&err)),
+            SdkError::DispatchFailure(_) => S3Error::Network(causes(&err)),
+            // The innermost cause says what went wrong (cut short, connection reset); the
+            // layers above it name SDK machinery.
+            SdkError::ResponseError(ctx) => S3Error::Unreadable {
+                status: ctx.raw().status().as_u16(),
+                detail: innermost(&err),
+            },
+            _ => S3Error::Other(causes(&err)),
         }
     }
+}
+
+/// An error and its causes in words, `outer: inner: innermost`, without the debug dumps
+/// (raw answers included) that the SDK's own report appends. A cause already said by the one
+/// before it is left out.
+fn causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut said = error.to_string();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        let text = e.to_string();
+        if !text.is_empty() && !said.contains(&text) {
+            said.push_str(": ");
+            said.push_str(&text);
+        }
+        cause = e.source();
+    }
+    said
+}
+
+fn innermost(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut last = error;
+    while let Some(e) = last.source() {
+        last = e;
+    }
+    last.to_string()
 }
 
 fn status_code_name(status: u16) -> String {

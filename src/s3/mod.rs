@@ -4,10 +4,12 @@
 
 mod connect;
 mod error;
+mod integrity;
 mod ops;
 
 pub use connect::{
-    ConnectError, ConnectOptions, Connection, ConnectionInfo, PathStyle, StaticCredentials, connect,
+    ConnectError, ConnectOptions, Connection, ConnectionInfo, PathStyle, StaticCredentials,
+    Timeouts, connect,
 };
 pub use error::S3Error;
 pub use ops::{

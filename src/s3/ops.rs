@@ -99,6 +99,13 @@ impl VersionPager {
         }
     }
 
+    /// Starts after `marker` (the `next` of the last page that arrived) instead of at the
+    /// beginning: resumes a listing that failed or was stopped.
+    pub fn resume_from(mut self, marker: Option<VersionMarker>) -> VersionPager {
+        self.next = marker;
+        self
+    }
+
     /// Smaller pages; used by tests to force keys across page boundaries.
     pub fn with_max_keys(mut self, max_keys: i32) -> VersionPager {
         self.max_keys = Some(max_keys);
@@ -952,9 +959,7 @@ impl S3 {
                 let err = S3Error::from_sdk(e);
                 // SeaweedFS answers 200 with a body that names no constraint.
                 return match err {
-                    S3Error::Service {
-                        status: Some(200), ..
-                    } => Ok(None),
+                    S3Error::Unreadable { status: 200, .. } => Ok(None),
                     other => Err(other),
                 };
             }

@@ -29,21 +29,59 @@ fn block<'a>(title: Line<'a>, focused: bool, theme: &Theme) -> Block<'a> {
         .title(title)
 }
 
-/// `loading… 3 pages`, `partial: stopped`, `partial: AccessDenied: …` for a pane title.
-fn load_note(load: &Load, rows: usize) -> Option<(String, bool)> {
+/// `loading… 3 pages, 3000 rows` for a pane title while a listing runs.
+fn loading_note(load: &Load, rows: usize, theme: &Theme) -> Option<Span<'static>> {
     match load {
-        Load::Loading { pages, .. } => Some((
+        Load::Loading { pages, .. } => Some(Span::styled(
             if *pages == 0 {
                 "loading…".to_string()
             } else {
                 format!("loading… {pages} pages, {rows} rows")
             },
-            false,
+            theme.dim,
         )),
-        Load::Stopped { .. } => Some(("partial: loading stopped (R reloads)".into(), true)),
-        Load::Failed { error, .. } => Some((format!("partial: {error}"), true)),
-        Load::Idle | Load::Complete { .. } => None,
+        _ => None,
     }
+}
+
+/// A listing that did not finish: `PARTIAL` (or `FAILED` when nothing was listed) first in
+/// the title, where even a narrow pane shows it, and why in the bottom border, with the way to
+/// go on.
+fn partial_notes(
+    load: &Load,
+    rows: usize,
+    again: &str,
+    theme: &Theme,
+) -> Option<(Span<'static>, Line<'static>)> {
+    let (pages, why) = match load {
+        Load::Stopped { pages } => (*pages, "stopped by you".to_string()),
+        Load::Failed { error, pages } => (*pages, text::sanitize(&error.to_string()).into_owned()),
+        _ => return None,
+    };
+    let (marker, note) = if pages == 0 && rows > 0 {
+        // A reload that got nothing: what is shown is the listing from before.
+        (
+            "STALE",
+            format!(" reload failed: these rows are from the previous listing · {again} · {why} "),
+        )
+    } else if pages == 0 {
+        ("FAILED", format!(" failed · {again} · {why} "))
+    } else {
+        (
+            "PARTIAL",
+            format!(
+                " partial: {} listed · {again} · {why} ",
+                plural(pages as usize, "page")
+            ),
+        )
+    };
+    Some((
+        Span::styled(
+            marker,
+            theme.error.add_modifier(ratatui::style::Modifier::REVERSED),
+        ),
+        Line::from(Span::styled(note, theme.error)),
+    ))
 }
 
 fn title_line<'a>(name: &'a str, focused: bool, parts: Vec<Span<'a>>, theme: &Theme) -> Line<'a> {
@@ -108,15 +146,15 @@ fn placeholder(frame: &mut Frame, area: Rect, block: Block<'_>, lines: Vec<Line<
 pub fn buckets(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let focused = state.focus == Pane::Buckets;
     let pane = &state.buckets;
-    let mut parts = vec![Span::styled(format!("{}", pane.rows.len()), theme.dim)];
-    if let Some((note, bad)) = load_note(&pane.load, pane.rows.len()) {
-        parts.push(Span::styled(
-            note,
-            if bad { theme.error } else { theme.dim },
-        ));
-    }
+    let partial = partial_notes(&pane.load, pane.rows.len(), "R loads again", theme);
+    let mut parts: Vec<Span> = partial.iter().map(|(top, _)| top.clone()).collect();
+    parts.push(Span::styled(format!("{}", pane.rows.len()), theme.dim));
+    parts.extend(loading_note(&pane.load, pane.rows.len(), theme));
     parts.extend(filter_span(&pane.view, theme));
-    let b = block(title_line("Buckets", focused, parts, theme), focused, theme);
+    let mut b = block(title_line("Buckets", focused, parts, theme), focused, theme);
+    if let Some((_, bottom)) = partial {
+        b = b.title_bottom(bottom);
+    }
     if pane.rows.is_empty() {
         let text = match &pane.load {
             Load::Loading { .. } => "Loading buckets…",
@@ -220,14 +258,25 @@ pub fn objects(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         return;
     };
     let (prefixes, present, deleted) = pane.counts();
-    let mut parts = vec![Span::styled(
+    let partial = partial_notes(
+        &pane.load,
+        pane.level.len(),
+        if pane.resume.is_some() {
+            "R resumes"
+        } else {
+            "R loads again"
+        },
+        theme,
+    );
+    let mut parts: Vec<Span> = partial.iter().map(|(top, _)| top.clone()).collect();
+    parts.push(Span::styled(
         format!(
             "s3://{}/{}",
             text::sanitize(bucket),
             text::sanitize(&pane.prefix)
         ),
         theme.emphasis,
-    )];
+    ));
     let mut counts = format!(
         "{} · {}",
         plural(prefixes, "folder"),
@@ -240,14 +289,12 @@ pub fn objects(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     if pane.show_deleted {
         parts.push(Span::styled("[deleted shown]", theme.warning));
     }
-    if let Some((note, bad)) = load_note(&pane.load, pane.level.len()) {
-        parts.push(Span::styled(
-            note,
-            if bad { theme.error } else { theme.dim },
-        ));
-    }
+    parts.extend(loading_note(&pane.load, pane.level.len(), theme));
     parts.extend(filter_span(&pane.view, theme));
-    let b = block(title_line("Objects", focused, parts, theme), focused, theme);
+    let mut b = block(title_line("Objects", focused, parts, theme), focused, theme);
+    if let Some((_, bottom)) = partial {
+        b = b.title_bottom(bottom);
+    }
     if pane.level.is_empty() {
         if let Some(lines) = failure_lines(&pane.load, state, theme) {
             placeholder(frame, area, b, lines);
@@ -474,18 +521,20 @@ pub fn versions(frame: &mut Frame, area: Rect, state: &AppState, now: Timestamp,
             theme.dim,
         ),
     ];
-    if let Some((note, bad)) = load_note(&pane.load, pane.entries.len()) {
-        parts.push(Span::styled(
-            note,
-            if bad { theme.error } else { theme.dim },
-        ));
+    let partial = partial_notes(&pane.load, pane.entries.len(), "R loads again", theme);
+    if let Some((top, _)) = &partial {
+        parts.insert(0, top.clone());
     }
+    parts.extend(loading_note(&pane.load, pane.entries.len(), theme));
     parts.extend(filter_span(&pane.view, theme));
     let mut b = block(
         title_line("Versions", focused, parts, theme),
         focused,
         theme,
     );
+    if let Some((_, bottom)) = partial {
+        b = b.title_bottom(bottom);
+    }
     if let Some(selected) = pane.selected() {
         b = b.title_bottom(Line::from(vec![
             Span::raw(" "),

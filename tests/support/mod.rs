@@ -4,6 +4,7 @@
 
 pub mod ceph;
 pub mod daemon;
+pub mod faults;
 pub mod pty;
 pub mod sandbox;
 pub mod tls;

@@ -1,0 +1,150 @@
+//! Refusing answers that were cut short. The SDK's XML reader accepts a document whose end is
+//! missing: a listing truncated in transit would read as a shorter, complete listing. Every
+//! successful XML answer must end by closing the element it opened.
+
+use aws_sdk_s3::config::interceptors::{
+    AfterDeserializationInterceptorContextRef, InterceptorContext,
+};
+use aws_sdk_s3::config::retry::{ClassifyRetry, RetryAction};
+use aws_sdk_s3::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_s3::error::BoxError;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the server's answer was cut short: the XML document <{root}> never ends")]
+pub struct IncompleteXml {
+    pub root: String,
+}
+
+/// Whether `body`, if it is an XML document, ends by closing its root element.
+pub fn check_complete_xml(body: &[u8]) -> Result<(), IncompleteXml> {
+    let text = String::from_utf8_lossy(body);
+    let mut rest = text.trim_start_matches('\u{feff}').trim_start();
+    // Skip the declaration, processing instructions and comments before the root.
+    let mut prolog = false;
+    loop {
+        if let Some(after) = rest.strip_prefix("<?") {
+            rest = after.split_once("?>").map_or("", |(_, r)| r).trim_start();
+        } else if let Some(after) = rest.strip_prefix("<!--") {
+            rest = after.split_once("-->").map_or("", |(_, r)| r).trim_start();
+        } else {
+            break;
+        }
+        prolog = true;
+    }
+    let Some(after) = rest.strip_prefix('<') else {
+        // A prolog with no document after it was cut before its root; anything else is not
+        // XML (or empty), with nothing to check.
+        return if prolog {
+            Err(IncompleteXml {
+                root: "(none)".into(),
+            })
+        } else {
+            Ok(())
+        };
+    };
+    let root: String = after
+        .chars()
+        .take_while(|c| !c.is_whitespace() && *c != '>' && *c != '/')
+        .collect();
+    if root.is_empty() {
+        // `<` and nothing more: cut right where the root begins.
+        return if after.trim().is_empty() {
+            Err(IncompleteXml {
+                root: "(none)".into(),
+            })
+        } else {
+            Ok(())
+        };
+    }
+    let end = rest.trim_end();
+    let opening_self_closed = rest
+        .split_once('>')
+        .is_some_and(|(open, tail)| open.ends_with('/') && tail.trim().is_empty());
+    if end.ends_with(&format!("</{root}>")) || opening_self_closed {
+        Ok(())
+    } else {
+        Err(IncompleteXml { root })
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct CompleteXml;
+
+impl Intercept for CompleteXml {
+    fn name(&self) -> &'static str {
+        "lockwatch::CompleteXml"
+    }
+
+    fn read_after_deserialization(
+        &self,
+        context: &AfterDeserializationInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let response = context.response();
+        if !response.status().is_success() {
+            return Ok(());
+        }
+        // Streamed bodies (downloads) are not held here and are checked by size and ETag.
+        match response.body().bytes() {
+            Some(body) => check_complete_xml(body).map_err(Into::into),
+            None => Ok(()),
+        }
+    }
+}
+
+/// An answer cut short is a fault of the connection, like a reset: reads are tried again
+/// (writes never are: they run with retries off).
+#[derive(Debug)]
+pub(crate) struct RetryCutAnswers;
+
+impl ClassifyRetry for RetryCutAnswers {
+    fn classify_retry(&self, context: &InterceptorContext) -> RetryAction {
+        let Some(Err(error)) = context.output_or_error() else {
+            return RetryAction::NoActionIndicated;
+        };
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+        while let Some(e) = cause {
+            if e.downcast_ref::<IncompleteXml>().is_some() {
+                return RetryAction::transient_error();
+            }
+            cause = e.source();
+        }
+        RetryAction::NoActionIndicated
+    }
+
+    fn name(&self) -> &'static str {
+        "lockwatch::RetryCutAnswers"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn complete_documents_pass_and_cut_ones_fail() {
+        let full = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListBucketResult xmlns=\"x\"><Name>b</Name></ListBucketResult>\n";
+        assert_eq!(check_complete_xml(full), Ok(()));
+        for cut in [60, 80, full.len() - 3] {
+            assert_eq!(
+                check_complete_xml(&full[..cut]),
+                Err(IncompleteXml {
+                    root: "ListBucketResult".into()
+                }),
+                "cut at {cut}"
+            );
+        }
+        for cut in [10, 40, 45] {
+            assert!(check_complete_xml(&full[..cut]).is_err(), "cut at {cut}");
+        }
+        assert_eq!(check_complete_xml(b""), Ok(()));
+        assert_eq!(check_complete_xml(b"not xml"), Ok(()));
+        assert_eq!(check_complete_xml(b"<Empty/>"), Ok(()));
+        assert_eq!(
+            check_complete_xml(b"<!-- c --><R><a/></R>"),
+            Ok(()),
+            "comments before the root"
+        );
+    }
+}
