@@ -261,6 +261,7 @@ impl Executor {
                         Ok(_) => Ok(()),
                         Err(RestoreFailure::Server(e)) => Err(e.clone()),
                         Err(RestoreFailure::Refused(r)) => Err(S3Error::Other(r.to_string())),
+                        Err(RestoreFailure::AnswerLost { error, .. }) => Err(error.clone()),
                     };
                     audit
                         .record(
@@ -285,11 +286,13 @@ impl Executor {
                     audit
                         .record((&bucket, &key, None), "delete", &result, created)
                         .await;
+                    let read_back = read_back_if_unconfirmed(&s3, &result, &bucket, &key).await;
                     send(Action::Deleted {
                         request,
                         bucket,
                         key,
                         result,
+                        read_back,
                     });
                 })
             }
@@ -380,10 +383,12 @@ impl Executor {
                             created,
                         )
                         .await;
+                    let read_back = read_back_if_unconfirmed(&s3, &result, &v.bucket, &v.key).await;
                     send(Action::VersionCopied {
                         request,
                         version,
                         result,
+                        read_back,
                     });
                 })
             }
@@ -555,6 +560,20 @@ impl Executor {
                 })
             }
         }
+    }
+}
+
+/// The key's history, read back after a write the server did not confirm (its answer was
+/// lost or it failed with a 5xx): the write is never sent again, what happened is shown.
+async fn read_back_if_unconfirmed<T>(
+    s3: &S3,
+    result: &Result<T, S3Error>,
+    bucket: &str,
+    key: &str,
+) -> Option<Result<Vec<crate::domain::HistoryEntry>, S3Error>> {
+    match result {
+        Err(e) if e.outcome_unknown() => Some(s3.key_history(bucket, key).await),
+        _ => None,
     }
 }
 

@@ -24,14 +24,41 @@ pub async fn restore(
             crate::domain::history::RestoreRefusal::NotDeleted(plan.marker.version_id),
         ));
     }
-    s3.delete_version(bucket, key, &plan.marker.version_id)
+    let answer_lost = match s3
+        .delete_version(bucket, key, &plan.marker.version_id)
         .await
-        .map_err(RestoreFailure::Server)?;
+    {
+        Ok(_) => None,
+        Err(error) if error.outcome_unknown() => {
+            // The delete may have happened. Find out; never send it again blindly.
+            match s3.key_history(bucket, key).await {
+                Ok(now) if now.iter().any(|e| e.version_id == plan.marker.version_id) => {
+                    return Err(RestoreFailure::AnswerLost {
+                        error,
+                        read_back:
+                            "the delete marker is still there, so nothing changed; r tries again"
+                                .into(),
+                    });
+                }
+                Ok(_) => Some(error),
+                Err(again) => {
+                    return Err(RestoreFailure::AnswerLost {
+                        error,
+                        read_back: format!(
+                            "reading the key back failed too ({again}), so whether the marker was removed is unknown; R reloads"
+                        ),
+                    });
+                }
+            }
+        }
+        Err(error) => return Err(RestoreFailure::Server(error)),
+    };
     Ok(RestoreDone {
         bucket: bucket.to_string(),
         key: key.clone(),
         marker_version_id: plan.marker.version_id,
         becomes_current: plan.becomes_current,
+        answer_lost,
     })
 }
 

@@ -149,3 +149,247 @@ fn answers_cut_short_are_retried_then_explained_never_shown_as_complete() {
     app.send("q");
     assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
 }
+
+/// A versioned bucket where `tux.svg` is deleted (a delete marker over one version).
+fn deleted_file_bucket(tag: &str) -> String {
+    runtime().block_on(async {
+        let s3 = support::client(&weed().endpoint).await;
+        let bucket = support::unique_bucket(tag);
+        s3.create_bucket(&bucket, None, false)
+            .await
+            .expect("create");
+        s3.enable_versioning(&bucket).await.expect("versioning");
+        s3.put_bytes(
+            &bucket,
+            "tux.svg",
+            lockwatch::seed::TUX_SVG.to_vec(),
+            &PutOptions::default(),
+        )
+        .await
+        .expect("upload");
+        s3.delete_object(&bucket, "tux.svg").await.expect("delete");
+        bucket
+    })
+}
+
+fn is_deleted(bucket: &str) -> bool {
+    runtime().block_on(async {
+        let s3 = support::client(&weed().endpoint).await;
+        let history = s3.key_history(bucket, "tux.svg").await.expect("history");
+        history.first().is_some_and(|e| e.is_delete_marker())
+    })
+}
+
+#[test]
+fn an_unconfirmed_restore_is_never_sent_twice_and_the_key_is_read_back() {
+    let proxy = FaultProxy::start(&weed().endpoint);
+    let deletes = Filter::method("DELETE");
+
+    // The server removes the marker but its answer is lost.
+    let bucket = deleted_file_bucket("lost");
+    proxy.inject(deletes.clone(), Fault::LoseAnswer, Some(1));
+    let mut app = Session::start(&proxy.endpoint, &[&format!("s3://{bucket}/")], 180, 35);
+    app.wait_text("Press . to show deleted objects");
+    app.send(".");
+    app.wait_text("× tux.svg");
+    app.send("r");
+    app.wait_text("Restore deleted object");
+    app.send("y");
+    let screen = app.wait_text("read back, the marker is gone");
+    assert!(screen.contains("Restored (read back)"), "{screen}");
+    assert!(
+        screen.contains("The server did not confirm the delete"),
+        "{screen}"
+    );
+    assert_eq!(proxy.count(&deletes), 1, "sent once: {:?}", proxy.seen());
+    assert!(!is_deleted(&bucket), "restored on the server");
+    app.send("\u{1b}");
+    app.send("q");
+    assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
+
+    // The server fails the delete (500): read back, nothing changed, and it says so.
+    let bucket = deleted_file_bucket("unconfirmed");
+    let before = proxy.count(&deletes);
+    proxy.inject(
+        deletes.clone(),
+        Fault::Status(500, "InternalError"),
+        Some(1),
+    );
+    let mut app = Session::start(&proxy.endpoint, &[&format!("s3://{bucket}/")], 180, 35);
+    app.wait_text("Press . to show deleted objects");
+    app.send(".");
+    app.wait_text("× tux.svg");
+    app.send("r");
+    app.wait_text("Restore deleted object");
+    app.send("y");
+    let screen = app.wait_text("Restore not confirmed");
+    assert!(
+        screen.contains("Read back: the delete marker is still there"),
+        "{screen}"
+    );
+    assert_eq!(
+        proxy.count(&deletes) - before,
+        1,
+        "sent once: {:?}",
+        proxy.seen()
+    );
+    assert!(is_deleted(&bucket), "still deleted on the server");
+    app.send("\u{1b}");
+    app.send("q");
+    assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
+}
+
+#[test]
+fn unconfirmed_deletes_are_not_repeated_and_what_the_server_holds_is_shown() {
+    let proxy = FaultProxy::start(&weed().endpoint);
+    let deletes = Filter::method("DELETE");
+    let bucket = runtime().block_on(async {
+        let s3 = support::client(&weed().endpoint).await;
+        bucket_with_objects(&s3, "undelete", 0).await
+    });
+    runtime().block_on(async {
+        let s3 = support::client(&weed().endpoint).await;
+        s3.put_bytes(&bucket, "tux.svg", b"tux".to_vec(), &PutOptions::default())
+            .await
+            .expect("upload");
+    });
+    let mut app = Session::start(&proxy.endpoint, &[&format!("s3://{bucket}/")], 180, 40);
+    app.wait_text("tux.svg");
+
+    // `d` adds a delete marker; its answer is lost. Sending it again would add a second one.
+    proxy.inject(deletes.clone(), Fault::LoseAnswer, Some(1));
+    app.send("d");
+    app.wait_text("Delete object");
+    app.send("y");
+    let screen = app.wait_text("Delete not confirmed");
+    assert!(screen.contains("latest: delete marker"), "{screen}");
+    assert_eq!(proxy.count(&deletes), 1, "{:?}", proxy.seen());
+    let history = runtime().block_on(async {
+        let s3 = support::client(&weed().endpoint).await;
+        s3.key_history(&bucket, "tux.svg").await.expect("history")
+    });
+    assert_eq!(
+        history.iter().filter(|e| e.is_delete_marker()).count(),
+        1,
+        "exactly one marker: {history:?}"
+    );
+
+    // `D` deletes the version for good; its answer is lost too.
+    app.send("\u{1b}");
+    app.send(".");
+    app.wait_text("× tux.svg");
+    app.send("\r");
+    app.wait_text("1 version · 1 delete marker");
+    app.send("j");
+    app.send("D");
+    app.wait_text("Delete version permanently");
+    proxy.inject(deletes.clone(), Fault::LoseAnswer, Some(1));
+    app.send("tux.svg");
+    app.send("\r");
+    let screen = app.wait_text("Deleted (read back)");
+    assert!(
+        screen.contains("reading the version back finds nothing"),
+        "{screen}"
+    );
+    assert_eq!(proxy.count(&deletes), 2, "{:?}", proxy.seen());
+    app.send("\u{1b}");
+    app.send("q");
+    assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
+}
+
+#[test]
+fn a_server_that_stops_answering_times_out_while_keys_still_work() {
+    let bucket = objects_bucket("stall", 10);
+    let proxy = FaultProxy::start(&weed().endpoint);
+    proxy.inject(listing(), Fault::Stall, None);
+    let location = format!("s3://{bucket}/");
+    let mut app = Session::start(
+        &proxy.endpoint,
+        &["--read-timeout", "1", &location],
+        180,
+        35,
+    );
+    app.wait_text("loading");
+    // The request hangs; the keyboard does not.
+    app.send("?");
+    app.wait_text("Show this help");
+    app.send("\u{1b}");
+    let screen = app.wait_for("the listing to time out", Duration::from_secs(30), |s| {
+        s.contains("FAILED")
+    });
+    assert!(screen.contains("did not answer in time"), "{screen}");
+    assert_eq!(
+        proxy.count(&listing()),
+        3,
+        "bounded attempts: {:?}",
+        proxy.seen()
+    );
+    proxy.clear();
+    app.send("R");
+    app.wait_text("10 objects");
+    app.send("q");
+    assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
+}
+
+#[test]
+fn a_slow_server_shows_pages_as_they_come_and_keys_work_meanwhile() {
+    let bucket = objects_bucket("slow", 2500);
+    let proxy = FaultProxy::start(&weed().endpoint);
+    proxy.inject(listing(), Fault::Delay(Duration::from_millis(1500)), None);
+    let mut app = Session::start(&proxy.endpoint, &[&format!("s3://{bucket}/")], 180, 35);
+    let screen = app.wait_text("1000 objects");
+    assert!(screen.contains("loading… 1 pages"), "{screen}");
+    app.send("?");
+    app.wait_text("Show this help");
+    assert!(
+        proxy.count(&listing()) <= 2,
+        "help opened while the listing was still running (third page not asked for yet): {:?}",
+        proxy.seen()
+    );
+    app.send("\u{1b}");
+    app.send("G");
+    let screen = app.wait_for("the whole listing", Duration::from_secs(30), |s| {
+        s.contains("2500 objects") && !s.contains("loading")
+    });
+    assert!(!screen.contains("PARTIAL"), "{screen}");
+    app.send("q");
+    assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
+}
+
+#[test]
+fn the_server_killed_mid_listing_then_restarted_r_resumes_to_a_complete_listing() {
+    let server = support::weed::dedicated("killed");
+    let bucket = runtime().block_on(async {
+        let s3 = support::client(&server.endpoint).await;
+        bucket_with_objects(&s3, "killed", 2500).await
+    });
+    let proxy = FaultProxy::start(&server.endpoint);
+    // Slow pages, so that the server can be killed after the first.
+    proxy.inject(listing(), Fault::Delay(Duration::from_millis(1500)), None);
+    let mut app = Session::start(
+        &proxy.endpoint,
+        &["--connect-timeout", "1", &format!("s3://{bucket}/")],
+        180,
+        35,
+    );
+    app.wait_text("1000 objects");
+    server.kill();
+    let screen = app.wait_for("the listing to fail", Duration::from_secs(30), |s| {
+        s.contains("PARTIAL")
+    });
+    assert!(screen.contains("1000 objects"), "{screen}");
+    assert!(screen.contains("R resumes"), "{screen}");
+
+    server.restart();
+    proxy.clear();
+    app.send("R");
+    let screen = app.wait_for("the whole listing", Duration::from_secs(30), |s| {
+        s.contains("2500 objects") && !s.contains("loading")
+    });
+    assert!(!screen.contains("PARTIAL"), "{screen}");
+    // Complete and correct: the last key is there, and the count has no duplicate.
+    app.send("G");
+    app.wait_text("obj-02499");
+    app.send("q");
+    assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
+}

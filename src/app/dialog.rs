@@ -631,26 +631,55 @@ pub(super) fn on_restored(
                 Some(_) => "the key is still deleted (another marker lies below)".to_string(),
                 None => "the key has no entries left".to_string(),
             };
-            state.success(format!(
+            let summary = format!(
                 "Restored {}: removed delete marker {}; {now_current}.",
                 short_name(&done.key),
                 text::sanitize(&done.marker_version_id)
-            ));
+            );
+            match &done.answer_lost {
+                // Too important for the status line: the user must see how it is known.
+                Some(e) => {
+                    state.popup = Some(Popup::Message {
+                        title: "Restored (read back)".into(),
+                        lines: vec![
+                            DialogLine::new(summary, LineStyle::Emphasis),
+                            DialogLine::plain(""),
+                            DialogLine::new(
+                                format!("The server did not confirm the delete ({e})."),
+                                LineStyle::Warning,
+                            ),
+                            DialogLine::plain(
+                                "lockwatch did not send it again; read back, the marker is gone.",
+                            ),
+                        ],
+                        error: false,
+                    })
+                }
+                None => state.success(summary),
+            }
             refresh_after_write(state, &done.bucket.clone(), &done.key.clone())
         }
         Err(failure) => {
-            let title = match failure {
-                RestoreFailure::Refused(_) => "Restore not done",
-                RestoreFailure::Server(_) => "Restore failed",
+            let (title, after) = match failure {
+                RestoreFailure::Refused(_) => (
+                    "Restore not done",
+                    "Nothing was deleted. The panes have been reloaded to show the current state.",
+                ),
+                RestoreFailure::Server(_) => (
+                    "Restore failed",
+                    "Nothing was deleted. The panes have been reloaded to show the current state.",
+                ),
+                RestoreFailure::AnswerLost { .. } => (
+                    "Restore not confirmed",
+                    "The panes have been reloaded to show the current state.",
+                ),
             };
             state.popup = Some(Popup::Message {
                 title: title.into(),
                 lines: vec![
                     DialogLine::new(failure.to_string(), LineStyle::Error),
                     DialogLine::plain(""),
-                    DialogLine::plain(
-                        "Nothing was deleted. The panes have been reloaded to show the current state.",
-                    ),
+                    DialogLine::plain(after),
                 ],
                 error: true,
             });
@@ -669,6 +698,7 @@ pub(super) fn on_deleted(
     bucket: String,
     key: Arc<str>,
     result: Result<DeleteOutcome, S3Error>,
+    read_back: Option<Result<Vec<HistoryEntry>, S3Error>>,
 ) -> Vec<Effect> {
     if !finish_write(state, request) {
         return Vec::new();
@@ -686,18 +716,85 @@ pub(super) fn on_deleted(
             });
         }
         Err(e) => {
+            let (title, mut lines) = match &read_back {
+                Some(read_back) => (
+                    "Delete not confirmed",
+                    unconfirmed_lines(&format!("delete {}", short_name(&key)), &e, read_back),
+                ),
+                None => (
+                    "Delete refused",
+                    vec![
+                        DialogLine::new(
+                            format!("The server refused to delete {}:", short_name(&key)),
+                            LineStyle::Emphasis,
+                        ),
+                        DialogLine::new(e.to_string(), LineStyle::Error),
+                    ],
+                ),
+            };
+            lines.push(DialogLine::plain(""));
+            lines.push(DialogLine::plain(
+                "The panes have been reloaded to show the current state.",
+            ));
             state.popup = Some(Popup::Message {
-                title: "Delete refused".into(),
-                lines: vec![
-                    DialogLine::new(
-                        format!("The server refused to delete {}:", short_name(&key)),
-                        LineStyle::Emphasis,
-                    ),
-                    DialogLine::new(e.to_string(), LineStyle::Error),
-                ],
+                title: title.into(),
+                lines,
                 error: true,
             });
         }
     }
     refresh_after_write(state, &bucket, &key)
+}
+
+/// What the user is told after a write the server did not confirm: the error, that it was not
+/// sent again, and the key's entries as read back just after.
+pub(super) fn unconfirmed_lines(
+    what: &str,
+    error: &S3Error,
+    read_back: &Result<Vec<HistoryEntry>, S3Error>,
+) -> Vec<DialogLine> {
+    let mut lines = vec![
+        DialogLine::new(
+            format!("The server did not confirm the request to {what}:"),
+            LineStyle::Emphasis,
+        ),
+        DialogLine::new(error.to_string(), LineStyle::Error),
+        DialogLine::plain(""),
+        DialogLine::plain(
+            "It may or may not have been carried out. lockwatch did not send it again; it read the key back:",
+        ),
+    ];
+    match read_back {
+        Ok(history) if history.is_empty() => lines.push(DialogLine::new(
+            "  the key has no entries.",
+            LineStyle::Warning,
+        )),
+        Ok(history) => {
+            for entry in history.iter().take(3) {
+                lines.push(DialogLine::new(
+                    format!(
+                        "  {}{} {} · {} UTC",
+                        if entry.is_latest {
+                            "latest: "
+                        } else {
+                            "then: "
+                        },
+                        if entry.is_delete_marker() {
+                            "delete marker"
+                        } else {
+                            "version"
+                        },
+                        text::sanitize(&entry.version_id),
+                        format::maybe_timestamp(entry.last_modified)
+                    ),
+                    LineStyle::Warning,
+                ));
+            }
+        }
+        Err(again) => lines.push(DialogLine::new(
+            format!("  reading it back failed too: {again}"),
+            LineStyle::Error,
+        )),
+    }
+    lines
 }

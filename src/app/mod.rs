@@ -190,6 +190,12 @@ pub enum RestoreFailure {
     Refused(RestoreRefusal),
     #[error("{0}")]
     Server(S3Error),
+    /// The request went out but the server never confirmed it (answer lost, cut short, or a
+    /// 5xx); it was not sent again, and the key was read back to find out what happened.
+    #[error(
+        "the server did not confirm the request ({error}); lockwatch did not send it again. Read back: {read_back}"
+    )]
+    AnswerLost { error: S3Error, read_back: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -198,6 +204,8 @@ pub struct RestoreDone {
     pub key: Arc<str>,
     pub marker_version_id: String,
     pub becomes_current: Option<HistoryEntry>,
+    /// The server did not confirm the delete, and reading the key back showed the marker gone.
+    pub answer_lost: Option<S3Error>,
 }
 
 /// Everything that changes the state: user input, time, and results of I/O.
@@ -247,6 +255,8 @@ pub enum Action {
         bucket: String,
         key: Arc<str>,
         result: Result<DeleteOutcome, S3Error>,
+        /// The key's history read back when the server did not confirm the delete.
+        read_back: Option<Result<Vec<HistoryEntry>, S3Error>>,
     },
     VersionDeleted {
         request: RequestId,
@@ -266,6 +276,8 @@ pub enum Action {
         request: RequestId,
         version: VersionRef,
         result: Result<Option<String>, S3Error>,
+        /// The key's history read back when the server did not confirm the copy.
+        read_back: Option<Result<Vec<HistoryEntry>, S3Error>>,
     },
     AuditLoaded {
         result: Result<Vec<crate::audit::AuditEntry>, String>,
@@ -657,7 +669,8 @@ pub fn update(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Effec
             bucket,
             key,
             result,
-        } => dialog::on_deleted(state, request, bucket, key, result),
+            read_back,
+        } => dialog::on_deleted(state, request, bucket, key, result, read_back),
         Action::VersionDeleted {
             request,
             version,
@@ -674,7 +687,8 @@ pub fn update(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Effec
             request,
             version,
             result,
-        } => writes::on_version_copied(state, request, version, result),
+            read_back,
+        } => writes::on_version_copied(state, request, version, result, read_back),
         Action::AuditLoaded { result } => {
             match result {
                 Ok(entries) => state.popup = Some(Popup::Audit { entries, scroll: 0 }),

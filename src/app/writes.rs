@@ -351,6 +351,58 @@ pub(super) fn on_version_deleted(
                 short_name(&version.key)
             ));
         }
+        // Not confirmed, and read back the version is gone: it was deleted.
+        Err(error)
+            if error.outcome_unknown() && matches!(&lock, Some(Err(e)) if e.is_not_found()) =>
+        {
+            state.locks.remove(&version);
+            state.popup = Some(Popup::Message {
+                title: "Deleted (read back)".into(),
+                lines: vec![
+                    DialogLine::new(
+                        format!(
+                            "Version {} of {} no longer exists.",
+                            text::sanitize(&version.version_id),
+                            short_name(&version.key)
+                        ),
+                        LineStyle::Emphasis,
+                    ),
+                    DialogLine::plain(""),
+                    DialogLine::new(
+                        format!("The server did not confirm the delete ({error})."),
+                        LineStyle::Warning,
+                    ),
+                    DialogLine::plain(
+                        "lockwatch did not send it again; reading the version back finds nothing.",
+                    ),
+                ],
+                error: false,
+            });
+        }
+        // Not confirmed, and read back the version is still there.
+        Err(error) if error.outcome_unknown() && matches!(&lock, Some(Ok(_))) => {
+            if let Some(Ok(info)) = &lock {
+                state
+                    .locks
+                    .insert(version.clone(), LockStatus::Known(info.clone()));
+            }
+            state.popup = Some(Popup::Message {
+                title: "Delete not confirmed".into(),
+                lines: vec![
+                    DialogLine::new(
+                        format!("The server did not confirm the delete ({error})."),
+                        LineStyle::Error,
+                    ),
+                    DialogLine::plain(""),
+                    DialogLine::plain(format!(
+                        "lockwatch did not send it again. Read back, version {} of {} is still there: nothing was deleted.",
+                        text::sanitize(&version.version_id),
+                        short_name(&version.key)
+                    )),
+                ],
+                error: true,
+            });
+        }
         Err(error) => {
             if let Some(Ok(info)) = &lock {
                 state
@@ -434,6 +486,7 @@ pub(super) fn on_version_copied(
     request: RequestId,
     version: VersionRef,
     result: Result<Option<String>, S3Error>,
+    read_back: Option<Result<Vec<HistoryEntry>, S3Error>>,
 ) -> Vec<Effect> {
     if !super::dialog::finish_write(state, request) {
         return Vec::new();
@@ -452,6 +505,19 @@ pub(super) fn on_version_copied(
                 short_name(&version.key)
             ),
         }),
+        Err(error) if read_back.is_some() => {
+            let read_back = read_back.unwrap_or_else(|| Ok(Vec::new()));
+            let what = format!(
+                "copy version {} of {} back",
+                text::sanitize(&version.version_id),
+                short_name(&version.key)
+            );
+            state.popup = Some(Popup::Message {
+                title: "Restore by copy not confirmed".into(),
+                lines: super::dialog::unconfirmed_lines(&what, &error, &read_back),
+                error: true,
+            });
+        }
         Err(error) => {
             let why = if error.code() == Some("PreconditionFailed") {
                 "The version changed since it was listed (its ETag no longer matches); nothing was copied."

@@ -36,6 +36,31 @@ impl S3Error {
         }
     }
 
+    /// Whether a write that failed this way may have been carried out all the same: the
+    /// answer never came or could not be read, or the server failed (5xx) rather than refused.
+    /// Such a write is never sent again blindly; the state is read back instead.
+    pub fn outcome_unknown(&self) -> bool {
+        match self {
+            S3Error::Network(_) | S3Error::Timeout(_) | S3Error::Unreadable { .. } => true,
+            S3Error::Service { status, .. } => status.is_none_or(|s| s >= 500),
+            S3Error::Other(_) | S3Error::ReadOnly(_) => false,
+        }
+    }
+
+    /// Whether the server says the key or version does not exist.
+    pub fn is_not_found(&self) -> bool {
+        matches!(
+            self,
+            S3Error::Service {
+                status: Some(404),
+                ..
+            }
+        ) || matches!(
+            self.code(),
+            Some("NoSuchKey" | "NoSuchVersion" | "NotFound")
+        )
+    }
+
     /// Whether the server refused the credentials themselves (not a permission on one bucket).
     pub fn is_credentials_rejected(&self) -> bool {
         matches!(

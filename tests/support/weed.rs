@@ -1,8 +1,10 @@
-//! SeaweedFS (`weed mini`) as a test server: one per test binary, killed when the binary exits.
+//! SeaweedFS (`weed mini`) as a test server: one shared per test binary, or a dedicated one a
+//! test may kill and start again; all are killed when the binary exits.
 
 use super::daemon;
 use std::path::PathBuf;
-use std::sync::OnceLock;
+use std::process::Child;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 pub struct Weed {
@@ -11,6 +13,37 @@ pub struct Weed {
     /// The same server over HTTPS, with a certificate from `tls::test_ca()`.
     pub https_endpoint: String,
     pub dir: PathBuf,
+    binary: PathBuf,
+    args: Vec<String>,
+    log: PathBuf,
+    child: Mutex<Arc<Mutex<Child>>>,
+}
+
+impl Weed {
+    /// Kills the server at once (SIGKILL), as a crash or a pulled plug would.
+    pub fn kill(&self) {
+        if let Ok(current) = self.child.lock()
+            && let Ok(mut child) = current.lock()
+        {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts the server again on the same ports and data, and waits until it answers.
+    pub fn restart(&self) {
+        let child = daemon::spawn(&self.binary, &self.args, &self.log);
+        daemon::wait_for_s3(
+            &self.endpoint,
+            "SeaweedFS (restarted)",
+            &self.log,
+            &child,
+            Duration::from_secs(60),
+        );
+        if let Ok(mut current) = self.child.lock() {
+            *current = child;
+        }
+    }
 }
 
 fn weed_binary() -> PathBuf {
@@ -32,9 +65,18 @@ fn weed_binary() -> PathBuf {
 
 const IDENTITIES: &str = r#"{"identities":[{"name":"lockwatch-test","credentials":[{"accessKey":"lockwatchtestkey","secretKey":"lockwatchtestsecret"}],"actions":["Admin","Read","Write","List","Tagging"]}]}"#;
 
+/// A SeaweedFS server of its own, for a test that kills and restarts it.
+pub fn dedicated(tag: &str) -> Weed {
+    start_in(&format!("{}-{tag}", std::process::id()))
+}
+
 fn start() -> Weed {
+    start_in(&std::process::id().to_string())
+}
+
+fn start_in(name: &str) -> Weed {
     let binary = weed_binary();
-    let dir = std::env::temp_dir().join(format!("lockwatch-weed-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("lockwatch-weed-{name}"));
     let _ = std::fs::remove_dir_all(&dir);
     let data = dir.join("data");
     std::fs::create_dir_all(&data)
@@ -89,6 +131,10 @@ fn start() -> Weed {
         endpoint,
         https_endpoint: format!("https://127.0.0.1:{https_port}"),
         dir,
+        binary,
+        args,
+        log,
+        child: Mutex::new(child),
     }
 }
 
