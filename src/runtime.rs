@@ -72,6 +72,7 @@ impl Auditor {
                 },
                 Some(code.clone()),
             ),
+            Err(S3Error::Changed(_)) => ("not sent: changed".to_string(), None),
             Err(_) => ("failed".to_string(), None),
         };
         let entry = AuditEntry {
@@ -248,6 +249,19 @@ impl Executor {
                     result,
                 });
             }),
+            Effect::PlanDelete {
+                request,
+                bucket,
+                key,
+            } => self.spawn(Some(request), async move {
+                let result = s3.key_history(&bucket, &key).await;
+                send(Action::DeletePlanned {
+                    request,
+                    bucket,
+                    key,
+                    result,
+                });
+            }),
             Effect::Restore {
                 request,
                 bucket,
@@ -278,10 +292,18 @@ impl Executor {
                 request,
                 bucket,
                 key,
+                seen,
             } => {
                 let audit = self.audit.clone();
                 self.spawn(None, async move {
-                    let result = s3.delete_object(&bucket, &key).await;
+                    let result = match &seen {
+                        Some(seen) => tasks::recheck_latest(&s3, &bucket, &key, seen).await,
+                        None => Ok(()),
+                    };
+                    let result = match result {
+                        Ok(()) => s3.delete_object(&bucket, &key).await,
+                        Err(e) => Err(e),
+                    };
                     let created = result.as_ref().ok().and_then(|d| d.version_id.clone());
                     audit
                         .record((&bucket, &key, None), "delete", &result, created)
@@ -369,11 +391,13 @@ impl Executor {
                 version,
                 etag,
                 size,
+                seen,
             } => {
                 let audit = self.audit.clone();
                 self.spawn(None, async move {
                     let v = &version;
-                    let result = tasks::restore_by_copy(&s3, v, etag.as_deref(), size).await;
+                    let result =
+                        tasks::restore_by_copy(&s3, v, etag.as_deref(), size, seen.as_ref()).await;
                     let created = result.as_ref().ok().cloned().flatten();
                     audit
                         .record(

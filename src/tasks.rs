@@ -62,6 +62,50 @@ pub async fn restore(
     })
 }
 
+/// What the user saw as a key's latest entry when confirming a write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SeenLatest {
+    /// The latest entry of the version history shown.
+    VersionId(String),
+}
+
+/// Re-reads the key just before a write that was confirmed on what the user saw; refuses
+/// with what changed when the latest entry is no longer the one shown (another client wrote
+/// a version, deleted or restored the key meanwhile).
+pub async fn recheck_latest(
+    s3: &S3,
+    bucket: &str,
+    key: &str,
+    seen: &SeenLatest,
+) -> Result<(), S3Error> {
+    let history = s3.key_history(bucket, key).await?;
+    let latest = crate::domain::history::latest(&history);
+    let same = match (seen, latest) {
+        (SeenLatest::VersionId(id), Some(l)) => &l.version_id == id,
+        (_, None) => false,
+    };
+    if same {
+        return Ok(());
+    }
+    let now = match latest {
+        Some(l) => format!(
+            "its latest entry is now {} {}, written {} UTC",
+            if l.is_delete_marker() {
+                "delete marker"
+            } else {
+                "version"
+            },
+            crate::domain::text::sanitize(&l.version_id),
+            crate::domain::format::maybe_timestamp(l.last_modified)
+        ),
+        None => "it has no entries any more".to_string(),
+    };
+    Err(S3Error::Changed(format!(
+        "{} changed after you looked at it: {now}. Nothing was sent: look again, and confirm again if it is still what you want.",
+        crate::domain::text::sanitize(key)
+    )))
+}
+
 /// Files up to this size go up as one PutObject; larger ones in parts.
 pub const MULTIPART_THRESHOLD: u64 = 16 * 1024 * 1024;
 /// The size of each part of a multipart upload (the last one may be smaller).
@@ -386,7 +430,11 @@ pub async fn restore_by_copy(
     version: &crate::domain::VersionRef,
     etag: Option<&str>,
     size: Option<u64>,
+    seen: Option<&SeenLatest>,
 ) -> Result<Option<String>, S3Error> {
+    if let Some(seen) = seen {
+        recheck_latest(s3, &version.bucket, &version.key, seen).await?;
+    }
     match size {
         Some(size) if size > MAX_SINGLE_COPY => {
             s3.copy_version_in_parts(

@@ -1195,3 +1195,98 @@ fn the_log_is_off_unless_asked_private_and_never_holds_a_secret() {
         "the log never goes to the terminal"
     );
 }
+
+#[test]
+fn a_confirmation_left_open_while_another_client_writes_rechecks_and_says_what_changed() {
+    let endpoint = &weed().endpoint;
+    let bucket = runtime().block_on(async {
+        let s3 = support::client(endpoint).await;
+        let bucket = support::unique_bucket("changed");
+        s3.create_bucket(&bucket, None, false)
+            .await
+            .expect("create");
+        s3.enable_versioning(&bucket).await.expect("versioning");
+        for (key, body) in [
+            ("a.txt", "a1"),
+            ("b.txt", "b1"),
+            ("b.txt", "b2"),
+            ("c.txt", "c1"),
+        ] {
+            s3.put_bytes(
+                &bucket,
+                key,
+                body.as_bytes().to_vec(),
+                &PutOptions::default(),
+            )
+            .await
+            .expect("upload");
+        }
+        s3.delete_object(&bucket, "a.txt").await.expect("delete");
+        bucket
+    });
+    // Another client, writing while lockwatch's confirmation is open.
+    let other_writes = |key: &str| {
+        runtime().block_on(async {
+            let s3 = support::client(endpoint).await;
+            s3.put_bytes(&bucket, key, b"meanwhile".to_vec(), &PutOptions::default())
+                .await
+                .expect("the other client's upload")
+        })
+    };
+    let entries = |key: &str| {
+        runtime().block_on(async {
+            let s3 = support::client(endpoint).await;
+            s3.key_history(&bucket, key).await.expect("history").len()
+        })
+    };
+    let mut app = Session::start(endpoint, &[&format!("s3://{bucket}/")], 160, 40);
+    app.wait_text("c.txt");
+    // The delete dialog depends on the bucket's versioning: wait until it is known.
+    app.wait_for("the bucket's versioning", Duration::from_secs(20), |s| {
+        s.lines()
+            .any(|l| l.contains(&bucket) && l.contains("Enabled"))
+    });
+
+    // d on c.txt: a new version arrives before the yes.
+    app.send("j");
+    app.send("d");
+    app.wait_text("Delete object");
+    let newest = other_writes("c.txt").expect("a version id");
+    app.send("y");
+    let screen = app.wait_text("Delete not done: the object changed");
+    assert!(screen.contains(&newest), "{screen}");
+    assert_eq!(entries("c.txt"), 2, "no delete marker was added");
+    app.send("\u{1b}");
+
+    // r on the deleted a.txt: a new version arrives before the yes.
+    app.send(".");
+    app.wait_text("× a.txt");
+    app.send("g");
+    app.send("r");
+    app.wait_text("Restore deleted object");
+    let newest = other_writes("a.txt").expect("a version id");
+    app.send("y");
+    let screen = app.wait_text("Restore not done");
+    assert!(screen.contains("is no longer the latest entry"), "{screen}");
+    assert!(screen.contains(&newest), "{screen}");
+    assert_eq!(entries("a.txt"), 3, "the marker was not deleted");
+    app.send("\u{1b}");
+
+    // p on b.txt's older version: a new version arrives before the yes.
+    app.send("/");
+    app.send("b.txt");
+    app.send("\r");
+    app.send("\r");
+    app.wait_text("2 versions");
+    app.send("j");
+    app.send("p");
+    app.wait_text("Restore by copy");
+    let newest = other_writes("b.txt").expect("a version id");
+    app.send("y");
+    let screen = app.wait_text("Restore by copy not done: the object changed");
+    assert!(screen.contains(&newest), "{screen}");
+    assert_eq!(entries("b.txt"), 3, "nothing was copied");
+    app.send("\u{1b}");
+    app.send("q");
+    assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
+}

@@ -255,6 +255,11 @@ fn unconfirmed_deletes_are_not_repeated_and_what_the_server_holds_is_shown() {
     });
     let mut app = Session::start(&proxy.endpoint, &[&format!("s3://{bucket}/")], 180, 40);
     app.wait_text("tux.svg");
+    // The delete dialog depends on the bucket's versioning: wait until it is known.
+    app.wait_for("the bucket's versioning", Duration::from_secs(20), |s| {
+        s.lines()
+            .any(|l| l.contains(&bucket) && l.contains("Enabled"))
+    });
 
     // `d` adds a delete marker; its answer is lost. Sending it again would add a second one.
     proxy.inject(deletes.clone(), Fault::LoseAnswer, Some(1));

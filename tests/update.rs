@@ -1,7 +1,9 @@
 //! Sequences of actions through `update`, checking state and effects; no network.
 
 use jiff::Timestamp;
-use lockwatch::app::{Action, AppState, Effect, LevelPage, Load, Pane, Popup, StartAt, update};
+use lockwatch::app::{
+    Action, AppState, Effect, LevelPage, Load, Pane, Popup, SeenLatest, StartAt, update,
+};
 use lockwatch::domain::{Bucket, EntryKind, HistoryEntry, ObjectEntry};
 use lockwatch::keys::{Key, KeyCode, Keymap};
 use lockwatch::s3::{ConnectionInfo, ObjectsPage, S3Error, VersionsPage};
@@ -445,7 +447,8 @@ fn delete_on_an_unversioned_bucket_needs_the_typed_name() {
             },
         ],
     );
-    run(&mut s, vec![key('d')]);
+    let effects = run(&mut s, vec![key('d')]);
+    plan_delete(&mut s, effects, "notes.txt");
     assert!(matches!(&s.popup, Some(Popup::Confirm(c)) if c.typed.is_some()));
     // 'y' is just a letter here, and Enter does nothing until the name is typed.
     let effects = run(&mut s, vec![key('y'), special(KeyCode::Enter)]);
@@ -456,6 +459,23 @@ fn delete_on_an_unversioned_bucket_needs_the_typed_name() {
     let effects = run(&mut s, typing);
     assert!(
         matches!(effects.as_slice(), [Effect::DeleteObject { key, .. }] if key.as_ref() == "notes.txt")
+    );
+}
+
+/// `d` in the objects pane reads the key's history first; answers it with one version `v1`.
+fn plan_delete(s: &mut AppState, effects: Vec<Effect>, name: &str) {
+    let [Effect::PlanDelete { request, key, .. }] = effects.as_slice() else {
+        panic!("expected PlanDelete, got {effects:?}");
+    };
+    assert_eq!(key.as_ref(), name);
+    run(
+        s,
+        vec![Action::DeletePlanned {
+            request: *request,
+            bucket: "bup".into(),
+            key: key.clone(),
+            result: Ok(vec![version(name, "v1", "2026-11-20T10:00:00Z", true)]),
+        }],
     );
 }
 
@@ -489,10 +509,15 @@ fn delete_on_a_versioned_bucket_confirms_with_y() {
             },
         ],
     );
-    run(&mut s, vec![key('d')]);
+    let effects = run(&mut s, vec![key('d')]);
+    plan_delete(&mut s, effects, "tux.svg");
     assert!(matches!(&s.popup, Some(Popup::Confirm(c)) if c.typed.is_none() && !c.yes_selected));
     let effects = run(&mut s, vec![key('y')]);
-    assert!(matches!(effects.as_slice(), [Effect::DeleteObject { .. }]));
+    // The version the dialog named is re-checked before the delete is sent.
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::DeleteObject { seen: Some(SeenLatest::VersionId(id)), .. }] if id == "v1"
+    ));
 }
 
 #[test]

@@ -49,6 +49,7 @@ pub enum PendingWrite {
     DeleteObject {
         bucket: String,
         key: Arc<str>,
+        seen: Option<super::SeenLatest>,
     },
     DeleteVersion {
         version: VersionRef,
@@ -62,6 +63,7 @@ pub enum PendingWrite {
         version: VersionRef,
         etag: Option<String>,
         size: Option<u64>,
+        seen: Option<super::SeenLatest>,
     },
     Bucket(super::bucket_forms::BucketRequest),
     /// Replacing a local file with a download.
@@ -272,7 +274,7 @@ fn start_write(state: &mut AppState, write: PendingWrite) -> Vec<Effect> {
                 marker_version_id,
             }]
         }
-        PendingWrite::DeleteObject { bucket, key } => {
+        PendingWrite::DeleteObject { bucket, key, seen } => {
             state
                 .writes
                 .push((request, format!("deleting {}", short_name(&key))));
@@ -280,6 +282,7 @@ fn start_write(state: &mut AppState, write: PendingWrite) -> Vec<Effect> {
                 request,
                 bucket,
                 key,
+                seen,
             }]
         }
         PendingWrite::DeleteVersion { version, bypass } => {
@@ -338,6 +341,7 @@ fn start_write(state: &mut AppState, write: PendingWrite) -> Vec<Effect> {
             version,
             etag,
             size,
+            seen,
         } => {
             state
                 .writes
@@ -347,6 +351,7 @@ fn start_write(state: &mut AppState, write: PendingWrite) -> Vec<Effect> {
                 version,
                 etag,
                 size,
+                seen,
             }]
         }
     }
@@ -385,10 +390,26 @@ pub(super) fn on_write_command(state: &mut AppState, command: Command) -> Vec<Ef
             ));
             Vec::new()
         }
-        (Command::Delete, false) => {
-            confirm_delete(state, bucket, key);
-            Vec::new()
-        }
+        (Command::Delete, false) => match state.focus {
+            // The versions pane shows the latest entry, which is re-checked before sending.
+            Pane::Versions => {
+                let seen = state.versions.latest().cloned();
+                confirm_delete(state, bucket, key, seen.as_ref());
+                Vec::new()
+            }
+            // A listing row does not name its version: read the key's history first.
+            _ => {
+                let request = state.request_id();
+                state
+                    .writes
+                    .push((request, format!("checking {}", short_name(&key))));
+                vec![Effect::PlanDelete {
+                    request,
+                    bucket,
+                    key,
+                }]
+            }
+        },
         (Command::Delete, true) => {
             state.info(format!(
                 "{} is already deleted (its latest entry is a delete marker).",
@@ -437,7 +458,42 @@ fn versions_target(state: &AppState, command: Command) -> Target {
     Ok((bucket, key, latest.is_delete_marker()))
 }
 
-fn confirm_delete(state: &mut AppState, bucket: String, key: Arc<str>) {
+pub(super) fn on_delete_planned(
+    state: &mut AppState,
+    request: RequestId,
+    bucket: String,
+    key: Arc<str>,
+    result: Result<Vec<HistoryEntry>, S3Error>,
+) -> Vec<Effect> {
+    if !finish_write(state, request) {
+        return Vec::new();
+    }
+    match result {
+        Ok(history) => match crate::domain::history::latest(&history).cloned() {
+            Some(latest) if latest.is_delete_marker() => state.info(format!(
+                "{} is already deleted (its latest entry is a delete marker).",
+                short_name(&key)
+            )),
+            Some(latest) => confirm_delete(state, bucket, key, Some(&latest)),
+            None => state.info(format!("{} has no versions any more.", short_name(&key))),
+        },
+        Err(e) => state.error(format!(
+            "Cannot read the versions of {}: {e}",
+            short_name(&key)
+        )),
+    }
+    Vec::new()
+}
+
+/// Asks to delete `key`; `latest` is the entry the delete will hide, named in the dialog and
+/// re-checked just before the delete is sent.
+fn confirm_delete(
+    state: &mut AppState,
+    bucket: String,
+    key: Arc<str>,
+    latest: Option<&HistoryEntry>,
+) {
+    let seen = latest.map(|l| super::SeenLatest::VersionId(l.version_id.clone()));
     let versioning = match state.buckets.details(&bucket) {
         Some(Detail::Loaded(d)) => Some(d.versioning),
         _ => None,
@@ -451,6 +507,12 @@ fn confirm_delete(state: &mut AppState, bucket: String, key: Arc<str>) {
         ),
         LineStyle::Emphasis,
     )];
+    if let Some(latest) = latest {
+        lines.push(DialogLine::plain(format!(
+            "Current: {}.",
+            entry_summary(latest)
+        )));
+    }
     let typed = if versioning == Some(Versioning::Enabled) {
         lines.extend([
             DialogLine::plain(""),
@@ -492,7 +554,7 @@ fn confirm_delete(state: &mut AppState, bucket: String, key: Arc<str>) {
         title: "Delete object".into(),
         lines,
         yes_label: "Delete".into(),
-        write: PendingWrite::DeleteObject { bucket, key },
+        write: PendingWrite::DeleteObject { bucket, key, seen },
         yes_selected: false,
         typed,
         bypass: None,
@@ -713,6 +775,17 @@ pub(super) fn on_deleted(
             state.status = Some(super::StatusMessage {
                 kind: MessageKind::Success,
                 text: format!("Deleted {}: {what}.", short_name(&key)),
+            });
+        }
+        Err(S3Error::Changed(what)) => {
+            state.popup = Some(Popup::Message {
+                title: "Delete not done: the object changed".into(),
+                lines: vec![
+                    DialogLine::new(what, LineStyle::Warning),
+                    DialogLine::plain(""),
+                    DialogLine::plain("The panes have been reloaded to show the current state."),
+                ],
+                error: true,
             });
         }
         Err(e) => {

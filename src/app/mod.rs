@@ -167,6 +167,8 @@ pub enum LockStatus {
     Unknown(S3Error),
 }
 
+pub use crate::tasks::SeenLatest;
+
 /// Where a listing stopped, to go on from there.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Resume {
@@ -241,6 +243,14 @@ pub enum Action {
         result: Result<LockInfo, S3Error>,
     },
     RestorePlanned {
+        request: RequestId,
+        bucket: String,
+        key: Arc<str>,
+        result: Result<Vec<HistoryEntry>, S3Error>,
+    },
+    /// The key's history, read before asking to delete it (the confirmation names the
+    /// version it will hide, and that is re-checked before the delete is sent).
+    DeletePlanned {
         request: RequestId,
         bucket: String,
         key: Arc<str>,
@@ -367,6 +377,11 @@ pub enum Effect {
         bucket: String,
         key: Arc<str>,
     },
+    PlanDelete {
+        request: RequestId,
+        bucket: String,
+        key: Arc<str>,
+    },
     Restore {
         request: RequestId,
         bucket: String,
@@ -377,6 +392,8 @@ pub enum Effect {
         request: RequestId,
         bucket: String,
         key: Arc<str>,
+        /// The key's latest entry when the user confirmed; re-checked before deleting.
+        seen: Option<SeenLatest>,
     },
     DeleteVersion {
         request: RequestId,
@@ -393,6 +410,8 @@ pub enum Effect {
         version: VersionRef,
         etag: Option<String>,
         size: Option<u64>,
+        /// The key's latest entry when the user confirmed; re-checked before copying.
+        seen: Option<SeenLatest>,
     },
     CompletePath {
         input: String,
@@ -663,6 +682,12 @@ pub fn update(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Effec
             key,
             result,
         } => dialog::on_restore_planned(state, request, bucket, key, result),
+        Action::DeletePlanned {
+            request,
+            bucket,
+            key,
+            result,
+        } => dialog::on_delete_planned(state, request, bucket, key, result),
         Action::Restored { request, result } => dialog::on_restored(state, request, result),
         Action::Deleted {
             request,

@@ -324,6 +324,10 @@ fn confirm_copy(state: &mut AppState, version: VersionRef, entry: &HistoryEntry)
             version,
             etag,
             size: entry.size(),
+            seen: state
+                .versions
+                .latest()
+                .map(|l| super::SeenLatest::VersionId(l.version_id.clone())),
         },
         yes_selected: false,
         typed: None,
@@ -505,6 +509,17 @@ pub(super) fn on_version_copied(
                 short_name(&version.key)
             ),
         }),
+        Err(S3Error::Changed(what)) => {
+            state.popup = Some(Popup::Message {
+                title: "Restore by copy not done: the object changed".into(),
+                lines: vec![
+                    DialogLine::new(what, LineStyle::Warning),
+                    DialogLine::plain(""),
+                    DialogLine::plain("The panes have been reloaded to show the current state."),
+                ],
+                error: true,
+            });
+        }
         Err(error) if read_back.is_some() => {
             let read_back = read_back.unwrap_or_else(|| Ok(Vec::new()));
             let what = format!(

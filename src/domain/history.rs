@@ -94,7 +94,16 @@ pub fn plan_restore(
     {
         return Err(RestoreRefusal::MarkerNoLongerLatest {
             expected: expected.to_string(),
-            actual: latest.version_id.clone(),
+            actual: format!(
+                "{} {}, written {} UTC",
+                if latest.is_delete_marker() {
+                    "delete marker"
+                } else {
+                    "version"
+                },
+                latest.version_id,
+                crate::domain::format::maybe_timestamp(latest.last_modified)
+            ),
         });
     }
     if !latest.is_delete_marker() {
@@ -229,7 +238,7 @@ mod tests {
             plan_restore(&history, Some("m1")),
             Err(RestoreRefusal::MarkerNoLongerLatest {
                 expected: "m1".into(),
-                actual: "m2".into()
+                actual: "delete marker m2, written 2026-01-05 00:00:00 UTC".into()
             })
         );
     }

@@ -23,6 +23,10 @@ pub enum S3Error {
     /// The request could not be built, or the answer made no sense.
     #[error("{0}")]
     Other(String),
+    /// lockwatch's re-check just before a write found the data changed since the user
+    /// confirmed; no write was sent.
+    #[error("{0}")]
+    Changed(String),
     /// lockwatch runs read-only: the write was refused before any request was sent.
     #[error("lockwatch runs read-only (--read-only): {0} was not sent")]
     ReadOnly(String),
@@ -43,7 +47,7 @@ impl S3Error {
         match self {
             S3Error::Network(_) | S3Error::Timeout(_) | S3Error::Unreadable { .. } => true,
             S3Error::Service { status, .. } => status.is_none_or(|s| s >= 500),
-            S3Error::Other(_) | S3Error::ReadOnly(_) => false,
+            S3Error::Other(_) | S3Error::ReadOnly(_) | S3Error::Changed(_) => false,
         }
     }
 
