@@ -813,9 +813,9 @@ fn read_only_says_so_and_sends_no_write() {
     app.send(".");
     app.wait_text("× tux.svg");
     app.send("r");
-    app.wait_text("started with --read-only");
+    app.wait_text("Read-only (--read-only): lockwatch sends no writes.");
     app.send("?");
-    app.wait_text("(unavailable: --read-only)");
+    app.wait_text("(unavailable: read-only)");
     app.send("\u{1b}");
     app.send("q");
     assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
@@ -1289,4 +1289,57 @@ fn a_confirmation_left_open_while_another_client_writes_rechecks_and_says_what_c
     app.send("\u{1b}");
     app.send("q");
     assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
+}
+
+#[test]
+fn a_profile_marked_read_only_makes_the_session_read_only() {
+    let endpoint = support::sandbox::sandbox().endpoint.clone();
+    let bucket = guide_bucket(&endpoint);
+    let home = tempfile::tempdir().expect("home");
+    std::fs::write(
+        home.path().join("aws-config"),
+        format!("[profile auditor]\nendpoint_url = {endpoint}\nlockwatch_read_only = true\n"),
+    )
+    .expect("config file");
+    std::fs::write(
+        home.path().join("aws-credentials"),
+        format!(
+            "[auditor]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            support::ACCESS_KEY,
+            support::SECRET_KEY
+        ),
+    )
+    .expect("credentials file");
+    for file in ["aws-config", "aws-credentials"] {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(
+            home.path().join(file),
+            std::fs::Permissions::from_mode(0o600),
+        )
+        .expect("chmod 600");
+    }
+    let env: Vec<(String, String)> = support::binary_env("unused", home.path())
+        .into_iter()
+        .filter(|(k, _)| {
+            !matches!(
+                k.as_str(),
+                "AWS_ENDPOINT_URL" | "AWS_ACCESS_KEY_ID" | "AWS_SECRET_ACCESS_KEY"
+            )
+        })
+        .collect();
+    let location = format!("s3://{bucket}/");
+    let mut app =
+        Session::start_with_env(&env, &["--profile", "auditor", &location], 120, 35, home);
+    app.wait_text("READ-ONLY");
+    app.send(".");
+    app.wait_text("× tux.svg");
+    app.send("r");
+    app.wait_text("Read-only (lockwatch_read_only = true in profile 'auditor')");
+    app.send("q");
+    assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
+    let history = runtime().block_on(async {
+        let s3 = support::client(&endpoint).await;
+        s3.key_history(&bucket, "tux.svg").await.expect("history")
+    });
+    assert!(history[0].is_delete_marker(), "nothing was written");
 }

@@ -32,6 +32,7 @@ fn state(width: u16, height: u16) -> AppState {
             access_key_masked: "****************262d".into(),
             credentials_source: "environment".into(),
             read_only: false,
+            read_only_because: None,
             warnings: Vec::new(),
         },
         Rect::new(0, 0, width, height),

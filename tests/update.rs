@@ -24,6 +24,7 @@ fn state() -> AppState {
             access_key_masked: "****************262d".into(),
             credentials_source: "environment".into(),
             read_only: false,
+            read_only_because: None,
             warnings: Vec::new(),
         },
         Rect::new(0, 0, 120, 35),

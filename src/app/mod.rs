@@ -857,7 +857,12 @@ impl AppState {
 fn on_command(state: &mut AppState, command: Command, now: Timestamp) -> Vec<Effect> {
     let pane = state.focus;
     if state.connection.read_only && command.is_write() {
-        state.info("Read-only: lockwatch was started with --read-only, so it sends no writes.");
+        let because = state
+            .connection
+            .read_only_because
+            .clone()
+            .unwrap_or_else(|| "--read-only".into());
+        state.info(format!("Read-only ({because}): lockwatch sends no writes."));
         return Vec::new();
     }
     match command {

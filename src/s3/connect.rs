@@ -75,6 +75,8 @@ pub struct ConnectionInfo {
     pub access_key_masked: String,
     pub credentials_source: String,
     pub read_only: bool,
+    /// What made the session read-only: `--read-only`, or the profile's setting.
+    pub read_only_because: Option<String>,
     /// Things the user should fix, such as credential files others can read.
     pub warnings: Vec<String>,
 }
@@ -171,6 +173,23 @@ pub fn loose_permission_warnings() -> Vec<String> {
     {
         Vec::new()
     }
+}
+
+/// Whether the AWS profile in use sets `lockwatch_read_only = true` (in ~/.aws/config or
+/// ~/.aws/credentials). A file that cannot be read is not this setting's business: the SDK
+/// reports it when it loads credentials.
+async fn profile_says_read_only(profile: &str) -> bool {
+    let profiles = aws_config::profile::load(
+        &aws_types::os_shim_internal::Fs::real(),
+        &aws_types::os_shim_internal::Env::real(),
+        &aws_runtime::env_config::file::EnvConfigFiles::default(),
+        Some(std::borrow::Cow::Owned(profile.to_string())),
+    )
+    .await;
+    profiles.ok().is_some_and(|set| {
+        set.get("lockwatch_read_only")
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+    })
 }
 
 fn http_client(
@@ -286,6 +305,13 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection, ConnectErro
         format!("profile '{profile}'")
     };
 
+    // `lockwatch_read_only = true` in the profile makes every session on it read-only.
+    let profile_read_only = if options.static_credentials.is_some() {
+        false
+    } else {
+        profile_says_read_only(&profile).await
+    };
+    let read_only = options.read_only || profile_read_only;
     let custom_endpoint = sdk.endpoint_url().map(str::to_string);
     let path_style = match options.path_style {
         PathStyle::Auto => custom_endpoint.is_some(),
@@ -311,7 +337,7 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection, ConnectErro
     Ok(Connection {
         s3: S3 {
             client: aws_sdk_s3::Client::from_conf(config.build()),
-            read_only: options.read_only,
+            read_only,
         },
         info: ConnectionInfo {
             endpoint,
@@ -319,7 +345,14 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection, ConnectErro
             path_style,
             access_key_masked: mask(credentials.access_key_id()),
             credentials_source,
-            read_only: options.read_only,
+            read_only,
+            read_only_because: if options.read_only {
+                Some("--read-only".into())
+            } else if profile_read_only {
+                Some(format!("lockwatch_read_only = true in profile '{profile}'"))
+            } else {
+                None
+            },
             warnings: loose_permission_warnings(),
         },
     })

@@ -28,7 +28,7 @@ pub enum S3Error {
     #[error("{0}")]
     Changed(String),
     /// lockwatch runs read-only: the write was refused before any request was sent.
-    #[error("lockwatch runs read-only (--read-only): {0} was not sent")]
+    #[error("lockwatch runs read-only: {0} was not sent")]
     ReadOnly(String),
 }
 

@@ -165,7 +165,7 @@ fn help(frame: &mut Frame, state: &AppState, scroll: u16, theme: &Theme) {
                 Span::raw(b.desc.clone()),
             ];
             if state.connection.read_only && b.command.is_write() {
-                spans.push(Span::styled("  (unavailable: --read-only)", theme.warning));
+                spans.push(Span::styled("  (unavailable: read-only)", theme.warning));
             }
             lines.push(Line::from(spans));
         }
