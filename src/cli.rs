@@ -21,8 +21,9 @@ Examples:
   lockwatch
   lockwatch s3://bup/
   lockwatch --endpoint-url https://object.example.net --profile backup s3://bup/db/
-  lockwatch sandbox --port 9000    serve the sandbox for other clients",
-    args_conflicts_with_subcommands = true
+  lockwatch sandbox --port 9000    serve the sandbox for other clients
+  lockwatch ls --versions --json s3://bup/db/   list for a script",
+    subcommand_precedence_over_arg = true
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -37,36 +38,36 @@ pub struct Cli {
     pub location: Option<S3Location>,
 
     /// S3 endpoint, e.g. http://127.0.0.1:8333 or https://object.example.net
-    #[arg(long, value_name = "URL")]
+    #[arg(long, global = true, value_name = "URL")]
     pub endpoint_url: Option<String>,
 
     /// Profile from ~/.aws/config and ~/.aws/credentials
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, global = true, value_name = "NAME")]
     pub profile: Option<String>,
 
     /// Region to sign requests for (S3-compatible servers mostly ignore it)
-    #[arg(long, value_name = "REGION")]
+    #[arg(long, global = true, value_name = "REGION")]
     pub region: Option<String>,
 
     /// Path-style addressing: auto uses it whenever a custom endpoint is set
-    #[arg(long, value_enum, default_value_t = PathStyle::Auto)]
+    #[arg(long, global = true, value_enum, default_value_t = PathStyle::Auto)]
     pub path_style: PathStyle,
 
     /// PEM file of CA certificates to trust instead of the system's (also AWS_CA_BUNDLE)
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE")]
     pub ca_bundle: Option<PathBuf>,
 
     /// Seconds to wait for a connection to the endpoint before giving up on an attempt
-    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 5.0)]
     pub connect_timeout: f64,
 
     /// Seconds to wait for the server to answer before giving up on an attempt (reads are
     /// tried up to 3 times with backoff; writes are never repeated)
-    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 30.0)]
     pub read_timeout: f64,
 
     /// Never write: every write is refused before a request is sent, and write keys say so
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub read_only: bool,
 
     /// Create lockwatch's demonstration buckets (bup, bup-governance, scratch) on the
@@ -86,6 +87,21 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Print a listing without the UI, page by page, as the UI lists it. Keys are escaped or
+    /// quoted for the terminal; --json gives them exactly, one JSON object per line.
+    Ls {
+        /// s3://bucket or s3://bucket/prefix/
+        location: S3Location,
+        /// Every version and delete marker, not only current objects
+        #[arg(long)]
+        versions: bool,
+        /// Everything below the prefix, not only one level
+        #[arg(long, short = 'r')]
+        recursive: bool,
+        /// One JSON object per line
+        #[arg(long)]
+        json: bool,
+    },
     /// Serve the seeded S3 sandbox on 127.0.0.1 without the UI, until interrupted, so that the
     /// aws CLI or any other client can try it too. Prints the environment to use first.
     Sandbox {

@@ -7,6 +7,7 @@ pub mod domain;
 pub mod keys;
 pub mod layout;
 pub mod logging;
+pub mod ls;
 pub mod runtime;
 pub mod s3;
 pub mod sandbox;

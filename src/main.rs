@@ -28,6 +28,20 @@ fn main() -> ExitCode {
     runtime.block_on(async move {
         match cli.command {
             Some(Command::Sandbox { port }) => serve_sandbox(port).await,
+            Some(Command::Ls {
+                ref location,
+                versions,
+                recursive,
+                json,
+            }) => {
+                let options = lockwatch::ls::LsOptions {
+                    location: location.clone(),
+                    versions,
+                    recursive,
+                    json,
+                };
+                list(&cli, &options).await
+            }
             None => run_ui(cli).await,
         }
     })
@@ -57,6 +71,32 @@ async fn seeded_sandbox(port: u16) -> Result<(Sandbox, Connection), String> {
         .await
         .map_err(|e| format!("seeding the sandbox failed: {e}"))?;
     Ok((sandbox, connection))
+}
+
+/// `lockwatch ls`: exit 0 when the listing is complete, 1 when it stopped part way (what was
+/// printed is partial), 2 when lockwatch could not connect.
+async fn list(cli: &Cli, options: &lockwatch::ls::LsOptions) -> ExitCode {
+    let connection = match lockwatch::s3::connect(&cli.connect_options()).await {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("lockwatch: cannot connect: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    for warning in &connection.info.warnings {
+        eprintln!("lockwatch: warning: {warning}");
+    }
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(256 * 1024, stdout.lock());
+    match lockwatch::ls::run(&connection.s3, options, &mut out).await {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            use std::io::Write;
+            let _ = out.flush();
+            eprintln!("lockwatch: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 async fn serve_sandbox(port: u16) -> ExitCode {

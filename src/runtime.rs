@@ -8,7 +8,7 @@ use crate::audit::{self, AuditEntry};
 use crate::domain::history;
 use crate::keys::{Key, Keymap};
 use crate::s3::S3Error;
-use crate::s3::{Connection, S3, VersionPager};
+use crate::s3::{Connection, ObjectPager, S3, VersionPager};
 use crate::tasks;
 use crate::ui::{self, Theme};
 use futures::StreamExt;
@@ -167,23 +167,19 @@ impl Executor {
                         });
                     }
                 } else {
-                    let mut token: Option<String> = match from {
+                    let token = match from {
                         Some(Resume::Token(t)) => Some(t),
                         _ => None,
                     };
-                    loop {
-                        let page = s3
-                            .list_objects_page(&bucket, &prefix, token.as_deref())
-                            .await;
-                        token = page.as_ref().ok().and_then(|p| p.next_token.clone());
+                    let mut pager =
+                        ObjectPager::new(&s3, &bucket, &prefix, Some("/")).resume_from(token);
+                    while let Some(page) = pager.next_page().await {
+                        let more = matches!(&page, Ok(p) if p.next_token.is_some());
                         send(Action::LevelPage {
                             request,
                             result: page.map(LevelPage::Objects),
-                            more: token.is_some(),
+                            more,
                         });
-                        if token.is_none() {
-                            break;
-                        }
                     }
                 }
             }),

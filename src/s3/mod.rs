@@ -13,7 +13,8 @@ pub use connect::{
 };
 pub use error::S3Error;
 pub use ops::{
-    ALTERED_KEYS, DeleteOutcome, Download, ObjectDetails, ObjectsPage, PutOptions, VersionMarker,
+    ALTERED_KEYS, DeleteOutcome, Download, ObjectDetails, ObjectPager, ObjectsPage, PutOptions,
+    VersionMarker,
     VersionPager, VersionsPage,
 };
 

@@ -147,6 +147,60 @@ impl VersionPager {
     }
 }
 
+/// Walks a ListObjectsV2 listing page by page (the SDK's paginator is not used so that each
+/// page reaches the caller, and a failed page can be resumed from its token).
+pub struct ObjectPager {
+    s3: S3,
+    bucket: String,
+    prefix: String,
+    delimiter: Option<String>,
+    token: Option<String>,
+    done: bool,
+}
+
+impl ObjectPager {
+    pub fn new(s3: &S3, bucket: &str, prefix: &str, delimiter: Option<&str>) -> ObjectPager {
+        ObjectPager {
+            s3: s3.clone(),
+            bucket: bucket.to_string(),
+            prefix: prefix.to_string(),
+            delimiter: delimiter.map(str::to_string),
+            token: None,
+            done: false,
+        }
+    }
+
+    /// Starts after `token` (the `next_token` of the last page that arrived).
+    pub fn resume_from(mut self, token: Option<String>) -> ObjectPager {
+        self.token = token;
+        self
+    }
+
+    /// The next page, or `None` when the listing is complete.
+    pub async fn next_page(&mut self) -> Option<Result<ObjectsPage, S3Error>> {
+        if self.done {
+            return None;
+        }
+        let page = self
+            .s3
+            .list_objects_page_in(
+                &self.bucket,
+                &self.prefix,
+                self.delimiter.as_deref(),
+                self.token.as_deref(),
+            )
+            .await;
+        match &page {
+            Ok(p) => {
+                self.token = p.next_token.clone();
+                self.done = p.next_token.is_none();
+            }
+            Err(_) => self.done = true,
+        }
+        Some(page)
+    }
+}
+
 impl S3 {
     /// Refuses a write before any request is sent when lockwatch runs read-only.
     fn refuse_if_read_only(&self, operation: &str) -> Result<(), S3Error> {
@@ -250,10 +304,23 @@ impl S3 {
         })
     }
 
+    /// One page of one level (delimiter `/`) below `prefix`.
     pub async fn list_objects_page(
         &self,
         bucket: &str,
         prefix: &str,
+        token: Option<&str>,
+    ) -> Result<ObjectsPage, S3Error> {
+        self.list_objects_page_in(bucket, prefix, Some("/"), token)
+            .await
+    }
+
+    /// One page of ListObjectsV2; without a delimiter, every key below `prefix`.
+    pub async fn list_objects_page_in(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        delimiter: Option<&str>,
         token: Option<&str>,
     ) -> Result<ObjectsPage, S3Error> {
         let out = self
@@ -261,7 +328,7 @@ impl S3 {
             .list_objects_v2()
             .bucket(bucket)
             .prefix(prefix)
-            .delimiter("/")
+            .set_delimiter(delimiter.map(str::to_string))
             .encoding_type(aws_sdk_s3::types::EncodingType::Url)
             .set_continuation_token(token.map(str::to_string))
             .send()

@@ -1,0 +1,216 @@
+//! `lockwatch ls`: a listing printed page by page, with the same pagers the terminal UI uses.
+//! For scripts (`--json`, one JSON object per line) and for timing against other tools.
+
+use crate::domain::location::S3Location;
+use crate::domain::{EntryKind, HistoryEntry, ObjectEntry, format, text};
+use crate::s3::{ObjectPager, S3, S3Error, VersionPager};
+use serde::Serialize;
+use std::io::Write;
+
+#[derive(Debug, Clone)]
+pub struct LsOptions {
+    pub location: S3Location,
+    /// Every version and delete marker instead of the current objects.
+    pub versions: bool,
+    /// Everything below the prefix instead of one level.
+    pub recursive: bool,
+    pub json: bool,
+}
+
+/// How far a listing got.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LsCount {
+    pub pages: u64,
+    pub rows: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LsError {
+    /// The server failed; what was printed before is a partial listing.
+    #[error("{}", describe_failure(.error, .count))]
+    Server { error: S3Error, count: LsCount },
+    #[error("cannot write the listing: {0}")]
+    Output(std::io::Error),
+}
+
+fn describe_failure(error: &S3Error, count: &LsCount) -> String {
+    if count.pages == 0 {
+        format!("cannot list: {error}")
+    } else {
+        format!(
+            "the listing is incomplete: it failed after {} pages ({} rows printed): {error}",
+            count.pages, count.rows
+        )
+    }
+}
+
+#[derive(Serialize)]
+struct JsonObject<'a> {
+    key: &'a str,
+    size: Option<u64>,
+    last_modified: Option<String>,
+    storage_class: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct JsonVersion<'a> {
+    key: &'a str,
+    version_id: &'a str,
+    is_latest: bool,
+    delete_marker: bool,
+    size: Option<u64>,
+    etag: Option<&'a str>,
+    last_modified: Option<String>,
+}
+
+#[derive(Serialize)]
+struct JsonPrefix<'a> {
+    prefix: &'a str,
+}
+
+/// Prints the listing to `out` as pages arrive; stops quietly when the reader goes away (a
+/// closed pipe, as with `| head`).
+pub async fn run(s3: &S3, options: &LsOptions, out: &mut impl Write) -> Result<LsCount, LsError> {
+    match run_inner(s3, options, out).await {
+        Err(LsError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            Ok(LsCount::default())
+        }
+        other => other,
+    }
+}
+
+async fn run_inner(
+    s3: &S3,
+    options: &LsOptions,
+    out: &mut impl Write,
+) -> Result<LsCount, LsError> {
+    let S3Location { bucket, prefix } = &options.location;
+    let delimiter = (!options.recursive).then_some("/");
+    let mut count = LsCount::default();
+    let printer = Printer {
+        prefix: if options.recursive { "" } else { prefix },
+        json: options.json,
+    };
+    if options.versions {
+        let mut pager = VersionPager::new(s3, bucket, prefix, delimiter);
+        while let Some(page) = pager.next_page().await {
+            let page = page.map_err(|error| LsError::Server { error, count })?;
+            for p in &page.prefixes {
+                printer.prefix(out, p).map_err(LsError::Output)?;
+            }
+            // Versions and markers come as two lists: merged back into the server's order
+            // (by key, newest first) for reading.
+            let mut entries: Vec<&HistoryEntry> =
+                page.versions.iter().chain(&page.markers).collect();
+            entries.sort_by(|a, b| {
+                a.key
+                    .cmp(&b.key)
+                    .then_with(|| b.is_latest.cmp(&a.is_latest))
+                    .then_with(|| b.last_modified.cmp(&a.last_modified))
+            });
+            for e in entries {
+                printer.version(out, e).map_err(LsError::Output)?;
+            }
+            count.pages += 1;
+            count.rows += (page.prefixes.len() + page.versions.len() + page.markers.len()) as u64;
+            out.flush().map_err(LsError::Output)?;
+        }
+    } else {
+        let mut pager = ObjectPager::new(s3, bucket, prefix, delimiter);
+        while let Some(page) = pager.next_page().await {
+            let page = page.map_err(|error| LsError::Server { error, count })?;
+            for p in &page.prefixes {
+                printer.prefix(out, p).map_err(LsError::Output)?;
+            }
+            for o in &page.objects {
+                printer.object(out, o).map_err(LsError::Output)?;
+            }
+            count.pages += 1;
+            count.rows += (page.prefixes.len() + page.objects.len()) as u64;
+            out.flush().map_err(LsError::Output)?;
+        }
+    }
+    Ok(count)
+}
+
+struct Printer<'a> {
+    /// Shown names are relative to this (one level), or whole keys (recursive).
+    prefix: &'a str,
+    json: bool,
+}
+
+impl Printer<'_> {
+    /// A key for a terminal: relative to the listed prefix, escaped or quoted so that no key
+    /// can send a control sequence (scripts read `--json`, which carries the exact key).
+    fn shown<'k>(&self, key: &'k str) -> std::borrow::Cow<'k, str> {
+        text::name(key.strip_prefix(self.prefix).unwrap_or(key))
+    }
+
+    fn prefix(&self, out: &mut impl Write, prefix: &str) -> std::io::Result<()> {
+        if self.json {
+            return json_line(out, &JsonPrefix { prefix });
+        }
+        writeln!(out, "{:>30} {}", "PRE", self.shown(prefix))
+    }
+
+    fn object(&self, out: &mut impl Write, o: &ObjectEntry) -> std::io::Result<()> {
+        if self.json {
+            return json_line(
+                out,
+                &JsonObject {
+                    key: &o.key,
+                    size: o.size,
+                    last_modified: o.last_modified.map(|t| t.to_string()),
+                    storage_class: o.storage_class.as_deref(),
+                },
+            );
+        }
+        writeln!(
+            out,
+            "{} {:>10} {}",
+            format::maybe_timestamp(o.last_modified),
+            o.size.map_or_else(|| "?".to_string(), |s| s.to_string()),
+            self.shown(&o.key)
+        )
+    }
+
+    fn version(&self, out: &mut impl Write, e: &HistoryEntry) -> std::io::Result<()> {
+        let (size, etag) = match &e.kind {
+            EntryKind::Version { size, etag, .. } => (*size, etag.as_deref()),
+            EntryKind::DeleteMarker => (None, None),
+        };
+        if self.json {
+            return json_line(
+                out,
+                &JsonVersion {
+                    key: &e.key,
+                    version_id: &e.version_id,
+                    is_latest: e.is_latest,
+                    delete_marker: e.is_delete_marker(),
+                    size,
+                    etag,
+                    last_modified: e.last_modified.map(|t| t.to_string()),
+                },
+            );
+        }
+        writeln!(
+            out,
+            "{} {:>10} {} {:<6} {}",
+            format::maybe_timestamp(e.last_modified),
+            if e.is_delete_marker() {
+                "(marker)".to_string()
+            } else {
+                size.map_or_else(|| "?".to_string(), |s| s.to_string())
+            },
+            text::name(&e.version_id),
+            if e.is_latest { "latest" } else { "" },
+            self.shown(&e.key)
+        )
+    }
+}
+
+fn json_line(out: &mut impl Write, value: &impl Serialize) -> std::io::Result<()> {
+    let mut line = serde_json::to_vec(value).map_err(std::io::Error::other)?;
+    line.push(b'\n');
+    out.write_all(&line)
+}
