@@ -79,11 +79,7 @@ pub async fn run(s3: &S3, options: &LsOptions, out: &mut impl Write) -> Result<L
     }
 }
 
-async fn run_inner(
-    s3: &S3,
-    options: &LsOptions,
-    out: &mut impl Write,
-) -> Result<LsCount, LsError> {
+async fn run_inner(s3: &S3, options: &LsOptions, out: &mut impl Write) -> Result<LsCount, LsError> {
     let S3Location { bucket, prefix } = &options.location;
     let delimiter = (!options.recursive).then_some("/");
     let mut count = LsCount::default();

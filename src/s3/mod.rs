@@ -14,8 +14,7 @@ pub use connect::{
 pub use error::S3Error;
 pub use ops::{
     ALTERED_KEYS, DeleteOutcome, Download, ObjectDetails, ObjectPager, ObjectsPage, PutOptions,
-    VersionMarker,
-    VersionPager, VersionsPage,
+    VersionMarker, VersionPager, VersionsPage,
 };
 
 /// A connected S3 client. Cheap to clone; clones share connections.

