@@ -75,6 +75,11 @@ pub struct Cli {
     #[arg(long)]
     pub seed_demo: bool,
 
+    /// Measure the UI while it runs (frame draw time, key-to-frame latency, key handling time,
+    /// rows held, peak memory) and write the figures to FILE as JSON on exit; for benchmarks
+    #[arg(long, value_name = "FILE")]
+    pub bench_report: Option<PathBuf>,
+
     /// Write a diagnostic log: a level (error, warn, info, debug, trace) or targets such as
     /// lockwatch=debug,aws_smithy_runtime=info. Off unless given. Secrets are never logged.
     #[arg(long, global = true, value_name = "FILTER", env = "LOCKWATCH_LOG")]

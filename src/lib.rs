@@ -8,6 +8,7 @@ pub mod keys;
 pub mod layout;
 pub mod logging;
 pub mod ls;
+pub mod measure;
 pub mod runtime;
 pub mod s3;
 pub mod sandbox;

@@ -182,7 +182,13 @@ async fn run_ui(cli: Cli) -> ExitCode {
         bucket: cli.location.as_ref().map(|l| l.bucket.clone()),
         prefix: cli.location.map(|l| l.prefix).unwrap_or_default(),
     };
-    let result = lockwatch::runtime::run(connection, Keymap::default_keymap(), start).await;
+    let result = lockwatch::runtime::run(
+        connection,
+        Keymap::default_keymap(),
+        start,
+        cli.bench_report.clone(),
+    )
+    .await;
     drop(sandbox_guard);
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -7,6 +7,7 @@ use crate::app::{
 use crate::audit::{self, AuditEntry};
 use crate::domain::history;
 use crate::keys::{Key, Keymap};
+use crate::measure::{KeyClock, Measurements};
 use crate::s3::S3Error;
 use crate::s3::{Connection, ObjectPager, S3, VersionPager};
 use crate::tasks;
@@ -616,13 +617,20 @@ fn progress_reporter(
     }
 }
 
-fn forward_terminal_events(tx: mpsc::UnboundedSender<Action>) {
+fn forward_terminal_events(tx: mpsc::UnboundedSender<Action>, key_clock: Option<KeyClock>) {
     tokio::spawn(async move {
         let mut events = crossterm::event::EventStream::new();
         while let Some(event) = events.next().await {
             let action = match event {
                 Ok(crossterm::event::Event::Key(k)) => match Key::from_crossterm(&k) {
-                    Some(key) => Action::Key(key),
+                    Some(key) => {
+                        if let Some(clock) = &key_clock
+                            && let Ok(mut read) = clock.lock()
+                        {
+                            read.push_back(std::time::Instant::now());
+                        }
+                        Action::Key(key)
+                    }
                     None => continue,
                 },
                 Ok(crossterm::event::Event::Resize(width, height)) => {
@@ -720,7 +728,12 @@ fn forward_ticks(tx: mpsc::UnboundedSender<Action>) {
 
 /// Runs the terminal UI until the user quits or the terminal goes away. The terminal is
 /// restored on every way out, including panics (ratatui's hook).
-pub async fn run(connection: Connection, keymap: Keymap, start: StartAt) -> Result<(), RunError> {
+pub async fn run(
+    connection: Connection,
+    keymap: Keymap,
+    start: StartAt,
+    bench_report: Option<PathBuf>,
+) -> Result<(), RunError> {
     let info = &connection.info;
     tracing::info!(
         endpoint = %info.endpoint,
@@ -731,8 +744,14 @@ pub async fn run(connection: Connection, keymap: Keymap, start: StartAt) -> Resu
         "connected"
     );
     let mut terminal = ratatui::try_init().map_err(RunError::NoTerminal)?;
-    let result = run_loop(&mut terminal, connection, keymap, start).await;
+    let mut measurements = bench_report.as_deref().map(Measurements::new);
+    let result = run_loop(&mut terminal, connection, keymap, start, &mut measurements).await;
     ratatui::restore();
+    if let Some(m) = measurements
+        && let Err(e) = m.write()
+    {
+        eprintln!("lockwatch: cannot write {}: {e}", m.path.display());
+    }
     result
 }
 
@@ -741,9 +760,13 @@ async fn run_loop(
     connection: Connection,
     keymap: Keymap,
     start: StartAt,
+    measurements: &mut Option<Measurements>,
 ) -> Result<(), RunError> {
     let (tx, mut rx) = mpsc::unbounded_channel();
-    forward_terminal_events(tx.clone());
+    forward_terminal_events(
+        tx.clone(),
+        measurements.as_ref().map(|m| m.keys_read.clone()),
+    );
     forward_signals(tx.clone());
     forward_ticks(tx.clone());
     let size = terminal.size().map_err(RunError::Terminal)?;
@@ -771,9 +794,13 @@ async fn run_loop(
     }
     loop {
         let now = Timestamp::now();
+        let started = std::time::Instant::now();
         terminal
             .draw(|frame| ui::render(&state, now, &theme, frame))
             .map_err(RunError::Terminal)?;
+        if let Some(m) = measurements.as_mut() {
+            m.frame_drawn(started.elapsed(), state.objects.level.len());
+        }
         let Some(first) = rx.recv().await else {
             return Ok(());
         };
@@ -788,7 +815,13 @@ async fn run_loop(
         }
         let now = Timestamp::now();
         for action in pending {
-            for effect in update(&mut state, action, now) {
+            let is_key = matches!(action, Action::Key(_));
+            let started = std::time::Instant::now();
+            let effects = update(&mut state, action, now);
+            if is_key && let Some(m) = measurements.as_mut() {
+                m.key_handled(started.elapsed());
+            }
+            for effect in effects {
                 match effect {
                     Effect::Suspend => suspend(terminal).map_err(RunError::Terminal)?,
                     Effect::Redraw => take_terminal_back(terminal).map_err(RunError::Terminal)?,

@@ -687,3 +687,75 @@ fn an_upload_shows_progress_and_ctrl_x_cancels_it() {
     assert_eq!(effects, vec![Effect::Cancel(request)]);
     assert!(s.transfers.is_empty() && s.writes.is_empty());
 }
+
+fn objects_page(
+    request: lockwatch::app::RequestId,
+    prefixes: &[&str],
+    keys: &[&str],
+    more: bool,
+) -> Action {
+    Action::LevelPage {
+        request,
+        result: Ok(LevelPage::Objects(ObjectsPage {
+            objects: keys
+                .iter()
+                .map(|k| ObjectEntry {
+                    key: Arc::from(*k),
+                    size: Some(1),
+                    last_modified: None,
+                    storage_class: None,
+                })
+                .collect(),
+            prefixes: prefixes.iter().map(|p| p.to_string()).collect(),
+            next_token: more.then(|| "next".to_string()),
+        })),
+        more,
+    }
+}
+
+#[test]
+fn a_filter_typed_during_a_listing_matches_what_it_would_after() {
+    let mut s = state();
+    let request = open_bup(&mut s);
+    run(
+        &mut s,
+        vec![objects_page(
+            request,
+            &["a1/", "b1/"],
+            &["Alpha", "beta"],
+            true,
+        )],
+    );
+    let mut typing = vec![key('/')];
+    typing.extend("a".chars().map(key));
+    typing.push(special(KeyCode::Enter));
+    run(&mut s, typing);
+    // Later pages add prefixes (inserted above the objects) and objects.
+    run(
+        &mut s,
+        vec![
+            objects_page(request, &["ca/", "d/"], &["gamma", "delta"], true),
+            objects_page(request, &[], &["omega", "zeta"], true),
+            objects_page(request, &["za/"], &["ALPHA2"], false),
+        ],
+    );
+    let incremental = s.objects.view.filter.clone().expect("filter").matches;
+    let mut fresh = s.objects.clone();
+    fresh.set_filter(Some("a".into()), 10);
+    assert_eq!(
+        incremental,
+        fresh.view.filter.expect("filter").matches,
+        "the same rows as a filter typed after the listing"
+    );
+    let names: Vec<String> = incremental
+        .iter()
+        .filter_map(|&i| s.objects.level.row(i))
+        .map(|r| s.objects.row_name(&r).to_string())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "a1/", "ca/", "za/", "Alpha", "beta", "gamma", "delta", "omega", "zeta", "ALPHA2"
+        ]
+    );
+}

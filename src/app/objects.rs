@@ -98,6 +98,39 @@ impl ObjectsPane {
         Some(Filter { text, matches })
     }
 
+    /// Brings `filter`'s matches up to date after a page added prefixes from `prefixes_before`
+    /// and objects from `objects_before` on (rows are prefixes first, then objects; a page
+    /// only appends to each, or changes the last object of the same key).
+    fn extend_matches(&self, filter: &mut Filter, prefixes_before: usize, objects_before: usize) {
+        let needle = filter.text.to_lowercase();
+        let prefixes = self.level.prefixes.len();
+        let added = prefixes - prefixes_before;
+        let split = filter.matches.partition_point(|&i| i < prefixes_before);
+        if added > 0 {
+            for m in &mut filter.matches[split..] {
+                *m += added;
+            }
+            let new_prefixes: Vec<usize> = (prefixes_before..prefixes)
+                .filter(|&i| {
+                    self.level
+                        .row(i)
+                        .is_some_and(|r| matches(self.row_name(&r), &needle))
+                })
+                .collect();
+            filter.matches.splice(split..split, new_prefixes);
+        }
+        for j in objects_before..self.level.objects.len() {
+            let i = prefixes + j;
+            if self
+                .level
+                .row(i)
+                .is_some_and(|r| matches(self.row_name(&r), &needle))
+            {
+                filter.matches.push(i);
+            }
+        }
+    }
+
     pub fn set_filter(&mut self, text: Option<String>, height: usize) {
         let filter = self.filter_for(text);
         self.view.reset(self.level.len(), filter, height);
@@ -154,6 +187,7 @@ pub(super) fn on_page(
     }
     let selected = pane.view.selected_row();
     let prefixes_before = pane.level.prefixes.len();
+    let objects_before = pane.level.objects.len();
     match page {
         LevelPage::Objects(p) => {
             pane.resume = p.next_token.map(Resume::Token);
@@ -165,7 +199,12 @@ pub(super) fn on_page(
                 .absorb_versions_page(p.versions, p.markers, p.prefixes)
         }
     }
-    let filter = pane.filter_for(pane.view.filter_text());
+    // Only the rows this page added are matched against the filter: a long listing with a
+    // filter typed stays linear.
+    let filter = pane.view.filter.take().map(|mut f| {
+        pane.extend_matches(&mut f, prefixes_before, objects_before);
+        f
+    });
     pane.view.reset(pane.level.len(), filter, height);
     // New prefixes are inserted above the objects: keep the same object selected.
     let added = pane.level.prefixes.len() - prefixes_before;

@@ -117,14 +117,30 @@ impl ListView {
     }
 }
 
-/// Case-insensitive substring match used by every pane's filter.
+/// Case-insensitive substring match used by every pane's filter. ASCII names (nearly all
+/// keys) are compared in place; others are lowercased first.
 pub fn matches(haystack: &str, needle_lower: &str) -> bool {
+    if haystack.is_ascii() && needle_lower.is_ascii() {
+        let (h, n) = (haystack.as_bytes(), needle_lower.as_bytes());
+        return n.is_empty()
+            || h.windows(n.len())
+                .any(|w| w.iter().zip(n).all(|(a, b)| a.to_ascii_lowercase() == *b));
+    }
     haystack.to_lowercase().contains(needle_lower)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn matching_ignores_case_with_and_without_ascii() {
+        assert!(matches("Backup-2026.SQL", "sql"));
+        assert!(matches("Backup-2026.SQL", ""));
+        assert!(!matches("Backup", "backups"));
+        assert!(matches("ÄRGER.txt", "ärger"));
+        assert!(matches("日本語.tar", ".tar"));
+    }
 
     fn view(len: usize) -> ListView {
         ListView {

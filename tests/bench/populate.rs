@@ -32,7 +32,7 @@ fn main() -> ExitCode {
     };
     let shape = populate::Shape {
         keys,
-        folders: 16,
+        folders: 1,
         versions_per_key: per_key,
         marker_every,
         concurrency: 64,

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The large-listing benchmark: starts SeaweedFS on 127.0.0.1, fills a bucket with VERSIONS
-# versions (VERSIONS/10 keys × 10 versions, a delete marker on every second key), then lists
-# every version with lockwatch, rclone and the aws CLI in the same run and prints one table:
-# wall time, CPU time and peak memory of each, and each tool's entry count.
+# versions (VERSIONS/10 keys in one folder × 10 versions, a delete marker on every second key),
+# then lists every version with lockwatch, rclone and the aws CLI in the same run and prints
+# one table: wall time, CPU time and peak memory of each, and each tool's entry count. Then it
+# drives lockwatch's UI over the folder in a pseudo-terminal (deleted objects shown, so every
+# version streams in; keys pressed meanwhile; a filter typed) and prints what the UI measured
+# of itself (--bench-report).
 #
 #   tests/bench/run.sh            # 1,000,000 versions (about an hour to fill on two cores)
 #   LOCKWATCH_BENCH_PROFILE=dev tests/bench/run.sh 20000
@@ -31,7 +34,7 @@ fi
 [ -x /usr/bin/time ] || { echo "bench: GNU time (/usr/bin/time) is needed: apt-get install time" >&2; exit 1; }
 
 profile=${LOCKWATCH_BENCH_PROFILE:-release}
-cargo build --quiet --profile "$profile" --bin lockwatch --example populate
+cargo build --quiet --profile "$profile" --bin lockwatch --example populate --example tui
 bin="target/$([ "$profile" = dev ] && echo debug || echo "$profile")"
 
 work=$(mktemp -d)
@@ -99,3 +102,22 @@ while IFS='|' read -r name wall cpu rss entries; do
   awk -v n="$name" -v w="$wall" -v r="$rclone_wall" -v c="$cpu" -v m="$rss" -v e="$entries" \
     'BEGIN { printf "| `%s` | %.2f s | %.2f | %.2f s | %.0f%% | %.0f MB | %s |\n", n, w, w / r, c, 100 * c / (w > 0 ? w : 1), m / 1024, e }'
 done <"$work/table"
+
+echo
+echo "The UI over s3://bench/f000/ with deleted objects shown ($keys rows from $((versions + keys / 2)) entries):"
+"$bin/examples/tui" "$bin/lockwatch" s3://bench/f000/ >"$work/tui.json"
+python3 - "$work/tui.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+r = d["report"]
+print()
+print("| measure | p50 | p99 | max | count |")
+print("|---|---|---|---|---|")
+for name, key in [("draw one frame", "frames"), ("key read to frame drawn", "key_to_frame"),
+                  ("handle one key (incl. filter)", "key_update")]:
+    m = r[key]
+    print(f"| {name} | {m['p50_ms']:.2f} ms | {m['p99_ms']:.2f} ms | {m['max_ms']:.2f} ms | {m['count']} |")
+print()
+print(f"rows held at most: {r['rows_max']}; peak RSS: {r['peak_rss_mb']:.0f} MB; "
+      f"from '.' to the whole version listing in the UI: {d['listing_seconds']:.2f} s")
+PY

@@ -1,0 +1,132 @@
+//! Figures for `--bench-report FILE`, measured inside the running UI: how long each frame takes
+//! to draw, how long from a key being read to the frame that shows its effect, how long
+//! handling a key takes, the most rows a pane held, and the peak memory. Off unless asked for.
+
+use serde::Serialize;
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// When each key was read from the terminal, in order; the run loop takes them as it
+/// handles the keys.
+pub type KeyClock = Arc<Mutex<VecDeque<Instant>>>;
+
+pub struct Measurements {
+    pub path: PathBuf,
+    pub keys_read: KeyClock,
+    draw: Vec<Duration>,
+    key_update: Vec<Duration>,
+    key_to_frame: Vec<Duration>,
+    /// Keys handled since the last frame, with the time each was read.
+    waiting: Vec<Instant>,
+    pub rows_max: usize,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct Summary {
+    pub count: usize,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub frames: Summary,
+    pub key_to_frame: Summary,
+    pub key_update: Summary,
+    pub rows_max: usize,
+    /// Peak resident memory (VmHWM), where the system reports it.
+    pub peak_rss_mb: Option<f64>,
+}
+
+pub fn summarize(samples: &[Duration]) -> Summary {
+    let mut ms: Vec<f64> = samples.iter().map(|d| d.as_secs_f64() * 1000.0).collect();
+    ms.sort_by(f64::total_cmp);
+    let at = |q: f64| -> f64 {
+        if ms.is_empty() {
+            return 0.0;
+        }
+        let i = ((ms.len() as f64 - 1.0) * q).round() as usize;
+        ms[i.min(ms.len() - 1)]
+    };
+    Summary {
+        count: ms.len(),
+        p50_ms: at(0.5),
+        p99_ms: at(0.99),
+        max_ms: ms.last().copied().unwrap_or(0.0),
+    }
+}
+
+/// Peak resident set size from /proc/self/status, in MB.
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+impl Measurements {
+    pub fn new(path: &Path) -> Measurements {
+        Measurements {
+            path: path.to_path_buf(),
+            keys_read: KeyClock::default(),
+            draw: Vec::new(),
+            key_update: Vec::new(),
+            key_to_frame: Vec::new(),
+            waiting: Vec::new(),
+            rows_max: 0,
+        }
+    }
+
+    /// A key was handled; `update` took `took`.
+    pub fn key_handled(&mut self, took: Duration) {
+        self.key_update.push(took);
+        let read = self.keys_read.lock().ok().and_then(|mut q| q.pop_front());
+        if let Some(read) = read {
+            self.waiting.push(read);
+        }
+    }
+
+    /// A frame was drawn in `took`; every key handled before it is now visible.
+    pub fn frame_drawn(&mut self, took: Duration, rows: usize) {
+        self.draw.push(took);
+        self.rows_max = self.rows_max.max(rows);
+        let now = Instant::now();
+        for read in self.waiting.drain(..) {
+            self.key_to_frame.push(now - read);
+        }
+    }
+
+    pub fn report(&self) -> Report {
+        Report {
+            frames: summarize(&self.draw),
+            key_to_frame: summarize(&self.key_to_frame),
+            key_update: summarize(&self.key_update),
+            rows_max: self.rows_max,
+            peak_rss_mb: peak_rss_mb(),
+        }
+    }
+
+    pub fn write(&self) -> std::io::Result<()> {
+        let json = serde_json::to_vec_pretty(&self.report()).map_err(std::io::Error::other)?;
+        std::fs::write(&self.path, json)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_of_samples() {
+        let samples: Vec<Duration> = (1..=100).map(Duration::from_millis).collect();
+        let s = summarize(&samples);
+        assert_eq!(s.count, 100);
+        assert_eq!(s.p50_ms, 51.0);
+        assert_eq!(s.p99_ms, 99.0);
+        assert_eq!(s.max_ms, 100.0);
+        assert_eq!(summarize(&[]).max_ms, 0.0);
+    }
+}
