@@ -2,7 +2,7 @@
 
 use super::view::{Filter, ListView, matches};
 use super::{AppState, Effect, LevelPage, Load, Pane, RequestId, Resume};
-use crate::domain::listing::{Level, LevelObject, LevelRow, display_name, parent_prefix};
+use crate::domain::listing::{Level, LevelRow, display_name, parent_prefix};
 use crate::keys::Command;
 use crate::s3::S3Error;
 
@@ -138,12 +138,7 @@ impl ObjectsPane {
 
     /// Counts for the pane's title: prefixes, present objects, deleted objects.
     pub fn counts(&self) -> (usize, usize, usize) {
-        let deleted = self
-            .level
-            .objects
-            .iter()
-            .filter(|o| matches!(o, LevelObject::Deleted(_)))
-            .count();
+        let deleted = self.level.deleted_count();
         (
             self.level.prefixes.len(),
             self.level.objects.len() - deleted,

@@ -45,6 +45,9 @@ pub struct Level {
     /// Whether the object held last was decided by an entry flagged latest; a version listing
     /// can continue that key on the next page.
     last_decided: bool,
+    /// How many objects are deleted, kept up to date page by page (a pane's title shows it on
+    /// every frame; counting a million rows each time would not do).
+    deleted: usize,
 }
 
 impl Level {
@@ -54,6 +57,11 @@ impl Level {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Objects whose latest entry is a delete marker.
+    pub fn deleted_count(&self) -> usize {
+        self.deleted
     }
 
     pub fn row(&self, index: usize) -> Option<LevelRow<'_>> {
@@ -98,6 +106,20 @@ impl Level {
         prefixes: Vec<String>,
     ) {
         self.push_prefixes(prefixes);
+        // The last object may be replaced by this page (same key): it is counted again below.
+        let recount_from = self.objects.len().saturating_sub(1);
+        self.deleted -= self.objects[recount_from..]
+            .iter()
+            .filter(|o| matches!(o, LevelObject::Deleted(_)))
+            .count();
+        self.absorb_entries(versions, markers);
+        self.deleted += self.objects[recount_from..]
+            .iter()
+            .filter(|o| matches!(o, LevelObject::Deleted(_)))
+            .count();
+    }
+
+    fn absorb_entries(&mut self, versions: Vec<HistoryEntry>, markers: Vec<HistoryEntry>) {
         let mut entries: Vec<HistoryEntry> = versions.into_iter().chain(markers).collect();
         entries.sort_by(|a, b| {
             a.key
@@ -184,6 +206,47 @@ mod tests {
             is_latest: latest,
             last_modified: Some(at.parse().expect("test time")),
         }
+    }
+
+    fn recount(level: &Level) -> usize {
+        level
+            .objects
+            .iter()
+            .filter(|o| matches!(o, LevelObject::Deleted(_)))
+            .count()
+    }
+
+    #[test]
+    fn the_deleted_count_follows_keys_that_span_pages() {
+        let mut level = Level::default();
+        // Without latest flags, a key continued on the next page can turn deleted or back.
+        let pages = [
+            (
+                vec![entry("a", "a1", "2026-01-01T00:00:00Z", false, false)],
+                vec![],
+            ),
+            (
+                vec![],
+                vec![entry("a", "am", "2026-01-03T00:00:00Z", false, true)],
+            ),
+            (
+                vec![entry("a", "a2", "2026-01-04T00:00:00Z", false, false)],
+                vec![],
+            ),
+            (
+                vec![],
+                vec![entry("b", "bm", "2026-01-02T00:00:00Z", true, true)],
+            ),
+            (
+                vec![entry("c", "c1", "2026-01-01T00:00:00Z", true, false)],
+                vec![],
+            ),
+        ];
+        for (versions, markers) in pages {
+            level.absorb_versions_page(versions, markers, vec![]);
+            assert_eq!(level.deleted_count(), recount(&level));
+        }
+        assert_eq!(level.deleted_count(), 1);
     }
 
     #[test]

@@ -1,0 +1,154 @@
+//! The UI's state with a million rows, without a server: how long absorbing the pages, drawing
+//! a frame and filtering take, and what the rows cost in memory.
+//!   cargo run --release --example rows -- [ROWS]
+//! Pages of 1000 objects go through `update` as a listing's pages do; frames are drawn on
+//! ratatui's TestBackend (the terminal's own output time is not included).
+
+use jiff::Timestamp;
+use lockwatch::app::{Action, AppState, Effect, LevelPage, StartAt, update};
+use lockwatch::domain::ObjectEntry;
+use lockwatch::keys::{Key, KeyCode, Keymap};
+use lockwatch::s3::{ConnectionInfo, ObjectsPage};
+use lockwatch::ui::{Theme, render};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::layout::Rect;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn rss_mb(field: &str) -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn main() {
+    let rows: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1_000_000);
+    let now: Timestamp = "2026-11-26T12:00:00Z".parse().expect("time");
+    let (width, height) = (200u16, 50u16);
+    let mut state = AppState::new(
+        Keymap::default_keymap(),
+        ConnectionInfo {
+            endpoint: "http://127.0.0.1:8333".into(),
+            region: "us-east-1".into(),
+            path_style: true,
+            access_key_masked: "****************262d".into(),
+            credentials_source: "benchmark".into(),
+            read_only: true,
+            read_only_because: None,
+            warnings: Vec::new(),
+        },
+        Rect::new(0, 0, width, height),
+    );
+    let run = |state: &mut AppState, action: Action| -> Vec<Effect> { update(state, action, now) };
+    let effects = state.start(StartAt {
+        bucket: Some("bench".into()),
+        prefix: String::new(),
+    });
+    let request = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::ListLevel { request, .. } => Some(*request),
+            _ => None,
+        })
+        .expect("opening a bucket lists it");
+    let before = rss_mb("VmRSS:");
+    let modified: Option<Timestamp> = Some(now);
+    let started = Instant::now();
+    let pages = rows.div_ceil(1000);
+    for page in 0..pages {
+        let objects = (page * 1000..((page + 1) * 1000).min(rows))
+            .map(|i| ObjectEntry {
+                key: Arc::from(format!("backup-{i:07}.dat")),
+                size: Some(1_048_576),
+                last_modified: modified,
+                storage_class: Some("STANDARD".into()),
+            })
+            .collect();
+        run(
+            &mut state,
+            Action::LevelPage {
+                request,
+                result: Ok(LevelPage::Objects(ObjectsPage {
+                    objects,
+                    prefixes: Vec::new(),
+                    next_token: (page + 1 < pages).then(|| format!("{page}")),
+                })),
+                more: page + 1 < pages,
+            },
+        );
+    }
+    let absorbed = started.elapsed();
+    let held = state.objects.level.len();
+    let after = rss_mb("VmRSS:");
+
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("backend");
+    let theme = Theme::default();
+    let mut frames = Vec::new();
+    for i in 0..50 {
+        // Move somewhere new each frame, so that every frame draws different rows.
+        run(
+            &mut state,
+            Action::Key(Key::plain(if i % 2 == 0 {
+                KeyCode::PageDown
+            } else {
+                KeyCode::End
+            })),
+        );
+        let t = Instant::now();
+        terminal
+            .draw(|f| render(&state, now, &theme, f))
+            .expect("draw");
+        frames.push(t.elapsed());
+    }
+    frames.sort();
+
+    let t = Instant::now();
+    state
+        .objects
+        .set_filter(Some("backup-00042".into()), height as usize);
+    let filter = t.elapsed();
+    let matched = state
+        .objects
+        .view
+        .filter
+        .as_ref()
+        .map_or(0, |f| f.matches.len());
+
+    println!("| measure | value |");
+    println!("|---|---|");
+    println!("| rows held | {held} |");
+    println!(
+        "| absorb {pages} pages of 1000 through update | {:.0} ms ({:.2} ms a page) |",
+        ms(absorbed),
+        ms(absorbed) / pages as f64
+    );
+    println!(
+        "| draw one frame (median / worst of {}) | {:.2} ms / {:.2} ms |",
+        frames.len(),
+        ms(frames[frames.len() / 2]),
+        ms(frames[frames.len() - 1])
+    );
+    println!(
+        "| filter over every row ({matched} match) | {:.1} ms |",
+        ms(filter)
+    );
+    println!(
+        "| memory for the rows (RSS growth) / peak RSS | {:.0} MB / {:.0} MB |",
+        after - before,
+        rss_mb("VmHWM:")
+    );
+}
