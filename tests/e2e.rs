@@ -195,33 +195,28 @@ fn wrong_secret_is_explained() {
     assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
 }
 
-#[test]
-fn profile_from_the_aws_files_with_its_endpoint_url() {
-    let endpoint = &weed().endpoint;
-    let home = tempfile::tempdir().expect("home");
-    std::fs::write(
-        home.path().join("aws-config"),
-        format!("[profile backup]\nregion = europe-se-1\nendpoint_url = {endpoint}\n"),
-    )
-    .expect("config file");
-    std::fs::write(
-        home.path().join("aws-credentials"),
-        format!(
-            "[backup]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
-            support::ACCESS_KEY,
-            support::SECRET_KEY
+/// AWS config and credentials files (mode 0600) in `home` holding one profile with the test
+/// keys and `settings`, and an environment that names neither endpoint, keys nor region, so
+/// that everything comes from the profile.
+fn profile_env(home: &std::path::Path, profile: &str, settings: &str) -> Vec<(String, String)> {
+    use std::os::unix::fs::PermissionsExt;
+    let files = [
+        ("aws-config", format!("[profile {profile}]\n{settings}")),
+        (
+            "aws-credentials",
+            format!(
+                "[{profile}]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+                support::ACCESS_KEY,
+                support::SECRET_KEY
+            ),
         ),
-    )
-    .expect("credentials file");
-    for file in ["aws-config", "aws-credentials"] {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(
-            home.path().join(file),
-            std::fs::Permissions::from_mode(0o600),
-        )
-        .expect("chmod 600");
+    ];
+    for (file, text) in files {
+        let path = home.join(file);
+        std::fs::write(&path, text).expect("AWS file");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod 600");
     }
-    let env: Vec<(String, String)> = support::binary_env("unused", home.path())
+    support::binary_env("unused", home)
         .into_iter()
         .filter(|(k, _)| {
             !matches!(
@@ -229,7 +224,18 @@ fn profile_from_the_aws_files_with_its_endpoint_url() {
                 "AWS_ENDPOINT_URL" | "AWS_ACCESS_KEY_ID" | "AWS_SECRET_ACCESS_KEY" | "AWS_REGION"
             )
         })
-        .collect();
+        .collect()
+}
+
+#[test]
+fn profile_from_the_aws_files_with_its_endpoint_url() {
+    let endpoint = &weed().endpoint;
+    let home = tempfile::tempdir().expect("home");
+    let env = profile_env(
+        home.path(),
+        "backup",
+        &format!("region = europe-se-1\nendpoint_url = {endpoint}\n"),
+    );
     let mut app = Session::start_with_env(&env, &["--profile", "backup"], 110, 30, home);
     let screen = app.wait_for("the bucket list", Duration::from_secs(20), |s| {
         s.contains("Versioning") || s.contains("No buckets.")
@@ -1297,37 +1303,11 @@ fn a_profile_marked_read_only_makes_the_session_read_only() {
     let endpoint = support::sandbox::sandbox().endpoint.clone();
     let bucket = guide_bucket(&endpoint);
     let home = tempfile::tempdir().expect("home");
-    std::fs::write(
-        home.path().join("aws-config"),
-        format!("[profile auditor]\nendpoint_url = {endpoint}\nlockwatch_read_only = true\n"),
-    )
-    .expect("config file");
-    std::fs::write(
-        home.path().join("aws-credentials"),
-        format!(
-            "[auditor]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
-            support::ACCESS_KEY,
-            support::SECRET_KEY
-        ),
-    )
-    .expect("credentials file");
-    for file in ["aws-config", "aws-credentials"] {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(
-            home.path().join(file),
-            std::fs::Permissions::from_mode(0o600),
-        )
-        .expect("chmod 600");
-    }
-    let env: Vec<(String, String)> = support::binary_env("unused", home.path())
-        .into_iter()
-        .filter(|(k, _)| {
-            !matches!(
-                k.as_str(),
-                "AWS_ENDPOINT_URL" | "AWS_ACCESS_KEY_ID" | "AWS_SECRET_ACCESS_KEY"
-            )
-        })
-        .collect();
+    let env = profile_env(
+        home.path(),
+        "auditor",
+        &format!("endpoint_url = {endpoint}\nlockwatch_read_only = true\n"),
+    );
     let location = format!("s3://{bucket}/");
     let mut app =
         Session::start_with_env(&env, &["--profile", "auditor", &location], 120, 35, home);

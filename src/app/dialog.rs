@@ -777,17 +777,7 @@ pub(super) fn on_deleted(
                 text: format!("Deleted {}: {what}.", short_name(&key)),
             });
         }
-        Err(S3Error::Changed(what)) => {
-            state.popup = Some(Popup::Message {
-                title: "Delete not done: the object changed".into(),
-                lines: vec![
-                    DialogLine::new(what, LineStyle::Warning),
-                    DialogLine::plain(""),
-                    DialogLine::plain("The panes have been reloaded to show the current state."),
-                ],
-                error: true,
-            });
-        }
+        Err(S3Error::Changed(what)) => changed_popup(state, "Delete", what),
         Err(e) => {
             let (title, mut lines) = match &read_back {
                 Some(read_back) => (
@@ -817,6 +807,19 @@ pub(super) fn on_deleted(
         }
     }
     refresh_after_write(state, &bucket, &key)
+}
+
+/// A write stopped by its re-check: `what` says how the key changed since it was shown.
+pub(super) fn changed_popup(state: &mut AppState, write: &str, what: String) {
+    state.popup = Some(Popup::Message {
+        title: format!("{write} not done: the object changed"),
+        lines: vec![
+            DialogLine::new(what, LineStyle::Warning),
+            DialogLine::plain(""),
+            DialogLine::plain("The panes have been reloaded to show the current state."),
+        ],
+        error: true,
+    });
 }
 
 /// What the user is told after a write the server did not confirm: the error, that it was not

@@ -346,6 +346,14 @@ pub(super) fn on_version_deleted(
     if !super::dialog::finish_write(state, request) {
         return Vec::new();
     }
+    // The lock as read back after a failure is what the server holds now.
+    if result.is_err()
+        && let Some(Ok(info)) = &lock
+    {
+        state
+            .locks
+            .insert(version.clone(), LockStatus::Known(info.clone()));
+    }
     match result {
         Ok(_) => {
             state.locks.remove(&version);
@@ -385,11 +393,6 @@ pub(super) fn on_version_deleted(
         }
         // Not confirmed, and read back the version is still there.
         Err(error) if error.outcome_unknown() && matches!(&lock, Some(Ok(_))) => {
-            if let Some(Ok(info)) = &lock {
-                state
-                    .locks
-                    .insert(version.clone(), LockStatus::Known(info.clone()));
-            }
             state.popup = Some(Popup::Message {
                 title: "Delete not confirmed".into(),
                 lines: vec![
@@ -408,11 +411,6 @@ pub(super) fn on_version_deleted(
             });
         }
         Err(error) => {
-            if let Some(Ok(info)) = &lock {
-                state
-                    .locks
-                    .insert(version.clone(), LockStatus::Known(info.clone()));
-            }
             let mut lines = vec![
                 DialogLine::new(
                     format!(
@@ -510,26 +508,21 @@ pub(super) fn on_version_copied(
             ),
         }),
         Err(S3Error::Changed(what)) => {
-            state.popup = Some(Popup::Message {
-                title: "Restore by copy not done: the object changed".into(),
-                lines: vec![
-                    DialogLine::new(what, LineStyle::Warning),
-                    DialogLine::plain(""),
-                    DialogLine::plain("The panes have been reloaded to show the current state."),
-                ],
-                error: true,
-            });
+            super::dialog::changed_popup(state, "Restore by copy", what)
         }
         Err(error) if read_back.is_some() => {
-            let read_back = read_back.unwrap_or_else(|| Ok(Vec::new()));
             let what = format!(
                 "copy version {} of {} back",
                 text::sanitize(&version.version_id),
                 short_name(&version.key)
             );
+            let lines = match &read_back {
+                Some(read_back) => super::dialog::unconfirmed_lines(&what, &error, read_back),
+                None => Vec::new(),
+            };
             state.popup = Some(Popup::Message {
                 title: "Restore by copy not confirmed".into(),
-                lines: super::dialog::unconfirmed_lines(&what, &error, &read_back),
+                lines,
                 error: true,
             });
         }
