@@ -23,7 +23,7 @@ pub(super) fn on_command(state: &mut AppState) -> Vec<Effect> {
             match state.objects.selected() {
                 Some(LevelRow::Object(LevelObject::Present(o))) => vec![Effect::LoadObjectInfo {
                     bucket,
-                    key: o.key.clone(),
+                    key: Arc::from(o.key),
                     version_id: None,
                 }],
                 Some(LevelRow::Object(LevelObject::Deleted(_))) => {

@@ -426,8 +426,8 @@ type Target = Result<(String, Arc<str>, bool), String>;
 fn objects_target(pane: &ObjectsPane) -> Target {
     let bucket = pane.bucket.clone().ok_or("Open a bucket first.")?;
     match pane.selected() {
-        Some(LevelRow::Object(LevelObject::Present(o))) => Ok((bucket, o.key.clone(), false)),
-        Some(LevelRow::Object(LevelObject::Deleted(d))) => Ok((bucket, d.key.clone(), true)),
+        Some(LevelRow::Object(LevelObject::Present(o))) => Ok((bucket, Arc::from(o.key), false)),
+        Some(LevelRow::Object(LevelObject::Deleted(d))) => Ok((bucket, Arc::from(d.key), true)),
         Some(LevelRow::Prefix(_)) => Err(
             "Select an object, not a folder: lockwatch restores and deletes one object at a time."
                 .into(),

@@ -5,6 +5,7 @@ use super::{AppState, Effect, LevelPage, Load, Pane, RequestId, Resume};
 use crate::domain::listing::{Level, LevelRow, display_name, parent_prefix};
 use crate::keys::Command;
 use crate::s3::S3Error;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Default)]
 pub struct ObjectsPane {
@@ -88,14 +89,33 @@ impl ObjectsPane {
     fn filter_for(&self, text: Option<String>) -> Option<Filter> {
         let text = text?;
         let needle = text.to_lowercase();
-        let matches = self
-            .level
-            .rows()
-            .enumerate()
-            .filter(|(_, r)| matches(self.row_name(r), &needle))
-            .map(|(i, _)| i)
-            .collect();
+        let mut matches = self.matching_prefixes(&needle, 0);
+        self.push_matching_objects(&needle, 0, &mut matches);
         Some(Filter { text, matches })
+    }
+
+    /// Rows of the prefixes from `from` on whose names match.
+    fn matching_prefixes(&self, needle: &str, from: usize) -> Vec<usize> {
+        let prefixes = self.level.prefixes.get(from..).unwrap_or_default();
+        prefixes
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| matches(display_name(p, &self.prefix), needle))
+            .map(|(j, _)| from + j)
+            .collect()
+    }
+
+    /// Appends the rows of the objects from object `from` on whose names match. The keys are
+    /// read in order from the level's key buffer: a million of them take milliseconds.
+    fn push_matching_objects(&self, needle: &str, from: usize, out: &mut Vec<usize>) {
+        let first_row = self.level.prefixes.len() + from;
+        out.extend(
+            self.level
+                .object_keys_from(from)
+                .enumerate()
+                .filter(|(_, key)| matches(display_name(key, &self.prefix), needle))
+                .map(|(j, _)| first_row + j),
+        );
     }
 
     /// Brings `filter`'s matches up to date after a page added prefixes from `prefixes_before`
@@ -103,32 +123,16 @@ impl ObjectsPane {
     /// only appends to each, or changes the last object of the same key).
     fn extend_matches(&self, filter: &mut Filter, prefixes_before: usize, objects_before: usize) {
         let needle = filter.text.to_lowercase();
-        let prefixes = self.level.prefixes.len();
-        let added = prefixes - prefixes_before;
+        let added = self.level.prefixes.len() - prefixes_before;
         let split = filter.matches.partition_point(|&i| i < prefixes_before);
         if added > 0 {
             for m in &mut filter.matches[split..] {
                 *m += added;
             }
-            let new_prefixes: Vec<usize> = (prefixes_before..prefixes)
-                .filter(|&i| {
-                    self.level
-                        .row(i)
-                        .is_some_and(|r| matches(self.row_name(&r), &needle))
-                })
-                .collect();
+            let new_prefixes = self.matching_prefixes(&needle, prefixes_before);
             filter.matches.splice(split..split, new_prefixes);
         }
-        for j in objects_before..self.level.objects.len() {
-            let i = prefixes + j;
-            if self
-                .level
-                .row(i)
-                .is_some_and(|r| matches(self.row_name(&r), &needle))
-            {
-                filter.matches.push(i);
-            }
-        }
+        self.push_matching_objects(&needle, objects_before, &mut filter.matches);
     }
 
     pub fn set_filter(&mut self, text: Option<String>, height: usize) {
@@ -141,7 +145,7 @@ impl ObjectsPane {
         let deleted = self.level.deleted_count();
         (
             self.level.prefixes.len(),
-            self.level.objects.len() - deleted,
+            self.level.objects_len() - deleted,
             deleted,
         )
     }
@@ -182,7 +186,7 @@ pub(super) fn on_page(
     }
     let selected = pane.view.selected_row();
     let prefixes_before = pane.level.prefixes.len();
-    let objects_before = pane.level.objects.len();
+    let objects_before = pane.level.objects_len();
     match page {
         LevelPage::Objects(p) => {
             pane.resume = p.next_token.map(Resume::Token);
@@ -209,8 +213,11 @@ pub(super) fn on_page(
     {
         pane.view.select_row(row + added, height);
     }
+    // Only this page's rows can hold the name (the earlier ones were searched already).
     if let Some(name) = pane.reselect.clone()
-        && let Some(i) = pane.level.rows().position(|r| row_key(&r) == name)
+        && let Some(i) =
+            pane.level
+                .position_from(&name, prefixes_before, objects_before.saturating_sub(1))
     {
         pane.view.select_row(i, height);
         pane.reselect = None;
@@ -232,7 +239,7 @@ pub(super) fn on_command(state: &mut AppState, command: Command) -> Vec<Effect> 
         Command::Open => {
             let target = match state.objects.selected() {
                 Some(LevelRow::Prefix(p)) => Ok(p.to_string()),
-                Some(LevelRow::Object(o)) => Err(o.key().clone()),
+                Some(LevelRow::Object(o)) => Err(Arc::<str>::from(o.key())),
                 None => return Vec::new(),
             };
             match target {

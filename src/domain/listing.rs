@@ -6,25 +6,34 @@ use std::cmp::Ordering;
 use std::sync::Arc;
 
 /// A key at this level whose latest entry is a delete marker: the "disappeared" file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeletedObject {
-    pub key: Arc<str>,
-    pub marker_version_id: String,
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeletedObject<'a> {
+    pub key: &'a str,
+    pub marker_version_id: &'a str,
     pub deleted_at: Option<Timestamp>,
 }
 
-/// An object row of a level: present, or hidden behind a delete marker.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LevelObject {
-    Present(ObjectEntry),
-    Deleted(DeletedObject),
+/// A key at this level whose latest entry is a version carrying data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PresentObject<'a> {
+    pub key: &'a str,
+    pub size: Option<u64>,
+    pub last_modified: Option<Timestamp>,
+    pub storage_class: Option<&'a str>,
 }
 
-impl LevelObject {
-    pub fn key(&self) -> &Arc<str> {
+/// An object row of a level, as borrowed from it: present, or hidden behind a delete marker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LevelObject<'a> {
+    Present(PresentObject<'a>),
+    Deleted(DeletedObject<'a>),
+}
+
+impl<'a> LevelObject<'a> {
+    pub fn key(&self) -> &'a str {
         match self {
-            LevelObject::Present(o) => &o.key,
-            LevelObject::Deleted(d) => &d.key,
+            LevelObject::Present(o) => o.key,
+            LevelObject::Deleted(d) => d.key,
         }
     }
 }
@@ -33,15 +42,44 @@ impl LevelObject {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LevelRow<'a> {
     Prefix(&'a Arc<str>),
-    Object(&'a LevelObject),
+    Object(LevelObject<'a>),
+}
+
+/// One object row as it is held. Its key lives in the level's key buffer, from `key_start` to
+/// the next row's start; its storage class in the level's small table of classes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct HeldObject {
+    key_start: usize,
+    /// Last modified, or for a deleted object the time of its delete marker.
+    time: Option<Timestamp>,
+    what: Held,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Held {
+    /// `class` is an index into `Level::classes` plus one; 0 when the server named none.
+    Present {
+        size: Option<u64>,
+        class: u16,
+    },
+    Deleted {
+        marker_version_id: Box<str>,
+    },
 }
 
 /// The prefixes and objects of one level. Pages arrive in key order, so each page's prefixes
 /// and objects are appended after those already held.
+///
+/// A level can hold a million objects, so they are stored compactly: every key in one buffer
+/// (a filter then reads memory in order instead of chasing a pointer per row), the storage
+/// class as a small index, and only a deleted object's marker id on the heap.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Level {
     pub prefixes: Vec<Arc<str>>,
-    pub objects: Vec<LevelObject>,
+    keys: String,
+    objects: Vec<HeldObject>,
+    /// The storage classes seen at this level (a handful at most).
+    classes: Vec<Box<str>>,
     /// Whether the object held last was decided by an entry flagged latest; a version listing
     /// can continue that key on the next page.
     last_decided: bool,
@@ -59,17 +97,92 @@ impl Level {
         self.len() == 0
     }
 
+    /// How many object rows (not prefixes) the level holds.
+    pub fn objects_len(&self) -> usize {
+        self.objects.len()
+    }
+
     /// Objects whose latest entry is a delete marker.
     pub fn deleted_count(&self) -> usize {
         self.deleted
+    }
+
+    fn key_range(&self, index: usize) -> std::ops::Range<usize> {
+        let start = self.objects[index].key_start;
+        let end = self
+            .objects
+            .get(index + 1)
+            .map_or(self.keys.len(), |next| next.key_start);
+        start..end
+    }
+
+    /// The key of object `index` (counted among objects, not rows).
+    pub fn object_key(&self, index: usize) -> Option<&str> {
+        (index < self.objects.len()).then(|| &self.keys[self.key_range(index)])
+    }
+
+    /// Object `index` (counted among objects, not rows).
+    pub fn object(&self, index: usize) -> Option<LevelObject<'_>> {
+        let held = self.objects.get(index)?;
+        let key = &self.keys[self.key_range(index)];
+        Some(match &held.what {
+            Held::Present { size, class } => LevelObject::Present(PresentObject {
+                key,
+                size: *size,
+                last_modified: held.time,
+                storage_class: class
+                    .checked_sub(1)
+                    .and_then(|i| self.classes.get(usize::from(i)))
+                    .map(|c| c.as_ref()),
+            }),
+            Held::Deleted { marker_version_id } => LevelObject::Deleted(DeletedObject {
+                key,
+                marker_version_id,
+                deleted_at: held.time,
+            }),
+        })
+    }
+
+    pub fn objects(&self) -> impl Iterator<Item = LevelObject<'_>> {
+        (0..self.objects.len()).filter_map(|i| self.object(i))
+    }
+
+    /// The object keys from object `from` on, in order: read straight from the key buffer.
+    pub fn object_keys_from(&self, from: usize) -> impl Iterator<Item = &str> {
+        let starts = self.objects.get(from..).unwrap_or_default();
+        let ends = starts
+            .iter()
+            .skip(1)
+            .map(|o| o.key_start)
+            .chain(std::iter::once(self.keys.len()));
+        starts
+            .iter()
+            .zip(ends)
+            .map(|(o, end)| &self.keys[o.key_start..end])
+    }
+
+    /// The row of the prefix or object named `name` (a full key or prefix), searching only
+    /// prefixes from `prefixes_from` and objects from `objects_from` on.
+    pub fn position_from(
+        &self,
+        name: &str,
+        prefixes_from: usize,
+        objects_from: usize,
+    ) -> Option<usize> {
+        let prefixes = self.prefixes.get(prefixes_from..).unwrap_or_default();
+        if let Some(j) = prefixes.iter().position(|p| p.as_ref() == name) {
+            return Some(prefixes_from + j);
+        }
+        self.object_keys_from(objects_from)
+            .position(|k| k == name)
+            .map(|j| self.prefixes.len() + objects_from + j)
     }
 
     pub fn row(&self, index: usize) -> Option<LevelRow<'_>> {
         match self.prefixes.get(index) {
             Some(p) => Some(LevelRow::Prefix(p)),
             None => self
-                .objects
-                .get(index - self.prefixes.len())
+                .object(index - self.prefixes.len())
                 .map(LevelRow::Object),
         }
     }
@@ -78,7 +191,7 @@ impl Level {
         self.prefixes
             .iter()
             .map(LevelRow::Prefix)
-            .chain(self.objects.iter().map(LevelRow::Object))
+            .chain(self.objects().map(LevelRow::Object))
     }
 
     fn push_prefixes(&mut self, prefixes: Vec<String>) {
@@ -90,11 +203,59 @@ impl Level {
         }
     }
 
+    fn class_index(&mut self, class: Option<&str>) -> u16 {
+        let Some(class) = class else { return 0 };
+        if let Some(i) = self.classes.iter().position(|c| c.as_ref() == class) {
+            return (i + 1) as u16;
+        }
+        // A server naming more classes than fit is not credible; show such rows without one.
+        if self.classes.len() >= usize::from(u16::MAX - 1) {
+            return 0;
+        }
+        self.classes.push(class.into());
+        self.classes.len() as u16
+    }
+
+    fn push(&mut self, key: &str, time: Option<Timestamp>, what: Held) {
+        if matches!(what, Held::Deleted { .. }) {
+            self.deleted += 1;
+        }
+        self.objects.push(HeldObject {
+            key_start: self.keys.len(),
+            time,
+            what,
+        });
+        self.keys.push_str(key);
+    }
+
+    fn pop(&mut self) {
+        if let Some(held) = self.objects.pop() {
+            self.keys.truncate(held.key_start);
+            if matches!(held.what, Held::Deleted { .. }) {
+                self.deleted -= 1;
+            }
+        }
+    }
+
+    fn push_present(&mut self, o: ObjectEntry) {
+        let class = self.class_index(o.storage_class.as_deref());
+        self.push(
+            &o.key,
+            o.last_modified,
+            Held::Present {
+                size: o.size,
+                class,
+            },
+        );
+    }
+
     /// Adds a page of a plain listing (ListObjectsV2): only present objects.
     pub fn absorb_objects_page(&mut self, objects: Vec<ObjectEntry>, prefixes: Vec<String>) {
         self.push_prefixes(prefixes);
-        self.objects
-            .extend(objects.into_iter().map(LevelObject::Present));
+        self.objects.reserve(objects.len());
+        for o in objects {
+            self.push_present(o);
+        }
     }
 
     /// Adds a page of a version listing: each key is shown by its latest entry, so a key whose
@@ -106,20 +267,6 @@ impl Level {
         prefixes: Vec<String>,
     ) {
         self.push_prefixes(prefixes);
-        // The last object may be replaced by this page (same key): it is counted again below.
-        let recount_from = self.objects.len().saturating_sub(1);
-        self.deleted -= self.objects[recount_from..]
-            .iter()
-            .filter(|o| matches!(o, LevelObject::Deleted(_)))
-            .count();
-        self.absorb_entries(versions, markers);
-        self.deleted += self.objects[recount_from..]
-            .iter()
-            .filter(|o| matches!(o, LevelObject::Deleted(_)))
-            .count();
-    }
-
-    fn absorb_entries(&mut self, versions: Vec<HistoryEntry>, markers: Vec<HistoryEntry>) {
         let mut entries: Vec<HistoryEntry> = versions.into_iter().chain(markers).collect();
         entries.sort_by(|a, b| {
             a.key
@@ -128,53 +275,53 @@ impl Level {
                 .then_with(|| b.last_modified.cmp(&a.last_modified))
         });
         for entry in entries {
-            let same_key = self
-                .objects
-                .last()
-                .is_some_and(|last| last.key() == &entry.key);
+            let last = self.objects.len().checked_sub(1);
+            let same_key = last.is_some_and(|i| self.object_key(i) == Some(&*entry.key));
             if same_key {
                 if self.last_decided {
                     continue;
                 }
-                let held_time = match self.objects.last() {
-                    Some(LevelObject::Present(o)) => o.last_modified,
-                    Some(LevelObject::Deleted(d)) => d.deleted_at,
-                    None => None,
-                };
+                let held_time = self.objects.last().and_then(|o| o.time);
                 if !entry.is_latest && entry.last_modified.cmp(&held_time) != Ordering::Greater {
                     continue;
                 }
-                self.objects.pop();
+                self.pop();
             }
             self.last_decided = entry.is_latest;
-            self.objects.push(level_object(entry));
+            match entry.kind {
+                EntryKind::DeleteMarker => self.push(
+                    &entry.key,
+                    entry.last_modified,
+                    Held::Deleted {
+                        marker_version_id: entry.version_id.into(),
+                    },
+                ),
+                EntryKind::Version {
+                    size,
+                    storage_class,
+                    ..
+                } => self.push_present(ObjectEntry {
+                    key: entry.key,
+                    size,
+                    last_modified: entry.last_modified,
+                    storage_class,
+                }),
+            }
         }
-    }
-}
-
-fn level_object(entry: HistoryEntry) -> LevelObject {
-    match entry.kind {
-        EntryKind::DeleteMarker => LevelObject::Deleted(DeletedObject {
-            key: entry.key,
-            marker_version_id: entry.version_id,
-            deleted_at: entry.last_modified,
-        }),
-        EntryKind::Version {
-            size,
-            storage_class,
-            ..
-        } => LevelObject::Present(ObjectEntry {
-            key: entry.key,
-            size,
-            last_modified: entry.last_modified,
-            storage_class,
-        }),
     }
 }
 
 /// The last segment of a key or prefix below `parent`, as shown in the objects pane.
 pub fn display_name<'a>(full: &'a str, parent: &str) -> &'a str {
-    full.strip_prefix(parent).unwrap_or(full)
+    // Compared byte by byte: a filter calls this for every row, and a call out to `memcmp`
+    // for a few bytes cost more than the match itself.
+    let (f, p) = (full.as_bytes(), parent.as_bytes());
+    if f.len() >= p.len() && f.iter().zip(p).all(|(a, b)| a == b) {
+        // Both are str and `parent` ends on a character boundary of `full`.
+        full.get(p.len()..).unwrap_or(full)
+    } else {
+        full
+    }
 }
 
 /// The parent of a prefix: `a/b/` → `a/`, `a/` → ``.
@@ -210,8 +357,7 @@ mod tests {
 
     fn recount(level: &Level) -> usize {
         level
-            .objects
-            .iter()
+            .objects()
             .filter(|o| matches!(o, LevelObject::Deleted(_)))
             .count()
     }
@@ -263,7 +409,7 @@ mod tests {
         assert_eq!(level.len(), 3);
         assert!(matches!(level.row(0), Some(LevelRow::Prefix(p)) if p.as_ref() == "dir/"));
         assert!(
-            matches!(level.row(1), Some(LevelRow::Object(LevelObject::Present(o))) if o.key.as_ref() == "a")
+            matches!(level.row(1), Some(LevelRow::Object(LevelObject::Present(o))) if o.key == "a")
         );
         assert!(matches!(
             level.row(2),
@@ -284,8 +430,8 @@ mod tests {
             vec![],
             vec![],
         );
-        assert_eq!(level.objects.len(), 1);
-        assert!(matches!(level.objects[0], LevelObject::Deleted(_)));
+        assert_eq!(level.objects_len(), 1);
+        assert!(matches!(level.object(0), Some(LevelObject::Deleted(_))));
     }
 
     #[test]
@@ -301,8 +447,8 @@ mod tests {
             vec![entry("k", "m", "2026-01-03T00:00:00Z", false, true)],
             vec![],
         );
-        assert_eq!(level.objects.len(), 1);
-        assert!(matches!(level.objects[0], LevelObject::Deleted(_)));
+        assert_eq!(level.objects_len(), 1);
+        assert!(matches!(level.object(0), Some(LevelObject::Deleted(_))));
     }
 
     #[test]
@@ -319,5 +465,99 @@ mod tests {
         assert_eq!(parent_prefix("a/"), "");
         assert_eq!(parent_prefix(""), "");
         assert_eq!(display_name("a/b/c.txt", "a/b/"), "c.txt");
+    }
+
+    /// Pages cut a version listing anywhere; the level must come out the same as if the whole
+    /// listing had arrived at once: each key shown by its latest entry, keys and classes intact.
+    mod paged {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// One key's history: (is a marker, storage class) newest first; the first is latest.
+        fn histories() -> impl Strategy<Value = Vec<Vec<(bool, u8)>>> {
+            prop::collection::vec(prop::collection::vec((any::<bool>(), 0u8..3), 1..5), 1..30)
+        }
+
+        fn key_name(i: usize) -> String {
+            // Varied lengths, so a key buffer mistake shows up as a wrong key.
+            format!("k{i:03}{}", "é".repeat(i % 4))
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(500))]
+            #[test]
+            fn any_page_cut_gives_the_same_level(
+                histories in histories(),
+                cuts in prop::collection::vec(1usize..7, 1..40),
+                flagged in any::<bool>(),
+            ) {
+                let base: Timestamp = "2026-01-01T00:00:00Z".parse().expect("time");
+                let classes = ["STANDARD", "GLACIER", "STANDARD_IA"];
+                // Server order: keys ascending, each key's entries newest first.
+                let mut listing = Vec::new();
+                for (i, history) in histories.iter().enumerate() {
+                    let mut ages: Vec<usize> = (0..history.len()).collect();
+                    if !flagged && i % 2 == 1 {
+                        // A server without the flag may also list a key oldest first.
+                        ages.reverse();
+                    }
+                    for age in ages {
+                        let (marker, class) = history[age];
+                        listing.push(HistoryEntry {
+                            key: Arc::from(key_name(i)),
+                            version_id: format!("v{i}-{age}"),
+                            kind: if marker {
+                                EntryKind::DeleteMarker
+                            } else {
+                                EntryKind::Version {
+                                    size: Some(age as u64),
+                                    etag: None,
+                                    storage_class: Some(classes[usize::from(class)].into()),
+                                }
+                            },
+                            // Without the flag (some servers), the newest entry wins.
+                            is_latest: flagged && age == 0,
+                            last_modified: base
+                                .checked_sub(jiff::SignedDuration::from_secs(age as i64))
+                                .ok(),
+                        });
+                    }
+                }
+                let mut level = Level::default();
+                let mut rest = listing.as_slice();
+                let mut cut = cuts.iter().cycle();
+                while !rest.is_empty() {
+                    let n = (*cut.next().expect("cycle")).min(rest.len());
+                    let (page, after) = rest.split_at(n);
+                    rest = after;
+                    let (markers, versions): (Vec<_>, Vec<_>) =
+                        page.iter().cloned().partition(|e| e.is_delete_marker());
+                    level.absorb_versions_page(versions, markers, vec![]);
+                    prop_assert_eq!(level.deleted_count(), recount(&level));
+                }
+                prop_assert_eq!(level.objects_len(), histories.len());
+                for (i, history) in histories.iter().enumerate() {
+                    let name = key_name(i);
+                    let (marker, class) = history[0];
+                    match level.object(i) {
+                        Some(LevelObject::Deleted(d)) => {
+                            prop_assert!(marker, "{} shown deleted", name);
+                            prop_assert_eq!(d.key, name.as_str());
+                            prop_assert_eq!(d.marker_version_id, format!("v{i}-0"));
+                        }
+                        Some(LevelObject::Present(o)) => {
+                            prop_assert!(!marker, "{} shown present", name);
+                            prop_assert_eq!(o.key, name.as_str());
+                            prop_assert_eq!(o.size, Some(0));
+                            prop_assert_eq!(o.storage_class, Some(classes[usize::from(class)]));
+                        }
+                        None => prop_assert!(false, "{} missing", name),
+                    }
+                }
+                let keys: Vec<&str> = level.object_keys_from(0).collect();
+                let expected: Vec<String> = (0..histories.len()).map(key_name).collect();
+                prop_assert_eq!(keys, expected.iter().map(String::as_str).collect::<Vec<_>>());
+            }
+        }
     }
 }

@@ -381,7 +381,7 @@ pub fn objects(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                     0 => cell(&text::name(name), w, Style::new()),
                     1 => cell(&format::maybe_size(o.size), w, Style::new()),
                     2 => cell(&format::maybe_timestamp(o.last_modified), w, Style::new()),
-                    _ => cell(o.storage_class.as_deref().unwrap_or(""), w, theme.dim),
+                    _ => cell(o.storage_class.unwrap_or(""), w, theme.dim),
                 })
                 .collect(),
             LevelRow::Object(LevelObject::Deleted(d)) => chosen

@@ -2,13 +2,15 @@
 //! a frame and filtering take, and what the rows cost in memory.
 //!   cargo run --release --example rows -- [ROWS]
 //! Pages of 1000 objects go through `update` as a listing's pages do; frames are drawn on
-//! ratatui's TestBackend (the terminal's own output time is not included).
+//! ratatui's TestBackend (the terminal's own output time is not included). Then one key's
+//! 10,000 versions arrive in pages of 1000 in the versions pane: each page should cost the same
+//! (no merge that grows with what is already held).
 
 use jiff::Timestamp;
 use lockwatch::app::{Action, AppState, Effect, LevelPage, StartAt, update};
-use lockwatch::domain::ObjectEntry;
+use lockwatch::domain::{EntryKind, HistoryEntry, ObjectEntry};
 use lockwatch::keys::{Key, KeyCode, Keymap};
-use lockwatch::s3::{ConnectionInfo, ObjectsPage};
+use lockwatch::s3::{ConnectionInfo, ObjectsPage, VersionMarker, VersionsPage};
 use lockwatch::ui::{Theme, render};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -56,7 +58,7 @@ fn main() {
     let run = |state: &mut AppState, action: Action| -> Vec<Effect> { update(state, action, now) };
     let effects = state.start(StartAt {
         bucket: Some("bench".into()),
-        prefix: String::new(),
+        prefix: "backups/".into(),
     });
     let request = effects
         .iter()
@@ -72,7 +74,7 @@ fn main() {
     for page in 0..pages {
         let objects = (page * 1000..((page + 1) * 1000).min(rows))
             .map(|i| ObjectEntry {
-                key: Arc::from(format!("backup-{i:07}.dat")),
+                key: Arc::from(format!("backups/backup-{i:07}.dat")),
                 size: Some(1_048_576),
                 last_modified: modified,
                 storage_class: Some("STANDARD".into()),
@@ -128,6 +130,60 @@ fn main() {
         .as_ref()
         .map_or(0, |f| f.matches.len());
 
+    // One key with 10,000 versions, opened in the versions pane.
+    state.objects.set_filter(None, height as usize);
+    run(&mut state, Action::Key(Key::plain(KeyCode::Home)));
+    let key: Arc<str> = Arc::from(state.objects.level.object_key(0).expect("a row"));
+    let request = run(&mut state, Action::Key(Key::plain(KeyCode::Enter)))
+        .iter()
+        .find_map(|e| match e {
+            Effect::ListVersions { request, .. } => Some(*request),
+            _ => None,
+        })
+        .expect("Enter lists the key's versions");
+    let (versions, per_page) = (10_000usize, 1000usize);
+    let version_pages = versions / per_page;
+    let mut page_times = Vec::new();
+    for page in 0..version_pages {
+        let entries = (page * per_page..(page + 1) * per_page)
+            .map(|i| HistoryEntry {
+                key: key.clone(),
+                version_id: format!("v{:05}", versions - i),
+                kind: EntryKind::Version {
+                    size: Some(1024),
+                    etag: None,
+                    storage_class: None,
+                },
+                is_latest: i == 0,
+                last_modified: now
+                    .checked_sub(jiff::SignedDuration::from_secs(i as i64))
+                    .ok(),
+            })
+            .collect();
+        let more = page + 1 < version_pages;
+        let t = Instant::now();
+        run(
+            &mut state,
+            Action::VersionsPage {
+                request,
+                result: Ok(VersionsPage {
+                    versions: entries,
+                    markers: Vec::new(),
+                    prefixes: Vec::new(),
+                    next: more.then(|| VersionMarker {
+                        key: key.to_string(),
+                        version_id: Some(format!("v{:05}", versions - (page + 1) * per_page)),
+                    }),
+                    altered_keys: false,
+                }),
+                more,
+            },
+        );
+        page_times.push(t.elapsed());
+    }
+    let versions_held = state.versions.entries.len();
+    assert_eq!(versions_held, versions, "every version is held");
+
     println!("| measure | value |");
     println!("|---|---|");
     println!("| rows held | {held} |");
@@ -150,5 +206,11 @@ fn main() {
         "| memory for the rows (RSS growth) / peak RSS | {:.0} MB / {:.0} MB |",
         after - before,
         rss_mb("VmHWM:")
+    );
+    println!(
+        "| one key's {versions_held} versions, {version_pages} pages: first page / last page / all | {:.2} ms / {:.2} ms / {:.1} ms |",
+        ms(page_times[0]),
+        ms(page_times[page_times.len() - 1]),
+        ms(page_times.iter().sum())
     );
 }
