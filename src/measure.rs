@@ -1,9 +1,12 @@
 //! Figures for `--bench-report FILE`, measured inside the running UI: how long each frame takes
 //! to draw, how long from a key being read to the frame that shows its effect, how long
-//! handling a key takes, the most rows a pane held, and the peak memory. Off unless asked for.
+//! handling a key takes, how long a listing's first rows take to reach the screen (and how much
+//! of that was the server's answer), the most rows a pane held, and the peak memory. Off unless
+//! asked for.
 
+use crate::app::{Action, Effect, RequestId};
 use serde::Serialize;
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -20,6 +23,14 @@ pub struct Measurements {
     key_to_frame: Vec<Duration>,
     /// Keys handled since the last frame, with the time each was read.
     waiting: Vec<Instant>,
+    /// Listings asked for whose first page has not arrived yet.
+    listings: HashMap<RequestId, Instant>,
+    /// First pages handled since the last frame: when their listing started and when the page
+    /// arrived.
+    first_pages: Vec<(Instant, Instant)>,
+    first_page_round_trip: Vec<Duration>,
+    first_rows_on_screen: Vec<Duration>,
+    first_rows_after_page: Vec<Duration>,
     pub rows_max: usize,
 }
 
@@ -31,11 +42,23 @@ pub struct Summary {
     pub max_ms: f64,
 }
 
+/// Each listing's first page: the server's part and the whole way to the screen.
+#[derive(Debug, Serialize)]
+pub struct FirstRows {
+    /// From asking for the listing to its first page arriving in the UI.
+    pub page_round_trip: Summary,
+    /// From asking for the listing to the frame that shows its first rows.
+    pub on_screen: Summary,
+    /// The difference: what lockwatch itself added after the page arrived.
+    pub after_page: Summary,
+}
+
 #[derive(Debug, Serialize)]
 pub struct Report {
     pub frames: Summary,
     pub key_to_frame: Summary,
     pub key_update: Summary,
+    pub first_rows: FirstRows,
     pub rows_max: usize,
     /// Peak resident memory (VmHWM), where the system reports it.
     pub peak_rss_mb: Option<f64>,
@@ -76,7 +99,32 @@ impl Measurements {
             key_update: Vec::new(),
             key_to_frame: Vec::new(),
             waiting: Vec::new(),
+            listings: HashMap::new(),
+            first_pages: Vec::new(),
+            first_page_round_trip: Vec::new(),
+            first_rows_on_screen: Vec::new(),
+            first_rows_after_page: Vec::new(),
             rows_max: 0,
+        }
+    }
+
+    /// The runtime is about to run `effect`: a listing (objects or versions) starts its clock.
+    pub fn effect_run(&mut self, effect: &Effect) {
+        if let Effect::ListLevel { request, .. } | Effect::ListVersions { request, .. } = effect {
+            self.listings.insert(*request, Instant::now());
+        }
+    }
+
+    /// `action` is about to be handled: a listing's first page stops the server's part.
+    pub fn action_arrived(&mut self, action: &Action) {
+        if let Action::LevelPage { request, .. } | Action::VersionsPage { request, .. } = action {
+            self.page_arrived(*request);
+        }
+    }
+
+    fn page_arrived(&mut self, request: RequestId) {
+        if let Some(started) = self.listings.remove(&request) {
+            self.first_pages.push((started, Instant::now()));
         }
     }
 
@@ -97,6 +145,11 @@ impl Measurements {
         for read in self.waiting.drain(..) {
             self.key_to_frame.push(now - read);
         }
+        for (started, arrived) in self.first_pages.drain(..) {
+            self.first_page_round_trip.push(arrived - started);
+            self.first_rows_on_screen.push(now - started);
+            self.first_rows_after_page.push(now - arrived);
+        }
     }
 
     pub fn report(&self) -> Report {
@@ -104,6 +157,11 @@ impl Measurements {
             frames: summarize(&self.draw),
             key_to_frame: summarize(&self.key_to_frame),
             key_update: summarize(&self.key_update),
+            first_rows: FirstRows {
+                page_round_trip: summarize(&self.first_page_round_trip),
+                on_screen: summarize(&self.first_rows_on_screen),
+                after_page: summarize(&self.first_rows_after_page),
+            },
             rows_max: self.rows_max,
             peak_rss_mb: peak_rss_mb(),
         }
@@ -128,5 +186,23 @@ mod tests {
         assert_eq!(s.p99_ms, 99.0);
         assert_eq!(s.max_ms, 100.0);
         assert_eq!(summarize(&[]).max_ms, 0.0);
+    }
+
+    #[test]
+    fn only_a_listings_first_page_counts_and_waits_for_its_frame() {
+        let mut m = Measurements::new(Path::new("unused"));
+        m.listings.insert(RequestId(1), Instant::now());
+        m.page_arrived(RequestId(1));
+        m.page_arrived(RequestId(1));
+        m.page_arrived(RequestId(2));
+        assert!(
+            m.report().first_rows.on_screen.count == 0,
+            "not on screen before a frame"
+        );
+        m.frame_drawn(Duration::from_millis(1), 10);
+        let first = m.report().first_rows;
+        assert_eq!(first.on_screen.count, 1);
+        assert_eq!(first.page_round_trip.count, 1);
+        assert!(first.on_screen.max_ms >= first.page_round_trip.max_ms);
     }
 }

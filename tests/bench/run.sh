@@ -117,6 +117,12 @@ for name, key in [("draw one frame", "frames"), ("key read to frame drawn", "key
                   ("handle one key (incl. filter)", "key_update")]:
     m = r[key]
     print(f"| {name} | {m['p50_ms']:.2f} ms | {m['p99_ms']:.2f} ms | {m['max_ms']:.2f} ms | {m['count']} |")
+f = r["first_rows"]
+for name, key in [("listing asked → first page arrived (the server)", "page_round_trip"),
+                  ("listing asked → first rows on screen", "on_screen"),
+                  ("first page arrived → on screen (lockwatch)", "after_page")]:
+    m = f[key]
+    print(f"| {name} | {m['p50_ms']:.2f} ms | {m['p99_ms']:.2f} ms | {m['max_ms']:.2f} ms | {m['count']} |")
 print()
 print(f"rows held at most: {r['rows_max']}; peak RSS: {r['peak_rss_mb']:.0f} MB; "
       f"from '.' to the whole version listing in the UI: {d['listing_seconds']:.2f} s")
