@@ -22,8 +22,12 @@ use std::time::Duration;
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::AbortHandle;
 
-/// HEAD requests for lock details in flight at once.
+/// HEAD requests for lock details in flight at once, at first. The versions pane asks for all
+/// its visible rows together; the limit grows so that they take at most `LOCK_ROUNDS` round
+/// trips, up to `LOCK_CONCURRENCY_MAX` (a pane taller than 3 × 64 rows takes a little longer).
 const LOCK_CONCURRENCY: usize = 8;
+const LOCK_ROUNDS: usize = 3;
+const LOCK_CONCURRENCY_MAX: usize = 64;
 /// Bucket detail requests in flight at once.
 const DETAIL_CONCURRENCY: usize = 8;
 
@@ -43,6 +47,8 @@ struct Executor {
     tx: mpsc::UnboundedSender<Action>,
     running: HashMap<RequestId, AbortHandle>,
     heads: Arc<Semaphore>,
+    /// How many permits `heads` holds in all.
+    head_permits: usize,
     details: Arc<Semaphore>,
 }
 
@@ -220,6 +226,14 @@ impl Executor {
                 }
             }),
             Effect::HeadVersions { versions } => {
+                let wanted = versions
+                    .len()
+                    .div_ceil(LOCK_ROUNDS)
+                    .min(LOCK_CONCURRENCY_MAX);
+                if wanted > self.head_permits {
+                    self.heads.add_permits(wanted - self.head_permits);
+                    self.head_permits = wanted;
+                }
                 for version in versions {
                     let (s3, permits, tx) = (self.s3.clone(), self.heads.clone(), self.tx.clone());
                     self.spawn(None, async move {
@@ -787,9 +801,13 @@ async fn run_loop(
         tx,
         running: HashMap::new(),
         heads: Arc::new(Semaphore::new(LOCK_CONCURRENCY)),
+        head_permits: LOCK_CONCURRENCY,
         details: Arc::new(Semaphore::new(DETAIL_CONCURRENCY)),
     };
     for effect in state.start(start) {
+        if let Some(m) = measurements.as_mut() {
+            m.effect_run(&effect);
+        }
         executor.run(effect);
     }
     loop {
@@ -816,6 +834,9 @@ async fn run_loop(
         let now = Timestamp::now();
         for action in pending {
             let is_key = matches!(action, Action::Key(_));
+            if let Some(m) = measurements.as_mut() {
+                m.action_arrived(&action);
+            }
             let started = std::time::Instant::now();
             let effects = update(&mut state, action, now);
             if is_key && let Some(m) = measurements.as_mut() {
@@ -825,7 +846,12 @@ async fn run_loop(
                 match effect {
                     Effect::Suspend => suspend(terminal).map_err(RunError::Terminal)?,
                     Effect::Redraw => take_terminal_back(terminal).map_err(RunError::Terminal)?,
-                    effect => executor.run(effect),
+                    effect => {
+                        if let Some(m) = measurements.as_mut() {
+                            m.effect_run(&effect);
+                        }
+                        executor.run(effect)
+                    }
                 }
             }
             if state.quit {

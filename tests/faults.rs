@@ -398,3 +398,63 @@ fn the_server_killed_mid_listing_then_restarted_r_resumes_to_a_complete_listing(
     app.send("q");
     assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
 }
+
+#[test]
+fn a_tall_versions_pane_gets_every_visible_lock_within_three_round_trips() {
+    // 60 versions of one key; a 100-row terminal shows 42 of them in the versions pane.
+    let (cols, rows) = (180u16, 100u16);
+    let versions = 60usize;
+    let bucket = runtime().block_on(async {
+        let s3 = support::client(&weed().endpoint).await;
+        let bucket = bucket_with_objects(&s3, "tall", 0).await;
+        for i in 0..versions {
+            s3.put_bytes(
+                &bucket,
+                "many.txt",
+                format!("v{i}").into_bytes(),
+                &PutOptions::default(),
+            )
+            .await
+            .expect("upload a version");
+        }
+        bucket
+    });
+    let area = lockwatch::layout::areas(
+        ratatui::layout::Rect::new(0, 0, cols, rows),
+        lockwatch::app::Pane::Versions,
+    );
+    let visible = lockwatch::layout::body_rows(area.versions.expect("a versions pane"));
+    assert!(
+        visible > 24,
+        "the terminal is tall enough to need more than 8 at once"
+    );
+
+    // Every HEAD takes 400 ms: the rows' locks arrive in waves of however many run at once.
+    let heads = Filter::method("HEAD");
+    let proxy = FaultProxy::start(&weed().endpoint);
+    proxy.inject(
+        heads.clone(),
+        Fault::Delay(Duration::from_millis(400)),
+        None,
+    );
+    let mut app = Session::start(&proxy.endpoint, &[&format!("s3://{bucket}/")], cols, rows);
+    app.wait_text("many.txt");
+    app.send("\r");
+    let version_rows = |s: &str| -> (usize, usize) {
+        let rows: Vec<&str> = s.lines().filter(|l| l.starts_with("│version")).collect();
+        let known = rows.iter().filter(|l| l.contains("no lock")).count();
+        (rows.len(), known)
+    };
+    let screen = app.wait_for("every visible row's lock", Duration::from_secs(30), |s| {
+        version_rows(s) == (visible, visible)
+    });
+    assert_eq!(version_rows(&screen), (visible, visible), "{screen}");
+    let at_once = proxy.most_at_once(&heads);
+    assert!(
+        at_once >= visible.div_ceil(3),
+        "{visible} rows need at least {} HEADs at once to be done in 3 round trips; {at_once} ran at once",
+        visible.div_ceil(3)
+    );
+    app.send("q");
+    assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
+}

@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// What the proxy does to a matching request.
 #[derive(Debug, Clone)]
@@ -70,6 +70,8 @@ struct State {
     rules: Vec<Rule>,
     /// `METHOD target` of every request read, with the fault applied if any.
     seen: Vec<(String, Option<String>)>,
+    /// `METHOD target` of every request answered, with when it was read and answered.
+    spans: Vec<(String, Instant, Instant)>,
 }
 
 pub struct FaultProxy {
@@ -140,6 +142,26 @@ impl FaultProxy {
                 filter.matches(method, target)
             })
             .count()
+    }
+
+    /// The most requests matching `filter` that were being answered at the same moment.
+    pub fn most_at_once(&self, filter: &Filter) -> usize {
+        let mut events: Vec<(Instant, i32)> = Vec::new();
+        for (line, read, answered) in &self.lock().spans {
+            let (method, target) = line.split_once(' ').unwrap_or((line, ""));
+            if filter.matches(method, target) {
+                events.push((*read, 1));
+                events.push((*answered, -1));
+            }
+        }
+        // At the same instant, an answer ends before another request starts.
+        events.sort();
+        let (mut now, mut most) = (0i32, 0i32);
+        for (_, change) in events {
+            now += change;
+            most = most.max(now);
+        }
+        most as usize
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -311,6 +333,7 @@ fn serve(client: TcpStream, upstream: &str, state: &Mutex<State>, stop: &AtomicB
         return;
     }
     while let Some(request) = read_request(&mut reader) {
+        let read_at = Instant::now();
         let fault = {
             let mut s = match state.lock() {
                 Ok(s) => s,
@@ -393,7 +416,15 @@ fn serve(client: TcpStream, upstream: &str, state: &Mutex<State>, stop: &AtomicB
             reframed(&head, body.len())
         };
         framed.extend_from_slice(&body);
-        if client.write_all(&framed).is_err() {
+        let written = client.write_all(&framed);
+        if let Ok(mut s) = state.lock() {
+            s.spans.push((
+                format!("{} {}", request.method, request.target),
+                read_at,
+                Instant::now(),
+            ));
+        }
+        if written.is_err() {
             return;
         }
     }
