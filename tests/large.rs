@@ -1,10 +1,14 @@
 //! A bucket with thousands of versions and delete markers, listed by `lockwatch ls` and by a
-//! plain paginated loop written directly against the SDK: the two must agree exactly.
+//! plain paginated loop written directly against the SDK: the two must agree exactly. And one
+//! key with 10,000 versions, opened in the versions pane.
 
 mod support;
 
 use std::collections::BTreeSet;
+use std::time::Duration;
+use support::faults::{FaultProxy, Filter};
 use support::populate::{Shape, populate};
+use support::pty::Session;
 use support::weed::weed;
 
 /// (key, version id, is latest, is a delete marker)
@@ -139,4 +143,63 @@ fn ls_lists_a_large_bucket_key_for_key_and_version_for_version() {
     assert!(out.status.success());
     let current = String::from_utf8_lossy(&out.stdout).lines().count() as u64;
     assert_eq!(current, shape.keys - shape.markers());
+}
+
+#[test]
+fn one_key_with_ten_thousand_versions_fills_the_versions_pane_in_ten_pages() {
+    let endpoint = weed().endpoint.clone();
+    let versions = 10_000usize;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let bucket = support::unique_bucket("deep");
+    let expected = runtime.block_on(async {
+        let s3 = support::client(&endpoint).await;
+        s3.create_bucket(&bucket, None, false)
+            .await
+            .expect("create");
+        s3.enable_versioning(&bucket).await.expect("versioning");
+        let numbers: Vec<usize> = (0..versions).collect();
+        for chunk in numbers.chunks(32) {
+            let uploads = chunk.iter().map(|i| {
+                let (s3, bucket) = (s3.clone(), bucket.clone());
+                async move {
+                    s3.put_bytes(
+                        &bucket,
+                        "deep.log",
+                        format!("{i}").into_bytes(),
+                        &lockwatch::s3::PutOptions::default(),
+                    )
+                    .await
+                    .unwrap_or_else(|e| panic!("version {i}: {e}"))
+                }
+            });
+            futures::future::join_all(uploads).await;
+        }
+        plain_loop(&endpoint, &bucket).await
+    });
+    assert_eq!(expected.len(), versions, "the server holds every version");
+    let (newest, oldest) = (&expected[0].1, &expected[versions - 1].1);
+
+    let proxy = FaultProxy::start(&endpoint);
+    let key_pages = Filter::target("prefix=deep.log");
+    let mut app = Session::start(&proxy.endpoint, &[&format!("s3://{bucket}/")], 200, 40);
+    app.wait_text("deep.log");
+    app.send("\r");
+    let screen = app.wait_for("every version", Duration::from_secs(120), |s| {
+        s.contains("10000 versions · 0 delete markers") && !s.contains("loading")
+    });
+    assert!(screen.contains(newest.as_str()), "newest on top: {screen}");
+    app.send("G");
+    app.wait_text(oldest);
+    assert_eq!(
+        proxy.count(&key_pages),
+        versions / 1000,
+        "one request per page of 1000, none repeated: {:?}",
+        proxy.seen()
+    );
+    app.send("q");
+    assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
 }
