@@ -657,7 +657,7 @@ fn the_guide_replayed_inside_lockwatch_against_ceph() {
     );
 
     // Delete it: a delete marker hides it; the version is still there.
-    app.wait_text("0 folders · 1 object ");
+    app.wait_text("/ 1 object ");
     app.send("d");
     app.wait_text("Delete object");
     app.send("y");

@@ -444,3 +444,77 @@ fn at_80_by_24_every_pane_is_drawn_and_help_and_quit_stay_on_the_status_line() {
         .to_string();
     assert!(last.contains("? help · q quit"), "{last}");
 }
+
+#[test]
+fn a_narrow_title_keeps_loading_and_filter_and_the_end_of_a_deep_location() {
+    let (width, height) = (80, 24);
+    let mut s = state(width, height);
+    let effects = s.start(StartAt {
+        bucket: Some("backup-bucket-of-the-accounting-department".into()),
+        prefix: "servers/db-primary/postgres/base/2026/11/".into(),
+    });
+    let request = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::ListLevel { request, .. } => Some(*request),
+            _ => None,
+        })
+        .expect("the level is listed");
+    let objects = (0..1000)
+        .map(|i| lockwatch::domain::ObjectEntry {
+            key: Arc::from(format!(
+                "servers/db-primary/postgres/base/2026/11/wal-{i:04}"
+            )),
+            size: Some(16),
+            last_modified: at("2026-11-01T00:00:00Z"),
+            storage_class: None,
+        })
+        .collect();
+    apply(
+        &mut s,
+        vec![Action::LevelPage {
+            request,
+            result: Ok(LevelPage::Objects(lockwatch::s3::ObjectsPage {
+                objects,
+                prefixes: Vec::new(),
+                next_token: Some("more".into()),
+            })),
+            more: true,
+        }],
+    );
+    s.objects.set_filter(Some("wal-00".into()), 10);
+    let mut title = |width: u16| -> String {
+        s.screen = ratatui::layout::Rect::new(0, 0, width, height);
+        let screen = draw(&s, width, height).backend().to_string();
+        screen
+            .lines()
+            .find(|l| l.contains("Objects"))
+            .expect("the objects pane's title")
+            .to_string()
+    };
+    // Wide: everything, in full.
+    let wide = title(260);
+    for part in [
+        "s3://backup-bucket-of-the-accounting-department/servers/db-primary/postgres/base/2026/11/",
+        "loading… 1 pages, 1000 rows",
+        "filter \"wal-00\": 100 of 1000",
+    ] {
+        assert!(wide.contains(part), "{part:?} missing from {wide:?}");
+    }
+    // Narrower: the counts go, then the location keeps its end.
+    let middle = title(180);
+    assert!(middle.contains("…"), "{middle:?}");
+    assert!(middle.contains("/2026/11/ loading… 1 pages"), "{middle:?}");
+    // Narrower still: the location keeps 24 cells, then loading and the filter say it briefly.
+    let brief = title(120);
+    assert!(brief.contains("…"), "{brief:?}");
+    assert!(
+        brief.contains("/2026/11/ loading… 1000 /wal-00 100/1000"),
+        "{brief:?}"
+    );
+    // At 80 columns the objects pane is 44 wide: loading and the filter, said briefly.
+    let narrow = title(80);
+    for part in ["loading… 1000", "/wal-00 100/1000"] {
+        assert!(narrow.contains(part), "{part:?} missing from {narrow:?}");
+    }
+}

@@ -106,6 +106,30 @@ pub fn truncate(s: &str, max: usize) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Cuts already-sanitized text to at most `max` cells keeping its end, starting with `…` when
+/// cut (`…/deep/folder/` of a long location); never splits a character.
+pub fn truncate_left(s: &str, max: usize) -> Cow<'_, str> {
+    if width(s) <= max {
+        return Cow::Borrowed(s);
+    }
+    if max == 0 {
+        return Cow::Borrowed("");
+    }
+    let mut kept = Vec::new();
+    let mut used = 0;
+    for c in s.chars().rev() {
+        let w = c.width().unwrap_or(0);
+        if used + w > max - 1 {
+            break;
+        }
+        kept.push(c);
+        used += w;
+    }
+    let mut out = String::from('…');
+    out.extend(kept.into_iter().rev());
+    Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,6 +165,9 @@ mod tests {
         assert_eq!(truncate("日本語テキスト", 6), "日本…");
         assert_eq!(width(&truncate("日本語テキスト", 6)), 5);
         assert_eq!(truncate("abc", 0), "");
+        assert_eq!(truncate_left("s3://b/a/deep/", 9), "…/a/deep/");
+        assert_eq!(truncate_left("日本語テキスト", 6), "…スト");
+        assert_eq!(truncate_left("abc", 3), "abc");
     }
 
     #[test]
@@ -252,6 +279,13 @@ mod fuzz {
                 let kept = cut.strip_suffix('…').unwrap_or(&cut);
                 prop_assert!(safe.starts_with(kept), "{cut:?} is not a prefix of {safe:?}");
                 prop_assert!(max == 0 || cut.ends_with('…'));
+            }
+            let cut = truncate_left(&safe, max);
+            prop_assert!(width(&cut) <= max, "{cut:?} is wider than {max}");
+            if cut != safe {
+                let kept = cut.strip_prefix('…').unwrap_or(&cut);
+                prop_assert!(safe.ends_with(kept), "{cut:?} is not an end of {safe:?}");
+                prop_assert!(max == 0 || cut.starts_with('…'));
             }
         }
     }

@@ -29,21 +29,6 @@ fn block<'a>(title: Line<'a>, focused: bool, theme: &Theme) -> Block<'a> {
         .title(title)
 }
 
-/// `loading… 3 pages, 3000 rows` for a pane title while a listing runs.
-fn loading_note(load: &Load, rows: usize, theme: &Theme) -> Option<Span<'static>> {
-    match load {
-        Load::Loading { pages, .. } => Some(Span::styled(
-            if *pages == 0 {
-                "loading…".to_string()
-            } else {
-                format!("loading… {pages} pages, {rows} rows")
-            },
-            theme.dim,
-        )),
-        _ => None,
-    }
-}
-
 /// A listing that did not finish: `PARTIAL` (or `FAILED` when nothing was listed) first in
 /// the title, where even a narrow pane shows it, and why in the bottom border, with the way to
 /// go on.
@@ -84,7 +69,67 @@ fn partial_notes(
     ))
 }
 
-fn title_line<'a>(name: &'a str, focused: bool, parts: Vec<Span<'a>>, theme: &Theme) -> Line<'a> {
+/// How much a part of a pane's title matters when the pane is too narrow for all of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    /// PARTIAL / FAILED, loading, the filter: what the user must not miss.
+    Always,
+    /// Where the pane is (bucket and prefix, or the key): cut from the left when needed.
+    Place,
+    /// Counts and notes repeated elsewhere: left out first.
+    Extra,
+}
+
+struct Part<'a> {
+    span: Span<'a>,
+    /// A shorter way to say the same, used when the pane is narrow.
+    short: Option<Span<'a>>,
+    keep: Keep,
+}
+
+fn part(span: Span<'_>, keep: Keep) -> Part<'_> {
+    Part {
+        span,
+        short: None,
+        keep,
+    }
+}
+
+/// ` Name  part part ` fitted into a border `width` cells wide: `Extra` parts are left out from
+/// the last, then parts with a short form take it, then the `Place` part keeps its end
+/// (`…/deep/folder/`) or goes; the parts that say something is wrong or still running stay.
+fn title_line<'a>(
+    name: &'a str,
+    focused: bool,
+    mut parts: Vec<Part<'a>>,
+    width: u16,
+    theme: &Theme,
+) -> Line<'a> {
+    // Two corners of the border, the name with a space each side, a space before each part
+    // and one after the last.
+    let room = usize::from(width).saturating_sub(2);
+    let used = |parts: &[Part]| -> usize {
+        text::width(name) + 3 + parts.iter().map(|p| 1 + p.span.width()).sum::<usize>()
+    };
+    while used(&parts) > room {
+        let Some(i) = parts.iter().rposition(|p| p.keep == Keep::Extra) else {
+            break;
+        };
+        parts.remove(i);
+    }
+    // The location keeps at least its last 24 cells before anything is said briefly.
+    let over = used(&parts).saturating_sub(room);
+    cut_place(&mut parts, over, 24);
+    for i in 0..parts.len() {
+        if used(&parts) <= room {
+            break;
+        }
+        if let Some(short) = parts[i].short.take() {
+            parts[i].span = short;
+        }
+    }
+    let over = used(&parts).saturating_sub(room);
+    cut_place(&mut parts, over, 4);
     let mut spans = vec![Span::styled(
         format!(" {name} "),
         if focused {
@@ -95,23 +140,75 @@ fn title_line<'a>(name: &'a str, focused: bool, parts: Vec<Span<'a>>, theme: &Th
     )];
     for p in parts {
         spans.push(Span::raw(" "));
-        spans.push(p);
+        spans.push(p.span);
     }
     spans.push(Span::raw(" "));
     Line::from(spans)
 }
 
-fn filter_span<'a>(view: &crate::app::ListView, theme: &Theme) -> Option<Span<'a>> {
-    view.filter.as_ref().map(|f| {
-        Span::styled(
-            format!(
-                "filter \"{}\": {} of {}",
-                text::sanitize(&f.text),
-                f.matches.len(),
-                view.len
+/// Cuts the `Place` part by `over` cells from the left, keeping at least `least` cells of it;
+/// when even `least` is too many, and that is the last resort (`least` ≤ 4), it goes.
+fn cut_place(parts: &mut Vec<Part<'_>>, over: usize, least: usize) {
+    let Some(at) = parts.iter().position(|p| p.keep == Keep::Place) else {
+        return;
+    };
+    if over == 0 {
+        return;
+    }
+    let width = parts[at].span.width();
+    let fit = width.saturating_sub(over);
+    if fit >= least {
+        let cut = text::truncate_left(&parts[at].span.content, fit).into_owned();
+        parts[at].span.content = cut.into();
+    } else if least <= 4 {
+        parts.remove(at);
+    } else if width > least {
+        let cut = text::truncate_left(&parts[at].span.content, least).into_owned();
+        parts[at].span.content = cut.into();
+    }
+}
+
+/// `loading… 3 pages, 3000 rows` for a pane title while a listing runs (short: `loading… 3000`).
+fn loading_note(load: &Load, rows: usize, theme: &Theme) -> Option<Part<'static>> {
+    match load {
+        Load::Loading { pages, .. } => Some(Part {
+            span: Span::styled(
+                if *pages == 0 {
+                    "loading…".to_string()
+                } else {
+                    format!("loading… {pages} pages, {rows} rows")
+                },
+                theme.dim,
             ),
-            theme.warning,
-        )
+            short: Some(Span::styled(
+                if *pages == 0 {
+                    "loading…".to_string()
+                } else {
+                    format!("loading… {rows}")
+                },
+                theme.dim,
+            )),
+            keep: Keep::Always,
+        }),
+        _ => None,
+    }
+}
+
+/// `filter "db": 3 of 120` (short: `/db 3/120`).
+fn filter_note<'a>(view: &crate::app::ListView, theme: &Theme) -> Option<Part<'a>> {
+    view.filter.as_ref().map(|f| {
+        let text = text::sanitize(&f.text);
+        Part {
+            span: Span::styled(
+                format!("filter \"{text}\": {} of {}", f.matches.len(), view.len),
+                theme.warning,
+            ),
+            short: Some(Span::styled(
+                format!("/{text} {}/{}", f.matches.len(), view.len),
+                theme.warning,
+            )),
+            keep: Keep::Always,
+        }
     })
 }
 
@@ -147,11 +244,21 @@ pub fn buckets(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let focused = state.focus == Pane::Buckets;
     let pane = &state.buckets;
     let partial = partial_notes(&pane.load, pane.rows.len(), "R loads again", theme);
-    let mut parts: Vec<Span> = partial.iter().map(|(top, _)| top.clone()).collect();
-    parts.push(Span::styled(format!("{}", pane.rows.len()), theme.dim));
+    let mut parts: Vec<Part> = partial
+        .iter()
+        .map(|(top, _)| part(top.clone(), Keep::Always))
+        .collect();
+    parts.push(part(
+        Span::styled(format!("{}", pane.rows.len()), theme.dim),
+        Keep::Extra,
+    ));
     parts.extend(loading_note(&pane.load, pane.rows.len(), theme));
-    parts.extend(filter_span(&pane.view, theme));
-    let mut b = block(title_line("Buckets", focused, parts, theme), focused, theme);
+    parts.extend(filter_note(&pane.view, theme));
+    let mut b = block(
+        title_line("Buckets", focused, parts, area.width, theme),
+        focused,
+        theme,
+    );
     if let Some((_, bottom)) = partial {
         b = b.title_bottom(bottom);
     }
@@ -245,7 +352,7 @@ pub fn objects(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let pane = &state.objects;
     let Some(bucket) = &pane.bucket else {
         let b = block(
-            title_line("Objects", focused, vec![], theme),
+            title_line("Objects", focused, vec![], area.width, theme),
             focused,
             theme,
         );
@@ -268,30 +375,47 @@ pub fn objects(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         },
         theme,
     );
-    let mut parts: Vec<Span> = partial.iter().map(|(top, _)| top.clone()).collect();
-    parts.push(Span::styled(
-        format!(
-            "s3://{}/{}",
-            text::sanitize(bucket),
-            text::sanitize(&pane.prefix)
+    let mut parts: Vec<Part> = partial
+        .iter()
+        .map(|(top, _)| part(top.clone(), Keep::Always))
+        .collect();
+    parts.push(part(
+        Span::styled(
+            format!(
+                "s3://{}/{}",
+                text::sanitize(bucket),
+                text::sanitize(&pane.prefix)
+            ),
+            theme.emphasis,
         ),
-        theme.emphasis,
+        Keep::Place,
     ));
-    let mut counts = format!(
-        "{} · {}",
-        plural(prefixes, "folder"),
-        plural(present, "object")
-    );
+    // Folders are counted only where there are some: the title has little room.
+    let mut counts = match prefixes {
+        0 => plural(present, "object"),
+        _ => format!(
+            "{} · {}",
+            plural(prefixes, "folder"),
+            plural(present, "object")
+        ),
+    };
     if pane.show_deleted {
         counts.push_str(&format!(" · {deleted} deleted"));
     }
-    parts.push(Span::styled(counts, theme.dim));
+    parts.push(part(Span::styled(counts, theme.dim), Keep::Extra));
     if pane.show_deleted {
-        parts.push(Span::styled("[deleted shown]", theme.warning));
+        parts.push(part(
+            Span::styled("[deleted shown]", theme.warning),
+            Keep::Extra,
+        ));
     }
     parts.extend(loading_note(&pane.load, pane.level.len(), theme));
-    parts.extend(filter_span(&pane.view, theme));
-    let mut b = block(title_line("Objects", focused, parts, theme), focused, theme);
+    parts.extend(filter_note(&pane.view, theme));
+    let mut b = block(
+        title_line("Objects", focused, parts, area.width, theme),
+        focused,
+        theme,
+    );
     if let Some((_, bottom)) = partial {
         b = b.title_bottom(bottom);
     }
@@ -494,7 +618,7 @@ pub fn versions(frame: &mut Frame, area: Rect, state: &AppState, now: Timestamp,
     let pane = &state.versions;
     let (Some(bucket), Some(key)) = (&pane.bucket, &pane.key) else {
         let b = block(
-            title_line("Versions", focused, vec![], theme),
+            title_line("Versions", focused, vec![], area.width, theme),
             focused,
             theme,
         );
@@ -511,24 +635,30 @@ pub fn versions(frame: &mut Frame, area: Rect, state: &AppState, now: Timestamp,
     };
     let markers = pane.entries.iter().filter(|e| e.is_delete_marker()).count();
     let mut parts = vec![
-        Span::styled(text::name(key).into_owned(), theme.emphasis),
-        Span::styled(
-            format!(
-                "{} · {}",
-                plural(pane.entries.len() - markers, "version"),
-                plural(markers, "delete marker")
+        part(
+            Span::styled(text::name(key).into_owned(), theme.emphasis),
+            Keep::Place,
+        ),
+        part(
+            Span::styled(
+                format!(
+                    "{} · {}",
+                    plural(pane.entries.len() - markers, "version"),
+                    plural(markers, "delete marker")
+                ),
+                theme.dim,
             ),
-            theme.dim,
+            Keep::Extra,
         ),
     ];
     let partial = partial_notes(&pane.load, pane.entries.len(), "R loads again", theme);
     if let Some((top, _)) = &partial {
-        parts.insert(0, top.clone());
+        parts.insert(0, part(top.clone(), Keep::Always));
     }
     parts.extend(loading_note(&pane.load, pane.entries.len(), theme));
-    parts.extend(filter_span(&pane.view, theme));
+    parts.extend(filter_note(&pane.view, theme));
     let mut b = block(
-        title_line("Versions", focused, parts, theme),
+        title_line("Versions", focused, parts, area.width, theme),
         focused,
         theme,
     );
