@@ -107,6 +107,26 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Bring back what was deleted (or overwritten) under a prefix: plans every key first and
+    /// shows the plan; removes only delete markers, each re-checked as the latest entry just
+    /// before; copies back (guarded by ETag) only with --after. Asks before sending anything.
+    Undelete {
+        /// s3://bucket/prefix/ (everything below it)
+        location: S3Location,
+        /// The incident time: undo what happened after it (RFC 3339, e.g.
+        /// 2026-11-20T10:00:00Z, or "2026-11-20 10:00" in UTC)
+        #[arg(long, value_parser = parse_time)]
+        after: Option<jiff::Timestamp>,
+        /// Show the plan and stop; nothing is sent
+        #[arg(long)]
+        dry_run: bool,
+        /// One JSON object per key (the plan, and after a run each key's outcome)
+        #[arg(long)]
+        json: bool,
+        /// Carry out the plan without asking (needed when standard input is not a terminal)
+        #[arg(long)]
+        yes: bool,
+    },
     /// Serve the seeded S3 sandbox on 127.0.0.1 without the UI, until interrupted, so that the
     /// aws CLI or any other client can try it too. Prints the environment to use first.
     Sandbox {
@@ -142,4 +162,24 @@ fn seconds(s: f64) -> std::time::Duration {
     } else {
         std::time::Duration::from_millis(100)
     }
+}
+
+/// A time given on the command line: RFC 3339 with an offset, or a date and time in UTC.
+pub fn parse_time(s: &str) -> Result<jiff::Timestamp, String> {
+    let s = s.trim();
+    if let Ok(t) = s.parse::<jiff::Timestamp>() {
+        return Ok(t);
+    }
+    let civil = s
+        .parse::<jiff::civil::DateTime>()
+        .or_else(|_| s.parse::<jiff::civil::Date>().map(|d| d.at(0, 0, 0, 0)))
+        .map_err(|_| {
+            format!(
+                "cannot read {s:?} as a time: write 2026-11-20T10:00:00Z (any offset), or 2026-11-20 10:00 for UTC"
+            )
+        })?;
+    civil
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .map(|z| z.timestamp())
+        .map_err(|e| format!("{s:?} is not a time lockwatch can use: {e}"))
 }

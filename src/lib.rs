@@ -15,3 +15,4 @@ pub mod sandbox;
 pub mod seed;
 pub mod tasks;
 pub mod ui;
+pub mod undelete;

@@ -42,6 +42,22 @@ fn main() -> ExitCode {
                 };
                 list(&cli, &options).await
             }
+            Some(Command::Undelete {
+                ref location,
+                after,
+                dry_run,
+                json,
+                yes,
+            }) => {
+                let options = UndeleteOptions {
+                    location: location.clone(),
+                    after,
+                    dry_run,
+                    json,
+                    yes,
+                };
+                undelete(&cli, &options).await
+            }
             None => run_ui(cli).await,
         }
     })
@@ -96,6 +112,159 @@ async fn list(cli: &Cli, options: &lockwatch::ls::LsOptions) -> ExitCode {
             eprintln!("lockwatch: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+struct UndeleteOptions {
+    location: lockwatch::domain::location::S3Location,
+    after: Option<jiff::Timestamp>,
+    dry_run: bool,
+    json: bool,
+    yes: bool,
+}
+
+/// `lockwatch undelete`: exit 0 when the plan was shown (dry run) or carried out without a
+/// failure, 1 when a key failed, the run was cancelled or the plan was not confirmed, 2 when
+/// lockwatch could not connect, list, or ask.
+async fn undelete(cli: &Cli, options: &UndeleteOptions) -> ExitCode {
+    use lockwatch::undelete as u;
+    use std::io::{IsTerminal, Write};
+    let interactive = std::io::stdin().is_terminal();
+    if !options.dry_run && !options.yes && !interactive {
+        eprintln!(
+            "lockwatch: standard input is not a terminal, so lockwatch cannot ask before sending: pass --yes to confirm the plan, or --dry-run to only see it"
+        );
+        return ExitCode::from(2);
+    }
+    let connection = match lockwatch::s3::connect(&cli.connect_options()).await {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("lockwatch: cannot connect: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    for warning in &connection.info.warnings {
+        eprintln!("lockwatch: warning: {warning}");
+    }
+    if !options.dry_run && connection.info.read_only {
+        eprintln!(
+            "lockwatch: this connection is read-only{}: only --dry-run is possible",
+            connection
+                .info
+                .read_only_because
+                .as_deref()
+                .map_or(String::new(), |w| format!(" ({w})"))
+        );
+        return ExitCode::from(2);
+    }
+    let s3 = &connection.s3;
+    let show_progress = std::io::stderr().is_terminal();
+    let plans = match u::plan(s3, &options.location, options.after, |keys| {
+        if show_progress {
+            eprint!("\rlisting… {keys} keys planned");
+        }
+    })
+    .await
+    {
+        Ok(p) => p,
+        Err(e) => {
+            if show_progress {
+                eprintln!();
+            }
+            eprintln!(
+                "lockwatch: cannot list s3://{}/{}: {e}. Nothing was sent.",
+                lockwatch::domain::text::sanitize(&options.location.bucket),
+                lockwatch::domain::text::sanitize(&options.location.prefix)
+            );
+            return ExitCode::from(2);
+        }
+    };
+    if show_progress {
+        eprint!("\r\x1b[K");
+    }
+    let summary = lockwatch::domain::undelete::summarize(&plans);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let printed = if options.json {
+        plans
+            .iter()
+            .try_for_each(|p| u::json_line(&mut out, p, None))
+    } else {
+        plans
+            .iter()
+            .try_for_each(|p| writeln!(out, "{}", u::describe_key(p)))
+            .and_then(|_| {
+                write!(
+                    out,
+                    "{}",
+                    u::describe_summary(&summary, &options.location, options.after)
+                )
+            })
+    };
+    if let Err(e) = printed.and_then(|_| out.flush()) {
+        eprintln!("lockwatch: cannot print the plan: {e}");
+        return ExitCode::from(2);
+    }
+    drop(out);
+    let acting = summary.remove + summary.copy;
+    if options.dry_run {
+        eprintln!("Dry run: nothing was sent.");
+        return ExitCode::SUCCESS;
+    }
+    if acting == 0 {
+        eprintln!("Nothing to do: no key needs restoring.");
+        return ExitCode::SUCCESS;
+    }
+    if !options.yes {
+        let answer = format!("undelete {acting}");
+        eprint!("Type '{answer}' to carry out this plan (anything else cancels): ");
+        let mut line = String::new();
+        if std::io::stdin().read_line(&mut line).is_err() || line.trim() != answer {
+            eprintln!("Not confirmed: nothing was sent.");
+            return ExitCode::FAILURE;
+        }
+    }
+    let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watcher = {
+        let cancel = cancel.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                cancel.store(true, std::sync::atomic::Ordering::SeqCst);
+                eprintln!("\nCancelling: no further key is started; keys under way finish.");
+            }
+        })
+    };
+    let mut finished = 0usize;
+    let stdout = std::io::stdout();
+    let tally = u::execute(
+        s3,
+        &options.location.bucket,
+        &plans,
+        &cancel,
+        |plan, outcome| {
+            finished += 1;
+            let mut out = stdout.lock();
+            let _ = if options.json {
+                u::json_line(&mut out, plan, Some(outcome))
+            } else {
+                writeln!(out, "{}", u::describe_outcome(plan, outcome))
+            };
+            let _ = out.flush();
+            if show_progress {
+                eprint!("\r[{finished}/{acting}]");
+            }
+        },
+    )
+    .await;
+    watcher.abort();
+    if show_progress {
+        eprint!("\r\x1b[K");
+    }
+    eprintln!("{}", u::describe_tally(&tally));
+    if tally.failed == 0 && tally.not_attempted == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }
 

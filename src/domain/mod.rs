@@ -9,6 +9,7 @@ pub mod lock;
 pub mod paths;
 pub mod percent;
 pub mod text;
+pub mod undelete;
 
 use jiff::Timestamp;
 use std::sync::Arc;

@@ -1,0 +1,404 @@
+//! `lockwatch undelete`: bulk recovery of a prefix. Lists every version below the prefix,
+//! plans each key (domain::undelete), prints the plan, and — once confirmed — carries it out a
+//! few keys at a time, re-checking each key just before acting, then reports what was done,
+//! skipped and failed, with reasons.
+
+use crate::domain::location::S3Location;
+use crate::domain::undelete::{KeyAction, KeyGrouper, KeyPlan, PlanSummary, plan_key};
+use crate::domain::{HistoryEntry, VersionRef, format, text};
+use crate::s3::{S3, S3Error, VersionPager};
+use crate::tasks::{SeenLatest, restore, restore_by_copy};
+use jiff::Timestamp;
+use serde::Serialize;
+use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use tokio::sync::Semaphore;
+
+/// Keys worked on at once.
+pub const CONCURRENCY: usize = 8;
+
+/// Lists `location` recursively and plans every key. `progress(keys)` is called now and then.
+pub async fn plan(
+    s3: &S3,
+    location: &S3Location,
+    after: Option<Timestamp>,
+    mut progress: impl FnMut(usize),
+) -> Result<Vec<KeyPlan>, S3Error> {
+    let mut pager = VersionPager::new(s3, &location.bucket, &location.prefix, None);
+    let mut grouper = KeyGrouper::default();
+    let mut plans = Vec::new();
+    while let Some(page) = pager.next_page().await {
+        let page = page?;
+        for (key, history) in grouper.absorb(page.versions, page.markers) {
+            plans.push(plan_key(key, &history, after));
+        }
+        progress(plans.len());
+    }
+    if let Some((key, history)) = grouper.finish() {
+        plans.push(plan_key(key, &history, after));
+    }
+    Ok(plans)
+}
+
+/// What happened to one key when the plan was carried out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Done(String),
+    /// Not acted on: the key changed since the plan (or the run was cancelled first).
+    Skipped(String),
+    Failed(String),
+}
+
+impl Outcome {
+    fn code(&self) -> &'static str {
+        match self {
+            Outcome::Done(_) => "done",
+            Outcome::Skipped(_) => "skipped",
+            Outcome::Failed(_) => "failed",
+        }
+    }
+
+    fn detail(&self) -> &str {
+        match self {
+            Outcome::Done(d) | Outcome::Skipped(d) | Outcome::Failed(d) => d,
+        }
+    }
+}
+
+/// Carries out one key's plan. Removing markers goes through `tasks::restore`, which lists the
+/// key again and removes a marker only while it is still the latest entry; copying back goes
+/// through `restore_by_copy`, which re-checks the latest entry and copies with the source's
+/// ETag as a condition. Nothing is ever sent twice.
+pub async fn carry_out(s3: &S3, bucket: &str, plan: &KeyPlan) -> Outcome {
+    let key = &plan.key;
+    match &plan.action {
+        KeyAction::Leave(reason) => Outcome::Skipped(reason.describe()),
+        KeyAction::RemoveMarkers {
+            markers,
+            becomes_current,
+        } => {
+            for (i, marker) in markers.iter().enumerate() {
+                match restore(s3, bucket, key, &marker.version_id).await {
+                    Ok(_) => {}
+                    Err(e) if i == 0 => {
+                        return match e {
+                            crate::app::RestoreFailure::Refused(r) => {
+                                Outcome::Skipped(format!("changed since the plan: {r}"))
+                            }
+                            other => Outcome::Failed(other.to_string()),
+                        };
+                    }
+                    Err(e) => {
+                        return Outcome::Failed(format!(
+                            "removed {i} of {} delete markers, then: {e}",
+                            markers.len()
+                        ));
+                    }
+                }
+            }
+            Outcome::Done(format!(
+                "removed {}; version {} is current",
+                plural(markers.len(), "delete marker"),
+                text::sanitize(&becomes_current.version_id)
+            ))
+        }
+        KeyAction::CopyBack { source, latest } => {
+            let (etag, size) = match &source.kind {
+                crate::domain::EntryKind::Version { etag, size, .. } => (etag.as_deref(), *size),
+                crate::domain::EntryKind::DeleteMarker => {
+                    return Outcome::Failed("the plan named a delete marker as a source".into());
+                }
+            };
+            let version = VersionRef {
+                bucket: bucket.to_string(),
+                key: key.clone(),
+                version_id: source.version_id.clone(),
+            };
+            let seen = SeenLatest::VersionId(latest.version_id.clone());
+            match restore_by_copy(s3, &version, etag, size, Some(&seen)).await {
+                Ok(new_id) => Outcome::Done(format!(
+                    "copied version {} back{}",
+                    text::sanitize(&source.version_id),
+                    new_id.map_or(String::new(), |id| format!(
+                        " as version {}",
+                        text::sanitize(&id)
+                    ))
+                )),
+                Err(S3Error::Changed(why)) => {
+                    Outcome::Skipped(format!("changed since the plan: {why}"))
+                }
+                Err(e) if e.outcome_unknown() => Outcome::Failed(format!(
+                    "the server did not confirm the copy ({e}); it was not sent again: {}",
+                    read_back(s3, bucket, key).await
+                )),
+                Err(e) => Outcome::Failed(e.to_string()),
+            }
+        }
+    }
+}
+
+/// What a key holds now, for a report after an unconfirmed write.
+async fn read_back(s3: &S3, bucket: &str, key: &str) -> String {
+    match s3.key_history(bucket, key).await {
+        Ok(history) => match crate::domain::history::latest(&history) {
+            Some(l) => format!(
+                "its latest entry is now {} {}, written {} UTC",
+                if l.is_delete_marker() {
+                    "delete marker"
+                } else {
+                    "version"
+                },
+                text::sanitize(&l.version_id),
+                format::maybe_timestamp(l.last_modified)
+            ),
+            None => "it has no entries".into(),
+        },
+        Err(e) => format!("reading it back failed too ({e})"),
+    }
+}
+
+/// The tally of a run.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Tally {
+    pub done: usize,
+    pub skipped: usize,
+    pub failed: usize,
+    /// Keys not attempted because the run was cancelled.
+    pub not_attempted: usize,
+}
+
+/// Carries out every acting key of `plans`, `CONCURRENCY` at a time. `report(plan, outcome)`
+/// is called as each key finishes (in completion order). Once `cancel` is set, no further key
+/// is started; keys under way finish.
+pub async fn execute(
+    s3: &S3,
+    bucket: &str,
+    plans: &[KeyPlan],
+    cancel: &AtomicBool,
+    mut report: impl FnMut(&KeyPlan, &Outcome),
+) -> Tally {
+    let permits = Arc::new(Semaphore::new(CONCURRENCY));
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut tally = Tally::default();
+    let acting: Vec<&KeyPlan> = plans.iter().filter(|p| p.acts()).collect();
+    let mut started = 0;
+    for plan in &acting {
+        let permit = tokio::select! {
+            p = permits.clone().acquire_owned() => p,
+            Some(finished) = tasks.join_next() => {
+                tally_one(&mut tally, finished, &mut report);
+                permits.clone().acquire_owned().await
+            }
+        };
+        let Ok(permit) = permit else { break };
+        if cancel.load(Ordering::SeqCst) {
+            break;
+        }
+        let (s3, bucket, plan) = (s3.clone(), bucket.to_string(), (*plan).clone());
+        tasks.spawn(async move {
+            let _permit = permit;
+            let outcome = carry_out(&s3, &bucket, &plan).await;
+            (plan, outcome)
+        });
+        started += 1;
+    }
+    while let Some(finished) = tasks.join_next().await {
+        tally_one(&mut tally, finished, &mut report);
+    }
+    tally.not_attempted = acting.len() - started;
+    tally
+}
+
+fn tally_one(
+    tally: &mut Tally,
+    finished: Result<(KeyPlan, Outcome), tokio::task::JoinError>,
+    report: &mut impl FnMut(&KeyPlan, &Outcome),
+) {
+    match finished {
+        Ok((plan, outcome)) => {
+            match outcome {
+                Outcome::Done(_) => tally.done += 1,
+                Outcome::Skipped(_) => tally.skipped += 1,
+                Outcome::Failed(_) => tally.failed += 1,
+            }
+            report(&plan, &outcome);
+        }
+        // A task that panicked: counted as failed; its key is not known here.
+        Err(_) => tally.failed += 1,
+    }
+}
+
+fn plural(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
+/// The plan's summary, for a terminal.
+pub fn describe_summary(
+    s: &PlanSummary,
+    location: &S3Location,
+    after: Option<Timestamp>,
+) -> String {
+    let mut out = format!(
+        "Plan for s3://{}/{} — {} looked at{}:\n",
+        text::sanitize(&location.bucket),
+        text::sanitize(&location.prefix),
+        plural(s.keys, "key"),
+        after.map_or(String::new(), |t| format!(
+            ", back to {} UTC",
+            format::timestamp(t)
+        )),
+    );
+    out.push_str(&format!(
+        "  restore {} by removing {}\n",
+        plural(s.remove, "key"),
+        plural(s.markers, "delete marker")
+    ));
+    if s.copy > 0 || after.is_some() {
+        out.push_str(&format!(
+            "  copy back {} overwritten since (their version of that time becomes current)\n",
+            plural(s.copy, "key")
+        ));
+    }
+    out.push_str(&format!("  {} come back in all\n", format::size(s.bytes)));
+    let left: usize = s.left.iter().map(|(_, n)| n).sum();
+    if left > 0 {
+        let reasons: Vec<String> = s
+            .left
+            .iter()
+            .map(|(c, n)| format!("{n} {}", c.replace('-', " ")))
+            .collect();
+        out.push_str(&format!(
+            "  leave {} alone: {}\n",
+            plural(left, "key"),
+            reasons.join(", ")
+        ));
+    }
+    out
+}
+
+/// One key's line of the plan, for a terminal.
+pub fn describe_key(plan: &KeyPlan) -> String {
+    let key = text::name(&plan.key);
+    match &plan.action {
+        KeyAction::RemoveMarkers {
+            markers,
+            becomes_current,
+        } => format!(
+            "restore  {key}: remove {} → version {} ({}, {} UTC) becomes current",
+            markers
+                .iter()
+                .map(|m| format!(
+                    "marker {} of {} UTC",
+                    text::sanitize(&m.version_id),
+                    format::maybe_timestamp(m.last_modified)
+                ))
+                .collect::<Vec<_>>()
+                .join(", "),
+            text::sanitize(&becomes_current.version_id),
+            format::maybe_size(becomes_current.size()),
+            format::maybe_timestamp(becomes_current.last_modified)
+        ),
+        KeyAction::CopyBack { source, latest } => format!(
+            "copy     {key}: version {} ({}, {} UTC) copied over the latest entry {}",
+            text::sanitize(&source.version_id),
+            format::maybe_size(source.size()),
+            format::maybe_timestamp(source.last_modified),
+            text::sanitize(&latest.version_id)
+        ),
+        KeyAction::Leave(reason) => format!("leave    {key}: {}", reason.describe()),
+    }
+}
+
+#[derive(Serialize)]
+struct JsonEntry<'a> {
+    version_id: &'a str,
+    last_modified: Option<String>,
+    size: Option<u64>,
+}
+
+impl<'a> From<&'a HistoryEntry> for JsonEntry<'a> {
+    fn from(e: &'a HistoryEntry) -> Self {
+        JsonEntry {
+            version_id: &e.version_id,
+            last_modified: e.last_modified.map(|t| t.to_string()),
+            size: e.size(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct JsonKeyPlan<'a> {
+    key: &'a str,
+    action: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    remove_markers: Vec<JsonEntry<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    becomes_current: Option<JsonEntry<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    copy_source: Option<JsonEntry<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    outcome: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detail: Option<&'a str>,
+}
+
+/// One key's plan (and, after a run, its outcome) as one JSON line.
+pub fn json_line(
+    out: &mut impl Write,
+    plan: &KeyPlan,
+    outcome: Option<&Outcome>,
+) -> std::io::Result<()> {
+    let mut line = JsonKeyPlan {
+        key: &plan.key,
+        action: "leave",
+        remove_markers: Vec::new(),
+        becomes_current: None,
+        copy_source: None,
+        reason: None,
+        outcome: outcome.map(Outcome::code),
+        detail: outcome.map(Outcome::detail),
+    };
+    match &plan.action {
+        KeyAction::RemoveMarkers {
+            markers,
+            becomes_current,
+        } => {
+            line.action = "remove-markers";
+            line.remove_markers = markers.iter().map(JsonEntry::from).collect();
+            line.becomes_current = Some(becomes_current.into());
+        }
+        KeyAction::CopyBack { source, .. } => {
+            line.action = "copy-back";
+            line.copy_source = Some(source.into());
+        }
+        KeyAction::Leave(reason) => line.reason = Some(reason.code()),
+    }
+    let mut bytes = serde_json::to_vec(&line).map_err(std::io::Error::other)?;
+    bytes.push(b'\n');
+    out.write_all(&bytes)
+}
+
+/// The final report's line for one key, for a terminal.
+pub fn describe_outcome(plan: &KeyPlan, outcome: &Outcome) -> String {
+    format!(
+        "{:<8} {}: {}",
+        outcome.code(),
+        text::name(&plan.key),
+        outcome.detail()
+    )
+}
+
+/// Summary of a finished run, for a terminal.
+pub fn describe_tally(t: &Tally) -> String {
+    let mut s = format!(
+        "{} done, {} skipped, {} failed",
+        t.done, t.skipped, t.failed
+    );
+    if t.not_attempted > 0 {
+        s.push_str(&format!(", {} not attempted (cancelled)", t.not_attempted));
+    }
+    s
+}

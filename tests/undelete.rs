@@ -1,0 +1,402 @@
+//! `lockwatch undelete` against SeaweedFS and Ceph RGW: a thousand deleted keys planned, shown
+//! as a dry run (nothing sent), confirmed and brought back; what it leaves alone and why; the
+//! incident time with keys overwritten since; a key that changes between plan and run.
+
+mod support;
+
+use lockwatch::domain::location::S3Location;
+use lockwatch::domain::undelete::KeyAction;
+use lockwatch::s3::{PutOptions, S3};
+use std::sync::atomic::AtomicBool;
+use support::weed::weed;
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// Runs `f` over `items`, 32 at a time.
+async fn each<T: Sync, F: std::future::Future<Output = ()>>(items: &[T], f: impl Fn(&T) -> F) {
+    for chunk in items.chunks(32) {
+        futures::future::join_all(chunk.iter().map(&f)).await;
+    }
+}
+
+struct Shape {
+    deleted: Vec<String>,
+    live: Vec<String>,
+    only_markers: Vec<String>,
+}
+
+/// A versioned bucket with `deleted` keys hidden by a delete marker, a few live keys, and a
+/// few keys that are nothing but a delete marker.
+async fn deleted_bucket(s3: &S3, tag: &str, deleted: usize) -> (String, Shape) {
+    let bucket = support::unique_bucket(tag);
+    s3.create_bucket(&bucket, None, false)
+        .await
+        .expect("create");
+    s3.enable_versioning(&bucket).await.expect("versioning");
+    let shape = Shape {
+        deleted: (0..deleted)
+            .map(|i| format!("data/file-{i:05}.bin"))
+            .collect(),
+        live: (0..20).map(|i| format!("data/live-{i:02}.bin")).collect(),
+        only_markers: (0..5).map(|i| format!("data/never-{i}.bin")).collect(),
+    };
+    let put = |key: &String| {
+        let (s3, bucket, key) = (s3.clone(), bucket.clone(), key.clone());
+        async move {
+            s3.put_bytes(
+                &bucket,
+                &key,
+                format!("{key} v1").into_bytes(),
+                &PutOptions::default(),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("upload {key}: {e}"));
+        }
+    };
+    let delete = |key: &String| {
+        let (s3, bucket, key) = (s3.clone(), bucket.clone(), key.clone());
+        async move {
+            s3.delete_object(&bucket, &key)
+                .await
+                .unwrap_or_else(|e| panic!("delete {key}: {e}"));
+        }
+    };
+    each(&shape.deleted, put).await;
+    each(&shape.live, put).await;
+    each(&shape.deleted, delete).await;
+    each(&shape.only_markers, delete).await;
+    (bucket, shape)
+}
+
+/// Current objects and (versions, markers) under the bucket.
+async fn census(s3: &S3, bucket: &str) -> (usize, usize, usize) {
+    let mut current = 0;
+    let mut pager = lockwatch::s3::ObjectPager::new(s3, bucket, "", None);
+    while let Some(page) = pager.next_page().await {
+        current += page.expect("list objects").objects.len();
+    }
+    let (mut versions, mut markers) = (0, 0);
+    let mut pager = lockwatch::s3::VersionPager::new(s3, bucket, "", None);
+    while let Some(page) = pager.next_page().await {
+        let page = page.expect("list versions");
+        versions += page.versions.len();
+        markers += page.markers.len();
+    }
+    (current, versions, markers)
+}
+
+fn lockwatch(endpoint: &str, args: &[&str]) -> std::process::Output {
+    let home = tempfile::tempdir().expect("home");
+    std::process::Command::new(env!("CARGO_BIN_EXE_lockwatch"))
+        .args(args)
+        .env_clear()
+        .envs(support::binary_env(endpoint, home.path()))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run lockwatch")
+}
+
+#[derive(serde::Deserialize)]
+struct Line {
+    key: String,
+    action: String,
+    reason: Option<String>,
+    outcome: Option<String>,
+}
+
+fn lines(out: &std::process::Output) -> Vec<Line> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect()
+}
+
+fn count(lines: &[Line], f: impl Fn(&Line) -> bool) -> usize {
+    lines.iter().filter(|l| f(l)).count()
+}
+
+fn a_thousand_deleted_keys_come_back(endpoint: &str, tag: &str) {
+    let rt = runtime();
+    let (bucket, shape) = rt.block_on(async {
+        let s3 = support::client(endpoint).await;
+        deleted_bucket(&s3, tag, 1000).await
+    });
+    let before = rt.block_on(async { census(&support::client(endpoint).await, &bucket).await });
+    assert_eq!(before, (20, 1020, 1005), "the bucket as written");
+    let location = format!("s3://{bucket}/data/");
+
+    // The dry run: the plan for every key, and nothing sent.
+    let out = lockwatch(endpoint, &["undelete", &location, "--dry-run", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plan = lines(&out);
+    assert_eq!(plan.len(), 1025, "every key is in the plan");
+    assert_eq!(count(&plan, |l| l.action == "remove-markers"), 1000);
+    assert_eq!(
+        count(&plan, |l| l.reason.as_deref() == Some("not-deleted")),
+        20
+    );
+    assert_eq!(
+        count(&plan, |l| l.reason.as_deref() == Some("nothing-beneath")),
+        5
+    );
+    assert!(plan.iter().all(|l| l.outcome.is_none()));
+    assert!(shape.deleted.iter().all(|k| {
+        plan.iter()
+            .any(|l| &l.key == k && l.action == "remove-markers")
+    }));
+    let after_dry_run =
+        rt.block_on(async { census(&support::client(endpoint).await, &bucket).await });
+    assert_eq!(after_dry_run, before, "a dry run sends nothing");
+
+    // Without a terminal to ask on, and without --yes: refused before anything is sent.
+    let out = lockwatch(endpoint, &["undelete", &location]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("pass --yes"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // Confirmed: every deleted key is back, only delete markers were removed.
+    let out = lockwatch(endpoint, &["undelete", &location, "--yes", "--json"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("1000 done, 0 skipped, 0 failed"),
+        "{stderr}"
+    );
+    let report = lines(&out);
+    let outcomes: Vec<&Line> = report.iter().filter(|l| l.outcome.is_some()).collect();
+    assert_eq!(outcomes.len(), 1000);
+    assert!(
+        outcomes
+            .iter()
+            .all(|l| l.outcome.as_deref() == Some("done"))
+    );
+    let after = rt.block_on(async { census(&support::client(endpoint).await, &bucket).await });
+    assert_eq!(
+        after,
+        (1020, 1020, 5),
+        "all back; no version removed; the marker-only keys untouched"
+    );
+}
+
+#[test]
+fn a_thousand_deleted_keys_come_back_on_seaweedfs() {
+    a_thousand_deleted_keys_come_back(&weed().endpoint, "undel");
+}
+
+#[test]
+fn a_thousand_deleted_keys_come_back_on_ceph() {
+    a_thousand_deleted_keys_come_back(&support::ceph::ceph().endpoint, "undelceph");
+}
+
+#[test]
+fn after_the_incident_time_overwritten_keys_are_copied_back_and_older_deletes_kept() {
+    let endpoint = weed().endpoint.clone();
+    let rt = runtime();
+    let (bucket, incident) = rt.block_on(async {
+        let s3 = support::client(&endpoint).await;
+        let bucket = support::unique_bucket("incident");
+        s3.create_bucket(&bucket, None, false)
+            .await
+            .expect("create");
+        s3.enable_versioning(&bucket).await.expect("versioning");
+        let put = |key: &'static str, body: &'static str| {
+            let (s3, bucket) = (s3.clone(), bucket.clone());
+            async move {
+                s3.put_bytes(&bucket, key, body.into(), &PutOptions::default())
+                    .await
+                    .unwrap_or_else(|e| panic!("upload {key}: {e}"));
+            }
+        };
+        put("deleted-before.txt", "old").await;
+        put("deleted-after.txt", "good").await;
+        put("encrypted.txt", "good").await;
+        put("encrypted-then-deleted.txt", "good").await;
+        s3.delete_object(&bucket, "deleted-before.txt")
+            .await
+            .expect("delete");
+        // SeaweedFS keeps times to the second: the incident is a clear second after.
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        let incident = jiff::Timestamp::now();
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        s3.delete_object(&bucket, "deleted-after.txt")
+            .await
+            .expect("delete");
+        put("encrypted.txt", "ENCRYPTED").await;
+        put("encrypted-then-deleted.txt", "ENCRYPTED").await;
+        s3.delete_object(&bucket, "encrypted-then-deleted.txt")
+            .await
+            .expect("delete");
+        put("created-after.txt", "new").await;
+        (bucket, incident)
+    });
+    let location = format!("s3://{bucket}/");
+    let after = incident.to_string();
+    let out = lockwatch(
+        &endpoint,
+        &["undelete", &location, "--after", &after, "--yes", "--json"],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let report = lines(&out);
+    let action = |key: &str| -> (String, Option<String>, Option<String>) {
+        let l = report
+            .iter()
+            .rev()
+            .find(|l| l.key == key)
+            .unwrap_or_else(|| panic!("{key} missing from the report"));
+        (l.action.clone(), l.reason.clone(), l.outcome.clone())
+    };
+    assert_eq!(
+        action("deleted-before.txt"),
+        ("leave".into(), Some("deleted-before".into()), None)
+    );
+    assert_eq!(
+        action("created-after.txt"),
+        ("leave".into(), Some("created-after".into()), None)
+    );
+    assert_eq!(
+        action("deleted-after.txt"),
+        ("remove-markers".into(), None, Some("done".into()))
+    );
+    assert_eq!(
+        action("encrypted.txt"),
+        ("copy-back".into(), None, Some("done".into()))
+    );
+    assert_eq!(
+        action("encrypted-then-deleted.txt"),
+        ("copy-back".into(), None, Some("done".into()))
+    );
+    rt.block_on(async {
+        let s3 = support::client(&endpoint).await;
+        for key in [
+            "deleted-after.txt",
+            "encrypted.txt",
+            "encrypted-then-deleted.txt",
+        ] {
+            let body = s3
+                .get_bytes(&bucket, key, None)
+                .await
+                .unwrap_or_else(|e| panic!("read {key}: {e}"));
+            assert_eq!(
+                body, b"good",
+                "{key} holds what it held before the incident"
+            );
+        }
+        let history = s3
+            .key_history(&bucket, "encrypted-then-deleted.txt")
+            .await
+            .expect("history");
+        assert_eq!(
+            history.iter().filter(|e| e.is_delete_marker()).count(),
+            1,
+            "copying back removes nothing: {history:?}"
+        );
+        assert!(
+            s3.key_history(&bucket, "deleted-before.txt")
+                .await
+                .expect("history")[0]
+                .is_delete_marker(),
+            "deleted before the incident: still deleted"
+        );
+    });
+}
+
+#[test]
+fn a_key_that_changes_after_the_plan_is_skipped_not_overwritten() {
+    let endpoint = weed().endpoint.clone();
+    runtime().block_on(async {
+        let s3 = support::client(&endpoint).await;
+        let (bucket, shape) = deleted_bucket(&s3, "changed", 3).await;
+        let location = S3Location {
+            bucket: bucket.clone(),
+            prefix: "data/".into(),
+        };
+        let plans = lockwatch::undelete::plan(&s3, &location, None, |_| {})
+            .await
+            .expect("plan");
+        let acting = plans.iter().filter(|p| p.acts()).count();
+        assert_eq!(acting, 3);
+        assert!(
+            plans
+                .iter()
+                .all(|p| !p.acts() || matches!(p.action, KeyAction::RemoveMarkers { .. }))
+        );
+        // Someone writes a new version of one key after the plan was made.
+        let changed = &shape.deleted[1];
+        s3.put_bytes(&bucket, changed, b"newer".to_vec(), &PutOptions::default())
+            .await
+            .expect("upload");
+        let mut outcomes = Vec::new();
+        let tally = lockwatch::undelete::execute(
+            &s3,
+            &bucket,
+            &plans,
+            &AtomicBool::new(false),
+            |plan, outcome| outcomes.push((plan.key.to_string(), outcome.clone())),
+        )
+        .await;
+        assert_eq!((tally.done, tally.skipped, tally.failed), (2, 1, 0));
+        let (_, outcome) = outcomes
+            .iter()
+            .find(|(k, _)| k == changed)
+            .expect("the changed key is reported");
+        match outcome {
+            lockwatch::undelete::Outcome::Skipped(why) => {
+                assert!(why.contains("changed since the plan"), "{why}")
+            }
+            other => panic!("{other:?}"),
+        }
+        let body = s3.get_bytes(&bucket, changed, None).await.expect("read");
+        assert_eq!(body, b"newer", "the newer version stays current");
+        let history = s3.key_history(&bucket, changed).await.expect("history");
+        assert_eq!(
+            history.iter().filter(|e| e.is_delete_marker()).count(),
+            1,
+            "its old marker was not removed"
+        );
+    });
+}
+
+#[test]
+fn on_a_terminal_the_plan_is_carried_out_only_when_typed_back() {
+    let endpoint = weed().endpoint.clone();
+    let bucket = runtime().block_on(async {
+        let s3 = support::client(&endpoint).await;
+        deleted_bucket(&s3, "typed", 3).await.0
+    });
+    let location = format!("s3://{bucket}/data/");
+    let mut app = support::pty::Session::start(&endpoint, &["undelete", &location], 160, 40);
+    app.wait_text("Type 'undelete 3'");
+    app.send("yes\r");
+    app.wait_text("Not confirmed: nothing was sent.");
+    assert_eq!(
+        app.wait_exit(std::time::Duration::from_secs(5)),
+        Some(false)
+    );
+    let still =
+        runtime().block_on(async { census(&support::client(&endpoint).await, &bucket).await });
+    assert_eq!(still.0, 20, "nothing restored: {still:?}");
+
+    let mut app = support::pty::Session::start(&endpoint, &["undelete", &location], 160, 40);
+    app.wait_text("restore 3 keys by removing 3 delete markers");
+    app.wait_text("Type 'undelete 3'");
+    app.send("undelete 3\r");
+    app.wait_text("3 done, 0 skipped, 0 failed");
+    assert_eq!(app.wait_exit(std::time::Duration::from_secs(5)), Some(true));
+    let now =
+        runtime().block_on(async { census(&support::client(&endpoint).await, &bucket).await });
+    assert_eq!(now.0, 23, "the three are back: {now:?}");
+}
