@@ -115,7 +115,7 @@ pub enum Command {
         location: S3Location,
         /// The incident time: undo what happened after it (RFC 3339, e.g.
         /// 2026-11-20T10:00:00Z, or "2026-11-20 10:00" in UTC)
-        #[arg(long, value_parser = parse_time)]
+        #[arg(long, value_parser = crate::domain::format::parse_time)]
         after: Option<jiff::Timestamp>,
         /// Show the plan and stop; nothing is sent
         #[arg(long)]
@@ -162,24 +162,4 @@ fn seconds(s: f64) -> std::time::Duration {
     } else {
         std::time::Duration::from_millis(100)
     }
-}
-
-/// A time given on the command line: RFC 3339 with an offset, or a date and time in UTC.
-pub fn parse_time(s: &str) -> Result<jiff::Timestamp, String> {
-    let s = s.trim();
-    if let Ok(t) = s.parse::<jiff::Timestamp>() {
-        return Ok(t);
-    }
-    let civil = s
-        .parse::<jiff::civil::DateTime>()
-        .or_else(|_| s.parse::<jiff::civil::Date>().map(|d| d.at(0, 0, 0, 0)))
-        .map_err(|_| {
-            format!(
-                "cannot read {s:?} as a time: write 2026-11-20T10:00:00Z (any offset), or 2026-11-20 10:00 for UTC"
-            )
-        })?;
-    civil
-        .to_zoned(jiff::tz::TimeZone::UTC)
-        .map(|z| z.timestamp())
-        .map_err(|e| format!("{s:?} is not a time lockwatch can use: {e}"))
 }

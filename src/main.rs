@@ -235,6 +235,8 @@ async fn undelete(cli: &Cli, options: &UndeleteOptions) -> ExitCode {
         })
     };
     let mut finished = 0usize;
+    let audit_path = lockwatch::audit::default_path();
+    let mut audit_failed = false;
     let stdout = std::io::stdout();
     let tally = u::execute(
         s3,
@@ -243,6 +245,25 @@ async fn undelete(cli: &Cli, options: &UndeleteOptions) -> ExitCode {
         &cancel,
         |plan, outcome| {
             finished += 1;
+            if let Some(entry) = u::audit_entry(
+                &connection.info.endpoint,
+                &options.location.bucket,
+                plan,
+                outcome,
+            ) {
+                let written = audit_path
+                    .as_deref()
+                    .ok_or_else(|| {
+                        std::io::Error::other("no data directory is known for this user")
+                    })
+                    .and_then(|p| lockwatch::audit::append(p, &entry));
+                if let Err(e) = written
+                    && !audit_failed
+                {
+                    audit_failed = true;
+                    eprintln!("lockwatch: warning: cannot write the audit trail: {e}");
+                }
+            }
             let mut out = stdout.lock();
             let _ = if options.json {
                 u::json_line(&mut out, plan, Some(outcome))

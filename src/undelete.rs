@@ -25,20 +25,135 @@ pub async fn plan(
     after: Option<Timestamp>,
     mut progress: impl FnMut(usize),
 ) -> Result<Vec<KeyPlan>, S3Error> {
-    let mut pager = VersionPager::new(s3, &location.bucket, &location.prefix, None);
-    let mut grouper = KeyGrouper::default();
     let mut plans = Vec::new();
+    plan_listing(
+        s3,
+        &location.bucket,
+        &location.prefix,
+        None,
+        |_| true,
+        after,
+        &mut plans,
+        &mut progress,
+    )
+    .await?;
+    Ok(plans)
+}
+
+/// What the objects pane marked for a bulk undelete: keys of one level, and folders (taken
+/// whole, recursively).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Targets {
+    /// The level the keys were marked in (empty, or ending in `/`).
+    pub level: String,
+    /// Full keys, in key order.
+    pub keys: Vec<String>,
+    /// Full prefixes, ending in `/`.
+    pub folders: Vec<String>,
+}
+
+/// Plans the marked keys (from one listing of their level) and everything below the marked
+/// folders. `progress(keys)` is called as pages arrive.
+pub async fn plan_targets(
+    s3: &S3,
+    bucket: &str,
+    targets: &Targets,
+    after: Option<Timestamp>,
+    mut progress: impl FnMut(usize),
+) -> Result<Vec<KeyPlan>, S3Error> {
+    let mut plans = Vec::new();
+    if !targets.keys.is_empty() {
+        let wanted: std::collections::HashSet<&str> =
+            targets.keys.iter().map(String::as_str).collect();
+        plan_listing(
+            s3,
+            bucket,
+            &targets.level,
+            Some("/"),
+            |key| wanted.contains(key),
+            after,
+            &mut plans,
+            &mut progress,
+        )
+        .await?;
+    }
+    for folder in &targets.folders {
+        plan_listing(
+            s3,
+            bucket,
+            folder,
+            None,
+            |_| true,
+            after,
+            &mut plans,
+            &mut progress,
+        )
+        .await?;
+    }
+    Ok(plans)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn plan_listing(
+    s3: &S3,
+    bucket: &str,
+    prefix: &str,
+    delimiter: Option<&str>,
+    wanted: impl Fn(&str) -> bool,
+    after: Option<Timestamp>,
+    plans: &mut Vec<KeyPlan>,
+    progress: &mut impl FnMut(usize),
+) -> Result<(), S3Error> {
+    let mut pager = VersionPager::new(s3, bucket, prefix, delimiter);
+    let mut grouper = KeyGrouper::default();
     while let Some(page) = pager.next_page().await {
         let page = page?;
         for (key, history) in grouper.absorb(page.versions, page.markers) {
-            plans.push(plan_key(key, &history, after));
+            if wanted(&key) {
+                plans.push(plan_key(key, &history, after));
+            }
         }
         progress(plans.len());
     }
-    if let Some((key, history)) = grouper.finish() {
+    if let Some((key, history)) = grouper.finish()
+        && wanted(&key)
+    {
         plans.push(plan_key(key, &history, after));
     }
-    Ok(plans)
+    Ok(())
+}
+
+/// The audit trail's entry for one key of a run (none for a key left alone).
+pub fn audit_entry(
+    endpoint: &str,
+    bucket: &str,
+    plan: &KeyPlan,
+    outcome: &Outcome,
+) -> Option<crate::audit::AuditEntry> {
+    let (action, version_id) = match &plan.action {
+        KeyAction::RemoveMarkers { markers, .. } => (
+            "bulk-undelete",
+            markers.first().map(|m| m.version_id.clone()),
+        ),
+        KeyAction::CopyBack { source, .. } => ("bulk-copy-back", Some(source.version_id.clone())),
+        KeyAction::Leave(_) => return None,
+    };
+    let outcome = match outcome {
+        Outcome::Done(_) => "ok",
+        Outcome::Skipped(_) => "not sent: changed",
+        Outcome::Failed(_) => "failed",
+    };
+    Some(crate::audit::AuditEntry {
+        time: Timestamp::now().to_string(),
+        endpoint: endpoint.to_string(),
+        bucket: bucket.to_string(),
+        key: plan.key.to_string(),
+        version_id,
+        action: action.to_string(),
+        outcome: outcome.to_string(),
+        error_code: None,
+        result_version_id: None,
+    })
 }
 
 /// What happened to one key when the plan was carried out.
@@ -51,7 +166,7 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    fn code(&self) -> &'static str {
+    pub fn code(&self) -> &'static str {
         match self {
             Outcome::Done(_) => "done",
             Outcome::Skipped(_) => "skipped",
@@ -59,7 +174,7 @@ impl Outcome {
         }
     }
 
-    fn detail(&self) -> &str {
+    pub fn detail(&self) -> &str {
         match self {
             Outcome::Done(d) | Outcome::Skipped(d) | Outcome::Failed(d) => d,
         }

@@ -93,10 +93,14 @@ async fn census(s3: &S3, bucket: &str) -> (usize, usize, usize) {
 
 fn lockwatch(endpoint: &str, args: &[&str]) -> std::process::Output {
     let home = tempfile::tempdir().expect("home");
+    lockwatch_in(home.path(), endpoint, args)
+}
+
+fn lockwatch_in(home: &std::path::Path, endpoint: &str, args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_lockwatch"))
         .args(args)
         .env_clear()
-        .envs(support::binary_env(endpoint, home.path()))
+        .envs(support::binary_env(endpoint, home))
         .stdin(std::process::Stdio::null())
         .output()
         .expect("run lockwatch")
@@ -168,7 +172,12 @@ fn a_thousand_deleted_keys_come_back(endpoint: &str, tag: &str) {
     );
 
     // Confirmed: every deleted key is back, only delete markers were removed.
-    let out = lockwatch(endpoint, &["undelete", &location, "--yes", "--json"]);
+    let home = tempfile::tempdir().expect("home");
+    let out = lockwatch_in(
+        home.path(),
+        endpoint,
+        &["undelete", &location, "--yes", "--json"],
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(
@@ -182,6 +191,16 @@ fn a_thousand_deleted_keys_come_back(endpoint: &str, tag: &str) {
         outcomes
             .iter()
             .all(|l| l.outcome.as_deref() == Some("done"))
+    );
+    // Every key acted on is in the audit trail.
+    let audit = std::fs::read_to_string(home.path().join(".local/share/lockwatch/audit.jsonl"))
+        .expect("the audit trail");
+    assert_eq!(
+        audit
+            .lines()
+            .filter(|l| l.contains("\"bulk-undelete\"") && l.contains("\"ok\""))
+            .count(),
+        1000
     );
     let after = rt.block_on(async { census(&support::client(endpoint).await, &bucket).await });
     assert_eq!(

@@ -57,6 +57,26 @@ pub fn bytes_exact(bytes: u64) -> String {
     format!("{out} bytes")
 }
 
+/// A time typed by the user: RFC 3339 with an offset, or a date (and time) in UTC.
+pub fn parse_time(s: &str) -> Result<jiff::Timestamp, String> {
+    let s = s.trim();
+    if let Ok(t) = s.parse::<jiff::Timestamp>() {
+        return Ok(t);
+    }
+    let civil = s
+        .parse::<jiff::civil::DateTime>()
+        .or_else(|_| s.parse::<jiff::civil::Date>().map(|d| d.at(0, 0, 0, 0)))
+        .map_err(|_| {
+            format!(
+                "cannot read {s:?} as a time: write 2026-11-20T10:00:00Z (any offset), or 2026-11-20 10:00 for UTC"
+            )
+        })?;
+    civil
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .map(|z| z.timestamp())
+        .map_err(|e| format!("{s:?} is not a time lockwatch can use: {e}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
