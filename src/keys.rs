@@ -194,6 +194,9 @@ pub enum Command {
     Upload,
     Download,
     CancelTransfer,
+    Mark,
+    MarkAll,
+    BulkUndelete,
 }
 
 impl Command {

@@ -12,12 +12,14 @@ use crate::s3::S3Error;
 use crate::s3::{Connection, ObjectPager, S3, VersionPager};
 use crate::tasks;
 use crate::ui::{self, Theme};
+use crate::undelete;
 use futures::StreamExt;
 use jiff::Timestamp;
 use ratatui::layout::Rect;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::AbortHandle;
@@ -50,6 +52,8 @@ struct Executor {
     /// How many permits `heads` holds in all.
     head_permits: usize,
     details: Arc<Semaphore>,
+    /// Running bulk undeletes: setting the flag starts no further key.
+    bulk_cancels: HashMap<RequestId, Arc<AtomicBool>>,
 }
 
 /// Appends to the audit trail from the write tasks; tells the UI when it cannot.
@@ -61,6 +65,21 @@ struct Auditor {
 }
 
 impl Auditor {
+    /// Appends a prepared entry without waiting for the disk; tells the UI if it cannot.
+    fn append(&self, entry: AuditEntry) {
+        let (path, tx) = (self.path.clone(), self.tx.clone());
+        tokio::task::spawn_blocking(move || {
+            let error = match path {
+                None => "no data directory is known for this user".to_string(),
+                Some(p) => match audit::append(&p, &entry) {
+                    Ok(()) => return,
+                    Err(e) => e.to_string(),
+                },
+            };
+            let _ = tx.send(Action::AuditFailed(error));
+        });
+    }
+
     async fn record<T>(
         &self,
         version: (&str, &str, Option<&str>),
@@ -135,6 +154,49 @@ impl Executor {
             Effect::Cancel(request) => {
                 if let Some(h) = self.running.remove(&request) {
                     h.abort();
+                }
+            }
+            Effect::PlanBulk {
+                request,
+                bucket,
+                targets,
+                after,
+            } => self.spawn(Some(request), async move {
+                let progress = |keys| send(Action::BulkPlanProgress { request, keys });
+                let result = undelete::plan_targets(&s3, &bucket, &targets, after, progress).await;
+                send(Action::BulkPlanned { request, result });
+            }),
+            Effect::RunBulk {
+                request,
+                bucket,
+                plans,
+            } => {
+                let cancel = Arc::new(AtomicBool::new(false));
+                self.bulk_cancels.retain(|_, c| Arc::strong_count(c) > 1);
+                self.bulk_cancels.insert(request, cancel.clone());
+                let audit = self.audit.clone();
+                // Not abortable by request: keys under way must finish and be reported.
+                self.spawn(None, async move {
+                    let tally =
+                        undelete::execute(&s3, &bucket, &plans, &cancel, |plan, outcome| {
+                            if let Some(entry) =
+                                undelete::audit_entry(&audit.endpoint, &bucket, plan, outcome)
+                            {
+                                audit.append(entry);
+                            }
+                            send(Action::BulkKeyDone {
+                                request,
+                                key: plan.key.clone(),
+                                outcome: outcome.clone(),
+                            });
+                        })
+                        .await;
+                    send(Action::BulkFinished { request, tally });
+                })
+            }
+            Effect::CancelBulk { request } => {
+                if let Some(cancel) = self.bulk_cancels.get(&request) {
+                    cancel.store(true, Ordering::SeqCst);
                 }
             }
             Effect::ListBuckets { request } => self.spawn(Some(request), async move {
@@ -802,6 +864,7 @@ async fn run_loop(
         running: HashMap::new(),
         heads: Arc::new(Semaphore::new(LOCK_CONCURRENCY)),
         head_permits: LOCK_CONCURRENCY,
+        bulk_cancels: HashMap::new(),
         details: Arc::new(Semaphore::new(DETAIL_CONCURRENCY)),
     };
     for effect in state.start(start) {

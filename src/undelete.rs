@@ -392,7 +392,8 @@ pub fn describe_summary(
     out
 }
 
-/// One key's line of the plan, for a terminal.
+/// One key's line of the plan, for a terminal: what happens first, ids last (a narrow
+/// screen cuts the end of the line).
 pub fn describe_key(plan: &KeyPlan) -> String {
     let key = text::name(&plan.key);
     match &plan.action {
@@ -400,25 +401,28 @@ pub fn describe_key(plan: &KeyPlan) -> String {
             markers,
             becomes_current,
         } => format!(
-            "restore  {key}: remove {} → version {} ({}, {} UTC) becomes current",
+            "restore  {key}: remove {} of {} UTC → {} of {} UTC is current again (version {}; {} {})",
+            plural(markers.len(), "delete marker"),
+            format::maybe_timestamp(markers.first().and_then(|m| m.last_modified)),
+            format::maybe_size(becomes_current.size()),
+            format::maybe_timestamp(becomes_current.last_modified),
+            text::sanitize(&becomes_current.version_id),
+            if markers.len() == 1 {
+                "marker"
+            } else {
+                "markers"
+            },
             markers
                 .iter()
-                .map(|m| format!(
-                    "marker {} of {} UTC",
-                    text::sanitize(&m.version_id),
-                    format::maybe_timestamp(m.last_modified)
-                ))
+                .map(|m| text::sanitize(&m.version_id).into_owned())
                 .collect::<Vec<_>>()
                 .join(", "),
-            text::sanitize(&becomes_current.version_id),
-            format::maybe_size(becomes_current.size()),
-            format::maybe_timestamp(becomes_current.last_modified)
         ),
         KeyAction::CopyBack { source, latest } => format!(
-            "copy     {key}: version {} ({}, {} UTC) copied over the latest entry {}",
-            text::sanitize(&source.version_id),
+            "copy     {key}: overwritten since; {} of {} UTC is copied back on top (version {}; latest now {})",
             format::maybe_size(source.size()),
             format::maybe_timestamp(source.last_modified),
+            text::sanitize(&source.version_id),
             text::sanitize(&latest.version_id)
         ),
         KeyAction::Leave(reason) => format!("leave    {key}: {}", reason.describe()),

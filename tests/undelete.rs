@@ -419,3 +419,48 @@ fn on_a_terminal_the_plan_is_carried_out_only_when_typed_back() {
         runtime().block_on(async { census(&support::client(&endpoint).await, &bucket).await });
     assert_eq!(now.0, 23, "the three are back: {now:?}");
 }
+
+#[test]
+fn in_the_ui_marked_keys_are_planned_confirmed_and_back() {
+    let endpoint = weed().endpoint.clone();
+    let bucket = runtime().block_on(async {
+        let s3 = support::client(&endpoint).await;
+        deleted_bucket(&s3, "uibulk", 5).await.0
+    });
+    let mut app =
+        support::pty::Session::start(&endpoint, &[&format!("s3://{bucket}/data/")], 160, 40);
+    app.wait_text("live-00.bin");
+    app.send(".");
+    app.wait_text("× file-00004.bin");
+    // Mark the first three deleted files (the reload kept live-00.bin selected).
+    app.send("g");
+    app.send(" ");
+    app.send(" ");
+    app.send(" ");
+    app.wait_text("3 marked");
+    app.send("U");
+    app.wait_text("Undelete 3 marked keys");
+    app.send("\r");
+    let plan = app.wait_text("restore 3 keys by removing 3 delete markers");
+    assert!(plan.contains("DRY RUN"), "{plan}");
+    let before =
+        runtime().block_on(async { census(&support::client(&endpoint).await, &bucket).await });
+    assert_eq!(before.0, 20, "the plan sent nothing");
+    app.send("y");
+    app.wait_text("3 done, 0 skipped, 0 failed");
+    app.send("\u{1b}");
+    app.wait_for(
+        "the level reloaded",
+        std::time::Duration::from_secs(20),
+        |s| {
+            s.contains("file-00000.bin")
+                && !s.contains("× file-00000.bin")
+                && s.contains("× file-00003.bin")
+        },
+    );
+    let after =
+        runtime().block_on(async { census(&support::client(&endpoint).await, &bucket).await });
+    assert_eq!(after, (23, 25, 7), "three markers removed, nothing else");
+    app.send("q");
+    assert_eq!(app.wait_exit(std::time::Duration::from_secs(5)), Some(true));
+}

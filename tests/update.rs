@@ -759,3 +759,235 @@ fn a_filter_typed_during_a_listing_matches_what_it_would_after() {
         ]
     );
 }
+
+/// bup's level with a folder and four deleted objects (deleted objects shown).
+fn four_deleted(s: &mut AppState) {
+    open_bup(s);
+    let effects = run(s, vec![key('.')]);
+    let request = list_request(&effects).expect("relist");
+    let mut versions = Vec::new();
+    let mut markers = Vec::new();
+    for name in ["a.sql", "b.sql", "c.log", "d.log"] {
+        versions.push(version(
+            name,
+            &format!("{name}-v1"),
+            "2026-11-01T00:00:00Z",
+            false,
+        ));
+        markers.push(marker(
+            name,
+            &format!("{name}-m1"),
+            "2026-11-21T00:00:00Z",
+            true,
+        ));
+    }
+    run(
+        s,
+        vec![Action::LevelPage {
+            request,
+            result: Ok(LevelPage::Versions(VersionsPage {
+                versions,
+                markers,
+                prefixes: vec!["old/".into()],
+                next: None,
+                altered_keys: false,
+            })),
+            more: false,
+        }],
+    );
+}
+
+fn plan_bulk(effects: &[Effect]) -> (lockwatch::app::RequestId, lockwatch::undelete::Targets) {
+    effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::PlanBulk {
+                request, targets, ..
+            } => Some((*request, targets.clone())),
+            _ => None,
+        })
+        .expect("a PlanBulk effect")
+}
+
+#[test]
+fn space_marks_and_moves_down_star_marks_what_the_filter_shows() {
+    let mut s = state();
+    four_deleted(&mut s);
+    // Rows: old/, a.sql, b.sql, c.log, d.log. Space on a.sql and b.sql.
+    run(&mut s, vec![key('j'), key(' '), key(' ')]);
+    assert_eq!(s.objects.marks.count(), 2);
+    assert_eq!(
+        s.objects.view.selected_row(),
+        Some(3),
+        "moved down past each"
+    );
+    // Space again on a marked row unmarks it.
+    run(&mut s, vec![key('k'), key(' ')]);
+    assert_eq!(s.objects.marks.count(), 1);
+    // * marks every row the filter shows; again unmarks them.
+    run(
+        &mut s,
+        vec![
+            key('/'),
+            key('l'),
+            key('o'),
+            key('g'),
+            special(KeyCode::Enter),
+            key('*'),
+        ],
+    );
+    let (folders, keys) = s.objects.marks.targets(&s.objects.level);
+    assert!(folders.is_empty());
+    assert_eq!(keys, ["a.sql", "c.log", "d.log"]);
+    run(&mut s, vec![key('*')]);
+    assert_eq!(s.objects.marks.count(), 1, "a.sql stays marked");
+    // Leaving the level drops the marks (they were positions in its rows).
+    run(&mut s, vec![special(KeyCode::Esc), key('R')]);
+    let request = s.objects.load.request().expect("reloading");
+    run(
+        &mut s,
+        vec![Action::LevelPage {
+            request,
+            result: Ok(LevelPage::Versions(VersionsPage {
+                versions: vec![],
+                markers: vec![],
+                prefixes: vec![],
+                next: None,
+                altered_keys: false,
+            })),
+            more: false,
+        }],
+    );
+    assert_eq!(s.objects.marks.count(), 0);
+}
+
+#[test]
+fn bulk_undelete_plans_first_sends_only_on_y_and_reports() {
+    let mut s = state();
+    four_deleted(&mut s);
+    // The folder and two keys.
+    run(&mut s, vec![key(' '), key(' '), key('j'), key(' ')]);
+    let effects = run(&mut s, vec![key('U')]);
+    assert!(effects.is_empty(), "U asks for a time first: {effects:?}");
+    // A time that cannot be read is refused where it was typed.
+    let effects = run(&mut s, vec![key('x'), special(KeyCode::Enter)]);
+    assert!(effects.is_empty());
+    let Some(Popup::Bulk(b)) = &s.popup else {
+        panic!("the bulk popup")
+    };
+    assert!(
+        matches!(
+            &b.stage,
+            lockwatch::app::BulkStage::Time { error: Some(_), .. }
+        ),
+        "{:?}",
+        b.stage
+    );
+    let effects = run(
+        &mut s,
+        vec![special(KeyCode::Backspace), special(KeyCode::Enter)],
+    );
+    let (request, targets) = plan_bulk(&effects);
+    assert_eq!(targets.folders, ["old/"]);
+    assert_eq!(targets.keys, ["a.sql", "c.log"]);
+
+    // The plan arrives: shown, nothing sent.
+    let history = [
+        marker("a.sql", "a.sql-m1", "2026-11-21T00:00:00Z", true),
+        version("a.sql", "a.sql-v1", "2026-11-01T00:00:00Z", false),
+    ];
+    let plans = vec![
+        lockwatch::domain::undelete::plan_key("a.sql".into(), &history, None),
+        lockwatch::domain::undelete::plan_key(
+            "c.log".into(),
+            &[version("c.log", "c1", "2026-11-01T00:00:00Z", true)],
+            None,
+        ),
+    ];
+    let effects = run(
+        &mut s,
+        vec![Action::BulkPlanned {
+            request,
+            result: Ok(plans),
+        }],
+    );
+    assert!(effects.is_empty());
+    // Esc would close it with nothing sent; y runs it.
+    let effects = run(&mut s, vec![key('y')]);
+    let (run_request, plans) = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::RunBulk { request, plans, .. } => Some((*request, plans.clone())),
+            _ => None,
+        })
+        .expect("y carries out the plan");
+    assert_eq!(plans.iter().filter(|p| p.acts()).count(), 1);
+    // Esc while running cancels (starts no further key), it does not close.
+    let effects = run(&mut s, vec![special(KeyCode::Esc)]);
+    assert_eq!(
+        effects,
+        vec![Effect::CancelBulk {
+            request: run_request
+        }]
+    );
+    assert!(matches!(s.popup, Some(Popup::Bulk(_))));
+    run(
+        &mut s,
+        vec![
+            Action::BulkKeyDone {
+                request: run_request,
+                key: "a.sql".into(),
+                outcome: lockwatch::undelete::Outcome::Done("removed 1 delete marker".into()),
+            },
+            Action::BulkFinished {
+                request: run_request,
+                tally: lockwatch::undelete::Tally {
+                    done: 1,
+                    ..Default::default()
+                },
+            },
+        ],
+    );
+    let Some(Popup::Bulk(b)) = &s.popup else {
+        panic!("the report")
+    };
+    assert!(matches!(&b.stage, lockwatch::app::BulkStage::Report { tally, .. } if tally.done == 1));
+    // Closing the report reloads the level to show what came back.
+    let effects = run(&mut s, vec![special(KeyCode::Esc)]);
+    assert!(list_request(&effects).is_some(), "{effects:?}");
+    assert!(s.popup.is_none());
+}
+
+#[test]
+fn read_only_bulk_undelete_shows_the_plan_but_sends_nothing() {
+    let mut s = state();
+    s.connection.read_only = true;
+    four_deleted(&mut s);
+    run(&mut s, vec![key('j')]);
+    let effects = run(&mut s, vec![key('U'), special(KeyCode::Enter)]);
+    let (request, targets) = plan_bulk(&effects);
+    assert_eq!(targets.keys, ["a.sql"]);
+    let history = [
+        marker("a.sql", "m", "2026-11-21T00:00:00Z", true),
+        version("a.sql", "v", "2026-11-01T00:00:00Z", false),
+    ];
+    run(
+        &mut s,
+        vec![Action::BulkPlanned {
+            request,
+            result: Ok(vec![lockwatch::domain::undelete::plan_key(
+                "a.sql".into(),
+                &history,
+                None,
+            )]),
+        }],
+    );
+    let effects = run(&mut s, vec![key('y')]);
+    assert!(effects.is_empty(), "{effects:?}");
+    let Some(Popup::Bulk(b)) = &s.popup else {
+        panic!("still the plan")
+    };
+    assert!(
+        matches!(&b.stage, lockwatch::app::BulkStage::Plan { note: Some(n), .. } if n.contains("Read-only"))
+    );
+}

@@ -116,6 +116,7 @@ pub enum Popup {
     BucketForm(super::bucket_forms::BucketForm),
     Upload(super::upload::UploadForm),
     Download(super::download::DownloadForm),
+    Bulk(Box<super::bulk::BulkUndelete>),
 }
 
 pub(super) fn short_name(key: &str) -> String {
@@ -187,9 +188,11 @@ pub(super) fn on_key(state: &mut AppState, key: Key) -> Vec<Effect> {
         }
         Popup::Confirm(_) => on_confirm_key(state, key),
         // Handled by retention::on_key before this is reached.
-        Popup::Retention(_) | Popup::BucketForm(_) | Popup::Upload(_) | Popup::Download(_) => {
-            Vec::new()
-        }
+        Popup::Retention(_)
+        | Popup::BucketForm(_)
+        | Popup::Upload(_)
+        | Popup::Download(_)
+        | Popup::Bulk(_) => Vec::new(),
     }
 }
 

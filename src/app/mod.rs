@@ -3,6 +3,7 @@
 
 mod bucket_forms;
 mod buckets;
+mod bulk;
 mod details;
 mod dialog;
 mod download;
@@ -18,10 +19,11 @@ pub use bucket_forms::{
     BucketForm, BucketFormKind, BucketRequest, check as check_bucket_form, check_bucket_name,
 };
 pub use buckets::{BucketRow, BucketsPane, Detail};
+pub use bulk::{BulkUndelete, Stage as BulkStage};
 pub use dialog::{Confirm, DialogLine, LineStyle, PendingWrite, Popup, TypedConfirm};
 pub use download::{DownloadForm, Transfer, download_target};
 pub use form::{Field, FieldKind, Form};
-pub use objects::ObjectsPane;
+pub use objects::{Marks, ObjectsPane};
 pub use retention::{RetentionForm, check as check_retention, parse_until};
 pub use upload::{UploadForm, UploadRequest, Uploaded, check as check_upload};
 pub use versions::VersionsPane;
@@ -345,6 +347,25 @@ pub enum Action {
     Suspend,
     /// SIGCONT: lockwatch was stopped (by SIGSTOP or Ctrl-Z) and resumed.
     Continued,
+    /// Bulk undelete: keys planned so far.
+    BulkPlanProgress {
+        request: RequestId,
+        keys: usize,
+    },
+    BulkPlanned {
+        request: RequestId,
+        result: Result<Vec<crate::domain::undelete::KeyPlan>, S3Error>,
+    },
+    /// Bulk undelete: one key carried out.
+    BulkKeyDone {
+        request: RequestId,
+        key: Arc<str>,
+        outcome: crate::undelete::Outcome,
+    },
+    BulkFinished {
+        request: RequestId,
+        tally: crate::undelete::Tally,
+    },
 }
 
 /// What `update` asks the runtime to do.
@@ -448,6 +469,23 @@ pub enum Effect {
         version_id: Option<String>,
     },
     Cancel(RequestId),
+    /// Lists versions and plans a bulk undelete (nothing is written).
+    PlanBulk {
+        request: RequestId,
+        bucket: String,
+        targets: crate::undelete::Targets,
+        after: Option<Timestamp>,
+    },
+    /// Carries out a bulk undelete plan the user confirmed.
+    RunBulk {
+        request: RequestId,
+        bucket: String,
+        plans: Arc<Vec<crate::domain::undelete::KeyPlan>>,
+    },
+    /// Starts no further key of a running bulk undelete.
+    CancelBulk {
+        request: RequestId,
+    },
     Quit,
     /// Hand the terminal back to the shell and stop until resumed (Ctrl-Z, SIGTSTP).
     Suspend,
@@ -646,6 +684,26 @@ pub fn update(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Effec
         }
         Action::Suspend => vec![Effect::Suspend],
         Action::Continued => vec![Effect::Redraw],
+        Action::BulkPlanProgress { request, keys } => {
+            bulk::on_plan_progress(state, request, keys);
+            Vec::new()
+        }
+        Action::BulkPlanned { request, result } => {
+            bulk::on_planned(state, request, result);
+            Vec::new()
+        }
+        Action::BulkKeyDone {
+            request,
+            key,
+            outcome,
+        } => {
+            bulk::on_key_done(state, request, key, outcome);
+            Vec::new()
+        }
+        Action::BulkFinished { request, tally } => {
+            bulk::on_finished(state, request, tally);
+            Vec::new()
+        }
         Action::BucketsLoaded { request, result } => buckets::on_loaded(state, request, result),
         Action::BucketDetails { bucket, result } => {
             state.buckets.on_details(&bucket, result);
@@ -790,6 +848,9 @@ fn on_key(state: &mut AppState, key: Key, now: Timestamp) -> Vec<Effect> {
     if matches!(state.popup, Some(Popup::Retention(_))) {
         return retention::on_key(state, key, now);
     }
+    if matches!(state.popup, Some(Popup::Bulk(_))) {
+        return bulk::on_key(state, key);
+    }
     if state.popup.is_some() {
         return dialog::on_key(state, key);
     }
@@ -921,6 +982,11 @@ fn on_command(state: &mut AppState, command: Command, now: Timestamp) -> Vec<Eff
                 Vec::new()
             }
         }
+        Command::Mark | Command::MarkAll => match pane {
+            Pane::Objects => objects::on_command(state, command),
+            _ => Vec::new(),
+        },
+        Command::BulkUndelete => bulk::open(state),
         Command::Open | Command::Back | Command::Refresh | Command::ToggleDeleted => match pane {
             Pane::Buckets => buckets::on_command(state, command),
             Pane::Objects => objects::on_command(state, command),

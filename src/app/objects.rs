@@ -7,6 +7,83 @@ use crate::keys::Command;
 use crate::s3::S3Error;
 use std::sync::Arc;
 
+/// Rows marked for a bulk action, by position among the prefixes and among the objects of the
+/// level. Both only grow while a listing streams in (a page appends, or replaces the last
+/// object by the same key), so positions stay valid until the level is replaced, and then the
+/// marks go with it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Marks {
+    prefixes: Vec<bool>,
+    objects: Vec<bool>,
+    count: usize,
+}
+
+impl Marks {
+    fn slot(&mut self, level: &Level, row: usize) -> Option<&mut bool> {
+        let (list, i) = if row < level.prefixes.len() {
+            (&mut self.prefixes, row)
+        } else if row - level.prefixes.len() < level.objects_len() {
+            (&mut self.objects, row - level.prefixes.len())
+        } else {
+            return None;
+        };
+        if list.len() <= i {
+            list.resize(i + 1, false);
+        }
+        list.get_mut(i)
+    }
+
+    pub fn is_marked(&self, level: &Level, row: usize) -> bool {
+        let (list, i) = if row < level.prefixes.len() {
+            (&self.prefixes, row)
+        } else {
+            (&self.objects, row - level.prefixes.len())
+        };
+        list.get(i).copied().unwrap_or(false)
+    }
+
+    pub fn set(&mut self, level: &Level, row: usize, on: bool) {
+        let Some(slot) = self.slot(level, row) else {
+            return;
+        };
+        if *slot != on {
+            *slot = on;
+            if on {
+                self.count += 1;
+            } else {
+                self.count -= 1;
+            }
+        }
+    }
+
+    pub fn count(&self) -> usize {
+        self.count
+    }
+
+    pub fn clear(&mut self) {
+        *self = Marks::default();
+    }
+
+    /// The marked folders and keys, in row order.
+    pub fn targets(&self, level: &Level) -> (Vec<String>, Vec<String>) {
+        let folders = self
+            .prefixes
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| **m)
+            .filter_map(|(i, _)| level.prefixes.get(i).map(|p| p.to_string()))
+            .collect();
+        let keys = self
+            .objects
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| **m)
+            .filter_map(|(i, _)| level.object_key(i).map(str::to_string))
+            .collect();
+        (folders, keys)
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct ObjectsPane {
     pub bucket: Option<String>,
@@ -20,6 +97,8 @@ pub struct ObjectsPane {
     reselect: Option<String>,
     /// Where the listing would go on after the last page that arrived.
     pub resume: Option<Resume>,
+    /// Rows marked for bulk undelete (space, *).
+    pub marks: Marks,
 }
 
 impl ObjectsPane {
@@ -33,6 +112,7 @@ impl ObjectsPane {
         if self.bucket.as_deref() != Some(bucket.as_str()) || self.prefix != prefix {
             self.view = ListView::default();
             self.level = Level::default();
+            self.marks.clear();
         } else if let Some(row) = self.selected_name() {
             // A reload keeps showing the old rows until the first page replaces them, and
             // keeps the selection on the same name.
@@ -180,8 +260,9 @@ pub(super) fn on_page(
         return Vec::new();
     }
     if first_page {
-        // A reload showed the old rows until now.
+        // A reload showed the old rows until now; marks were positions in them.
         pane.level = Level::default();
+        pane.marks.clear();
         pane.view.reset(0, pane.view.filter.clone(), height);
     }
     let selected = pane.view.selected_row();
@@ -275,6 +356,33 @@ pub(super) fn on_command(state: &mut AppState, command: Command) -> Vec<Effect> 
             }
             let prefix = state.objects.prefix.clone();
             state.open_level(bucket, prefix, None)
+        }
+        Command::Mark => {
+            let height = state.page_height(Pane::Objects);
+            let pane = &mut state.objects;
+            if let Some(row) = pane.view.selected_row() {
+                let on = !pane.marks.is_marked(&pane.level, row);
+                pane.marks.set(&pane.level, row, on);
+                pane.view.apply(Command::Down, height);
+            }
+            Vec::new()
+        }
+        Command::MarkAll => {
+            let pane = &mut state.objects;
+            let rows: Vec<usize> = (0..pane.view.visible_len())
+                .filter_map(|p| pane.view.row_at(p))
+                .collect();
+            let all = rows.iter().all(|&r| pane.marks.is_marked(&pane.level, r));
+            for r in rows {
+                pane.marks.set(&pane.level, r, !all);
+            }
+            let n = pane.marks.count();
+            state.info(if all {
+                format!("Unmarked the rows shown; {n} marked")
+            } else {
+                format!("{n} marked: U plans their undelete")
+            });
+            Vec::new()
         }
         Command::ToggleDeleted => {
             state.objects.show_deleted = !state.objects.show_deleted;

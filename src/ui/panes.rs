@@ -409,6 +409,15 @@ pub fn objects(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             Keep::Extra,
         ));
     }
+    if pane.marks.count() > 0 {
+        parts.push(part(
+            Span::styled(
+                format!("{} marked · U undeletes", pane.marks.count()),
+                theme.warning,
+            ),
+            Keep::Always,
+        ));
+    }
     parts.extend(loading_note(&pane.load, pane.level.len(), theme));
     parts.extend(filter_note(&pane.view, theme));
     let mut b = block(
@@ -488,12 +497,15 @@ pub fn objects(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             return Row::new(Vec::<ratatui::widgets::Cell>::new());
         };
         let name = pane.row_name(&row);
+        let marked = pane.marks.is_marked(&pane.level, i);
+        let mark = |style: Style| -> Style { if marked { theme.warning } else { style } };
+        let shown = |name: String| -> String { if marked { format!("● {name}") } else { name } };
         let cells: Vec<_> = match row {
             LevelRow::Prefix(_) => chosen
                 .iter()
                 .zip(widths)
                 .map(|(&c, &w)| match c {
-                    0 => cell(&text::name(name), w, theme.prefix),
+                    0 => cell(&shown(text::name(name).into_owned()), w, mark(theme.prefix)),
                     1 => cell("folder", w, theme.dim),
                     _ => cell("", w, Style::new()),
                 })
@@ -502,7 +514,7 @@ pub fn objects(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                 .iter()
                 .zip(widths)
                 .map(|(&c, &w)| match c {
-                    0 => cell(&text::name(name), w, Style::new()),
+                    0 => cell(&shown(text::name(name).into_owned()), w, mark(Style::new())),
                     1 => cell(&format::maybe_size(o.size), w, Style::new()),
                     2 => cell(&format::maybe_timestamp(o.last_modified), w, Style::new()),
                     _ => cell(o.storage_class.unwrap_or(""), w, theme.dim),
@@ -512,7 +524,11 @@ pub fn objects(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                 .iter()
                 .zip(widths)
                 .map(|(&c, &w)| match c {
-                    0 => cell(&format!("× {}", text::name(name)), w, theme.deleted),
+                    0 => cell(
+                        &shown(format!("× {}", text::name(name))),
+                        w,
+                        mark(theme.deleted),
+                    ),
                     1 => cell("deleted", w, theme.marker),
                     2 => cell(&format::maybe_timestamp(d.deleted_at), w, theme.deleted),
                     _ => cell("", w, Style::new()),

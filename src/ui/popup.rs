@@ -88,7 +88,279 @@ pub fn render(frame: &mut Frame, state: &AppState, now: jiff::Timestamp, theme: 
         Popup::BucketForm(form) => bucket_form_box(frame, form, theme),
         Popup::Upload(form) => upload_box(frame, form, now, theme),
         Popup::Download(form) => download_box(frame, form, theme),
+        Popup::Bulk(bulk) => bulk_box(frame, bulk, theme),
     }
+}
+
+/// A large box: fixed lines on top, a scrolled list, fixed lines at the bottom.
+struct ListBox {
+    title: String,
+    border: Style,
+    head: Vec<Line<'static>>,
+    list: Vec<Line<'static>>,
+    scroll: usize,
+    foot: Vec<Line<'static>>,
+}
+
+fn list_box(frame: &mut Frame, b: ListBox, theme: &Theme) {
+    let ListBox {
+        title,
+        border,
+        head,
+        list,
+        scroll,
+        foot,
+    } = b;
+    let screen = frame.area();
+    let area = centered(
+        screen,
+        screen.width.saturating_sub(4).min(140),
+        screen.height.saturating_sub(2),
+    );
+    frame.render_widget(Clear, area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(border)
+        .title(Span::styled(format!(" {title} "), theme.emphasis));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let fixed = (head.len() + foot.len()) as u16;
+    let room = usize::from(inner.height.saturating_sub(fixed));
+    let mut lines = head;
+    let shown = list.len().saturating_sub(scroll).min(room);
+    lines.extend(list.into_iter().skip(scroll).take(room));
+    for _ in shown..room {
+        lines.push(Line::raw(""));
+    }
+    lines.extend(foot);
+    // One row each, cut at the edge: a long key must not push the keys below off the box.
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+fn bulk_box(frame: &mut Frame, bulk: &crate::app::BulkUndelete, theme: &Theme) {
+    use crate::app::BulkStage;
+    let location = format!(
+        "s3://{}/{}",
+        text::sanitize(&bulk.bucket),
+        text::sanitize(&bulk.targets.level)
+    );
+    let title = "Bulk undelete".to_string();
+    let what = Line::from(vec![
+        Span::raw("Undelete "),
+        Span::styled(bulk.what(), theme.emphasis),
+        Span::raw(format!(" in {location}")),
+    ]);
+    match &bulk.stage {
+        BulkStage::Time { input, error } => {
+            let mut lines = vec![
+                what,
+                Line::raw(""),
+                Line::raw(
+                    "Only what happened after this time (the incident; UTC unless an offset is given).",
+                ),
+                Line::styled(
+                    "Empty: every deleted key, by removing the delete markers above its newest version.",
+                    theme.dim,
+                ),
+                Line::from(vec![
+                    Span::raw("> "),
+                    Span::styled(text::sanitize(input).into_owned(), theme.emphasis),
+                    Span::styled("▏", theme.warning),
+                ]),
+            ];
+            if let Some(e) = error {
+                lines.push(Line::styled(text::sanitize(e).into_owned(), theme.error));
+            }
+            lines.push(Line::raw(""));
+            lines.push(Line::styled(
+                "Enter: make the plan (nothing is sent)   Esc: cancel",
+                theme.dim,
+            ));
+            boxed(frame, &title, lines, theme.border_focused, theme);
+        }
+        BulkStage::Planning { keys, .. } => {
+            let lines = vec![
+                what,
+                Line::raw(""),
+                Line::raw(format!("Listing versions… {keys} keys planned")),
+                Line::raw(""),
+                Line::styled("Esc: stop (nothing is sent)", theme.dim),
+            ];
+            boxed(frame, &title, lines, theme.border_focused, theme);
+        }
+        BulkStage::PlanFailed(why) => {
+            let lines = vec![
+                what,
+                Line::raw(""),
+                Line::styled(text::sanitize(why).into_owned(), theme.error),
+                Line::raw(""),
+                Line::styled("Enter or Esc closes this.", theme.dim),
+            ];
+            boxed(frame, &title, lines, theme.error, theme);
+        }
+        BulkStage::Plan {
+            after,
+            plans,
+            summary,
+            scroll,
+            note,
+        } => {
+            let location = crate::domain::location::S3Location {
+                bucket: bulk.bucket.clone(),
+                prefix: bulk.targets.level.clone(),
+            };
+            let mut head: Vec<Line<'static>> = vec![what, Line::raw("")];
+            for l in crate::undelete::describe_summary(summary, &location, *after).lines() {
+                head.push(Line::raw(l.to_string()));
+            }
+            head.push(Line::raw(""));
+            let list: Vec<Line<'static>> = plans
+                .iter()
+                .map(|p| {
+                    let style = match p.action {
+                        crate::domain::undelete::KeyAction::RemoveMarkers { .. } => Style::new(),
+                        crate::domain::undelete::KeyAction::CopyBack { .. } => theme.warning,
+                        crate::domain::undelete::KeyAction::Leave(_) => theme.dim,
+                    };
+                    Line::styled(crate::undelete::describe_key(p), style)
+                })
+                .collect();
+            let mut foot = vec![Line::raw("")];
+            if let Some(n) = note {
+                foot.push(Line::styled(text::sanitize(n).into_owned(), theme.warning));
+            }
+            foot.push(Line::styled(
+                "DRY RUN — nothing has been sent.  y: carry out this plan   j/k pgup/pgdn: scroll   Esc: close",
+                theme.dim,
+            ));
+            list_box(
+                frame,
+                ListBox {
+                    title: format!("{title} — plan ({} keys)", plans.len()),
+                    border: theme.border_focused,
+                    head,
+                    list,
+                    scroll: *scroll,
+                    foot,
+                },
+                theme,
+            );
+        }
+        BulkStage::Running {
+            total,
+            tally,
+            outcomes,
+            cancelling,
+        } => {
+            let finished = tally.done + tally.skipped + tally.failed;
+            let width = 40usize;
+            let filled = (finished * width).checked_div(*total).unwrap_or(width);
+            let head = vec![
+                what,
+                Line::raw(""),
+                Line::from(vec![
+                    Span::styled("█".repeat(filled), theme.success),
+                    Span::styled("░".repeat(width - filled.min(width)), theme.dim),
+                    Span::raw(format!(
+                        " {finished}/{total}  done {}  skipped {}  failed {}",
+                        tally.done, tally.skipped, tally.failed
+                    )),
+                ]),
+                Line::raw(""),
+            ];
+            let list: Vec<Line<'static>> = outcomes
+                .iter()
+                .rev()
+                .map(|(key, o)| outcome_line(key, o, theme))
+                .collect();
+            let foot = vec![
+                Line::raw(""),
+                Line::styled(
+                    if *cancelling {
+                        "Cancelling: no further key is started; keys under way finish."
+                    } else {
+                        "Esc or c: cancel (keys under way finish; the rest are not started)"
+                    },
+                    theme.dim,
+                ),
+            ];
+            list_box(
+                frame,
+                ListBox {
+                    title: format!("{title} — running"),
+                    border: theme.border_focused,
+                    head,
+                    list,
+                    scroll: 0,
+                    foot,
+                },
+                theme,
+            );
+        }
+        BulkStage::Report {
+            tally,
+            outcomes,
+            scroll,
+        } => {
+            let head = vec![
+                what,
+                Line::raw(""),
+                Line::styled(
+                    crate::undelete::describe_tally(tally),
+                    if tally.failed > 0 {
+                        theme.error
+                    } else {
+                        theme.success
+                    },
+                ),
+                Line::raw(""),
+            ];
+            let list: Vec<Line<'static>> = outcomes
+                .iter()
+                .map(|(key, o)| outcome_line(key, o, theme))
+                .collect();
+            let foot = vec![
+                Line::raw(""),
+                Line::styled(
+                    "Failures first. j/k pgup/pgdn: scroll   Esc: close (the pane reloads; every write is in the audit trail, A)",
+                    theme.dim,
+                ),
+            ];
+            list_box(
+                frame,
+                ListBox {
+                    title: format!("{title} — report"),
+                    border: if tally.failed > 0 {
+                        theme.error
+                    } else {
+                        theme.border_focused
+                    },
+                    head,
+                    list,
+                    scroll: *scroll,
+                    foot,
+                },
+                theme,
+            );
+        }
+    }
+}
+
+fn outcome_line(key: &str, o: &crate::undelete::Outcome, theme: &Theme) -> Line<'static> {
+    use crate::undelete::Outcome;
+    let style = match o {
+        Outcome::Done(_) => theme.success,
+        Outcome::Skipped(_) => theme.warning,
+        Outcome::Failed(_) => theme.error,
+    };
+    Line::from(vec![
+        Span::styled(format!("{:<8}", o.code()), style),
+        Span::raw(format!(
+            "{}: {}",
+            text::name(key),
+            text::sanitize(o.detail())
+        )),
+    ])
 }
 
 fn confirm_box(frame: &mut Frame, confirm: &Confirm, theme: &Theme) {
