@@ -874,7 +874,13 @@ async fn run_loop(
         executor.run(effect);
     }
     loop {
-        let now = Timestamp::now();
+        // Retention runs on the server's clock: so does every countdown lockwatch shows.
+        let offset = executor.s3.server_clock_offset();
+        let whole = |o: Option<jiff::SignedDuration>| o.map(|d| d.as_secs());
+        if whole(offset) != whole(state.server_clock) {
+            update(&mut state, Action::ServerClock(offset), Timestamp::now());
+        }
+        let now = server_now(&state);
         let started = std::time::Instant::now();
         terminal
             .draw(|frame| ui::render(&state, now, &theme, frame))
@@ -894,7 +900,7 @@ async fn run_loop(
                 break;
             }
         }
-        let now = Timestamp::now();
+        let now = server_now(&state);
         for action in pending {
             let is_key = matches!(action, Action::Key(_));
             if let Some(m) = measurements.as_mut() {
@@ -925,4 +931,13 @@ async fn run_loop(
             }
         }
     }
+}
+
+/// The server's time as its answers date it (the local time until they show a difference).
+fn server_now(state: &crate::app::AppState) -> Timestamp {
+    let local = Timestamp::now();
+    state
+        .server_clock
+        .and_then(|o| local.checked_add(o).ok())
+        .unwrap_or(local)
 }

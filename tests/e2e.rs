@@ -1324,3 +1324,54 @@ fn a_profile_marked_read_only_makes_the_session_read_only() {
     });
     assert!(history[0].is_delete_marker(), "nothing was written");
 }
+
+#[test]
+fn countdowns_follow_the_servers_clock_when_it_differs_from_this_machines() {
+    let endpoint = support::sandbox::sandbox().endpoint.clone();
+    let bucket = runtime().block_on(async {
+        let s3 = support::client(&endpoint).await;
+        let bucket = support::unique_bucket("clock");
+        s3.create_bucket(&bucket, None, true).await.expect("create");
+        let until = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(2);
+        let options = PutOptions {
+            retention: Some((RetentionMode::Compliance, until)),
+            ..PutOptions::default()
+        };
+        s3.put_bytes(&bucket, "audit.log", b"audit".to_vec(), &options)
+            .await
+            .expect("put");
+        bucket
+    });
+    // The server's answers are dated ten minutes later than this machine's clock says. (The
+    // SDK then signs with the server's time, as it should; a real server beyond 15 minutes
+    // would refuse a client that did not.)
+    let proxy = support::faults::FaultProxy::start(&endpoint);
+    proxy.inject(
+        support::faults::Filter::any(),
+        support::faults::Fault::ShiftDate(600),
+        None,
+    );
+    let mut app = Session::start(&proxy.endpoint, &[&format!("s3://{bucket}/")], 160, 40);
+    app.wait_text("audit.log");
+    app.send("\r");
+    let screen = app.wait_for("the countdown", Duration::from_secs(20), |s| {
+        s.contains("COMPLIANCE") && s.contains(" left")
+    });
+    // Two hours of retention by this machine's clock; 1h 50m left by the server's.
+    let countdown = screen
+        .lines()
+        .find(|l| l.contains("COMPLIANCE") && l.contains(" left"))
+        .expect("a countdown row");
+    assert!(
+        countdown.contains(" 1h 49m ") || countdown.contains(" 1h 50m "),
+        "{countdown}"
+    );
+    let last = screen.lines().last().unwrap_or_default();
+    assert!(
+        (last.contains("server clock 10m 0") || last.contains("server's clock is 10m 0"))
+            && last.contains("ahead"),
+        "the status line says so: {last}"
+    );
+    app.send("q");
+    assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
+}

@@ -366,6 +366,8 @@ pub enum Action {
         request: RequestId,
         tally: crate::undelete::Tally,
     },
+    /// The server's clock differs from the local one by this much (or no longer does).
+    ServerClock(Option<jiff::SignedDuration>),
 }
 
 /// What `update` asks the runtime to do.
@@ -530,6 +532,10 @@ pub struct AppState {
     /// Downloads under way, with their progress.
     pub transfers: Vec<Transfer>,
     pub quit: bool,
+    /// The server's clock minus the local one, when its answers show a difference beyond
+    /// the noise of measuring it. `now` given to `update` and `render` is already the
+    /// server's time; this is for saying so.
+    pub server_clock: Option<jiff::SignedDuration>,
     next_request: u64,
 }
 
@@ -561,6 +567,7 @@ impl AppState {
             writes: Vec::new(),
             transfers: Vec::new(),
             quit: false,
+            server_clock: None,
             next_request: 0,
         }
     }
@@ -684,6 +691,16 @@ pub fn update(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Effec
         }
         Action::Suspend => vec![Effect::Suspend],
         Action::Continued => vec![Effect::Redraw],
+        Action::ServerClock(offset) => {
+            if offset.is_some() && state.server_clock.is_none() {
+                state.info(format!(
+                    "The server's clock is {}: lock countdowns use the server's time",
+                    describe_clock(offset)
+                ));
+            }
+            state.server_clock = offset;
+            Vec::new()
+        }
         Action::BulkPlanProgress { request, keys } => {
             bulk::on_plan_progress(state, request, keys);
             Vec::new()
@@ -1004,5 +1021,21 @@ fn on_command(state: &mut AppState, command: Command, now: Timestamp) -> Vec<Eff
         Command::Download => download::open(state),
         Command::CancelTransfer => download::cancel(state),
         Command::LockSettings => bucket_forms::open_lock_settings(state),
+    }
+}
+
+/// `1h 00m 05s ahead of this machine's` / `3m 10s behind this machine's`.
+pub fn describe_clock(offset: Option<jiff::SignedDuration>) -> String {
+    match offset {
+        None => "in step with this machine's".into(),
+        Some(o) => format!(
+            "{} {} this machine's",
+            crate::domain::lock::format_remaining(o.abs()),
+            if o.is_negative() {
+                "behind"
+            } else {
+                "ahead of"
+            }
+        ),
     }
 }

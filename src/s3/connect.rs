@@ -318,12 +318,14 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection, ConnectErro
         PathStyle::Always => true,
         PathStyle::Never => false,
     };
+    let clock = std::sync::Arc::new(super::ServerClock::default());
     let mut config = aws_sdk_s3::config::Builder::from(&sdk)
         .force_path_style(path_style)
         // Ceph RGW 16 refuses aws-chunked uploads with trailing checksums and returns none.
         .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
         .response_checksum_validation(ResponseChecksumValidation::WhenRequired)
         .interceptor(super::integrity::CompleteXml)
+        .interceptor(super::clock::ReadServerDate(clock.clone()))
         .retry_classifier(super::integrity::RetryCutAnswers);
     // S3-compatible servers do not care about the region, but signing needs one.
     let region = match sdk.region() {
@@ -338,6 +340,7 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection, ConnectErro
         s3: S3 {
             client: aws_sdk_s3::Client::from_conf(config.build()),
             read_only,
+            clock,
         },
         info: ConnectionInfo {
             endpoint,

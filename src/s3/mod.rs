@@ -2,11 +2,13 @@
 //! (missing fields, checksum headers, path style, odd error bodies) is handled here, and
 //! everything above sees domain types and `S3Error`.
 
+mod clock;
 mod connect;
 mod error;
 mod integrity;
 mod ops;
 
+pub use clock::{CLOCK_NOISE, ServerClock, parse_http_date};
 pub use connect::{
     ConnectError, ConnectOptions, Connection, ConnectionInfo, PathStyle, StaticCredentials,
     Timeouts, connect,
@@ -23,4 +25,14 @@ pub struct S3 {
     client: aws_sdk_s3::Client,
     /// Every write is refused in this layer, before a request is built.
     read_only: bool,
+    /// The server's clock as its answers date them.
+    clock: std::sync::Arc<ServerClock>,
+}
+
+impl S3 {
+    /// The server's clock minus the local one, once answers have told; `None` while it is
+    /// within the noise of measuring it (2 s) or unknown.
+    pub fn server_clock_offset(&self) -> Option<jiff::SignedDuration> {
+        self.clock.significant_offset()
+    }
 }

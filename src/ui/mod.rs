@@ -71,10 +71,21 @@ fn areas_single(state: &AppState) -> bool {
 }
 
 fn status_line(frame: &mut Frame, area: ratatui::layout::Rect, state: &AppState, theme: &Theme) {
-    let right = format!(
+    let mut right = format!(
         " {} · {} ",
         state.connection.access_key_masked, state.connection.region
     );
+    if let Some(offset) = state.server_clock {
+        right = format!(
+            " server clock {}{}",
+            crate::domain::lock::format_remaining(offset.abs()),
+            if offset.is_negative() {
+                " behind ·"
+            } else {
+                " ahead ·"
+            }
+        ) + &right;
+    }
     let left: Line = if let Some(input) = &state.input {
         Line::from(vec![
             Span::styled("/", theme.warning),
@@ -135,7 +146,12 @@ fn status_line(frame: &mut Frame, area: ratatui::layout::Rect, state: &AppState,
             ..area
         };
         frame.render_widget(Paragraph::new(left), left_area);
-        frame.render_widget(Paragraph::new(Span::styled(right, theme.dim)), right_area);
+        let style = if state.server_clock.is_some() {
+            theme.warning
+        } else {
+            theme.dim
+        };
+        frame.render_widget(Paragraph::new(Span::styled(right, style)), right_area);
     } else {
         frame.render_widget(Paragraph::new(left), area);
     }

@@ -26,6 +26,9 @@ pub enum Fault {
     Stall,
     /// Close the connection without reading: the server is down.
     Down,
+    /// Forward, and move the answer's `Date` header this many seconds: a server whose clock
+    /// is off.
+    ShiftDate(i64),
 }
 
 /// Which requests a fault applies to.
@@ -357,8 +360,12 @@ fn serve(client: TcpStream, upstream: &str, state: &Mutex<State>, stop: &AtomicB
             ));
             fault
         };
+        let shift = match &fault {
+            Some(Fault::ShiftDate(seconds)) => Some(*seconds),
+            _ => None,
+        };
         let answer = match fault {
-            None => forward(upstream, &request),
+            None | Some(Fault::ShiftDate(_)) => forward(upstream, &request),
             Some(Fault::Delay(d)) => {
                 std::thread::sleep(d);
                 forward(upstream, &request)
@@ -406,6 +413,12 @@ fn serve(client: TcpStream, upstream: &str, state: &Mutex<State>, stop: &AtomicB
         let head: Vec<String> = head
             .into_iter()
             .filter(|l| !l.to_ascii_lowercase().starts_with("connection:"))
+            .map(|l| match shift {
+                Some(seconds) if l.to_ascii_lowercase().starts_with("date:") => {
+                    shifted_date(&l, seconds)
+                }
+                _ => l,
+            })
             .collect();
         // A HEAD answer's Content-Length is the object's size, with no body: kept as it is.
         let mut framed = if request.method == "HEAD" {
@@ -427,5 +440,20 @@ fn serve(client: TcpStream, upstream: &str, state: &Mutex<State>, stop: &AtomicB
         if written.is_err() {
             return;
         }
+    }
+}
+
+/// A `Date:` header line moved by `seconds`.
+fn shifted_date(line: &str, seconds: i64) -> String {
+    let value = line.split_once(':').map_or("", |(_, v)| v.trim());
+    let printer = jiff::fmt::rfc2822::DateTimePrinter::new();
+    let moved = jiff::fmt::rfc2822::DateTimeParser::new()
+        .parse_timestamp(value)
+        .ok()
+        .and_then(|t| t.checked_add(jiff::SignedDuration::from_secs(seconds)).ok())
+        .and_then(|t| printer.timestamp_to_rfc9110_string(&t).ok());
+    match moved {
+        Some(v) => format!("Date: {v}"),
+        None => panic!("the fault proxy cannot read the server's Date header {line:?}"),
     }
 }
