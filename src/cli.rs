@@ -127,6 +127,17 @@ pub enum Command {
         #[arg(long)]
         yes: bool,
     },
+    /// The lock-coverage report of a bucket or prefix, for an auditor: versioning and Object
+    /// Lock configuration, versions and bytes by protection, retention bounds, current objects
+    /// without protection, delete markers by age, the time taken and the server's clock.
+    /// Reads the lock of every version (one HEAD each).
+    Report {
+        /// s3://bucket or s3://bucket/prefix/
+        location: S3Location,
+        /// markdown (to read and attach), json, or csv (one row per version and marker)
+        #[arg(long, value_enum, default_value = "markdown")]
+        format: crate::report::Format,
+    },
     /// Serve the seeded S3 sandbox on 127.0.0.1 without the UI, until interrupted, so that the
     /// aws CLI or any other client can try it too. Prints the environment to use first.
     Sandbox {

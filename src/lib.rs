@@ -9,6 +9,7 @@ pub mod layout;
 pub mod logging;
 pub mod ls;
 pub mod measure;
+pub mod report;
 pub mod runtime;
 pub mod s3;
 pub mod sandbox;

@@ -58,6 +58,10 @@ fn main() -> ExitCode {
                 };
                 undelete(&cli, &options).await
             }
+            Some(Command::Report {
+                ref location,
+                format,
+            }) => report(&cli, location, format).await,
             None => run_ui(cli).await,
         }
     })
@@ -113,6 +117,65 @@ async fn list(cli: &Cli, options: &lockwatch::ls::LsOptions) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `lockwatch report`: exit 0 with the report written, 1 when the listing failed part way
+/// (nothing but CSV rows already written is printed), 2 when lockwatch could not connect.
+async fn report(
+    cli: &Cli,
+    location: &lockwatch::domain::location::S3Location,
+    format: lockwatch::report::Format,
+) -> ExitCode {
+    use std::io::{IsTerminal, Write};
+    let connection = match lockwatch::s3::connect(&cli.connect_options()).await {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("lockwatch: cannot connect: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    for warning in &connection.info.warnings {
+        eprintln!("lockwatch: warning: {warning}");
+    }
+    let show_progress = std::io::stderr().is_terminal();
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let built = lockwatch::report::build(
+        &connection.s3,
+        &connection.info.endpoint,
+        location,
+        format,
+        &mut out,
+        |versions| {
+            if show_progress {
+                eprint!("\rreading locks… {versions} versions");
+            }
+        },
+    )
+    .await;
+    if show_progress {
+        eprint!("\r\x1b[K");
+    }
+    let coverage = match built {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = out.flush();
+            eprintln!("lockwatch: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let written = match format {
+        lockwatch::report::Format::Csv => Ok(()),
+        lockwatch::report::Format::Markdown => out.write_all(coverage.markdown().as_bytes()),
+        lockwatch::report::Format::Json => serde_json::to_writer_pretty(&mut out, &coverage)
+            .map_err(std::io::Error::other)
+            .and_then(|_| writeln!(out)),
+    };
+    if let Err(e) = written.and_then(|_| out.flush()) {
+        eprintln!("lockwatch: cannot write the report: {e}");
+        return ExitCode::from(2);
+    }
+    ExitCode::SUCCESS
 }
 
 struct UndeleteOptions {

@@ -8,6 +8,7 @@ pub mod location;
 pub mod lock;
 pub mod paths;
 pub mod percent;
+pub mod report;
 pub mod text;
 pub mod undelete;
 

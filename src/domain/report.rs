@@ -1,0 +1,616 @@
+//! The lock-coverage report: what protects each version under a prefix, summed up for an
+//! auditor. Pure: versions and their HEAD results go in, counts and a Markdown text come out.
+
+use super::lock::{LockInfo, LockState, RetentionMode};
+use super::{BucketLock, HistoryEntry, Versioning, format, text};
+use jiff::{SignedDuration, Timestamp};
+use serde::Serialize;
+use std::sync::Arc;
+
+/// What protects one version at the moment of the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Protection {
+    /// COMPLIANCE retention in force: nobody can delete it before the date.
+    Compliance,
+    /// GOVERNANCE retention in force: only with the bypass permission.
+    Governance,
+    /// No retention in force, but a legal hold.
+    LegalHold,
+    /// Its retention date has passed and no legal hold stays.
+    Expired,
+    /// No retention, no hold.
+    None,
+    /// Its HEAD failed: not known.
+    Unknown,
+}
+
+impl Protection {
+    pub const ALL: [Protection; 6] = [
+        Protection::Compliance,
+        Protection::Governance,
+        Protection::LegalHold,
+        Protection::Expired,
+        Protection::None,
+        Protection::Unknown,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Protection::Compliance => "COMPLIANCE (retained)",
+            Protection::Governance => "GOVERNANCE (retained)",
+            Protection::LegalHold => "legal hold only",
+            Protection::Expired => "retention expired",
+            Protection::None => "none",
+            Protection::Unknown => "unknown (HEAD failed)",
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Protection::Compliance => "compliance",
+            Protection::Governance => "governance",
+            Protection::LegalHold => "legal-hold",
+            Protection::Expired => "expired",
+            Protection::None => "none",
+            Protection::Unknown => "unknown",
+        }
+    }
+
+    /// Whether the version can be deleted at the time of the report (without a bypass).
+    pub fn deletable(self) -> bool {
+        matches!(self, Protection::Expired | Protection::None)
+    }
+}
+
+/// The protection a lock gives at `now`.
+pub fn protection(lock: &LockInfo, now: Timestamp) -> Protection {
+    match lock.state(now) {
+        LockState::Retained {
+            mode: RetentionMode::Compliance,
+            ..
+        } => Protection::Compliance,
+        // An unknown mode is reported as the weaker one: it is not known to bind everyone.
+        LockState::Retained { .. } => Protection::Governance,
+        _ if lock.legal_hold => Protection::LegalHold,
+        LockState::Expired { .. } => Protection::Expired,
+        LockState::None => Protection::None,
+    }
+}
+
+/// Ages of delete markers, in days: `(label, upper bound in days)`.
+pub const MARKER_AGES: [(&str, Option<i64>); 5] = [
+    ("under 1 day", Some(1)),
+    ("1 to 7 days", Some(7)),
+    ("7 to 30 days", Some(30)),
+    ("30 to 90 days", Some(90)),
+    ("over 90 days", None),
+];
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Tally {
+    pub versions: u64,
+    pub bytes: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VersionRef {
+    pub key: String,
+    pub version_id: String,
+    pub size: Option<u64>,
+    pub last_modified: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Bound {
+    pub retain_until: String,
+    pub key: String,
+    pub version_id: String,
+}
+
+/// Everything the report says. Built entry by entry with `add_version` and `add_marker`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Coverage {
+    pub bucket: String,
+    pub prefix: String,
+    pub endpoint: String,
+    /// The server's time when the report was taken (the moment protections are judged at).
+    pub taken_at: String,
+    /// This machine's clock at the same moment.
+    pub local_time: String,
+    /// The server's clock minus this machine's, in seconds, when it differs.
+    pub server_clock_offset_seconds: Option<i64>,
+    pub versioning: Option<String>,
+    pub object_lock: Option<String>,
+    pub keys: u64,
+    pub versions: u64,
+    pub delete_markers: u64,
+    /// Per protection state, in `Protection::ALL` order.
+    pub by_protection: Vec<(Protection, Tally)>,
+    /// Versions under a legal hold, whatever their retention.
+    pub legal_holds: u64,
+    pub earliest_retain_until: Option<Bound>,
+    pub latest_retain_until: Option<Bound>,
+    /// Current objects (the latest entry of their key is a version) that can be deleted.
+    pub unprotected_current: Vec<VersionRef>,
+    pub unprotected_current_count: u64,
+    /// Delete markers by age, in `MARKER_AGES` order: (all markers, markers that are the latest
+    /// entry of their key, i.e. keys deleted now).
+    pub markers_by_age: Vec<(String, u64, u64)>,
+    /// Versions whose HEAD failed, with why.
+    pub unknown: Vec<(VersionRef, String)>,
+    #[serde(skip)]
+    now: Timestamp,
+    #[serde(skip)]
+    last_key: Option<Arc<str>>,
+    #[serde(skip)]
+    earliest: Option<Timestamp>,
+    #[serde(skip)]
+    latest: Option<Timestamp>,
+}
+
+/// At most this many unprotected current objects are listed by name (all are counted).
+pub const LISTED_UNPROTECTED: usize = 1000;
+
+impl Coverage {
+    pub fn new(
+        bucket: &str,
+        prefix: &str,
+        endpoint: &str,
+        now: Timestamp,
+        local: Timestamp,
+        offset: Option<SignedDuration>,
+    ) -> Coverage {
+        Coverage {
+            bucket: bucket.into(),
+            prefix: prefix.into(),
+            endpoint: endpoint.into(),
+            taken_at: now.to_string(),
+            local_time: local.to_string(),
+            server_clock_offset_seconds: offset.map(|o| o.as_secs()),
+            versioning: None,
+            object_lock: None,
+            keys: 0,
+            versions: 0,
+            delete_markers: 0,
+            by_protection: Protection::ALL
+                .iter()
+                .map(|p| (*p, Tally::default()))
+                .collect(),
+            legal_holds: 0,
+            earliest_retain_until: None,
+            latest_retain_until: None,
+            unprotected_current: Vec::new(),
+            unprotected_current_count: 0,
+            markers_by_age: MARKER_AGES
+                .iter()
+                .map(|(l, _)| (l.to_string(), 0, 0))
+                .collect(),
+            unknown: Vec::new(),
+            now,
+            last_key: None,
+            earliest: None,
+            latest: None,
+        }
+    }
+
+    pub fn set_bucket(&mut self, versioning: Option<Versioning>, lock: Option<&BucketLock>) {
+        self.versioning = versioning.map(|v| v.label().to_string());
+        self.object_lock = lock.map(|l| match l {
+            BucketLock::Disabled => "disabled".to_string(),
+            BucketLock::Enabled {
+                default_retention: None,
+            } => "enabled, no default retention".to_string(),
+            BucketLock::Enabled {
+                default_retention: Some((mode, period)),
+            } => format!("enabled, default {} {period}", mode.as_str()),
+        });
+    }
+
+    fn count_key(&mut self, key: &Arc<str>) {
+        if self.last_key.as_ref() != Some(key) {
+            self.keys += 1;
+            self.last_key = Some(key.clone());
+        }
+    }
+
+    /// Adds a version with what its HEAD said (or why it failed). Returns its protection.
+    pub fn add_version(
+        &mut self,
+        entry: &HistoryEntry,
+        lock: &Result<LockInfo, String>,
+    ) -> Protection {
+        self.count_key(&entry.key);
+        self.versions += 1;
+        let r = version_ref(entry);
+        let p = match lock {
+            Ok(lock) => {
+                let p = protection(lock, self.now);
+                if lock.legal_hold {
+                    self.legal_holds += 1;
+                }
+                if matches!(p, Protection::Compliance | Protection::Governance)
+                    && let Some(until) = lock.retain_until
+                {
+                    let bound = || Bound {
+                        retain_until: until.to_string(),
+                        key: entry.key.to_string(),
+                        version_id: entry.version_id.clone(),
+                    };
+                    if self.earliest.is_none_or(|e| until < e) {
+                        self.earliest = Some(until);
+                        self.earliest_retain_until = Some(bound());
+                    }
+                    if self.latest.is_none_or(|l| until > l) {
+                        self.latest = Some(until);
+                        self.latest_retain_until = Some(bound());
+                    }
+                }
+                p
+            }
+            Err(why) => {
+                self.unknown.push((r.clone(), why.clone()));
+                Protection::Unknown
+            }
+        };
+        if let Some((_, t)) = self.by_protection.iter_mut().find(|(q, _)| *q == p) {
+            t.versions += 1;
+            t.bytes += entry.size().unwrap_or(0);
+        }
+        if entry.is_latest && p.deletable() {
+            self.unprotected_current_count += 1;
+            if self.unprotected_current.len() < LISTED_UNPROTECTED {
+                self.unprotected_current.push(r);
+            }
+        }
+        p
+    }
+
+    pub fn add_marker(&mut self, entry: &HistoryEntry) {
+        self.count_key(&entry.key);
+        self.delete_markers += 1;
+        let age_days = entry
+            .last_modified
+            .map(|t| self.now.duration_since(t).as_secs() / 86_400);
+        let slot = MARKER_AGES
+            .iter()
+            .position(|(_, max)| match (age_days, max) {
+                (Some(a), Some(m)) => a < *m,
+                (None, _) => true,
+                (_, None) => true,
+            })
+            .unwrap_or(MARKER_AGES.len() - 1);
+        if let Some(row) = self.markers_by_age.get_mut(slot) {
+            row.1 += 1;
+            if entry.is_latest {
+                row.2 += 1;
+            }
+        }
+    }
+
+    /// The report as Markdown, to read and attach as it is.
+    pub fn markdown(&self) -> String {
+        let mut m = String::new();
+        let location = format!(
+            "s3://{}/{}",
+            text::sanitize(&self.bucket),
+            text::sanitize(&self.prefix)
+        );
+        m.push_str(&format!("# Object Lock coverage of `{location}`\n\n"));
+        m.push_str("| | |\n|---|---|\n");
+        m.push_str(&format!(
+            "| Taken at | {} UTC by the server's clock |\n",
+            time(&self.taken_at)
+        ));
+        m.push_str(&format!(
+            "| This machine's clock | {} UTC{} |\n",
+            time(&self.local_time),
+            match self.server_clock_offset_seconds {
+                Some(s) => format!(
+                    " (the server's is {} {})",
+                    super::lock::format_remaining(SignedDuration::from_secs(s.abs())),
+                    if s < 0 { "behind" } else { "ahead" }
+                ),
+                None => " (in step with the server's, within 2 s)".into(),
+            }
+        ));
+        m.push_str(&format!("| Endpoint | {} |\n", cell(&self.endpoint)));
+        m.push_str(&format!(
+            "| Versioning | {} |\n",
+            self.versioning.as_deref().unwrap_or("unknown")
+        ));
+        m.push_str(&format!(
+            "| Object Lock | {} |\n",
+            self.object_lock.as_deref().unwrap_or("unknown")
+        ));
+        m.push_str(&format!(
+            "| Keys, versions, delete markers | {}, {}, {} |\n\n",
+            self.keys, self.versions, self.delete_markers
+        ));
+
+        m.push_str(
+            "## Versions by protection\n\n| protection | versions | bytes |\n|---|---:|---:|\n",
+        );
+        for (p, t) in &self.by_protection {
+            m.push_str(&format!(
+                "| {} | {} | {} |\n",
+                p.label(),
+                t.versions,
+                format::size_exact(t.bytes)
+            ));
+        }
+        m.push_str(&format!(
+            "\nVersions under a legal hold, whatever their retention: {}.\n\n",
+            self.legal_holds
+        ));
+        match (&self.earliest_retain_until, &self.latest_retain_until) {
+            (Some(e), Some(l)) => m.push_str(&format!(
+                "Retention in force runs out from {} UTC (`{}` version `{}`) to {} UTC (`{}` version `{}`).\n\n",
+                time(&e.retain_until),
+                cell(&e.key),
+                cell(&e.version_id),
+                time(&l.retain_until),
+                cell(&l.key),
+                cell(&l.version_id)
+            )),
+            _ => m.push_str("No version has retention in force.\n\n"),
+        }
+
+        m.push_str(&format!(
+            "## Current objects without protection\n\n{} current object{} can be deleted now (no retention in force, no legal hold).\n",
+            self.unprotected_current_count,
+            if self.unprotected_current_count == 1 { "" } else { "s" }
+        ));
+        if !self.unprotected_current.is_empty() {
+            m.push_str("\n| key | version | size | last modified (UTC) |\n|---|---|---:|---|\n");
+            for v in &self.unprotected_current {
+                m.push_str(&format!(
+                    "| `{}` | `{}` | {} | {} |\n",
+                    cell(&v.key),
+                    cell(&v.version_id),
+                    format::maybe_size(v.size),
+                    v.last_modified.as_deref().map_or("?".into(), time)
+                ));
+            }
+            if self.unprotected_current_count > self.unprotected_current.len() as u64 {
+                m.push_str(&format!(
+                    "\n(The first {} are listed; `--format csv` lists every version.)\n",
+                    self.unprotected_current.len()
+                ));
+            }
+        }
+        m.push('\n');
+
+        m.push_str("## Delete markers by age\n\n| age | delete markers | of which hide their key now |\n|---|---:|---:|\n");
+        for (label, all, latest) in &self.markers_by_age {
+            m.push_str(&format!("| {label} | {all} | {latest} |\n"));
+        }
+        m.push('\n');
+
+        if !self.unknown.is_empty() {
+            m.push_str("## Versions whose lock could not be read\n\n| key | version | error |\n|---|---|---|\n");
+            for (v, why) in &self.unknown {
+                m.push_str(&format!(
+                    "| `{}` | `{}` | {} |\n",
+                    cell(&v.key),
+                    cell(&v.version_id),
+                    cell(why)
+                ));
+            }
+            m.push('\n');
+        }
+        m.push_str("Protections are judged at the time above, by the server's clock. Generated by lockwatch.\n");
+        m
+    }
+}
+
+fn version_ref(entry: &HistoryEntry) -> VersionRef {
+    VersionRef {
+        key: entry.key.to_string(),
+        version_id: entry.version_id.clone(),
+        size: entry.size(),
+        last_modified: entry.last_modified.map(|t| t.to_string()),
+    }
+}
+
+/// `2026-11-27 01:52:15` from an RFC 3339 time.
+fn time(rfc3339: &str) -> String {
+    rfc3339
+        .parse::<Timestamp>()
+        .map_or_else(|_| rfc3339.to_string(), format::timestamp)
+}
+
+/// Text for a Markdown table cell: control characters escaped, pipes and backticks too.
+fn cell(s: &str) -> String {
+    text::sanitize(s).replace('|', "\\|").replace('`', "'")
+}
+
+/// The CSV header of `csv_row`.
+pub const CSV_HEADER: &str = "key,version_id,is_latest,delete_marker,size,last_modified,protection,mode,retain_until,legal_hold,error";
+
+/// One entry as a CSV line (RFC 4180 quoting; keys are written exactly).
+pub fn csv_row(
+    entry: &HistoryEntry,
+    lock: Option<&Result<LockInfo, String>>,
+    protection: Option<Protection>,
+) -> String {
+    let q = |s: &str| -> String {
+        if s.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s.to_string()
+        }
+    };
+    let (mode, until, hold, error) = match lock {
+        Some(Ok(l)) => (
+            l.mode.as_ref().map_or("", |m| m.as_str()).to_string(),
+            l.retain_until.map(|t| t.to_string()).unwrap_or_default(),
+            l.legal_hold.to_string(),
+            String::new(),
+        ),
+        Some(Err(e)) => (String::new(), String::new(), String::new(), e.clone()),
+        None => Default::default(),
+    };
+    [
+        q(&entry.key),
+        q(&entry.version_id),
+        entry.is_latest.to_string(),
+        entry.is_delete_marker().to_string(),
+        entry.size().map(|s| s.to_string()).unwrap_or_default(),
+        entry
+            .last_modified
+            .map(|t| t.to_string())
+            .unwrap_or_default(),
+        protection.map(|p| p.code()).unwrap_or("").to_string(),
+        q(&mode),
+        until,
+        hold,
+        q(&error),
+    ]
+    .join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::EntryKind;
+
+    fn at(s: &str) -> Timestamp {
+        s.parse().expect("time")
+    }
+
+    fn version(key: &str, id: &str, latest: bool, size: u64) -> HistoryEntry {
+        HistoryEntry {
+            key: Arc::from(key),
+            version_id: id.into(),
+            kind: EntryKind::Version {
+                size: Some(size),
+                etag: None,
+                storage_class: None,
+            },
+            is_latest: latest,
+            last_modified: Some(at("2026-11-01T00:00:00Z")),
+        }
+    }
+
+    fn marker(key: &str, id: &str, latest: bool, when: &str) -> HistoryEntry {
+        HistoryEntry {
+            kind: EntryKind::DeleteMarker,
+            last_modified: Some(at(when)),
+            ..version(key, id, latest, 0)
+        }
+    }
+
+    fn lock(mode: Option<RetentionMode>, until: Option<&str>, hold: bool) -> LockInfo {
+        LockInfo {
+            mode,
+            retain_until: until.map(at),
+            legal_hold: hold,
+        }
+    }
+
+    const NOW: &str = "2026-11-27T00:00:00Z";
+
+    #[test]
+    fn each_version_counts_once_by_what_protects_it_now() {
+        let now = at(NOW);
+        let mut c = Coverage::new("b", "", "http://127.0.0.1", now, now, None);
+        let compliance = lock(
+            Some(RetentionMode::Compliance),
+            Some("2026-12-01T00:00:00Z"),
+            false,
+        );
+        let governance_held = lock(
+            Some(RetentionMode::Governance),
+            Some("2027-01-01T00:00:00Z"),
+            true,
+        );
+        let expired_held = lock(
+            Some(RetentionMode::Compliance),
+            Some("2026-11-01T00:00:00Z"),
+            true,
+        );
+        let expired = lock(
+            Some(RetentionMode::Governance),
+            Some("2026-11-26T00:00:00Z"),
+            false,
+        );
+        let rows = [
+            (version("a", "a2", true, 10), Ok(compliance)),
+            (version("a", "a1", false, 20), Ok(governance_held)),
+            (version("b", "b1", true, 30), Ok(expired_held)),
+            (version("c", "c1", true, 40), Ok(expired)),
+            (version("d", "d1", true, 50), Ok(LockInfo::default())),
+            (
+                version("e", "e1", false, 60),
+                Err("AccessDenied".to_string()),
+            ),
+        ];
+        for (e, l) in &rows {
+            c.add_version(e, l);
+        }
+        c.add_marker(&marker("e", "em", true, "2026-11-26T12:00:00Z"));
+        c.add_marker(&marker("f", "fm", false, "2026-06-01T00:00:00Z"));
+        let get = |p: Protection| {
+            c.by_protection
+                .iter()
+                .find(|(q, _)| *q == p)
+                .map(|(_, t)| (t.versions, t.bytes))
+        };
+        assert_eq!(get(Protection::Compliance), Some((1, 10)));
+        assert_eq!(get(Protection::Governance), Some((1, 20)));
+        assert_eq!(get(Protection::LegalHold), Some((1, 30)));
+        assert_eq!(get(Protection::Expired), Some((1, 40)));
+        assert_eq!(get(Protection::None), Some((1, 50)));
+        assert_eq!(get(Protection::Unknown), Some((1, 60)));
+        assert_eq!((c.keys, c.versions, c.delete_markers), (6, 6, 2));
+        assert_eq!(c.legal_holds, 2);
+        assert_eq!(
+            c.earliest_retain_until
+                .as_ref()
+                .map(|b| b.version_id.as_str()),
+            Some("a2")
+        );
+        assert_eq!(
+            c.latest_retain_until
+                .as_ref()
+                .map(|b| b.version_id.as_str()),
+            Some("a1")
+        );
+        // c and d are current and deletable; b is held; e's current entry is a marker.
+        let current: Vec<&str> = c
+            .unprotected_current
+            .iter()
+            .map(|v| v.key.as_str())
+            .collect();
+        assert_eq!(current, ["c", "d"]);
+        assert_eq!(c.markers_by_age[0], ("under 1 day".to_string(), 1, 1));
+        assert_eq!(c.markers_by_age[4], ("over 90 days".to_string(), 1, 0));
+        let md = c.markdown();
+        for needle in [
+            "| COMPLIANCE (retained) | 1 | 10 bytes |",
+            "Versions under a legal hold, whatever their retention: 2.",
+            "2 current objects can be deleted now",
+            "| under 1 day | 1 | 1 |",
+            "AccessDenied",
+        ] {
+            assert!(md.contains(needle), "{needle:?} missing from\n{md}");
+        }
+    }
+
+    #[test]
+    fn hostile_names_cannot_break_the_markdown_or_the_csv() {
+        let now = at(NOW);
+        let mut c = Coverage::new("b", "", "e", now, now, None);
+        let e = version("x|`y`\u{1b}[31m,\"z\"\n", "v1", true, 1);
+        c.add_version(&e, &Ok(LockInfo::default()));
+        let md = c.markdown();
+        assert!(!md.contains('\u{1b}'));
+        assert!(md.contains("x\\|'y'"), "{md}");
+        let row = csv_row(&e, Some(&Ok(LockInfo::default())), Some(Protection::None));
+        assert!(
+            row.starts_with("\"x|`y`\u{1b}[31m,\"\"z\"\"\n\",v1,true,"),
+            "{row}"
+        );
+    }
+}

@@ -1,0 +1,166 @@
+//! `lockwatch report` against SeaweedFS and Ceph RGW: one version in each protection state,
+//! a deleted key, and the three formats.
+
+mod support;
+
+use lockwatch::domain::RetentionMode;
+use lockwatch::s3::PutOptions;
+use support::weed::weed;
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// A lock bucket with: COMPLIANCE (a day), GOVERNANCE (two days), a legal hold without
+/// retention, a retention that has run out, no protection, and a deleted key.
+fn lock_bucket(endpoint: &str, tag: &str) -> String {
+    runtime().block_on(async {
+        let s3 = support::client(endpoint).await;
+        let bucket = support::unique_bucket(tag);
+        s3.create_bucket(&bucket, None, true).await.expect("create");
+        let now = jiff::Timestamp::now();
+        let put = |key: &'static str, options: PutOptions| {
+            let (s3, bucket) = (s3.clone(), bucket.clone());
+            async move {
+                s3.put_bytes(&bucket, key, key.as_bytes().to_vec(), &options)
+                    .await
+                    .unwrap_or_else(|e| panic!("upload {key}: {e}"));
+            }
+        };
+        let retained = |mode, seconds: i64| PutOptions {
+            retention: Some((mode, now + jiff::SignedDuration::from_secs(seconds))),
+            ..PutOptions::default()
+        };
+        put(
+            "compliance.txt",
+            retained(RetentionMode::Compliance, 86_400),
+        )
+        .await;
+        put(
+            "governance.txt",
+            retained(RetentionMode::Governance, 2 * 86_400),
+        )
+        .await;
+        put(
+            "held.txt",
+            PutOptions {
+                legal_hold: true,
+                ..PutOptions::default()
+            },
+        )
+        .await;
+        put("plain.txt", PutOptions::default()).await;
+        put("deleted.txt", PutOptions::default()).await;
+        s3.delete_object(&bucket, "deleted.txt")
+            .await
+            .expect("delete");
+        put("short.txt", retained(RetentionMode::Governance, 3)).await;
+        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+        bucket
+    })
+}
+
+fn lockwatch(endpoint: &str, args: &[&str]) -> String {
+    let home = tempfile::tempdir().expect("home");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lockwatch"))
+        .args(args)
+        .env_clear()
+        .envs(support::binary_env(endpoint, home.path()))
+        .output()
+        .expect("run lockwatch");
+    assert!(
+        out.status.success(),
+        "lockwatch {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8")
+}
+
+fn report_covers_every_protection_state(endpoint: &str, tag: &str) {
+    let bucket = lock_bucket(endpoint, tag);
+    let location = format!("s3://{bucket}/");
+
+    let json: serde_json::Value = serde_json::from_str(&lockwatch(
+        endpoint,
+        &["report", &location, "--format", "json"],
+    ))
+    .expect("JSON");
+    let count = |state: &str| -> u64 {
+        json["by_protection"]
+            .as_array()
+            .expect("by_protection")
+            .iter()
+            .find(|row| row[0] == state)
+            .and_then(|row| row[1]["versions"].as_u64())
+            .unwrap_or_else(|| panic!("{state} missing: {json}"))
+    };
+    assert_eq!(count("compliance"), 1, "{json}");
+    assert_eq!(count("governance"), 1, "{json}");
+    assert_eq!(count("legal-hold"), 1, "{json}");
+    assert_eq!(count("expired"), 1, "{json}");
+    // plain.txt and the hidden version of deleted.txt.
+    assert_eq!(count("none"), 2, "{json}");
+    assert_eq!(count("unknown"), 0, "{json}");
+    assert_eq!(json["keys"], 6);
+    assert_eq!(json["versions"], 6);
+    assert_eq!(json["delete_markers"], 1);
+    assert_eq!(json["legal_holds"], 1);
+    assert_eq!(json["versioning"], "Enabled");
+    let current: Vec<&str> = json["unprotected_current"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|v| v["key"].as_str())
+        .collect();
+    assert_eq!(current, ["plain.txt", "short.txt"]);
+    assert_eq!(json["markers_by_age"][0][1], 1);
+    assert_eq!(json["markers_by_age"][0][2], 1);
+    assert_eq!(
+        json["earliest_retain_until"]["key"], "compliance.txt",
+        "{json}"
+    );
+    assert_eq!(json["latest_retain_until"]["key"], "governance.txt");
+
+    let markdown = lockwatch(endpoint, &["report", &location]);
+    for needle in [
+        &format!("# Object Lock coverage of `s3://{bucket}/`"),
+        "| COMPLIANCE (retained) | 1 |",
+        "| Versioning | Enabled |",
+        "2 current objects can be deleted now",
+        "| `plain.txt` |",
+        "by the server's clock",
+    ] {
+        assert!(markdown.contains(needle), "{needle:?} missing:\n{markdown}");
+    }
+
+    let csv = lockwatch(endpoint, &["report", &location, "--format", "csv"]);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 1 + 6 + 1, "{csv}");
+    assert!(lines[0].starts_with("key,version_id,"));
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("compliance.txt,") && l.contains(",compliance,COMPLIANCE,")),
+        "{csv}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("deleted.txt,") && l.contains(",true,true,")),
+        "the marker row: {csv}"
+    );
+}
+
+#[test]
+fn report_covers_every_protection_state_on_seaweedfs() {
+    report_covers_every_protection_state(&weed().endpoint, "report");
+}
+
+#[test]
+fn report_covers_every_protection_state_on_ceph() {
+    report_covers_every_protection_state(&support::ceph::ceph().endpoint, "reportceph");
+}
