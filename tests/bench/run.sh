@@ -7,7 +7,7 @@
 # version streams in; keys pressed meanwhile; a filter typed) and prints what the UI measured
 # of itself (--bench-report).
 #
-#   tests/bench/run.sh            # 1,000,000 versions (about an hour to fill on two cores)
+#   tests/bench/run.sh            # 1,000,000 versions (about 20 minutes to fill on two cores)
 #   LOCKWATCH_BENCH_PROFILE=dev tests/bench/run.sh 20000
 #                                 # what CI runs, to prove the benchmark still works (a debug
 #                                 # build: its times mean nothing)
