@@ -106,6 +106,10 @@ pub enum Command {
         /// One JSON object per line
         #[arg(long)]
         json: bool,
+        /// As it was at this time: each key's version of then (with --versions: the entries
+        /// written by then). RFC 3339, or "2026-11-20 10:00" in UTC
+        #[arg(long, value_parser = crate::domain::format::parse_time)]
+        at: Option<jiff::Timestamp>,
     },
     /// Bring back what was deleted (or overwritten) under a prefix: plans every key first and
     /// shows the plan; removes only delete markers, each re-checked as the latest entry just

@@ -197,6 +197,8 @@ pub enum Command {
     Mark,
     MarkAll,
     BulkUndelete,
+    AsOf,
+    Report,
 }
 
 impl Command {

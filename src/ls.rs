@@ -2,6 +2,7 @@
 //! For scripts (`--json`, one JSON object per line) and for timing against other tools.
 
 use crate::domain::location::S3Location;
+use crate::domain::undelete::KeyGrouper;
 use crate::domain::{EntryKind, HistoryEntry, ObjectEntry, format, text};
 use crate::s3::{ObjectPager, S3, S3Error, VersionPager};
 use serde::Serialize;
@@ -15,6 +16,9 @@ pub struct LsOptions {
     /// Everything below the prefix instead of one level.
     pub recursive: bool,
     pub json: bool,
+    /// As it was at this time: each key by its newest entry written up to then (objects), or
+    /// only the entries written up to then (versions).
+    pub at: Option<jiff::Timestamp>,
 }
 
 /// How far a listing got.
@@ -64,6 +68,14 @@ struct JsonVersion<'a> {
 }
 
 #[derive(Serialize)]
+struct JsonObjectAt<'a> {
+    key: &'a str,
+    version_id: &'a str,
+    size: Option<u64>,
+    last_modified: Option<String>,
+}
+
+#[derive(Serialize)]
 struct JsonPrefix<'a> {
     prefix: &'a str,
 }
@@ -87,6 +99,27 @@ async fn run_inner(s3: &S3, options: &LsOptions, out: &mut impl Write) -> Result
         prefix: if options.recursive { "" } else { prefix },
         json: options.json,
     };
+    if let (Some(at), false) = (options.at, options.versions) {
+        // Objects as they were: grouped per key from the version listing.
+        let mut pager = VersionPager::new(s3, bucket, prefix, delimiter);
+        let mut grouper = KeyGrouper::default();
+        while let Some(page) = pager.next_page().await {
+            let page = page.map_err(|error| LsError::Server { error, count })?;
+            for p in &page.prefixes {
+                printer.prefix(out, p).map_err(LsError::Output)?;
+            }
+            count.pages += 1;
+            count.rows += page.prefixes.len() as u64;
+            for (_, history) in grouper.absorb(page.versions, page.markers) {
+                count.rows += printer.at(out, &history, at).map_err(LsError::Output)?;
+            }
+            out.flush().map_err(LsError::Output)?;
+        }
+        if let Some((_, history)) = grouper.finish() {
+            count.rows += printer.at(out, &history, at).map_err(LsError::Output)?;
+        }
+        return Ok(count);
+    }
     if options.versions {
         let mut pager = VersionPager::new(s3, bucket, prefix, delimiter);
         while let Some(page) = pager.next_page().await {
@@ -105,7 +138,12 @@ async fn run_inner(s3: &S3, options: &LsOptions, out: &mut impl Write) -> Result
                     .then_with(|| b.last_modified.cmp(&a.last_modified))
             });
             for e in entries {
-                printer.version(out, e).map_err(LsError::Output)?;
+                let written_by_then = options
+                    .at
+                    .is_none_or(|at| e.last_modified.is_some_and(|m| m <= at));
+                if written_by_then {
+                    printer.version(out, e).map_err(LsError::Output)?;
+                }
             }
             count.pages += 1;
             count.rows += (page.prefixes.len() + page.versions.len() + page.markers.len()) as u64;
@@ -168,6 +206,51 @@ impl Printer<'_> {
             o.size.map_or_else(|| "?".to_string(), |s| s.to_string()),
             self.shown(&o.key)
         )
+    }
+
+    /// The key of `history` as it was at `at`: printed as an object when its newest entry
+    /// written up to then is a version; nothing when it was deleted or did not exist yet.
+    fn at(
+        &self,
+        out: &mut impl Write,
+        history: &[HistoryEntry],
+        at: jiff::Timestamp,
+    ) -> std::io::Result<u64> {
+        // The newest entry written by `at` was current then; on a tie in time the first in
+        // the history's order (newest first, markers first) wins.
+        let then = history
+            .iter()
+            .filter(|e| e.last_modified.is_some_and(|m| m <= at))
+            .fold(None::<&HistoryEntry>, |best, e| match best {
+                Some(b) if b.last_modified >= e.last_modified => Some(b),
+                _ => Some(e),
+            });
+        let Some(entry) = then.filter(|e| !e.is_delete_marker()) else {
+            return Ok(0);
+        };
+        if self.json {
+            json_line(
+                out,
+                &JsonObjectAt {
+                    key: &entry.key,
+                    version_id: &entry.version_id,
+                    size: entry.size(),
+                    last_modified: entry.last_modified.map(|t| t.to_string()),
+                },
+            )?;
+        } else {
+            writeln!(
+                out,
+                "{} {:>10} {} {}",
+                format::maybe_timestamp(entry.last_modified),
+                entry
+                    .size()
+                    .map_or_else(|| "?".to_string(), |s| s.to_string()),
+                self.shown(&entry.key),
+                text::name(&entry.version_id),
+            )?;
+        }
+        Ok(1)
     }
 
     fn version(&self, out: &mut impl Write, e: &HistoryEntry) -> std::io::Result<()> {

@@ -33,12 +33,14 @@ fn main() -> ExitCode {
                 versions,
                 recursive,
                 json,
+                at,
             }) => {
                 let options = lockwatch::ls::LsOptions {
                     location: location.clone(),
                     versions,
                     recursive,
                     json,
+                    at,
                 };
                 list(&cli, &options).await
             }

@@ -67,20 +67,30 @@ pub async fn build(
                 .then_with(|| b.is_latest.cmp(&a.is_latest))
                 .then_with(|| b.last_modified.cmp(&a.last_modified))
         });
-        let locks: Vec<Option<Result<LockInfo, String>>> = futures::stream::iter(&entries)
-            .map(|e| async move {
-                if e.is_delete_marker() {
-                    return None;
-                }
-                Some(
-                    s3.head_version(bucket, &e.key, &e.version_id)
+        // Owned inputs: the futures must not borrow the page (the runtime moves them across
+        // threads).
+        let heads: Vec<(std::sync::Arc<str>, String)> = entries
+            .iter()
+            .filter(|e| !e.is_delete_marker())
+            .map(|e| (e.key.clone(), e.version_id.clone()))
+            .collect();
+        let mut heads = futures::stream::iter(heads)
+            .map(|(key, version_id)| {
+                let (s3, bucket) = (s3.clone(), bucket.clone());
+                async move {
+                    s3.head_version(&bucket, &key, &version_id)
                         .await
-                        .map_err(|err| err.to_string()),
-                )
+                        .map_err(|err| err.to_string())
+                }
             })
             .buffered(HEAD_CONCURRENCY)
-            .collect()
-            .await;
+            .collect::<Vec<Result<LockInfo, String>>>()
+            .await
+            .into_iter();
+        let locks: Vec<Option<Result<LockInfo, String>>> = entries
+            .iter()
+            .map(|e| if e.is_delete_marker() { None } else { heads.next() })
+            .collect();
         for (entry, lock) in entries.iter().zip(locks) {
             let protection = match &lock {
                 Some(l) => Some(coverage.add_version(entry, l)),

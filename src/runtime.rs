@@ -194,6 +194,61 @@ impl Executor {
                     send(Action::BulkFinished { request, tally });
                 })
             }
+            Effect::BuildReport {
+                request,
+                bucket,
+                prefix,
+            } => {
+                let endpoint = self.audit.endpoint.clone();
+                self.spawn(Some(request), async move {
+                    let location = crate::domain::location::S3Location {
+                        bucket: bucket.clone(),
+                        prefix,
+                    };
+                    let built = crate::report::build(
+                        &s3,
+                        &endpoint,
+                        &location,
+                        crate::report::Format::Markdown,
+                        &mut std::io::sink(),
+                        |versions| send(Action::ReportProgress { request, versions }),
+                    )
+                    .await;
+                    let result = built.map_err(|e| e.to_string()).map(|c| {
+                        let at = c.taken_at.parse().unwrap_or_else(|_| Timestamp::now());
+                        (c.markdown(), crate::app::report_file_name(&bucket, at))
+                    });
+                    send(Action::ReportBuilt { request, result });
+                })
+            }
+            Effect::SaveReport {
+                request,
+                file_name,
+                text,
+            } => self.spawn(None, async move {
+                let written = tokio::task::spawn_blocking(move || {
+                    use std::io::Write;
+                    let path = std::env::current_dir()
+                        .map_err(|e| e.to_string())?
+                        .join(&file_name);
+                    // create_new: an existing file is never replaced.
+                    let mut file = std::fs::OpenOptions::new()
+                        .write(true)
+                        .create_new(true)
+                        .open(&path)
+                        .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+                    file.write_all(text.as_bytes())
+                        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                    Ok(path.display().to_string())
+                })
+                .await
+                .map_err(|e| e.to_string())
+                .and_then(|r| r);
+                send(Action::ReportSaved {
+                    request,
+                    result: written,
+                });
+            }),
             Effect::CancelBulk { request } => {
                 if let Some(cancel) = self.bulk_cancels.get(&request) {
                     cancel.store(true, Ordering::SeqCst);

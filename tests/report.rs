@@ -164,3 +164,35 @@ fn report_covers_every_protection_state_on_seaweedfs() {
 fn report_covers_every_protection_state_on_ceph() {
     report_covers_every_protection_state(&support::ceph::ceph().endpoint, "reportceph");
 }
+
+#[test]
+fn in_the_ui_p_shows_the_report_and_s_saves_it_without_replacing_a_file() {
+    let endpoint = weed().endpoint.clone();
+    let bucket = lock_bucket(&endpoint, "reportui");
+    let mut app = support::pty::Session::start(&endpoint, &[&format!("s3://{bucket}/")], 160, 50);
+    app.wait_text("plain.txt");
+    app.send("P");
+    let screen = app.wait_text("Versions by protection");
+    assert!(screen.contains("| COMPLIANCE (retained) | 1 |"), "{screen}");
+    app.send("s");
+    app.wait_text("Saved to");
+    let saved: Vec<std::path::PathBuf> = std::fs::read_dir(app.home.path())
+        .expect("home")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("lockwatch-report-"))
+        })
+        .collect();
+    assert_eq!(saved.len(), 1, "{saved:?}");
+    let text = std::fs::read_to_string(&saved[0]).expect("the saved report");
+    assert!(text.contains(&format!("# Object Lock coverage of `s3://{bucket}/`")));
+    // Saving again under the same name does not replace the file.
+    std::fs::write(&saved[0], "kept").expect("write");
+    app.send("s");
+    app.wait_text("cannot create");
+    assert_eq!(std::fs::read_to_string(&saved[0]).expect("read"), "kept");
+    app.send("\u{1b}");
+    app.send("q");
+    assert_eq!(app.wait_exit(std::time::Duration::from_secs(5)), Some(true));
+}

@@ -464,3 +464,103 @@ fn in_the_ui_marked_keys_are_planned_confirmed_and_back() {
     app.send("q");
     assert_eq!(app.wait_exit(std::time::Duration::from_secs(5)), Some(true));
 }
+
+#[test]
+fn as_it_was_at_a_time_listed_shown_and_brought_back() {
+    let endpoint = weed().endpoint.clone();
+    let rt = runtime();
+    let (bucket, incident) = rt.block_on(async {
+        let s3 = support::client(&endpoint).await;
+        let bucket = support::unique_bucket("asof");
+        s3.create_bucket(&bucket, None, false)
+            .await
+            .expect("create");
+        s3.enable_versioning(&bucket).await.expect("versioning");
+        let put = |key: &'static str, body: &'static str| {
+            let (s3, bucket) = (s3.clone(), bucket.clone());
+            async move {
+                s3.put_bytes(&bucket, key, body.into(), &PutOptions::default())
+                    .await
+                    .unwrap_or_else(|e| panic!("upload {key}: {e}"));
+            }
+        };
+        put("kept.txt", "kept").await;
+        put("overwritten.txt", "original").await;
+        put("deleted.txt", "was here").await;
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        let incident = jiff::Timestamp::now();
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        put("overwritten.txt", "ENCRYPTED!").await;
+        s3.delete_object(&bucket, "deleted.txt")
+            .await
+            .expect("delete");
+        put("new.txt", "new").await;
+        (bucket, incident)
+    });
+    let at = incident.to_string();
+
+    // ls --at: the keys and versions of then.
+    let out = lockwatch(
+        &endpoint,
+        &["ls", "--json", "--at", &at, &format!("s3://{bucket}/")],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let listed: Vec<(String, u64)> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("JSON");
+            (
+                v["key"].as_str().expect("key").to_string(),
+                v["size"].as_u64().expect("size"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("deleted.txt".to_string(), 8),
+            ("kept.txt".to_string(), 4),
+            ("overwritten.txt".to_string(), 8)
+        ]
+    );
+
+    // The UI as of then, then everything in it brought back.
+    let mut app = support::pty::Session::start(&endpoint, &[&format!("s3://{bucket}/")], 160, 40);
+    app.wait_text("new.txt");
+    app.send("t");
+    app.wait_text("Point in time");
+    app.send(&lockwatch::domain::format::timestamp(incident));
+    app.send("\r");
+    let screen = app.wait_for(
+        "the view of then",
+        std::time::Duration::from_secs(20),
+        |s| s.contains("AS OF") && s.contains("overwritten.txt") && !s.contains("loading"),
+    );
+    assert!(!screen.contains("new.txt"), "created later: {screen}");
+    assert!(!screen.contains("× deleted.txt"), "present then: {screen}");
+    assert!(screen.contains("8 B"), "the original size: {screen}");
+    app.send("*");
+    app.send("U");
+    app.wait_text("restore 1 key by removing 1 delete marker");
+    app.wait_text("copy back 1 key overwritten since");
+    app.send("y");
+    app.wait_text("2 done, 0 skipped, 0 failed");
+    app.send("q");
+    app.send("q");
+    rt.block_on(async {
+        let s3 = support::client(&endpoint).await;
+        for (key, body) in [
+            ("overwritten.txt", &b"original"[..]),
+            ("deleted.txt", &b"was here"[..]),
+            ("kept.txt", &b"kept"[..]),
+            ("new.txt", &b"new"[..]),
+        ] {
+            let got = s3.get_bytes(&bucket, key, None).await.expect("read");
+            assert_eq!(got, body, "{key}");
+        }
+    });
+}

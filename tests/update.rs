@@ -991,3 +991,52 @@ fn read_only_bulk_undelete_shows_the_plan_but_sends_nothing() {
         matches!(&b.stage, lockwatch::app::BulkStage::Plan { note: Some(n), .. } if n.contains("Read-only"))
     );
 }
+
+#[test]
+fn the_point_in_time_view_lists_versions_is_read_only_and_plans_back_to_its_time() {
+    let mut s = state();
+    four_deleted(&mut s);
+    run(&mut s, vec![key('t')]);
+    assert!(matches!(s.popup, Some(Popup::AsOf { .. })));
+    let typed: Vec<Action> = "2026-11-20 10:00".chars().map(key).collect();
+    run(&mut s, typed);
+    let effects = run(&mut s, vec![special(KeyCode::Enter)]);
+    let listed = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::ListLevel { deleted, from, .. } => Some((*deleted, from.is_none())),
+            _ => None,
+        })
+        .expect("the level is listed again");
+    assert_eq!(listed, (true, true), "from the start, with every version");
+    let at: Timestamp = "2026-11-20T10:00:00Z".parse().expect("time");
+    assert_eq!(s.objects.as_of, Some(at));
+    // Writes from the view are refused with the way out.
+    let effects = run(&mut s, vec![key('d')]);
+    assert!(effects.is_empty());
+    let said = s
+        .status
+        .as_ref()
+        .map(|m| m.text.clone())
+        .unwrap_or_default();
+    assert!(said.contains("read-only") && said.contains('U'), "{said}");
+    // U plans straight back to the view's time.
+    let effects = run(&mut s, vec![key('U')]);
+    let after = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::PlanBulk { after, .. } => Some(*after),
+            _ => None,
+        })
+        .expect("U plans");
+    assert_eq!(after, Some(at));
+    // t with an empty time returns to now.
+    run(&mut s, vec![special(KeyCode::Esc), key('t')]);
+    let clear = Key {
+        code: KeyCode::Char('u'),
+        ctrl: true,
+        alt: false,
+    };
+    run(&mut s, vec![Action::Key(clear), special(KeyCode::Enter)]);
+    assert_eq!(s.objects.as_of, None);
+}

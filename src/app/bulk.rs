@@ -102,6 +102,24 @@ pub(super) fn open(state: &mut AppState) -> Vec<Effect> {
         }
     }
     let request = state.request_id();
+    // The point-in-time view already says which time to go back to.
+    if let Some(after) = state.objects.as_of {
+        state.popup = Some(Popup::Bulk(Box::new(BulkUndelete {
+            request,
+            bucket: bucket.clone(),
+            targets: targets.clone(),
+            stage: Stage::Planning {
+                after: Some(after),
+                keys: 0,
+            },
+        })));
+        return vec![Effect::PlanBulk {
+            request,
+            bucket,
+            targets,
+            after: Some(after),
+        }];
+    }
     state.popup = Some(Popup::Bulk(Box::new(BulkUndelete {
         request,
         bucket,
@@ -111,6 +129,72 @@ pub(super) fn open(state: &mut AppState) -> Vec<Effect> {
             error: None,
         },
     })));
+    Vec::new()
+}
+
+/// `t` in the objects pane: asks for the time of the point-in-time view.
+pub(super) fn open_as_of(state: &mut AppState) -> Vec<Effect> {
+    if state.objects.bucket.is_none() {
+        state.info("Open a bucket first.");
+        return Vec::new();
+    }
+    let input = state
+        .objects
+        .as_of
+        .map(format::timestamp)
+        .unwrap_or_default();
+    state.popup = Some(Popup::AsOf { input, error: None });
+    Vec::new()
+}
+
+pub(super) fn on_as_of_key(state: &mut AppState, key: Key) -> Vec<Effect> {
+    let Some(Popup::AsOf { input, error }) = state.popup.as_mut() else {
+        return Vec::new();
+    };
+    match key.code {
+        KeyCode::Esc => state.popup = None,
+        KeyCode::Backspace => {
+            input.pop();
+            *error = None;
+        }
+        KeyCode::Char('u') if key.ctrl => {
+            input.clear();
+            *error = None;
+        }
+        KeyCode::Char(c) if !key.ctrl && !key.alt => {
+            input.push(c);
+            *error = None;
+        }
+        KeyCode::Enter => {
+            let as_of = if input.trim().is_empty() {
+                None
+            } else {
+                match format::parse_time(input) {
+                    Ok(t) => Some(t),
+                    Err(e) => {
+                        *error = Some(e);
+                        return Vec::new();
+                    }
+                }
+            };
+            state.popup = None;
+            state.objects.as_of = as_of;
+            state.info(match as_of {
+                Some(t) => format!(
+                    "As of {} UTC: each key as it was then (read-only). U brings keys back to it; t and an empty time return to now.",
+                    format::timestamp(t)
+                ),
+                None => "Back to now.".to_string(),
+            });
+            let (Some(bucket), prefix) =
+                (state.objects.bucket.clone(), state.objects.prefix.clone())
+            else {
+                return Vec::new();
+            };
+            return state.open_level(bucket, prefix, None);
+        }
+        _ => {}
+    }
     Vec::new()
 }
 

@@ -117,6 +117,12 @@ pub enum Popup {
     Upload(super::upload::UploadForm),
     Download(super::download::DownloadForm),
     Bulk(Box<super::bulk::BulkUndelete>),
+    Report(Box<super::report_view::ReportView>),
+    /// The time of the point-in-time view, being typed.
+    AsOf {
+        input: String,
+        error: Option<String>,
+    },
 }
 
 pub(super) fn short_name(key: &str) -> String {
@@ -192,7 +198,9 @@ pub(super) fn on_key(state: &mut AppState, key: Key) -> Vec<Effect> {
         | Popup::BucketForm(_)
         | Popup::Upload(_)
         | Popup::Download(_)
-        | Popup::Bulk(_) => Vec::new(),
+        | Popup::Bulk(_)
+        | Popup::Report(_)
+        | Popup::AsOf { .. } => Vec::new(),
     }
 }
 

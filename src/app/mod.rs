@@ -9,6 +9,7 @@ mod dialog;
 mod download;
 mod form;
 mod objects;
+mod report_view;
 mod retention;
 mod upload;
 mod versions;
@@ -24,6 +25,7 @@ pub use dialog::{Confirm, DialogLine, LineStyle, PendingWrite, Popup, TypedConfi
 pub use download::{DownloadForm, Transfer, download_target};
 pub use form::{Field, FieldKind, Form};
 pub use objects::{Marks, ObjectsPane};
+pub use report_view::{ReportStage, ReportView, file_name as report_file_name};
 pub use retention::{RetentionForm, check as check_retention, parse_until};
 pub use upload::{UploadForm, UploadRequest, Uploaded, check as check_upload};
 pub use versions::VersionsPane;
@@ -368,6 +370,20 @@ pub enum Action {
     },
     /// The server's clock differs from the local one by this much (or no longer does).
     ServerClock(Option<jiff::SignedDuration>),
+    ReportProgress {
+        request: RequestId,
+        versions: u64,
+    },
+    /// The report as Markdown and the file name to save it under, or why it failed.
+    ReportBuilt {
+        request: RequestId,
+        result: Result<(String, String), String>,
+    },
+    /// Where the report was saved, or why it was not.
+    ReportSaved {
+        request: RequestId,
+        result: Result<String, String>,
+    },
 }
 
 /// What `update` asks the runtime to do.
@@ -487,6 +503,18 @@ pub enum Effect {
     /// Starts no further key of a running bulk undelete.
     CancelBulk {
         request: RequestId,
+    },
+    /// Builds the lock-coverage report of a bucket or folder.
+    BuildReport {
+        request: RequestId,
+        bucket: String,
+        prefix: String,
+    },
+    /// Writes the report to a new file in the current directory (never over an existing one).
+    SaveReport {
+        request: RequestId,
+        file_name: String,
+        text: String,
     },
     Quit,
     /// Hand the terminal back to the shell and stop until resumed (Ctrl-Z, SIGTSTP).
@@ -691,6 +719,18 @@ pub fn update(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Effec
         }
         Action::Suspend => vec![Effect::Suspend],
         Action::Continued => vec![Effect::Redraw],
+        Action::ReportProgress { request, versions } => {
+            report_view::on_progress(state, request, versions);
+            Vec::new()
+        }
+        Action::ReportBuilt { request, result } => {
+            report_view::on_built(state, request, result);
+            Vec::new()
+        }
+        Action::ReportSaved { request, result } => {
+            report_view::on_saved(state, request, result);
+            Vec::new()
+        }
         Action::ServerClock(offset) => {
             if offset.is_some() && state.server_clock.is_none() {
                 state.info(format!(
@@ -868,6 +908,12 @@ fn on_key(state: &mut AppState, key: Key, now: Timestamp) -> Vec<Effect> {
     if matches!(state.popup, Some(Popup::Bulk(_))) {
         return bulk::on_key(state, key);
     }
+    if matches!(state.popup, Some(Popup::AsOf { .. })) {
+        return bulk::on_as_of_key(state, key);
+    }
+    if matches!(state.popup, Some(Popup::Report(_))) {
+        return report_view::on_key(state, key);
+    }
     if state.popup.is_some() {
         return dialog::on_key(state, key);
     }
@@ -943,6 +989,16 @@ fn on_command(state: &mut AppState, command: Command, now: Timestamp) -> Vec<Eff
         state.info(format!("Read-only ({because}): lockwatch sends no writes."));
         return Vec::new();
     }
+    if pane == Pane::Objects
+        && (command.is_write() || command == Command::Download)
+        && let Some(t) = state.objects.as_of
+    {
+        state.info(format!(
+            "The view as of {} UTC is read-only: U brings keys back to that time; t and an empty time return to now.",
+            crate::domain::format::timestamp(t)
+        ));
+        return Vec::new();
+    }
     match command {
         Command::Quit => {
             state.quit = true;
@@ -1004,6 +1060,8 @@ fn on_command(state: &mut AppState, command: Command, now: Timestamp) -> Vec<Eff
             _ => Vec::new(),
         },
         Command::BulkUndelete => bulk::open(state),
+        Command::AsOf => bulk::open_as_of(state),
+        Command::Report => report_view::open(state),
         Command::Open | Command::Back | Command::Refresh | Command::ToggleDeleted => match pane {
             Pane::Buckets => buckets::on_command(state, command),
             Pane::Objects => objects::on_command(state, command),

@@ -90,6 +90,8 @@ pub struct ObjectsPane {
     /// Empty, or ending in `/`.
     pub prefix: String,
     pub show_deleted: bool,
+    /// The point-in-time view: the level as it was at this time (read-only).
+    pub as_of: Option<jiff::Timestamp>,
     pub level: Level,
     pub load: Load,
     pub view: ListView,
@@ -111,7 +113,7 @@ impl ObjectsPane {
     ) -> Effect {
         if self.bucket.as_deref() != Some(bucket.as_str()) || self.prefix != prefix {
             self.view = ListView::default();
-            self.level = Level::default();
+            self.level = Level::as_of(self.as_of);
             self.marks.clear();
         } else if let Some(row) = self.selected_name() {
             // A reload keeps showing the old rows until the first page replaces them, and
@@ -129,7 +131,7 @@ impl ObjectsPane {
             request,
             bucket,
             prefix,
-            deleted: self.show_deleted,
+            deleted: self.lists_versions(),
             from: None,
         }
     }
@@ -148,9 +150,15 @@ impl ObjectsPane {
             request,
             bucket,
             prefix: self.prefix.clone(),
-            deleted: self.show_deleted,
+            deleted: self.lists_versions(),
             from: Some(from),
         })
+    }
+
+    /// Whether the level is built from a version listing (deleted objects shown, or the
+    /// point-in-time view, which needs every entry).
+    pub fn lists_versions(&self) -> bool {
+        self.show_deleted || self.as_of.is_some()
     }
 
     pub fn selected(&self) -> Option<LevelRow<'_>> {
@@ -261,7 +269,7 @@ pub(super) fn on_page(
     }
     if first_page {
         // A reload showed the old rows until now; marks were positions in them.
-        pane.level = Level::default();
+        pane.level = Level::as_of(pane.as_of);
         pane.marks.clear();
         pane.view.reset(0, pane.view.filter.clone(), height);
     }

@@ -86,9 +86,20 @@ pub struct Level {
     /// How many objects are deleted, kept up to date page by page (a pane's title shows it on
     /// every frame; counting a million rows each time would not do).
     deleted: usize,
+    /// Shown as it was at this time: each key by the newest entry written up to then (entries
+    /// written later are ignored, and so is `IsLatest`, which speaks of now).
+    as_of: Option<Timestamp>,
 }
 
 impl Level {
+    /// An empty level shown as it was at `as_of` (as it is now with `None`).
+    pub fn as_of(as_of: Option<Timestamp>) -> Level {
+        Level {
+            as_of,
+            ..Level::default()
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.prefixes.len() + self.objects.len()
     }
@@ -268,6 +279,13 @@ impl Level {
     ) {
         self.push_prefixes(prefixes);
         let mut entries: Vec<HistoryEntry> = versions.into_iter().chain(markers).collect();
+        if let Some(t) = self.as_of {
+            // An entry without a time cannot be placed before or after `t`: left out.
+            entries.retain(|e| e.last_modified.is_some_and(|m| m <= t));
+            for e in &mut entries {
+                e.is_latest = false;
+            }
+        }
         entries.sort_by(|a, b| {
             a.key
                 .cmp(&b.key)
@@ -449,6 +467,42 @@ mod tests {
         );
         assert_eq!(level.objects_len(), 1);
         assert!(matches!(level.object(0), Some(LevelObject::Deleted(_))));
+    }
+
+    #[test]
+    fn as_of_a_time_each_key_shows_its_entry_of_then() {
+        let mut level = Level::as_of(Some("2026-01-05T00:00:00Z".parse().expect("time")));
+        level.absorb_versions_page(
+            vec![
+                // a: overwritten after the time; then it was v1.
+                entry("a", "a2", "2026-01-06T00:00:00Z", true, false),
+                entry("a", "a1", "2026-01-01T00:00:00Z", false, false),
+                // b: deleted after the time; then it was present.
+                entry("b", "b1", "2026-01-01T00:00:00Z", false, false),
+                // c: created after the time: absent.
+                entry("c", "c1", "2026-01-07T00:00:00Z", true, false),
+                // d: deleted before the time.
+                entry("d", "d1", "2026-01-01T00:00:00Z", false, false),
+            ],
+            vec![
+                entry("b", "bm", "2026-01-06T00:00:00Z", true, true),
+                entry("d", "dm", "2026-01-02T00:00:00Z", true, true),
+            ],
+            vec![],
+        );
+        let shown: Vec<(String, bool)> = level
+            .objects()
+            .map(|o| (o.key().to_string(), matches!(o, LevelObject::Deleted(_))))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("a".to_string(), false),
+                ("b".to_string(), false),
+                ("d".to_string(), true)
+            ]
+        );
+        assert_eq!(level.deleted_count(), 1);
     }
 
     #[test]

@@ -5,9 +5,12 @@ use std::borrow::Cow;
 use unicode_width::UnicodeWidthChar;
 
 /// Characters that are drawn escaped: controls (C0, DEL, C1), bidirectional overrides and
-/// isolates, zero-width characters, line/paragraph separators and the replacement character.
+/// isolates, zero-width characters, line/paragraph separators, the replacement character, and
+/// characters wider than two cells (U+17D8 KHMER SIGN BEYYAL counts 3 in Unicode's tables and
+/// 2 in terminals: the columns after it would shift).
 pub fn must_escape(c: char) -> bool {
     c.is_control()
+        || c.width().is_some_and(|w| w > 2)
         || matches!(
             c,
             '\u{200B}'..='\u{200F}'
@@ -156,6 +159,7 @@ mod tests {
         assert_eq!(sanitize("evil\u{202e}gpj.exe"), "evil\\u{202e}gpj.exe");
         assert_eq!(sanitize("a\u{200b}b\u{feff}"), "a\\u{200b}b\\u{feff}");
         assert_eq!(sanitize("p\u{2029}"), "p\\u{2029}");
+        assert_eq!(sanitize("\u{17d8}"), "\\u{17d8}");
     }
 
     #[test]

@@ -399,7 +399,7 @@ pub fn objects(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             plural(present, "object")
         ),
     };
-    if pane.show_deleted {
+    if pane.lists_versions() {
         counts.push_str(&format!(" · {deleted} deleted"));
     }
     parts.push(part(Span::styled(counts, theme.dim), Keep::Extra));
@@ -408,6 +408,27 @@ pub fn objects(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             Span::styled("[deleted shown]", theme.warning),
             Keep::Extra,
         ));
+    }
+    if let Some(t) = pane.as_of {
+        // After PARTIAL / FAILED, before the location.
+        let at = parts.iter().take_while(|p| p.keep == Keep::Always).count();
+        parts.insert(
+            at,
+            Part {
+                span: Span::styled(
+                    format!(
+                        "AS OF {} UTC · read-only",
+                        crate::domain::format::timestamp(t)
+                    ),
+                    theme.warning,
+                ),
+                short: Some(Span::styled(
+                    format!("AS OF {}", crate::domain::format::timestamp(t)),
+                    theme.warning,
+                )),
+                keep: Keep::Always,
+            },
+        );
     }
     if pane.marks.count() > 0 {
         parts.push(part(

@@ -89,6 +89,30 @@ pub fn render(frame: &mut Frame, state: &AppState, now: jiff::Timestamp, theme: 
         Popup::Upload(form) => upload_box(frame, form, now, theme),
         Popup::Download(form) => download_box(frame, form, theme),
         Popup::Bulk(bulk) => bulk_box(frame, bulk, theme),
+        Popup::Report(r) => report_box(frame, r, theme),
+        Popup::AsOf { input, error } => {
+            let mut lines = vec![
+                Line::raw("Show this folder as it was at (UTC unless an offset is given):"),
+                Line::styled(
+                    "e.g. 2026-11-20 10:00, or 2026-11-20T10:00:00+01:00. Empty: back to now.",
+                    theme.dim,
+                ),
+                Line::from(vec![
+                    Span::raw("> "),
+                    Span::styled(text::sanitize(input).into_owned(), theme.emphasis),
+                    Span::styled("▏", theme.warning),
+                ]),
+            ];
+            if let Some(e) = error {
+                lines.push(Line::styled(text::sanitize(e).into_owned(), theme.error));
+            }
+            lines.push(Line::raw(""));
+            lines.push(Line::styled(
+                "Enter: show it (read-only)   ctrl-u: clear   Esc: cancel",
+                theme.dim,
+            ));
+            boxed(frame, "Point in time", lines, theme.border_focused, theme);
+        }
     }
 }
 
@@ -336,6 +360,85 @@ fn bulk_box(frame: &mut Frame, bulk: &crate::app::BulkUndelete, theme: &Theme) {
                         theme.border_focused
                     },
                     head,
+                    list,
+                    scroll: *scroll,
+                    foot,
+                },
+                theme,
+            );
+        }
+    }
+}
+
+fn report_box(frame: &mut Frame, r: &crate::app::ReportView, theme: &Theme) {
+    use crate::app::ReportStage;
+    let title = format!("Lock-coverage report of {}", r.location);
+    match &r.stage {
+        ReportStage::Building { versions } => boxed(
+            frame,
+            &title,
+            vec![
+                Line::raw(format!(
+                    "Reading the lock of every version… {versions} versions so far"
+                )),
+                Line::raw(""),
+                Line::styled("Esc: stop", theme.dim),
+            ],
+            theme.border_focused,
+            theme,
+        ),
+        ReportStage::Failed(why) => boxed(
+            frame,
+            &title,
+            vec![
+                Line::styled(text::sanitize(why).into_owned(), theme.error),
+                Line::raw(""),
+                Line::styled("Enter or Esc closes this.", theme.dim),
+            ],
+            theme.error,
+            theme,
+        ),
+        ReportStage::Done {
+            markdown,
+            file_name,
+            scroll,
+            saved,
+        } => {
+            let list: Vec<Line<'static>> = markdown
+                .lines()
+                .map(|l| {
+                    let style = if l.starts_with('#') {
+                        theme.emphasis
+                    } else {
+                        Style::new()
+                    };
+                    Line::styled(text::sanitize(l).into_owned(), style)
+                })
+                .collect();
+            let mut foot = vec![Line::raw("")];
+            match saved {
+                Some(Ok(path)) => foot.push(Line::styled(
+                    format!("Saved to {}", text::sanitize(path)),
+                    theme.success,
+                )),
+                Some(Err(e)) => {
+                    foot.push(Line::styled(text::sanitize(e).into_owned(), theme.error))
+                }
+                None => {}
+            }
+            foot.push(Line::styled(
+                format!(
+                    "s: save as ./{}   j/k pgup/pgdn: scroll   Esc: close",
+                    text::sanitize(file_name)
+                ),
+                theme.dim,
+            ));
+            list_box(
+                frame,
+                ListBox {
+                    title,
+                    border: theme.border_focused,
+                    head: Vec::new(),
                     list,
                     scroll: *scroll,
                     foot,

@@ -102,6 +102,8 @@ impl Session {
             .expect("open a pseudo-terminal");
         let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_lockwatch"));
         command.args(args);
+        // Anything lockwatch saves in its working directory lands in the temporary home.
+        command.cwd(home.path());
         command.env_clear();
         command.env("PATH", std::env::var("PATH").unwrap_or_default());
         for (k, v) in env {
