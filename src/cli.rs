@@ -107,7 +107,7 @@ pub enum Command {
         #[arg(long)]
         json: bool,
         /// As it was at this time: each key's version of then (with --versions: the entries
-        /// written by then). RFC 3339, or "2026-11-20 10:00" in UTC
+        /// written by then). -2h / -90m / -3d, RFC 3339, or "2026-11-20 10:00" in UTC
         #[arg(long, value_parser = crate::domain::format::parse_time)]
         at: Option<jiff::Timestamp>,
     },
@@ -117,7 +117,7 @@ pub enum Command {
     Undelete {
         /// s3://bucket/prefix/ (everything below it)
         location: S3Location,
-        /// The incident time: undo what happened after it (RFC 3339, e.g.
+        /// The incident time: undo what happened after it (-2h, -90m, -3d, or RFC 3339, e.g.
         /// 2026-11-20T10:00:00Z, or "2026-11-20 10:00" in UTC)
         #[arg(long, value_parser = crate::domain::format::parse_time)]
         after: Option<jiff::Timestamp>,

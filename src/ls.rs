@@ -127,17 +127,10 @@ async fn run_inner(s3: &S3, options: &LsOptions, out: &mut impl Write) -> Result
             for p in &page.prefixes {
                 printer.prefix(out, p).map_err(LsError::Output)?;
             }
+            let rows = (page.prefixes.len() + page.versions.len() + page.markers.len()) as u64;
             // Versions and markers come as two lists: merged back into the server's order
             // (by key, newest first) for reading.
-            let mut entries: Vec<&HistoryEntry> =
-                page.versions.iter().chain(&page.markers).collect();
-            entries.sort_by(|a, b| {
-                a.key
-                    .cmp(&b.key)
-                    .then_with(|| b.is_latest.cmp(&a.is_latest))
-                    .then_with(|| b.last_modified.cmp(&a.last_modified))
-            });
-            for e in entries {
+            for e in &crate::domain::history::merge_page(page.versions, page.markers) {
                 let written_by_then = options
                     .at
                     .is_none_or(|at| e.last_modified.is_some_and(|m| m <= at));
@@ -146,7 +139,7 @@ async fn run_inner(s3: &S3, options: &LsOptions, out: &mut impl Write) -> Result
                 }
             }
             count.pages += 1;
-            count.rows += (page.prefixes.len() + page.versions.len() + page.markers.len()) as u64;
+            count.rows += rows;
             out.flush().map_err(LsError::Output)?;
         }
     } else {

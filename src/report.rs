@@ -58,15 +58,9 @@ pub async fn build(
             error,
             versions: coverage.versions,
         })?;
-        let mut entries: Vec<HistoryEntry> =
-            page.versions.into_iter().chain(page.markers).collect();
         // Server order: by key, newest first.
-        entries.sort_by(|a, b| {
-            a.key
-                .cmp(&b.key)
-                .then_with(|| b.is_latest.cmp(&a.is_latest))
-                .then_with(|| b.last_modified.cmp(&a.last_modified))
-        });
+        let entries: Vec<HistoryEntry> =
+            crate::domain::history::merge_page(page.versions, page.markers);
         // Owned inputs: the futures must not borrow the page (the runtime moves them across
         // threads).
         let heads: Vec<(std::sync::Arc<str>, String)> = entries
@@ -89,7 +83,13 @@ pub async fn build(
             .into_iter();
         let locks: Vec<Option<Result<LockInfo, String>>> = entries
             .iter()
-            .map(|e| if e.is_delete_marker() { None } else { heads.next() })
+            .map(|e| {
+                if e.is_delete_marker() {
+                    None
+                } else {
+                    heads.next()
+                }
+            })
             .collect();
         for (entry, lock) in entries.iter().zip(locks) {
             let protection = match &lock {

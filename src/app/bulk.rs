@@ -147,7 +147,7 @@ pub(super) fn open_as_of(state: &mut AppState) -> Vec<Effect> {
     Vec::new()
 }
 
-pub(super) fn on_as_of_key(state: &mut AppState, key: Key) -> Vec<Effect> {
+pub(super) fn on_as_of_key(state: &mut AppState, key: Key, now: Timestamp) -> Vec<Effect> {
     let Some(Popup::AsOf { input, error }) = state.popup.as_mut() else {
         return Vec::new();
     };
@@ -169,7 +169,7 @@ pub(super) fn on_as_of_key(state: &mut AppState, key: Key) -> Vec<Effect> {
             let as_of = if input.trim().is_empty() {
                 None
             } else {
-                match format::parse_time(input) {
+                match format::parse_time_at(input, now) {
                     Ok(t) => Some(t),
                     Err(e) => {
                         *error = Some(e);
@@ -198,7 +198,7 @@ pub(super) fn on_as_of_key(state: &mut AppState, key: Key) -> Vec<Effect> {
     Vec::new()
 }
 
-pub(super) fn on_key(state: &mut AppState, key: Key) -> Vec<Effect> {
+pub(super) fn on_key(state: &mut AppState, key: Key, now: Timestamp) -> Vec<Effect> {
     let read_only = state.connection.read_only;
     let height = usize::from(state.screen.height.saturating_sub(12)).max(1);
     let Some(Popup::Bulk(bulk)) = state.popup.as_mut() else {
@@ -219,7 +219,7 @@ pub(super) fn on_key(state: &mut AppState, key: Key) -> Vec<Effect> {
                 let after = if input.trim().is_empty() {
                     None
                 } else {
-                    match format::parse_time(input) {
+                    match format::parse_time_at(input, now) {
                         Ok(t) => Some(t),
                         Err(e) => {
                             *error = Some(e);

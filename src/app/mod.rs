@@ -906,10 +906,10 @@ fn on_key(state: &mut AppState, key: Key, now: Timestamp) -> Vec<Effect> {
         return retention::on_key(state, key, now);
     }
     if matches!(state.popup, Some(Popup::Bulk(_))) {
-        return bulk::on_key(state, key);
+        return bulk::on_key(state, key, now);
     }
     if matches!(state.popup, Some(Popup::AsOf { .. })) {
-        return bulk::on_as_of_key(state, key);
+        return bulk::on_as_of_key(state, key, now);
     }
     if matches!(state.popup, Some(Popup::Report(_))) {
         return report_view::on_key(state, key);

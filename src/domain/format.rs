@@ -59,7 +59,29 @@ pub fn bytes_exact(bytes: u64) -> String {
 
 /// A time typed by the user: RFC 3339 with an offset, or a date (and time) in UTC.
 pub fn parse_time(s: &str) -> Result<jiff::Timestamp, String> {
+    parse_time_at(s, Timestamp::now())
+}
+
+/// `parse_time`, with relative times (`-90m`, `-2h`, `-3d`: that long before `now`).
+pub fn parse_time_at(s: &str, now: Timestamp) -> Result<jiff::Timestamp, String> {
     let s = s.trim();
+    if let Some(ago) = s.strip_prefix('-') {
+        let unit = ago.chars().last().unwrap_or(' ');
+        let seconds = match unit {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86_400,
+            _ => 0,
+        };
+        if let (true, Ok(n)) = (seconds > 0, ago[..ago.len() - 1].parse::<i64>())
+            && let Some(back) = n.checked_mul(seconds)
+        {
+            return now
+                .checked_sub(jiff::SignedDuration::from_secs(back))
+                .map_err(|e| format!("{s:?} reaches too far back: {e}"));
+        }
+    }
     if let Ok(t) = s.parse::<jiff::Timestamp>() {
         return Ok(t);
     }
@@ -68,7 +90,7 @@ pub fn parse_time(s: &str) -> Result<jiff::Timestamp, String> {
         .or_else(|_| s.parse::<jiff::civil::Date>().map(|d| d.at(0, 0, 0, 0)))
         .map_err(|_| {
             format!(
-                "cannot read {s:?} as a time: write 2026-11-20T10:00:00Z (any offset), or 2026-11-20 10:00 for UTC"
+                "cannot read {s:?} as a time: write 2026-11-20T10:00:00Z (any offset), 2026-11-20 10:00 for UTC, or -2h (also -90m, -3d) for that long ago"
             )
         })?;
     civil
@@ -80,6 +102,27 @@ pub fn parse_time(s: &str) -> Result<jiff::Timestamp, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_are_read_absolute_in_utc_or_relative() {
+        let now: Timestamp = "2026-11-27T12:00:00Z".parse().expect("time");
+        let read = |s: &str| parse_time_at(s, now).map(|t| t.to_string());
+        assert_eq!(
+            read("2026-11-20T10:00:00+01:00").as_deref(),
+            Ok("2026-11-20T09:00:00Z")
+        );
+        assert_eq!(
+            read("2026-11-20 10:00").as_deref(),
+            Ok("2026-11-20T10:00:00Z")
+        );
+        assert_eq!(read("2026-11-20").as_deref(), Ok("2026-11-20T00:00:00Z"));
+        assert_eq!(read("-2h").as_deref(), Ok("2026-11-27T10:00:00Z"));
+        assert_eq!(read("-90m").as_deref(), Ok("2026-11-27T10:30:00Z"));
+        assert_eq!(read("-3d").as_deref(), Ok("2026-11-24T12:00:00Z"));
+        assert!(read("-2x").is_err());
+        assert!(read("yesterday").is_err());
+        assert!(read("-99999999999999d").is_err());
+    }
 
     #[test]
     fn timestamps_are_utc_to_the_second() {

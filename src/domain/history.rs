@@ -3,14 +3,40 @@
 use super::{EntryKind, HistoryEntry};
 use std::cmp::Ordering;
 
-/// Newest first. The SDK hands versions and delete markers over as two lists, so the server's
-/// interleaving is lost; `IsLatest` decides the top and timestamps the rest. On a tie a delete
-/// marker is taken as newer, since a delete usually follows the write it hides.
-fn newest_first(a: &HistoryEntry, b: &HistoryEntry) -> Ordering {
-    b.is_latest
-        .cmp(&a.is_latest)
-        .then_with(|| b.last_modified.cmp(&a.last_modified))
-        .then_with(|| b.is_delete_marker().cmp(&a.is_delete_marker()))
+/// Whether `marker` comes before `version` in a listing merged back together. The SDK hands
+/// versions and delete markers over as two lists, each in the server's order (by key, newest
+/// first); the interleaving is lost. `IsLatest` decides the top and timestamps the rest; on a
+/// tie a delete marker is taken as newer, since a delete usually follows the write it hides.
+fn marker_first(marker: &HistoryEntry, version: &HistoryEntry) -> bool {
+    marker
+        .key
+        .cmp(&version.key)
+        .then_with(|| version.is_latest.cmp(&marker.is_latest))
+        .then_with(|| version.last_modified.cmp(&marker.last_modified))
+        != Ordering::Greater
+}
+
+/// One listing page's versions and delete markers as one list in the server's order: each
+/// list keeps its own order (the server's word on which version is newer, even within one
+/// second), and the two are interleaved by key, `IsLatest` and time.
+pub fn merge_page(versions: Vec<HistoryEntry>, markers: Vec<HistoryEntry>) -> Vec<HistoryEntry> {
+    let mut merged = Vec::with_capacity(versions.len() + markers.len());
+    let mut versions = versions.into_iter().peekable();
+    let mut markers = markers.into_iter().peekable();
+    loop {
+        let take_marker = match (markers.peek(), versions.peek()) {
+            (Some(m), Some(v)) => marker_first(m, v),
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => return merged,
+        };
+        let next = if take_marker {
+            markers.next()
+        } else {
+            versions.next()
+        };
+        merged.extend(next);
+    }
 }
 
 /// Appends the entries of one ListObjectVersions page that belong to exactly `key` (a prefix
@@ -24,13 +50,11 @@ pub fn absorb_page(
     markers: Vec<HistoryEntry>,
 ) -> bool {
     let past_key = passes_key(&versions, &markers, key);
-    let mut page: Vec<HistoryEntry> = versions
-        .into_iter()
-        .chain(markers)
-        .filter(|e| e.key.as_ref() == key)
-        .collect();
-    page.sort_by(newest_first);
-    history.extend(page);
+    history.extend(
+        merge_page(versions, markers)
+            .into_iter()
+            .filter(|e| e.key.as_ref() == key),
+    );
     past_key
 }
 
@@ -155,9 +179,10 @@ mod tests {
         let done = absorb_page(
             &mut history,
             "tux.svg",
+            // Server order: by key, newest first.
             vec![
-                version("tux.svg", "v1", "2026-01-01T00:00:00Z", false),
                 version("tux.svg", "v2", "2026-01-02T00:00:00Z", false),
+                version("tux.svg", "v1", "2026-01-01T00:00:00Z", false),
                 version("tux.svg.bak", "b1", "2026-01-03T00:00:00Z", true),
             ],
             vec![marker("tux.svg", "m1", "2026-01-04T00:00:00Z", true)],
@@ -185,6 +210,25 @@ mod tests {
         );
         let ids: Vec<_> = history.iter().map(|e| e.version_id.as_str()).collect();
         assert_eq!(ids, ["v3", "v2"]);
+    }
+
+    #[test]
+    fn the_servers_order_of_versions_is_kept_even_against_their_times() {
+        // Written within one second, or with times that disagree with the server's order:
+        // the server's order says which is newer.
+        let mut history = Vec::new();
+        absorb_page(
+            &mut history,
+            "k",
+            vec![
+                version("k", "v3", "2026-01-01T00:00:00Z", true),
+                version("k", "v2", "2026-01-01T00:00:01Z", false),
+                version("k", "v1", "2026-01-01T00:00:00Z", false),
+            ],
+            vec![marker("k", "m1", "2026-01-01T00:00:00Z", false)],
+        );
+        let ids: Vec<_> = history.iter().map(|e| e.version_id.as_str()).collect();
+        assert_eq!(ids, ["v3", "v2", "m1", "v1"]);
     }
 
     #[test]

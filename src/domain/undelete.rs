@@ -214,9 +214,9 @@ impl KeyGrouper {
         versions: Vec<HistoryEntry>,
         markers: Vec<HistoryEntry>,
     ) -> Vec<(Arc<str>, Vec<HistoryEntry>)> {
-        let mut entries: Vec<HistoryEntry> = versions.into_iter().chain(markers).collect();
-        // Stable: within a key, the server's order is kept where times tie.
-        entries.sort_by(|a, b| a.key.cmp(&b.key));
+        // Both lists are in the server's order; merged back, each key's entries are together
+        // and newest first.
+        let entries = super::history::merge_page(versions, markers);
         let mut done = Vec::new();
         for entry in entries {
             if self.current.as_ref().is_none_or(|(k, _)| *k != entry.key) {
@@ -227,30 +227,13 @@ impl KeyGrouper {
                 history.push(entry);
             }
         }
-        for (_, history) in &mut done {
-            sort_newest_first(history);
-        }
         done
     }
 
     /// The last key, once the listing has ended.
     pub fn finish(&mut self) -> Option<(Arc<str>, Vec<HistoryEntry>)> {
-        self.current.take().map(|(k, mut h)| {
-            sort_newest_first(&mut h);
-            (k, h)
-        })
+        self.current.take()
     }
-}
-
-/// A key's entries newest first: the entry flagged latest on top, then by time (markers first
-/// on a tie), keeping the server's order where everything ties.
-fn sort_newest_first(history: &mut [HistoryEntry]) {
-    history.sort_by(|a, b| {
-        b.is_latest
-            .cmp(&a.is_latest)
-            .then_with(|| b.last_modified.cmp(&a.last_modified))
-            .then_with(|| b.is_delete_marker().cmp(&a.is_delete_marker()))
-    });
 }
 
 #[cfg(test)]

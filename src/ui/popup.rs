@@ -94,7 +94,7 @@ pub fn render(frame: &mut Frame, state: &AppState, now: jiff::Timestamp, theme: 
             let mut lines = vec![
                 Line::raw("Show this folder as it was at (UTC unless an offset is given):"),
                 Line::styled(
-                    "e.g. 2026-11-20 10:00, or 2026-11-20T10:00:00+01:00. Empty: back to now.",
+                    "e.g. 2026-11-20 10:00 (UTC), 2026-11-20T10:00:00+01:00, or -2h (also -90m, -3d). Empty: back to now.",
                     theme.dim,
                 ),
                 Line::from(vec![
@@ -238,8 +238,12 @@ fn bulk_box(frame: &mut Frame, bulk: &crate::app::BulkUndelete, theme: &Theme) {
                 head.push(Line::raw(l.to_string()));
             }
             head.push(Line::raw(""));
+            // Only the rows that can show are formatted: a plan can hold a million keys.
+            let rows = usize::from(frame.area().height);
             let list: Vec<Line<'static>> = plans
                 .iter()
+                .skip(*scroll)
+                .take(rows)
                 .map(|p| {
                     let style = match p.action {
                         crate::domain::undelete::KeyAction::RemoveMarkers { .. } => Style::new(),
@@ -264,7 +268,7 @@ fn bulk_box(frame: &mut Frame, bulk: &crate::app::BulkUndelete, theme: &Theme) {
                     border: theme.border_focused,
                     head,
                     list,
-                    scroll: *scroll,
+                    scroll: 0,
                     foot,
                 },
                 theme,
@@ -295,6 +299,7 @@ fn bulk_box(frame: &mut Frame, bulk: &crate::app::BulkUndelete, theme: &Theme) {
             let list: Vec<Line<'static>> = outcomes
                 .iter()
                 .rev()
+                .take(usize::from(frame.area().height))
                 .map(|(key, o)| outcome_line(key, o, theme))
                 .collect();
             let foot = vec![
@@ -341,6 +346,8 @@ fn bulk_box(frame: &mut Frame, bulk: &crate::app::BulkUndelete, theme: &Theme) {
             ];
             let list: Vec<Line<'static>> = outcomes
                 .iter()
+                .skip(*scroll)
+                .take(usize::from(frame.area().height))
                 .map(|(key, o)| outcome_line(key, o, theme))
                 .collect();
             let foot = vec![
@@ -361,7 +368,7 @@ fn bulk_box(frame: &mut Frame, bulk: &crate::app::BulkUndelete, theme: &Theme) {
                     },
                     head,
                     list,
-                    scroll: *scroll,
+                    scroll: 0,
                     foot,
                 },
                 theme,
@@ -406,6 +413,8 @@ fn report_box(frame: &mut Frame, r: &crate::app::ReportView, theme: &Theme) {
         } => {
             let list: Vec<Line<'static>> = markdown
                 .lines()
+                .skip(*scroll)
+                .take(usize::from(frame.area().height))
                 .map(|l| {
                     let style = if l.starts_with('#') {
                         theme.emphasis
@@ -440,7 +449,7 @@ fn report_box(frame: &mut Frame, r: &crate::app::ReportView, theme: &Theme) {
                     border: theme.border_focused,
                     head: Vec::new(),
                     list,
-                    scroll: *scroll,
+                    scroll: 0,
                     foot,
                 },
                 theme,
