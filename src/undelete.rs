@@ -225,6 +225,13 @@ pub async fn carry_out(s3: &S3, bucket: &str, plan: &KeyPlan) -> Outcome {
                     return Outcome::Failed("the plan named a delete marker as a source".into());
                 }
             };
+            // The copy must be conditional on the source being what was planned.
+            if etag.is_none() {
+                return Outcome::Failed(format!(
+                    "the listing gave no ETag for version {}, so the copy could not be guarded; nothing was sent",
+                    text::sanitize(&source.version_id)
+                ));
+            }
             let version = VersionRef {
                 bucket: bucket.to_string(),
                 key: key.clone(),

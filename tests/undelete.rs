@@ -564,3 +564,35 @@ fn as_it_was_at_a_time_listed_shown_and_brought_back() {
         }
     });
 }
+
+#[test]
+fn a_copy_back_whose_source_has_no_etag_is_not_sent() {
+    runtime().block_on(async {
+        // Nothing listens there: had a request gone out, the outcome would say so.
+        let s3 = support::client("http://127.0.0.1:9").await;
+        let entry = |id: &str, etag: Option<&str>| lockwatch::domain::HistoryEntry {
+            key: "k".into(),
+            version_id: id.into(),
+            kind: lockwatch::domain::EntryKind::Version {
+                size: Some(1),
+                etag: etag.map(str::to_string),
+                storage_class: None,
+            },
+            is_latest: false,
+            last_modified: None,
+        };
+        let plan = lockwatch::domain::undelete::KeyPlan {
+            key: "k".into(),
+            action: KeyAction::CopyBack {
+                source: entry("old", None),
+                latest: entry("new", Some("e")),
+            },
+        };
+        match lockwatch::undelete::carry_out(&s3, "b", &plan).await {
+            lockwatch::undelete::Outcome::Failed(why) => {
+                assert!(why.contains("could not be guarded"), "{why}")
+            }
+            other => panic!("{other:?}"),
+        }
+    });
+}
