@@ -1,5 +1,6 @@
 //! Command-line flags.
 
+use crate::config::{Config, Endpoint};
 use crate::domain::location::S3Location;
 use crate::s3::{ConnectOptions, PathStyle};
 use clap::{Parser, Subcommand};
@@ -31,11 +32,15 @@ pub struct Cli {
 
     /// Open lockwatch on its built-in S3 sandbox, seeded with demonstration buckets (in
     /// memory, on 127.0.0.1, gone when lockwatch exits)
-    #[arg(long, conflicts_with_all = ["endpoint_url", "profile", "region", "seed_demo", "read_only"])]
+    #[arg(long, conflicts_with_all = ["endpoint", "endpoint_url", "profile", "region", "seed_demo", "read_only"])]
     pub demo: bool,
 
     /// Open at this place: s3://bucket or s3://bucket/prefix/
     pub location: Option<S3Location>,
+
+    /// A named endpoint from the config file ([endpoint.NAME]; also LOCKWATCH_ENDPOINT)
+    #[arg(long, global = true, value_name = "NAME", env = "LOCKWATCH_ENDPOINT")]
+    pub endpoint: Option<String>,
 
     /// S3 endpoint, e.g. http://127.0.0.1:8333 or https://object.example.net
     #[arg(long, global = true, value_name = "URL")]
@@ -49,9 +54,9 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "REGION")]
     pub region: Option<String>,
 
-    /// Path-style addressing: auto uses it whenever a custom endpoint is set
-    #[arg(long, global = true, value_enum, default_value_t = PathStyle::Auto)]
-    pub path_style: PathStyle,
+    /// Path-style addressing: auto (the default) uses it whenever a custom endpoint is set
+    #[arg(long, global = true, value_enum)]
+    pub path_style: Option<PathStyle>,
 
     /// PEM file of CA certificates to trust instead of the system's (also AWS_CA_BUNDLE)
     #[arg(long, global = true, value_name = "FILE")]
@@ -142,6 +147,11 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "markdown")]
         format: crate::report::Format,
     },
+    /// The configuration file: where it is, a commented default, and a check of every line
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
     /// Serve the seeded S3 sandbox on 127.0.0.1 without the UI, until interrupted, so that the
     /// aws CLI or any other client can try it too. Prints the environment to use first.
     Sandbox {
@@ -152,20 +162,82 @@ pub enum Command {
 }
 
 impl Cli {
-    pub fn connect_options(&self) -> ConnectOptions {
-        ConnectOptions {
-            endpoint_url: self.endpoint_url.clone(),
-            profile: self.profile.clone(),
-            region: self.region.clone(),
-            path_style: self.path_style,
-            ca_bundle: self.ca_bundle.clone(),
+    /// How to connect: for each setting, flags > environment > the config file (the endpoint
+    /// chosen with --endpoint, LOCKWATCH_ENDPOINT or default_endpoint) > AWS profile >
+    /// defaults. `env` reads the environment (a parameter, for tests).
+    pub fn connect_options(
+        &self,
+        config: &Config,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<ConnectOptions, String> {
+        let set = |k: &str| env(k).is_some_and(|v| !v.is_empty());
+        let name = self
+            .endpoint
+            .clone()
+            .or_else(|| config.default_endpoint.clone());
+        let chosen = match &name {
+            None => Endpoint::default(),
+            Some(n) => config.endpoints.get(n).cloned().ok_or_else(|| {
+                let known: Vec<&str> = config.endpoints.keys().map(String::as_str).collect();
+                format!(
+                    "no endpoint named {n:?} in {}{}",
+                    config
+                        .path
+                        .as_deref()
+                        .map_or("the config file".into(), |p| p.display().to_string()),
+                    if known.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (there: {})", known.join(", "))
+                    }
+                )
+            })?,
+        };
+        let unless = |vars: &[&str], value: Option<String>| {
+            if vars.iter().any(|v| set(v)) {
+                None
+            } else {
+                value
+            }
+        };
+        let read_only_because = match (&name, self.read_only, chosen.read_only) {
+            (_, true, _) => None,
+            (Some(n), false, true) => Some(format!(
+                "read_only = true for endpoint '{n}' in the config file"
+            )),
+            _ => None,
+        };
+        Ok(ConnectOptions {
+            endpoint_url: self.endpoint_url.clone().or_else(|| {
+                unless(
+                    &["AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"],
+                    chosen.endpoint_url,
+                )
+            }),
+            profile: self
+                .profile
+                .clone()
+                .or_else(|| unless(&["AWS_PROFILE"], chosen.profile)),
+            region: self
+                .region
+                .clone()
+                .or_else(|| unless(&["AWS_REGION", "AWS_DEFAULT_REGION"], chosen.region)),
+            path_style: self.path_style.or(chosen.path_style).unwrap_or_default(),
+            ca_bundle: self.ca_bundle.clone().or_else(|| {
+                if set("AWS_CA_BUNDLE") {
+                    None
+                } else {
+                    chosen.ca_bundle
+                }
+            }),
             static_credentials: None,
-            read_only: self.read_only,
+            read_only: self.read_only || chosen.read_only,
+            read_only_because,
             timeouts: crate::s3::Timeouts {
                 connect: seconds(self.connect_timeout),
                 read: seconds(self.read_timeout),
             },
-        }
+        })
     }
 }
 
@@ -177,4 +249,14 @@ fn seconds(s: f64) -> std::time::Duration {
     } else {
         std::time::Duration::from_millis(100)
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Subcommand)]
+pub enum ConfigAction {
+    /// Print where the config file is read from
+    Path,
+    /// Write the commented default config file there (never over an existing one)
+    Init,
+    /// Read the config file and print every line it ignores, with why (exit 1 if any)
+    Check,
 }

@@ -1,6 +1,7 @@
 use clap::Parser;
 use lockwatch::app::StartAt;
 use lockwatch::cli::{Cli, Command};
+use lockwatch::config::Config;
 use lockwatch::keys::Keymap;
 use lockwatch::s3::{ConnectOptions, Connection, PathStyle, StaticCredentials};
 use lockwatch::sandbox::{self, Sandbox};
@@ -25,6 +26,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let config = load_config();
     runtime.block_on(async move {
         match cli.command {
             Some(Command::Sandbox { port }) => serve_sandbox(port).await,
@@ -42,7 +44,7 @@ fn main() -> ExitCode {
                     json,
                     at,
                 };
-                list(&cli, &options).await
+                list(&cli, &config, &options).await
             }
             Some(Command::Undelete {
                 ref location,
@@ -58,15 +60,117 @@ fn main() -> ExitCode {
                     json,
                     yes,
                 };
-                undelete(&cli, &options).await
+                undelete(&cli, &config, &options).await
             }
             Some(Command::Report {
                 ref location,
                 format,
-            }) => report(&cli, location, format).await,
-            None => run_ui(cli).await,
+            }) => report(&cli, &config, location, format).await,
+            Some(Command::Config { action }) => config_command(action, &config),
+            None => run_ui(cli, config).await,
         }
     })
+}
+
+/// The config file (LOCKWATCH_CONFIG or the platform's place); what it ignores is said on
+/// stderr, and lockwatch goes on with the rest.
+fn load_config() -> Config {
+    let Some(path) = lockwatch::config::default_path() else {
+        return Config::default();
+    };
+    Config::load(&path)
+}
+
+/// Connects the way the flags, the environment and the config file say.
+async fn connect(cli: &Cli, config: &Config) -> Result<Connection, String> {
+    if !config.problems.is_empty() {
+        eprintln!(
+            "lockwatch: warning: the config file has {} ignored line(s); `lockwatch config check` lists them",
+            config.problems.len()
+        );
+    }
+    let options = cli.connect_options(config, |k| std::env::var(k).ok())?;
+    lockwatch::s3::connect(&options)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// `lockwatch config path|init|check`.
+fn config_command(action: lockwatch::cli::ConfigAction, config: &Config) -> ExitCode {
+    use lockwatch::cli::ConfigAction;
+    let Some(path) = config.path.clone() else {
+        eprintln!("lockwatch: no config directory is known for this user; set LOCKWATCH_CONFIG");
+        return ExitCode::from(2);
+    };
+    match action {
+        ConfigAction::Path => {
+            println!("{}", path.display());
+            ExitCode::SUCCESS
+        }
+        ConfigAction::Init => {
+            if let Some(dir) = path.parent()
+                && let Err(e) = std::fs::create_dir_all(dir)
+            {
+                eprintln!("lockwatch: cannot create {}: {e}", dir.display());
+                return ExitCode::from(2);
+            }
+            let created = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+                .and_then(|mut f| {
+                    use std::io::Write;
+                    f.write_all(lockwatch::config::DEFAULT_CONFIG.as_bytes())
+                });
+            match created {
+                Ok(()) => {
+                    println!("wrote {}", path.display());
+                    ExitCode::SUCCESS
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    eprintln!(
+                        "lockwatch: {} already exists; it was left as it is",
+                        path.display()
+                    );
+                    ExitCode::FAILURE
+                }
+                Err(e) => {
+                    eprintln!("lockwatch: cannot write {}: {e}", path.display());
+                    ExitCode::from(2)
+                }
+            }
+        }
+        ConfigAction::Check => {
+            if !path.exists() {
+                println!(
+                    "{}: no such file; lockwatch uses its defaults (`lockwatch config init` writes a commented one)",
+                    path.display()
+                );
+                return ExitCode::SUCCESS;
+            }
+            let (_, key_problems) = config.keymap(&Keymap::default_keymap());
+            let mut problems: Vec<&lockwatch::config::Problem> =
+                config.problems.iter().chain(&key_problems).collect();
+            problems.sort_by_key(|p| (p.line, p.column));
+            if problems.is_empty() {
+                println!(
+                    "{}: fine ({} endpoint{}{})",
+                    path.display(),
+                    config.endpoints.len(),
+                    if config.endpoints.len() == 1 { "" } else { "s" },
+                    config
+                        .default_endpoint
+                        .as_deref()
+                        .map_or(String::new(), |d| format!(", default {d}"))
+                );
+                return ExitCode::SUCCESS;
+            }
+            for p in problems {
+                println!("{}: {p}", path.display());
+            }
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// Starts the sandbox and seeds it through lockwatch's own S3 layer, as any client would.
@@ -97,8 +201,8 @@ async fn seeded_sandbox(port: u16) -> Result<(Sandbox, Connection), String> {
 
 /// `lockwatch ls`: exit 0 when the listing is complete, 1 when it stopped part way (what was
 /// printed is partial), 2 when lockwatch could not connect.
-async fn list(cli: &Cli, options: &lockwatch::ls::LsOptions) -> ExitCode {
-    let connection = match lockwatch::s3::connect(&cli.connect_options()).await {
+async fn list(cli: &Cli, config: &Config, options: &lockwatch::ls::LsOptions) -> ExitCode {
+    let connection = match connect(cli, config).await {
         Ok(c) => c,
         Err(e) => {
             eprintln!("lockwatch: cannot connect: {e}");
@@ -125,11 +229,12 @@ async fn list(cli: &Cli, options: &lockwatch::ls::LsOptions) -> ExitCode {
 /// (nothing but CSV rows already written is printed), 2 when lockwatch could not connect.
 async fn report(
     cli: &Cli,
+    config: &Config,
     location: &lockwatch::domain::location::S3Location,
     format: lockwatch::report::Format,
 ) -> ExitCode {
     use std::io::{IsTerminal, Write};
-    let connection = match lockwatch::s3::connect(&cli.connect_options()).await {
+    let connection = match connect(cli, config).await {
         Ok(c) => c,
         Err(e) => {
             eprintln!("lockwatch: cannot connect: {e}");
@@ -191,7 +296,7 @@ struct UndeleteOptions {
 /// `lockwatch undelete`: exit 0 when the plan was shown (dry run) or carried out without a
 /// failure, 1 when a key failed, the run was cancelled or the plan was not confirmed, 2 when
 /// lockwatch could not connect, list, or ask.
-async fn undelete(cli: &Cli, options: &UndeleteOptions) -> ExitCode {
+async fn undelete(cli: &Cli, config: &Config, options: &UndeleteOptions) -> ExitCode {
     use lockwatch::undelete as u;
     use std::io::{IsTerminal, Write};
     let interactive = std::io::stdin().is_terminal();
@@ -201,7 +306,7 @@ async fn undelete(cli: &Cli, options: &UndeleteOptions) -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    let connection = match lockwatch::s3::connect(&cli.connect_options()).await {
+    let connection = match connect(cli, config).await {
         Ok(c) => c,
         Err(e) => {
             eprintln!("lockwatch: cannot connect: {e}");
@@ -385,7 +490,7 @@ async fn serve_sandbox(port: u16) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-async fn run_ui(cli: Cli) -> ExitCode {
+async fn run_ui(cli: Cli, config: Config) -> ExitCode {
     let mut sandbox_guard = None;
     let connection = if cli.demo {
         match seeded_sandbox(0).await {
@@ -399,7 +504,7 @@ async fn run_ui(cli: Cli) -> ExitCode {
             }
         }
     } else {
-        match lockwatch::s3::connect(&cli.connect_options()).await {
+        match connect(&cli, &config).await {
             Ok(c) => c,
             Err(e) => {
                 eprintln!("lockwatch: cannot connect: {e}");
@@ -437,13 +542,26 @@ async fn run_ui(cli: Cli) -> ExitCode {
         bucket: cli.location.as_ref().map(|l| l.bucket.clone()),
         prefix: cli.location.map(|l| l.prefix).unwrap_or_default(),
     };
-    let result = lockwatch::runtime::run(
-        connection,
-        Keymap::default_keymap(),
-        start,
-        cli.bench_report.clone(),
-    )
-    .await;
+    let (keymap, key_problems) = config.keymap(&Keymap::default_keymap());
+    let mut connection = connection;
+    let ignored = config.problems.len() + key_problems.len();
+    if ignored > 0 {
+        let first = config
+            .problems
+            .iter()
+            .chain(&key_problems)
+            .next()
+            .map(|p| p.to_string())
+            .unwrap_or_default();
+        connection.info.warnings.insert(
+            0,
+            format!(
+                "the config file has {ignored} ignored line{} (first: {first}); `lockwatch config check` lists them",
+                if ignored == 1 { "" } else { "s" }
+            ),
+        );
+    }
+    let result = lockwatch::runtime::run(connection, keymap, start, cli.bench_report.clone()).await;
     drop(sandbox_guard);
     match result {
         Ok(()) => ExitCode::SUCCESS,

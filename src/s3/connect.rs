@@ -33,6 +33,8 @@ pub struct ConnectOptions {
     pub static_credentials: Option<StaticCredentials>,
     /// Refuse every write inside the S3 layer.
     pub read_only: bool,
+    /// Why, when it is not the --read-only flag (said on screen).
+    pub read_only_because: Option<String>,
     pub timeouts: Timeouts,
 }
 
@@ -350,7 +352,12 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection, ConnectErro
             credentials_source,
             read_only,
             read_only_because: if options.read_only {
-                Some("--read-only".into())
+                Some(
+                    options
+                        .read_only_because
+                        .clone()
+                        .unwrap_or_else(|| "--read-only".into()),
+                )
             } else if profile_read_only {
                 Some(format!("lockwatch_read_only = true in profile '{profile}'"))
             } else {

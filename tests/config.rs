@@ -1,0 +1,328 @@
+//! The configuration file: parsing (valid and invalid fixtures, with line numbers),
+//! precedence against flags and the environment, key rebinding in a pseudo-terminal and in
+//! the help screen, named endpoints, and the config subcommands.
+
+mod support;
+
+use clap::Parser;
+use lockwatch::cli::Cli;
+use lockwatch::config::Config;
+use lockwatch::keys::{Command, Key, KeyCode, Keymap, Scope};
+use lockwatch::s3::PathStyle;
+use std::path::Path;
+
+fn fixture(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/config")
+        .join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn no_env(_: &str) -> Option<String> {
+    None
+}
+
+#[test]
+fn a_valid_file_gives_endpoints_and_bindings_and_no_problem() {
+    let config = Config::parse(&fixture("valid.toml"));
+    assert_eq!(config.problems, vec![]);
+    assert_eq!(config.default_endpoint.as_deref(), Some("mycloud"));
+    let mycloud = &config.endpoints["mycloud"];
+    assert_eq!(
+        mycloud.endpoint_url.as_deref(),
+        Some("https://object.example.net")
+    );
+    assert_eq!(mycloud.path_style, Some(PathStyle::Always));
+    assert!(config.endpoints["archive"].read_only);
+    let (keymap, problems) = config.keymap(&Keymap::default_keymap());
+    assert_eq!(problems, vec![]);
+    let ctrl_e = Key {
+        code: KeyCode::Char('e'),
+        ctrl: true,
+        alt: false,
+    };
+    assert_eq!(
+        keymap.lookup(Scope::Objects, ctrl_e),
+        Some(Command::Restore)
+    );
+    assert_eq!(
+        keymap.lookup(Scope::Versions, Key::char('x')),
+        Some(Command::Restore)
+    );
+    assert_eq!(
+        keymap.lookup(Scope::Versions, Key::char('r')),
+        None,
+        "replaced, not added"
+    );
+}
+
+#[test]
+fn an_invalid_file_is_used_for_what_it_gets_right_and_each_problem_has_its_line() {
+    let text = fixture("invalid.toml");
+    let config = Config::parse(&text);
+    let (_, key_problems) = config.keymap(&Keymap::default_keymap());
+    let mut all: Vec<String> = config
+        .problems
+        .iter()
+        .chain(&key_problems)
+        .map(|p| p.to_string())
+        .collect();
+    all.sort();
+    let expect = [
+        ("line 1,", "no [endpoint.nowhere] is defined"),
+        ("line 2,", "unknown top-level setting"),
+        ("line 6,", "secrets do not belong in this file"),
+        ("line 7,", "expected a string"),
+        ("line 10,", "is not an http:// or https:// URL"),
+        ("line 13,", "unknown key 'ctrl-banana'"),
+        ("line 14,", "unknown command"),
+        ("line 15,", ". is already bound to toggle_deleted"),
+        ("line 17,", "unknown scope"),
+    ];
+    for (line, what) in expect {
+        assert!(
+            all.iter().any(|p| p.starts_with(line) && p.contains(what)),
+            "{line} {what:?} missing from {all:#?}"
+        );
+    }
+    assert_eq!(all.len(), expect.len(), "{all:#?}");
+    // What is right is used: the good endpoint (without its bad region), no default.
+    assert_eq!(
+        config.endpoints["good"].endpoint_url.as_deref(),
+        Some("https://object.example.net")
+    );
+    assert_eq!(config.endpoints["good"].region, None);
+    assert!(!config.endpoints.contains_key("bad"));
+    assert_eq!(config.default_endpoint, None);
+    // A file that is not even TOML still leaves lockwatch its defaults.
+    let broken = Config::parse("[endpoint.x\nendpoint_url = ");
+    assert!(!broken.problems.is_empty());
+    assert!(broken.problems.iter().all(|p| p.line >= 1));
+}
+
+#[test]
+fn flags_beat_the_environment_which_beats_the_file() {
+    let config = Config::parse(&fixture("valid.toml"));
+    let cli =
+        |args: &[&str]| Cli::parse_from(std::iter::once("lockwatch").chain(args.iter().copied()));
+    // The file's default endpoint, nothing else said.
+    let o = cli(&[]).connect_options(&config, no_env).expect("options");
+    assert_eq!(
+        o.endpoint_url.as_deref(),
+        Some("https://object.example.net")
+    );
+    assert_eq!(o.region.as_deref(), Some("europe-se-1"));
+    assert_eq!(o.profile.as_deref(), Some("mycloud"));
+    assert_eq!(o.path_style, PathStyle::Always);
+    assert!(!o.read_only);
+    // The environment wins over the file (the AWS SDK reads it; lockwatch leaves it None).
+    let env = |k: &str| match k {
+        "AWS_ENDPOINT_URL" => Some("http://127.0.0.1:1".to_string()),
+        "AWS_REGION" => Some("us-east-1".to_string()),
+        _ => None,
+    };
+    let o = cli(&[]).connect_options(&config, env).expect("options");
+    assert_eq!(o.endpoint_url, None);
+    assert_eq!(o.region, None);
+    assert_eq!(o.profile.as_deref(), Some("mycloud"));
+    // Flags win over both.
+    let o = cli(&[
+        "--endpoint-url",
+        "http://127.0.0.1:2",
+        "--path-style",
+        "never",
+    ])
+    .connect_options(&config, env)
+    .expect("options");
+    assert_eq!(o.endpoint_url.as_deref(), Some("http://127.0.0.1:2"));
+    assert_eq!(o.path_style, PathStyle::Never);
+    // Another named endpoint; its read_only says why.
+    let o = cli(&["--endpoint", "archive"])
+        .connect_options(&config, no_env)
+        .expect("options");
+    assert!(o.read_only);
+    assert!(
+        o.read_only_because
+            .as_deref()
+            .is_some_and(|w| w.contains("'archive'")),
+        "{:?}",
+        o.read_only_because
+    );
+    // An unknown name is an error that names what there is.
+    let e = cli(&["--endpoint", "nope"])
+        .connect_options(&config, no_env)
+        .expect_err("unknown endpoint");
+    assert!(e.contains("archive, mycloud"), "{e}");
+    // No file: the defaults.
+    let o = cli(&[])
+        .connect_options(&Config::default(), no_env)
+        .expect("options");
+    assert_eq!(o.endpoint_url, None);
+    assert_eq!(o.path_style, PathStyle::Auto);
+}
+
+fn lockwatch(home: &Path, env: &[(&str, &str)], args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_lockwatch"))
+        .args(args)
+        .env_clear()
+        .env("HOME", home)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .envs(env.iter().copied())
+        .output()
+        .expect("run lockwatch")
+}
+
+#[test]
+fn config_path_init_and_check() {
+    let home = tempfile::tempdir().expect("home");
+    let path = home.path().join("lw.toml");
+    let config = path.to_string_lossy().to_string();
+    let env = [("LOCKWATCH_CONFIG", config.as_str())];
+    let out = lockwatch(home.path(), &env, &["config", "path"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), config);
+    // init writes the commented default, which checks clean, and never overwrites.
+    let out = lockwatch(home.path(), &env, &["config", "init"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&path).expect("written"),
+        lockwatch::config::DEFAULT_CONFIG
+    );
+    let out = lockwatch(home.path(), &env, &["config", "check"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    std::fs::write(&path, fixture("invalid.toml")).expect("write");
+    let out = lockwatch(home.path(), &env, &["config", "init"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        std::fs::read_to_string(&path).expect("kept"),
+        fixture("invalid.toml")
+    );
+    // check prints every problem with its line, and fails.
+    let out = lockwatch(home.path(), &env, &["config", "check"]);
+    assert_eq!(out.status.code(), Some(1));
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(printed.lines().count(), 9, "{printed}");
+    assert!(
+        printed.contains("line 6, column 1 (aws_secret_access_key): secrets"),
+        "{printed}"
+    );
+}
+
+#[test]
+fn a_named_endpoint_connects_and_a_broken_file_does_not_stop_lockwatch() {
+    let weed = support::weed::weed();
+    let home = tempfile::tempdir().expect("home");
+    let path = home.path().join("lw.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "colour = \"blue\"\n[endpoint.local]\nendpoint_url = \"{}\"\nregion = \"us-east-1\"\n",
+            weed.endpoint
+        ),
+    )
+    .expect("write");
+    let config = path.to_string_lossy().to_string();
+    let env = [
+        ("LOCKWATCH_CONFIG", config.as_str()),
+        ("AWS_ACCESS_KEY_ID", support::ACCESS_KEY),
+        ("AWS_SECRET_ACCESS_KEY", support::SECRET_KEY),
+    ];
+    let bucket = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(async {
+            let s3 = support::client(&weed.endpoint).await;
+            let bucket = support::unique_bucket("named");
+            s3.create_bucket(&bucket, None, false)
+                .await
+                .expect("create");
+            s3.put_bytes(
+                &bucket,
+                "here.txt",
+                b"here".to_vec(),
+                &lockwatch::s3::PutOptions::default(),
+            )
+            .await
+            .expect("upload");
+            bucket
+        });
+    let out = lockwatch(
+        home.path(),
+        &env,
+        &["--endpoint", "local", "ls", &format!("s3://{bucket}/")],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("here.txt"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("1 ignored line"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_rebound_key_works_and_help_shows_it() {
+    let weed = support::weed::weed();
+    let bucket = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(async {
+            let s3 = support::client(&weed.endpoint).await;
+            let bucket = support::unique_bucket("rebind");
+            s3.create_bucket(&bucket, None, false)
+                .await
+                .expect("create");
+            s3.enable_versioning(&bucket).await.expect("versioning");
+            s3.put_bytes(
+                &bucket,
+                "gone.txt",
+                b"gone".to_vec(),
+                &lockwatch::s3::PutOptions::default(),
+            )
+            .await
+            .expect("upload");
+            s3.delete_object(&bucket, "gone.txt").await.expect("delete");
+            bucket
+        });
+    let home = tempfile::tempdir().expect("home");
+    let path = home.path().join("lw.toml");
+    std::fs::write(&path, "[keys.objects]\nrestore = [\"ctrl-e\"]\n").expect("write");
+    let mut env = support::binary_env(&weed.endpoint, home.path());
+    env.push((
+        "LOCKWATCH_CONFIG".to_string(),
+        path.to_string_lossy().to_string(),
+    ));
+    let mut app =
+        support::pty::Session::start_with_env(&env, &[&format!("s3://{bucket}/")], 160, 40, home);
+    app.wait_text(&bucket);
+    app.send(".");
+    app.wait_text("× gone.txt");
+    // r no longer restores in the objects pane; ctrl-e does.
+    app.send("r");
+    app.send("\u{5}");
+    app.wait_text("Restore");
+    app.send("\u{1b}");
+    app.send("?");
+    let help = app.wait_text("Show this help");
+    let line = help
+        .lines()
+        .find(|l| l.contains("Restore the deleted object"))
+        .unwrap_or_else(|| panic!("restore in help: {help}"));
+    assert!(line.contains("ctrl-e"), "{line}");
+    app.send("\u{1b}");
+    app.send("q");
+    assert_eq!(app.wait_exit(std::time::Duration::from_secs(5)), Some(true));
+}
