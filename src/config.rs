@@ -62,6 +62,10 @@ pub struct Config {
     pub endpoints: BTreeMap<String, Endpoint>,
     /// Per scope: command → keys, replacing that command's default keys in that scope.
     pub keys: Vec<(Scope, Command, Vec<Key>, usize)>,
+    /// `[theme] name = …`: a built-in theme.
+    pub theme_name: Option<String>,
+    /// `[theme] ROLE = "colour"`: foreground colours by role.
+    pub theme_colours: Vec<(String, ratatui::style::Color)>,
     pub problems: Vec<Problem>,
 }
 
@@ -160,6 +164,7 @@ impl Config {
                     ),
                 },
                 "keys" => read_keys(&mut r, value, &mut config.keys),
+                "theme" => read_theme(&mut r, value, &mut config),
                 other => check_unknown(&mut r, key.span(), other, "top-level setting"),
             }
         }
@@ -302,6 +307,79 @@ fn read_endpoint(r: &mut Reader<'_>, name: &str, value: &Spanned<DeValue<'_>>) -
         return None;
     }
     Some(e)
+}
+
+fn read_theme(r: &mut Reader<'_>, value: &Spanned<DeValue<'_>>, config: &mut Config) {
+    use crate::ui::theme::{ROLES, Theme, parse_colour};
+    let DeValue::Table(fields) = value.get_ref() else {
+        r.problem(
+            value.span(),
+            Some("theme".into()),
+            "expected a [theme] table".into(),
+        );
+        return;
+    };
+    for (k, v) in fields {
+        let field = k.get_ref().as_ref();
+        let dotted = format!("theme.{field}");
+        if field == "name" {
+            if let Some(name) = r.string(&dotted, v) {
+                if Theme::named(&name).is_some() {
+                    config.theme_name = Some(name);
+                } else {
+                    r.problem(
+                        v.span(),
+                        Some(dotted),
+                        format!("no theme {name:?}: dark, light or mono"),
+                    );
+                }
+            }
+        } else if ROLES.contains(&field) {
+            if let Some(text) = r.string(&dotted, v) {
+                match parse_colour(&text) {
+                    Some(c) => config.theme_colours.push((field.to_string(), c)),
+                    None => r.problem(
+                        v.span(),
+                        Some(dotted),
+                        format!("{text:?} is not a colour: a name like red or light-blue, #rrggbb, or 0-255"),
+                    ),
+                }
+            }
+        } else {
+            r.problem(
+                k.span(),
+                Some(dotted),
+                format!("unknown role: one of {}", ROLES.join(", ")),
+            );
+        }
+    }
+}
+
+impl Config {
+    /// The theme in effect: NO_COLOR (`no_colour`) gives the colourless one whatever the file
+    /// says; otherwise the file's theme and colours, brought down to the 16 ANSI colours on a
+    /// terminal that shows no more.
+    pub fn theme(&self, no_colour: bool, colours_256: bool) -> crate::ui::Theme {
+        use crate::ui::Theme;
+        if no_colour {
+            return Theme::mono();
+        }
+        let mut theme = self
+            .theme_name
+            .as_deref()
+            .and_then(Theme::named)
+            .unwrap_or_default();
+        for (role, colour) in &self.theme_colours {
+            if let Some(style) = theme.role_mut(role) {
+                *style = style.fg(*colour);
+            }
+        }
+        if colours_256 {
+            theme
+        } else {
+            theme.in_16_colours()
+        }
+    }
 }
 
 fn scope_of(name: &str) -> Option<Scope> {

@@ -561,7 +561,13 @@ async fn run_ui(cli: Cli, config: Config) -> ExitCode {
             ),
         );
     }
-    let result = lockwatch::runtime::run(connection, keymap, start, cli.bench_report.clone()).await;
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let theme = config.theme(
+        env("NO_COLOR").is_some(),
+        lockwatch::ui::theme::has_256_colours(env("TERM").as_deref(), env("COLORTERM").as_deref()),
+    );
+    let result =
+        lockwatch::runtime::run(connection, keymap, theme, start, cli.bench_report.clone()).await;
     drop(sandbox_guard);
     match result {
         Ok(()) => ExitCode::SUCCESS,

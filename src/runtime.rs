@@ -862,6 +862,7 @@ fn forward_ticks(tx: mpsc::UnboundedSender<Action>) {
 pub async fn run(
     connection: Connection,
     keymap: Keymap,
+    theme: Theme,
     start: StartAt,
     bench_report: Option<PathBuf>,
 ) -> Result<(), RunError> {
@@ -876,7 +877,15 @@ pub async fn run(
     );
     let mut terminal = ratatui::try_init().map_err(RunError::NoTerminal)?;
     let mut measurements = bench_report.as_deref().map(Measurements::new);
-    let result = run_loop(&mut terminal, connection, keymap, start, &mut measurements).await;
+    let result = run_loop(
+        &mut terminal,
+        connection,
+        keymap,
+        theme,
+        start,
+        &mut measurements,
+    )
+    .await;
     ratatui::restore();
     if let Some(m) = measurements
         && let Err(e) = m.write()
@@ -890,6 +899,7 @@ async fn run_loop(
     terminal: &mut ratatui::DefaultTerminal,
     connection: Connection,
     keymap: Keymap,
+    theme: Theme,
     start: StartAt,
     measurements: &mut Option<Measurements>,
 ) -> Result<(), RunError> {
@@ -906,7 +916,6 @@ async fn run_loop(
         connection.info.clone(),
         Rect::new(0, 0, size.width, size.height),
     );
-    let theme = Theme::default();
     let audit = Auditor {
         path: audit::default_path(),
         endpoint: connection.info.endpoint.clone(),

@@ -54,6 +54,18 @@ fn a_valid_file_gives_endpoints_and_bindings_and_no_problem() {
         None,
         "replaced, not added"
     );
+    // The light theme with its compliance colour; brought down to 16 colours when the
+    // terminal shows no more; NO_COLOR wins over all of it.
+    use ratatui::style::Color;
+    let theme = config.theme(false, true);
+    assert_eq!(theme.compliance.fg, Some(Color::Rgb(255, 0, 0)));
+    assert_eq!(theme.title.bg, Some(Color::Blue), "light");
+    assert_eq!(
+        config.theme(false, false).compliance.fg,
+        Some(Color::LightRed)
+    );
+    let mono = config.theme(true, true);
+    assert_eq!((mono.compliance.fg, mono.title.bg), (None, None));
 }
 
 #[test]
@@ -78,6 +90,9 @@ fn an_invalid_file_is_used_for_what_it_gets_right_and_each_problem_has_its_line(
         ("line 14,", "unknown command"),
         ("line 15,", ". is already bound to toggle_deleted"),
         ("line 17,", "unknown scope"),
+        ("line 21,", "no theme \"neon\""),
+        ("line 22,", "\"mauve\" is not a colour"),
+        ("line 23,", "unknown role"),
     ];
     for (line, what) in expect {
         assert!(
@@ -208,7 +223,7 @@ fn config_path_init_and_check() {
     let out = lockwatch(home.path(), &env, &["config", "check"]);
     assert_eq!(out.status.code(), Some(1));
     let printed = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(printed.lines().count(), 9, "{printed}");
+    assert_eq!(printed.lines().count(), 12, "{printed}");
     assert!(
         printed.contains("line 6, column 1 (aws_secret_access_key): secrets"),
         "{printed}"
@@ -323,6 +338,64 @@ fn a_rebound_key_works_and_help_shows_it() {
         .unwrap_or_else(|| panic!("restore in help: {help}"));
     assert!(line.contains("ctrl-e"), "{line}");
     app.send("\u{1b}");
+    app.send("q");
+    assert_eq!(app.wait_exit(std::time::Duration::from_secs(5)), Some(true));
+}
+
+/// Every cell of the screen: (foreground, background) colours that are not the default.
+fn coloured_cells(app: &support::pty::Session) -> usize {
+    app.with_screen(|screen| {
+        let (rows, cols) = screen.size();
+        let mut n = 0;
+        for r in 0..rows {
+            for c in 0..cols {
+                if let Some(cell) = screen.cell(r, c)
+                    && (cell.fgcolor() != vt100::Color::Default
+                        || cell.bgcolor() != vt100::Color::Default)
+                {
+                    n += 1;
+                }
+            }
+        }
+        n
+    })
+    .unwrap_or(0)
+}
+
+#[test]
+fn no_color_draws_without_colour_and_a_theme_from_the_file_takes_effect() {
+    let weed = support::weed::weed();
+    // NO_COLOR: not one coloured cell, and the states still read as text.
+    let home = tempfile::tempdir().expect("home");
+    let mut env = support::binary_env(&weed.endpoint, home.path());
+    env.push(("NO_COLOR".to_string(), "1".to_string()));
+    let mut app = support::pty::Session::start_with_env(&env, &[], 120, 30, home);
+    let screen = app.wait_text("Buckets");
+    app.wait_for(
+        "the buckets listed",
+        std::time::Duration::from_secs(10),
+        |s| !s.contains("Loading buckets"),
+    );
+    assert_eq!(coloured_cells(&app), 0, "{screen}");
+    app.send("q");
+    assert_eq!(app.wait_exit(std::time::Duration::from_secs(5)), Some(true));
+
+    // The light theme from the config file: the title bar is blue.
+    let home = tempfile::tempdir().expect("home");
+    let path = home.path().join("lw.toml");
+    std::fs::write(&path, "[theme]\nname = \"light\"\n").expect("write");
+    let mut env = support::binary_env(&weed.endpoint, home.path());
+    env.push((
+        "LOCKWATCH_CONFIG".to_string(),
+        path.to_string_lossy().to_string(),
+    ));
+    let mut app = support::pty::Session::start_with_env(&env, &[], 120, 30, home);
+    app.wait_text("Buckets");
+    let title_bg = app
+        .with_screen(|s| s.cell(0, 1).map(|c| c.bgcolor()))
+        .flatten();
+    assert_eq!(title_bg, Some(vt100::Color::Idx(4)), "blue title bar");
+    assert!(coloured_cells(&app) > 0);
     app.send("q");
     assert_eq!(app.wait_exit(std::time::Duration::from_secs(5)), Some(true));
 }
