@@ -22,8 +22,14 @@ Examples:
   lockwatch
   lockwatch s3://bup/
   lockwatch --endpoint-url https://object.example.net --profile backup s3://bup/db/
+  lockwatch --endpoint mycloud     a named endpoint from the config file
   lockwatch sandbox --port 9000    serve the sandbox for other clients
-  lockwatch ls --versions --json s3://bup/db/   list for a script",
+  lockwatch ls --versions --json s3://bup/db/   list for a script
+  lockwatch ls --at -3h s3://bup/db/            the folder as it was three hours ago
+  lockwatch undelete s3://bup/db/ --after -3h --dry-run   plan a recovery, send nothing
+  lockwatch report s3://bup/ > coverage.md      lock coverage, for an auditor
+  lockwatch config init            write a commented config file
+  lockwatch completions bash       shell completion; lockwatch man: the manual page",
     subcommand_precedence_over_arg = true
 )]
 pub struct Cli {
@@ -152,6 +158,13 @@ pub enum Command {
         #[command(subcommand)]
         action: ConfigAction,
     },
+    /// Print a shell completion script: lockwatch completions bash > /etc/bash_completion.d/lockwatch
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): lockwatch man > ~/.local/share/man/man1/lockwatch.1
+    Man,
     /// Serve the seeded S3 sandbox on 127.0.0.1 without the UI, until interrupted, so that the
     /// aws CLI or any other client can try it too. Prints the environment to use first.
     Sandbox {

@@ -67,6 +67,27 @@ fn main() -> ExitCode {
                 format,
             }) => report(&cli, &config, location, format).await,
             Some(Command::Config { action }) => config_command(action, &config),
+            Some(Command::Completions { shell }) => {
+                let mut command = <Cli as clap::CommandFactory>::command();
+                clap_complete::generate(shell, &mut command, "lockwatch", &mut std::io::stdout());
+                ExitCode::SUCCESS
+            }
+            Some(Command::Man) => {
+                let command = <Cli as clap::CommandFactory>::command();
+                let mut page = Vec::new();
+                if let Err(e) = clap_mangen::Man::new(command).render(&mut page) {
+                    eprintln!("lockwatch: cannot render the manual page: {e}");
+                    return ExitCode::FAILURE;
+                }
+                use std::io::Write;
+                match std::io::stdout().write_all(&page) {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(e) => {
+                        eprintln!("lockwatch: cannot write the manual page: {e}");
+                        ExitCode::FAILURE
+                    }
+                }
+            }
             None => run_ui(cli, config).await,
         }
     })

@@ -399,3 +399,45 @@ fn no_color_draws_without_colour_and_a_theme_from_the_file_takes_effect() {
     app.send("q");
     assert_eq!(app.wait_exit(std::time::Duration::from_secs(5)), Some(true));
 }
+
+#[test]
+fn completions_and_the_manual_page_come_from_the_same_definitions() {
+    let home = tempfile::tempdir().expect("home");
+    let run = |args: &[&str]| -> String {
+        let out = lockwatch(home.path(), &[], args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("UTF-8")
+    };
+    let bash = run(&["completions", "bash"]);
+    for word in ["undelete", "report", "--endpoint", "--dry-run"] {
+        assert!(
+            bash.contains(word),
+            "{word} missing from the bash completion"
+        );
+    }
+    // The script is valid bash.
+    let script = home.path().join("lockwatch.bash");
+    std::fs::write(&script, &bash).expect("write");
+    let checked = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&script)
+        .output()
+        .expect("bash");
+    assert!(
+        checked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&checked.stderr)
+    );
+    for shell in ["zsh", "fish"] {
+        assert!(run(&["completions", shell]).contains("undelete"), "{shell}");
+    }
+    let man = run(&["man"]);
+    assert!(man.contains(".TH lockwatch 1"), "{man}");
+    for word in ["undelete", "report", "endpoint"] {
+        assert!(man.contains(word), "{word} missing from the manual page");
+    }
+}
