@@ -199,6 +199,7 @@ pub enum Command {
     BulkUndelete,
     AsOf,
     Report,
+    Copy,
 }
 
 impl Command {

@@ -150,7 +150,7 @@ impl Executor {
         };
         match effect {
             // The terminal's own: handled by the run loop.
-            Effect::Quit | Effect::Suspend | Effect::Redraw => {}
+            Effect::Quit | Effect::Suspend | Effect::Redraw | Effect::Clipboard(_) => {}
             Effect::Cancel(request) => {
                 if let Some(h) = self.running.remove(&request) {
                     h.abort();
@@ -979,6 +979,13 @@ async fn run_loop(
                 match effect {
                     Effect::Suspend => suspend(terminal).map_err(RunError::Terminal)?,
                     Effect::Redraw => take_terminal_back(terminal).map_err(RunError::Terminal)?,
+                    Effect::Clipboard(text) => {
+                        use std::io::Write;
+                        let mut out = std::io::stdout();
+                        out.write_all(crate::app::osc52(&text).as_bytes())
+                            .and_then(|_| out.flush())
+                            .map_err(RunError::Terminal)?;
+                    }
                     effect => {
                         if let Some(m) = measurements.as_mut() {
                             m.effect_run(&effect);

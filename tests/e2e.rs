@@ -1375,3 +1375,39 @@ fn countdowns_follow_the_servers_clock_when_it_differs_from_this_machines() {
     app.send("q");
     assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
 }
+
+#[test]
+fn y_copies_the_uri_through_the_terminal_with_osc_52() {
+    let endpoint = weed().endpoint.clone();
+    let bucket = runtime().block_on(async {
+        let s3 = support::client(&endpoint).await;
+        let bucket = support::unique_bucket("copy");
+        s3.create_bucket(&bucket, None, false)
+            .await
+            .expect("create");
+        s3.put_bytes(
+            &bucket,
+            "db/dump.sql",
+            b"x".to_vec(),
+            &PutOptions::default(),
+        )
+        .await
+        .expect("upload");
+        bucket
+    });
+    let mut app = Session::start(&endpoint, &[&format!("s3://{bucket}/db/")], 160, 40);
+    app.wait_text("dump.sql");
+    app.send("y");
+    app.wait_text("Copy to the clipboard");
+    app.send("u");
+    app.wait_text("Copied the s3:// URI");
+    let expected = lockwatch::app::osc52(&format!("s3://{bucket}/db/dump.sql"));
+    let raw = app.raw_output();
+    assert!(
+        raw.windows(expected.len())
+            .any(|w| w == expected.as_bytes()),
+        "the OSC 52 sequence for the URI was not written"
+    );
+    app.send("q");
+    assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
+}

@@ -118,6 +118,10 @@ pub enum Popup {
     Download(super::download::DownloadForm),
     Bulk(Box<super::bulk::BulkUndelete>),
     Report(Box<super::report_view::ReportView>),
+    /// What `y` can copy: (key, label, text).
+    Copy {
+        choices: Vec<(char, &'static str, String)>,
+    },
     /// The time of the point-in-time view, being typed.
     AsOf {
         input: String,
@@ -200,6 +204,7 @@ pub(super) fn on_key(state: &mut AppState, key: Key) -> Vec<Effect> {
         | Popup::Download(_)
         | Popup::Bulk(_)
         | Popup::Report(_)
+        | Popup::Copy { .. }
         | Popup::AsOf { .. } => Vec::new(),
     }
 }

@@ -4,6 +4,7 @@
 mod bucket_forms;
 mod buckets;
 mod bulk;
+mod clipboard;
 mod details;
 mod dialog;
 mod download;
@@ -21,6 +22,7 @@ pub use bucket_forms::{
 };
 pub use buckets::{BucketRow, BucketsPane, Detail};
 pub use bulk::{BulkUndelete, Stage as BulkStage};
+pub use clipboard::osc52;
 pub use dialog::{Confirm, DialogLine, LineStyle, PendingWrite, Popup, TypedConfirm};
 pub use download::{DownloadForm, Transfer, download_target};
 pub use form::{Field, FieldKind, Form};
@@ -521,6 +523,8 @@ pub enum Effect {
     Suspend,
     /// Take the terminal back and draw everything again (after SIGCONT).
     Redraw,
+    /// Put this text on the clipboard through the terminal (OSC 52).
+    Clipboard(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -914,6 +918,9 @@ fn on_key(state: &mut AppState, key: Key, now: Timestamp) -> Vec<Effect> {
     if matches!(state.popup, Some(Popup::Report(_))) {
         return report_view::on_key(state, key);
     }
+    if matches!(state.popup, Some(Popup::Copy { .. })) {
+        return clipboard::on_key(state, key);
+    }
     if state.popup.is_some() {
         return dialog::on_key(state, key);
     }
@@ -1062,6 +1069,7 @@ fn on_command(state: &mut AppState, command: Command, now: Timestamp) -> Vec<Eff
         Command::BulkUndelete => bulk::open(state),
         Command::AsOf => bulk::open_as_of(state),
         Command::Report => report_view::open(state),
+        Command::Copy => clipboard::open(state),
         Command::Open | Command::Back | Command::Refresh | Command::ToggleDeleted => match pane {
             Pane::Buckets => buckets::on_command(state, command),
             Pane::Objects => objects::on_command(state, command),

@@ -90,6 +90,30 @@ pub fn render(frame: &mut Frame, state: &AppState, now: jiff::Timestamp, theme: 
         Popup::Download(form) => download_box(frame, form, theme),
         Popup::Bulk(bulk) => bulk_box(frame, bulk, theme),
         Popup::Report(r) => report_box(frame, r, theme),
+        Popup::Copy { choices } => {
+            let mut lines: Vec<Line<'static>> = choices
+                .iter()
+                .map(|(k, label, text_)| {
+                    Line::from(vec![
+                        Span::styled(format!("{k}  "), theme.emphasis),
+                        Span::raw(format!("{label}: ")),
+                        Span::styled(text::name(text_).into_owned(), theme.dim),
+                    ])
+                })
+                .collect();
+            lines.push(Line::raw(""));
+            lines.push(Line::styled(
+                "Press a letter (Enter: the first) · Esc: cancel",
+                theme.dim,
+            ));
+            boxed(
+                frame,
+                "Copy to the clipboard",
+                lines,
+                theme.border_focused,
+                theme,
+            );
+        }
         Popup::AsOf { input, error } => {
             let mut lines = vec![
                 Line::raw("Show this folder as it was at (UTC unless an offset is given):"),

@@ -1,0 +1,117 @@
+//! `y`: copy the selected row's key, `s3://` URI or version id to the clipboard. Written as an
+//! OSC 52 sequence, which the terminal (not lockwatch's machine) acts on: it works over SSH.
+
+use super::{AppState, Effect, Pane, Popup};
+use crate::domain::listing::LevelRow;
+use crate::keys::{Key, KeyCode};
+
+/// What `y` can copy for the selected row: (key to press, label, text).
+pub fn choices(state: &AppState) -> Vec<(char, &'static str, String)> {
+    let mut out = Vec::new();
+    match state.focus {
+        Pane::Buckets => {
+            if let Some(row) = state.buckets.selected() {
+                out.push(('b', "bucket name", row.bucket.name.clone()));
+                out.push(('u', "s3:// URI", format!("s3://{}/", row.bucket.name)));
+            }
+        }
+        Pane::Objects => {
+            if let (Some(bucket), Some(row)) = (&state.objects.bucket, state.objects.selected()) {
+                let key = match row {
+                    LevelRow::Prefix(p) => p.to_string(),
+                    LevelRow::Object(o) => o.key().to_string(),
+                };
+                out.push(('u', "s3:// URI", format!("s3://{bucket}/{key}")));
+                out.push(('k', "key", key));
+            }
+        }
+        Pane::Versions => {
+            if let (Some(bucket), Some(e)) = (&state.versions.bucket, state.versions.selected()) {
+                out.push(('v', "version id", e.version_id.clone()));
+                out.push(('u', "s3:// URI", format!("s3://{bucket}/{}", e.key)));
+                out.push(('k', "key", e.key.to_string()));
+            }
+        }
+    }
+    out
+}
+
+pub(super) fn open(state: &mut AppState) -> Vec<Effect> {
+    let choices = choices(state);
+    if choices.is_empty() {
+        state.info("Nothing selected to copy.");
+        return Vec::new();
+    }
+    state.popup = Some(Popup::Copy { choices });
+    Vec::new()
+}
+
+pub(super) fn on_key(state: &mut AppState, key: Key) -> Vec<Effect> {
+    let Some(Popup::Copy { choices }) = state.popup.as_ref() else {
+        return Vec::new();
+    };
+    let picked = match key.code {
+        KeyCode::Esc => None,
+        KeyCode::Char(c) => match choices.iter().find(|(k, _, _)| *k == c) {
+            Some(choice) => Some(choice.clone()),
+            None => return Vec::new(),
+        },
+        KeyCode::Enter => choices.first().cloned(),
+        _ => return Vec::new(),
+    };
+    state.popup = None;
+    let Some((_, label, text)) = picked else {
+        return Vec::new();
+    };
+    state.info(format!(
+        "Copied the {label} to the clipboard (by the terminal: OSC 52; some terminals need it allowed)"
+    ));
+    vec![Effect::Clipboard(text)]
+}
+
+/// The OSC 52 sequence that puts `text` on the clipboard.
+pub fn osc52(text: &str) -> String {
+    format!("\u{1b}]52;c;{}\u{7}", base64(text.as_bytes()))
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_as_rfc_4648_says() {
+        for (plain, encoded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64(plain.as_bytes()), encoded, "{plain}");
+        }
+        assert_eq!(osc52("s3://b/k"), "\u{1b}]52;c;czM6Ly9iL2s=\u{7}");
+    }
+}
