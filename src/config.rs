@@ -62,6 +62,8 @@ pub struct Config {
     pub endpoints: BTreeMap<String, Endpoint>,
     /// Per scope: command → keys, replacing that command's default keys in that scope.
     pub keys: Vec<(Scope, Command, Vec<Key>, usize)>,
+    /// `mouse = false`: the terminal keeps the mouse (for its own copy and paste).
+    pub mouse: Option<bool>,
     /// `[theme] name = …`: a built-in theme.
     pub theme_name: Option<String>,
     /// `[theme] ROLE = "colour"`: foreground colours by role.
@@ -165,6 +167,14 @@ impl Config {
                 },
                 "keys" => read_keys(&mut r, value, &mut config.keys),
                 "theme" => read_theme(&mut r, value, &mut config),
+                "mouse" => match value.get_ref() {
+                    DeValue::Boolean(b) => config.mouse = Some(*b),
+                    _ => r.problem(
+                        value.span(),
+                        Some(name.into()),
+                        "expected true or false".into(),
+                    ),
+                },
                 other => check_unknown(&mut r, key.span(), other, "top-level setting"),
             }
         }

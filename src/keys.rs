@@ -200,6 +200,7 @@ pub enum Command {
     AsOf,
     Report,
     Copy,
+    ToggleMouse,
 }
 
 impl Command {

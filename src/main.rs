@@ -587,8 +587,15 @@ async fn run_ui(cli: Cli, config: Config) -> ExitCode {
         env("NO_COLOR").is_some(),
         lockwatch::ui::theme::has_256_colours(env("TERM").as_deref(), env("COLORTERM").as_deref()),
     );
-    let result =
-        lockwatch::runtime::run(connection, keymap, theme, start, cli.bench_report.clone()).await;
+    let result = lockwatch::runtime::run(
+        connection,
+        keymap,
+        theme,
+        config.mouse.unwrap_or(true),
+        start,
+        cli.bench_report.clone(),
+    )
+    .await;
     drop(sandbox_guard);
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -150,7 +150,11 @@ impl Executor {
         };
         match effect {
             // The terminal's own: handled by the run loop.
-            Effect::Quit | Effect::Suspend | Effect::Redraw | Effect::Clipboard(_) => {}
+            Effect::Quit
+            | Effect::Suspend
+            | Effect::Redraw
+            | Effect::Clipboard(_)
+            | Effect::MouseCapture(_) => {}
             Effect::Cancel(request) => {
                 if let Some(h) = self.running.remove(&request) {
                     h.abort();
@@ -767,6 +771,20 @@ fn forward_terminal_events(tx: mpsc::UnboundedSender<Action>, key_clock: Option<
                 Ok(crossterm::event::Event::Resize(width, height)) => {
                     Action::Resize { width, height }
                 }
+                Ok(crossterm::event::Event::Mouse(m)) => {
+                    use crossterm::event::{MouseButton, MouseEventKind as K};
+                    let kind = match m.kind {
+                        K::Down(MouseButton::Left) => crate::app::MouseKind::LeftDown,
+                        K::ScrollUp => crate::app::MouseKind::ScrollUp,
+                        K::ScrollDown => crate::app::MouseKind::ScrollDown,
+                        _ => continue,
+                    };
+                    Action::Mouse(crate::app::Mouse {
+                        kind,
+                        column: m.column,
+                        row: m.row,
+                    })
+                }
                 Ok(_) => continue,
                 Err(_) => Action::Terminate,
             };
@@ -815,20 +833,38 @@ fn forward_signals(tx: mpsc::UnboundedSender<Action>) {
     }
 }
 
+/// Mouse reporting of presses, releases and the wheel (1000) in SGR form (1006) — not every
+/// motion (1002/1003, which crossterm's EnableMouseCapture asks for): over SSH, each motion
+/// would be a packet for nothing.
+fn set_mouse_capture(on: bool) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout();
+    out.write_all(if on {
+        b"\x1b[?1000h\x1b[?1006h"
+    } else {
+        b"\x1b[?1006l\x1b[?1000l"
+    })?;
+    out.flush()
+}
+
 /// Gives the terminal back to the shell and stops lockwatch; returns once it is continued
 /// (`fg`), with the terminal taken back and the whole screen drawn again.
-fn suspend(terminal: &mut ratatui::DefaultTerminal) -> std::io::Result<()> {
+fn suspend(terminal: &mut ratatui::DefaultTerminal, mouse: bool) -> std::io::Result<()> {
     let _ = terminal.show_cursor();
+    let _ = set_mouse_capture(false);
     ratatui::restore();
     // SIGSTOP cannot be caught, so this stops lockwatch although it handles SIGTSTP; the
     // shell's `fg` sends SIGCONT.
     rustix::process::kill_process(rustix::process::getpid(), rustix::process::Signal::STOP)?;
-    take_terminal_back(terminal)
+    take_terminal_back(terminal, mouse)
 }
 
 /// Raw mode and the alternate screen again, and a full redraw: after a stop, the shell or
 /// another program may have changed both.
-fn take_terminal_back(terminal: &mut ratatui::DefaultTerminal) -> std::io::Result<()> {
+fn take_terminal_back(terminal: &mut ratatui::DefaultTerminal, mouse: bool) -> std::io::Result<()> {
+    if mouse {
+        let _ = set_mouse_capture(true);
+    }
     use crossterm::terminal::{Clear, ClearType, EnterAlternateScreen, enable_raw_mode};
     enable_raw_mode()?;
     crossterm::execute!(
@@ -863,6 +899,7 @@ pub async fn run(
     connection: Connection,
     keymap: Keymap,
     theme: Theme,
+    mouse: bool,
     start: StartAt,
     bench_report: Option<PathBuf>,
 ) -> Result<(), RunError> {
@@ -876,16 +913,22 @@ pub async fn run(
         "connected"
     );
     let mut terminal = ratatui::try_init().map_err(RunError::NoTerminal)?;
+    if mouse {
+        // A terminal that cannot report the mouse is still fully usable by keys.
+        let _ = set_mouse_capture(true);
+    }
     let mut measurements = bench_report.as_deref().map(Measurements::new);
     let result = run_loop(
         &mut terminal,
         connection,
         keymap,
         theme,
+        mouse,
         start,
         &mut measurements,
     )
     .await;
+    let _ = set_mouse_capture(false);
     ratatui::restore();
     if let Some(m) = measurements
         && let Err(e) = m.write()
@@ -895,11 +938,13 @@ pub async fn run(
     result
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn run_loop(
     terminal: &mut ratatui::DefaultTerminal,
     connection: Connection,
     keymap: Keymap,
     theme: Theme,
+    mouse: bool,
     start: StartAt,
     measurements: &mut Option<Measurements>,
 ) -> Result<(), RunError> {
@@ -916,6 +961,7 @@ async fn run_loop(
         connection.info.clone(),
         Rect::new(0, 0, size.width, size.height),
     );
+    state.mouse_capture = mouse;
     let audit = Auditor {
         path: audit::default_path(),
         endpoint: connection.info.endpoint.clone(),
@@ -977,8 +1023,14 @@ async fn run_loop(
             }
             for effect in effects {
                 match effect {
-                    Effect::Suspend => suspend(terminal).map_err(RunError::Terminal)?,
-                    Effect::Redraw => take_terminal_back(terminal).map_err(RunError::Terminal)?,
+                    Effect::Suspend => {
+                        suspend(terminal, state.mouse_capture).map_err(RunError::Terminal)?
+                    }
+                    Effect::Redraw => take_terminal_back(terminal, state.mouse_capture)
+                        .map_err(RunError::Terminal)?,
+                    Effect::MouseCapture(on) => {
+                        set_mouse_capture(on).map_err(RunError::Terminal)?
+                    }
                     Effect::Clipboard(text) => {
                         use std::io::Write;
                         let mut out = std::io::stdout();

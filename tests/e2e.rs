@@ -998,7 +998,8 @@ fn hostile_key_names_are_drawn_escaped_and_change_nothing_in_the_terminal() {
     );
     assert!(!screen.contains("This key has no versions"), "{screen}");
 
-    // Nothing but lockwatch's own modes: alternate screen, no mouse capture, no paste mode.
+    // Nothing but lockwatch's own modes: alternate screen, mouse presses and the wheel, no
+    // paste mode.
     let modes = app
         .with_screen(|s| {
             (
@@ -1011,7 +1012,7 @@ fn hostile_key_names_are_drawn_escaped_and_change_nothing_in_the_terminal() {
         .expect("screen");
     assert_eq!(
         modes,
-        (true, vt100::MouseProtocolMode::None, false, false),
+        (true, vt100::MouseProtocolMode::PressRelease, false, false),
         "terminal modes"
     );
     app.send("q");
@@ -1408,6 +1409,49 @@ fn y_copies_the_uri_through_the_terminal_with_osc_52() {
             .any(|w| w == expected.as_bytes()),
         "the OSC 52 sequence for the URI was not written"
     );
+    app.send("q");
+    assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
+}
+
+#[test]
+fn the_mouse_selects_opens_and_can_be_handed_back_to_the_terminal() {
+    let endpoint = weed().endpoint.clone();
+    let bucket = runtime().block_on(async {
+        let s3 = support::client(&endpoint).await;
+        let bucket = support::unique_bucket("mouse");
+        s3.create_bucket(&bucket, None, false)
+            .await
+            .expect("create");
+        s3.enable_versioning(&bucket).await.expect("versioning");
+        for name in ["a.txt", "b.txt", "c.txt"] {
+            s3.put_bytes(&bucket, name, b"x".to_vec(), &PutOptions::default())
+                .await
+                .expect("upload");
+        }
+        bucket
+    });
+    let (cols, rows) = (120u16, 35u16);
+    let mut app = Session::start(&endpoint, &[&format!("s3://{bucket}/")], cols, rows);
+    app.wait_text("c.txt");
+    let area = lockwatch::layout::areas(
+        ratatui::layout::Rect::new(0, 0, cols, rows),
+        lockwatch::app::Pane::Objects,
+    )
+    .objects
+    .expect("objects pane");
+    // SGR mouse reports are 1-based: press and release on the third row (c.txt), twice.
+    let (x, y) = (area.x + 5 + 1, area.y + 2 + 2 + 1);
+    let click = format!("\u{1b}[<0;{x};{y}M\u{1b}[<0;{x};{y}m");
+    app.send(&click);
+    app.send(&click);
+    app.wait_text("Versions  c.txt");
+    // lockwatch asked the terminal for the mouse, and gives it back on M.
+    let asked = String::from_utf8_lossy(&app.raw_output()).contains("\u{1b}[?1000h");
+    assert!(asked, "mouse capture was turned on");
+    app.send("M");
+    app.wait_text("Mouse off");
+    let given_back = String::from_utf8_lossy(&app.raw_output()).contains("\u{1b}[?1000l");
+    assert!(given_back, "mouse capture was turned off");
     app.send("q");
     assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
 }

@@ -1040,3 +1040,70 @@ fn the_point_in_time_view_lists_versions_is_read_only_and_plans_back_to_its_time
     run(&mut s, vec![Action::Key(clear), special(KeyCode::Enter)]);
     assert_eq!(s.objects.as_of, None);
 }
+
+#[test]
+fn a_click_selects_a_double_click_opens_and_the_wheel_scrolls() {
+    use lockwatch::app::{Mouse, MouseKind};
+    let mut s = state();
+    let request = open_bup(&mut s);
+    let objects = (0..40)
+        .map(|i| ObjectEntry {
+            key: Arc::from(format!("file-{i:02}.sql")),
+            size: None,
+            last_modified: None,
+            storage_class: None,
+        })
+        .collect();
+    run(
+        &mut s,
+        vec![Action::LevelPage {
+            request,
+            result: Ok(LevelPage::Objects(ObjectsPage {
+                objects,
+                prefixes: vec![],
+                next_token: None,
+            })),
+            more: false,
+        }],
+    );
+    let area = lockwatch::layout::areas(s.screen, s.focus)
+        .objects
+        .expect("objects pane");
+    let at = |kind, line: u16| {
+        Action::Mouse(Mouse {
+            kind,
+            column: area.x + 5,
+            // Below the border and the column header.
+            row: area.y + 2 + line,
+        })
+    };
+    // Focus elsewhere first: a click focuses the pane under it.
+    run(&mut s, vec![special(KeyCode::Tab)]);
+    assert_ne!(s.focus, Pane::Objects);
+    let effects = run(&mut s, vec![at(MouseKind::LeftDown, 2)]);
+    assert!(effects.is_empty(), "{effects:?}");
+    assert_eq!(s.focus, Pane::Objects);
+    assert_eq!(s.objects.view.selected_row(), Some(2));
+    // The same row again, at once: opened.
+    let effects = run(&mut s, vec![at(MouseKind::LeftDown, 2)]);
+    let opened = effects
+        .iter()
+        .any(|e| matches!(e, Effect::ListVersions { key, .. } if key.as_ref() == "file-02.sql"));
+    assert!(opened, "{effects:?}");
+    // The wheel over the objects pane moves its selection three rows.
+    run(&mut s, vec![at(MouseKind::ScrollDown, 0)]);
+    assert_eq!(s.objects.view.selected_row(), Some(5));
+    // A click on the border or the header selects nothing.
+    run(
+        &mut s,
+        vec![Action::Mouse(Mouse {
+            kind: MouseKind::LeftDown,
+            column: area.x + 5,
+            row: area.y,
+        })],
+    );
+    assert_eq!(s.objects.view.selected_row(), Some(5));
+    // M turns capture off (the runtime is told).
+    let effects = run(&mut s, vec![key('M')]);
+    assert_eq!(effects, vec![Effect::MouseCapture(false)]);
+}

@@ -9,6 +9,7 @@ mod details;
 mod dialog;
 mod download;
 mod form;
+mod mouse;
 mod objects;
 mod report_view;
 mod retention;
@@ -26,6 +27,7 @@ pub use clipboard::osc52;
 pub use dialog::{Confirm, DialogLine, LineStyle, PendingWrite, Popup, TypedConfirm};
 pub use download::{DownloadForm, Transfer, download_target};
 pub use form::{Field, FieldKind, Form};
+pub use mouse::{Mouse, MouseKind};
 pub use objects::{Marks, ObjectsPane};
 pub use report_view::{ReportStage, ReportView, file_name as report_file_name};
 pub use retention::{RetentionForm, check as check_retention, parse_until};
@@ -372,6 +374,7 @@ pub enum Action {
     },
     /// The server's clock differs from the local one by this much (or no longer does).
     ServerClock(Option<jiff::SignedDuration>),
+    Mouse(mouse::Mouse),
     ReportProgress {
         request: RequestId,
         versions: u64,
@@ -525,6 +528,8 @@ pub enum Effect {
     Redraw,
     /// Put this text on the clipboard through the terminal (OSC 52).
     Clipboard(String),
+    /// Turn the terminal's mouse reporting on or off.
+    MouseCapture(bool),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -568,6 +573,10 @@ pub struct AppState {
     /// the noise of measuring it. `now` given to `update` and `render` is already the
     /// server's time; this is for saying so.
     pub server_clock: Option<jiff::SignedDuration>,
+    /// Whether the terminal reports the mouse to lockwatch (M toggles it).
+    pub mouse_capture: bool,
+    /// The last click: pane, visible row, when (for double clicks).
+    pub last_click: Option<(Pane, usize, Timestamp)>,
     next_request: u64,
 }
 
@@ -600,6 +609,8 @@ impl AppState {
             transfers: Vec::new(),
             quit: false,
             server_clock: None,
+            mouse_capture: true,
+            last_click: None,
             next_request: 0,
         }
     }
@@ -735,6 +746,7 @@ pub fn update(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Effec
             report_view::on_saved(state, request, result);
             Vec::new()
         }
+        Action::Mouse(m) => mouse::on_mouse(state, m, now),
         Action::ServerClock(offset) => {
             if offset.is_some() && state.server_clock.is_none() {
                 state.info(format!(
@@ -985,6 +997,11 @@ impl AppState {
     }
 }
 
+/// A command as if its key was pressed (for the mouse).
+fn on_command_public(state: &mut AppState, command: Command, now: Timestamp) -> Vec<Effect> {
+    on_command(state, command, now)
+}
+
 fn on_command(state: &mut AppState, command: Command, now: Timestamp) -> Vec<Effect> {
     let pane = state.focus;
     if state.connection.read_only && command.is_write() {
@@ -1070,6 +1087,15 @@ fn on_command(state: &mut AppState, command: Command, now: Timestamp) -> Vec<Eff
         Command::AsOf => bulk::open_as_of(state),
         Command::Report => report_view::open(state),
         Command::Copy => clipboard::open(state),
+        Command::ToggleMouse => {
+            state.mouse_capture = !state.mouse_capture;
+            state.info(if state.mouse_capture {
+                "Mouse on: click selects, double click opens, the wheel scrolls"
+            } else {
+                "Mouse off: the terminal selects text for copy and paste; M turns it on again"
+            });
+            vec![Effect::MouseCapture(state.mouse_capture)]
+        }
         Command::Open | Command::Back | Command::Refresh | Command::ToggleDeleted => match pane {
             Pane::Buckets => buckets::on_command(state, command),
             Pane::Objects => objects::on_command(state, command),
