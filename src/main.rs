@@ -511,7 +511,73 @@ async fn serve_sandbox(port: u16) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-async fn run_ui(cli: Cli, config: Config) -> ExitCode {
+/// With several named endpoints and nothing saying which (no --endpoint, LOCKWATCH_ENDPOINT,
+/// default_endpoint, --endpoint-url or AWS_ENDPOINT_URL), asks on the terminal before the UI
+/// starts. `None` when there is nothing to ask, or no terminal to ask on.
+fn pick_endpoint(cli: &Cli, config: &Config) -> Result<Option<String>, ExitCode> {
+    use std::io::{BufRead, IsTerminal, Write};
+    let said = cli.endpoint.is_some()
+        || cli.endpoint_url.is_some()
+        || config.default_endpoint.is_some()
+        || ["AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"]
+            .iter()
+            .any(|k| std::env::var(k).is_ok_and(|v| !v.is_empty()));
+    if said || config.endpoints.len() < 2 || !std::io::stdin().is_terminal() {
+        return Ok(None);
+    }
+    let names: Vec<&String> = config.endpoints.keys().collect();
+    let mut err = std::io::stderr();
+    let _ = writeln!(err, "lockwatch: which endpoint?");
+    for (i, name) in names.iter().enumerate() {
+        let e = &config.endpoints[*name];
+        let _ = writeln!(
+            err,
+            "  {}) {}  {}{}",
+            i + 1,
+            lockwatch::domain::text::name(name),
+            e.endpoint_url
+                .as_deref()
+                .unwrap_or("(the AWS profile's endpoint)"),
+            if e.read_only { "  read-only" } else { "" }
+        );
+    }
+    let _ = write!(
+        err,
+        "Number or name (Enter: 1; set default_endpoint in the config file to skip this): "
+    );
+    let _ = err.flush();
+    let mut line = String::new();
+    if std::io::stdin().lock().read_line(&mut line).is_err() {
+        return Err(ExitCode::from(2));
+    }
+    let answer = line.trim();
+    let chosen = if answer.is_empty() {
+        Some(names[0].clone())
+    } else if let Ok(n) = answer.parse::<usize>() {
+        names.get(n.wrapping_sub(1)).map(|s| (*s).clone())
+    } else {
+        names
+            .iter()
+            .find(|n| n.as_str() == answer)
+            .map(|s| (*s).clone())
+    };
+    match chosen {
+        Some(name) => Ok(Some(name)),
+        None => {
+            eprintln!("lockwatch: no endpoint {answer:?}");
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+async fn run_ui(mut cli: Cli, config: Config) -> ExitCode {
+    if !cli.demo {
+        match pick_endpoint(&cli, &config) {
+            Ok(Some(name)) => cli.endpoint = Some(name),
+            Ok(None) => {}
+            Err(code) => return code,
+        }
+    }
     let mut sandbox_guard = None;
     let connection = if cli.demo {
         match seeded_sandbox(0).await {

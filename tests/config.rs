@@ -441,3 +441,39 @@ fn completions_and_the_manual_page_come_from_the_same_definitions() {
         assert!(man.contains(word), "{word} missing from the manual page");
     }
 }
+
+#[test]
+fn with_several_endpoints_and_none_chosen_lockwatch_asks_which() {
+    let weed = support::weed::weed();
+    let home = tempfile::tempdir().expect("home");
+    let path = home.path().join("lw.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[endpoint.archive]\nendpoint_url = \"http://127.0.0.1:9\"\n\n[endpoint.local]\nendpoint_url = \"{}\"\n",
+            weed.endpoint
+        ),
+    )
+    .expect("write");
+    let mut env: Vec<(String, String)> = support::binary_env(&weed.endpoint, home.path())
+        .into_iter()
+        .filter(|(k, _)| k != "AWS_ENDPOINT_URL")
+        .collect();
+    env.push((
+        "LOCKWATCH_CONFIG".to_string(),
+        path.to_string_lossy().to_string(),
+    ));
+    let mut app = support::pty::Session::start_with_env(&env, &[], 120, 30, home);
+    let asked = app.wait_text("which endpoint?");
+    assert!(
+        asked.contains("1) archive") && asked.contains("2) local"),
+        "{asked}"
+    );
+    app.send("local\r");
+    app.wait_text(&weed.endpoint);
+    app.wait_for("the buckets", std::time::Duration::from_secs(10), |s| {
+        s.contains("Buckets") && !s.contains("Loading buckets")
+    });
+    app.send("q");
+    assert_eq!(app.wait_exit(std::time::Duration::from_secs(5)), Some(true));
+}
