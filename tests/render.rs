@@ -483,6 +483,24 @@ fn a_narrow_title_keeps_loading_and_filter_and_the_end_of_a_deep_location() {
         }],
     );
     s.objects.set_filter(Some("wal-00".into()), 10);
+    // The top line says where the user is and what is loading.
+    s.connection.read_only = true;
+    s.screen = ratatui::layout::Rect::new(0, 0, 200, height);
+    let top = draw(&s, 200, height)
+        .backend()
+        .to_string()
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    for part in [
+        "s3://backup-bucket-of-the-accounting-department/servers/db-primary/postgres/base/2026/11/",
+        "READ-ONLY",
+        "⟳ loading buckets, objects",
+    ] {
+        assert!(top.contains(part), "{part:?} missing from {top:?}");
+    }
+    s.connection.read_only = false;
     let mut title = |width: u16| -> String {
         s.screen = ratatui::layout::Rect::new(0, 0, width, height);
         let screen = draw(&s, width, height).backend().to_string();

@@ -32,29 +32,74 @@ pub fn render(state: &AppState, now: Timestamp, theme: &Theme, frame: &mut Frame
     popup::render(frame, state, now, theme);
 }
 
+/// The top line, always: the endpoint, where the user is (bucket and folder, or the key of
+/// the versions pane), READ-ONLY, and what is loading or being written. The status line at
+/// the bottom holds the last message. On a narrow screen the endpoint is cut first.
 fn title_bar(frame: &mut Frame, area: ratatui::layout::Rect, state: &AppState, theme: &Theme) {
-    let mut spans = vec![
-        Span::styled(" lockwatch ", theme.title),
-        Span::raw(" "),
-        Span::raw(text::sanitize(&state.connection.endpoint).into_owned()),
-    ];
+    let mut right: Vec<Span> = Vec::new();
+    let place = match (state.focus, &state.objects.bucket, &state.versions.key) {
+        (Pane::Versions, _, Some(key)) => state
+            .versions
+            .bucket
+            .as_ref()
+            .map(|b| format!("s3://{}/{}", text::sanitize(b), text::sanitize(key))),
+        (_, Some(b), _) => Some(format!(
+            "s3://{}/{}",
+            text::sanitize(b),
+            text::sanitize(&state.objects.prefix)
+        )),
+        _ => None,
+    };
+    if let Some(p) = place {
+        right.push(Span::raw("  "));
+        right.push(Span::styled(p, theme.emphasis));
+    }
+    if let Some(t) = state.objects.as_of {
+        right.push(Span::raw("  "));
+        right.push(Span::styled(
+            format!("as of {}", crate::domain::format::timestamp(t)),
+            theme.warning,
+        ));
+    }
     if state.connection.read_only {
-        spans.push(Span::raw("  "));
-        spans.push(Span::styled(
+        right.push(Span::raw("  "));
+        right.push(Span::styled(
             " READ-ONLY ",
             theme
                 .warning
                 .add_modifier(ratatui::style::Modifier::REVERSED),
         ));
     }
-    let single = areas_single(state);
-    if single {
+    let loading: Vec<&str> = [
+        (state.buckets.load.is_loading(), "buckets"),
+        (state.objects.load.is_loading(), "objects"),
+        (state.versions.load.is_loading(), "versions"),
+    ]
+    .iter()
+    .filter(|(on, _)| *on)
+    .map(|(_, what)| *what)
+    .collect();
+    if !loading.is_empty() {
+        right.push(Span::raw("  "));
+        right.push(Span::styled(
+            format!("⟳ loading {}", loading.join(", ")),
+            theme.dim,
+        ));
+    }
+    if !state.writes.is_empty() {
+        right.push(Span::raw("  "));
+        right.push(Span::styled(
+            format!("⟳ {} write(s)", state.writes.len()),
+            theme.warning,
+        ));
+    }
+    if areas_single(state) {
         let name = match state.focus {
             Pane::Buckets => "buckets",
             Pane::Objects => "objects",
             Pane::Versions => "versions",
         };
-        spans.push(Span::styled(
+        right.push(Span::styled(
             format!(
                 "  [{name} pane; {} switches]",
                 state.keymap.hint(Scope::Global, Command::NextPane)
@@ -62,6 +107,16 @@ fn title_bar(frame: &mut Frame, area: ratatui::layout::Rect, state: &AppState, t
             theme.dim,
         ));
     }
+    let used: usize = right.iter().map(|s| s.width()).sum::<usize>() + " lockwatch  ".len();
+    let room = usize::from(area.width).saturating_sub(used);
+    let endpoint = text::sanitize(&state.connection.endpoint);
+    let mut spans = vec![Span::styled(" lockwatch ", theme.title)];
+    let shown = text::truncate(&endpoint, room);
+    if !shown.is_empty() {
+        spans.push(Span::raw(" "));
+        spans.push(Span::raw(shown.into_owned()));
+    }
+    spans.extend(right);
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
