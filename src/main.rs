@@ -102,6 +102,19 @@ fn load_config() -> Config {
     Config::load(&path)
 }
 
+/// `connect` for the commands beside the UI: a failure is said on stderr (exit code 2), and
+/// so are the connection's warnings.
+async fn connect_for_command(cli: &Cli, config: &Config) -> Result<Connection, ExitCode> {
+    let connection = connect(cli, config).await.map_err(|e| {
+        eprintln!("lockwatch: cannot connect: {e}");
+        ExitCode::from(2)
+    })?;
+    for warning in &connection.info.warnings {
+        eprintln!("lockwatch: warning: {warning}");
+    }
+    Ok(connection)
+}
+
 /// Connects the way the flags, the environment and the config file say.
 async fn connect(cli: &Cli, config: &Config) -> Result<Connection, String> {
     if !config.problems.is_empty() {
@@ -223,16 +236,10 @@ async fn seeded_sandbox(port: u16) -> Result<(Sandbox, Connection), String> {
 /// `lockwatch ls`: exit 0 when the listing is complete, 1 when it stopped part way (what was
 /// printed is partial), 2 when lockwatch could not connect.
 async fn list(cli: &Cli, config: &Config, options: &lockwatch::ls::LsOptions) -> ExitCode {
-    let connection = match connect(cli, config).await {
+    let connection = match connect_for_command(cli, config).await {
         Ok(c) => c,
-        Err(e) => {
-            eprintln!("lockwatch: cannot connect: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
-    for warning in &connection.info.warnings {
-        eprintln!("lockwatch: warning: {warning}");
-    }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(256 * 1024, stdout.lock());
     match lockwatch::ls::run(&connection.s3, options, &mut out).await {
@@ -255,16 +262,10 @@ async fn report(
     format: lockwatch::report::Format,
 ) -> ExitCode {
     use std::io::{IsTerminal, Write};
-    let connection = match connect(cli, config).await {
+    let connection = match connect_for_command(cli, config).await {
         Ok(c) => c,
-        Err(e) => {
-            eprintln!("lockwatch: cannot connect: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
-    for warning in &connection.info.warnings {
-        eprintln!("lockwatch: warning: {warning}");
-    }
     let show_progress = std::io::stderr().is_terminal();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -327,16 +328,10 @@ async fn undelete(cli: &Cli, config: &Config, options: &UndeleteOptions) -> Exit
         );
         return ExitCode::from(2);
     }
-    let connection = match connect(cli, config).await {
+    let connection = match connect_for_command(cli, config).await {
         Ok(c) => c,
-        Err(e) => {
-            eprintln!("lockwatch: cannot connect: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
-    for warning in &connection.info.warnings {
-        eprintln!("lockwatch: warning: {warning}");
-    }
     if !options.dry_run && connection.info.read_only {
         eprintln!(
             "lockwatch: this connection is read-only{}: only --dry-run is possible",

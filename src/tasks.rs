@@ -88,16 +88,7 @@ pub async fn recheck_latest(
         return Ok(());
     }
     let now = match latest {
-        Some(l) => format!(
-            "its latest entry is now {} {}, written {} UTC",
-            if l.is_delete_marker() {
-                "delete marker"
-            } else {
-                "version"
-            },
-            crate::domain::text::sanitize(&l.version_id),
-            crate::domain::format::maybe_timestamp(l.last_modified)
-        ),
+        Some(l) => format!("its latest entry is now {}", describe_entry(l)),
         None => "it has no entries any more".to_string(),
     };
     Err(S3Error::Changed(format!(
@@ -452,4 +443,19 @@ pub async fn restore_by_copy(
                 .await
         }
     }
+}
+
+/// `delete marker 3HL4…, written 2026-11-20 10:00:00 UTC` / `version …`: an entry as a
+/// report or a refusal names it.
+pub fn describe_entry(e: &crate::domain::HistoryEntry) -> String {
+    format!(
+        "{} {}, written {} UTC",
+        if e.is_delete_marker() {
+            "delete marker"
+        } else {
+            "version"
+        },
+        crate::domain::text::sanitize(&e.version_id),
+        crate::domain::format::maybe_timestamp(e.last_modified)
+    )
 }

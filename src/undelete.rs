@@ -265,14 +265,8 @@ async fn read_back(s3: &S3, bucket: &str, key: &str) -> String {
     match s3.key_history(bucket, key).await {
         Ok(history) => match crate::domain::history::latest(&history) {
             Some(l) => format!(
-                "its latest entry is now {} {}, written {} UTC",
-                if l.is_delete_marker() {
-                    "delete marker"
-                } else {
-                    "version"
-                },
-                text::sanitize(&l.version_id),
-                format::maybe_timestamp(l.last_modified)
+                "its latest entry is now {}",
+                crate::tasks::describe_entry(l)
             ),
             None => "it has no entries".into(),
         },

@@ -147,36 +147,56 @@ pub(super) fn open_as_of(state: &mut AppState) -> Vec<Effect> {
     Vec::new()
 }
 
+/// What a key does to a time being typed.
+enum TimeInput {
+    /// Nothing more to do (typed, erased, or a time that could not be read: `error` says).
+    Editing,
+    Cancelled,
+    /// Enter on a time (`None`: an empty one).
+    Done(Option<Timestamp>),
+}
+
+/// Typing a time: characters, Backspace, ctrl-u clears, Esc cancels, Enter reads it
+/// (relative times against `now`, the server's time).
+fn time_input(
+    input: &mut String,
+    error: &mut Option<String>,
+    key: Key,
+    now: Timestamp,
+) -> TimeInput {
+    match key.code {
+        KeyCode::Esc => return TimeInput::Cancelled,
+        KeyCode::Backspace => {
+            input.pop();
+        }
+        KeyCode::Char('u') if key.ctrl => input.clear(),
+        KeyCode::Char(c) if !key.ctrl && !key.alt => input.push(c),
+        KeyCode::Enter => {
+            if input.trim().is_empty() {
+                return TimeInput::Done(None);
+            }
+            match format::parse_time_at(input, now) {
+                Ok(t) => return TimeInput::Done(Some(t)),
+                Err(e) => {
+                    *error = Some(e);
+                    return TimeInput::Editing;
+                }
+            }
+        }
+        _ => return TimeInput::Editing,
+    }
+    *error = None;
+    TimeInput::Editing
+}
+
 pub(super) fn on_as_of_key(state: &mut AppState, key: Key, now: Timestamp) -> Vec<Effect> {
     let Some(Popup::AsOf { input, error }) = state.popup.as_mut() else {
         return Vec::new();
     };
-    match key.code {
-        KeyCode::Esc => state.popup = None,
-        KeyCode::Backspace => {
-            input.pop();
-            *error = None;
-        }
-        KeyCode::Char('u') if key.ctrl => {
-            input.clear();
-            *error = None;
-        }
-        KeyCode::Char(c) if !key.ctrl && !key.alt => {
-            input.push(c);
-            *error = None;
-        }
-        KeyCode::Enter => {
-            let as_of = if input.trim().is_empty() {
-                None
-            } else {
-                match format::parse_time_at(input, now) {
-                    Ok(t) => Some(t),
-                    Err(e) => {
-                        *error = Some(e);
-                        return Vec::new();
-                    }
-                }
-            };
+    match time_input(input, error, key, now) {
+        TimeInput::Editing => {}
+        TimeInput::Cancelled => state.popup = None,
+        TimeInput::Done(as_of) => {
             state.popup = None;
             state.objects.as_of = as_of;
             state.info(match as_of {
@@ -193,7 +213,6 @@ pub(super) fn on_as_of_key(state: &mut AppState, key: Key, now: Timestamp) -> Ve
             };
             return state.open_level(bucket, prefix, None);
         }
-        _ => {}
     }
     Vec::new()
 }
@@ -205,28 +224,10 @@ pub(super) fn on_key(state: &mut AppState, key: Key, now: Timestamp) -> Vec<Effe
         return Vec::new();
     };
     match &mut bulk.stage {
-        Stage::Time { input, error } => match key.code {
-            KeyCode::Esc => state.popup = None,
-            KeyCode::Backspace => {
-                input.pop();
-                *error = None;
-            }
-            KeyCode::Char(c) if !key.ctrl && !key.alt => {
-                input.push(c);
-                *error = None;
-            }
-            KeyCode::Enter => {
-                let after = if input.trim().is_empty() {
-                    None
-                } else {
-                    match format::parse_time_at(input, now) {
-                        Ok(t) => Some(t),
-                        Err(e) => {
-                            *error = Some(e);
-                            return Vec::new();
-                        }
-                    }
-                };
+        Stage::Time { input, error } => match time_input(input, error, key, now) {
+            TimeInput::Editing => {}
+            TimeInput::Cancelled => state.popup = None,
+            TimeInput::Done(after) => {
                 bulk.stage = Stage::Planning { after, keys: 0 };
                 return vec![Effect::PlanBulk {
                     request: bulk.request,
@@ -235,7 +236,6 @@ pub(super) fn on_key(state: &mut AppState, key: Key, now: Timestamp) -> Vec<Effe
                     after,
                 }];
             }
-            _ => {}
         },
         Stage::Planning { .. } => {
             if key.code == KeyCode::Esc {
