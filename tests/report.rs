@@ -58,8 +58,22 @@ fn lock_bucket(endpoint: &str, tag: &str) -> String {
         s3.delete_object(&bucket, "deleted.txt")
             .await
             .expect("delete");
-        put("short.txt", retained(RetentionMode::Governance, 3)).await;
-        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+        // Its date is taken just before its upload: on a slow machine the uploads above take
+        // seconds, and a server refuses a retention date already past.
+        let until = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(4);
+        put(
+            "short.txt",
+            PutOptions {
+                retention: Some((RetentionMode::Governance, until)),
+                ..PutOptions::default()
+            },
+        )
+        .await;
+        let left = until.duration_since(jiff::Timestamp::now());
+        tokio::time::sleep(std::time::Duration::from_secs_f64(
+            left.as_secs_f64().max(0.0) + 1.5,
+        ))
+        .await;
         bucket
     })
 }

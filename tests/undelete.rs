@@ -439,7 +439,7 @@ fn in_the_ui_marked_keys_are_planned_confirmed_and_back() {
     app.send(" ");
     app.wait_text("3 marked");
     app.send("U");
-    app.wait_text("Undelete 3 marked keys");
+    app.wait_text("Undelete 3 keys");
     app.send("\r");
     let plan = app.wait_text("restore 3 keys by removing 3 delete markers");
     assert!(plan.contains("DRY RUN"), "{plan}");

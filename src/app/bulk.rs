@@ -60,7 +60,7 @@ impl BulkUndelete {
     pub fn what(&self) -> String {
         let mut parts = Vec::new();
         if !self.targets.keys.is_empty() {
-            parts.push(plural(self.targets.keys.len(), "marked key"));
+            parts.push(plural(self.targets.keys.len(), "key"));
         }
         if !self.targets.folders.is_empty() {
             parts.push(format!(
