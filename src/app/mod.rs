@@ -997,11 +997,6 @@ impl AppState {
     }
 }
 
-/// A command as if its key was pressed (for the mouse).
-fn on_command_public(state: &mut AppState, command: Command, now: Timestamp) -> Vec<Effect> {
-    on_command(state, command, now)
-}
-
 fn on_command(state: &mut AppState, command: Command, now: Timestamp) -> Vec<Effect> {
     let pane = state.focus;
     if state.connection.read_only && command.is_write() {

@@ -87,7 +87,7 @@ pub(super) fn on_mouse(state: &mut AppState, mouse: Mouse, now: Timestamp) -> Ve
             });
             if double {
                 state.last_click = None;
-                effects.extend(super::on_command_public(state, Command::Open, now));
+                effects.extend(super::on_command(state, Command::Open, now));
             } else {
                 state.last_click = Some((pane, visible, now));
                 if pane == Pane::Versions {

@@ -115,22 +115,10 @@ pub fn render(frame: &mut Frame, state: &AppState, now: jiff::Timestamp, theme: 
             );
         }
         Popup::AsOf { input, error } => {
-            let mut lines = vec![
-                Line::raw("Show this folder as it was at (UTC unless an offset is given):"),
-                Line::styled(
-                    "e.g. 2026-11-20 10:00 (UTC), 2026-11-20T10:00:00+01:00, or -2h (also -90m, -3d). Empty: back to now.",
-                    theme.dim,
-                ),
-                Line::from(vec![
-                    Span::raw("> "),
-                    Span::styled(text::sanitize(input).into_owned(), theme.emphasis),
-                    Span::styled("▏", theme.warning),
-                ]),
-            ];
-            if let Some(e) = error {
-                lines.push(Line::styled(text::sanitize(e).into_owned(), theme.error));
-            }
-            lines.push(Line::raw(""));
+            let mut lines = vec![Line::raw(
+                "Show this folder as it was at this time. Empty: back to now.",
+            )];
+            time_field(&mut lines, input, error.as_deref(), theme);
             lines.push(Line::styled(
                 "Enter: show it (read-only)   ctrl-u: clear   Esc: cancel",
                 theme.dim,
@@ -140,13 +128,31 @@ pub fn render(frame: &mut Frame, state: &AppState, now: jiff::Timestamp, theme: 
     }
 }
 
+/// A time being typed: the forms it may take, the text so far, why it was not read, and a
+/// blank line before the popup's keys.
+fn time_field(lines: &mut Vec<Line<'static>>, input: &str, error: Option<&str>, theme: &Theme) {
+    lines.push(Line::styled(
+        "e.g. 2026-11-20 10:00 (UTC), 2026-11-20T10:00:00+01:00, or -2h (also -90m, -3d)",
+        theme.dim,
+    ));
+    lines.push(Line::from(vec![
+        Span::raw("> "),
+        Span::styled(text::sanitize(input).into_owned(), theme.emphasis),
+        Span::styled("▏", theme.warning),
+    ]));
+    if let Some(e) = error {
+        lines.push(Line::styled(text::sanitize(e).into_owned(), theme.error));
+    }
+    lines.push(Line::raw(""));
+}
+
 /// A large box: fixed lines on top, a scrolled list, fixed lines at the bottom.
 struct ListBox {
     title: String,
     border: Style,
     head: Vec<Line<'static>>,
+    /// Only the rows that can show, from the scroll position on (callers format no more).
     list: Vec<Line<'static>>,
-    scroll: usize,
     foot: Vec<Line<'static>>,
 }
 
@@ -156,7 +162,6 @@ fn list_box(frame: &mut Frame, b: ListBox, theme: &Theme) {
         border,
         head,
         list,
-        scroll,
         foot,
     } = b;
     let screen = frame.area();
@@ -175,8 +180,8 @@ fn list_box(frame: &mut Frame, b: ListBox, theme: &Theme) {
     let fixed = (head.len() + foot.len()) as u16;
     let room = usize::from(inner.height.saturating_sub(fixed));
     let mut lines = head;
-    let shown = list.len().saturating_sub(scroll).min(room);
-    lines.extend(list.into_iter().skip(scroll).take(room));
+    let shown = list.len().min(room);
+    lines.extend(list.into_iter().take(room));
     for _ in shown..room {
         lines.push(Line::raw(""));
     }
@@ -203,23 +208,13 @@ fn bulk_box(frame: &mut Frame, bulk: &crate::app::BulkUndelete, theme: &Theme) {
             let mut lines = vec![
                 what,
                 Line::raw(""),
-                Line::raw(
-                    "Only what happened after this time (the incident; UTC unless an offset is given).",
-                ),
+                Line::raw("Only what happened after this time (the incident)."),
                 Line::styled(
                     "Empty: every deleted key, by removing the delete markers above its newest version.",
                     theme.dim,
                 ),
-                Line::from(vec![
-                    Span::raw("> "),
-                    Span::styled(text::sanitize(input).into_owned(), theme.emphasis),
-                    Span::styled("▏", theme.warning),
-                ]),
             ];
-            if let Some(e) = error {
-                lines.push(Line::styled(text::sanitize(e).into_owned(), theme.error));
-            }
-            lines.push(Line::raw(""));
+            time_field(&mut lines, input, error.as_deref(), theme);
             lines.push(Line::styled(
                 "Enter: make the plan (nothing is sent)   Esc: cancel",
                 theme.dim,
@@ -292,7 +287,6 @@ fn bulk_box(frame: &mut Frame, bulk: &crate::app::BulkUndelete, theme: &Theme) {
                     border: theme.border_focused,
                     head,
                     list,
-                    scroll: 0,
                     foot,
                 },
                 theme,
@@ -344,7 +338,6 @@ fn bulk_box(frame: &mut Frame, bulk: &crate::app::BulkUndelete, theme: &Theme) {
                     border: theme.border_focused,
                     head,
                     list,
-                    scroll: 0,
                     foot,
                 },
                 theme,
@@ -392,7 +385,6 @@ fn bulk_box(frame: &mut Frame, bulk: &crate::app::BulkUndelete, theme: &Theme) {
                     },
                     head,
                     list,
-                    scroll: 0,
                     foot,
                 },
                 theme,
@@ -473,7 +465,6 @@ fn report_box(frame: &mut Frame, r: &crate::app::ReportView, theme: &Theme) {
                     border: theme.border_focused,
                     head: Vec::new(),
                     list,
-                    scroll: 0,
                     foot,
                 },
                 theme,
