@@ -215,14 +215,10 @@ impl Config {
                 problems.push(Problem {
                     line: *line,
                     column: 1,
-                    key: Some(format!(
-                        "keys.{}.{}",
-                        scope_name(*scope),
-                        command_name(*command)
-                    )),
+                    key: Some(format!("keys.{}.{}", scope.config_name(), command.name())),
                     message: format!(
                         "{key} is already bound to {} in this scope; rebind that first",
-                        command_name(other.command)
+                        other.command.name()
                     ),
                 });
                 continue;
@@ -236,7 +232,7 @@ impl Config {
                         .iter()
                         .flat_map(|(_, bs)| bs)
                         .find(|b| b.command == *command)
-                        .map_or_else(|| command_name(*command).to_string(), |b| b.desc.clone());
+                        .map_or_else(|| command.name(), |b| b.desc.clone());
                     bindings.push(crate::keys::Binding {
                         keys: keys.clone(),
                         command: *command,
@@ -402,32 +398,6 @@ fn scope_of(name: &str) -> Option<Scope> {
     })
 }
 
-fn scope_name(s: Scope) -> &'static str {
-    match s {
-        Scope::Global => "global",
-        Scope::Buckets => "buckets",
-        Scope::Objects => "objects",
-        Scope::Versions => "versions",
-    }
-}
-
-fn command_name(c: Command) -> String {
-    // The keymap's own spelling (snake_case), from the command's name.
-    let debug = format!("{c:?}");
-    let mut out = String::new();
-    for (i, ch) in debug.chars().enumerate() {
-        if ch.is_ascii_uppercase() {
-            if i > 0 {
-                out.push('_');
-            }
-            out.push(ch.to_ascii_lowercase());
-        } else {
-            out.push(ch);
-        }
-    }
-    out
-}
-
 fn read_keys(
     r: &mut Reader<'_>,
     value: &Spanned<DeValue<'_>>,
@@ -517,16 +487,5 @@ fn read_keys(
                 out.push((scope, command, keys, line));
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn command_names_are_the_keymaps_spelling() {
-        assert_eq!(command_name(Command::RestoreByCopy), "restore_by_copy");
-        assert_eq!(command_name(Command::Up), "up");
     }
 }

@@ -201,9 +201,27 @@ pub enum Command {
     Report,
     Copy,
     ToggleMouse,
+    Sort,
 }
 
 impl Command {
+    /// The command's name in the keymap and the config file (`restore_by_copy`).
+    pub fn name(self) -> String {
+        let debug = format!("{self:?}");
+        let mut out = String::new();
+        for (i, ch) in debug.chars().enumerate() {
+            if ch.is_ascii_uppercase() {
+                if i > 0 {
+                    out.push('_');
+                }
+                out.push(ch.to_ascii_lowercase());
+            } else {
+                out.push(ch);
+            }
+        }
+        out
+    }
+
     /// Whether the command writes to the server (refused when lockwatch runs read-only).
     pub fn is_write(self) -> bool {
         matches!(
@@ -231,6 +249,16 @@ pub enum Scope {
 }
 
 impl Scope {
+    /// The scope's name in the keymap and the config file (`[keys.objects]`).
+    pub fn config_name(self) -> &'static str {
+        match self {
+            Scope::Global => "global",
+            Scope::Buckets => "buckets",
+            Scope::Objects => "objects",
+            Scope::Versions => "versions",
+        }
+    }
+
     pub fn title(self) -> &'static str {
         match self {
             Scope::Global => "Everywhere",
@@ -349,6 +377,22 @@ impl Keymap {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_command_is_named_as_the_keymap_spells_it() {
+        #[derive(Deserialize)]
+        struct One {
+            run: Command,
+        }
+        assert_eq!(Command::RestoreByCopy.name(), "restore_by_copy");
+        for (_, bindings) in Keymap::default_keymap().scopes {
+            for b in bindings {
+                let parsed: One = toml::from_str(&format!("run = \"{}\"", b.command.name()))
+                    .expect("the name parses");
+                assert_eq!(parsed.run, b.command);
+            }
+        }
+    }
 
     #[test]
     fn shipped_keymap_parses_and_binds_the_documented_keys() {

@@ -331,12 +331,27 @@ fn a_rebound_key_works_and_help_shows_it() {
     app.wait_text("Restore");
     app.send("\u{1b}");
     app.send("?");
-    let help = app.wait_text("Show this help");
+    app.wait_text("Help — keys");
+    // The objects pane's keys are further down the help: scroll to them.
+    let mut help = app.screen();
+    for _ in 0..60 {
+        if help.contains("Restore the deleted object") {
+            break;
+        }
+        app.send("j");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        help = app.screen();
+    }
     let line = help
         .lines()
         .find(|l| l.contains("Restore the deleted object"))
         .unwrap_or_else(|| panic!("restore in help: {help}"));
     assert!(line.contains("ctrl-e"), "{line}");
+    assert!(
+        line.contains("[restore]"),
+        "the command's name to rebind it: {line}"
+    );
+    assert!(help.contains("Objects pane  [objects]"), "{help}");
     app.send("\u{1b}");
     app.send("q");
     assert_eq!(app.wait_exit(std::time::Duration::from_secs(5)), Some(true));

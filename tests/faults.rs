@@ -87,7 +87,7 @@ fn slow_down_is_retried_with_backoff_and_a_lasting_error_is_explained_as_partial
     );
     // Still responsive.
     app.send("?");
-    app.wait_text("Show this help");
+    app.wait_text("Help — keys");
     app.send("\u{1b}");
 
     // The server recovers: R goes on from the second page, and the listing is complete.
@@ -317,7 +317,7 @@ fn a_server_that_stops_answering_times_out_while_keys_still_work() {
     app.wait_text("loading");
     // The request hangs; the keyboard does not.
     app.send("?");
-    app.wait_text("Show this help");
+    app.wait_text("Help — keys");
     app.send("\u{1b}");
     let screen = app.wait_for("the listing to time out", Duration::from_secs(30), |s| {
         s.contains("FAILED")
@@ -345,7 +345,7 @@ fn a_slow_server_shows_pages_as_they_come_and_keys_work_meanwhile() {
     let screen = app.wait_text("1000 objects");
     assert!(screen.contains("loading… 1 pages"), "{screen}");
     app.send("?");
-    app.wait_text("Show this help");
+    app.wait_text("Help — keys");
     assert!(
         proxy.count(&listing()) <= 2,
         "help opened while the listing was still running (third page not asked for yet): {:?}",

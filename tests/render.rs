@@ -425,6 +425,12 @@ fn at_40_by_12_the_countdown_stays_visible() {
 #[test]
 fn at_80_by_24_every_pane_is_drawn_and_help_and_quit_stay_on_the_status_line() {
     let mut s = guide_state(80, 24);
+    let screen = draw(&s, 80, 24).backend().to_string();
+    let last = screen.lines().last().unwrap_or_default();
+    assert!(
+        last.contains("Showing deleted objects") && last.contains("? help"),
+        "help beside the last message: {last}"
+    );
     s.status = None;
     let screen = draw(&s, 80, 24).backend().to_string();
     for pane in ["Buckets", "Objects", "Versions"] {

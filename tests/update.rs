@@ -747,15 +747,10 @@ fn a_filter_typed_during_a_listing_matches_what_it_would_after() {
         fresh.view.filter.expect("filter").matches,
         "the same rows as a filter typed after the listing"
     );
-    let names: Vec<String> = incremental
-        .iter()
-        .filter_map(|&i| s.objects.level.row(i))
-        .map(|r| s.objects.row_name(&r).to_string())
-        .collect();
     assert_eq!(
-        names,
+        shown(&s),
         [
-            "a1/", "ca/", "za/", "Alpha", "beta", "gamma", "delta", "omega", "zeta", "ALPHA2"
+            "a1/", "ca/", "za/", "ALPHA2", "Alpha", "beta", "delta", "gamma", "omega", "zeta"
         ]
     );
 }
@@ -1106,4 +1101,261 @@ fn a_click_selects_a_double_click_opens_and_the_wheel_scrolls() {
     // M turns capture off (the runtime is told).
     let effects = run(&mut s, vec![key('M')]);
     assert_eq!(effects, vec![Effect::MouseCapture(false)]);
+}
+
+/// The names of the rows shown, top to bottom.
+fn shown(s: &AppState) -> Vec<String> {
+    let view = &s.objects.view;
+    (0..view.visible_len())
+        .filter_map(|v| view.row_at(v))
+        .filter_map(|i| s.objects.level.row(i))
+        .map(|r| s.objects.row_name(&r).to_string())
+        .collect()
+}
+
+fn sized(key: &str, size: u64, at: &str) -> ObjectEntry {
+    ObjectEntry {
+        key: Arc::from(key),
+        size: Some(size),
+        last_modified: Some(at.parse().expect("time")),
+        storage_class: None,
+    }
+}
+
+fn sized_page(
+    request: lockwatch::app::RequestId,
+    prefixes: &[&str],
+    objects: Vec<ObjectEntry>,
+    more: bool,
+) -> Action {
+    Action::LevelPage {
+        request,
+        result: Ok(LevelPage::Objects(ObjectsPage {
+            objects,
+            prefixes: prefixes.iter().map(|p| p.to_string()).collect(),
+            next_token: more.then(|| "next".to_string()),
+        })),
+        more,
+    }
+}
+
+fn selected_name(s: &AppState) -> Option<String> {
+    s.objects
+        .selected()
+        .map(|r| s.objects.row_name(&r).to_string())
+}
+
+#[test]
+fn s_sorts_by_name_size_and_date_with_folders_first_and_the_same_row_selected() {
+    let mut s = state();
+    let request = open_bup(&mut s);
+    run(
+        &mut s,
+        vec![sized_page(
+            request,
+            &["db10/", "db9/", "logs/"],
+            vec![
+                sized("file1", 20, "2026-11-02T00:00:00Z"),
+                sized("file10", 5, "2026-11-03T00:00:00Z"),
+                sized("file2", 300, "2026-11-01T00:00:00Z"),
+                sized("file9", 5, "2026-11-03T00:00:00Z"),
+            ],
+            false,
+        )],
+    );
+    assert_eq!(
+        shown(&s),
+        [
+            "db9/", "db10/", "logs/", "file1", "file2", "file9", "file10"
+        ],
+        "natural order by default: numbers by value"
+    );
+    run(&mut s, vec![key('G'), key('k'), key('k')]);
+    assert_eq!(selected_name(&s).as_deref(), Some("file2"));
+
+    run(&mut s, vec![key('S')]);
+    assert_eq!(
+        shown(&s),
+        [
+            "db9/", "db10/", "logs/", "file2", "file1", "file9", "file10"
+        ],
+        "largest first (equal sizes by name), folders above by name"
+    );
+    assert_eq!(
+        selected_name(&s).as_deref(),
+        Some("file2"),
+        "the selection follows its row"
+    );
+    assert!(
+        s.status
+            .as_ref()
+            .is_some_and(|m| m.text.contains("by size"))
+    );
+
+    run(&mut s, vec![key('S')]);
+    assert_eq!(
+        shown(&s),
+        [
+            "db9/", "db10/", "logs/", "file9", "file10", "file1", "file2"
+        ],
+        "newest first"
+    );
+    assert_eq!(selected_name(&s).as_deref(), Some("file2"));
+
+    run(&mut s, vec![key('S')]);
+    assert_eq!(
+        shown(&s),
+        [
+            "db9/", "db10/", "logs/", "file1", "file2", "file9", "file10"
+        ]
+    );
+}
+
+#[test]
+fn the_sort_order_is_kept_for_the_session_across_folders() {
+    let mut s = state();
+    let request = open_bup(&mut s);
+    run(
+        &mut s,
+        vec![sized_page(
+            request,
+            &["a/"],
+            vec![sized("x", 1, "2026-11-01T00:00:00Z")],
+            false,
+        )],
+    );
+    run(&mut s, vec![key('S'), key('S')]);
+    let effects = run(&mut s, vec![key('g'), special(KeyCode::Enter)]);
+    let request = list_request(&effects).expect("opening a folder lists it");
+    run(
+        &mut s,
+        vec![sized_page(
+            request,
+            &[],
+            vec![
+                sized("a/old", 9, "2026-10-01T00:00:00Z"),
+                sized("a/new", 1, "2026-11-20T00:00:00Z"),
+            ],
+            false,
+        )],
+    );
+    assert_eq!(
+        shown(&s),
+        ["new", "old"],
+        "still by date in the folder opened"
+    );
+}
+
+/// Pages streaming in while the pane is sorted by size, with a filter typed: after every page
+/// each matching row is shown exactly once, and when the listing ends the rows are in order
+/// and the filter's matches are those of a filter typed afterwards.
+#[test]
+fn a_sorted_pane_streams_every_row_once_and_ends_in_order() {
+    let mut s = state();
+    let request = open_bup(&mut s);
+    run(&mut s, vec![key('S')]);
+    let mut typing = vec![key('/'), key('7'), special(KeyCode::Enter)];
+    let mut held = 0;
+    for page in 0..40 {
+        let objects: Vec<ObjectEntry> = (0..50)
+            .map(|i| {
+                let n = page * 50 + i;
+                sized(
+                    &format!("k{n:05}"),
+                    (n * 7919) % 1000,
+                    "2026-11-01T00:00:00Z",
+                )
+            })
+            .collect();
+        held += objects.len();
+        let folder = format!("f{page}/");
+        let prefixes: &[&str] = if page % 10 == 3 {
+            &[folder.as_str()]
+        } else {
+            &[]
+        };
+        run(
+            &mut s,
+            vec![sized_page(request, prefixes, objects, page < 39)],
+        );
+        run(&mut s, std::mem::take(&mut typing));
+        held += prefixes.len();
+        let mut names = shown(&s);
+        let every_match = names.len();
+        names.sort();
+        names.dedup();
+        assert_eq!(
+            names.len(),
+            every_match,
+            "a row shown twice after page {page}"
+        );
+        let expected = s
+            .objects
+            .level
+            .rows()
+            .filter(|r| s.objects.row_name(r).contains('7'))
+            .count();
+        assert_eq!(every_match, expected, "after page {page}");
+        assert_eq!(s.objects.level.len(), held);
+    }
+    let rows: Vec<(u64, &str)> = (0..s.objects.view.visible_len())
+        .filter_map(|v| s.objects.view.row_at(v))
+        .filter_map(|i| match s.objects.level.row(i) {
+            Some(lockwatch::domain::listing::LevelRow::Object(
+                lockwatch::domain::listing::LevelObject::Present(p),
+            )) => Some((p.size?, p.key)),
+            _ => None,
+        })
+        .collect();
+    assert!(rows.len() > 500);
+    assert!(
+        rows.windows(2)
+            .all(|w| w[0].0 > w[1].0 || (w[0].0 == w[1].0 && w[0].1 < w[1].1)),
+        "largest first, equal sizes by name"
+    );
+    let mut fresh = s.objects.clone();
+    fresh.set_filter(Some("7".into()), 10);
+    assert_eq!(s.objects.view.filter, fresh.view.filter);
+}
+
+#[test]
+fn stopping_a_sorted_listing_sorts_what_arrived() {
+    let mut s = state();
+    let request = open_bup(&mut s);
+    run(&mut s, vec![key('S')]);
+    for page in 0..6u64 {
+        let objects = (0..10u64)
+            .map(|i| {
+                sized(
+                    &format!("k{page}-{i}"),
+                    page * 10 + i,
+                    "2026-11-01T00:00:00Z",
+                )
+            })
+            .collect();
+        run(&mut s, vec![sized_page(request, &[], objects, true)]);
+    }
+    run(&mut s, vec![special(KeyCode::Esc)]);
+    assert!(matches!(s.objects.load, Load::Stopped { .. }));
+    assert_eq!(shown(&s).first().map(String::as_str), Some("k5-9"));
+    assert_eq!(shown(&s).last().map(String::as_str), Some("k0-0"));
+}
+
+#[test]
+fn reloading_with_a_filter_matches_each_row_once() {
+    let mut s = state();
+    let request = open_bup(&mut s);
+    run(
+        &mut s,
+        vec![objects_page(request, &["a/"], &["ab", "b", "ca"], false)],
+    );
+    run(&mut s, vec![key('/'), key('a'), special(KeyCode::Enter)]);
+    assert_eq!(shown(&s), ["a/", "ab", "ca"]);
+    let effects = run(&mut s, vec![key('R')]);
+    let request = list_request(&effects).expect("R lists again");
+    run(
+        &mut s,
+        vec![objects_page(request, &["a/"], &["ab", "b", "ca"], false)],
+    );
+    assert_eq!(shown(&s), ["a/", "ab", "ca"]);
 }

@@ -1049,7 +1049,12 @@ fn on_command(state: &mut AppState, command: Command, now: Timestamp) -> Vec<Eff
             }
             let stopped = match pane {
                 Pane::Buckets => state.buckets.load.stop(),
-                Pane::Objects => state.objects.load.stop(),
+                Pane::Objects => {
+                    let height = state.page_height(Pane::Objects);
+                    let stopped = state.objects.load.stop();
+                    state.objects.sort_waiting(height);
+                    stopped
+                }
                 Pane::Versions => state.versions.load.stop(),
             };
             match stopped {
@@ -1074,7 +1079,7 @@ fn on_command(state: &mut AppState, command: Command, now: Timestamp) -> Vec<Eff
                 Vec::new()
             }
         }
-        Command::Mark | Command::MarkAll => match pane {
+        Command::Mark | Command::MarkAll | Command::Sort => match pane {
             Pane::Objects => objects::on_command(state, command),
             _ => Vec::new(),
         },

@@ -1,10 +1,12 @@
 //! The objects pane: one level of a bucket, optionally with deleted objects.
 
-use super::view::{Filter, ListView, matches};
+use super::view::{Filter, ListView, Order, matches, positions_of};
 use super::{AppState, Effect, LevelPage, Load, Pane, RequestId, Resume};
 use crate::domain::listing::{Level, LevelRow, display_name, parent_prefix};
+use crate::domain::sort::{self, SortBy, Sorted, natural_cmp};
 use crate::keys::Command;
 use crate::s3::S3Error;
+use std::cmp::Ordering;
 use std::sync::Arc;
 
 /// Rows marked for a bulk action, by position among the prefixes and among the objects of the
@@ -101,6 +103,17 @@ pub struct ObjectsPane {
     pub resume: Option<Resume>,
     /// Rows marked for bulk undelete (space, *).
     pub marks: Marks,
+    /// The order rows are shown in; kept for the whole session, across folders and buckets.
+    pub sort: SortBy,
+    /// The rank (see `sort::rank`) of each sorted position of the view's order; as many as
+    /// there are sorted positions. Rows that pages add wait below them unsorted until the
+    /// next merge, which waits until they are a quarter of the sorted ones (or the listing
+    /// ends): a million streaming rows are merged a few dozen times, not a thousand.
+    ranks: Vec<u64>,
+    /// Whether the level's objects, in listing order, are also in natural name order (S3
+    /// lists in byte order; they differ only for unpadded numbers). Then an object's index
+    /// breaks ties in name order, and sorting by size or date needs no name comparisons.
+    names_in_order: bool,
 }
 
 impl ObjectsPane {
@@ -113,6 +126,9 @@ impl ObjectsPane {
     ) -> Effect {
         if self.bucket.as_deref() != Some(bucket.as_str()) || self.prefix != prefix {
             self.view = ListView::default();
+            self.view.reorder(None, Order::default(), None, 0);
+            self.ranks.clear();
+            self.names_in_order = true;
             self.level = Level::as_of(self.as_of);
             self.marks.clear();
         } else if let Some(row) = self.selected_name() {
@@ -174,22 +190,27 @@ impl ObjectsPane {
         display_name(row_key(row), &self.prefix)
     }
 
-    fn filter_for(&self, text: Option<String>) -> Option<Filter> {
+    /// The filter for `text` over every row, in the display order `order`.
+    fn filter_for(&self, text: Option<String>, order: Option<&Order>) -> Option<Filter> {
         let text = text?;
         let needle = text.to_lowercase();
-        let mut matches = self.matching_prefixes(&needle, 0);
-        self.push_matching_objects(&needle, 0, &mut matches);
+        let mut rows = self.matching_prefixes(&needle);
+        self.push_matching_objects(&needle, 0, &mut rows);
+        let matches = match order {
+            Some(order) => positions_of(order, &rows),
+            None => rows,
+        };
         Some(Filter { text, matches })
     }
 
-    /// Rows of the prefixes from `from` on whose names match.
-    fn matching_prefixes(&self, needle: &str, from: usize) -> Vec<usize> {
-        let prefixes = self.level.prefixes.get(from..).unwrap_or_default();
-        prefixes
+    /// Rows of the prefixes whose names match.
+    fn matching_prefixes(&self, needle: &str) -> Vec<usize> {
+        self.level
+            .prefixes
             .iter()
             .enumerate()
             .filter(|(_, p)| matches(display_name(p, &self.prefix), needle))
-            .map(|(j, _)| from + j)
+            .map(|(j, _)| j)
             .collect()
     }
 
@@ -206,25 +227,51 @@ impl ObjectsPane {
         );
     }
 
-    /// Brings `filter`'s matches up to date after a page added prefixes from `prefixes_before`
-    /// and objects from `objects_before` on (rows are prefixes first, then objects; a page
-    /// only appends to each, or changes the last object of the same key).
-    fn extend_matches(&self, filter: &mut Filter, prefixes_before: usize, objects_before: usize) {
-        let needle = filter.text.to_lowercase();
-        let added = self.level.prefixes.len() - prefixes_before;
-        let split = filter.matches.partition_point(|&i| i < prefixes_before);
-        if added > 0 {
-            for m in &mut filter.matches[split..] {
-                *m += added;
-            }
-            let new_prefixes = self.matching_prefixes(&needle, prefixes_before);
-            filter.matches.splice(split..split, new_prefixes);
+    /// Merges the rows waiting below the sorted ones (and any row held but not yet in the
+    /// order) into them, and redoes the filter, keeping `selected` (a row) selected.
+    fn sort_rows(&mut self, mut order: Order, selected: Option<usize>, height: usize) {
+        order.extend_to(self.level.len());
+        let mut rows = order.into_rows();
+        let waiting = rows.split_off(self.ranks.len().min(rows.len()));
+        let sorted = Sorted {
+            rows,
+            ranks: std::mem::take(&mut self.ranks),
+        };
+        let Sorted { rows, ranks } = sort::merge(
+            &self.level,
+            self.sort,
+            self.names_in_order,
+            sorted,
+            &waiting,
+        );
+        self.ranks = ranks;
+        let order = Order::from_rows(rows);
+        let filter = self.filter_for(self.view.filter_text(), Some(&order));
+        self.view.reorder(selected, order, filter, height);
+    }
+
+    /// Sorts the rows still waiting below the sorted ones: the listing will add no more (it
+    /// stopped or failed).
+    pub(super) fn sort_waiting(&mut self, height: usize) {
+        if self.ranks.len() < self.level.len() {
+            let selected = self.view.selected_row();
+            let order = self.view.order.take().unwrap_or_default();
+            self.sort_rows(order, selected, height);
         }
-        self.push_matching_objects(&needle, objects_before, &mut filter.matches);
+    }
+
+    /// Switches to the next order (`S`) and sorts every row afresh.
+    fn cycle_sort(&mut self, height: usize) {
+        self.sort = self.sort.next();
+        self.ranks.clear();
+        let selected = self.view.selected_row();
+        // Every row waits, in row order: ranks are then read from the level in memory order.
+        self.view.order = None;
+        self.sort_rows(Order::default(), selected, height);
     }
 
     pub fn set_filter(&mut self, text: Option<String>, height: usize) {
-        let filter = self.filter_for(text);
+        let filter = self.filter_for(text, self.view.order.as_ref());
         self.view.reset(self.level.len(), filter, height);
     }
 
@@ -258,6 +305,7 @@ pub(super) fn on_page(
         Ok(page) => page,
         Err(error) => {
             if pane.load.fail(request, error.clone()) {
+                pane.sort_waiting(height);
                 state.error(format!("Listing failed: {error}"));
             }
             return Vec::new();
@@ -271,9 +319,14 @@ pub(super) fn on_page(
         // A reload showed the old rows until now; marks were positions in them.
         pane.level = Level::as_of(pane.as_of);
         pane.marks.clear();
-        pane.view.reset(0, pane.view.filter.clone(), height);
+        let filter = pane.view.filter.take().map(|f| Filter {
+            text: f.text,
+            matches: Vec::new(),
+        });
+        pane.view.reorder(None, Order::default(), filter, height);
+        pane.ranks.clear();
+        pane.names_in_order = true;
     }
-    let selected = pane.view.selected_row();
     let prefixes_before = pane.level.prefixes.len();
     let objects_before = pane.level.objects_len();
     match page {
@@ -287,20 +340,43 @@ pub(super) fn on_page(
                 .absorb_versions_page(p.versions, p.markers, p.prefixes)
         }
     }
-    // Only the rows this page added are matched against the filter: a long listing with a
-    // filter typed stays linear.
-    let filter = pane.view.filter.take().map(|mut f| {
-        pane.extend_matches(&mut f, prefixes_before, objects_before);
-        f
-    });
-    pane.view.reset(pane.level.len(), filter, height);
-    // New prefixes are inserted above the objects: keep the same object selected.
+    if pane.names_in_order {
+        let mut keys = pane
+            .level
+            .object_keys_from(objects_before.saturating_sub(1));
+        if let Some(mut previous) = keys.next() {
+            pane.names_in_order = keys.all(|key| {
+                let in_order = natural_cmp(previous, key) != Ordering::Greater;
+                previous = key;
+                in_order
+            });
+        }
+    }
+    // New prefixes are rows inserted above the objects: the same object stays selected.
     let added = pane.level.prefixes.len() - prefixes_before;
-    if let Some(row) = selected
-        && row >= prefixes_before
-        && added > 0
-    {
-        pane.view.select_row(row + added, height);
+    let selected = pane.view.selected_row().map(|row| {
+        if row >= prefixes_before {
+            row + added
+        } else {
+            row
+        }
+    });
+    let mut order = pane.view.order.take().unwrap_or_default();
+    order.insert_rows(prefixes_before, added);
+    let waiting = pane.level.len() - pane.ranks.len();
+    if added > 0 || !more || waiting * 4 >= pane.ranks.len() {
+        pane.sort_rows(order, selected, height);
+    } else {
+        // The new objects wait below the sorted rows, in listing order: their positions are
+        // their rows, and only they are matched against the filter (a long listing with a
+        // filter typed stays linear).
+        order.extend_to(pane.level.len());
+        let filter = pane.view.filter.take().map(|mut f| {
+            let needle = f.text.to_lowercase();
+            pane.push_matching_objects(&needle, objects_before, &mut f.matches);
+            f
+        });
+        pane.view.reorder(selected, order, filter, height);
     }
     // Only this page's rows can hold the name (the earlier ones were searched already).
     if let Some(name) = pane.reselect.clone()
@@ -390,6 +466,12 @@ pub(super) fn on_command(state: &mut AppState, command: Command) -> Vec<Effect> 
             } else {
                 format!("{n} marked: U plans their undelete")
             });
+            Vec::new()
+        }
+        Command::Sort => {
+            let height = state.page_height(Pane::Objects);
+            state.objects.cycle_sort(height);
+            state.info(format!("Sorted {}", state.objects.sort.describe()));
             Vec::new()
         }
         Command::ToggleDeleted => {

@@ -1,5 +1,10 @@
-//! A scrolling, filterable list: which row is selected, which is at the top, which rows the
-//! filter lets through. Rows themselves live in the panes.
+//! A scrolling, filterable, sortable list: which row is selected, which is at the top, in
+//! which order the rows are shown, which of them the filter lets through. Rows themselves live
+//! in the panes.
+//!
+//! Three kinds of index meet here: a *row* is an index into the pane's data; a *position* is a
+//! place in display order (the same as the row unless the pane is sorted); a *visible* index
+//! counts only the positions the filter lets through (the cursor's unit).
 
 use crate::keys::Command;
 use std::ops::Range;
@@ -7,7 +12,7 @@ use std::ops::Range;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filter {
     pub text: String,
-    /// Indices of the rows that match, ascending.
+    /// Positions (in display order) of the rows that match, ascending.
     pub matches: Vec<usize>,
 }
 
@@ -18,12 +23,113 @@ pub struct Cursor {
     pub offset: usize,
 }
 
+/// A display order: which row is at each position, and where each row is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Order {
+    rows: Vec<u32>,
+    positions: Vec<u32>,
+}
+
+impl Order {
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The rows in display order.
+    pub fn rows(&self) -> &[u32] {
+        &self.rows
+    }
+
+    /// Adds rows up to `len` (exclusive) at the end, in row order.
+    pub fn extend_to(&mut self, len: usize) {
+        for row in self.rows.len()..len {
+            let r = index(row);
+            self.rows.push(r);
+            self.positions.push(r);
+        }
+    }
+
+    /// Moves every row at or above `from` up by `by` and puts rows `from..from + by` (new rows
+    /// inserted in the pane's data) at the end.
+    pub fn insert_rows(&mut self, from: usize, by: usize) {
+        if by == 0 {
+            return;
+        }
+        let (from32, by32) = (index(from), index(by));
+        for r in &mut self.rows {
+            if *r >= from32 {
+                *r += by32;
+            }
+        }
+        self.rows.extend(from32..from32 + by32);
+        self.positions.resize(self.rows.len(), 0);
+        self.index_positions();
+    }
+
+    /// The order of `rows` (every row once).
+    pub fn from_rows(rows: Vec<u32>) -> Order {
+        let mut order = Order {
+            positions: vec![0; rows.len()],
+            rows,
+        };
+        order.index_positions();
+        order
+    }
+
+    pub fn into_rows(self) -> Vec<u32> {
+        self.rows
+    }
+
+    fn index_positions(&mut self) {
+        for (p, &r) in self.rows.iter().enumerate() {
+            self.positions[r as usize] = index(p);
+        }
+    }
+
+    fn row(&self, position: usize) -> Option<usize> {
+        self.rows.get(position).map(|&r| r as usize)
+    }
+
+    fn position(&self, row: usize) -> Option<usize> {
+        self.positions.get(row).map(|&p| p as usize)
+    }
+}
+
+/// The display positions of `rows` (ascending row indices) under `order`, ascending.
+pub fn positions_of(order: &Order, rows: &[usize]) -> Vec<usize> {
+    let mut hit = vec![false; order.len()];
+    for &r in rows {
+        if let Some(h) = hit.get_mut(r) {
+            *h = true;
+        }
+    }
+    order
+        .rows()
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| hit.get(**r as usize).copied().unwrap_or(false))
+        .map(|(p, _)| p)
+        .collect()
+}
+
+/// Rows are counted in u32 to halve an order's memory; four billion rows would not fit in
+/// memory anyway.
+fn index(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX)
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ListView {
     pub cursor: Cursor,
     pub filter: Option<Filter>,
     /// How many rows the pane holds (before filtering).
     pub len: usize,
+    /// The display order of a sorted pane, covering every row; `None`: rows in their order.
+    pub order: Option<Order>,
 }
 
 impl ListView {
@@ -36,9 +142,21 @@ impl ListView {
 
     /// The row index behind a visible position.
     pub fn row_at(&self, visible: usize) -> Option<usize> {
-        match &self.filter {
+        let position = match &self.filter {
             Some(f) => f.matches.get(visible).copied(),
             None => (visible < self.len).then_some(visible),
+        }?;
+        match &self.order {
+            Some(order) => order.row(position),
+            None => Some(position),
+        }
+    }
+
+    /// The display position of `row`.
+    pub fn position_of(&self, row: usize) -> Option<usize> {
+        match &self.order {
+            Some(order) => order.position(row),
+            None => (row < self.len).then_some(row),
         }
     }
 
@@ -94,22 +212,42 @@ impl ListView {
 
     /// Selects the row with index `row` if it is visible.
     pub fn select_row(&mut self, row: usize, height: usize) {
-        let position = match &self.filter {
-            Some(f) => f.matches.binary_search(&row).ok(),
-            None => (row < self.len).then_some(row),
-        };
-        if let Some(p) = position {
-            self.cursor.selected = p;
+        let visible = self.position_of(row).and_then(|p| match &self.filter {
+            Some(f) => f.matches.binary_search(&p).ok(),
+            None => (p < self.len).then_some(p),
+        });
+        if let Some(v) = visible {
+            self.cursor.selected = v;
         }
         self.clamp(height);
     }
 
     /// Replaces the rows' count and the filter's matches (computed by the pane), keeping the
-    /// same row selected where it is still visible.
+    /// same row selected where it is still visible. A sorted pane's order must already cover
+    /// `len` rows.
     pub fn reset(&mut self, len: usize, filter: Option<Filter>, height: usize) {
         let selected = self.selected_row();
         self.len = len;
         self.filter = filter;
+        self.reselect(selected, height);
+    }
+
+    /// Like `reset`, with a new display order covering every row; `selected` is the row to
+    /// keep selected (taken before the order was taken out to be changed).
+    pub fn reorder(
+        &mut self,
+        selected: Option<usize>,
+        order: Order,
+        filter: Option<Filter>,
+        height: usize,
+    ) {
+        self.len = order.len();
+        self.order = Some(order);
+        self.filter = filter;
+        self.reselect(selected, height);
+    }
+
+    fn reselect(&mut self, selected: Option<usize>, height: usize) {
         match selected {
             Some(row) => self.select_row(row, height),
             None => self.clamp(height),

@@ -9,6 +9,7 @@ pub mod lock;
 pub mod paths;
 pub mod percent;
 pub mod report;
+pub mod sort;
 pub mod text;
 pub mod undelete;
 

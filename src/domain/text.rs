@@ -88,6 +88,32 @@ pub fn width(s: &str) -> usize {
 
 /// Cuts already-sanitized text to at most `max` cells, ending in `…` when cut; never splits a
 /// character (a wide character that would straddle the edge is dropped).
+/// Splits `s` at spaces into lines at most `max` cells wide (a word wider than that gets a
+/// line of its own, cut).
+pub fn wrap(s: &str, max: usize) -> Vec<String> {
+    let max = max.max(1);
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in s.split(' ').filter(|w| !w.is_empty()) {
+        let needed = if line.is_empty() {
+            width(word)
+        } else {
+            width(&line) + 1 + width(word)
+        };
+        if needed > max && !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(&truncate(word, max));
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 pub fn truncate(s: &str, max: usize) -> Cow<'_, str> {
     if width(s) <= max {
         return Cow::Borrowed(s);
@@ -136,6 +162,19 @@ pub fn truncate_left(s: &str, max: usize) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wrapping_keeps_words_whole_and_lines_within_the_width() {
+        assert_eq!(
+            wrap("Mark every row shown, or unmark them", 12),
+            ["Mark every", "row shown,", "or unmark", "them"]
+        );
+        assert_eq!(wrap("", 10), [""]);
+        assert_eq!(wrap("abcdefghij xy", 4), ["abc…", "xy"]);
+        for line in wrap("Point in time: show this folder as it was at a time", 9) {
+            assert!(width(&line) <= 9, "{line}");
+        }
+    }
 
     #[test]
     fn harmless_text_is_borrowed_unchanged() {

@@ -32,9 +32,10 @@ pub fn render(state: &AppState, now: Timestamp, theme: &Theme, frame: &mut Frame
     popup::render(frame, state, now, theme);
 }
 
-/// The top line, always: the endpoint, where the user is (bucket and folder, or the key of
-/// the versions pane), READ-ONLY, and what is loading or being written. The status line at
-/// the bottom holds the last message. On a narrow screen the endpoint is cut first.
+/// The top line, always: the connection (endpoint, region, masked access key), where the user
+/// is (bucket and folder, or the key of the versions pane), how far the server's clock is off,
+/// READ-ONLY, and what is loading or being written. The status line at the bottom holds the
+/// last message and the way to help. On a narrow screen the connection is cut first.
 fn title_bar(frame: &mut Frame, area: ratatui::layout::Rect, state: &AppState, theme: &Theme) {
     let mut right: Vec<Span> = Vec::new();
     let place = match (state.focus, &state.objects.bucket, &state.versions.key) {
@@ -53,6 +54,21 @@ fn title_bar(frame: &mut Frame, area: ratatui::layout::Rect, state: &AppState, t
     if let Some(p) = place {
         right.push(Span::raw("  "));
         right.push(Span::styled(p, theme.emphasis));
+    }
+    if let Some(offset) = state.server_clock {
+        right.push(Span::raw("  "));
+        right.push(Span::styled(
+            format!(
+                "server clock {} {}",
+                crate::domain::lock::format_remaining(offset.abs()),
+                if offset.is_negative() {
+                    "behind"
+                } else {
+                    "ahead"
+                }
+            ),
+            theme.warning,
+        ));
     }
     if let Some(t) = state.objects.as_of {
         right.push(Span::raw("  "));
@@ -109,9 +125,21 @@ fn title_bar(frame: &mut Frame, area: ratatui::layout::Rect, state: &AppState, t
     }
     let used: usize = right.iter().map(|s| s.width()).sum::<usize>() + " lockwatch  ".len();
     let room = usize::from(area.width).saturating_sub(used);
+    // The access key goes first, then the region, then the endpoint is cut.
     let endpoint = text::sanitize(&state.connection.endpoint);
+    let region = text::sanitize(&state.connection.region);
+    let connection = [
+        format!(
+            "{endpoint} · {region} · {}",
+            state.connection.access_key_masked
+        ),
+        format!("{endpoint} · {region}"),
+    ]
+    .into_iter()
+    .find(|c| text::width(c) <= room)
+    .unwrap_or_else(|| endpoint.into_owned());
     let mut spans = vec![Span::styled(" lockwatch ", theme.title)];
-    let shown = text::truncate(&endpoint, room);
+    let shown = text::truncate(&connection, room);
     if !shown.is_empty() {
         spans.push(Span::raw(" "));
         spans.push(Span::raw(shown.into_owned()));
@@ -125,22 +153,16 @@ fn areas_single(state: &AppState) -> bool {
     a.buckets.is_none() || a.objects.is_none() || a.versions.is_none()
 }
 
+/// The bottom line: what is being typed or transferred, or the last message, or the focused
+/// pane's keys; the way to help and out stays at the right beside anything short enough.
 fn status_line(frame: &mut Frame, area: ratatui::layout::Rect, state: &AppState, theme: &Theme) {
-    let mut right = format!(
-        " {} · {} ",
-        state.connection.access_key_masked, state.connection.region
-    );
-    if let Some(offset) = state.server_clock {
-        right = format!(
-            " server clock {}{}",
-            crate::domain::lock::format_remaining(offset.abs()),
-            if offset.is_negative() {
-                " behind ·"
-            } else {
-                " ahead ·"
-            }
-        ) + &right;
-    }
+    let scope = state.focus.scope();
+    let help = state.keymap.hint(scope, Command::Help);
+    let quit = state.keymap.hint(scope, Command::Quit);
+    let hints_shown = state.input.is_none()
+        && state.transfers.is_empty()
+        && state.writes.is_empty()
+        && state.status.is_none();
     let left: Line = if let Some(input) = &state.input {
         Line::from(vec![
             Span::styled("/", theme.warning),
@@ -181,16 +203,20 @@ fn status_line(frame: &mut Frame, area: ratatui::layout::Rect, state: &AppState,
         };
         Line::styled(text::sanitize(&message.text).into_owned(), style)
     } else {
-        // Beside the connection summary when the essential hints fit there.
-        let width = usize::from(area.width);
-        let beside = width.saturating_sub(text::width(&right) + 1);
-        let room = if beside >= 20 { beside } else { width };
-        Line::styled(hints(state, room), theme.dim)
+        // The pane's keys end with help and quit themselves.
+        Line::styled(hints(state, usize::from(area.width)), theme.dim)
     };
     let width = usize::from(area.width);
-    let right_width = text::width(&right);
-    // A message longer than the room beside the connection summary takes the whole line.
-    if width > right_width + 20 && left.width() + right_width <= width {
+    // Beside a message: help and quit, or help alone; a message too long for even that takes
+    // the whole line.
+    let right = [
+        format!(" {help} help · {quit} quit "),
+        format!(" {help} help "),
+    ]
+    .into_iter()
+    .find(|r| left.width() + text::width(r) <= width);
+    if !hints_shown && let Some(right) = right {
+        let right_width = text::width(&right);
         let left_area = ratatui::layout::Rect {
             width: area.width - right_width as u16,
             ..area
@@ -201,12 +227,7 @@ fn status_line(frame: &mut Frame, area: ratatui::layout::Rect, state: &AppState,
             ..area
         };
         frame.render_widget(Paragraph::new(left), left_area);
-        let style = if state.server_clock.is_some() {
-            theme.warning
-        } else {
-            theme.dim
-        };
-        frame.render_widget(Paragraph::new(Span::styled(right, style)), right_area);
+        frame.render_widget(Paragraph::new(Span::styled(right, theme.dim)), right_area);
     } else {
         frame.render_widget(Paragraph::new(left), area);
     }

@@ -5,6 +5,7 @@ use super::theme::Theme;
 use crate::app::{AppState, Detail, Load, LockStatus, Pane};
 use crate::domain::listing::{LevelObject, LevelRow};
 use crate::domain::lock::{LockState, format_remaining};
+use crate::domain::sort::SortBy;
 use crate::domain::{EntryKind, HistoryEntry, VersionRef, format, text};
 use crate::keys::{Command, Scope};
 use jiff::Timestamp;
@@ -482,21 +483,25 @@ pub fn objects(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         .map(|r| text::width(&text::name(pane.row_name(&r))) + 2)
         .max()
         .unwrap_or(0);
+    // The column the rows are sorted by carries an arrow: ↑ ascending, ↓ descending.
+    let sorted = |by: SortBy, plain: &'static str, marked: &'static str| {
+        if pane.sort == by { marked } else { plain }
+    };
     let columns: [Column; 4] = [
         Column {
-            header: "Name",
+            header: sorted(SortBy::Name, "Name", "Name ↑"),
             width: (longest as u16).clamp(12, 48),
             flex: true,
             priority: 0,
         },
         Column {
-            header: "Size",
+            header: sorted(SortBy::Size, "Size", "Size ↓"),
             width: 10,
             flex: false,
             priority: 1,
         },
         Column {
-            header: "Last modified (UTC)",
+            header: sorted(SortBy::Date, "Last modified (UTC)", "Modified (UTC) ↓"),
             width: 19,
             flex: false,
             priority: 2,

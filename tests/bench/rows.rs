@@ -4,7 +4,9 @@
 //! Pages of 1000 objects go through `update` as a listing's pages do; frames are drawn on
 //! ratatui's TestBackend (the terminal's own output time is not included). Then one key's
 //! 10,000 versions arrive in pages of 1000 in the versions pane: each page should cost the same
-//! (no merge that grows with what is already held).
+//! (no merge that grows with what is already held). Sorting: the slowest page (the listing's
+//! rows are sorted by name as they stream, in a few batches), and `S` by size, date and back
+//! to name over every row.
 
 use jiff::Timestamp;
 use lockwatch::app::{Action, AppState, Effect, LevelPage, StartAt, update};
@@ -68,32 +70,41 @@ fn main() {
         })
         .expect("opening a bucket lists it");
     let before = rss_mb("VmRSS:");
-    let modified: Option<Timestamp> = Some(now);
-    let started = Instant::now();
     let pages = rows.div_ceil(1000);
-    for page in 0..pages {
-        let objects = (page * 1000..((page + 1) * 1000).min(rows))
-            .map(|i| ObjectEntry {
-                key: Arc::from(format!("backups/backup-{i:07}.dat")),
-                size: Some(1_048_576),
-                last_modified: modified,
-                storage_class: Some("STANDARD".into()),
-            })
-            .collect();
-        run(
-            &mut state,
-            Action::LevelPage {
-                request,
-                result: Ok(LevelPage::Objects(ObjectsPage {
-                    objects,
-                    prefixes: Vec::new(),
-                    next_token: (page + 1 < pages).then(|| format!("{page}")),
-                })),
-                more: page + 1 < pages,
-            },
-        );
-    }
-    let absorbed = started.elapsed();
+    // Sizes and times spread the way a backup set's do, so that sorting has work to do.
+    let page_of = |page: usize, request| Action::LevelPage {
+        request,
+        result: Ok(LevelPage::Objects(ObjectsPage {
+            objects: (page * 1000..((page + 1) * 1000).min(rows))
+                .map(|i| ObjectEntry {
+                    key: Arc::from(format!("backups/backup-{i:07}.dat")),
+                    size: Some(1_048_576 + (i as u64 * 7919) % 100_000),
+                    last_modified: now
+                        .checked_sub(jiff::SignedDuration::from_secs(
+                            ((i * 104_729) % 86_400) as i64,
+                        ))
+                        .ok(),
+                    storage_class: Some("STANDARD".into()),
+                })
+                .collect(),
+            prefixes: Vec::new(),
+            next_token: (page + 1 < pages).then(|| format!("{page}")),
+        })),
+        more: page + 1 < pages,
+    };
+    // The time update takes over every page, and over the slowest.
+    let stream = |state: &mut AppState, request| {
+        let (mut total, mut slowest) = (Duration::ZERO, Duration::ZERO);
+        for page in 0..pages {
+            let action = page_of(page, request);
+            let t = Instant::now();
+            run(state, action);
+            total += t.elapsed();
+            slowest = slowest.max(t.elapsed());
+        }
+        (total, slowest)
+    };
+    let (absorbed, slowest_page) = stream(&mut state, request);
     let held = state.objects.level.len();
     let after = rss_mb("VmRSS:");
 
@@ -130,8 +141,28 @@ fn main() {
         .as_ref()
         .map_or(0, |f| f.matches.len());
 
-    // One key with 10,000 versions, opened in the versions pane.
     state.objects.set_filter(None, height as usize);
+    let mut sorts = Vec::new();
+    for _ in 0..3 {
+        let t = Instant::now();
+        run(&mut state, Action::Key(Key::char('S')));
+        sorts.push(t.elapsed());
+    }
+    // The same listing again, sorted by size while it streams: the waiting rows are merged
+    // with real comparisons.
+    run(&mut state, Action::Key(Key::char('S')));
+    let request = run(&mut state, Action::Key(Key::char('R')))
+        .iter()
+        .find_map(|e| match e {
+            Effect::ListLevel { request, .. } => Some(*request),
+            _ => None,
+        })
+        .expect("R lists again");
+    let (absorbed_by_size, slowest_by_size) = stream(&mut state, request);
+    run(&mut state, Action::Key(Key::char('S')));
+    run(&mut state, Action::Key(Key::char('S')));
+
+    // One key with 10,000 versions, opened in the versions pane.
     run(&mut state, Action::Key(Key::plain(KeyCode::Home)));
     let key: Arc<str> = Arc::from(state.objects.level.object_key(0).expect("a row"));
     let request = run(&mut state, Action::Key(Key::plain(KeyCode::Enter)))
@@ -191,6 +222,21 @@ fn main() {
         "| absorb {pages} pages of 1000 through update | {:.0} ms ({:.2} ms a page) |",
         ms(absorbed),
         ms(absorbed) / pages as f64
+    );
+    println!(
+        "| slowest page (sorted by name as they stream) | {:.1} ms |",
+        ms(slowest_page)
+    );
+    println!(
+        "| the listing again sorted by size: all pages / slowest page | {:.0} ms / {:.1} ms |",
+        ms(absorbed_by_size),
+        ms(slowest_by_size)
+    );
+    println!(
+        "| S over every row: by size / by date / by name | {:.0} ms / {:.0} ms / {:.0} ms |",
+        ms(sorts[0]),
+        ms(sorts[1]),
+        ms(sorts[2])
     );
     println!(
         "| draw one frame (median / worst of {}) | {:.2} ms / {:.2} ms |",
