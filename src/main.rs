@@ -187,16 +187,29 @@ fn config_command(action: lockwatch::cli::ConfigAction, config: &Config) -> Exit
                 config.problems.iter().chain(&key_problems).collect();
             problems.sort_by_key(|p| (p.line, p.column));
             if problems.is_empty() {
-                println!(
-                    "{}: fine ({} endpoint{}{})",
-                    path.display(),
-                    config.endpoints.len(),
-                    if config.endpoints.len() == 1 { "" } else { "s" },
-                    config
-                        .default_endpoint
-                        .as_deref()
-                        .map_or(String::new(), |d| format!(", default {d}"))
-                );
+                // What the file changes, so that a typo that parses is still noticed.
+                let plural = |n: usize, one: &str, many: &str| {
+                    format!("{n} {}", if n == 1 { one } else { many })
+                };
+                let mut said = vec![plural(config.endpoints.len(), "endpoint", "endpoints")];
+                if let Some(d) = &config.default_endpoint {
+                    said.push(format!("default {d}"));
+                }
+                said.push(plural(
+                    config.keys.len(),
+                    "command rebound",
+                    "commands rebound",
+                ));
+                if let Some(name) = &config.theme_name {
+                    said.push(format!("theme {name}"));
+                }
+                if !config.theme_colours.is_empty() {
+                    said.push(plural(config.theme_colours.len(), "colour", "colours"));
+                }
+                if config.mouse == Some(false) {
+                    said.push("mouse off".into());
+                }
+                println!("{}: fine ({})", path.display(), said.join(", "));
                 return ExitCode::SUCCESS;
             }
             for p in problems {

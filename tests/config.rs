@@ -212,6 +212,16 @@ fn config_path_init_and_check() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
+    // A clean file: check says what it changes.
+    std::fs::write(&path, fixture("valid.toml")).expect("write");
+    let out = lockwatch(home.path(), &env, &["config", "check"]);
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!(
+            "{config}: fine (2 endpoints, default mycloud, 2 commands rebound, theme light, 1 colour)"
+        )
+    );
     std::fs::write(&path, fixture("invalid.toml")).expect("write");
     let out = lockwatch(home.path(), &env, &["config", "init"]);
     assert_eq!(out.status.code(), Some(1));
