@@ -23,6 +23,7 @@ Examples:
   lockwatch s3://bup/
   lockwatch --endpoint-url https://object.example.net --profile backup s3://bup/db/
   lockwatch --endpoint mycloud     a named endpoint from the config file
+  lockwatch --os-cloud mycloud     an OpenStack cloud of clouds.yaml, through Keystone
   lockwatch sandbox --port 9000    serve the sandbox for other clients
   lockwatch ls --versions --json s3://bup/db/   list for a script
   lockwatch ls --at -3h s3://bup/db/            the folder as it was three hours ago
@@ -38,7 +39,7 @@ pub struct Cli {
 
     /// Open lockwatch on its built-in S3 sandbox, seeded with demonstration buckets (in
     /// memory, on 127.0.0.1, gone when lockwatch exits)
-    #[arg(long, conflicts_with_all = ["endpoint", "endpoint_url", "profile", "region", "seed_demo", "read_only"])]
+    #[arg(long, conflicts_with_all = ["endpoint", "endpoint_url", "os_cloud", "profile", "region", "seed_demo", "read_only"])]
     pub demo: bool,
 
     /// Open at this place: s3://bucket or s3://bucket/prefix/
@@ -47,6 +48,13 @@ pub struct Cli {
     /// A named endpoint from the config file ([endpoint.NAME]; also LOCKWATCH_ENDPOINT)
     #[arg(long, global = true, value_name = "NAME", env = "LOCKWATCH_ENDPOINT")]
     pub endpoint: Option<String>,
+
+    /// Log in to an OpenStack cloud of clouds.yaml (also OS_CLOUD; OS_AUTH_URL and the other
+    /// OS_* variables of an openrc file work without a name): the endpoint comes from
+    /// Keystone's catalogue and the keys are the user's EC2 credentials (created after asking
+    /// when there are none)
+    #[arg(long, global = true, value_name = "NAME", conflicts_with_all = ["endpoint", "endpoint_url"])]
+    pub os_cloud: Option<String>,
 
     /// S3 endpoint, e.g. http://127.0.0.1:8333 or https://object.example.net
     #[arg(long, global = true, value_name = "URL")]

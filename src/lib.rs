@@ -10,6 +10,7 @@ pub mod layout;
 pub mod logging;
 pub mod ls;
 pub mod measure;
+pub mod openstack;
 pub mod report;
 pub mod runtime;
 pub mod s3;

@@ -123,10 +123,89 @@ async fn connect(cli: &Cli, config: &Config) -> Result<Connection, String> {
             config.problems.len()
         );
     }
-    let options = cli.connect_options(config, |k| std::env::var(k).ok())?;
-    lockwatch::s3::connect(&options)
+    let mut options = cli.connect_options(config, |k| std::env::var(k).ok())?;
+    let env = |k: &str| std::env::var(k).ok();
+    let endpoint_chosen =
+        cli.endpoint.is_some() || cli.endpoint_url.is_some() || config.default_endpoint.is_some();
+    let Some(source) =
+        lockwatch::openstack::requested(cli.os_cloud.as_deref(), endpoint_chosen, env)
+    else {
+        return lockwatch::s3::connect(&options)
+            .await
+            .map_err(|e| e.to_string());
+    };
+    let login = openstack_login(source, &mut options).await?;
+    let mut connection = lockwatch::s3::connect(&options)
         .await
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?;
+    connection.info.endpoint = format!(
+        "{} ({}, project {})",
+        connection.info.endpoint,
+        login.0.source.describe(),
+        if login.0.project_name.is_empty() {
+            &login.0.project_id
+        } else {
+            &login.0.project_name
+        }
+    );
+    if let Some(how) = login.1 {
+        connection.info.credentials_source = how;
+    }
+    Ok(connection)
+}
+
+/// Logs in to the OpenStack cloud and fills in the endpoint (unless a flag gave one), the
+/// region (unless given) and the EC2 keys. Questions are asked on the terminal, before the UI.
+async fn openstack_login(
+    source: lockwatch::openstack::CloudSource,
+    options: &mut ConnectOptions,
+) -> Result<(lockwatch::openstack::Login, Option<String>), String> {
+    use lockwatch::openstack;
+    use std::io::IsTerminal;
+    let cloud = openstack::load(&source).map_err(|e| e.to_string())?;
+    let login = openstack::login(source, cloud)
+        .await
+        .map_err(|e| e.to_string())?;
+    let stdin = std::io::stdin();
+    let mut input = stdin.lock();
+    let mut err = std::io::stderr();
+    let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    let mut ask = openstack::Ask {
+        input: &mut input,
+        out: &mut err,
+        interactive,
+    };
+    if options.endpoint_url.is_none() {
+        options.endpoint_url = Some(login.endpoint.clone());
+    }
+    if options.region.is_none() {
+        options.region = login.region.clone();
+    }
+    let how = match openstack::choose_credential(&login, &mut ask)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        Some(chosen) => {
+            options.static_credentials = Some(StaticCredentials {
+                access_key_id: chosen.credential.access,
+                secret_access_key: chosen.credential.secret,
+            });
+            Some(chosen.how)
+        }
+        None => {
+            // A login by application credential: Keystone will not show EC2 credentials.
+            eprintln!("lockwatch: {}", openstack::OpenStackError::Delegated);
+            let from_env = std::env::var_os("AWS_ACCESS_KEY_ID").is_some();
+            if !from_env && options.profile.is_none() {
+                let keys = openstack::ask_for_keys(&mut ask).map_err(|e| e.to_string())?;
+                options.static_credentials = Some(keys);
+                Some("EC2 keys typed at the start".into())
+            } else {
+                None
+            }
+        }
+    };
+    Ok((login, how))
 }
 
 /// `lockwatch config path|init|check`.
