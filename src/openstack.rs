@@ -207,6 +207,7 @@ struct Named {
 
 /// Logs in to Keystone with the cloud's settings and finds the project's object store.
 pub async fn login(source: CloudSource, config: CloudConfig) -> Result<Login, OpenStackError> {
+    let http = keystone_client(&config)?;
     let session: Session = config
         .create_session()
         .await
@@ -232,7 +233,6 @@ pub async fn login(source: CloudSource, config: CloudConfig) -> Result<Login, Op
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
         .ok_or_else(|| OpenStackError::Config("Keystone gave no token".into()))?;
-    let http = client.inner().clone();
     let tokens_url = format!("{}/auth/tokens", v3(&identity_url));
     let response = http
         .get(&tokens_url)
@@ -284,6 +284,35 @@ pub async fn login(source: CloudSource, config: CloudConfig) -> Result<Login, Op
         token,
         http,
     })
+}
+
+/// The HTTP client for lockwatch's own Keystone requests: the cloud's CA certificate if it
+/// names one, and a new connection for each request. Keystone often runs under a WSGI server
+/// that closes a connection after each answer; a pooled connection it has closed fails the
+/// next request, and a write to Keystone is never sent twice to make up for that.
+fn keystone_client(config: &CloudConfig) -> Result<reqwest::Client, OpenStackError> {
+    let mut builder = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .timeout(std::time::Duration::from_secs(60));
+    // osauth keeps the setting to itself; it is part of what the configuration serializes to.
+    let cacert = serde_yaml::to_value(config)
+        .ok()
+        .and_then(|v| v.get("cacert")?.as_str().map(str::to_string));
+    if let Some(path) = cacert {
+        let pem = std::fs::read(&path).map_err(|e| {
+            OpenStackError::Config(format!("cannot read the cloud's cacert {path}: {e}"))
+        })?;
+        let certificates = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+            OpenStackError::Config(format!("cacert {path} is not PEM certificates: {e}"))
+        })?;
+        for certificate in certificates {
+            builder = builder.add_root_certificate(certificate);
+        }
+    }
+    builder
+        .build()
+        .map_err(|e| OpenStackError::Config(format!("cannot set up HTTPS: {e}")))
 }
 
 /// `http://host:5000` or `http://host:5000/v3` → `http://host:5000/v3`.

@@ -46,7 +46,7 @@ fn uuid() -> String {
     )
 }
 
-fn config(dir: &Path, mon_port: u16, rgw_port: u16, fsid: &str) -> String {
+fn config(dir: &Path, mon_port: u16, rgw_port: u16, fsid: &str, rgw_extra: &str) -> String {
     let d = dir.display();
     format!(
         "[global]
@@ -88,11 +88,17 @@ rgw data = {d}/rgw
 rgw realm = test
 rgw zonegroup = {ZONEGROUP}
 rgw zone = {ZONEGROUP}a
-"
+{rgw_extra}"
     )
 }
 
 fn start() -> Ceph {
+    start_with("", super::free_port())
+}
+
+/// A Ceph RGW on `rgw_port` with `rgw_extra` added to its section of ceph.conf (one option
+/// per line), for a test binary that needs RGW set up differently (Keystone).
+pub fn start_with(rgw_extra: &str, rgw_port: u16) -> Ceph {
     let (mon, osd, rgw) = (require("ceph-mon"), require("ceph-osd"), require("radosgw"));
     for tool in ["ceph", "ceph-authtool", "monmaptool", "radosgw-admin"] {
         require(tool);
@@ -103,10 +109,10 @@ fn start() -> Ceph {
         std::fs::create_dir_all(dir.join(sub))
             .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
     }
-    let (mon_port, rgw_port) = (super::free_port(), super::free_port());
+    let mon_port = super::free_port();
     let fsid = uuid();
     let conf = dir.join("ceph.conf");
-    std::fs::write(&conf, config(&dir, mon_port, rgw_port, &fsid))
+    std::fs::write(&conf, config(&dir, mon_port, rgw_port, &fsid, rgw_extra))
         .unwrap_or_else(|e| panic!("cannot write {}: {e}", conf.display()));
     let c = conf.to_string_lossy().into_owned();
     let keyring = dir.join("keyring").to_string_lossy().into_owned();

@@ -44,6 +44,16 @@ fn keeper() -> &'static Mutex<Sender<Request>> {
 
 /// Starts `program args…` with output appended to `log`, tied to the life of the test binary.
 pub fn spawn(program: &Path, args: &[String], log: &Path) -> Arc<Mutex<Child>> {
+    spawn_with_env(program, args, &[], log)
+}
+
+/// `spawn`, with variables added to the environment.
+pub fn spawn_with_env(
+    program: &Path,
+    args: &[String],
+    env: &[(&str, &str)],
+    log: &Path,
+) -> Arc<Mutex<Child>> {
     let open = || {
         std::fs::OpenOptions::new()
             .create(true)
@@ -54,6 +64,7 @@ pub fn spawn(program: &Path, args: &[String], log: &Path) -> Arc<Mutex<Child>> {
     let mut command = Command::new(program);
     command
         .args(args)
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(open())
         .stderr(open());

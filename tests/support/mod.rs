@@ -5,6 +5,7 @@
 pub mod ceph;
 pub mod daemon;
 pub mod faults;
+pub mod keystone;
 pub mod populate;
 pub mod pty;
 pub mod sandbox;

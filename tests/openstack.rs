@@ -1,0 +1,283 @@
+//! `--os-cloud` against a real Keystone and a Ceph RGW that checks S3 signatures with
+//! Keystone's EC2 credentials (tests/support/keystone.rs): what the guide's "Preparations" do by
+//! hand with the openstack CLI, done by lockwatch.
+
+mod support;
+
+use lockwatch::s3::{ConnectOptions, StaticCredentials, connect};
+use std::path::Path;
+use std::process::Output;
+use std::time::Duration;
+use support::keystone::{Cloud, cloud};
+use support::pty::Session;
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// A home with the test clouds.yaml, and the environment lockwatch runs with there.
+fn home(cloud: &Cloud) -> (tempfile::TempDir, Vec<(String, String)>) {
+    let home = tempfile::tempdir().expect("home");
+    let clouds = home.path().join("clouds.yaml");
+    std::fs::write(&clouds, cloud.clouds_yaml()).expect("clouds.yaml");
+    let env = vec![
+        (
+            "HOME".to_string(),
+            home.path().to_string_lossy().into_owned(),
+        ),
+        (
+            "OS_CLIENT_CONFIG_FILE".to_string(),
+            clouds.to_string_lossy().into_owned(),
+        ),
+        ("AWS_EC2_METADATA_DISABLED".to_string(), "true".to_string()),
+    ];
+    (home, env)
+}
+
+fn lockwatch(home: &Path, env: &[(String, String)], args: &[&str]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_lockwatch"))
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .current_dir(home)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run lockwatch")
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// lockwatch's S3 layer with alice's EC2 keys, straight at RGW.
+async fn as_alice(cloud: &Cloud) -> lockwatch::s3::S3 {
+    let options = ConnectOptions {
+        endpoint_url: Some(cloud.ceph.endpoint.clone()),
+        region: Some(support::keystone::REGION.into()),
+        static_credentials: Some(StaticCredentials {
+            access_key_id: cloud.alice_ec2.0.clone(),
+            secret_access_key: cloud.alice_ec2.1.clone(),
+        }),
+        ..ConnectOptions::default()
+    };
+    connect(&options).await.expect("connect as alice").s3
+}
+
+/// A lock bucket of the demo project with `tux.svg` deleted (a delete marker on top).
+fn bucket_with_a_deleted_file(cloud: &Cloud) -> String {
+    let bucket = support::unique_bucket("os");
+    runtime().block_on(async {
+        let s3 = as_alice(cloud).await;
+        s3.create_bucket(&bucket, Some(support::ceph::ZONEGROUP), true)
+            .await
+            .expect("create the bucket");
+        s3.put_bytes(
+            &bucket,
+            "tux.svg",
+            b"<svg/>".to_vec(),
+            &lockwatch::s3::PutOptions::default(),
+        )
+        .await
+        .expect("upload");
+        s3.delete_object(&bucket, "tux.svg").await.expect("delete");
+    });
+    bucket
+}
+
+#[test]
+fn a_password_login_uses_the_users_ec2_credential_and_restores_a_deleted_file() {
+    let cloud = cloud();
+    let bucket = bucket_with_a_deleted_file(cloud);
+    let (home, env) = home(cloud);
+    let out = lockwatch(
+        home.path(),
+        &env,
+        &[
+            "--os-cloud",
+            "alice",
+            "ls",
+            "--versions",
+            &format!("s3://{bucket}/"),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("tux.svg"),
+        "{}",
+        text(&out)
+    );
+    let out = lockwatch(
+        home.path(),
+        &env,
+        &[
+            "--os-cloud",
+            "alice",
+            "undelete",
+            &format!("s3://{bucket}/"),
+            "--yes",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let history = runtime().block_on(async {
+        as_alice(cloud)
+            .await
+            .key_history(&bucket, "tux.svg")
+            .await
+            .expect("history")
+    });
+    assert!(
+        !history[0].is_delete_marker(),
+        "tux.svg is back: {history:?}"
+    );
+}
+
+#[test]
+fn without_an_ec2_credential_one_is_created_after_asking_and_only_then() {
+    let cloud = cloud();
+    assert!(cloud.ec2_access_keys(&cloud.bob.id).is_empty());
+    let (home, env) = home(cloud);
+    // Declined: nothing is created, and lockwatch says so.
+    let mut app = Session::start_with_env(&env, &["--os-cloud", "bob"], 120, 30, home);
+    let screen = app.wait_text("Create it? [y/N]");
+    assert!(
+        screen.contains("no EC2 credential for user bob in project demo"),
+        "{screen}"
+    );
+    app.send("n\r");
+    app.wait_text("nothing was created");
+    assert_eq!(app.wait_exit(Duration::from_secs(10)), Some(false));
+    assert!(cloud.ec2_access_keys(&cloud.bob.id).is_empty());
+
+    // Accepted: created in Keystone, and lockwatch opens on the cloud's object store.
+    let (home, env) = self::home(cloud);
+    let mut app = Session::start_with_env(&env, &["--os-cloud", "bob"], 120, 30, home);
+    app.wait_text("Create it? [y/N]");
+    app.send("y\r");
+    let screen = app.wait_for("the UI on the cloud", Duration::from_secs(20), |s| {
+        s.contains("Buckets") && s.contains("(cloud bob, project demo)")
+    });
+    assert!(!screen.contains("FAILED"), "{screen}");
+    let created = cloud.ec2_access_keys(&cloud.bob.id);
+    assert_eq!(created.len(), 1, "one credential created: {created:?}");
+    let last4 = &created[0][created[0].len() - 4..];
+    assert!(
+        screen.contains(last4),
+        "the key in use is the one created: {screen}"
+    );
+    app.send("q");
+    assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
+}
+
+#[test]
+fn an_application_credential_gets_keystones_refusal_explained_and_keys_from_the_environment() {
+    let cloud = cloud();
+    let bucket = bucket_with_a_deleted_file(cloud);
+    let (home, mut env) = home(cloud);
+    // Without keys and without a terminal: the refusal, and what to do.
+    let out = lockwatch(
+        home.path(),
+        &env,
+        &["--os-cloud", "carol", "ls", &format!("s3://{bucket}/")],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let said = text(&out);
+    assert!(
+        said.contains("Delegated tokens cannot access credentials directly")
+            && said.contains("AWS_ACCESS_KEY_ID"),
+        "{said}"
+    );
+    // With EC2 keys in the environment, the endpoint still comes from the catalogue.
+    env.push(("AWS_ACCESS_KEY_ID".into(), cloud.alice_ec2.0.clone()));
+    env.push(("AWS_SECRET_ACCESS_KEY".into(), cloud.alice_ec2.1.clone()));
+    let out = lockwatch(
+        home.path(),
+        &env,
+        &[
+            "--os-cloud",
+            "carol",
+            "ls",
+            "--versions",
+            &format!("s3://{bucket}/"),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("tux.svg"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn a_wrong_password_and_an_unreachable_keystone_are_clear_errors() {
+    let cloud = cloud();
+    let (home, env) = home(cloud);
+    let out = lockwatch(home.path(), &env, &["--os-cloud", "wrong", "ls", "s3://x/"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let said = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(said.contains("Keystone refused the login"), "{said}");
+    assert!(
+        !said.contains("not-her-password"),
+        "no secret in errors: {said}"
+    );
+
+    let out = lockwatch(
+        home.path(),
+        &env,
+        &["--os-cloud", "nowhere", "ls", "s3://x/"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let said = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(said.contains("cannot reach Keystone"), "{said}");
+
+    let out = lockwatch(
+        home.path(),
+        &env,
+        &["--os-cloud", "absent", "ls", "s3://x/"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let said = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(said.contains("no cloud \"absent\""), "{said}");
+}
+
+#[test]
+fn the_os_variables_of_an_openrc_file_work_without_clouds_yaml() {
+    let cloud = cloud();
+    let bucket = bucket_with_a_deleted_file(cloud);
+    let home = tempfile::tempdir().expect("home");
+    let env: Vec<(String, String)> = [
+        ("HOME", home.path().to_string_lossy().as_ref()),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+        ("OS_AUTH_URL", cloud.auth_url.as_str()),
+        ("OS_USERNAME", "alice"),
+        ("OS_PASSWORD", cloud.alice.password),
+        ("OS_PROJECT_NAME", "demo"),
+        ("OS_USER_DOMAIN_NAME", "Default"),
+        ("OS_PROJECT_DOMAIN_NAME", "Default"),
+        ("OS_REGION_NAME", support::keystone::REGION),
+        ("OS_INTERFACE", "public"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let out = lockwatch(
+        home.path(),
+        &env,
+        &["ls", "--versions", &format!("s3://{bucket}/")],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("tux.svg"),
+        "{}",
+        text(&out)
+    );
+}
