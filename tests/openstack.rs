@@ -281,3 +281,64 @@ fn the_os_variables_of_an_openrc_file_work_without_clouds_yaml() {
         text(&out)
     );
 }
+
+#[test]
+fn with_several_ec2_credentials_the_user_picks_one() {
+    let cloud = cloud();
+    let (home, env) = home(cloud);
+    let mut app = Session::start_with_env(&env, &["--os-cloud", "dave"], 120, 30, home);
+    let screen = app.wait_text("Which one? [1-2]");
+    // Listed masked, never whole.
+    for access in &cloud.dave_ec2 {
+        assert!(!screen.contains(access.as_str()), "{screen}");
+        assert!(screen.contains(&access[access.len() - 4..]), "{screen}");
+    }
+    let second = screen
+        .lines()
+        .find(|l| l.trim_start().starts_with("2)"))
+        .map(|l| l.trim().to_string())
+        .expect("a second choice");
+    app.send("2\r");
+    let screen = app.wait_for("the UI", Duration::from_secs(20), |s| {
+        s.contains("(cloud dave, project demo)")
+    });
+    let last4 = &second[second.len() - 4..];
+    assert!(
+        screen.lines().next().is_some_and(|top| top.contains(last4)),
+        "the key picked is the key in use ({second}): {screen}"
+    );
+    app.send("q");
+    assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
+}
+
+#[test]
+fn after_keystones_refusal_typed_keys_work_and_the_secret_is_not_shown() {
+    let cloud = cloud();
+    let bucket = bucket_with_a_deleted_file(cloud);
+    let (home, env) = home(cloud);
+    let mut app = Session::start_with_env(
+        &env,
+        &["--os-cloud", "carol", &format!("s3://{bucket}/")],
+        120,
+        30,
+        home,
+    );
+    let screen = app.wait_text("EC2 access key: ");
+    assert!(
+        screen.contains("Delegated tokens cannot access credentials directly"),
+        "{screen}"
+    );
+    app.send(&format!("{}\r", cloud.alice_ec2.0));
+    app.wait_text("EC2 secret key (not shown): ");
+    app.send(&format!("{}\r", cloud.alice_ec2.1));
+    let screen = app.wait_for("the bucket", Duration::from_secs(20), |s| {
+        s.contains(&bucket) && s.contains("(cloud carol, project demo)") && !s.contains("loading")
+    });
+    assert!(!screen.contains("FAILED"), "{screen}");
+    assert!(
+        !String::from_utf8_lossy(&app.raw_output()).contains(&cloud.alice_ec2.1),
+        "the secret never reached the terminal"
+    );
+    app.send("q");
+    assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
+}

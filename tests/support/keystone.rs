@@ -2,8 +2,8 @@
 //! python3-keystone under uwsgi (SQLite in WAL mode, fernet tokens), and a Ceph RGW that
 //! validates S3 signatures of Keystone's EC2 credentials, registered in Keystone's catalogue as
 //! the object store the way an OpenStack cloud registers it (the Swift URL). In it: a project
-//! `demo` and three members — alice with an EC2 credential, bob with none, and carol, who logs
-//! in with an application credential.
+//! `demo` and four members — alice with an EC2 credential, bob with none, carol, who logs in
+//! with an application credential, and dave with two EC2 credentials.
 
 use super::{ceph, daemon};
 use serde_json::{Value, json};
@@ -29,6 +29,9 @@ pub struct Cloud {
     pub alice: User,
     pub bob: User,
     pub carol: User,
+    pub dave: User,
+    /// dave's two EC2 access keys, in the order they were made.
+    pub dave_ec2: Vec<String>,
     /// alice's EC2 keys, created at set-up.
     pub alice_ec2: (String, String),
     /// carol's application credential: id and secret.
@@ -258,7 +261,7 @@ fn start() -> Cloud {
         url: auth_url.clone(),
         token,
     };
-    let (project_id, alice, bob, carol, alice_ec2) = rt.block_on(async {
+    let (project_id, alice, bob, carol, dave, alice_ec2, dave_ec2) = rt.block_on(async {
         let post = reqwest::Method::POST;
         let project_id = admin
             .id_of(
@@ -279,6 +282,7 @@ fn start() -> Cloud {
             ("alice", "alice-pw"),
             ("bob", "bob-pw"),
             ("carol", "carol-pw"),
+            ("dave", "dave-pw"),
         ] {
             let id = admin
                 .id_of(
@@ -313,6 +317,7 @@ fn start() -> Cloud {
                 }})),
             )
             .await;
+        let dave = users.pop().expect("dave");
         let carol = users.pop().expect("carol");
         let bob = users.pop().expect("bob");
         let alice = users.pop().expect("alice");
@@ -334,7 +339,23 @@ fn start() -> Cloud {
                 .to_string(),
         );
         assert!(!keys.0.is_empty(), "no EC2 credential for alice: {ec2}");
-        (project_id, alice, bob, carol, keys)
+        let mut dave_ec2 = Vec::new();
+        for _ in 0..2 {
+            let made = admin
+                .call(
+                    reqwest::Method::POST,
+                    &format!("/users/{}/credentials/OS-EC2", dave.id),
+                    Some(json!({"tenant_id": project_id})),
+                )
+                .await;
+            dave_ec2.push(
+                made["credential"]["access"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            );
+        }
+        (project_id, alice, bob, carol, dave, keys, dave_ec2)
     });
     // carol makes her own application credential, as a user would in the dashboard.
     let carol_app = rt.block_on(async {
@@ -381,6 +402,8 @@ rgw keystone implicit tenants = true
         alice,
         bob,
         carol,
+        dave,
+        dave_ec2,
         alice_ec2,
         carol_app,
     }
@@ -406,9 +429,10 @@ impl Cloud {
         };
         let nobody = format!("http://127.0.0.1:{}/v3", super::free_port());
         format!(
-            "clouds:\n{}{}{}{}  carol:\n    region_name: {REGION}\n    auth_type: v3applicationcredential\n    auth:\n      auth_url: {}\n      application_credential_id: {}\n      application_credential_secret: {}\n",
+            "clouds:\n{}{}{}{}{}  carol:\n    region_name: {REGION}\n    auth_type: v3applicationcredential\n    auth:\n      auth_url: {}\n      application_credential_id: {}\n      application_credential_secret: {}\n",
             password("alice", "alice", self.alice.password, &self.auth_url),
             password("bob", "bob", self.bob.password, &self.auth_url),
+            password("dave", "dave", self.dave.password, &self.auth_url),
             password("wrong", "alice", "not-her-password", &self.auth_url),
             password("nowhere", "alice", self.alice.password, &nobody),
             self.auth_url,
