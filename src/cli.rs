@@ -56,6 +56,12 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "NAME", conflicts_with_all = ["endpoint", "endpoint_url"])]
     pub os_cloud: Option<String>,
 
+    /// With --os-cloud: after asking, save the connection as NAME — the EC2 keys as profile
+    /// NAME in ~/.aws/credentials (mode 0600), the endpoint as [endpoint.NAME] in the config
+    /// file — so that --endpoint NAME connects without Keystone. Nothing is replaced.
+    #[arg(long, global = true, value_name = "NAME", requires = "os_cloud")]
+    pub save_as: Option<String>,
+
     /// S3 endpoint, e.g. http://127.0.0.1:8333 or https://object.example.net
     #[arg(long, global = true, value_name = "URL")]
     pub endpoint_url: Option<String>,

@@ -134,7 +134,7 @@ async fn connect(cli: &Cli, config: &Config) -> Result<Connection, String> {
             .await
             .map_err(|e| e.to_string());
     };
-    let login = openstack_login(source, &mut options).await?;
+    let login = openstack_login(source, &mut options, cli.save_as.as_deref()).await?;
     let mut connection = lockwatch::s3::connect(&options)
         .await
         .map_err(|e| e.to_string())?;
@@ -159,6 +159,7 @@ async fn connect(cli: &Cli, config: &Config) -> Result<Connection, String> {
 async fn openstack_login(
     source: lockwatch::openstack::CloudSource,
     options: &mut ConnectOptions,
+    save_as: Option<&str>,
 ) -> Result<(lockwatch::openstack::Login, Option<String>), String> {
     use lockwatch::openstack;
     use std::io::IsTerminal;
@@ -205,6 +206,25 @@ async fn openstack_login(
             }
         }
     };
+    if let Some(name) = save_as {
+        let keys = options.static_credentials.clone().ok_or_else(|| {
+            "--save-as: nothing to save, the keys come from the environment or --profile"
+                .to_string()
+        })?;
+        let save = openstack::Save {
+            name: name.to_string(),
+            credentials_file: lockwatch::s3::aws_credentials_file()
+                .ok_or("--save-as: no home directory for ~/.aws/credentials")?,
+            config_file: lockwatch::config::default_path()
+                .ok_or("--save-as: no place for the config file")?,
+            endpoint_url: options
+                .endpoint_url
+                .clone()
+                .unwrap_or_else(|| login.endpoint.clone()),
+            region: options.region.clone(),
+        };
+        openstack::confirm_and_save(&save, &keys, &mut ask)?;
+    }
     Ok((login, how))
 }
 

@@ -602,6 +602,171 @@ fn read_hidden(input: &mut dyn std::io::BufRead) -> std::io::Result<String> {
     read.map(|_| line.trim_end_matches(['\r', '\n']).to_string())
 }
 
+/// Saving a connection made through Keystone, so that `lockwatch --endpoint NAME` connects
+/// without it: the keys as profile NAME in the AWS credentials file (mode 0600), the endpoint
+/// as `[endpoint.NAME]` in lockwatch's config file. Nothing is replaced: a profile or endpoint
+/// of that name already there stops the save before anything is written.
+pub struct Save {
+    pub name: String,
+    pub credentials_file: PathBuf,
+    pub config_file: PathBuf,
+    pub endpoint_url: String,
+    pub region: Option<String>,
+}
+
+impl Save {
+    /// What the confirmation says will be written.
+    pub fn describe(&self) -> String {
+        format!(
+            "Save this connection as {name}?\n  {creds}: profile [{name}] with the EC2 access \
+             key and secret (the file's mode becomes 0600)\n  {config}: [endpoint.{name}] with \
+             endpoint_url = {url}{region}, profile = {name}\nAfterwards `lockwatch --endpoint \
+             {name}` connects without Keystone.",
+            name = self.name,
+            creds = self.credentials_file.display(),
+            config = self.config_file.display(),
+            url = self.endpoint_url,
+            region = self
+                .region
+                .as_deref()
+                .map(|r| format!(", region = {r}"))
+                .unwrap_or_default(),
+        )
+    }
+
+    /// Why saving would replace something, if it would.
+    pub fn conflict(&self) -> Option<String> {
+        let header = format!("[{}]", self.name);
+        let profile_taken = std::fs::read_to_string(&self.credentials_file)
+            .is_ok_and(|text| text.lines().any(|l| l.trim() == header));
+        if profile_taken {
+            return Some(format!(
+                "{} already has a profile [{}]",
+                self.credentials_file.display(),
+                self.name
+            ));
+        }
+        let config = crate::config::Config::load(&self.config_file);
+        if config.endpoints.contains_key(&self.name) {
+            return Some(format!(
+                "{} already has [endpoint.{}]",
+                self.config_file.display(),
+                self.name
+            ));
+        }
+        None
+    }
+
+    pub fn write(&self, keys: &crate::s3::StaticCredentials) -> Result<(), String> {
+        if let Some(conflict) = self.conflict() {
+            return Err(format!("not saved: {conflict}"));
+        }
+        if !self
+            .name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(format!(
+                "not saved: {:?} is not a name (letters, digits, - and _)",
+                self.name
+            ));
+        }
+        append_private(
+            &self.credentials_file,
+            &format!(
+                "\n[{}]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+                self.name, keys.access_key_id, keys.secret_access_key
+            ),
+        )?;
+        let region = self
+            .region
+            .as_deref()
+            .map(|r| format!("region = {}\n", toml_string(r)))
+            .unwrap_or_default();
+        append(
+            &self.config_file,
+            &format!(
+                "\n# Saved by lockwatch --os-cloud --save-as {name}.\n[endpoint.{name}]\nendpoint_url = {url}\n{region}profile = {profile}\n",
+                name = self.name,
+                url = toml_string(&self.endpoint_url),
+                profile = toml_string(&self.name),
+            ),
+        )
+    }
+}
+
+fn toml_string(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+fn append(path: &Path, text: &str) -> Result<(), String> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    std::io::Write::write_all(&mut file, text.as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// Appends to a file only its owner may read: created 0600 (its directory 0700), an existing
+/// file's mode set to 0600 before the secret goes in.
+fn append_private(path: &Path, text: &str) -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+        if let Some(dir) = path.parent()
+            && !dir.exists()
+        {
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        }
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)
+            .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| format!("cannot make {} private: {e}", path.display()))?;
+        std::io::Write::write_all(&mut file, text.as_bytes())
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))
+    }
+    #[cfg(not(unix))]
+    {
+        append(path, text)
+    }
+}
+
+/// Asks before saving, then saves; `Ok(false)` when the user said no.
+pub fn confirm_and_save(
+    save: &Save,
+    keys: &crate::s3::StaticCredentials,
+    ask: &mut Ask<'_>,
+) -> Result<bool, String> {
+    if let Some(conflict) = save.conflict() {
+        return Err(format!("not saved: {conflict}; choose another name"));
+    }
+    if !ask.interactive {
+        return Err("--save-as asks before writing a secret: run it on a terminal".into());
+    }
+    let _ = writeln!(ask.out, "{}", save.describe());
+    if !ask.yes("Save? [y/N] ") {
+        let _ = writeln!(ask.out, "Not saved.");
+        return Ok(false);
+    }
+    save.write(keys)?;
+    let _ = writeln!(ask.out, "Saved as {}.", save.name);
+    Ok(true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -49,7 +49,7 @@ fn lockwatch(home: &Path, env: &[(String, String)], args: &[&str]) -> Output {
         .expect("run lockwatch")
 }
 
-fn text(out: &Output) -> String {
+fn text_of(out: &Output) -> String {
     format!(
         "exit {:?}\nstdout:\n{}\nstderr:\n{}",
         out.status.code(),
@@ -109,11 +109,11 @@ fn a_password_login_uses_the_users_ec2_credential_and_restores_a_deleted_file() 
             &format!("s3://{bucket}/"),
         ],
     );
-    assert!(out.status.success(), "{}", text(&out));
+    assert!(out.status.success(), "{}", text_of(&out));
     assert!(
         String::from_utf8_lossy(&out.stdout).contains("tux.svg"),
         "{}",
-        text(&out)
+        text_of(&out)
     );
     let out = lockwatch(
         home.path(),
@@ -126,7 +126,7 @@ fn a_password_login_uses_the_users_ec2_credential_and_restores_a_deleted_file() 
             "--yes",
         ],
     );
-    assert!(out.status.success(), "{}", text(&out));
+    assert!(out.status.success(), "{}", text_of(&out));
     let history = runtime().block_on(async {
         as_alice(cloud)
             .await
@@ -188,8 +188,8 @@ fn an_application_credential_gets_keystones_refusal_explained_and_keys_from_the_
         &env,
         &["--os-cloud", "carol", "ls", &format!("s3://{bucket}/")],
     );
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    let said = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{}", text_of(&out));
+    let said = text_of(&out);
     assert!(
         said.contains("Delegated tokens cannot access credentials directly")
             && said.contains("AWS_ACCESS_KEY_ID"),
@@ -209,11 +209,11 @@ fn an_application_credential_gets_keystones_refusal_explained_and_keys_from_the_
             &format!("s3://{bucket}/"),
         ],
     );
-    assert!(out.status.success(), "{}", text(&out));
+    assert!(out.status.success(), "{}", text_of(&out));
     assert!(
         String::from_utf8_lossy(&out.stdout).contains("tux.svg"),
         "{}",
-        text(&out)
+        text_of(&out)
     );
 }
 
@@ -222,7 +222,7 @@ fn a_wrong_password_and_an_unreachable_keystone_are_clear_errors() {
     let cloud = cloud();
     let (home, env) = home(cloud);
     let out = lockwatch(home.path(), &env, &["--os-cloud", "wrong", "ls", "s3://x/"]);
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", text_of(&out));
     let said = String::from_utf8_lossy(&out.stderr).to_string();
     assert!(said.contains("Keystone refused the login"), "{said}");
     assert!(
@@ -235,7 +235,7 @@ fn a_wrong_password_and_an_unreachable_keystone_are_clear_errors() {
         &env,
         &["--os-cloud", "nowhere", "ls", "s3://x/"],
     );
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", text_of(&out));
     let said = String::from_utf8_lossy(&out.stderr).to_string();
     assert!(said.contains("cannot reach Keystone"), "{said}");
 
@@ -244,7 +244,7 @@ fn a_wrong_password_and_an_unreachable_keystone_are_clear_errors() {
         &env,
         &["--os-cloud", "absent", "ls", "s3://x/"],
     );
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", text_of(&out));
     let said = String::from_utf8_lossy(&out.stderr).to_string();
     assert!(said.contains("no cloud \"absent\""), "{said}");
 }
@@ -274,11 +274,11 @@ fn the_os_variables_of_an_openrc_file_work_without_clouds_yaml() {
         &env,
         &["ls", "--versions", &format!("s3://{bucket}/")],
     );
-    assert!(out.status.success(), "{}", text(&out));
+    assert!(out.status.success(), "{}", text_of(&out));
     assert!(
         String::from_utf8_lossy(&out.stdout).contains("tux.svg"),
         "{}",
-        text(&out)
+        text_of(&out)
     );
 }
 
@@ -341,4 +341,89 @@ fn after_keystones_refusal_typed_keys_work_and_the_secret_is_not_shown() {
     );
     app.send("q");
     assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
+}
+
+#[test]
+fn a_connection_saved_after_asking_connects_again_without_keystone() {
+    let cloud = cloud();
+    let bucket = bucket_with_a_deleted_file(cloud);
+    let (home, env) = home(cloud);
+    let home_path = home.path().to_path_buf();
+    let mut app = Session::start_with_env(
+        &env,
+        &["--os-cloud", "alice", "--save-as", "mine"],
+        120,
+        30,
+        home,
+    );
+    let screen = app.wait_text("Save? [y/N]");
+    assert!(
+        screen.contains("profile [mine]") && screen.contains("[endpoint.mine]"),
+        "{screen}"
+    );
+    assert!(!screen.contains(&cloud.alice_ec2.1), "no secret on screen");
+    app.send("y\r");
+    app.wait_for("the UI", Duration::from_secs(20), |s| {
+        s.contains("(cloud alice, project demo)")
+    });
+    app.send("q");
+    assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
+
+    let credentials = home_path.join(".aws/credentials");
+    let text = std::fs::read_to_string(&credentials).expect("credentials written");
+    assert!(
+        text.contains("[mine]") && text.contains(&cloud.alice_ec2.1),
+        "{text}"
+    );
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&credentials)
+            .expect("meta")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "only the owner may read it");
+    }
+    let config = std::fs::read_to_string(home_path.join(".config/lockwatch/config.toml"))
+        .expect("config written");
+    assert!(config.contains("[endpoint.mine]"), "{config}");
+    assert!(
+        !config.contains(&cloud.alice_ec2.1),
+        "no secret in the config file"
+    );
+
+    // No OpenStack at all now: the saved endpoint and profile.
+    let plain = [
+        ("HOME".to_string(), home_path.to_string_lossy().into_owned()),
+        ("AWS_EC2_METADATA_DISABLED".to_string(), "true".to_string()),
+    ];
+    let out = lockwatch(
+        &home_path,
+        &plain,
+        &[
+            "--endpoint",
+            "mine",
+            "ls",
+            "--versions",
+            &format!("s3://{bucket}/"),
+        ],
+    );
+    assert!(out.status.success(), "{}", text_of(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("tux.svg"));
+
+    // Saving under the same name again replaces nothing.
+    let out = lockwatch(
+        &home_path,
+        &env,
+        &["--os-cloud", "alice", "--save-as", "mine", "ls", "s3://x/"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text_of(&out));
+    assert!(
+        text_of(&out).contains("already has a profile [mine]"),
+        "{}",
+        text_of(&out)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&credentials).expect("still there"),
+        text
+    );
 }

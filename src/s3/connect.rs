@@ -135,6 +135,11 @@ fn describe_sources(profile: &str) -> String {
         .join("\n")
 }
 
+/// The AWS credentials file, where the AWS tools look for it.
+pub fn aws_credentials_file() -> Option<PathBuf> {
+    aws_files().into_iter().next()
+}
+
 /// The AWS config and credentials files, where the AWS tools look for them.
 fn aws_files() -> Vec<PathBuf> {
     let home = directories::BaseDirs::new().map(|d| d.home_dir().to_path_buf());

@@ -11,7 +11,7 @@ mod ops;
 pub use clock::{CLOCK_NOISE, ServerClock, parse_http_date};
 pub use connect::{
     ConnectError, ConnectOptions, Connection, ConnectionInfo, PathStyle, StaticCredentials,
-    Timeouts, connect, mask,
+    Timeouts, aws_credentials_file, connect, mask,
 };
 pub use error::S3Error;
 pub use ops::{
