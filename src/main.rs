@@ -135,6 +135,7 @@ async fn connect(cli: &Cli, config: &Config) -> Result<Connection, String> {
             .map_err(|e| e.to_string());
     };
     let login = openstack_login(source, &mut options, cli.save_as.as_deref()).await?;
+    let from_catalogue = options.endpoint_url.as_deref() == Some(login.0.endpoint.as_str());
     let mut connection = lockwatch::s3::connect(&options)
         .await
         .map_err(|e| e.to_string())?;
@@ -150,6 +151,12 @@ async fn connect(cli: &Cli, config: &Config) -> Result<Connection, String> {
     );
     if let Some(how) = login.1 {
         connection.info.credentials_source = how;
+    }
+    if from_catalogue {
+        connection.info.endpoint_source = Some(format!(
+            "the object-store entry of Keystone's catalogue ({})",
+            login.0.catalogue_url
+        ));
     }
     Ok(connection)
 }

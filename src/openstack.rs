@@ -208,16 +208,20 @@ struct Named {
 /// Logs in to Keystone with the cloud's settings and finds the project's object store.
 pub async fn login(source: CloudSource, config: CloudConfig) -> Result<Login, OpenStackError> {
     let http = keystone_client(&config)?;
+    // For errors: where the login was sent (osauth keeps it to itself; it serializes).
+    let auth_url = serde_yaml::to_value(&config)
+        .ok()
+        .and_then(|v| v.get("auth")?.get("auth_url")?.as_str().map(str::to_string));
     let session: Session = config
         .create_session()
         .await
-        .map_err(|e| osauth_error(e, None))?;
+        .map_err(|e| osauth_error(e, auth_url.clone()))?;
     let client = session.client();
     let filters = session.endpoint_filters();
     let identity = client
         .get_endpoint("identity", filters)
         .await
-        .map_err(|e| osauth_error(e, None))?;
+        .map_err(|e| osauth_error(e, auth_url.clone()))?;
     let identity_url = identity.as_str().trim_end_matches('/').to_string();
     // The token itself: what osauth puts on an authenticated request.
     let request = client

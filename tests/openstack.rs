@@ -427,3 +427,61 @@ fn a_connection_saved_after_asking_connects_again_without_keystone() {
         text
     );
 }
+
+#[test]
+fn clouds_yaml_is_found_where_the_openstack_tools_look_with_secure_yaml_beside_it() {
+    let cloud = cloud();
+    let bucket = bucket_with_a_deleted_file(cloud);
+    // ~/.config/openstack/: the cloud without its password, which secure.yaml holds.
+    let home = tempfile::tempdir().expect("home");
+    let dir = home.path().join(".config/openstack");
+    std::fs::create_dir_all(&dir).expect("dir");
+    std::fs::write(
+        dir.join("clouds.yaml"),
+        format!(
+            "clouds:\n  mine:\n    region_name: {}\n    auth:\n      auth_url: {}\n      username: alice\n      project_name: demo\n      user_domain_name: Default\n      project_domain_name: Default\n",
+            support::keystone::REGION,
+            cloud.auth_url
+        ),
+    )
+    .expect("clouds.yaml");
+    std::fs::write(
+        dir.join("secure.yaml"),
+        format!(
+            "clouds:\n  mine:\n    auth:\n      password: {}\n",
+            cloud.alice.password
+        ),
+    )
+    .expect("secure.yaml");
+    let env = [
+        (
+            "HOME".to_string(),
+            home.path().to_string_lossy().into_owned(),
+        ),
+        ("AWS_EC2_METADATA_DISABLED".to_string(), "true".to_string()),
+        ("OS_CLOUD".to_string(), "mine".to_string()),
+    ];
+    // OS_CLOUD alone chooses it; the working directory has no clouds.yaml.
+    let elsewhere = tempfile::tempdir().expect("cwd");
+    let out = lockwatch(
+        elsewhere.path(),
+        &env,
+        &["ls", "--versions", &format!("s3://{bucket}/")],
+    );
+    assert!(out.status.success(), "{}", text_of(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("tux.svg"));
+
+    // A clouds.yaml in the working directory comes first.
+    std::fs::write(
+        elsewhere.path().join("clouds.yaml"),
+        "clouds:\n  mine:\n    auth:\n      auth_url: http://127.0.0.1:9/v3\n      username: nobody\n      password: x\n      project_name: demo\n",
+    )
+    .expect("clouds.yaml here");
+    let out = lockwatch(elsewhere.path(), &env, &["ls", "s3://x/"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text_of(&out));
+    assert!(
+        text_of(&out).contains("127.0.0.1:9"),
+        "the one in the working directory was used: {}",
+        text_of(&out)
+    );
+}

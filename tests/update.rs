@@ -19,6 +19,7 @@ fn state() -> AppState {
         Keymap::default_keymap(),
         ConnectionInfo {
             endpoint: "http://127.0.0.1:8333".into(),
+            endpoint_source: None,
             region: "us-east-1".into(),
             path_style: true,
             access_key_masked: "****************262d".into(),
@@ -612,6 +613,40 @@ fn rejected_credentials_explain_what_was_tried() {
     assert!(all.contains("****************262d"), "{all}");
     assert!(all.contains("http://127.0.0.1:8333"), "{all}");
     assert!(all.contains("rejected these credentials"), "{all}");
+}
+
+#[test]
+fn an_unreachable_endpoint_from_a_catalogue_points_at_the_catalogue() {
+    for (source, expected) in [
+        (None, "Check --endpoint-url / AWS_ENDPOINT_URL"),
+        (
+            Some("the object-store entry of Keystone's catalogue (http://x/swift/v1)".to_string()),
+            "The endpoint came from the object-store entry of Keystone's catalogue",
+        ),
+    ] {
+        let mut s = state();
+        s.connection.endpoint_source = source;
+        let effects = s.start(StartAt::default());
+        let Effect::ListBuckets { request } = effects[0] else {
+            panic!("ListBuckets")
+        };
+        run(
+            &mut s,
+            vec![Action::BucketsLoaded {
+                request,
+                result: Err(S3Error::Network("connection refused".into())),
+            }],
+        );
+        let Some(Popup::Message { lines, .. }) = &s.popup else {
+            panic!("an explanation is shown")
+        };
+        let all: String = lines
+            .iter()
+            .map(|l| l.text.clone())
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(all.contains(expected), "{all}");
+    }
 }
 
 #[test]

@@ -141,26 +141,32 @@ fn explain_listing_failure(state: &mut AppState, error: &S3Error) {
         )),
         DialogLine::plain(""),
     ];
-    let advice: &[&str] = if error.is_credentials_rejected() {
-        &[
-            "The server rejected these credentials.",
-            "Check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the profile named by",
-            "--profile / AWS_PROFILE in ~/.aws/credentials, and that the keys belong to this endpoint.",
+    let advice: Vec<String> = if error.is_credentials_rejected() {
+        vec![
+            "The server rejected these credentials.".into(),
+            "Check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the profile named by".into(),
+            "--profile / AWS_PROFILE in ~/.aws/credentials, and that the keys belong to this endpoint.".into(),
         ]
     } else if matches!(error, S3Error::Network(_) | S3Error::Timeout(_)) {
-        &[
-            "The server could not be reached.",
-            "Check --endpoint-url / AWS_ENDPOINT_URL (scheme, host and port) and your network.",
-        ]
+        let check = match &info.endpoint_source {
+            Some(source) => format!(
+                "The endpoint came from {source}: check that entry, or give --endpoint-url."
+            ),
+            None => {
+                "Check --endpoint-url / AWS_ENDPOINT_URL (scheme, host and port) and your network."
+                    .into()
+            }
+        };
+        vec!["The server could not be reached.".into(), check]
     } else if error.code() == Some("AccessDenied") {
-        &[
-            "The credentials were accepted but may not list buckets.",
-            "Open a bucket directly: lockwatch s3://BUCKET/",
+        vec![
+            "The credentials were accepted but may not list buckets.".into(),
+            "Open a bucket directly: lockwatch s3://BUCKET/".into(),
         ]
     } else {
-        &["Press R in the buckets pane to try again."]
+        vec!["Press R in the buckets pane to try again.".into()]
     };
-    lines.extend(advice.iter().map(|a| DialogLine::plain(*a)));
+    lines.extend(advice.into_iter().map(DialogLine::plain));
     state.popup = Some(Popup::Message {
         title: "Cannot list buckets".into(),
         lines,

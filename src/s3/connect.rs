@@ -72,6 +72,9 @@ impl std::fmt::Debug for StaticCredentials {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectionInfo {
     pub endpoint: String,
+    /// Where the endpoint came from when lockwatch found it itself (an OpenStack cloud's
+    /// catalogue), for advice when it cannot be reached.
+    pub endpoint_source: Option<String>,
     pub region: String,
     pub path_style: bool,
     pub access_key_masked: String,
@@ -351,6 +354,7 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection, ConnectErro
         },
         info: ConnectionInfo {
             endpoint,
+            endpoint_source: None,
             region,
             path_style,
             access_key_masked: mask(credentials.access_key_id()),

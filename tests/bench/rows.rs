@@ -47,6 +47,7 @@ fn main() {
         Keymap::default_keymap(),
         ConnectionInfo {
             endpoint: "http://127.0.0.1:8333".into(),
+            endpoint_source: None,
             region: "us-east-1".into(),
             path_style: true,
             access_key_masked: "****************262d".into(),

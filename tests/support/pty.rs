@@ -186,18 +186,39 @@ impl Session {
         self.raw.lock().map(|r| r.clone()).unwrap_or_default()
     }
 
-    /// Waits until `check` holds for the screen; fails with the screen when it does not.
+    /// Waits until `check` holds for the screen; fails with the screen when it does not. The
+    /// screen returned is a whole frame: once the check holds, output must pause before the
+    /// screen is taken again and checked again (a frame caught half drawn shows its first rows
+    /// and the rest of the one before; a loaded machine made that visible).
     pub fn wait_for(&self, what: &str, timeout: Duration, check: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + timeout;
         loop {
-            let screen = self.screen();
-            if check(&screen) {
-                return screen;
+            if check(&self.screen()) {
+                self.settle();
+                let screen = self.screen();
+                if check(&screen) {
+                    return screen;
+                }
             }
+            let screen = self.screen();
             if Instant::now() > deadline {
                 panic!("timed out after {timeout:?} waiting for {what}; the screen was:\n{screen}");
             }
             std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Waits until no output has arrived for 40 ms (at most a second).
+    fn settle(&self) {
+        let give_up = Instant::now() + Duration::from_secs(1);
+        let mut seen = self.raw.lock().map(|r| r.len()).unwrap_or(0);
+        while Instant::now() < give_up {
+            std::thread::sleep(Duration::from_millis(40));
+            let now = self.raw.lock().map(|r| r.len()).unwrap_or(0);
+            if now == seen {
+                return;
+            }
+            seen = now;
         }
     }
 
