@@ -485,3 +485,40 @@ fn clouds_yaml_is_found_where_the_openstack_tools_look_with_secure_yaml_beside_i
         text_of(&out)
     );
 }
+
+#[test]
+fn after_keystones_refusal_an_aws_profile_gives_the_keys() {
+    let cloud = cloud();
+    let bucket = bucket_with_a_deleted_file(cloud);
+    let (home, env) = home(cloud);
+    let aws = home.path().join(".aws");
+    std::fs::create_dir_all(&aws).expect("dir");
+    std::fs::write(
+        aws.join("credentials"),
+        format!(
+            "[backup]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            cloud.alice_ec2.0, cloud.alice_ec2.1
+        ),
+    )
+    .expect("credentials");
+    let out = lockwatch(
+        home.path(),
+        &env,
+        &[
+            "--os-cloud",
+            "carol",
+            "--profile",
+            "backup",
+            "ls",
+            "--versions",
+            &format!("s3://{bucket}/"),
+        ],
+    );
+    assert!(out.status.success(), "{}", text_of(&out));
+    assert!(
+        text_of(&out).contains("Delegated tokens cannot access credentials directly"),
+        "the refusal is still said: {}",
+        text_of(&out)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("tux.svg"));
+}
