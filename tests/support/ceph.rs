@@ -103,8 +103,7 @@ pub fn start_with(rgw_extra: &str, rgw_port: u16) -> Ceph {
     for tool in ["ceph", "ceph-authtool", "monmaptool", "radosgw-admin"] {
         require(tool);
     }
-    let dir = std::env::temp_dir().join(format!("lockwatch-ceph-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = daemon::fresh_dir("lockwatch-ceph");
     for sub in ["mon", "osd", "rgw", "run", "log"] {
         std::fs::create_dir_all(dir.join(sub))
             .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));

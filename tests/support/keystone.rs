@@ -159,8 +159,7 @@ fn start() -> Cloud {
     if !wsgi.exists() {
         require("keystone-wsgi-public");
     }
-    let dir = std::env::temp_dir().join(format!("lockwatch-keystone-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = daemon::fresh_dir("lockwatch-keystone");
     for sub in ["fernet-keys", "credential-keys"] {
         std::fs::create_dir_all(dir.join(sub))
             .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
@@ -230,6 +229,9 @@ fn start() -> Cloud {
             "--processes".into(),
             "2".into(),
             "--die-on-term".into(),
+            // The master dies with the test binary; without these its workers would live on.
+            "--master".into(),
+            "--no-orphans".into(),
         ],
         &[("OS_KEYSTONE_CONFIG_FILES", c.as_str())],
         &log,
