@@ -396,6 +396,27 @@ rgw keystone implicit tenants = true
 "
     );
     let ceph = ceph::start_with(&rgw_keystone, rgw_port);
+    // RGW makes its user for a Keystone project on that project's first request; two first
+    // requests at once race, and one fails with 409 (seen with the tests in parallel). One
+    // request now, before any test runs.
+    rt.block_on(async {
+        let options = lockwatch::s3::ConnectOptions {
+            endpoint_url: Some(ceph.endpoint.clone()),
+            region: Some(REGION.into()),
+            static_credentials: Some(lockwatch::s3::StaticCredentials {
+                access_key_id: alice_ec2.0.clone(),
+                secret_access_key: alice_ec2.1.clone(),
+            }),
+            ..lockwatch::s3::ConnectOptions::default()
+        };
+        let s3 = lockwatch::s3::connect(&options)
+            .await
+            .unwrap_or_else(|e| panic!("cannot connect as alice: {e}"));
+        s3.s3
+            .list_buckets()
+            .await
+            .unwrap_or_else(|e| panic!("RGW does not take alice's EC2 keys: {e}"));
+    });
     Cloud {
         auth_url,
         dir,
