@@ -143,11 +143,7 @@ async fn connect(cli: &Cli, config: &Config) -> Result<Connection, String> {
         "{} ({}, project {})",
         connection.info.endpoint,
         login.0.source.describe(),
-        if login.0.project_name.is_empty() {
-            &login.0.project_id
-        } else {
-            &login.0.project_name
-        }
+        login.0.project()
     );
     if let Some(how) = login.1 {
         connection.info.credentials_source = how;

@@ -207,11 +207,17 @@ struct Named {
 
 /// Logs in to Keystone with the cloud's settings and finds the project's object store.
 pub async fn login(source: CloudSource, config: CloudConfig) -> Result<Login, OpenStackError> {
-    let http = keystone_client(&config)?;
-    // For errors: where the login was sent (osauth keeps it to itself; it serializes).
-    let auth_url = serde_yaml::to_value(&config)
-        .ok()
-        .and_then(|v| v.get("auth")?.get("auth_url")?.as_str().map(str::to_string));
+    // osauth keeps the Keystone URL (for errors) and the cacert (for lockwatch's own requests)
+    // to itself; both are part of what the configuration serializes to.
+    let settings = serde_yaml::to_value(&config).unwrap_or_default();
+    let setting = |path: &[&str]| {
+        path.iter()
+            .try_fold(&settings, |v, k| v.get(k))
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    };
+    let auth_url = setting(&["auth", "auth_url"]);
+    let http = keystone_client(setting(&["cacert"]))?;
     let session: Session = config
         .create_session()
         .await
@@ -294,15 +300,11 @@ pub async fn login(source: CloudSource, config: CloudConfig) -> Result<Login, Op
 /// names one, and a new connection for each request. Keystone often runs under a WSGI server
 /// that closes a connection after each answer; a pooled connection it has closed fails the
 /// next request, and a write to Keystone is never sent twice to make up for that.
-fn keystone_client(config: &CloudConfig) -> Result<reqwest::Client, OpenStackError> {
+fn keystone_client(cacert: Option<String>) -> Result<reqwest::Client, OpenStackError> {
     let mut builder = reqwest::Client::builder()
         .pool_max_idle_per_host(0)
         .connect_timeout(std::time::Duration::from_secs(10))
         .timeout(std::time::Duration::from_secs(60));
-    // osauth keeps the setting to itself; it is part of what the configuration serializes to.
-    let cacert = serde_yaml::to_value(config)
-        .ok()
-        .and_then(|v| v.get("cacert")?.as_str().map(str::to_string));
     if let Some(path) = cacert {
         let pem = std::fs::read(&path).map_err(|e| {
             OpenStackError::Config(format!("cannot read the cloud's cacert {path}: {e}"))
@@ -370,6 +372,11 @@ struct Ec2One {
 }
 
 impl Login {
+    /// The project by name, or by id when Keystone gave no name.
+    pub fn project(&self) -> &str {
+        shown(&self.project_name, &self.project_id)
+    }
+
     fn ec2_url(&self) -> String {
         format!(
             "{}/users/{}/credentials/OS-EC2",
@@ -483,8 +490,15 @@ pub async fn choose_credential(
     let who = format!(
         "user {} in project {}",
         shown(&login.user_name, &login.user_id),
-        shown(&login.project_name, &login.project_id)
+        login.project()
     );
+    let of_who = |credential: Ec2Credential| {
+        let how = format!(
+            "EC2 credential {} of {who}, from Keystone",
+            crate::s3::mask(&credential.access)
+        );
+        Some(Chosen { credential, how })
+    };
     let mut found = match login.ec2_credentials().await {
         Ok(found) => found,
         Err(OpenStackError::Delegated) => return Ok(None),
@@ -519,14 +533,7 @@ pub async fn choose_credential(
             let _ = writeln!(ask.out, "Created {}.", crate::s3::mask(&credential.access));
             Ok(Some(Chosen { credential, how }))
         }
-        1 => {
-            let credential = found.remove(0);
-            let how = format!(
-                "EC2 credential {} of {who}, from Keystone",
-                crate::s3::mask(&credential.access)
-            );
-            Ok(Some(Chosen { credential, how }))
-        }
+        1 => Ok(of_who(found.remove(0))),
         n => {
             if !ask.interactive {
                 return Err(OpenStackError::Config(format!(
@@ -549,12 +556,7 @@ pub async fn choose_credential(
                 .ok_or_else(|| {
                     OpenStackError::Config(format!("no EC2 credential number {answer:?}"))
                 })?;
-            let credential = found.swap_remove(index - 1);
-            let how = format!(
-                "EC2 credential {} of {who}, from Keystone",
-                crate::s3::mask(&credential.access)
-            );
-            Ok(Some(Chosen { credential, how }))
+            Ok(of_who(found.swap_remove(index - 1)))
         }
     }
 }

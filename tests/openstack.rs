@@ -58,6 +58,26 @@ fn text_of(out: &Output) -> String {
     )
 }
 
+/// Runs lockwatch and checks that it succeeded and printed `tux.svg`.
+fn lists_tux(home: &Path, env: &[(String, String)], args: &[&str]) -> Output {
+    let out = lockwatch(home, env, args);
+    assert!(out.status.success(), "{}", text_of(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("tux.svg"),
+        "{}",
+        text_of(&out)
+    );
+    out
+}
+
+/// Runs lockwatch and checks that it could not connect (exit 2) and said `said`.
+fn cannot_connect(home: &Path, env: &[(String, String)], args: &[&str], said: &str) -> Output {
+    let out = lockwatch(home, env, args);
+    assert_eq!(out.status.code(), Some(2), "{}", text_of(&out));
+    assert!(text_of(&out).contains(said), "{}", text_of(&out));
+    out
+}
+
 /// lockwatch's S3 layer with alice's EC2 keys, straight at RGW.
 async fn as_alice(cloud: &Cloud) -> lockwatch::s3::S3 {
     let options = ConnectOptions {
@@ -98,7 +118,7 @@ fn a_password_login_uses_the_users_ec2_credential_and_restores_a_deleted_file() 
     let cloud = cloud();
     let bucket = bucket_with_a_deleted_file(cloud);
     let (home, env) = home(cloud);
-    let out = lockwatch(
+    lists_tux(
         home.path(),
         &env,
         &[
@@ -108,12 +128,6 @@ fn a_password_login_uses_the_users_ec2_credential_and_restores_a_deleted_file() 
             "--versions",
             &format!("s3://{bucket}/"),
         ],
-    );
-    assert!(out.status.success(), "{}", text_of(&out));
-    assert!(
-        String::from_utf8_lossy(&out.stdout).contains("tux.svg"),
-        "{}",
-        text_of(&out)
     );
     let out = lockwatch(
         home.path(),
@@ -198,7 +212,7 @@ fn an_application_credential_gets_keystones_refusal_explained_and_keys_from_the_
     // With EC2 keys in the environment, the endpoint still comes from the catalogue.
     env.push(("AWS_ACCESS_KEY_ID".into(), cloud.alice_ec2.0.clone()));
     env.push(("AWS_SECRET_ACCESS_KEY".into(), cloud.alice_ec2.1.clone()));
-    let out = lockwatch(
+    lists_tux(
         home.path(),
         &env,
         &[
@@ -209,44 +223,35 @@ fn an_application_credential_gets_keystones_refusal_explained_and_keys_from_the_
             &format!("s3://{bucket}/"),
         ],
     );
-    assert!(out.status.success(), "{}", text_of(&out));
-    assert!(
-        String::from_utf8_lossy(&out.stdout).contains("tux.svg"),
-        "{}",
-        text_of(&out)
-    );
 }
 
 #[test]
 fn a_wrong_password_and_an_unreachable_keystone_are_clear_errors() {
     let cloud = cloud();
     let (home, env) = home(cloud);
-    let out = lockwatch(home.path(), &env, &["--os-cloud", "wrong", "ls", "s3://x/"]);
-    assert_eq!(out.status.code(), Some(2), "{}", text_of(&out));
-    let said = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(said.contains("Keystone refused the login"), "{said}");
+    let out = cannot_connect(
+        home.path(),
+        &env,
+        &["--os-cloud", "wrong", "ls", "s3://x/"],
+        "Keystone refused the login",
+    );
+    let said = text_of(&out);
     assert!(
         !said.contains("not-her-password"),
         "no secret in errors: {said}"
     );
-
-    let out = lockwatch(
+    cannot_connect(
         home.path(),
         &env,
         &["--os-cloud", "nowhere", "ls", "s3://x/"],
+        "cannot reach Keystone",
     );
-    assert_eq!(out.status.code(), Some(2), "{}", text_of(&out));
-    let said = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(said.contains("cannot reach Keystone"), "{said}");
-
-    let out = lockwatch(
+    cannot_connect(
         home.path(),
         &env,
         &["--os-cloud", "absent", "ls", "s3://x/"],
+        "no cloud \"absent\"",
     );
-    assert_eq!(out.status.code(), Some(2), "{}", text_of(&out));
-    let said = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(said.contains("no cloud \"absent\""), "{said}");
 }
 
 #[test]
@@ -269,16 +274,10 @@ fn the_os_variables_of_an_openrc_file_work_without_clouds_yaml() {
     .iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
-    let out = lockwatch(
+    lists_tux(
         home.path(),
         &env,
         &["ls", "--versions", &format!("s3://{bucket}/")],
-    );
-    assert!(out.status.success(), "{}", text_of(&out));
-    assert!(
-        String::from_utf8_lossy(&out.stdout).contains("tux.svg"),
-        "{}",
-        text_of(&out)
     );
 }
 
@@ -396,7 +395,7 @@ fn a_connection_saved_after_asking_connects_again_without_keystone() {
         ("HOME".to_string(), home_path.to_string_lossy().into_owned()),
         ("AWS_EC2_METADATA_DISABLED".to_string(), "true".to_string()),
     ];
-    let out = lockwatch(
+    lists_tux(
         &home_path,
         &plain,
         &[
@@ -407,20 +406,13 @@ fn a_connection_saved_after_asking_connects_again_without_keystone() {
             &format!("s3://{bucket}/"),
         ],
     );
-    assert!(out.status.success(), "{}", text_of(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("tux.svg"));
 
     // Saving under the same name again replaces nothing.
-    let out = lockwatch(
+    cannot_connect(
         &home_path,
         &env,
         &["--os-cloud", "alice", "--save-as", "mine", "ls", "s3://x/"],
-    );
-    assert_eq!(out.status.code(), Some(2), "{}", text_of(&out));
-    assert!(
-        text_of(&out).contains("already has a profile [mine]"),
-        "{}",
-        text_of(&out)
+        "already has a profile [mine]",
     );
     assert_eq!(
         std::fs::read_to_string(&credentials).expect("still there"),
@@ -463,13 +455,11 @@ fn clouds_yaml_is_found_where_the_openstack_tools_look_with_secure_yaml_beside_i
     ];
     // OS_CLOUD alone chooses it; the working directory has no clouds.yaml.
     let elsewhere = tempfile::tempdir().expect("cwd");
-    let out = lockwatch(
+    lists_tux(
         elsewhere.path(),
         &env,
         &["ls", "--versions", &format!("s3://{bucket}/")],
     );
-    assert!(out.status.success(), "{}", text_of(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("tux.svg"));
 
     // A clouds.yaml in the working directory comes first.
     std::fs::write(
@@ -477,13 +467,8 @@ fn clouds_yaml_is_found_where_the_openstack_tools_look_with_secure_yaml_beside_i
         "clouds:\n  mine:\n    auth:\n      auth_url: http://127.0.0.1:9/v3\n      username: nobody\n      password: x\n      project_name: demo\n",
     )
     .expect("clouds.yaml here");
-    let out = lockwatch(elsewhere.path(), &env, &["ls", "s3://x/"]);
-    assert_eq!(out.status.code(), Some(2), "{}", text_of(&out));
-    assert!(
-        text_of(&out).contains("127.0.0.1:9"),
-        "the one in the working directory was used: {}",
-        text_of(&out)
-    );
+    // The one in the working directory was used.
+    cannot_connect(elsewhere.path(), &env, &["ls", "s3://x/"], "127.0.0.1:9");
 }
 
 #[test]
@@ -501,7 +486,7 @@ fn after_keystones_refusal_an_aws_profile_gives_the_keys() {
         ),
     )
     .expect("credentials");
-    let out = lockwatch(
+    let out = lists_tux(
         home.path(),
         &env,
         &[
@@ -514,11 +499,9 @@ fn after_keystones_refusal_an_aws_profile_gives_the_keys() {
             &format!("s3://{bucket}/"),
         ],
     );
-    assert!(out.status.success(), "{}", text_of(&out));
     assert!(
         text_of(&out).contains("Delegated tokens cannot access credentials directly"),
         "the refusal is still said: {}",
         text_of(&out)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("tux.svg"));
 }
