@@ -100,9 +100,20 @@ pub fn binary_env(endpoint: &str, home: &std::path::Path) -> Vec<(String, String
 
 /// A TCP port that was free a moment ago on 127.0.0.1.
 pub fn free_port() -> u16 {
-    match std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()) {
-        Ok(addr) => addr.port(),
-        Err(e) => panic!("cannot find a free port on 127.0.0.1: {e}"),
+    // The kernel may hand out a port it just gave back: a server started with eleven ports
+    // (SeaweedFS) once got the same one twice and failed to bind. A port is given once per
+    // test binary.
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    loop {
+        let port = match std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()) {
+            Ok(addr) => addr.port(),
+            Err(e) => panic!("cannot find a free port on 127.0.0.1: {e}"),
+        };
+        let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
     }
 }
 
