@@ -236,13 +236,13 @@ pub async fn upload(
     if multipart && let Some(v) = &version_id {
         if let Some((mode, until)) = &upload.retention
             && (lock.mode.as_ref() != Some(mode)
-                || lock.retain_until.map(|t| t.as_second()) != Some(until.as_second()))
+                || lock.retain_until.map(|t| t.unix_seconds()) != Some(until.as_second()))
         {
             s3.set_retention(&upload.bucket, &upload.key, v, mode.clone(), *until, false)
                 .await?;
             lock_applied_after = true;
         }
-        if upload.legal_hold && !lock.legal_hold {
+        if upload.legal_hold && !lock.legal_hold.is_on() {
             s3.set_legal_hold(&upload.bucket, &upload.key, v, true)
                 .await?;
             lock_applied_after = true;

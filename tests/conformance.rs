@@ -341,13 +341,13 @@ async fn compliance_refuses_delete_and_shortening(server: &Server) {
         .expect("get retention")
         .expect("retention set");
     assert_eq!(mode, RetentionMode::Compliance);
-    assert_eq!(stored.as_second(), later.as_second());
+    assert_eq!(stored.unix_seconds(), later.as_second());
     let head = s3
         .head_version(&bucket, "db.sql", &version)
         .await
         .expect("head");
     assert_eq!(
-        head.retain_until.map(|t| t.as_second()),
+        head.retain_until.map(|t| t.unix_seconds()),
         Some(later.as_second())
     );
 }
@@ -431,7 +431,7 @@ async fn legal_hold_blocks_delete_until_released(server: &Server) {
         .head_version(&bucket, "evidence.tar", &version)
         .await
         .expect("head");
-    assert!(head.legal_hold);
+    assert!(head.legal_hold.is_on());
     assert_eq!(head.retain_until, None, "a hold is not a retention");
     assert_locked(
         s3.delete_version(&bucket, "evidence.tar", &version).await,
@@ -445,6 +445,7 @@ async fn legal_hold_blocks_delete_until_released(server: &Server) {
             .await
             .expect("head")
             .legal_hold
+            .is_on()
     );
     s3.delete_version(&bucket, "evidence.tar", &version)
         .await
@@ -475,7 +476,10 @@ async fn default_retention_applies_to_new_versions(server: &Server) {
     let version = put(&s3, &bucket, "f", "x", PutOptions::default()).await;
     let head = s3.head_version(&bucket, "f", &version).await.expect("head");
     assert_eq!(head.mode, Some(RetentionMode::Compliance));
-    let until = head.retain_until.expect("retain-until from the default");
+    let until = head
+        .retain_until
+        .expect("retain-until from the default")
+        .instant();
     let hours = until.duration_since(before).as_secs_f64() / 3600.0;
     assert!(
         (23.9..=24.1).contains(&hours),
@@ -663,7 +667,7 @@ async fn multipart_upload_keeps_the_lock_asked_for(server: &Server) {
     } else {
         assert_eq!(head.lock.mode, Some(RetentionMode::Compliance));
         assert_eq!(
-            head.lock.retain_until.map(|t| t.as_second()),
+            head.lock.retain_until.map(|t| t.unix_seconds()),
             Some(until.as_second())
         );
     }
@@ -696,10 +700,10 @@ async fn upload_in_parts_ends_locked_as_asked_on_every_server(server: &Server) {
     assert_eq!(done.size, size as u64);
     assert_eq!(done.lock.mode, Some(RetentionMode::Compliance));
     assert_eq!(
-        done.lock.retain_until.map(|t| t.as_second()),
+        done.lock.retain_until.map(|t| t.unix_seconds()),
         Some(until.as_second())
     );
-    assert!(done.lock.legal_hold);
+    assert!(done.lock.legal_hold.is_on());
     assert_eq!(
         done.lock_applied_after,
         server.deviations.ignores_lock_on_multipart

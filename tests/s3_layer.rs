@@ -73,7 +73,8 @@ async fn guide_replayed_through_the_s3_layer() {
     assert_eq!(lock.mode, Some(RetentionMode::Compliance));
     let until = lock
         .retain_until
-        .expect("default retention sets retain-until");
+        .expect("default retention sets retain-until")
+        .instant();
     let hours = until.duration_since(before).as_hours();
     assert!(
         (23..=24).contains(&hours),

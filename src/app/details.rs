@@ -125,15 +125,19 @@ pub fn object_lines(bucket: &str, key: &str, d: &ObjectDetails, now: Timestamp) 
         ),
         field(
             "Lock mode",
-            d.lock.mode.as_ref().map_or("none", |m| m.as_str()),
+            match &d.lock.mode {
+                None => "none".to_string(),
+                Some(m) if m.is_known() => m.as_str().to_string(),
+                Some(m) => format!("unknown (\"{}\")", text::sanitize(m.as_str())),
+            },
         ),
         field(
             "Retain until",
             d.lock
                 .retain_until
-                .map_or("—".into(), |t| format!("{} UTC", format::timestamp(t))),
+                .map_or("—".into(), crate::domain::lock::describe_until),
         ),
-        field("Legal hold", if d.lock.legal_hold { "ON" } else { "off" }),
+        field("Legal hold", d.lock.legal_hold.label()),
         DialogLine::plain(""),
     ];
     lines.extend(

@@ -5,7 +5,7 @@ use super::dialog::{
     Confirm, DialogLine, LineStyle, PendingWrite, Popup, finish_write, short_name,
 };
 use super::{AppState, Effect, LockStatus, Pane, RequestId};
-use crate::domain::lock::LockState;
+use crate::domain::lock::{self, LockState};
 use crate::domain::{LockInfo, RetentionMode, VersionRef, format, text};
 use crate::keys::{Key, KeyCode};
 use crate::s3::S3Error;
@@ -86,10 +86,10 @@ pub fn check(form: &RetentionForm, now: Timestamp) -> Result<(Timestamp, Option<
                     "COMPLIANCE cannot be changed to another mode before it runs out.".into(),
                 );
             }
-            if until < current {
+            if until < current.instant() {
                 return Err(format!(
-                    "COMPLIANCE retention can only be extended: choose {} UTC or later.",
-                    format::timestamp(current)
+                    "COMPLIANCE retention can only be extended: choose {} or later.",
+                    lock::describe_until(current)
                 ));
             }
             Ok((until, None))
@@ -99,11 +99,12 @@ pub fn check(form: &RetentionForm, now: Timestamp) -> Result<(Timestamp, Option<
             until: current,
             ..
         } => {
-            let weakens = until < current || form.mode != RetentionMode::Governance;
-            if until < current && !form.bypass {
+            let shortens = until < current.instant();
+            let weakens = shortens || form.mode != RetentionMode::Governance;
+            if shortens && !form.bypass {
                 return Err(format!(
-                    "Shortening GOVERNANCE retention (now until {} UTC) needs the bypass: ctrl-b turns it on.",
-                    format::timestamp(current)
+                    "Shortening GOVERNANCE retention (now until {}) needs the bypass: ctrl-b turns it on.",
+                    lock::describe_until(current)
                 ));
             }
             Ok((
@@ -142,7 +143,12 @@ pub(super) fn open(state: &mut AppState) -> Vec<Effect> {
         state.info("The lock of this version is not known yet; try again in a moment.");
         return Vec::new();
     };
-    let mode = current.mode.clone().unwrap_or(RetentionMode::Governance);
+    // A mode lockwatch cannot read is never sent back: the form starts from a known one.
+    let mode = current
+        .mode
+        .clone()
+        .filter(RetentionMode::is_known)
+        .unwrap_or(RetentionMode::Governance);
     state.popup = Some(Popup::Retention(RetentionForm {
         version,
         current,
@@ -240,7 +246,10 @@ pub(super) fn on_set(
     }
     match result {
         Ok(info) => {
-            let held = (info.mode.clone(), info.retain_until.map(|t| t.as_second()));
+            let held = (
+                info.mode.clone(),
+                info.retain_until.map(|t| t.unix_seconds()),
+            );
             let asked = (Some(requested.0.clone()), Some(requested.1.as_second()));
             state
                 .locks
@@ -268,10 +277,8 @@ pub(super) fn on_set(
                         DialogLine::plain(format!(
                             "server holds: {} until {}",
                             info.mode.as_ref().map_or("no mode", |m| m.as_str()),
-                            info.retain_until.map_or("no date".to_string(), |t| format!(
-                                "{} UTC",
-                                format::timestamp(t)
-                            ))
+                            info.retain_until
+                                .map_or("no date".to_string(), lock::describe_until)
                         )),
                     ],
                     error: true,
@@ -346,8 +353,8 @@ mod tests {
     fn compliance_is_only_extended() {
         let current = LockInfo {
             mode: Some(RetentionMode::Compliance),
-            retain_until: Some(t("2026-12-01T00:00:00Z")),
-            legal_hold: false,
+            retain_until: Some(crate::domain::RetainUntil::at(t("2026-12-01T00:00:00Z"))),
+            legal_hold: crate::domain::LegalHold::Off,
         };
         let now = t(NOW);
         assert!(
@@ -387,8 +394,8 @@ mod tests {
     fn shortening_governance_needs_the_bypass_and_says_so() {
         let current = LockInfo {
             mode: Some(RetentionMode::Governance),
-            retain_until: Some(t("2026-12-01T00:00:00Z")),
-            legal_hold: false,
+            retain_until: Some(crate::domain::RetainUntil::at(t("2026-12-01T00:00:00Z"))),
+            legal_hold: crate::domain::LegalHold::Off,
         };
         let now = t(NOW);
         let refused = check(

@@ -4,7 +4,7 @@
 use super::dialog::{DialogLine, LineStyle, Popup, finish_write, short_name};
 use super::form::{Field, Form, FormEvent};
 use super::{AppState, Effect, LockStatus, Pane, RequestId};
-use crate::domain::{LockInfo, RetentionMode, VersionRef, format, text};
+use crate::domain::{LegalHold, LockInfo, RetentionMode, VersionRef, format, text};
 use crate::keys::{Key, KeyCode};
 use crate::s3::S3Error;
 use jiff::Timestamp;
@@ -179,13 +179,17 @@ pub(super) fn on_uploaded(
                 );
             }
             let held = match (&done.lock.mode, done.lock.retain_until) {
-                (Some(m), Some(u)) => format!("{} until {} UTC", m.as_str(), format::timestamp(u)),
+                (Some(m), Some(u)) => format!(
+                    "{} until {}",
+                    text::sanitize(m.as_str()),
+                    crate::domain::lock::describe_until(u)
+                ),
                 _ => "no retention".to_string(),
             };
-            let hold = if done.lock.legal_hold {
-                ", legal hold on"
-            } else {
-                ""
+            let hold = match &done.lock.legal_hold {
+                LegalHold::On => ", legal hold on".to_string(),
+                LegalHold::Off => String::new(),
+                other => format!(", legal hold {}", other.label()),
             };
             let how = match (done.multipart, done.lock_applied_after) {
                 (true, true) => {
@@ -197,7 +201,7 @@ pub(super) fn on_uploaded(
             let mismatch = match &upload.retention {
                 Some((mode, until))
                     if done.lock.mode.as_ref() != Some(mode)
-                        || done.lock.retain_until.map(|t| t.as_second())
+                        || done.lock.retain_until.map(|t| t.unix_seconds())
                             != Some(until.as_second()) =>
                 {
                     Some(format!(
@@ -206,7 +210,7 @@ pub(super) fn on_uploaded(
                         format::timestamp(*until)
                     ))
                 }
-                _ if upload.legal_hold && !done.lock.legal_hold => {
+                _ if upload.legal_hold && !done.lock.legal_hold.is_on() => {
                     Some("asked for a legal hold, the server holds none".to_string())
                 }
                 _ => None,

@@ -5,11 +5,14 @@ use super::dialog::{
     Confirm, DialogLine, LineStyle, PendingWrite, Popup, TypedConfirm, short_name,
 };
 use super::{AppState, Effect, LockStatus, Pane, RequestId};
-use crate::domain::lock::{LockState, format_remaining};
-use crate::domain::{EntryKind, HistoryEntry, LockInfo, RetentionMode, VersionRef, format, text};
+use crate::domain::lock::{self, LockState, format_remaining};
+use crate::domain::{
+    EntryKind, HistoryEntry, LegalHold, LockInfo, RetainUntil, RetentionMode, VersionRef, format,
+    text,
+};
 use crate::keys::Command;
 use crate::s3::{DeleteOutcome, S3Error};
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 
 /// The selected entry of the versions pane, as a reference, with the entry itself.
 fn selected_version(state: &AppState) -> Result<(VersionRef, HistoryEntry), String> {
@@ -44,37 +47,55 @@ pub fn lock_sentences(lock: &LockInfo, now: Timestamp) -> Vec<String> {
             until,
             remaining,
         } => out.push(format!(
-            "This version is under COMPLIANCE retention until {} UTC — {} from now. Nobody, administrators included, can delete it before then.",
-            format::timestamp(until),
-            format_remaining(remaining)
+            "This version is under COMPLIANCE retention until {} — {}. Nobody, administrators included, can delete it before then.",
+            lock::describe_until(until),
+            from_now(until, remaining)
         )),
         LockState::Retained {
             mode: RetentionMode::Governance,
             until,
             remaining,
         } => out.push(format!(
-            "This version is under GOVERNANCE retention until {} UTC — {} from now. Before then only a user allowed to bypass governance retention can delete it, by sending x-amz-bypass-governance-retention.",
-            format::timestamp(until),
-            format_remaining(remaining)
+            "This version is under GOVERNANCE retention until {} — {}. Before then only a user allowed to bypass governance retention can delete it, by sending x-amz-bypass-governance-retention.",
+            lock::describe_until(until),
+            from_now(until, remaining)
         )),
-        LockState::Retained { mode, until, remaining } => out.push(format!(
-            "This version is under {} retention until {} UTC — {} from now.",
-            mode.as_str(),
-            format::timestamp(until),
-            format_remaining(remaining)
+        LockState::Retained { until, remaining, .. } => out.push(format!(
+            "This version is under a retention lockwatch cannot read ({}) until {} — {}. Take it as protected: the server decides.",
+            lock.unreadable().unwrap_or_else(|| "unknown mode".into()),
+            lock::describe_until(until),
+            from_now(until, remaining)
         )),
         LockState::Expired { until, .. } => out.push(format!(
-            "Its retention ran out at {} UTC.",
-            format::timestamp(until)
+            "Its retention ran out at {}.",
+            lock::describe_until(until)
         )),
         LockState::None => out.push("This version has no retention.".into()),
     }
-    if lock.legal_hold {
-        out.push(
+    match &lock.legal_hold {
+        LegalHold::On => out.push(
             "It is under a legal hold: nobody can delete it until the hold is released, whatever its retention.".into(),
-        );
+        ),
+        LegalHold::Unknown(_) => out.push(format!(
+            "Its legal hold is {}: lockwatch cannot tell whether it stops a delete; take it as on.",
+            lock.legal_hold.label()
+        )),
+        LegalHold::Off => {}
     }
     out
+}
+
+/// `4d 3h from now`, or nothing computed for a date past the calendar.
+fn from_now(until: RetainUntil, remaining: SignedDuration) -> String {
+    if until.beyond_calendar() {
+        // `remaining` runs to the calendar's end, short of the real date.
+        format!(
+            "more than {} years from now",
+            remaining.as_secs() / 31_556_952
+        )
+    } else {
+        format!("{} from now", format_remaining(remaining))
+    }
 }
 
 /// The panel shown when the server refuses a delete: its words verbatim, then why, from the
@@ -241,7 +262,8 @@ fn confirm_legal_hold(state: &mut AppState, version: VersionRef, entry: &History
         state.info("The lock of this version is not known yet; try again in a moment.");
         return;
     };
-    let on = !info.legal_hold;
+    // An unreadable status offers to place the hold: the safe direction.
+    let on = !info.legal_hold.is_on();
     let lines = vec![
         DialogLine::new(
             format!(
@@ -446,9 +468,9 @@ pub(super) fn on_legal_hold_set(
     }
     match result {
         Ok(info) => {
-            let held = info.legal_hold;
+            let held = info.legal_hold.clone();
             state.locks.insert(version.clone(), LockStatus::Known(info));
-            if held == on {
+            if held.is_on() == on && held.may_block() == on {
                 state.success(format!(
                     "Legal hold {} on version {} of {} (read back from the server).",
                     if on { "placed" } else { "released" },
@@ -461,7 +483,7 @@ pub(super) fn on_legal_hold_set(
                     lines: vec![DialogLine::new(
                         format!(
                             "The server accepted the request, but reading the version back shows the legal hold {}.",
-                            if held { "still on" } else { "off" }
+                            held.label()
                         ),
                         LineStyle::Error,
                     )],
@@ -565,8 +587,8 @@ mod tests {
     fn compliance_refusal_is_explained_exactly() {
         let lock = Ok(LockInfo {
             mode: Some(RetentionMode::Compliance),
-            retain_until: Some(t("2026-11-27T19:15:50Z")),
-            legal_hold: false,
+            retain_until: Some(RetainUntil::at(t("2026-11-27T19:15:50Z"))),
+            legal_hold: LegalHold::Off,
         });
         let lines = explain_refusal(&denied(), Some(&lock), t("2026-11-26T20:03:45Z"));
         let text: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
@@ -583,8 +605,8 @@ mod tests {
     fn governance_and_hold_refusals_say_what_would_allow_the_delete() {
         let lock = Ok(LockInfo {
             mode: Some(RetentionMode::Governance),
-            retain_until: Some(t("2026-12-01T00:00:00Z")),
-            legal_hold: true,
+            retain_until: Some(RetainUntil::at(t("2026-12-01T00:00:00Z"))),
+            legal_hold: LegalHold::On,
         });
         let lines = explain_refusal(&denied(), Some(&lock), t("2026-11-26T00:00:00Z"));
         let all: String = lines

@@ -16,7 +16,7 @@ pub mod undelete;
 use jiff::Timestamp;
 use std::sync::Arc;
 
-pub use lock::{LockInfo, LockState, RetentionMode};
+pub use lock::{LegalHold, LockInfo, LockState, RetainUntil, RetentionMode};
 
 /// A bucket as ListBuckets returns it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,7 +1,7 @@
 //! The lock-coverage report: what protects each version under a prefix, summed up for an
 //! auditor. Pure: versions and their HEAD results go in, counts and a Markdown text come out.
 
-use super::lock::{LockInfo, LockState, RetentionMode};
+use super::lock::{LegalHold, LockInfo, LockState, RetainUntil, RetentionMode};
 use super::{BucketLock, HistoryEntry, Versioning, format, text};
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
@@ -70,9 +70,14 @@ pub fn protection(lock: &LockInfo, now: Timestamp) -> Protection {
             mode: RetentionMode::Compliance,
             ..
         } => Protection::Compliance,
-        // An unknown mode is reported as the weaker one: it is not known to bind everyone.
-        LockState::Retained { .. } => Protection::Governance,
-        _ if lock.legal_hold => Protection::LegalHold,
+        LockState::Retained {
+            mode: RetentionMode::Governance,
+            ..
+        } => Protection::Governance,
+        // A mode lockwatch cannot read may protect the version: never counted as unprotected.
+        LockState::Retained { .. } => Protection::Unknown,
+        _ if lock.legal_hold.is_on() => Protection::LegalHold,
+        _ if lock.legal_hold.may_block() => Protection::Unknown,
         LockState::Expired { .. } => Protection::Expired,
         LockState::None => Protection::None,
     }
@@ -144,9 +149,9 @@ pub struct Coverage {
     #[serde(skip)]
     last_key: Option<Arc<str>>,
     #[serde(skip)]
-    earliest: Option<Timestamp>,
+    earliest: Option<RetainUntil>,
     #[serde(skip)]
-    latest: Option<Timestamp>,
+    latest: Option<RetainUntil>,
 }
 
 /// At most this many unprotected current objects are listed by name (all are counted).
@@ -226,14 +231,21 @@ impl Coverage {
         let p = match lock {
             Ok(lock) => {
                 let p = protection(lock, self.now);
-                if lock.legal_hold {
+                if lock.legal_hold.is_on() {
                     self.legal_holds += 1;
+                }
+                if p == Protection::Unknown {
+                    self.unknown.push((
+                        r.clone(),
+                        lock.unreadable()
+                            .unwrap_or_else(|| "a lock lockwatch cannot read".into()),
+                    ));
                 }
                 if matches!(p, Protection::Compliance | Protection::Governance)
                     && let Some(until) = lock.retain_until
                 {
                     let bound = || Bound {
-                        retain_until: until.to_string(),
+                        retain_until: until.rfc3339(),
                         key: entry.key.to_string(),
                         version_id: entry.version_id.clone(),
                     };
@@ -413,11 +425,12 @@ fn version_ref(entry: &HistoryEntry) -> VersionRef {
     }
 }
 
-/// `2026-11-27 01:52:15` from an RFC 3339 time.
+/// `2026-11-27 01:52:15` from an RFC 3339 time (one past jiff's calendar is rewritten as is).
 fn time(rfc3339: &str) -> String {
-    rfc3339
-        .parse::<Timestamp>()
-        .map_or_else(|_| rfc3339.to_string(), format::timestamp)
+    rfc3339.parse::<Timestamp>().map_or_else(
+        |_| cell(&rfc3339.replacen('T', " ", 1).replace('Z', "")),
+        format::timestamp,
+    )
 }
 
 /// Text for a Markdown table cell: control characters escaped, pipes and backticks too.
@@ -425,27 +438,43 @@ fn cell(s: &str) -> String {
     text::sanitize(s).replace('|', "\\|").replace('`', "'")
 }
 
+/// A CSV field for people's tools: escaped, formula-neutralised, quoted when needed.
+pub fn csv_field(s: &str) -> String {
+    let safe = text::sanitize(s);
+    let safe = if safe.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{safe}")
+    } else {
+        safe.into_owned()
+    };
+    if safe.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", safe.replace('"', "\"\""))
+    } else {
+        safe
+    }
+}
+
 /// The CSV header of `csv_row`.
 pub const CSV_HEADER: &str = "key,version_id,is_latest,delete_marker,size,last_modified,protection,mode,retain_until,legal_hold,error";
 
-/// One entry as a CSV line (RFC 4180 quoting; keys are written exactly).
+/// One entry as a CSV line (RFC 4180 quoting). Text from the server is escaped as on screen
+/// (no control sequence reaches a terminal that shows the file) and a field that a spreadsheet
+/// would run as a formula (starting with `=`, `+`, `-`, `@`, tab or CR) gets a leading `'`;
+/// `--format json` keeps every byte exactly.
 pub fn csv_row(
     entry: &HistoryEntry,
     lock: Option<&Result<LockInfo, String>>,
     protection: Option<Protection>,
 ) -> String {
-    let q = |s: &str| -> String {
-        if s.contains([',', '"', '\n', '\r']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s.to_string()
-        }
-    };
+    let q = csv_field;
     let (mode, until, hold, error) = match lock {
         Some(Ok(l)) => (
             l.mode.as_ref().map_or("", |m| m.as_str()).to_string(),
-            l.retain_until.map(|t| t.to_string()).unwrap_or_default(),
-            l.legal_hold.to_string(),
+            l.retain_until.map(|t| t.rfc3339()).unwrap_or_default(),
+            match &l.legal_hold {
+                LegalHold::On => "true".to_string(),
+                LegalHold::Off => "false".to_string(),
+                LegalHold::Unknown(s) => format!("unknown:{s}"),
+            },
             String::new(),
         ),
         Some(Err(e)) => (String::new(), String::new(), String::new(), e.clone()),
@@ -464,7 +493,7 @@ pub fn csv_row(
         protection.map(|p| p.code()).unwrap_or("").to_string(),
         q(&mode),
         until,
-        hold,
+        q(&hold),
         q(&error),
     ]
     .join(",")
@@ -504,8 +533,8 @@ mod tests {
     fn lock(mode: Option<RetentionMode>, until: Option<&str>, hold: bool) -> LockInfo {
         LockInfo {
             mode,
-            retain_until: until.map(at),
-            legal_hold: hold,
+            retain_until: until.map(|u| RetainUntil::at(at(u))),
+            legal_hold: if hold { LegalHold::On } else { LegalHold::Off },
         }
     }
 
@@ -608,8 +637,83 @@ mod tests {
         assert!(!md.contains('\u{1b}'));
         assert!(md.contains("x\\|'y'"), "{md}");
         let row = csv_row(&e, Some(&Ok(LockInfo::default())), Some(Protection::None));
+        // Escaped as on screen: no control character reaches whoever shows the file.
+        assert!(!row.contains(['\u{1b}', '\n']), "{row}");
         assert!(
-            row.starts_with("\"x|`y`\u{1b}[31m,\"\"z\"\"\n\",v1,true,"),
+            row.starts_with("\"x|`y`\\x1b[31m,\"\"z\"\"\\x0a\",v1,true,"),
+            "{row}"
+        );
+    }
+
+    #[test]
+    fn csv_fields_a_spreadsheet_would_run_are_neutralised() {
+        for (key, field) in [
+            (
+                "=HYPERLINK(\"http://x\",\"y\")",
+                "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"",
+            ),
+            ("+1", "'+1"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "\\x09x"),
+            ("plain=ok", "plain=ok"),
+        ] {
+            assert_eq!(csv_field(key), field, "{key:?}");
+        }
+        let e = version("=1+1", "v1", true, 1);
+        let row = csv_row(&e, Some(&Ok(LockInfo::default())), Some(Protection::None));
+        assert!(row.starts_with("'=1+1,v1,"), "{row}");
+    }
+
+    #[test]
+    fn unreadable_locks_are_counted_unknown_never_unprotected() {
+        let now = at(NOW);
+        let mut c = Coverage::new("b", "", "e", now, now, None);
+        let future = Some(RetainUntil::at(at("2027-01-01T00:00:00Z")));
+        let foo = LockInfo {
+            mode: Some(RetentionMode::parse("FOO")),
+            retain_until: future,
+            legal_hold: LegalHold::Off,
+        };
+        let hold = LockInfo {
+            legal_hold: LegalHold::parse("MAYBE"),
+            ..LockInfo::default()
+        };
+        let forever = LockInfo {
+            mode: Some(RetentionMode::Compliance),
+            retain_until: Some(RetainUntil::from_unix(253_402_300_799, 0)),
+            legal_hold: LegalHold::Off,
+        };
+        assert_eq!(
+            c.add_version(&version("a", "1", true, 1), &Ok(foo)),
+            Protection::Unknown
+        );
+        assert_eq!(
+            c.add_version(&version("b", "1", true, 1), &Ok(hold)),
+            Protection::Unknown
+        );
+        assert_eq!(
+            c.add_version(&version("c", "1", true, 1), &Ok(forever.clone())),
+            Protection::Compliance
+        );
+        assert_eq!(c.unprotected_current_count, 0);
+        assert_eq!(c.unknown.len(), 2);
+        assert!(c.unknown[0].1.contains("FOO"), "{:?}", c.unknown);
+        assert_eq!(
+            c.latest_retain_until
+                .as_ref()
+                .map(|b| b.retain_until.as_str()),
+            Some("9999-12-31T23:59:59Z")
+        );
+        let md = c.markdown();
+        assert!(md.contains("9999-12-31 23:59:59 UTC"), "{md}");
+        let row = csv_row(
+            &version("c", "1", true, 1),
+            Some(&Ok(forever)),
+            Some(Protection::Compliance),
+        );
+        assert!(
+            row.contains(",COMPLIANCE,9999-12-31T23:59:59Z,false,"),
             "{row}"
         );
     }

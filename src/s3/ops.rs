@@ -3,8 +3,8 @@
 use super::{S3, S3Error};
 use crate::domain::percent;
 use crate::domain::{
-    Bucket, BucketDetails, BucketLock, EntryKind, HistoryEntry, LockInfo, ObjectEntry,
-    RetentionMode, RetentionPeriod, Versioning, history,
+    Bucket, BucketDetails, BucketLock, EntryKind, HistoryEntry, LegalHold, LockInfo, ObjectEntry,
+    RetainUntil, RetentionMode, RetentionPeriod, Versioning, history,
 };
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{
@@ -19,6 +19,11 @@ use std::sync::Arc;
 fn timestamp(t: Option<&aws_smithy_types::DateTime>) -> Option<Timestamp> {
     let t = t?;
     Timestamp::new(t.secs(), t.subsec_nanos() as i32).ok()
+}
+
+/// A retain-until date exactly as sent, whatever the calendar lockwatch computes with holds.
+fn retain_until(t: Option<&aws_smithy_types::DateTime>) -> Option<RetainUntil> {
+    t.map(|t| RetainUntil::from_unix(t.secs(), t.subsec_nanos()))
 }
 
 fn size(s: Option<i64>) -> Option<u64> {
@@ -512,9 +517,10 @@ impl S3 {
                 mode: out
                     .object_lock_mode()
                     .map(|m| RetentionMode::parse(m.as_str())),
-                retain_until: timestamp(out.object_lock_retain_until_date()),
-                legal_hold: out.object_lock_legal_hold_status()
-                    == Some(&ObjectLockLegalHoldStatus::On),
+                retain_until: retain_until(out.object_lock_retain_until_date()),
+                legal_hold: out
+                    .object_lock_legal_hold_status()
+                    .map_or(LegalHold::Off, |h| LegalHold::parse(h.as_str())),
             },
             metadata,
         })
@@ -579,7 +585,7 @@ impl S3 {
         bucket: &str,
         key: &str,
         version_id: &str,
-    ) -> Result<Option<(RetentionMode, Timestamp)>, S3Error> {
+    ) -> Result<Option<(RetentionMode, RetainUntil)>, S3Error> {
         let out = match self
             .client
             .get_object_retention()
@@ -600,7 +606,7 @@ impl S3 {
         };
         Ok(out.retention().and_then(|r| {
             let mode = RetentionMode::parse(r.mode()?.as_str());
-            Some((mode, timestamp(r.retain_until_date())?))
+            Some((mode, retain_until(r.retain_until_date())?))
         }))
     }
 

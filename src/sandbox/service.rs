@@ -2,7 +2,7 @@
 //! Operations not listed here answer NotImplemented (the trait's default).
 
 use super::store::{ListedVersion, NewLock, Object, Store, StoreError};
-use crate::domain::{RetentionMode, RetentionPeriod, Versioning, percent};
+use crate::domain::{RetainUntil, RetentionMode, RetentionPeriod, Versioning, percent};
 use futures::StreamExt;
 use jiff::Timestamp;
 use s3s::dto::{self, StreamingBlob};
@@ -32,9 +32,18 @@ fn to_s3_time(t: Timestamp) -> dto::Timestamp {
     dto::Timestamp::from(odt)
 }
 
-fn from_s3_time(t: dto::Timestamp) -> Timestamp {
+/// A retain-until date as sent, even past the calendar lockwatch computes with
+/// (9999-12-31T23:59:59Z is a common "forever").
+fn retain_until_of(t: dto::Timestamp) -> RetainUntil {
     let odt = time::OffsetDateTime::from(t);
-    Timestamp::from_nanosecond(odt.unix_timestamp_nanos()).unwrap_or(Timestamp::UNIX_EPOCH)
+    RetainUntil::from_unix(odt.unix_timestamp(), odt.nanosecond())
+}
+
+fn retain_until_to_s3(u: RetainUntil) -> dto::Timestamp {
+    let odt = time::OffsetDateTime::from_unix_timestamp(u.unix_seconds())
+        .map(|t| t + time::Duration::nanoseconds(i64::from(u.subsec_nanos())))
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    dto::Timestamp::from(odt)
 }
 
 fn delete_marker_header(err: &mut S3Error) {
@@ -83,6 +92,17 @@ fn mode_of(s: &str) -> RetentionMode {
     RetentionMode::parse(s)
 }
 
+/// A mode sent with an object: AWS answers 400 InvalidArgument to anything but the two modes.
+fn known_mode(s: &str) -> S3Result<RetentionMode> {
+    match RetentionMode::parse(s) {
+        RetentionMode::Other(_) => Err(S3Error::with_message(
+            S3ErrorCode::InvalidArgument,
+            "Unknown wormMode directive.",
+        )),
+        mode => Ok(mode),
+    }
+}
+
 /// Lock headers of a PutObject or CopyObject: mode and date come together or not at all.
 fn new_lock(
     mode: Option<&dto::ObjectLockMode>,
@@ -90,7 +110,7 @@ fn new_lock(
     hold: Option<&dto::ObjectLockLegalHoldStatus>,
 ) -> S3Result<NewLock> {
     let retention = match (mode, until) {
-        (Some(m), Some(u)) => Some((mode_of(m.as_str()), from_s3_time(u))),
+        (Some(m), Some(u)) => Some((known_mode(m.as_str())?, retain_until_of(u))),
         (None, None) => None,
         _ => {
             return Err(S3Error::with_message(
@@ -142,7 +162,7 @@ fn lock_headers(
     let (mode, until) = match &entry.retention {
         Some((m, u)) => (
             Some(dto::ObjectLockMode::from(m.as_str().to_string())),
-            Some(to_s3_time(*u)),
+            Some(retain_until_to_s3(*u)),
         ),
         None => (None, None),
     };
@@ -855,7 +875,7 @@ impl S3 for SandboxS3 {
                 mode: Some(dto::ObjectLockRetentionMode::from(
                     mode.as_str().to_string(),
                 )),
-                retain_until_date: Some(to_s3_time(until)),
+                retain_until_date: Some(retain_until_to_s3(until)),
             }),
         }))
     }
@@ -869,7 +889,7 @@ impl S3 for SandboxS3 {
             Some(dto::ObjectLockRetention {
                 mode: Some(m),
                 retain_until_date: Some(u),
-            }) => Some((mode_of(m.as_str()), from_s3_time(u))),
+            }) => Some((mode_of(m.as_str()), retain_until_of(u))),
             Some(dto::ObjectLockRetention {
                 mode: None,
                 retain_until_date: None,

@@ -1,7 +1,7 @@
 //! The sandbox's in-memory buckets with AWS Object Lock semantics. Pure: every call that
 //! depends on time takes `now`, so the lock rules are unit-tested without a server.
 
-use crate::domain::{RetentionMode, RetentionPeriod, Versioning};
+use crate::domain::{RetainUntil, RetentionMode, RetentionPeriod, Versioning};
 use jiff::{SignedDuration, Timestamp};
 use std::collections::BTreeMap;
 use std::ops::Bound;
@@ -93,7 +93,7 @@ pub struct Entry {
     pub version_id: String,
     pub content: Content,
     pub last_modified: Timestamp,
-    pub retention: Option<(RetentionMode, Timestamp)>,
+    pub retention: Option<(RetentionMode, RetainUntil)>,
     pub legal_hold: bool,
 }
 
@@ -132,11 +132,13 @@ impl Entry {
             return Some(StoreError::Locked(format!("{LOCKED} (legal hold)")));
         }
         match &self.retention {
-            Some((RetentionMode::Governance, until)) if *until > now && !bypass_governance => {
+            Some((RetentionMode::Governance, until))
+                if until.instant() > now && !bypass_governance =>
+            {
                 Some(StoreError::Locked(LOCKED.into()))
             }
             Some((RetentionMode::Governance, _)) => None,
-            Some((_, until)) if *until > now => Some(StoreError::Locked(LOCKED.into())),
+            Some((_, until)) if until.instant() > now => Some(StoreError::Locked(LOCKED.into())),
             _ => None,
         }
     }
@@ -163,7 +165,7 @@ pub struct Deleted {
 /// Lock settings asked for with a new object.
 #[derive(Debug, Clone, Default)]
 pub struct NewLock {
-    pub retention: Option<(RetentionMode, Timestamp)>,
+    pub retention: Option<(RetentionMode, RetainUntil)>,
     pub legal_hold: bool,
 }
 
@@ -375,7 +377,7 @@ impl Store {
             ));
         }
         if let Some((_, until)) = &lock.retention
-            && *until <= now
+            && until.instant() <= now
         {
             return Err(StoreError::InvalidArgument(
                 "The retain until date must be in the future!".into(),
@@ -391,7 +393,7 @@ impl Store {
                         now + SignedDuration::from_hours(24 * 365 * i64::from(*y))
                     }
                 };
-                (mode.clone(), until)
+                (mode.clone(), RetainUntil::at(until))
             })
         });
         let versioned = b.versioning == Versioning::Enabled;
@@ -601,7 +603,7 @@ impl Store {
         bucket: &str,
         key: &str,
         version_id: Option<&str>,
-        retention: Option<(RetentionMode, Timestamp)>,
+        retention: Option<(RetentionMode, RetainUntil)>,
         bypass_governance: bool,
         now: Timestamp,
     ) -> Result<(), StoreError> {
@@ -613,14 +615,14 @@ impl Store {
                     mode.as_str()
                 )));
             }
-            if *until <= now {
+            if until.instant() <= now {
                 return Err(StoreError::InvalidArgument(
                     "The retain until date must be in the future!".into(),
                 ));
             }
         }
         if let Some((current_mode, current_until)) = &entry.retention
-            && *current_until > now
+            && current_until.instant() > now
         {
             let extends_same_mode =
                 matches!(&retention, Some((m, u)) if m == current_mode && u >= current_until);
@@ -641,7 +643,7 @@ impl Store {
         bucket: &str,
         key: &str,
         version_id: Option<&str>,
-    ) -> Result<(RetentionMode, Timestamp), StoreError> {
+    ) -> Result<(RetentionMode, RetainUntil), StoreError> {
         let b = self.bucket(bucket)?;
         if !b.lock_enabled {
             return Err(StoreError::InvalidRequest(
@@ -724,7 +726,7 @@ impl Store {
             ));
         }
         if let Some((_, until)) = &lock.retention
-            && *until <= now
+            && until.instant() <= now
         {
             return Err(StoreError::InvalidArgument(
                 "The retain until date must be in the future!".into(),
@@ -1018,6 +1020,33 @@ fn listing_next(rows: &[ListedVersion]) -> Option<(String, Option<String>)> {
 mod tests {
     use super::*;
 
+    fn u(s: &str) -> RetainUntil {
+        RetainUntil::at(t(s))
+    }
+
+    #[test]
+    fn a_retain_until_past_the_calendar_is_accepted_and_holds() {
+        let mut s = lock_store(None);
+        // 9999-12-31T23:59:59Z, which AWS accepts as a retain-until date.
+        let forever = RetainUntil::from_unix(253_402_300_799, 0);
+        let lock = NewLock {
+            retention: Some((RetentionMode::Compliance, forever)),
+            legal_hold: false,
+        };
+        let v = s
+            .put_object("bup", "k", body("x"), lock, t(NOW))
+            .expect("a far-future date is in the future")
+            .expect("v");
+        assert!(matches!(
+            s.delete_version("bup", "k", &v, true, t("9999-12-30T21:00:00Z")),
+            Err(StoreError::Locked(_))
+        ));
+        assert_eq!(
+            s.retention("bup", "k", Some(&v)).expect("retention").1,
+            forever
+        );
+    }
+
     fn t(s: &str) -> Timestamp {
         s.parse().expect("time")
     }
@@ -1120,7 +1149,7 @@ mod tests {
     #[test]
     fn retention_rules_for_changes() {
         let mut s = lock_store(None);
-        let until = t("2026-12-01T00:00:00Z");
+        let until = u("2026-12-01T00:00:00Z");
         let lock = NewLock {
             retention: Some((RetentionMode::Compliance, until)),
             legal_hold: false,
@@ -1129,7 +1158,7 @@ mod tests {
             .put_object("bup", "k", body("x"), lock, t(NOW))
             .expect("put")
             .expect("v");
-        let shorter = Some((RetentionMode::Compliance, t("2026-11-30T00:00:00Z")));
+        let shorter = Some((RetentionMode::Compliance, u("2026-11-30T00:00:00Z")));
         assert!(matches!(
             s.set_retention("bup", "k", Some(&v), shorter, true, t(NOW)),
             Err(StoreError::Locked(_))
@@ -1143,10 +1172,10 @@ mod tests {
             s.set_retention("bup", "k", Some(&v), None, true, t(NOW)),
             Err(StoreError::Locked(_))
         ));
-        let longer = Some((RetentionMode::Compliance, t("2026-12-02T00:00:00Z")));
+        let longer = Some((RetentionMode::Compliance, u("2026-12-02T00:00:00Z")));
         s.set_retention("bup", "k", Some(&v), longer, false, t(NOW))
             .expect("extend");
-        let past = Some((RetentionMode::Compliance, t("2026-01-01T00:00:00Z")));
+        let past = Some((RetentionMode::Compliance, u("2026-01-01T00:00:00Z")));
         assert!(matches!(
             s.set_retention("bup", "k", Some(&v), past, false, t(NOW)),
             Err(StoreError::InvalidArgument(_))
@@ -1168,7 +1197,7 @@ mod tests {
         s.create_bucket("plain", None, false, t(NOW))
             .expect("create");
         let lock = NewLock {
-            retention: Some((RetentionMode::Governance, t("2027-01-01T00:00:00Z"))),
+            retention: Some((RetentionMode::Governance, u("2027-01-01T00:00:00Z"))),
             legal_hold: false,
         };
         assert!(matches!(
@@ -1284,7 +1313,7 @@ mod tests {
     fn multipart_parts_become_one_version_with_the_lock_asked_at_creation() {
         let mut s = lock_store(None);
         let lock = NewLock {
-            retention: Some((RetentionMode::Compliance, t("2027-01-01T00:00:00Z"))),
+            retention: Some((RetentionMode::Compliance, u("2027-01-01T00:00:00Z"))),
             legal_hold: false,
         };
         let id = s

@@ -4,9 +4,9 @@ use super::table::{self, Column, TableSpec, cell};
 use super::theme::Theme;
 use crate::app::{AppState, Detail, Load, LockStatus, Pane};
 use crate::domain::listing::{LevelObject, LevelRow};
-use crate::domain::lock::{LockState, format_remaining};
+use crate::domain::lock::{self, LockState};
 use crate::domain::sort::SortBy;
-use crate::domain::{EntryKind, HistoryEntry, VersionRef, format, text};
+use crate::domain::{EntryKind, HistoryEntry, LegalHold, RetentionMode, VersionRef, format, text};
 use crate::keys::{Command, Scope};
 use jiff::Timestamp;
 use ratatui::Frame;
@@ -571,6 +571,38 @@ struct LockCells {
     until: String,
     countdown: (String, Style),
     hold: (String, Style),
+    /// Retention is in force: the countdown alone does not say by which mode or hold.
+    retained: bool,
+}
+
+impl LockCells {
+    /// The countdown cell when the Lock or Hold column did not fit: what protects the version
+    /// comes first (`COMPLIANCE+HOLD 3d 4h`), so a narrow cell cuts only the time.
+    fn merged_countdown(&self, mode_shown: bool, hold_shown: bool) -> String {
+        if !self.retained {
+            return self.countdown.0.clone();
+        }
+        let mut parts = Vec::new();
+        if !mode_shown {
+            parts.push(self.mode.0.as_str());
+        }
+        match self.hold.0.as_str() {
+            _ if hold_shown => {}
+            "HOLD" => parts.push("HOLD"),
+            "?" => parts.push("HOLD?"),
+            _ => {}
+        }
+        if parts.is_empty() {
+            self.countdown.0.clone()
+        } else {
+            let c = &self.countdown.0;
+            let time = c
+                .strip_suffix(" left")
+                .or_else(|| c.strip_prefix("until "))
+                .unwrap_or(c);
+            format!("{} {time}", parts.join("+"))
+        }
+    }
 }
 
 fn lock_cells(
@@ -585,6 +617,7 @@ fn lock_cells(
             until: "—".into(),
             countdown: ("no lock (marker)".into(), theme.dim),
             hold: ("—".into(), theme.dim),
+            retained: false,
         };
     }
     match status {
@@ -593,6 +626,7 @@ fn lock_cells(
             until: "…".into(),
             countdown: ("…".into(), theme.dim),
             hold: ("…".into(), theme.dim),
+            retained: false,
         },
         Some(LockStatus::Unknown(e)) => LockCells {
             mode: ("unknown".into(), theme.unknown),
@@ -602,50 +636,57 @@ fn lock_cells(
                 theme.unknown,
             ),
             hold: ("?".into(), theme.unknown),
+            retained: false,
         },
         Some(LockStatus::Known(info)) => {
-            let hold = if info.legal_hold {
-                ("HOLD".to_string(), theme.legal_hold)
-            } else {
-                ("—".to_string(), theme.dim)
+            let hold = match &info.legal_hold {
+                LegalHold::On => ("HOLD".to_string(), theme.legal_hold),
+                LegalHold::Unknown(_) => ("?".to_string(), theme.unknown),
+                LegalHold::Off => ("—".to_string(), theme.dim),
             };
-            let until = format::maybe_timestamp(info.retain_until);
+            let until = info.retain_until.map_or("—".into(), |u| u.utc());
             let (mode, countdown) = match info.state(now) {
                 LockState::Retained {
-                    mode, remaining, ..
+                    mode,
+                    until,
+                    remaining,
                 } => {
-                    let style = match mode {
-                        crate::domain::RetentionMode::Compliance => theme.compliance,
-                        crate::domain::RetentionMode::Governance => theme.governance,
-                        crate::domain::RetentionMode::Other(_) => theme.warning,
+                    let (label, style) = match &mode {
+                        RetentionMode::Compliance => ("COMPLIANCE".to_string(), theme.compliance),
+                        RetentionMode::Governance => ("GOVERNANCE".to_string(), theme.governance),
+                        RetentionMode::Other(_) => ("unknown".to_string(), theme.unknown),
                     };
-                    (
-                        (mode.as_str().to_string(), style),
-                        (format!("{} left", format_remaining(remaining)), style),
-                    )
+                    ((label, style), (lock::countdown(until, remaining), style))
                 }
                 LockState::Expired { mode, .. } => (
                     (
-                        mode.map(|m| m.as_str().to_string())
-                            .unwrap_or_else(|| "—".into()),
+                        mode.map(|m| {
+                            if m.is_known() {
+                                m.as_str().to_string()
+                            } else {
+                                "unknown".into()
+                            }
+                        })
+                        .unwrap_or_else(|| "—".into()),
                         theme.expired,
                     ),
-                    if info.legal_hold {
-                        ("expired — held".to_string(), theme.legal_hold)
-                    } else {
-                        ("expired — deletable".to_string(), theme.expired)
+                    match &info.legal_hold {
+                        LegalHold::On => ("expired — held".to_string(), theme.legal_hold),
+                        LegalHold::Unknown(_) => ("expired — hold?".to_string(), theme.unknown),
+                        LegalHold::Off => ("expired — deletable".to_string(), theme.expired),
                     },
                 ),
                 LockState::None => (
                     ("none".to_string(), theme.dim),
-                    if info.legal_hold {
-                        ("legal hold".to_string(), theme.legal_hold)
-                    } else {
-                        ("no lock".to_string(), theme.dim)
+                    match &info.legal_hold {
+                        LegalHold::On => ("legal hold".to_string(), theme.legal_hold),
+                        LegalHold::Unknown(_) => ("legal hold?".to_string(), theme.unknown),
+                        LegalHold::Off => ("no lock".to_string(), theme.dim),
                     },
                 ),
             };
             LockCells {
+                retained: matches!(info.state(now), LockState::Retained { .. }),
                 mode,
                 until,
                 countdown,
@@ -819,8 +860,16 @@ pub fn versions(frame: &mut Frame, area: Rect, state: &AppState, now: Timestamp,
             priority: 7,
         },
     ];
+    // Where the Lock column does not fit, the countdown cell names the mode too
+    // (`COMPLIANCE 23h 59m 59s`): it takes room from the version id.
+    let narrow: [Column; 10] = COLUMNS.map(|c| match c.header {
+        "Version ID" => Column { width: 6, ..c },
+        "Countdown" => Column { width: 22, ..c },
+        _ => c,
+    });
+    let lock_fits = table::fit(&COLUMNS, area.width.saturating_sub(2)).contains(&6);
     let spec = TableSpec {
-        columns: &COLUMNS,
+        columns: if lock_fits { &COLUMNS } else { &narrow },
         block: b,
         focused,
     };
@@ -869,7 +918,11 @@ pub fn versions(frame: &mut Frame, area: Rect, state: &AppState, now: Timestamp,
                 5 => cell(&etag, w, theme.dim),
                 6 => cell(&lock.mode.0, w, lock.mode.1),
                 7 => cell(&lock.until, w, Style::new()),
-                8 => cell(&lock.countdown.0, w, lock.countdown.1),
+                8 => cell(
+                    &lock.merged_countdown(chosen.contains(&6), chosen.contains(&9)),
+                    w,
+                    lock.countdown.1,
+                ),
                 _ => cell(&lock.hold.0, w, lock.hold.1),
             })
             .collect();

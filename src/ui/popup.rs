@@ -717,7 +717,7 @@ fn retention_box(
     now: jiff::Timestamp,
     theme: &Theme,
 ) {
-    use crate::domain::lock::{LockState, format_remaining};
+    use crate::domain::lock::{self, LockState};
     use crate::domain::{RetentionMode, format};
     let v = &form.version;
     let current = match form.current.state(now) {
@@ -726,12 +726,18 @@ fn retention_box(
             until,
             remaining,
         } => format!(
-            "{} until {} UTC ({} left)",
-            mode.as_str(),
-            format::timestamp(until),
-            format_remaining(remaining)
+            "{} until {} ({})",
+            if mode.is_known() {
+                mode.as_str().to_string()
+            } else {
+                format!("unknown mode \"{}\"", text::sanitize(mode.as_str()))
+            },
+            lock::describe_until(until),
+            lock::countdown(until, remaining)
         ),
-        LockState::Expired { until, .. } => format!("ran out at {} UTC", format::timestamp(until)),
+        LockState::Expired { until, .. } => {
+            format!("ran out at {}", lock::describe_until(until))
+        }
         LockState::None => "no retention".to_string(),
     };
     let choice = |mode: RetentionMode| {
@@ -753,10 +759,9 @@ fn retention_box(
         ),
         Line::raw(format!(
             "Now:           {current}{}",
-            if form.current.legal_hold {
-                ", legal hold ON"
-            } else {
-                ""
+            match &form.current.legal_hold {
+                crate::domain::LegalHold::Off => String::new(),
+                hold => format!(", legal hold {}", hold.label()),
             }
         )),
         Line::raw(""),

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod ceph;
+pub mod crafted;
 pub mod daemon;
 pub mod faults;
 pub mod keystone;
