@@ -91,6 +91,11 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = 30.0)]
     pub read_timeout: f64,
 
+    /// Seconds one attempt of a request may take in all, however the answer trickles in
+    /// (downloads: until their first byte)
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 120.0)]
+    pub attempt_timeout: f64,
+
     /// Never write: every write is refused before a request is sent, and write keys say so
     #[arg(long, global = true)]
     pub read_only: bool,
@@ -263,6 +268,7 @@ impl Cli {
             timeouts: crate::s3::Timeouts {
                 connect: seconds(self.connect_timeout),
                 read: seconds(self.read_timeout),
+                attempt: seconds(self.attempt_timeout),
             },
         })
     }

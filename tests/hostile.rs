@@ -187,3 +187,184 @@ fn the_versions_pane_and_the_delete_dialog_say_what_the_server_sent() {
         }
     }
 }
+
+/// ListObjectsV2 / ListObjectVersions pages of bucket `bup` that alternate: A, B, A, B …
+fn alternating(request: &Request) -> Answer {
+    let path = request.path();
+    if request.method != "GET" || !path.starts_with("/bup") {
+        return Answer::error(404, "NoSuchBucket", "not crafted");
+    }
+    let t = "2026-11-01T00:00:00.000Z";
+    if request.has_query("versions") {
+        return match request.query("key-marker").as_deref() {
+            Some("b") => versions_page(
+                "bup",
+                &[
+                    version_xml("c", "1", true, t),
+                    version_xml("d", "1", true, t),
+                ]
+                .concat(),
+                Some(("d", "1")),
+            ),
+            _ => versions_page(
+                "bup",
+                &[
+                    version_xml("a", "1", true, t),
+                    version_xml("b", "1", true, t),
+                ]
+                .concat(),
+                Some(("b", "1")),
+            ),
+        };
+    }
+    let page = |keys: &[&str], token: &str| {
+        let Answer::Full { body, .. } = objects_page("bup", keys) else {
+            unreachable!("objects_page answers in full")
+        };
+        let body = String::from_utf8_lossy(&body).replace(
+            "<IsTruncated>false</IsTruncated>",
+            &format!(
+                "<IsTruncated>true</IsTruncated><NextContinuationToken>{token}</NextContinuationToken>"
+            ),
+        );
+        Answer::xml(body)
+    };
+    match request.query("continuation-token").as_deref() {
+        Some("T1") => page(&["c", "d"], "T2"),
+        _ => page(&["a", "b"], "T1"),
+    }
+}
+
+#[test]
+fn alternating_pages_stop_the_listing_with_the_reason() {
+    let server = Crafted::start(alternating);
+    let out = lockwatch(
+        &server.endpoint,
+        &["ls", "s3://bup/"],
+        Duration::from_secs(60),
+    );
+    assert!(
+        !out.status.success(),
+        "a listing that never ends is not complete"
+    );
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(stderr.contains("listing stopped"), "{stderr}");
+    assert!(stderr.contains("incomplete"), "{stderr}");
+    assert_eq!(stdout.lines().count(), 4, "a, b, c, d once each: {stdout}");
+    let pages = server.count(|r| r.has_query("list-type"));
+    assert_eq!(pages, 3, "A, B, then A again is caught");
+
+    let out = lockwatch(
+        &server.endpoint,
+        &["ls", "--versions", "s3://bup/"],
+        Duration::from_secs(60),
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("listing stopped"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(server.count(|r| r.has_query("versions")), 3);
+}
+
+#[test]
+fn fresh_tokens_over_the_same_keys_stop_the_listing() {
+    let server = Crafted::start(|request: &Request| {
+        let n = request.query("continuation-token").map_or(0, |t| t.len());
+        let Answer::Full { body, .. } = objects_page("bup", &["a", "b"]) else {
+            unreachable!("objects_page answers in full")
+        };
+        Answer::xml(String::from_utf8_lossy(&body).replace(
+            "<IsTruncated>false</IsTruncated>",
+            &format!(
+                "<IsTruncated>true</IsTruncated><NextContinuationToken>{}</NextContinuationToken>",
+                "t".repeat(n + 1)
+            ),
+        ))
+    });
+    let out = lockwatch(
+        &server.endpoint,
+        &["ls", "s3://bup/"],
+        Duration::from_secs(60),
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("keys went back"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(server.count(|_| true), 2);
+}
+
+#[test]
+fn an_answer_that_never_ends_is_refused_at_its_cap() {
+    let server = Crafted::start(|request: &Request| {
+        if request.has_query("list-type") {
+            Answer::Endless {
+                headers: vec![("Content-Type".into(), "application/xml".into())],
+                chunk: b"<Contents><Key>k</Key></Contents>".repeat(1000),
+            }
+        } else {
+            Answer::error(404, "NoSuchKey", "not crafted")
+        }
+    });
+    let out = lockwatch(
+        &server.endpoint,
+        &["ls", "s3://bup/"],
+        Duration::from_secs(120),
+    );
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("larger than"), "{stderr}");
+    // One attempt, read to the cap (plus what was in flight), never again.
+    assert_eq!(server.count(|r| r.has_query("list-type")), 1);
+    let cap = 64 * 1024 * 1024;
+    assert!(
+        server.bytes_sent() < cap + 16 * 1024 * 1024,
+        "{} bytes sent",
+        server.bytes_sent()
+    );
+}
+
+#[test]
+fn a_trickling_answer_meets_the_attempt_deadline() {
+    let body = full_body(objects_page("bup", &["a", "b", "c"]));
+    let length = body.len() as u64;
+    let server = Crafted::start(move |_: &Request| Answer::Trickle {
+        headers: vec![("Content-Type".into(), "application/xml".into())],
+        body: body.clone(),
+        every: Duration::from_millis(100),
+    });
+    let out = lockwatch(
+        &server.endpoint,
+        &[
+            "ls",
+            "--attempt-timeout",
+            "1",
+            "--read-timeout",
+            "5",
+            "s3://bup/",
+        ],
+        Duration::from_secs(60),
+    );
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("did not answer in time"), "{stderr}");
+    assert!(
+        stderr.contains("--attempt-timeout"),
+        "which deadline: {stderr}"
+    );
+    assert!(
+        server.bytes_sent() < length,
+        "the whole answer ({length} bytes) was waited for: {} bytes sent",
+        server.bytes_sent()
+    );
+}
+
+fn full_body(answer: Answer) -> Vec<u8> {
+    match answer {
+        Answer::Full { body, .. } => body,
+        _ => unreachable!("a whole answer"),
+    }
+}

@@ -6,6 +6,7 @@ pub mod history;
 pub mod listing;
 pub mod location;
 pub mod lock;
+pub mod pages;
 pub mod paths;
 pub mod percent;
 pub mod report;

@@ -38,11 +38,13 @@ pub struct ConnectOptions {
     pub timeouts: Timeouts,
 }
 
-/// How long one attempt of a request may take to connect, and to be answered.
+/// How long one attempt of a request may take to connect, to be answered (between reads),
+/// and in all (a server that sends one byte every few seconds never trips the read timeout).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timeouts {
     pub connect: Duration,
     pub read: Duration,
+    pub attempt: Duration,
 }
 
 impl Default for Timeouts {
@@ -50,6 +52,7 @@ impl Default for Timeouts {
         Timeouts {
             connect: Duration::from_secs(5),
             read: Duration::from_secs(30),
+            attempt: Duration::from_secs(120),
         }
     }
 }
@@ -255,6 +258,7 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection, ConnectErro
             TimeoutConfig::builder()
                 .connect_timeout(options.timeouts.connect)
                 .read_timeout(options.timeouts.read)
+                .operation_attempt_timeout(options.timeouts.attempt)
                 .build(),
         );
     if let Some(profile) = &options.profile {
@@ -334,6 +338,7 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection, ConnectErro
         // Ceph RGW 16 refuses aws-chunked uploads with trailing checksums and returns none.
         .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
         .response_checksum_validation(ResponseChecksumValidation::WhenRequired)
+        .interceptor(super::integrity::CapAnswers)
         .interceptor(super::integrity::CompleteXml)
         .interceptor(super::clock::ReadServerDate(clock.clone()))
         .retry_classifier(super::integrity::RetryCutAnswers);

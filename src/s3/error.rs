@@ -23,6 +23,10 @@ pub enum S3Error {
     /// The request could not be built, or the answer made no sense.
     #[error("{0}")]
     Other(String),
+    /// lockwatch stopped a listing the server would never have ended (tokens sent before,
+    /// keys going back, pages with nothing new).
+    #[error("listing stopped: {0}")]
+    Runaway(String),
     /// lockwatch's re-check just before a write found the data changed since the user
     /// confirmed; no write was sent.
     #[error("{0}")]
@@ -47,7 +51,10 @@ impl S3Error {
         match self {
             S3Error::Network(_) | S3Error::Timeout(_) | S3Error::Unreadable { .. } => true,
             S3Error::Service { status, .. } => status.is_none_or(|s| s >= 500),
-            S3Error::Other(_) | S3Error::ReadOnly(_) | S3Error::Changed(_) => false,
+            S3Error::Other(_)
+            | S3Error::Runaway(_)
+            | S3Error::ReadOnly(_)
+            | S3Error::Changed(_) => false,
         }
     }
 
@@ -109,7 +116,11 @@ impl S3Error {
                     status: Some(status),
                 }
             }
-            SdkError::TimeoutError(_) => S3Error::Timeout(causes(&err)),
+            // The SDK's own deadline (one attempt in all), not the wait between reads.
+            SdkError::TimeoutError(_) => S3Error::Timeout(format!(
+                "{} (the deadline of one attempt: --attempt-timeout)",
+                causes(&err)
+            )),
             SdkError::DispatchFailure(d) if d.is_timeout() => S3Error::Timeout(causes(&err)),
             SdkError::DispatchFailure(_) => S3Error::Network(causes(&err)),
             // The innermost cause says what went wrong (cut short, connection reset); the

@@ -108,6 +108,10 @@ impl ClassifyRetry for RetryCutAnswers {
             if e.downcast_ref::<IncompleteXml>().is_some() {
                 return RetryAction::transient_error();
             }
+            // The same answer would be as large again: one is read, to its cap, at most.
+            if e.downcast_ref::<AnswerTooLarge>().is_some() {
+                return RetryAction::RetryForbidden;
+            }
             cause = e.source();
         }
         RetryAction::NoActionIndicated
@@ -115,6 +119,101 @@ impl ClassifyRetry for RetryCutAnswers {
 
     fn name(&self) -> &'static str {
         "lockwatch::RetryCutAnswers"
+    }
+}
+
+/// The most a listing page may hold: S3 pages hold at most 1,000 entries of at most ~2 KiB of
+/// XML each, so 64 MiB is generous, and bounds an answer that would never end.
+pub const MAX_LISTING_ANSWER: u64 = 64 * 1024 * 1024;
+/// The most any other answer read whole may hold (configurations, errors, policies of up to
+/// 20 KiB, lifecycle configurations of up to 1,000 rules). Downloads stream and are not capped.
+pub const MAX_OTHER_ANSWER: u64 = 1024 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the server's answer is larger than the {limit} bytes lockwatch reads for {operation}")]
+pub struct AnswerTooLarge {
+    pub operation: String,
+    pub limit: u64,
+}
+
+/// The cap for one operation's answer, `None` for a streamed download.
+pub fn answer_limit(operation: &str) -> Option<u64> {
+    match operation {
+        "GetObject" => None,
+        op if op.starts_with("List") => Some(MAX_LISTING_ANSWER),
+        _ => Some(MAX_OTHER_ANSWER),
+    }
+}
+
+/// A response body that fails once more than `left` bytes have come.
+struct Capped {
+    inner: aws_smithy_types::body::SdkBody,
+    left: u64,
+    operation: String,
+    limit: u64,
+}
+
+impl http_body::Body for Capped {
+    type Data = bytes::Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<bytes::Bytes>, BoxError>>> {
+        let this = &mut *self;
+        let frame = std::task::ready!(std::pin::Pin::new(&mut this.inner).poll_frame(cx));
+        if let Some(Ok(f)) = &frame
+            && let Some(data) = f.data_ref()
+        {
+            let n = data.len() as u64;
+            if n > this.left {
+                return std::task::Poll::Ready(Some(Err(AnswerTooLarge {
+                    operation: this.operation.clone(),
+                    limit: this.limit,
+                }
+                .into())));
+            }
+            this.left -= n;
+        }
+        std::task::Poll::Ready(frame)
+    }
+}
+
+/// Caps every answer's body before the SDK reads it whole: an answer that never ends is
+/// refused as unreadable once past the cap, instead of growing memory without bound.
+#[derive(Debug)]
+pub(crate) struct CapAnswers;
+
+impl Intercept for CapAnswers {
+    fn name(&self) -> &'static str {
+        "lockwatch::CapAnswers"
+    }
+
+    fn modify_before_deserialization(
+        &self,
+        context: &mut aws_sdk_s3::config::interceptors::BeforeDeserializationInterceptorContextMut<
+            '_,
+        >,
+        _: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let operation = cfg
+            .load::<aws_smithy_runtime_api::client::orchestrator::Metadata>()
+            .map(|m| m.name().to_string())
+            .unwrap_or_default();
+        let Some(limit) = answer_limit(&operation) else {
+            return Ok(());
+        };
+        let body = context.response_mut().body_mut();
+        let inner = std::mem::replace(body, aws_smithy_types::body::SdkBody::taken());
+        *body = aws_smithy_types::body::SdkBody::from_body_1_x(Capped {
+            inner,
+            left: limit,
+            operation,
+            limit,
+        });
+        Ok(())
     }
 }
 

@@ -1,6 +1,7 @@
 //! One function per S3 operation, returning domain types, one page at a time.
 
 use super::{S3, S3Error};
+use crate::domain::pages::{Listing, PageGuard};
 use crate::domain::percent;
 use crate::domain::{
     Bucket, BucketDetails, BucketLock, EntryKind, HistoryEntry, LegalHold, LockInfo, ObjectEntry,
@@ -89,6 +90,7 @@ pub struct VersionPager {
     next: Option<VersionMarker>,
     max_keys: Option<i32>,
     done: bool,
+    guard: PageGuard,
 }
 
 impl VersionPager {
@@ -101,6 +103,7 @@ impl VersionPager {
             next: None,
             max_keys: None,
             done: false,
+            guard: PageGuard::new(Listing::Versions),
         }
     }
 
@@ -134,11 +137,20 @@ impl VersionPager {
             .await;
         match result {
             Ok(page) => {
-                if page.next.is_some() && page.next == self.next {
+                let entries = page
+                    .versions
+                    .iter()
+                    .chain(&page.markers)
+                    .map(|e| (&*e.key, Some(e.version_id.as_str())))
+                    .chain(page.prefixes.iter().map(|p| (p.as_str(), None)));
+                let next = page
+                    .next
+                    .as_ref()
+                    .map(|m| [m.key.as_str(), m.version_id.as_deref().unwrap_or("")]);
+                if let Err(why) = self.guard.check(entries, next.as_ref().map(|n| &n[..])) {
+                    // The page is dropped with the listing: its entries may be the loop.
                     self.done = true;
-                    return Some(Err(S3Error::Other(
-                        "the server returned the same version-listing marker twice; stopped to avoid a loop".into(),
-                    )));
+                    return Some(Err(S3Error::Runaway(why)));
                 }
                 self.next = page.next.clone();
                 self.done = page.next.is_none();
@@ -161,6 +173,7 @@ pub struct ObjectPager {
     delimiter: Option<String>,
     token: Option<String>,
     done: bool,
+    guard: PageGuard,
 }
 
 impl ObjectPager {
@@ -172,6 +185,7 @@ impl ObjectPager {
             delimiter: delimiter.map(str::to_string),
             token: None,
             done: false,
+            guard: PageGuard::new(Listing::Keys),
         }
     }
 
@@ -197,6 +211,16 @@ impl ObjectPager {
             .await;
         match &page {
             Ok(p) => {
+                let entries = p
+                    .objects
+                    .iter()
+                    .map(|o| (&*o.key, None))
+                    .chain(p.prefixes.iter().map(|p| (p.as_str(), None)));
+                let next = p.next_token.as_deref().map(|t| [t]);
+                if let Err(why) = self.guard.check(entries, next.as_ref().map(|n| &n[..])) {
+                    self.done = true;
+                    return Some(Err(S3Error::Runaway(why)));
+                }
                 self.token = p.next_token.clone();
                 self.done = p.next_token.is_none();
             }
@@ -218,6 +242,7 @@ impl S3 {
     pub async fn list_buckets(&self) -> Result<Vec<Bucket>, S3Error> {
         let mut buckets = Vec::new();
         let mut token: Option<String> = None;
+        let mut guard = PageGuard::new(Listing::Keys);
         loop {
             let out = self
                 .client
@@ -226,17 +251,22 @@ impl S3 {
                 .send()
                 .await
                 .map_err(S3Error::from_sdk)?;
+            let next = out.continuation_token().filter(|t| !t.is_empty());
+            guard
+                .check(
+                    out.buckets().iter().filter_map(|b| Some((b.name()?, None))),
+                    next.map(|t| [t]).as_ref().map(|n| &n[..]),
+                )
+                .map_err(S3Error::Runaway)?;
             buckets.extend(out.buckets().iter().filter_map(|b| {
                 Some(Bucket {
                     name: b.name()?.to_string(),
                     created: timestamp(b.creation_date()),
                 })
             }));
-            match out.continuation_token() {
-                Some(next) if !next.is_empty() && token.as_deref() != Some(next) => {
-                    token = Some(next.to_string())
-                }
-                _ => break,
+            match next {
+                Some(next) => token = Some(next.to_string()),
+                None => break,
             }
         }
         Ok(buckets)
