@@ -12,7 +12,7 @@ fn main() -> ExitCode {
     if let Some(filter) = cli.log.as_deref().filter(|f| !f.trim().is_empty())
         && let Err(e) = lockwatch::logging::init(filter, cli.log_file.clone())
     {
-        eprintln!("lockwatch: {e}");
+        eprintln!("lockwatch: {}", shown(&e));
         return ExitCode::from(2);
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -106,11 +106,11 @@ fn load_config() -> Config {
 /// so are the connection's warnings.
 async fn connect_for_command(cli: &Cli, config: &Config) -> Result<Connection, ExitCode> {
     let connection = connect(cli, config).await.map_err(|e| {
-        eprintln!("lockwatch: cannot connect: {e}");
+        eprintln!("lockwatch: cannot connect: {}", shown(&e));
         ExitCode::from(2)
     })?;
     for warning in &connection.info.warnings {
-        eprintln!("lockwatch: warning: {warning}");
+        eprintln!("lockwatch: warning: {}", shown(&warning));
     }
     Ok(connection)
 }
@@ -362,7 +362,7 @@ async fn list(cli: &Cli, config: &Config, options: &lockwatch::ls::LsOptions) ->
         Err(e) => {
             use std::io::Write;
             let _ = out.flush();
-            eprintln!("lockwatch: {e}");
+            eprintln!("lockwatch: {}", shown(&e));
             ExitCode::FAILURE
         }
     }
@@ -404,7 +404,7 @@ async fn report(
         Ok(c) => c,
         Err(e) => {
             let _ = out.flush();
-            eprintln!("lockwatch: {e}");
+            eprintln!("lockwatch: {}", shown(&e));
             return ExitCode::FAILURE;
         }
     };
@@ -416,7 +416,7 @@ async fn report(
             .and_then(|_| writeln!(out)),
     };
     if let Err(e) = written.and_then(|_| out.flush()) {
-        eprintln!("lockwatch: cannot write the report: {e}");
+        eprintln!("lockwatch: cannot write the report: {}", shown(&e));
         return ExitCode::from(2);
     }
     ExitCode::SUCCESS
@@ -473,9 +473,10 @@ async fn undelete(cli: &Cli, config: &Config, options: &UndeleteOptions) -> Exit
                 eprintln!();
             }
             eprintln!(
-                "lockwatch: cannot list s3://{}/{}: {e}. Nothing was sent.",
+                "lockwatch: cannot list s3://{}/{}: {}. Nothing was sent.",
                 lockwatch::domain::text::sanitize(&options.location.bucket),
-                lockwatch::domain::text::sanitize(&options.location.prefix)
+                lockwatch::domain::text::sanitize(&options.location.prefix),
+                shown(&e)
             );
             return ExitCode::from(2);
         }
@@ -594,7 +595,7 @@ async fn serve_sandbox(port: u16) -> ExitCode {
     let (sandbox, _connection) = match seeded_sandbox(port).await {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("lockwatch: {e}");
+            eprintln!("lockwatch: {}", shown(&e));
             return ExitCode::FAILURE;
         }
     };
@@ -696,7 +697,7 @@ async fn run_ui(mut cli: Cli, config: Config) -> ExitCode {
                 connection
             }
             Err(e) => {
-                eprintln!("lockwatch: {e}");
+                eprintln!("lockwatch: {}", shown(&e));
                 return ExitCode::FAILURE;
             }
         }
@@ -704,7 +705,7 @@ async fn run_ui(mut cli: Cli, config: Config) -> ExitCode {
         match connect(&cli, &config).await {
             Ok(c) => c,
             Err(e) => {
-                eprintln!("lockwatch: cannot connect: {e}");
+                eprintln!("lockwatch: cannot connect: {}", shown(&e));
                 eprintln!();
                 eprintln!(
                     "Give credentials the way the AWS CLI takes them, for example:\n  \
@@ -727,13 +728,16 @@ async fn run_ui(mut cli: Cli, config: Config) -> ExitCode {
                 }
             }
             Err(e) => {
-                eprintln!("lockwatch: seeding the demonstration buckets failed: {e}");
+                eprintln!(
+                    "lockwatch: seeding the demonstration buckets failed: {}",
+                    shown(&e)
+                );
                 return ExitCode::FAILURE;
             }
         }
     }
     for warning in &connection.info.warnings {
-        eprintln!("lockwatch: warning: {warning}");
+        eprintln!("lockwatch: warning: {}", shown(&warning));
     }
     let start = StartAt {
         bucket: cli.location.as_ref().map(|l| l.bucket.clone()),
@@ -776,8 +780,14 @@ async fn run_ui(mut cli: Cli, config: Config) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("lockwatch: {e}");
+            eprintln!("lockwatch: {}", shown(&e));
             ExitCode::FAILURE
         }
     }
+}
+
+/// Text that may hold a server's words (an error's `<Message>`, a key), escaped as the UI
+/// escapes it: no control sequence of a server reaches the user's terminal.
+fn shown(text: &impl std::fmt::Display) -> String {
+    lockwatch::domain::text::sanitize(&text.to_string()).into_owned()
 }

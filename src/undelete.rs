@@ -507,7 +507,7 @@ pub fn describe_outcome(plan: &KeyPlan, outcome: &Outcome) -> String {
         "{:<8} {}: {}",
         outcome.code(),
         text::name(&plan.key),
-        outcome.detail()
+        text::sanitize(outcome.detail())
     )
 }
 

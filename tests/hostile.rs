@@ -368,3 +368,84 @@ fn full_body(answer: Answer) -> Vec<u8> {
         _ => unreachable!("a whole answer"),
     }
 }
+
+/// Escape sequences a hostile server puts in every field: a title change (OSC 0), a clipboard
+/// write (OSC 52), a screen clear, and a bell.
+const ESCAPES: &str = "\u{1b}]0;pwned\u{7}\u{1b}]52;c;cHduZWQ=\u{7}\u{1b}[2J\u{7}";
+
+#[test]
+fn the_command_line_never_writes_a_servers_escape_sequences() {
+    let server = Crafted::start(|request: &Request| {
+        if request.path() == "/bup" || request.path() == "/bup/" {
+            if request.has_query("versions") {
+                return versions_page(
+                    "bup",
+                    &version_xml(
+                        &format!("=HYPERLINK(\"x\"){ESCAPES}"),
+                        &format!("v{ESCAPES}"),
+                        true,
+                        "2026-11-01T00:00:00.000Z",
+                    ),
+                    None,
+                );
+            }
+            if request.has_query("versioning") {
+                return versioning_enabled();
+            }
+            if request.has_query("object-lock") {
+                return lock_enabled();
+            }
+        }
+        if request.method == "HEAD" {
+            return Answer::headers(&[("Content-Length", "1")]);
+        }
+        Answer::error(403, "AccessDenied", &format!("denied{ESCAPES}"))
+    });
+    let clean = |what: &str, bytes: &[u8]| {
+        let s = text(bytes);
+        assert!(
+            !s.contains(['\u{1b}', '\u{7}', '\u{9b}']),
+            "{what} carries the server's control characters: {s:?}"
+        );
+    };
+    for args in [
+        vec!["ls", "s3://bup/"],
+        vec!["ls", "--versions", "s3://bup/"],
+        vec!["report", "s3://bup/"],
+        vec!["report", "s3://bup/", "--format", "csv"],
+        vec!["undelete", "--dry-run", "s3://bup/"],
+        vec!["ls", "s3://other/"],
+        vec!["report", "s3://other/"],
+        vec!["undelete", "--dry-run", "s3://other/"],
+    ] {
+        let out = lockwatch(&server.endpoint, &args, Duration::from_secs(60));
+        clean(&format!("{args:?} stdout"), &out.stdout);
+        clean(&format!("{args:?} stderr"), &out.stderr);
+        if args[1] == "s3://other/" || args.get(2) == Some(&"s3://other/") {
+            assert!(
+                text(&out.stderr).contains("denied\\x1b]0;pwned"),
+                "{args:?}: the refusal is shown, escaped: {}",
+                text(&out.stderr)
+            );
+        }
+    }
+    let csv = lockwatch(
+        &server.endpoint,
+        &["report", "s3://bup/", "--format", "csv"],
+        Duration::from_secs(60),
+    );
+    assert!(
+        text(&csv.stdout).contains("\n\"'=HYPERLINK("),
+        "a formula is neutralised: {}",
+        text(&csv.stdout)
+    );
+    // JSON stays exact: JSON's own escapes carry the bytes.
+    let json = lockwatch(
+        &server.endpoint,
+        &["ls", "--versions", "--json", "s3://bup/"],
+        Duration::from_secs(60),
+    );
+    let line: serde_json::Value =
+        serde_json::from_str(text(&json.stdout).lines().next().unwrap_or("")).expect("JSON");
+    assert_eq!(line["key"], format!("=HYPERLINK(\"x\"){ESCAPES}"));
+}

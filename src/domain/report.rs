@@ -329,11 +329,11 @@ impl Coverage {
         m.push_str(&format!("| Endpoint | {} |\n", cell(&self.endpoint)));
         m.push_str(&format!(
             "| Versioning | {} |\n",
-            self.versioning.as_deref().unwrap_or("unknown")
+            cell(self.versioning.as_deref().unwrap_or("unknown"))
         ));
         m.push_str(&format!(
             "| Object Lock | {} |\n",
-            self.object_lock.as_deref().unwrap_or("unknown")
+            cell(self.object_lock.as_deref().unwrap_or("unknown"))
         ));
         m.push_str(&format!(
             "| Keys, versions, delete markers | {}, {}, {} |\n\n",

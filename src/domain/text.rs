@@ -20,6 +20,24 @@ pub fn must_escape(c: char) -> bool {
                 | '\u{2029}'
                 | '\u{FEFF}'
                 | '\u{061C}'
+                // The rest of Unicode's Default_Ignorable_Code_Point: drawn as nothing (or, by
+                // some terminals, as a blank of a width lockwatch cannot know), so that
+                // `invoice.pdf` and `invoice.pdf` with a tag character would look the same.
+                | '\u{00AD}'
+                | '\u{034F}'
+                | '\u{115F}'
+                | '\u{1160}'
+                | '\u{17B4}'
+                | '\u{17B5}'
+                | '\u{180B}'..='\u{180F}'
+                | '\u{206A}'..='\u{206F}'
+                | '\u{3164}'
+                | '\u{FE00}'..='\u{FE0F}'
+                | '\u{FFA0}'
+                | '\u{FFF0}'..='\u{FFF8}'
+                | '\u{1BCA0}'..='\u{1BCA3}'
+                | '\u{1D173}'..='\u{1D17A}'
+                | '\u{E0000}'..='\u{E0FFF}'
                 // Terminals draw this for bytes they could not decode: a key holding it
                 // would look like a display fault.
                 | '\u{FFFD}'
@@ -191,6 +209,25 @@ mod tests {
         assert_eq!(sanitize("x\u{9b}y"), "x\\x9by");
         assert_eq!(sanitize("line\nbreak\r"), "line\\x0abreak\\x0d");
         assert_eq!(sanitize("del\x7f"), "del\\x7f");
+    }
+
+    #[test]
+    fn default_ignorable_characters_are_made_visible() {
+        // Four keys that all looked like `invoice.pdf`.
+        for (key, shown) in [
+            ("invoice\u{E0041}.pdf", "invoice\\u{e0041}.pdf"),
+            ("invoice.pdf\u{FE0F}", "invoice.pdf\\u{fe0f}"),
+            ("in\u{034F}voice.pdf", "in\\u{034f}voice.pdf"),
+            ("invoice\u{00AD}.pdf", "invoice\\xad.pdf"),
+        ] {
+            assert_eq!(sanitize(key), shown, "{key:?}");
+        }
+        // Hangul fillers shift whole rows in some terminals.
+        assert_eq!(sanitize("a\u{3164}b"), "a\\u{3164}b");
+        assert_eq!(
+            sanitize("\u{115F}\u{1160}\u{FFA0}\u{180E}"),
+            "\\u{115f}\\u{1160}\\u{ffa0}\\u{180e}"
+        );
     }
 
     #[test]

@@ -93,7 +93,8 @@ impl Answer {
             status,
             headers: vec![("Content-Type".into(), "application/xml".into())],
             body: format!(
-                "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code><Message>{message}</Message><RequestId>crafted</RequestId></Error>"
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code><Message>{}</Message><RequestId>crafted</RequestId></Error>",
+                xml_escape(message)
             )
             .into_bytes(),
         }
@@ -312,14 +313,24 @@ fn serve(
     }
 }
 
-/// XML text: `&`, `<`, `>` and quotes escaped; other characters as they are (control
-/// characters too, as a hostile server would send them — XML 1.0 allows few, so tests use
-/// the ones it does, or numeric references).
+/// XML text: `&`, `<`, `>` and quotes escaped, control characters as numeric references
+/// (`&#x1b;`), which the SDK's reader decodes: how a hostile server gets an escape sequence
+/// into a key or a message.
 pub fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            c if c.is_control() && !matches!(c, '\t' | '\n' | '\r') => {
+                out.push_str(&format!("&#x{:x};", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// A ListBuckets answer.
