@@ -341,6 +341,7 @@ async fn seeded_sandbox(port: u16) -> Result<(Sandbox, Connection), String> {
         .await
         .map_err(|e| format!("cannot connect to the sandbox: {e}"))?;
     connection.info.credentials_source = "the built-in sandbox".into();
+    connection.info.sandbox = true;
     connection.info.endpoint = format!("{} (built-in sandbox, in memory)", sandbox.endpoint);
     lockwatch::seed::seed_demo(&connection.s3, jiff::Timestamp::now())
         .await

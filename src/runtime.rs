@@ -87,7 +87,6 @@ impl Auditor {
         result: &Result<T, S3Error>,
         result_version_id: Option<String>,
     ) {
-        let (bucket, key, version_id) = version;
         let (outcome, error_code) = match result {
             Ok(_) => ("ok".to_string(), None),
             Err(S3Error::Service { code, status, .. }) => (
@@ -101,6 +100,53 @@ impl Auditor {
             Err(S3Error::Changed(_)) => ("not sent: changed".to_string(), None),
             Err(_) => ("failed".to_string(), None),
         };
+        self.write(version, action, outcome, error_code, result_version_id)
+            .await
+    }
+
+    /// A restore, with what reading the key back said when the server's answer was unsure.
+    async fn record_restore(
+        &self,
+        version: (&str, &str, Option<&str>),
+        result: &Result<crate::app::RestoreDone, RestoreFailure>,
+    ) {
+        let code = |e: &S3Error| Some(e.code().map_or_else(|| e.to_string(), str::to_string));
+        match result {
+            Ok(done) => match &done.answer_lost {
+                None => {
+                    self.record(version, "restore", &Ok::<(), _>(()), None)
+                        .await
+                }
+                Some(e) => {
+                    let outcome = "done, read back: the server did not confirm it".to_string();
+                    self.write(version, "restore", outcome, code(e), None).await
+                }
+            },
+            Err(RestoreFailure::AnswerLost { error, read_back }) => {
+                let outcome = format!("unconfirmed, read back: {read_back}");
+                self.write(version, "restore", outcome, code(error), None)
+                    .await
+            }
+            Err(RestoreFailure::Server(e)) => {
+                self.record(version, "restore", &Err::<(), _>(e.clone()), None)
+                    .await
+            }
+            Err(RestoreFailure::Refused(r)) => {
+                let refused = Err::<(), _>(S3Error::Other(r.to_string()));
+                self.record(version, "restore", &refused, None).await
+            }
+        }
+    }
+
+    async fn write(
+        &self,
+        version: (&str, &str, Option<&str>),
+        action: &str,
+        outcome: String,
+        error_code: Option<String>,
+        result_version_id: Option<String>,
+    ) {
+        let (bucket, key, version_id) = version;
         let entry = AuditEntry {
             time: Timestamp::now().to_string(),
             endpoint: self.endpoint.clone(),
@@ -403,19 +449,8 @@ impl Executor {
                 let audit = self.audit.clone();
                 self.spawn(None, async move {
                     let result = tasks::restore(&s3, &bucket, &key, &marker_version_id).await;
-                    let as_s3 = match &result {
-                        Ok(_) => Ok(()),
-                        Err(RestoreFailure::Server(e)) => Err(e.clone()),
-                        Err(RestoreFailure::Refused(r)) => Err(S3Error::Other(r.to_string())),
-                        Err(RestoreFailure::AnswerLost { error, .. }) => Err(error.clone()),
-                    };
                     audit
-                        .record(
-                            (&bucket, &key, Some(&marker_version_id)),
-                            "restore",
-                            &as_s3,
-                            None,
-                        )
+                        .record_restore((&bucket, &key, Some(&marker_version_id)), &result)
                         .await;
                     send(Action::Restored { request, result });
                 })
@@ -963,7 +998,12 @@ async fn run_loop(
     );
     state.mouse_capture = mouse;
     let audit = Auditor {
-        path: audit::default_path(),
+        // The sandbox's writes are a demonstration: they stay out of the user's real trail.
+        path: if connection.info.sandbox {
+            audit::sandbox_path()
+        } else {
+            audit::default_path()
+        },
         endpoint: connection.info.endpoint.clone(),
         tx: tx.clone(),
     };

@@ -298,6 +298,8 @@ pub struct Downloaded {
     pub size: u64,
     /// True when the MD5 of the file equals the object's ETag (single-part uploads only).
     pub md5_verified: bool,
+    /// The version the server sent, as it named it.
+    pub version_id: Option<String>,
 }
 
 /// Why a download did not happen.
@@ -341,7 +343,7 @@ pub async fn download(
         )));
     }
     let target = request.directory.join(&request.name);
-    if target.exists() && !request.overwrite {
+    if target.symlink_metadata().is_ok() && !request.overwrite {
         return Err(DownloadError::Exists(target));
     }
     let partial_path = request
@@ -351,10 +353,22 @@ pub async fn download(
         .open_download(&request.bucket, &request.key, request.version_id.as_deref())
         .await
         .map_err(DownloadError::Server)?;
+    // create_new never follows a link planted at the partial path nor writes into a file
+    // already there: another save to the same name under way, or one a crash left behind.
+    let std_file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&partial_path)
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::AlreadyExists => DownloadError::Local(format!(
+                "{} exists: another save to this name is under way, or one was cut off (remove the file to try again)",
+                partial_path.display()
+            )),
+            _ => local(e),
+        })?;
+    // Only a file this download created is removed when it fails.
     let mut partial = PartialFile(Some(partial_path.clone()));
-    let mut file = tokio::fs::File::create(&partial_path)
-        .await
-        .map_err(local)?;
+    let mut file = tokio::fs::File::from_std(std_file);
     let mut hasher = Md5::new();
     let mut received: u64 = 0;
     progress(0, download.size);
@@ -390,15 +404,38 @@ pub async fn download(
             "the file's MD5 {md5} differs from the ETag {etag}; the partial file was removed"
         )));
     }
-    tokio::fs::rename(&partial_path, &target)
-        .await
-        .map_err(local)?;
+    put_in_place(&partial_path, &target, request.overwrite)?;
     partial.0 = None;
     Ok(Downloaded {
         path: target,
         size: received,
         md5_verified: single_part_etag.is_some(),
+        version_id: download.version_id.clone(),
     })
+}
+
+/// Moves the checked partial file to its name. Without `overwrite` the name is taken with a
+/// hard link, which fails if anything (a file, a link planted meanwhile) is already there; a
+/// file system without hard links falls back to a rename after a last check.
+fn put_in_place(
+    partial: &std::path::Path,
+    target: &std::path::Path,
+    overwrite: bool,
+) -> Result<(), DownloadError> {
+    let local = |e: std::io::Error| DownloadError::Local(e.to_string());
+    if overwrite {
+        return std::fs::rename(partial, target).map_err(local);
+    }
+    match std::fs::hard_link(partial, target) {
+        Ok(()) => std::fs::remove_file(partial).map_err(local),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            Err(DownloadError::Exists(target.to_path_buf()))
+        }
+        Err(_) if target.symlink_metadata().is_ok() => {
+            Err(DownloadError::Exists(target.to_path_buf()))
+        }
+        Err(_) => std::fs::rename(partial, target).map_err(local),
+    }
 }
 
 /// Directories in the directory of a partly typed path, for completing a download target.

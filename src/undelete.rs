@@ -139,6 +139,9 @@ pub fn audit_entry(
         KeyAction::Leave(_) => return None,
     };
     let outcome = match outcome {
+        Outcome::Done(d) if d.contains(READ_BACK) => {
+            "done, read back: the server did not confirm it"
+        }
         Outcome::Done(_) => "ok",
         Outcome::Skipped(_) => "not sent: changed",
         Outcome::Failed(_) => "failed",
@@ -155,6 +158,9 @@ pub fn audit_entry(
         result_version_id: None,
     })
 }
+
+/// Said of a removal whose answer was lost and that reading the key back showed done.
+const READ_BACK: &str = "unconfirmed by the server, read back as done";
 
 /// What happened to one key when the plan was carried out.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -193,9 +199,10 @@ pub async fn carry_out(s3: &S3, bucket: &str, plan: &KeyPlan) -> Outcome {
             markers,
             becomes_current,
         } => {
+            let mut unconfirmed = 0;
             for (i, marker) in markers.iter().enumerate() {
                 match restore(s3, bucket, key, &marker.version_id).await {
-                    Ok(_) => {}
+                    Ok(done) => unconfirmed += usize::from(done.answer_lost.is_some()),
                     Err(e) if i == 0 => {
                         return match e {
                             crate::app::RestoreFailure::Refused(r) => {
@@ -213,9 +220,14 @@ pub async fn carry_out(s3: &S3, bucket: &str, plan: &KeyPlan) -> Outcome {
                 }
             }
             Outcome::Done(format!(
-                "removed {}; version {} is current",
+                "removed {}; version {} is current{}",
                 plural(markers.len(), "delete marker"),
-                text::sanitize(&becomes_current.version_id)
+                text::sanitize(&becomes_current.version_id),
+                if unconfirmed > 0 {
+                    format!(" ({unconfirmed} {READ_BACK})")
+                } else {
+                    String::new()
+                }
             ))
         }
         KeyAction::CopyBack { source, latest } => {

@@ -813,6 +813,38 @@ async fn download_is_checked_against_size_and_etag(server: &Server) {
         1,
         "no partial file left"
     );
+
+    // A link planted where the partial file goes is never followed, and not removed.
+    let outside = tempfile::tempdir().expect("outside");
+    let victim = outside.path().join("victim");
+    std::fs::write(&victim, b"keep").expect("victim");
+    let copy = lockwatch::tasks::DownloadRequest {
+        name: "q3-copy.pdf".into(),
+        ..request.clone()
+    };
+    let planted = dir.path().join(".q3-copy.pdf.lockwatch-partial");
+    std::os::unix::fs::symlink(&victim, &planted).expect("plant a link");
+    let refused = lockwatch::tasks::download(&s3, &copy, |_, _| {}).await;
+    assert!(
+        matches!(&refused, Err(lockwatch::tasks::DownloadError::Local(m)) if m.contains("exists")),
+        "{refused:?}"
+    );
+    assert_eq!(std::fs::read(&victim).expect("victim"), b"keep");
+    assert!(
+        planted.symlink_metadata().is_ok(),
+        "someone else's file is left alone"
+    );
+    std::fs::remove_file(&planted).expect("remove the link");
+
+    // A link planted at the name itself is not replaced either.
+    std::os::unix::fs::symlink(&victim, dir.path().join("q3-copy.pdf")).expect("plant a link");
+    let refused = lockwatch::tasks::download(&s3, &copy, |_, _| {}).await;
+    assert!(
+        matches!(refused, Err(lockwatch::tasks::DownloadError::Exists(_))),
+        "{refused:?}"
+    );
+    assert_eq!(std::fs::read(&victim).expect("victim"), b"keep");
+    assert_eq!(done.version_id.as_deref(), request.version_id.as_deref());
 }
 
 /// Keys chosen to break terminals and parsers come back from every listing exactly as written.

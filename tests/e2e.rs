@@ -1454,3 +1454,27 @@ fn the_mouse_selects_opens_and_can_be_handed_back_to_the_terminal() {
     app.send("q");
     assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
 }
+
+#[test]
+fn the_demos_writes_go_to_a_trail_of_their_own() {
+    // The endpoint is never contacted: --demo runs the built-in sandbox.
+    let mut app = Session::start("http://127.0.0.1:9", &["--demo", "s3://bup/"], 160, 35);
+    app.wait_text("short-lock/");
+    app.send(".");
+    app.wait_text("× tux.svg");
+    app.send("/tux\r");
+    app.send("r");
+    app.wait_text("Restore deleted object");
+    app.send("y");
+    app.wait_text("Restored");
+    app.send("q");
+    assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
+    let data = app.home.path().join(".local/share/lockwatch");
+    let trail =
+        std::fs::read_to_string(data.join("sandbox-audit.jsonl")).expect("the sandbox's trail");
+    assert!(trail.contains("\"action\":\"restore\""), "{trail}");
+    assert!(
+        !data.join("audit.jsonl").exists(),
+        "the user's real trail holds no demonstration"
+    );
+}

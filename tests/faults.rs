@@ -206,6 +206,15 @@ fn an_unconfirmed_restore_is_never_sent_twice_and_the_key_is_read_back() {
     app.send("\u{1b}");
     app.send("q");
     assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
+    // The trail says how it is known: not a plain `ok`.
+    let trail = std::fs::read_to_string(app.home.path().join(".local/share/lockwatch/audit.jsonl"))
+        .expect("audit trail");
+    let last: serde_json::Value =
+        serde_json::from_str(trail.lines().last().unwrap_or("")).expect("a JSON line");
+    assert_eq!(
+        last["outcome"], "done, read back: the server did not confirm it",
+        "{trail}"
+    );
 
     // The server fails the delete (500): read back, nothing changed, and it says so.
     let bucket = deleted_file_bucket("unconfirmed");

@@ -35,6 +35,7 @@ fn state(width: u16, height: u16) -> AppState {
             read_only: false,
             read_only_because: None,
             warnings: Vec::new(),
+            sandbox: false,
         },
         Rect::new(0, 0, width, height),
     )

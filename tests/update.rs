@@ -27,6 +27,7 @@ fn state() -> AppState {
             read_only: false,
             read_only_because: None,
             warnings: Vec::new(),
+            sandbox: false,
         },
         Rect::new(0, 0, 120, 35),
     )

@@ -103,7 +103,7 @@ pub enum Popup {
         scroll: u16,
     },
     Audit {
-        entries: Vec<crate::audit::AuditEntry>,
+        entries: Vec<crate::audit::AuditLine>,
         scroll: u16,
     },
     Message {

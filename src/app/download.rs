@@ -174,7 +174,13 @@ pub(super) fn on_done(
     }
     match result {
         Ok(done) => state.success(format!(
-            "Saved {} ({}), {}.",
+            "Saved {} of s3://{}/{} as {} ({}), {}.",
+            done.version_id.as_deref().map_or_else(
+                || "the object".to_string(),
+                |v| format!("version {}", text::sanitize(v))
+            ),
+            text::sanitize(&download.bucket),
+            text::sanitize(&download.key),
             text::sanitize(&done.path.display().to_string()),
             format::size_exact(done.size),
             if done.md5_verified {

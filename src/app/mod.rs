@@ -298,7 +298,7 @@ pub enum Action {
         read_back: Option<Result<Vec<HistoryEntry>, S3Error>>,
     },
     AuditLoaded {
-        result: Result<Vec<crate::audit::AuditEntry>, String>,
+        result: Result<Vec<crate::audit::AuditLine>, String>,
     },
     BucketInfo {
         bucket: String,

@@ -87,6 +87,8 @@ pub struct ConnectionInfo {
     pub read_only_because: Option<String>,
     /// Things the user should fix, such as credential files others can read.
     pub warnings: Vec<String>,
+    /// The built-in sandbox (`--demo`): its writes go to a trail of their own.
+    pub sandbox: bool,
 }
 
 pub struct Connection {
@@ -378,6 +380,7 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection, ConnectErro
                 None
             },
             warnings: loose_permission_warnings(),
+            sandbox: false,
         },
     })
 }

@@ -652,12 +652,22 @@ fn help(frame: &mut Frame, state: &AppState, scroll: u16, theme: &Theme) {
     );
 }
 
-fn audit_box(frame: &mut Frame, entries: &[crate::audit::AuditEntry], scroll: u16, theme: &Theme) {
+fn audit_box(frame: &mut Frame, entries: &[crate::audit::AuditLine], scroll: u16, theme: &Theme) {
     let mut lines: Vec<Line<'static>> = Vec::new();
     if entries.is_empty() {
         lines.push(Line::styled("lockwatch has made no writes yet.", theme.dim));
     }
-    for e in entries.iter().rev() {
+    for line in entries.iter().rev() {
+        let e = match line {
+            crate::audit::AuditLine::Entry(e) => e,
+            crate::audit::AuditLine::Unreadable(raw) => {
+                lines.push(Line::from(vec![
+                    Span::styled("unreadable line: ", theme.error),
+                    Span::raw(text::sanitize(raw).into_owned()),
+                ]));
+                continue;
+            }
+        };
         let outcome_style = if e.outcome == "ok" {
             theme.success
         } else {

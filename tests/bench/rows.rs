@@ -55,6 +55,7 @@ fn main() {
             read_only: true,
             read_only_because: None,
             warnings: Vec::new(),
+            sandbox: false,
         },
         Rect::new(0, 0, width, height),
     );
