@@ -74,21 +74,47 @@ pub struct Config {
 /// Words that name a secret: such a setting is refused wherever it appears.
 const SECRET_WORDS: [&str; 5] = ["secret", "password", "token", "access_key", "credential"];
 
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, column)
-}
+/// The most a configuration file may hold: a hand-written file is a few KiB.
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
 
 struct Reader<'a> {
     text: &'a str,
+    /// Where each line starts: a problem's line is found by binary search, so a file full of
+    /// ignored lines costs linear time, not quadratic.
+    line_starts: Vec<usize>,
     problems: Vec<Problem>,
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
+    fn new(text: &'a str) -> Reader<'a> {
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Reader {
+            text,
+            line_starts,
+            problems: Vec::new(),
+        }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = self.line_starts.partition_point(|&s| s <= offset);
+        let start = self
+            .line_starts
+            .get(line.saturating_sub(1))
+            .copied()
+            .unwrap_or(0);
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(0, |l| l.chars().count());
+        (line.max(1), column + 1)
+    }
+
     fn problem(&mut self, span: std::ops::Range<usize>, key: Option<String>, message: String) {
-        let (line, column) = line_col(self.text, span.start);
+        let (line, column) = self.line_col(span.start);
         self.problems.push(Problem {
             line,
             column,
@@ -108,10 +134,34 @@ impl Reader<'_> {
     }
 }
 
+/// A regular file's text, refusing anything else and anything larger than `max` bytes.
+pub fn read_regular_file(path: &Path, max: u64) -> std::io::Result<String> {
+    use std::io::Read;
+    // stat, not open: opening a FIFO would wait for a writer.
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    let file = std::fs::File::open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    let mut bytes = Vec::new();
+    file.take(max + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Err(std::io::Error::other(format!(
+            "larger than {max} bytes; a configuration file is a few KiB"
+        )));
+    }
+    String::from_utf8(bytes).map_err(|_| std::io::Error::other("not UTF-8 text"))
+}
+
 impl Config {
-    /// Reads the file at `path`; a missing file is an empty configuration.
+    /// Reads the file at `path`; a missing file is an empty configuration. Only a regular
+    /// file of at most `MAX_CONFIG_BYTES` is read: a FIFO, a device (`/dev/zero`) or a huge
+    /// file is a problem said at start, never a hang.
     pub fn load(path: &Path) -> Config {
-        match std::fs::read_to_string(path) {
+        match read_regular_file(path, MAX_CONFIG_BYTES) {
             Ok(text) => {
                 let mut c = Config::parse(&text);
                 c.path = Some(path.to_path_buf());
@@ -137,10 +187,7 @@ impl Config {
     /// Reads configuration text, keeping what is right and reporting the rest.
     pub fn parse(text: &str) -> Config {
         let (table, errors) = DeTable::parse_recoverable(text);
-        let mut r = Reader {
-            text,
-            problems: Vec::new(),
-        };
+        let mut r = Reader::new(text);
         for e in errors {
             let span = e.span().unwrap_or(0..0);
             r.problem(span, None, e.message().trim().to_string());
@@ -483,7 +530,7 @@ fn read_keys(
                 ok = false;
             }
             if ok {
-                let (line, _) = line_col(r.text, cname.span().start);
+                let (line, _) = r.line_col(cname.span().start);
                 out.push((scope, command, keys, line));
             }
         }

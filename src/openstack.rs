@@ -84,7 +84,7 @@ pub fn load(source: &CloudSource) -> Result<CloudConfig, OpenStackError> {
 /// says of the same cloud.
 fn from_file(path: &Path, name: &str) -> Result<CloudConfig, OpenStackError> {
     let read = |p: &Path| -> Result<serde_yaml::Value, OpenStackError> {
-        let text = std::fs::read_to_string(p)
+        let text = crate::config::read_regular_file(p, crate::config::MAX_CONFIG_BYTES)
             .map_err(|e| OpenStackError::Config(format!("cannot read {}: {e}", p.display())))?;
         serde_yaml::from_str(&text)
             .map_err(|e| OpenStackError::Config(format!("cannot parse {}: {e}", p.display())))

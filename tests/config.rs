@@ -502,3 +502,97 @@ fn with_several_endpoints_and_none_chosen_lockwatch_asks_which() {
     app.send("q");
     assert_eq!(app.wait_exit(std::time::Duration::from_secs(5)), Some(true));
 }
+
+/// `lockwatch` with a watchdog: a read that would hang fails the test instead of stalling it.
+fn lockwatch_within(
+    home: &Path,
+    env: &[(&str, &str)],
+    args: &[&str],
+    limit: std::time::Duration,
+) -> std::process::Output {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lockwatch"))
+        .args(args)
+        .env_clear()
+        .env("HOME", home)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .envs(env.iter().copied())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run lockwatch");
+    let start = std::time::Instant::now();
+    while start.elapsed() < limit {
+        if let Ok(Some(_)) = child.try_wait() {
+            return child.wait_with_output().expect("output");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("lockwatch {args:?} hung (still running after {limit:?})");
+}
+
+#[test]
+fn only_a_regular_file_of_sane_size_is_read_as_configuration() {
+    let home = tempfile::tempdir().expect("home");
+    let fifo = home.path().join("fifo.toml");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    let huge = home.path().join("huge.toml");
+    std::fs::write(&huge, "# x\n".repeat(600_000)).expect("write");
+    for (path, said) in [
+        (fifo.to_string_lossy().to_string(), "not a regular file"),
+        ("/dev/zero".to_string(), "not a regular file"),
+        (
+            huge.to_string_lossy().to_string(),
+            "larger than 1048576 bytes",
+        ),
+    ] {
+        let env = [("LOCKWATCH_CONFIG", path.as_str())];
+        let out = lockwatch_within(
+            home.path(),
+            &env,
+            &["config", "check"],
+            std::time::Duration::from_secs(20),
+        );
+        assert_eq!(out.status.code(), Some(1), "{path}");
+        let printed = String::from_utf8_lossy(&out.stdout);
+        assert!(printed.contains(said), "{path}: {printed}");
+    }
+}
+
+#[test]
+fn ignored_lines_are_each_reported_once_with_their_line() {
+    // 40,000 unknown settings: every one is a problem with its own line (linear time: the
+    // lines are indexed once, not counted again for each problem).
+    let text: String = (0..40_000).map(|i| format!("unknown_{i} = 1\n")).collect();
+    let config = Config::parse(&text);
+    assert_eq!(config.problems.len(), 40_000);
+    assert_eq!(config.problems[39_999].line, 40_000);
+    assert_eq!(config.problems[0].column, 1);
+}
+
+#[test]
+fn a_device_named_as_an_aws_file_gets_no_chmod_advice() {
+    let home = tempfile::tempdir().expect("home");
+    let env = [
+        ("AWS_CONFIG_FILE", "/dev/null"),
+        ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null"),
+        ("AWS_ACCESS_KEY_ID", "k"),
+        ("AWS_SECRET_ACCESS_KEY", "s"),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
+    ];
+    let out = lockwatch_within(
+        home.path(),
+        &env,
+        &["ls", "--connect-timeout", "1", "s3://b/"],
+        std::time::Duration::from_secs(60),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(!stderr.contains("chmod"), "{stderr}");
+}

@@ -173,7 +173,12 @@ pub fn loose_permission_warnings() -> Vec<String> {
         aws_files()
             .into_iter()
             .filter_map(|path| {
-                let mode = std::fs::metadata(&path).ok()?.permissions().mode() & 0o777;
+                let meta = std::fs::metadata(&path).ok()?;
+                // /dev/null or a FIFO named as the file: chmod would break the machine.
+                if !meta.is_file() {
+                    return None;
+                }
+                let mode = meta.permissions().mode() & 0o777;
                 (mode & 0o077 != 0).then(|| {
                     format!(
                         "{} can be read by other users (mode {mode:04o}); fix it with: chmod 600 {}",
