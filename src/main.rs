@@ -683,6 +683,12 @@ fn pick_endpoint(cli: &Cli, config: &Config) -> Result<Option<String>, ExitCode>
 }
 
 async fn run_ui(mut cli: Cli, config: Config) -> ExitCode {
+    if std::env::var("TERM").is_ok_and(|t| t == "dumb") {
+        eprintln!(
+            "lockwatch: this terminal (TERM=dumb) cannot draw the interface: it has no cursor movement. Use a terminal such as xterm-256color, or the commands that print: lockwatch ls, report, undelete (lockwatch --help)."
+        );
+        return ExitCode::from(2);
+    }
     if !cli.demo {
         match pick_endpoint(&cli, &config) {
             Ok(Some(name)) => cli.endpoint = Some(name),

@@ -884,7 +884,7 @@ fn set_mouse_capture(on: bool) -> std::io::Result<()> {
 
 /// Gives the terminal back to the shell and stops lockwatch; returns once it is continued
 /// (`fg`), with the terminal taken back and the whole screen drawn again.
-fn suspend(terminal: &mut ratatui::DefaultTerminal, mouse: bool) -> std::io::Result<()> {
+fn suspend(terminal: &mut crate::terminal::Screen, mouse: bool) -> std::io::Result<()> {
     let _ = terminal.show_cursor();
     let _ = set_mouse_capture(false);
     ratatui::restore();
@@ -896,7 +896,7 @@ fn suspend(terminal: &mut ratatui::DefaultTerminal, mouse: bool) -> std::io::Res
 
 /// Raw mode and the alternate screen again, and a full redraw: after a stop, the shell or
 /// another program may have changed both.
-fn take_terminal_back(terminal: &mut ratatui::DefaultTerminal, mouse: bool) -> std::io::Result<()> {
+fn take_terminal_back(terminal: &mut crate::terminal::Screen, mouse: bool) -> std::io::Result<()> {
     if mouse {
         let _ = set_mouse_capture(true);
     }
@@ -947,7 +947,8 @@ pub async fn run(
         read_only = info.read_only,
         "connected"
     );
-    let mut terminal = ratatui::try_init().map_err(RunError::NoTerminal)?;
+    let mut terminal =
+        crate::terminal::init(theme.sixteen_colours).map_err(RunError::NoTerminal)?;
     if mouse {
         // A terminal that cannot report the mouse is still fully usable by keys.
         let _ = set_mouse_capture(true);
@@ -975,7 +976,7 @@ pub async fn run(
 
 #[allow(clippy::too_many_arguments)]
 async fn run_loop(
-    terminal: &mut ratatui::DefaultTerminal,
+    terminal: &mut crate::terminal::Screen,
     connection: Connection,
     keymap: Keymap,
     theme: Theme,

@@ -596,3 +596,42 @@ fn a_device_named_as_an_aws_file_gets_no_chmod_advice() {
     assert!(!out.status.success());
     assert!(!stderr.contains("chmod"), "{stderr}");
 }
+
+#[test]
+fn a_16_colour_terminal_gets_16_colour_codes_and_a_dumb_one_a_clear_refusal() {
+    // --demo: the built-in sandbox, nothing to start.
+    let home = tempfile::tempdir().expect("home");
+    let mut env = support::binary_env("http://127.0.0.1:9", home.path());
+    env.retain(|(k, _)| k != "TERM");
+    env.push(("TERM".to_string(), "linux".to_string()));
+    let mut app = support::pty::Session::start_with_env(&env, &["--demo"], 120, 30, home);
+    app.wait_text("bup-governance");
+    assert!(coloured_cells(&app) > 0, "colours are still drawn");
+    let raw = app.raw_output();
+    let raw = String::from_utf8_lossy(&raw);
+    assert!(
+        !raw.contains("38;5;") && !raw.contains("48;5;"),
+        "a 256-colour code reached a 16-colour terminal"
+    );
+    assert!(
+        raw.contains("\u{1b}[3") || raw.contains("\u{1b}[9"),
+        "16-colour codes"
+    );
+    app.send("q");
+    assert_eq!(app.wait_exit(std::time::Duration::from_secs(5)), Some(true));
+
+    let home = tempfile::tempdir().expect("home");
+    let out = lockwatch_within(
+        home.path(),
+        &[("TERM", "dumb")],
+        &["--demo"],
+        std::time::Duration::from_secs(20),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("TERM=dumb"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stdout.is_empty(), "nothing drawn");
+}

@@ -24,6 +24,8 @@ pub struct Theme {
     pub warning: Style,
     pub success: Style,
     pub emphasis: Style,
+    /// The terminal knows 16 colours only: colours are sent as the 16-colour SGR codes.
+    pub sixteen_colours: bool,
 }
 
 impl Default for Theme {
@@ -94,6 +96,7 @@ impl Theme {
     /// For terminals without 256 colours: every colour becomes the nearest of the 16 ANSI
     /// ones (the built-in themes use only those already).
     pub fn in_16_colours(mut self) -> Theme {
+        self.sixteen_colours = true;
         for role in ROLES {
             if let Some(style) = self.role_mut(role) {
                 style.fg = style.fg.map(nearest_16);
@@ -128,6 +131,7 @@ impl Theme {
             warning: bold,
             success: plain,
             emphasis: bold,
+            sixteen_colours: false,
         }
     }
 
@@ -181,6 +185,7 @@ impl Theme {
             warning: Style::new().fg(Color::Yellow),
             success: Style::new().fg(Color::Green),
             emphasis: Style::new().add_modifier(Modifier::BOLD),
+            sixteen_colours: false,
         }
     }
 }
