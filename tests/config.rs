@@ -635,3 +635,43 @@ fn a_16_colour_terminal_gets_16_colour_codes_and_a_dumb_one_a_clear_refusal() {
     );
     assert!(out.stdout.is_empty(), "nothing drawn");
 }
+
+#[test]
+fn an_endpoint_url_with_a_password_is_refused_without_showing_it() {
+    let home = tempfile::tempdir().expect("home");
+    let config = home.path().join("aws-config");
+    std::fs::write(
+        &config,
+        "[default]\nendpoint_url = http://bob:profilesecret@127.0.0.1:9\n",
+    )
+    .expect("write");
+    let config = config.to_string_lossy().to_string();
+    for env in [
+        vec![("AWS_ENDPOINT_URL", "http://alice:hunter2@127.0.0.1:9")],
+        vec![("AWS_CONFIG_FILE", config.as_str())],
+    ] {
+        let mut env = env;
+        env.extend([
+            ("AWS_ACCESS_KEY_ID", "k"),
+            ("AWS_SECRET_ACCESS_KEY", "s"),
+            ("AWS_REGION", "us-east-1"),
+        ]);
+        let out = lockwatch_within(
+            home.path(),
+            &env,
+            &["ls", "s3://b/"],
+            std::time::Duration::from_secs(30),
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("user name or password"), "{stderr}");
+        assert!(
+            stderr.contains("127.0.0.1:9"),
+            "the host is named: {stderr}"
+        );
+        assert!(
+            !stderr.contains("hunter2") && !stderr.contains("profilesecret"),
+            "{stderr}"
+        );
+    }
+}

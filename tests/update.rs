@@ -1395,3 +1395,40 @@ fn reloading_with_a_filter_matches_each_row_once() {
     );
     assert_eq!(shown(&s), ["a/", "ab", "ca"]);
 }
+
+#[test]
+fn copying_a_key_with_a_newline_copies_it_exactly_with_a_warning_or_escaped() {
+    let mut s = state();
+    let request = open_bup(&mut s);
+    let hostile = "db\nrm -rf ~";
+    run(
+        &mut s,
+        vec![Action::LevelPage {
+            request,
+            result: Ok(LevelPage::Objects(ObjectsPage {
+                objects: vec![ObjectEntry {
+                    key: Arc::from(hostile),
+                    size: Some(1),
+                    last_modified: None,
+                    storage_class: None,
+                }],
+                prefixes: vec![],
+                next_token: None,
+            })),
+            more: false,
+        }],
+    );
+    let effects = run(&mut s, vec![key('y'), key('k')]);
+    assert_eq!(effects, vec![Effect::Clipboard(hostile.to_string())]);
+    let status = s
+        .status
+        .as_ref()
+        .map(|m| m.text.clone())
+        .unwrap_or_default();
+    assert!(status.contains("paste with care"), "{status}");
+    let effects = run(&mut s, vec![key('y'), key('e')]);
+    assert_eq!(
+        effects,
+        vec![Effect::Clipboard("\"db\\x0arm -rf ~\"".to_string())]
+    );
+}

@@ -3,6 +3,7 @@
 
 use super::{AppState, Effect, Pane, Popup};
 use crate::domain::listing::LevelRow;
+use crate::domain::text;
 use crate::keys::{Key, KeyCode};
 
 /// What `y` can copy for the selected row: (key to press, label, text).
@@ -33,7 +34,19 @@ pub fn choices(state: &AppState) -> Vec<(char, &'static str, String)> {
             }
         }
     }
+    // A key with control or invisible characters is copied exactly (S3 needs those bytes), with
+    // a warning; the form shown on screen can be copied instead.
+    if let Some((_, _, key)) = out.iter().find(|(c, _, t)| *c == 'k' && needs_care(t)) {
+        let shown = text::name(key).into_owned();
+        out.push(('e', "key as shown (escaped)", shown));
+    }
     out
+}
+
+/// Text that pasted somewhere could act, or look like something else: it holds a control,
+/// invisible or direction-changing character.
+fn needs_care(text: &str) -> bool {
+    text.chars().any(text::must_escape)
 }
 
 pub(super) fn open(state: &mut AppState) -> Vec<Effect> {
@@ -63,9 +76,15 @@ pub(super) fn on_key(state: &mut AppState, key: Key) -> Vec<Effect> {
     let Some((_, label, text)) = picked else {
         return Vec::new();
     };
-    state.info(format!(
-        "Copied the {label} to the clipboard (by the terminal: OSC 52; some terminals need it allowed)"
-    ));
+    if needs_care(&text) {
+        state.error(format!(
+            "Copied the {label} exactly; it holds control or invisible characters (a newline would run what follows it in a shell): paste with care, or y e for the escaped form"
+        ));
+    } else {
+        state.info(format!(
+            "Copied the {label} to the clipboard (by the terminal: OSC 52; some terminals need it allowed)"
+        ));
+    }
     vec![Effect::Clipboard(text)]
 }
 

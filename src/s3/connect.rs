@@ -104,6 +104,12 @@ pub enum ConnectError {
     Credentials(String),
     #[error("invalid endpoint URL '{0}': expected http://host:port or https://host")]
     Endpoint(String),
+    /// The URL names a user or password (`https://user:pass@host`): S3 signs with keys, never
+    /// with these, and lockwatch would show the URL on screen. Only the host is said.
+    #[error(
+        "the endpoint URL for {0} holds a user name or password (user:pass@): S3 does not use them and lockwatch will not show them; give the URL without them, and the keys as AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or a profile"
+    )]
+    EndpointCredentials(String),
 }
 
 /// `****************262d`, as `aws configure list` shows an access key.
@@ -163,6 +169,14 @@ fn aws_files() -> Vec<PathBuf> {
     .into_iter()
     .flatten()
     .collect()
+}
+
+/// The host of a URL that carries `user[:password]@` before it, if it does.
+pub fn host_if_userinfo(url: &str) -> Option<String> {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let (_, host) = authority.rsplit_once('@')?;
+    Some(crate::domain::text::sanitize(host).into_owned())
 }
 
 /// A warning for each AWS file that group or others can read: it may hold secret keys.
@@ -258,6 +272,11 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection, ConnectErro
     {
         return Err(ConnectError::Endpoint(url.clone()));
     }
+    if let Some(url) = &options.endpoint_url
+        && let Some(host) = host_if_userinfo(url)
+    {
+        return Err(ConnectError::EndpointCredentials(host));
+    }
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .http_client(http_client(ca_bundle.as_ref())?)
         .retry_config(RetryConfig::standard().with_max_attempts(3))
@@ -334,6 +353,10 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection, ConnectErro
     };
     let read_only = options.read_only || profile_read_only;
     let custom_endpoint = sdk.endpoint_url().map(str::to_string);
+    // An endpoint from the profile (endpoint_url in ~/.aws/config) is checked here.
+    if let Some(host) = custom_endpoint.as_deref().and_then(host_if_userinfo) {
+        return Err(ConnectError::EndpointCredentials(host));
+    }
     let path_style = match options.path_style {
         PathStyle::Auto => custom_endpoint.is_some(),
         PathStyle::Always => true,
