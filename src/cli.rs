@@ -137,9 +137,10 @@ pub enum Command {
         #[arg(long)]
         json: bool,
         /// As it was at this time: each key's version of then (with --versions: the entries
-        /// written by then). -2h / -90m / -3d, RFC 3339, or "2026-11-20 10:00" in UTC
-        #[arg(long, value_parser = crate::domain::format::parse_time)]
-        at: Option<jiff::Timestamp>,
+        /// written by then). -2h / -90m / -3d (by the server's clock), RFC 3339, or
+        /// "2026-11-20 10:00" in UTC
+        #[arg(long, allow_hyphen_values = true, value_parser = crate::domain::format::parse_time_arg)]
+        at: Option<crate::domain::format::TimeArg>,
     },
     /// Bring back what was deleted (or overwritten) under a prefix: plans every key first and
     /// shows the plan; removes only delete markers, each re-checked as the latest entry just
@@ -147,10 +148,10 @@ pub enum Command {
     Undelete {
         /// s3://bucket/prefix/ (everything below it)
         location: S3Location,
-        /// The incident time: undo what happened after it (-2h, -90m, -3d, or RFC 3339, e.g.
-        /// 2026-11-20T10:00:00Z, or "2026-11-20 10:00" in UTC)
-        #[arg(long, value_parser = crate::domain::format::parse_time)]
-        after: Option<jiff::Timestamp>,
+        /// The incident time: undo what happened after it (-2h, -90m, -3d by the server's
+        /// clock, or RFC 3339, e.g. 2026-11-20T10:00:00Z, or "2026-11-20 10:00" in UTC)
+        #[arg(long, allow_hyphen_values = true, value_parser = crate::domain::format::parse_time_arg)]
+        after: Option<crate::domain::format::TimeArg>,
         /// Show the plan and stop; nothing is sent
         #[arg(long)]
         dry_run: bool,

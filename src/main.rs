@@ -2,6 +2,7 @@ use clap::Parser;
 use lockwatch::app::StartAt;
 use lockwatch::cli::{Cli, Command};
 use lockwatch::config::Config;
+use lockwatch::domain::format::TimeArg;
 use lockwatch::keys::Keymap;
 use lockwatch::s3::{ConnectOptions, Connection, PathStyle, StaticCredentials};
 use lockwatch::sandbox::{self, Sandbox};
@@ -42,9 +43,9 @@ fn main() -> ExitCode {
                     versions,
                     recursive,
                     json,
-                    at,
+                    at: None,
                 };
-                list(&cli, &config, &options).await
+                list(&cli, &config, options, at).await
             }
             Some(Command::Undelete {
                 ref location,
@@ -351,11 +352,26 @@ async fn seeded_sandbox(port: u16) -> Result<(Sandbox, Connection), String> {
 
 /// `lockwatch ls`: exit 0 when the listing is complete, 1 when it stopped part way (what was
 /// printed is partial), 2 when lockwatch could not connect.
-async fn list(cli: &Cli, config: &Config, options: &lockwatch::ls::LsOptions) -> ExitCode {
+async fn list(
+    cli: &Cli,
+    config: &Config,
+    mut options: lockwatch::ls::LsOptions,
+    at: Option<TimeArg>,
+) -> ExitCode {
     let connection = match connect_for_command(cli, config).await {
         Ok(c) => c,
         Err(code) => return code,
     };
+    if let Some(at) = at {
+        match on_servers_clock(&connection.s3, &options.location.bucket, at).await {
+            Ok(t) => options.at = Some(t),
+            Err(e) => {
+                eprintln!("lockwatch: --at: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let options = &options;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(256 * 1024, stdout.lock());
     match lockwatch::ls::run(&connection.s3, options, &mut out).await {
@@ -425,7 +441,7 @@ async fn report(
 
 struct UndeleteOptions {
     location: lockwatch::domain::location::S3Location,
-    after: Option<jiff::Timestamp>,
+    after: Option<TimeArg>,
     dry_run: bool,
     json: bool,
     yes: bool,
@@ -460,8 +476,18 @@ async fn undelete(cli: &Cli, config: &Config, options: &UndeleteOptions) -> Exit
         return ExitCode::from(2);
     }
     let s3 = &connection.s3;
+    let after = match options.after {
+        Some(t) => match on_servers_clock(s3, &options.location.bucket, t).await {
+            Ok(t) => Some(t),
+            Err(e) => {
+                eprintln!("lockwatch: --after: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        None => None,
+    };
     let show_progress = std::io::stderr().is_terminal();
-    let plans = match u::plan(s3, &options.location, options.after, |keys| {
+    let plans = match u::plan(s3, &options.location, after, |keys| {
         if show_progress {
             eprint!("\rlisting… {keys} keys planned");
         }
@@ -500,7 +526,7 @@ async fn undelete(cli: &Cli, config: &Config, options: &UndeleteOptions) -> Exit
                 write!(
                     out,
                     "{}",
-                    u::describe_summary(&summary, &options.location, options.after)
+                    u::describe_summary(&summary, &options.location, after)
                 )
             })
     };
@@ -797,4 +823,38 @@ async fn run_ui(mut cli: Cli, config: Config) -> ExitCode {
 /// escapes it: no control sequence of a server reaches the user's terminal.
 fn shown(text: &impl std::fmt::Display) -> String {
     lockwatch::domain::text::sanitize(&text.to_string()).into_owned()
+}
+
+/// A command-line time: `-3h` and the like are taken from the server's clock (the Date header
+/// of one request about the bucket, whatever it answers), as the UI takes them; said when the
+/// server's clock differs from this machine's.
+async fn on_servers_clock(
+    s3: &lockwatch::s3::S3,
+    bucket: &str,
+    time: TimeArg,
+) -> Result<jiff::Timestamp, String> {
+    if let TimeArg::At(t) = time {
+        return Ok(t);
+    }
+    let _ = s3.bucket_versioning(bucket).await;
+    let local = jiff::Timestamp::now();
+    let offset = s3.server_clock_offset();
+    let now = offset
+        .and_then(|o| local.checked_add(o).ok())
+        .unwrap_or(local);
+    if let Some(o) = offset {
+        eprintln!(
+            "lockwatch: the server's clock is {} {} this machine's; relative times are counted from the server's: {} UTC",
+            lockwatch::domain::lock::format_remaining(jiff::SignedDuration::from_secs(
+                o.as_secs().abs()
+            )),
+            if o.is_negative() {
+                "behind"
+            } else {
+                "ahead of"
+            },
+            lockwatch::domain::format::timestamp(now)
+        );
+    }
+    time.resolve(now)
 }

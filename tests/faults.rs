@@ -467,3 +467,52 @@ fn a_tall_versions_pane_gets_every_visible_lock_within_three_round_trips() {
     app.send("q");
     assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
 }
+
+#[test]
+fn relative_times_on_the_command_line_follow_the_servers_clock() {
+    // The file was deleted a moment ago by this machine's clock; the server's clock (its Date
+    // headers) runs ten minutes ahead, so by the server's clock it was deleted ten minutes ago.
+    // (Not more: the SDK signs with the server's time once it has seen it, and the real server
+    // behind the proxy refuses requests more than 15 minutes off.)
+    let bucket = deleted_file_bucket("clock");
+    let proxy = FaultProxy::start(&weed().endpoint);
+    proxy.inject(Filter::any(), Fault::ShiftDate(600), None);
+    let home = tempfile::tempdir().expect("home");
+    let run = |endpoint: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_lockwatch"))
+            .args([
+                "undelete",
+                "--dry-run",
+                "--after",
+                "-5m",
+                &format!("s3://{bucket}/"),
+            ])
+            .env_clear()
+            .envs(support::binary_env(endpoint, home.path()))
+            .output()
+            .expect("run lockwatch")
+    };
+    let out = run(&proxy.endpoint);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("ahead of this machine's; relative times are counted from the server's"),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("restore 0 keys") && stdout.contains("1 deleted before"),
+        "deleted ten minutes ago by the server's clock, before -5m: {stdout}{stderr}"
+    );
+    // Without the shifted clock the same command finds it.
+    let out = run(&weed().endpoint);
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // By this machine's clock -5m is before the upload: it did not exist then.
+    assert!(all.contains("1 created after"), "{all}");
+}

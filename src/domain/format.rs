@@ -57,12 +57,50 @@ pub fn bytes_exact(bytes: u64) -> String {
     format!("{out} bytes")
 }
 
-/// A time typed by the user: RFC 3339 with an offset, or a date (and time) in UTC.
-pub fn parse_time(s: &str) -> Result<jiff::Timestamp, String> {
-    parse_time_at(s, Timestamp::now())
+/// A time given on the command line: a moment, or a span before now (`-3h`) that is taken
+/// from the server's clock once lockwatch has heard from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeArg {
+    At(Timestamp),
+    Ago(jiff::SignedDuration),
 }
 
-/// `parse_time`, with relative times (`-90m`, `-2h`, `-3d`: that long before `now`).
+impl TimeArg {
+    /// The moment meant, with `now` from the server's clock.
+    pub fn resolve(self, now: Timestamp) -> Result<Timestamp, String> {
+        match self {
+            TimeArg::At(t) => Ok(t),
+            TimeArg::Ago(back) => now
+                .checked_sub(back)
+                .map_err(|e| format!("that reaches too far back: {e}")),
+        }
+    }
+}
+
+/// A time typed on the command line: `-90m`, `-2h`, `-3d` (that long ago), RFC 3339 with an
+/// offset, or a date (and time) in UTC.
+pub fn parse_time_arg(s: &str) -> Result<TimeArg, String> {
+    let trimmed = s.trim();
+    if let Some(ago) = trimmed.strip_prefix('-') {
+        let unit = ago.chars().last().unwrap_or(' ');
+        let seconds = match unit {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86_400,
+            _ => 0,
+        };
+        if let (true, Some(Ok(n))) = (seconds > 0, ago.get(..ago.len() - 1).map(str::parse::<i64>))
+            && let Some(back) = n.checked_mul(seconds)
+        {
+            return Ok(TimeArg::Ago(jiff::SignedDuration::from_secs(back)));
+        }
+    }
+    parse_time_at(trimmed, Timestamp::UNIX_EPOCH).map(TimeArg::At)
+}
+
+/// A time typed by the user: relative (`-90m`, `-2h`, `-3d`: that long before `now`), RFC
+/// 3339 with an offset, or a date (and time) in UTC.
 pub fn parse_time_at(s: &str, now: Timestamp) -> Result<jiff::Timestamp, String> {
     let s = s.trim();
     if let Some(ago) = s.strip_prefix('-') {
