@@ -449,3 +449,18 @@ fn the_command_line_never_writes_a_servers_escape_sequences() {
         serde_json::from_str(text(&json.stdout).lines().next().unwrap_or("")).expect("JSON");
     assert_eq!(line["key"], format!("=HYPERLINK(\"x\"){ESCAPES}"));
 }
+
+#[test]
+fn a_key_longer_than_s3_allows_makes_the_page_unreadable() {
+    let long = "k".repeat(2000);
+    let server = Crafted::start(move |_: &Request| objects_page("bup", &[long.as_str()]));
+    let out = lockwatch(
+        &server.endpoint,
+        &["ls", "s3://bup/"],
+        Duration::from_secs(60),
+    );
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("2000 bytes"), "{stderr}");
+    assert!(out.stdout.is_empty(), "nothing of the page is printed");
+}

@@ -11,6 +11,12 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 /// it) before the listing is stopped.
 pub const EMPTY_PAGES_ALLOWED: u32 = 16;
 
+/// S3 keys are at most 1,024 bytes (UTF-8); a longer "key" is not a key, and drawing it on
+/// every frame would cost the UI for nothing.
+pub const MAX_KEY_BYTES: usize = 1024;
+/// Version ids and continuation tokens are opaque, but not unbounded.
+pub const MAX_ID_BYTES: usize = 1024;
+
 /// Which listing a guard watches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Listing {
@@ -57,7 +63,18 @@ impl PageGuard {
     ) -> Result<(), String> {
         let mut first: Option<&str> = None;
         let mut last: Option<&str> = None;
-        for (key, _) in entries.clone() {
+        for (key, id) in entries.clone() {
+            if key.len() > MAX_KEY_BYTES {
+                return Err(format!(
+                    "the server listed a key of {} bytes; S3 keys are at most {MAX_KEY_BYTES}",
+                    key.len()
+                ));
+            }
+            if id.is_some_and(|id| id.len() > MAX_ID_BYTES) {
+                return Err(format!(
+                    "the server listed a version id of more than {MAX_ID_BYTES} bytes"
+                ));
+            }
             if first.is_none_or(|f| key < f) {
                 first = Some(key);
             }
@@ -172,6 +189,17 @@ mod tests {
         assert!(g.check([("k", Some("1"))], Some(&["k", "1"])).is_ok());
         let err = g.check([("k", Some("2"))], Some(&["k", "x"]));
         assert!(err.is_err_and(|e| e.contains("twice")), "{g:?}");
+    }
+
+    #[test]
+    fn a_key_longer_than_s3_allows_stops_the_listing() {
+        let long = "k".repeat(MAX_KEY_BYTES + 1);
+        let mut g = PageGuard::new(Listing::Keys);
+        let err = g.check([(long.as_str(), None)], None);
+        assert!(err.is_err_and(|e| e.contains("1025 bytes")));
+        let fits = "k".repeat(MAX_KEY_BYTES);
+        let mut g = PageGuard::new(Listing::Keys);
+        assert!(g.check([(fits.as_str(), None)], None).is_ok());
     }
 
     #[test]
