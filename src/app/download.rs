@@ -173,21 +173,22 @@ pub(super) fn on_done(
         return Vec::new();
     }
     match result {
+        // The file and its check first: a narrow status line cuts the end.
         Ok(done) => state.success(format!(
-            "Saved {} of s3://{}/{} as {} ({}), {}.",
-            done.version_id.as_deref().map_or_else(
-                || "the object".to_string(),
-                |v| format!("version {}", text::sanitize(v))
-            ),
-            text::sanitize(&download.bucket),
-            text::sanitize(&download.key),
+            "Saved {} ({}, {}): {} of s3://{}/{}.",
             text::sanitize(&done.path.display().to_string()),
             format::size_exact(done.size),
             if done.md5_verified {
                 "MD5 matches the ETag"
             } else {
                 "size checked (a multipart ETag is not an MD5)"
-            }
+            },
+            done.version_id.as_deref().map_or_else(
+                || "the object".to_string(),
+                |v| format!("version {}", text::sanitize(v))
+            ),
+            text::sanitize(&download.bucket),
+            text::sanitize(&download.key),
         )),
         Err(DownloadError::Exists(path)) => {
             state.popup = Some(Popup::Confirm(Confirm {

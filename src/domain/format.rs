@@ -82,44 +82,34 @@ impl TimeArg {
 pub fn parse_time_arg(s: &str) -> Result<TimeArg, String> {
     let trimmed = s.trim();
     if let Some(ago) = trimmed.strip_prefix('-') {
-        let unit = ago.chars().last().unwrap_or(' ');
-        let seconds = match unit {
-            's' => 1,
-            'm' => 60,
-            'h' => 3600,
-            'd' => 86_400,
+        let mut chars = ago.chars();
+        let seconds = match chars.next_back() {
+            Some('s') => 1,
+            Some('m') => 60,
+            Some('h') => 3600,
+            Some('d') => 86_400,
             _ => 0,
         };
-        if let (true, Some(Ok(n))) = (seconds > 0, ago.get(..ago.len() - 1).map(str::parse::<i64>))
+        if let (true, Ok(n)) = (seconds > 0, chars.as_str().parse::<i64>())
+            && n >= 0
             && let Some(back) = n.checked_mul(seconds)
         {
             return Ok(TimeArg::Ago(jiff::SignedDuration::from_secs(back)));
         }
     }
-    parse_time_at(trimmed, Timestamp::UNIX_EPOCH).map(TimeArg::At)
+    parse_absolute(trimmed).map(TimeArg::At)
 }
 
 /// A time typed by the user: relative (`-90m`, `-2h`, `-3d`: that long before `now`), RFC
 /// 3339 with an offset, or a date (and time) in UTC.
 pub fn parse_time_at(s: &str, now: Timestamp) -> Result<jiff::Timestamp, String> {
-    let s = s.trim();
-    if let Some(ago) = s.strip_prefix('-') {
-        let unit = ago.chars().last().unwrap_or(' ');
-        let seconds = match unit {
-            's' => 1,
-            'm' => 60,
-            'h' => 3600,
-            'd' => 86_400,
-            _ => 0,
-        };
-        if let (true, Ok(n)) = (seconds > 0, ago[..ago.len() - 1].parse::<i64>())
-            && let Some(back) = n.checked_mul(seconds)
-        {
-            return now
-                .checked_sub(jiff::SignedDuration::from_secs(back))
-                .map_err(|e| format!("{s:?} reaches too far back: {e}"));
-        }
-    }
+    parse_time_arg(s)?
+        .resolve(now)
+        .map_err(|e| format!("{:?}: {e}", s.trim()))
+}
+
+/// An absolute time: RFC 3339 with an offset, or a date (and time) in UTC.
+fn parse_absolute(s: &str) -> Result<jiff::Timestamp, String> {
     if let Ok(t) = s.parse::<jiff::Timestamp>() {
         return Ok(t);
     }
@@ -140,6 +130,23 @@ pub fn parse_time_at(s: &str, now: Timestamp) -> Result<jiff::Timestamp, String>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn odd_input_is_an_error_not_a_panic() {
+        let now: Timestamp = "2026-11-27T12:00:00Z".parse().expect("time");
+        for s in [
+            "-",
+            "-é",
+            "-5é",
+            "--",
+            "-99999999999999999d",
+            "",
+            "-0x",
+            "--5h",
+        ] {
+            assert!(parse_time_at(s, now).is_err(), "{s:?}");
+        }
+    }
 
     #[test]
     fn times_are_read_absolute_in_utc_or_relative() {

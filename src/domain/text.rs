@@ -281,6 +281,8 @@ mod fuzz {
                 '\u{90}', '\u{85}', '\u{202e}', '\u{2066}', '\u{2069}', '\u{200b}', '\u{200d}',
                 '\u{2060}', '\u{feff}', '\u{2028}', '\u{2029}', '\u{61c}', '[', ']', ';', 'P',
                 '\\', '"', ' ', '日', '語', '\u{301}', '\u{20dd}', 'e', '/', '.',
+                '\u{e0041}', '\u{fe0f}', '\u{34f}', '\u{3164}', '\u{115f}', '\u{ffa0}',
+                '\u{180e}', '\u{ad}', '\u{17d8}',
             ]),
             1 => (0u32..0x200).prop_filter_map("a char", char::from_u32),
         ]
@@ -326,6 +328,32 @@ mod fuzz {
         parser.process(s.as_bytes());
         let (row, col) = parser.screen().cursor_position();
         (row, col, parser.callbacks().0, parser.screen().clone())
+    }
+
+    /// Every character there is, alone, as the terminal model draws its sanitized form: on one
+    /// line, exactly as wide as lockwatch reports, making the terminal do nothing but print.
+    #[test]
+    fn every_unicode_character_is_drawn_as_wide_as_reported() {
+        let mut parser = vt100::Parser::new_with_callbacks(2, 200, 0, Witness::default());
+        for c in (0..=0x10_FFFFu32).filter_map(char::from_u32) {
+            let text = c.to_string();
+            let out = sanitize(&text);
+            parser.process(b"\x1b[H\x1b[2J");
+            parser.process(out.as_bytes());
+            let (row, col) = parser.screen().cursor_position();
+            assert_eq!(
+                (row, usize::from(col)),
+                (0, width(&out)),
+                "U+{:04X} drawn as {out:?}",
+                c as u32
+            );
+            assert_eq!(
+                parser.callbacks().0,
+                0,
+                "U+{:04X} made the terminal act",
+                c as u32
+            );
+        }
     }
 
     proptest! {
