@@ -308,9 +308,9 @@ impl Executor {
                 let result = s3.list_buckets().await;
                 send(Action::BucketsLoaded { request, result });
             }),
-            Effect::LoadBucketDetails { bucket } => {
+            Effect::LoadBucketDetails { request, bucket } => {
                 let permits = self.details.clone();
-                self.spawn(None, async move {
+                self.spawn(Some(request), async move {
                     let Ok(_permit) = permits.acquire_owned().await else {
                         return;
                     };
@@ -719,19 +719,25 @@ impl Executor {
                     });
                 })
             }
-            Effect::LoadBucketInfo { bucket } => self.spawn(None, async move {
+            Effect::LoadBucketInfo { request, bucket } => self.spawn(Some(request), async move {
                 let (details, location) =
                     tokio::join!(s3.bucket_details(&bucket), s3.bucket_location(&bucket));
                 let result = details.and_then(|d| location.map(|l| (d, l)));
-                send(Action::BucketInfo { bucket, result });
+                send(Action::BucketInfo {
+                    request,
+                    bucket,
+                    result,
+                });
             }),
             Effect::LoadObjectInfo {
+                request,
                 bucket,
                 key,
                 version_id,
-            } => self.spawn(None, async move {
+            } => self.spawn(Some(request), async move {
                 let result = s3.head(&bucket, &key, version_id.as_deref()).await;
                 send(Action::ObjectInfo {
+                    request,
                     bucket,
                     key,
                     result,

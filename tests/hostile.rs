@@ -464,3 +464,47 @@ fn a_key_longer_than_s3_allows_makes_the_page_unreadable() {
     assert!(stderr.contains("2000 bytes"), "{stderr}");
     assert!(out.stdout.is_empty(), "nothing of the page is printed");
 }
+
+#[test]
+fn escape_stops_bucket_details_a_server_trickles_and_an_endless_one_is_capped() {
+    let server = Crafted::start(|request: &Request| {
+        let path = request.path().trim_end_matches('/');
+        match path {
+            "" => list_buckets(&["endless", "slow"]),
+            "/slow" => Answer::Trickle {
+                headers: vec![("Content-Type".into(), "application/xml".into())],
+                body:
+                    b"<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>"
+                        .repeat(20),
+                every: Duration::from_millis(500),
+            },
+            "/endless" => Answer::Endless {
+                headers: vec![("Content-Type".into(), "application/xml".into())],
+                chunk: b"<Status>Enabled</Status>".repeat(100),
+            },
+            _ => Answer::error(404, "NoSuchBucket", "not crafted"),
+        }
+    });
+    let mut app = Session::start(&server.endpoint, &[], 120, 35);
+    // The endless answer ends at its cap as an error on its row; the slow one still loads.
+    app.wait_for("the endless answer refused", Duration::from_secs(60), |s| {
+        s.lines().any(|l| l.contains("endless") && l.contains('?'))
+    });
+    app.send("\u{1b}");
+    let screen = app.wait_text("Stopped loading the details of 1 bucket");
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.contains("slow") && l.contains("stopped")),
+        "{screen}"
+    );
+    app.send("q");
+    assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
+    // Bounded by the 1 MiB cap for answers that are not listings (three attempts at most,
+    // as a read that fails may be retried), plus what was in flight.
+    assert!(
+        server.bytes_sent() < 8 * 1024 * 1024,
+        "{} bytes sent",
+        server.bytes_sent()
+    );
+}

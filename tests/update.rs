@@ -93,11 +93,9 @@ fn open_bup(s: &mut AppState) -> lockwatch::app::RequestId {
             }]),
         }],
     );
-    assert_eq!(
-        effects,
-        vec![Effect::LoadBucketDetails {
-            bucket: "bup".into()
-        }]
+    assert!(
+        matches!(effects.as_slice(), [Effect::LoadBucketDetails { bucket, .. }] if bucket == "bup"),
+        "{effects:?}"
     );
     let effects = run(s, vec![special(KeyCode::Enter)]);
     assert_eq!(s.focus, Pane::Objects);
@@ -1431,4 +1429,79 @@ fn copying_a_key_with_a_newline_copies_it_exactly_with_a_warning_or_escaped() {
         effects,
         vec![Effect::Clipboard("\"db\\x0arm -rf ~\"".to_string())]
     );
+}
+
+#[test]
+fn escape_stops_bucket_details_and_the_checks_before_a_write_but_never_a_write() {
+    let mut s = state();
+    let effects = s.start(StartAt::default());
+    let [Effect::ListBuckets { request }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    let effects = run(
+        &mut s,
+        vec![Action::BucketsLoaded {
+            request: *request,
+            result: Ok(["a", "b"]
+                .iter()
+                .map(|n| Bucket {
+                    name: n.to_string(),
+                    created: None,
+                })
+                .collect()),
+        }],
+    );
+    let details: Vec<_> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::LoadBucketDetails { request, .. } => Some(*request),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(details.len(), 2);
+    let effects = run(&mut s, vec![special(KeyCode::Esc)]);
+    assert_eq!(
+        effects,
+        details
+            .iter()
+            .copied()
+            .map(Effect::Cancel)
+            .collect::<Vec<_>>()
+    );
+    // A late answer does not bring back a stopped row's spinner.
+    run(
+        &mut s,
+        vec![Action::BucketDetails {
+            bucket: "a".into(),
+            result: Ok(lockwatch::domain::BucketDetails {
+                versioning: lockwatch::domain::Versioning::Enabled,
+                lock: lockwatch::domain::BucketLock::Disabled,
+            }),
+        }],
+    );
+    assert!(matches!(
+        s.buckets.details("a"),
+        Some(lockwatch::app::Detail::Stopped)
+    ));
+
+    // `i` reads the bucket; Esc stops it, and a late answer opens nothing.
+    let effects = run(&mut s, vec![key('i')]);
+    let [Effect::LoadBucketInfo { request, bucket }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    let (request, bucket) = (*request, bucket.clone());
+    assert_eq!(
+        run(&mut s, vec![special(KeyCode::Esc)]),
+        vec![Effect::Cancel(request)]
+    );
+    run(
+        &mut s,
+        vec![Action::BucketInfo {
+            request,
+            bucket,
+            result: Err(S3Error::Other("late".into())),
+        }],
+    );
+    assert!(s.popup.is_none());
+    assert!(s.writes.is_empty());
 }

@@ -9,9 +9,12 @@ use crate::s3::S3Error;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Detail {
-    Loading,
+    /// Being read by this request (`Esc` stops it).
+    Loading(RequestId),
     Loaded(BucketDetails),
     Failed(S3Error),
+    /// Stopped with `Esc` before it came.
+    Stopped,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,11 +51,26 @@ impl BucketsPane {
 
     pub fn on_details(&mut self, bucket: &str, result: Result<BucketDetails, S3Error>) {
         if let Some(row) = self.rows.iter_mut().find(|r| r.bucket.name == bucket) {
+            if !matches!(row.detail, Detail::Loading(_)) {
+                return;
+            }
             row.detail = match result {
                 Ok(d) => Detail::Loaded(d),
                 Err(e) => Detail::Failed(e),
             };
         }
+    }
+
+    /// Stops the details still loading; their requests, to cancel.
+    pub fn stop_details(&mut self) -> Vec<RequestId> {
+        let mut stopped = Vec::new();
+        for row in &mut self.rows {
+            if let Detail::Loading(request) = row.detail {
+                stopped.push(request);
+                row.detail = Detail::Stopped;
+            }
+        }
+        stopped
     }
 
     fn filter_for(&self, text: Option<String>) -> Option<Filter> {
@@ -76,7 +94,7 @@ pub(super) fn on_loaded(
     result: Result<Vec<Bucket>, S3Error>,
 ) -> Vec<Effect> {
     let pane = &mut state.buckets;
-    let bucket_names = match result {
+    match result {
         Ok(buckets) => {
             if !pane.load.page_arrived(request, false) {
                 return Vec::new();
@@ -86,7 +104,7 @@ pub(super) fn on_loaded(
                 .into_iter()
                 .map(|bucket| BucketRow {
                     bucket,
-                    detail: Detail::Loading,
+                    detail: Detail::Stopped,
                 })
                 .collect();
             pane.rows.sort_by(|a, b| a.bucket.name.cmp(&b.bucket.name));
@@ -99,7 +117,6 @@ pub(super) fn on_loaded(
             if let Some(i) = want.and_then(|w| names.iter().position(|n| *n == w)) {
                 pane.view.select_row(i, height);
             }
-            names
         }
         Err(error) => {
             if !pane.load.fail(request, error.clone()) {
@@ -108,11 +125,18 @@ pub(super) fn on_loaded(
             explain_listing_failure(state, &error);
             return Vec::new();
         }
-    };
-    bucket_names
-        .into_iter()
-        .map(|bucket| Effect::LoadBucketDetails { bucket })
-        .collect()
+    }
+    let mut effects = Vec::with_capacity(state.buckets.rows.len());
+    for i in 0..state.buckets.rows.len() {
+        let request = state.request_id();
+        let row = &mut state.buckets.rows[i];
+        row.detail = Detail::Loading(request);
+        effects.push(Effect::LoadBucketDetails {
+            request,
+            bucket: row.bucket.name.clone(),
+        });
+    }
+    effects
 }
 
 /// The first request tells whether lockwatch can talk to the server at all: say what was tried

@@ -1,7 +1,7 @@
 //! `i`: everything the server says about a bucket or a version, in one popup.
 
-use super::dialog::{DialogLine, LineStyle, Popup};
-use super::{AppState, Effect, Pane};
+use super::dialog::{DialogLine, LineStyle, Popup, finish_write, short_name};
+use super::{AppState, Effect, Pane, RequestId};
 use crate::domain::listing::{LevelObject, LevelRow};
 use crate::domain::{BucketDetails, BucketLock, format, text};
 use crate::s3::{ObjectDetails, S3Error};
@@ -11,9 +11,10 @@ use std::sync::Arc;
 pub(super) fn on_command(state: &mut AppState) -> Vec<Effect> {
     match state.focus {
         Pane::Buckets => match state.buckets.selected() {
-            Some(row) => vec![Effect::LoadBucketInfo {
-                bucket: row.bucket.name.clone(),
-            }],
+            Some(row) => {
+                let bucket = row.bucket.name.clone();
+                bucket_info(state, bucket)
+            }
             None => Vec::new(),
         },
         Pane::Objects => {
@@ -21,16 +22,15 @@ pub(super) fn on_command(state: &mut AppState) -> Vec<Effect> {
                 return Vec::new();
             };
             match state.objects.selected() {
-                Some(LevelRow::Object(LevelObject::Present(o))) => vec![Effect::LoadObjectInfo {
-                    bucket,
-                    key: Arc::from(o.key),
-                    version_id: None,
-                }],
+                Some(LevelRow::Object(LevelObject::Present(o))) => {
+                    let key = Arc::from(o.key);
+                    object_info(state, bucket, key, None)
+                }
                 Some(LevelRow::Object(LevelObject::Deleted(_))) => {
                     state.info("A deleted object has no current version: open its versions (Enter) and press i on one.");
                     Vec::new()
                 }
-                _ => vec![Effect::LoadBucketInfo { bucket }],
+                _ => bucket_info(state, bucket),
             }
         }
         Pane::Versions => {
@@ -46,15 +46,34 @@ pub(super) fn on_command(state: &mut AppState) -> Vec<Effect> {
                     );
                     Vec::new()
                 }
-                Some(e) => vec![Effect::LoadObjectInfo {
-                    bucket,
-                    key,
-                    version_id: Some(e.version_id.clone()),
-                }],
+                Some(e) => {
+                    let version_id = Some(e.version_id.clone());
+                    object_info(state, bucket, key, version_id)
+                }
                 None => Vec::new(),
             }
         }
     }
+}
+
+fn bucket_info(state: &mut AppState, bucket: String) -> Vec<Effect> {
+    let request = state.start_check(format!("reading bucket {}", short_name(&bucket)));
+    vec![Effect::LoadBucketInfo { request, bucket }]
+}
+
+fn object_info(
+    state: &mut AppState,
+    bucket: String,
+    key: Arc<str>,
+    version_id: Option<String>,
+) -> Vec<Effect> {
+    let request = state.start_check(format!("reading {}", short_name(&key)));
+    vec![Effect::LoadObjectInfo {
+        request,
+        bucket,
+        key,
+        version_id,
+    }]
 }
 
 fn field(name: &str, value: impl Into<String>) -> DialogLine {
@@ -160,9 +179,14 @@ pub fn object_lines(bucket: &str, key: &str, d: &ObjectDetails, now: Timestamp) 
 
 pub(super) fn on_bucket_info(
     state: &mut AppState,
+    request: RequestId,
     bucket: String,
     result: Result<(BucketDetails, Option<String>), S3Error>,
 ) -> Vec<Effect> {
+    // Stopped with Esc meanwhile: nothing opens.
+    if !finish_write(state, request) {
+        return Vec::new();
+    }
     state.popup = Some(match result {
         Ok((details, location)) => Popup::Message {
             title: format!("Bucket {}", text::sanitize(&bucket)),
@@ -183,11 +207,15 @@ pub(super) fn on_bucket_info(
 
 pub(super) fn on_object_info(
     state: &mut AppState,
+    request: RequestId,
     bucket: String,
     key: Arc<str>,
     result: Result<ObjectDetails, S3Error>,
     now: Timestamp,
 ) -> Vec<Effect> {
+    if !finish_write(state, request) {
+        return Vec::new();
+    }
     state.popup = Some(match result {
         Ok(details) => Popup::Message {
             title: "Version details (HeadObject)".into(),

@@ -389,10 +389,7 @@ pub(super) fn on_write_command(state: &mut AppState, command: Command) -> Vec<Ef
     };
     match (command, deleted) {
         (Command::Restore, true) => {
-            let request = state.request_id();
-            state
-                .writes
-                .push((request, format!("checking {}", short_name(&key))));
+            let request = state.start_check(format!("checking {}", short_name(&key)));
             vec![Effect::PlanRestore {
                 request,
                 bucket,
@@ -415,10 +412,7 @@ pub(super) fn on_write_command(state: &mut AppState, command: Command) -> Vec<Ef
             }
             // A listing row does not name its version: read the key's history first.
             _ => {
-                let request = state.request_id();
-                state
-                    .writes
-                    .push((request, format!("checking {}", short_name(&key))));
+                let request = state.start_check(format!("checking {}", short_name(&key)));
                 vec![Effect::PlanDelete {
                     request,
                     bucket,
@@ -580,6 +574,7 @@ fn confirm_delete(
 pub(super) fn finish_write(state: &mut AppState, request: RequestId) -> bool {
     let before = state.writes.len();
     state.writes.retain(|(r, _)| *r != request);
+    state.checks.retain(|r| *r != request);
     state.writes.len() != before
 }
 

@@ -301,6 +301,7 @@ pub enum Action {
         result: Result<Vec<crate::audit::AuditLine>, String>,
     },
     BucketInfo {
+        request: RequestId,
         bucket: String,
         result: Result<(BucketDetails, Option<String>), S3Error>,
     },
@@ -341,6 +342,7 @@ pub enum Action {
         result: Result<LockInfo, S3Error>,
     },
     ObjectInfo {
+        request: RequestId,
         bucket: String,
         key: Arc<str>,
         result: Result<crate::s3::ObjectDetails, S3Error>,
@@ -398,6 +400,7 @@ pub enum Effect {
         request: RequestId,
     },
     LoadBucketDetails {
+        request: RequestId,
         bucket: String,
     },
     ListLevel {
@@ -484,9 +487,11 @@ pub enum Effect {
     },
     LoadAudit,
     LoadBucketInfo {
+        request: RequestId,
         bucket: String,
     },
     LoadObjectInfo {
+        request: RequestId,
         bucket: String,
         key: Arc<str>,
         version_id: Option<String>,
@@ -566,6 +571,9 @@ pub struct AppState {
     pub status: Option<StatusMessage>,
     /// Writes under way, shown in the status line.
     pub writes: Vec<(RequestId, String)>,
+    /// Of `writes`, the reads before a write (a restore's or delete's re-check) and `i`'s
+    /// reads: nothing is written by them, so `Esc` stops them.
+    pub checks: Vec<RequestId>,
     /// Downloads under way, with their progress.
     pub transfers: Vec<Transfer>,
     pub quit: bool,
@@ -606,6 +614,7 @@ impl AppState {
             input: None,
             status,
             writes: Vec::new(),
+            checks: Vec::new(),
             transfers: Vec::new(),
             quit: false,
             server_clock: None,
@@ -639,6 +648,46 @@ impl AppState {
             .map(crate::layout::body_rows)
             .unwrap_or(0)
             .max(1)
+    }
+
+    /// `Esc` with no listing to stop: stops the checks before a write and `i`'s reads, then
+    /// (in the buckets pane) the bucket details still loading. Nothing written is stopped.
+    fn stop_background(&mut self, pane: Pane) -> Vec<Effect> {
+        if !self.checks.is_empty() {
+            let checks = std::mem::take(&mut self.checks);
+            let stopped: Vec<String> = self
+                .writes
+                .iter()
+                .filter(|(r, _)| checks.contains(r))
+                .map(|(_, what)| what.clone())
+                .collect();
+            self.writes.retain(|(r, _)| !checks.contains(r));
+            self.info(format!("Stopped {}: nothing was sent.", stopped.join(", ")));
+            return checks.into_iter().map(Effect::Cancel).collect();
+        }
+        if pane == Pane::Buckets {
+            let requests = self.buckets.stop_details();
+            if !requests.is_empty() {
+                self.info(format!(
+                    "Stopped loading the details of {}; R loads the list again.",
+                    if requests.len() == 1 {
+                        "1 bucket".to_string()
+                    } else {
+                        format!("{} buckets", requests.len())
+                    }
+                ));
+                return requests.into_iter().map(Effect::Cancel).collect();
+            }
+        }
+        Vec::new()
+    }
+
+    /// A read before a write (or `i`'s), shown with the writes and stopped by `Esc`.
+    pub(crate) fn start_check(&mut self, label: String) -> RequestId {
+        let request = self.request_id();
+        self.writes.push((request, label));
+        self.checks.push(request);
+        request
     }
 
     pub fn info(&mut self, text: impl Into<String>) {
@@ -852,7 +901,11 @@ pub fn update(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Effec
             }
             Vec::new()
         }
-        Action::BucketInfo { bucket, result } => details::on_bucket_info(state, bucket, result),
+        Action::BucketInfo {
+            request,
+            bucket,
+            result,
+        } => details::on_bucket_info(state, request, bucket, result),
         Action::PathCompleted { input, result } => upload::on_completion(state, input, result),
         Action::DirectoryCompleted { input, result } => {
             download::on_completion(state, input, result)
@@ -884,10 +937,11 @@ pub fn update(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Effec
             result,
         } => retention::on_set(state, request, version, requested, result),
         Action::ObjectInfo {
+            request,
             bucket,
             key,
             result,
-        } => details::on_object_info(state, bucket, key, result, now),
+        } => details::on_object_info(state, request, bucket, key, result, now),
         Action::AuditFailed(e) => {
             state.error(format!("The audit trail could not be written: {e}"));
             Vec::new()
@@ -1062,7 +1116,7 @@ fn on_command(state: &mut AppState, command: Command, now: Timestamp) -> Vec<Eff
                     state.info("Stopped loading: the list is partial. Press R to load it again.");
                     vec![Effect::Cancel(request)]
                 }
-                None => Vec::new(),
+                None => state.stop_background(pane),
             }
         }
         Command::Up

@@ -102,12 +102,10 @@ fn title_bar(frame: &mut Frame, area: ratatui::layout::Rect, state: &AppState, t
             theme.dim,
         ));
     }
-    if !state.writes.is_empty() {
+    let writes = state.writes.len().saturating_sub(state.checks.len());
+    if writes > 0 {
         right.push(Span::raw("  "));
-        right.push(Span::styled(
-            format!("⟳ {} write(s)", state.writes.len()),
-            theme.warning,
-        ));
+        right.push(Span::styled(format!("⟳ {writes} write(s)"), theme.warning));
     }
     if areas_single(state) {
         let name = match state.focus {
@@ -194,7 +192,15 @@ fn status_line(frame: &mut Frame, area: ratatui::layout::Rect, state: &AppState,
         )
     } else if !state.writes.is_empty() {
         let doing: Vec<&str> = state.writes.iter().map(|(_, w)| w.as_str()).collect();
-        Line::styled(format!("⟳ {}…", doing.join(", ")), theme.warning)
+        let stop = if state.checks.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " · {} stops",
+                state.keymap.hint(state.focus.scope(), Command::Close)
+            )
+        };
+        Line::styled(format!("⟳ {}…{stop}", doing.join(", ")), theme.warning)
     } else if let Some(message) = &state.status {
         let style = match message.kind {
             MessageKind::Info => Style::new(),

@@ -314,7 +314,8 @@ pub fn buckets(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     table::draw(frame, area, spec, &pane.view, theme, |i, chosen, widths| {
         let row = &pane.rows[i];
         let (versioning, lock, lock_style) = match &row.detail {
-            Detail::Loading => ("…".to_string(), "…".to_string(), theme.dim),
+            Detail::Loading(_) => ("…".to_string(), "…".to_string(), theme.dim),
+            Detail::Stopped => ("stopped".to_string(), "stopped · R".to_string(), theme.dim),
             Detail::Failed(e) => (
                 "?".to_string(),
                 format!("? {}", e.code().unwrap_or("error")),
