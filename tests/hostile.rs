@@ -54,7 +54,13 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-const KEYS: [&str; 4] = ["foo-mode.tar", "forever.tar", "odd-hold.tar", "plain.tar"];
+const KEYS: [&str; 5] = [
+    "bad-date.tar",
+    "foo-mode.tar",
+    "forever.tar",
+    "odd-hold.tar",
+    "plain.tar",
+];
 
 /// A lock bucket `bup` whose four versions carry lock headers lockwatch cannot fully read.
 fn odd_locks(request: &Request) -> Answer {
@@ -94,6 +100,7 @@ fn odd_locks(request: &Request) -> Answer {
         ("HEAD", "/bup/foo-mode.tar") => head("FOO", "2099-01-01T00:00:00Z", ""),
         ("HEAD", "/bup/odd-hold.tar") => head("", "", "MAYBE"),
         ("HEAD", "/bup/plain.tar") => head("", "", ""),
+        ("HEAD", "/bup/bad-date.tar") => head("COMPLIANCE", "the day after forever", "OFF"),
         _ => Answer::error(404, "NoSuchKey", "not crafted"),
     }
 }
@@ -116,7 +123,11 @@ fn locks_lockwatch_cannot_read_are_reported_as_unknown_never_unprotected() {
             .unwrap_or_else(|| panic!("no {state} row in {json}"))
     };
     assert_eq!(count("compliance"), 1, "{json}");
-    assert_eq!(count("unknown"), 2, "{json}");
+    assert_eq!(
+        count("unknown"),
+        3,
+        "a date that is no date is unknown too: {json}"
+    );
     assert_eq!(count("none"), 1, "only plain.tar is unprotected: {json}");
     assert_eq!(json["unprotected_current_count"], 1, "{json}");
     assert_eq!(
@@ -159,6 +170,7 @@ fn the_versions_pane_and_the_delete_dialog_say_what_the_server_sent() {
         ),
         ("foo-mode.tar", vec!["unknown", "2099-01-01 00:00:00"]),
         ("odd-hold.tar", vec!["legal hold?"]),
+        ("bad-date.tar", vec!["? unreadable"]),
     ] {
         let mut app = Session::start(&server.endpoint, &["s3://bup/"], 120, 35);
         app.wait_text("plain.tar");
@@ -500,10 +512,12 @@ fn escape_stops_bucket_details_a_server_trickles_and_an_endless_one_is_capped() 
     );
     app.send("q");
     assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
-    // Bounded by the 1 MiB cap for answers that are not listings (three attempts at most,
-    // as a read that fails may be retried), plus what was in flight.
+    // Two requests about the endless bucket (versioning, lock), each read to the 1 MiB cap and
+    // not retried; what the server wrote beyond that sits in socket buffers (several MiB on
+    // loopback). Unbounded, the same seconds carry hundreds of MiB.
+    assert_eq!(server.count(|r| r.path().starts_with("/endless")), 2);
     assert!(
-        server.bytes_sent() < 8 * 1024 * 1024,
+        server.bytes_sent() < 40 * 1024 * 1024,
         "{} bytes sent",
         server.bytes_sent()
     );

@@ -44,6 +44,18 @@ impl S3Error {
         }
     }
 
+    /// One word for a narrow cell: the server's code, or what kind of failure it was.
+    pub fn short(&self) -> &str {
+        match self {
+            S3Error::Service { code, .. } => code,
+            S3Error::Network(_) => "no answer",
+            S3Error::Timeout(_) => "timeout",
+            S3Error::Unreadable { .. } => "unreadable",
+            S3Error::Runaway(_) => "stopped",
+            S3Error::Other(_) | S3Error::Changed(_) | S3Error::ReadOnly(_) => "error",
+        }
+    }
+
     /// Whether a write that failed this way may have been carried out all the same: the
     /// answer never came or could not be read, or the server failed (5xx) rather than refused.
     /// Such a write is never sent again blindly; the state is read back instead.

@@ -316,11 +316,7 @@ pub fn buckets(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         let (versioning, lock, lock_style) = match &row.detail {
             Detail::Loading(_) => ("…".to_string(), "…".to_string(), theme.dim),
             Detail::Stopped => ("stopped".to_string(), "stopped · R".to_string(), theme.dim),
-            Detail::Failed(e) => (
-                "?".to_string(),
-                format!("? {}", e.code().unwrap_or("error")),
-                theme.unknown,
-            ),
+            Detail::Failed(e) => ("?".to_string(), format!("? {}", e.short()), theme.unknown),
             Detail::Loaded(d) => {
                 let style = match &d.lock {
                     crate::domain::BucketLock::Enabled {
@@ -632,10 +628,7 @@ fn lock_cells(
         Some(LockStatus::Unknown(e)) => LockCells {
             mode: ("unknown".into(), theme.unknown),
             until: "?".into(),
-            countdown: (
-                format!("? {}", e.code().unwrap_or("no answer")),
-                theme.unknown,
-            ),
+            countdown: (format!("? {}", e.short()), theme.unknown),
             hold: ("?".into(), theme.unknown),
             retained: false,
         },
