@@ -6,7 +6,7 @@ mod support;
 
 use jiff::{SignedDuration, Timestamp};
 use lockwatch::domain::history::{self, plan_restore};
-use lockwatch::domain::{BucketLock, RetentionMode, RetentionPeriod, Versioning};
+use lockwatch::domain::{BucketLock, RetainUntil, RetentionMode, RetentionPeriod, Versioning};
 use lockwatch::s3::{PutOptions, S3, VersionPager};
 use std::time::Duration;
 
@@ -35,6 +35,9 @@ struct Deviations {
     /// it) and sends characters XML 1.0 cannot carry as U+FFFD, so such a key's versions are
     /// listed under a name that does not exist.
     mangles_controls_in_version_listings: bool,
+    /// Ceph RGW 16 stores a retain-until date of 9999-12-31T23:59:59Z as a date in 1992 (an
+    /// overflow): a "forever" COMPLIANCE lock reads back as long expired.
+    wraps_far_future_dates: bool,
 }
 
 struct Server {
@@ -63,6 +66,7 @@ fn seaweedfs() -> Server {
             refuses_dot_segments: true,
             normalizes_slashes: true,
             mangles_controls_in_version_listings: true,
+            wraps_far_future_dates: false,
         },
     }
 }
@@ -80,6 +84,7 @@ fn sandbox() -> Server {
             refuses_dot_segments: false,
             normalizes_slashes: false,
             mangles_controls_in_version_listings: false,
+            wraps_far_future_dates: false,
         },
     }
 }
@@ -97,6 +102,7 @@ fn ceph() -> Server {
             refuses_dot_segments: false,
             normalizes_slashes: false,
             mangles_controls_in_version_listings: false,
+            wraps_far_future_dates: true,
         },
     }
 }
@@ -349,6 +355,43 @@ async fn compliance_refuses_delete_and_shortening(server: &Server) {
     assert_eq!(
         head.retain_until.map(|t| t.unix_seconds()),
         Some(later.as_second())
+    );
+
+    // "Forever": 9999-12-31T23:59:59Z, past the calendar lockwatch computes with, is accepted,
+    // kept exactly, and still refuses the delete.
+    let forever = RetainUntil::from_unix(253_402_300_799, 0);
+    s3.set_retention(
+        &bucket,
+        "db.sql",
+        &version,
+        RetentionMode::Compliance,
+        forever,
+        false,
+    )
+    .await
+    .expect("extending COMPLIANCE to 9999-12-31T23:59:59Z");
+    let head = s3
+        .head_version(&bucket, "db.sql", &version)
+        .await
+        .expect("head");
+    assert_eq!(head.mode, Some(RetentionMode::Compliance));
+    if server.deviations.wraps_far_future_dates {
+        // What lockwatch shows is what the server holds: a date long past. (The `e` dialog
+        // reads every retention it sets back and says when the server holds something else.)
+        let held = head.retain_until.expect("a date");
+        assert!(held < RetainUntil::at(Timestamp::now()), "{held:?}");
+        assert!(!head.blocks_delete(Timestamp::now()));
+        // And the server agrees: the version it was asked to keep forever can be deleted.
+        s3.delete_version(&bucket, "db.sql", &version)
+            .await
+            .expect("the server lets the version go: its lock ran out long ago");
+        return;
+    }
+    assert_eq!(head.retain_until, Some(forever));
+    assert!(head.blocks_delete(Timestamp::now()));
+    assert_locked(
+        s3.delete_version(&bucket, "db.sql", &version).await,
+        "delete under COMPLIANCE until 9999-12-31",
     );
 }
 

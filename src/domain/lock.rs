@@ -177,6 +177,12 @@ impl RetainUntil {
     }
 }
 
+impl From<Timestamp> for RetainUntil {
+    fn from(t: Timestamp) -> RetainUntil {
+        RetainUntil::at(t)
+    }
+}
+
 /// The lock headers of one version, as HeadObject reports them.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct LockInfo {

@@ -648,13 +648,19 @@ impl S3 {
         key: &str,
         version_id: &str,
         mode: RetentionMode,
-        until: Timestamp,
+        until: impl Into<RetainUntil>,
         bypass_governance: bool,
     ) -> Result<(), S3Error> {
         self.refuse_if_read_only("PutObjectRetention")?;
         let retention = ObjectLockRetention::builder()
             .mode(ObjectLockRetentionMode::from(mode.as_str()))
-            .retain_until_date(smithy_time(until))
+            .retain_until_date({
+                let until = until.into();
+                aws_smithy_types::DateTime::from_secs_and_nanos(
+                    until.unix_seconds(),
+                    until.subsec_nanos(),
+                )
+            })
             .build();
         self.client
             .put_object_retention()
