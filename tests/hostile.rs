@@ -203,6 +203,9 @@ fn the_versions_pane_and_the_delete_dialog_say_what_the_server_sent() {
 /// ListObjectsV2 / ListObjectVersions pages of bucket `bup` that alternate: A, B, A, B …
 fn alternating(request: &Request) -> Answer {
     let path = request.path();
+    if path == "/" {
+        return list_buckets(&["bup"]);
+    }
     if request.method != "GET" || !path.starts_with("/bup") {
         return Answer::error(404, "NoSuchBucket", "not crafted");
     }
@@ -521,4 +524,27 @@ fn escape_stops_bucket_details_a_server_trickles_and_an_endless_one_is_capped() 
         "{} bytes sent",
         server.bytes_sent()
     );
+}
+
+#[test]
+fn the_objects_pane_stops_alternating_pages_as_partial_without_duplicates() {
+    let server = Crafted::start(alternating);
+    let mut app = Session::start(&server.endpoint, &["s3://bup/"], 120, 35);
+    let screen = app.wait_text("PARTIAL");
+    assert!(
+        screen.contains("listing stopped: the server's keys went back"),
+        "{screen}"
+    );
+    let rows = |name: &str| {
+        screen
+            .lines()
+            .filter(|l| l.contains(&format!("││{name} ")))
+            .count()
+    };
+    for name in ["a", "b", "c", "d"] {
+        assert_eq!(rows(name), 1, "{name} once:\n{screen}");
+    }
+    assert_eq!(server.count(|r| r.has_query("list-type")), 3);
+    app.send("q");
+    assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
 }
