@@ -136,10 +136,11 @@ pub struct AnswerTooLarge {
     pub limit: u64,
 }
 
-/// The cap for one operation's answer, `None` for a streamed download.
-pub fn answer_limit(operation: &str) -> Option<u64> {
+/// The cap for one operation's answer, `None` for a streamed download (its error answers,
+/// read whole, are capped like any other).
+pub fn answer_limit(operation: &str, success: bool) -> Option<u64> {
     match operation {
-        "GetObject" => None,
+        "GetObject" if success => None,
         op if op.starts_with("List") => Some(MAX_LISTING_ANSWER),
         _ => Some(MAX_OTHER_ANSWER),
     }
@@ -202,7 +203,8 @@ impl Intercept for CapAnswers {
             .load::<aws_smithy_runtime_api::client::orchestrator::Metadata>()
             .map(|m| m.name().to_string())
             .unwrap_or_default();
-        let Some(limit) = answer_limit(&operation) else {
+        let success = context.response().status().is_success();
+        let Some(limit) = answer_limit(&operation, success) else {
             return Ok(());
         };
         let body = context.response_mut().body_mut();
@@ -220,6 +222,21 @@ impl Intercept for CapAnswers {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_answer_read_whole_is_capped_and_only_a_download_streams() {
+        assert_eq!(
+            answer_limit("ListObjectVersions", true),
+            Some(MAX_LISTING_ANSWER)
+        );
+        assert_eq!(answer_limit("ListBuckets", false), Some(MAX_LISTING_ANSWER));
+        assert_eq!(
+            answer_limit("GetBucketVersioning", true),
+            Some(MAX_OTHER_ANSWER)
+        );
+        assert_eq!(answer_limit("GetObject", true), None);
+        assert_eq!(answer_limit("GetObject", false), Some(MAX_OTHER_ANSWER));
+    }
 
     #[test]
     fn complete_documents_pass_and_cut_ones_fail() {
