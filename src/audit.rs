@@ -1,26 +1,9 @@
 //! The audit trail: one JSON line per write lockwatch performs, appended to a file in the
 //! user's data directory (mode 0600). It holds no secret.
 
-use serde::{Deserialize, Serialize};
+pub use crate::domain::audit::{AuditEntry, AuditLine};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditEntry {
-    /// RFC 3339, UTC.
-    pub time: String,
-    pub endpoint: String,
-    pub bucket: String,
-    pub key: String,
-    pub version_id: Option<String>,
-    /// What was asked: `restore`, `delete`, `delete-version`, `legal-hold-on`, …
-    pub action: String,
-    /// `ok`, or `refused` / `failed` with the S3 error code.
-    pub outcome: String,
-    pub error_code: Option<String>,
-    /// The new version or marker a write created, or what it removed.
-    pub result_version_id: Option<String>,
-}
 
 /// `~/.local/share/lockwatch/audit.jsonl` on Linux.
 pub fn default_path() -> Option<PathBuf> {
@@ -53,14 +36,6 @@ pub fn append(path: &Path, entry: &AuditEntry) -> std::io::Result<()> {
     let written = file.write_all(&line);
     let unlocked = file.unlock();
     written.and(unlocked)
-}
-
-/// One line of the trail as read back.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AuditLine {
-    Entry(AuditEntry),
-    /// A line that is not an entry (damaged, or written by something else): shown, not hidden.
-    Unreadable(String),
 }
 
 /// The last `n` lines, oldest first. A line that is not an entry is kept as unreadable.

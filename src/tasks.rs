@@ -1,7 +1,10 @@
 //! Multi-step work made of S3 operations and domain checks, run by the runtime.
 
-use crate::app::{RestoreDone, RestoreFailure, UploadRequest, Uploaded};
 use crate::domain::history::plan_restore;
+pub use crate::domain::transfer::{
+    DownloadError, DownloadRequest, Downloaded, RestoreDone, RestoreFailure, SeenLatest,
+    UploadRequest, Uploaded,
+};
 use crate::s3::{PutOptions, S3, S3Error};
 use std::sync::Arc;
 
@@ -60,13 +63,6 @@ pub async fn restore(
         becomes_current: plan.becomes_current,
         answer_lost,
     })
-}
-
-/// What the user saw as a key's latest entry when confirming a write.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SeenLatest {
-    /// The latest entry of the version history shown.
-    VersionId(String),
 }
 
 /// Re-reads the key just before a write that was confirmed on what the user saw; refuses
@@ -277,42 +273,6 @@ pub fn list_for_completion(input: &str) -> Result<Vec<String>, String> {
             Some(if is_dir { format!("{name}/") } else { name })
         })
         .collect())
-}
-
-/// A download, as asked for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DownloadRequest {
-    pub bucket: String,
-    pub key: String,
-    pub version_id: Option<String>,
-    pub directory: std::path::PathBuf,
-    /// From `domain::paths::local_name`: no separators, never `..`.
-    pub name: String,
-    pub overwrite: bool,
-}
-
-/// How a finished download was checked.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Downloaded {
-    pub path: std::path::PathBuf,
-    pub size: u64,
-    /// True when the MD5 of the file equals the object's ETag (single-part uploads only).
-    pub md5_verified: bool,
-    /// The version the server sent, as it named it.
-    pub version_id: Option<String>,
-}
-
-/// Why a download did not happen.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum DownloadError {
-    #[error("{0} exists")]
-    Exists(std::path::PathBuf),
-    #[error("{0}")]
-    Server(S3Error),
-    #[error("{0}")]
-    Local(String),
-    #[error("{0}")]
-    Corrupt(String),
 }
 
 /// Removes the partial file unless the download completed (also when the task is aborted).

@@ -3,9 +3,13 @@
 //! few keys at a time, re-checking each key just before acting, then reports what was done,
 //! skipped and failed, with reasons.
 
+use crate::domain::format::plural;
 use crate::domain::location::S3Location;
-use crate::domain::undelete::{KeyAction, KeyGrouper, KeyPlan, PlanSummary, plan_key};
-use crate::domain::{HistoryEntry, VersionRef, format, text};
+use crate::domain::undelete::{KeyAction, KeyGrouper, KeyPlan, READ_BACK, plan_key};
+pub use crate::domain::undelete::{
+    Outcome, Tally, Targets, describe_key, describe_outcome, describe_summary, describe_tally,
+};
+use crate::domain::{HistoryEntry, VersionRef, text};
 use crate::s3::{S3, S3Error, VersionPager};
 use crate::tasks::{SeenLatest, restore, restore_by_copy};
 use jiff::Timestamp;
@@ -38,18 +42,6 @@ pub async fn plan(
     )
     .await?;
     Ok(plans)
-}
-
-/// What the objects pane marked for a bulk undelete: keys of one level, and folders (taken
-/// whole, recursively).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Targets {
-    /// The level the keys were marked in (empty, or ending in `/`).
-    pub level: String,
-    /// Full keys, in key order.
-    pub keys: Vec<String>,
-    /// Full prefixes, ending in `/`.
-    pub folders: Vec<String>,
 }
 
 /// Plans the marked keys (from one listing of their level) and everything below the marked
@@ -159,34 +151,6 @@ pub fn audit_entry(
     })
 }
 
-/// Said of a removal whose answer was lost and that reading the key back showed done.
-const READ_BACK: &str = "unconfirmed by the server, read back as done";
-
-/// What happened to one key when the plan was carried out.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    Done(String),
-    /// Not acted on: the key changed since the plan (or the run was cancelled first).
-    Skipped(String),
-    Failed(String),
-}
-
-impl Outcome {
-    pub fn code(&self) -> &'static str {
-        match self {
-            Outcome::Done(_) => "done",
-            Outcome::Skipped(_) => "skipped",
-            Outcome::Failed(_) => "failed",
-        }
-    }
-
-    pub fn detail(&self) -> &str {
-        match self {
-            Outcome::Done(d) | Outcome::Skipped(d) | Outcome::Failed(d) => d,
-        }
-    }
-}
-
 /// Carries out one key's plan. Removing markers goes through `tasks::restore`, which lists the
 /// key again and removes a marker only while it is still the latest entry; copying back goes
 /// through `restore_by_copy`, which re-checks the latest entry and copies with the source's
@@ -205,7 +169,7 @@ pub async fn carry_out(s3: &S3, bucket: &str, plan: &KeyPlan) -> Outcome {
                     Ok(done) => unconfirmed += usize::from(done.answer_lost.is_some()),
                     Err(e) if i == 0 => {
                         return match e {
-                            crate::app::RestoreFailure::Refused(r) => {
+                            crate::domain::transfer::RestoreFailure::Refused(r) => {
                                 Outcome::Skipped(format!("changed since the plan: {r}"))
                             }
                             other => Outcome::Failed(other.to_string()),
@@ -286,16 +250,6 @@ async fn read_back(s3: &S3, bucket: &str, key: &str) -> String {
     }
 }
 
-/// The tally of a run.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Tally {
-    pub done: usize,
-    pub skipped: usize,
-    pub failed: usize,
-    /// Keys not attempted because the run was cancelled.
-    pub not_attempted: usize,
-}
-
 /// Carries out every acting key of `plans`, `CONCURRENCY` at a time. `report(plan, outcome)`
 /// is called as each key finishes (in completion order). Once `cancel` is set, no further key
 /// is started; keys under way finish.
@@ -354,91 +308,6 @@ fn tally_one(
         }
         // A task that panicked: counted as failed; its key is not known here.
         Err(_) => tally.failed += 1,
-    }
-}
-
-fn plural(n: usize, what: &str) -> String {
-    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
-}
-
-/// The plan's summary, for a terminal.
-pub fn describe_summary(
-    s: &PlanSummary,
-    location: &S3Location,
-    after: Option<Timestamp>,
-) -> String {
-    let mut out = format!(
-        "Plan for s3://{}/{} — {} looked at{}:\n",
-        text::sanitize(&location.bucket),
-        text::sanitize(&location.prefix),
-        plural(s.keys, "key"),
-        after.map_or(String::new(), |t| format!(
-            ", back to {} UTC",
-            format::timestamp(t)
-        )),
-    );
-    out.push_str(&format!(
-        "  restore {} by removing {}\n",
-        plural(s.remove, "key"),
-        plural(s.markers, "delete marker")
-    ));
-    if s.copy > 0 || after.is_some() {
-        out.push_str(&format!(
-            "  copy back {} overwritten since (their version of that time becomes current)\n",
-            plural(s.copy, "key")
-        ));
-    }
-    out.push_str(&format!("  {} come back in all\n", format::size(s.bytes)));
-    let left: usize = s.left.iter().map(|(_, n)| n).sum();
-    if left > 0 {
-        let reasons: Vec<String> = s
-            .left
-            .iter()
-            .map(|(c, n)| format!("{n} {}", c.replace('-', " ")))
-            .collect();
-        out.push_str(&format!(
-            "  leave {} alone: {}\n",
-            plural(left, "key"),
-            reasons.join(", ")
-        ));
-    }
-    out
-}
-
-/// One key's line of the plan, for a terminal: what happens first, ids last (a narrow
-/// screen cuts the end of the line).
-pub fn describe_key(plan: &KeyPlan) -> String {
-    let key = text::name(&plan.key);
-    match &plan.action {
-        KeyAction::RemoveMarkers {
-            markers,
-            becomes_current,
-        } => format!(
-            "restore  {key}: remove {} of {} UTC → {} of {} UTC is current again (version {}; {} {})",
-            plural(markers.len(), "delete marker"),
-            format::maybe_timestamp(markers.first().and_then(|m| m.last_modified)),
-            format::maybe_size(becomes_current.size()),
-            format::maybe_timestamp(becomes_current.last_modified),
-            text::sanitize(&becomes_current.version_id),
-            if markers.len() == 1 {
-                "marker"
-            } else {
-                "markers"
-            },
-            markers
-                .iter()
-                .map(|m| text::sanitize(&m.version_id).into_owned())
-                .collect::<Vec<_>>()
-                .join(", "),
-        ),
-        KeyAction::CopyBack { source, latest } => format!(
-            "copy     {key}: overwritten since; {} of {} UTC is copied back on top (version {}; latest now {})",
-            format::maybe_size(source.size()),
-            format::maybe_timestamp(source.last_modified),
-            text::sanitize(&source.version_id),
-            text::sanitize(&latest.version_id)
-        ),
-        KeyAction::Leave(reason) => format!("leave    {key}: {}", reason.describe()),
     }
 }
 
@@ -511,26 +380,4 @@ pub fn json_line(
     let mut bytes = serde_json::to_vec(&line).map_err(std::io::Error::other)?;
     bytes.push(b'\n');
     out.write_all(&bytes)
-}
-
-/// The final report's line for one key, for a terminal.
-pub fn describe_outcome(plan: &KeyPlan, outcome: &Outcome) -> String {
-    format!(
-        "{:<8} {}: {}",
-        outcome.code(),
-        text::name(&plan.key),
-        text::sanitize(outcome.detail())
-    )
-}
-
-/// Summary of a finished run, for a terminal.
-pub fn describe_tally(t: &Tally) -> String {
-    let mut s = format!(
-        "{} done, {} skipped, {} failed",
-        t.done, t.skipped, t.failed
-    );
-    if t.not_attempted > 0 {
-        s.push_str(&format!(", {} not attempted (cancelled)", t.not_attempted));
-    }
-    s
 }

@@ -4,9 +4,9 @@
 use super::dialog::{Confirm, DialogLine, LineStyle, PendingWrite, Popup, finish_write};
 use super::form::{Field, Form, FormEvent};
 use super::{AppState, Detail, Effect, Pane, RequestId};
+use crate::domain::error::S3Error;
 use crate::domain::{BucketDetails, BucketLock, RetentionMode, RetentionPeriod, Versioning, text};
 use crate::keys::Key;
-use crate::s3::S3Error;
 
 /// Which bucket form is open.
 #[derive(Debug, Clone, PartialEq, Eq)]

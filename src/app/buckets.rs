@@ -3,9 +3,9 @@
 use super::view::{Filter, ListView, matches};
 use super::{AppState, Effect, Load, Pane, Popup, RequestId};
 use crate::app::dialog::{DialogLine, LineStyle};
+use crate::domain::error::S3Error;
 use crate::domain::{Bucket, BucketDetails};
 use crate::keys::Command;
-use crate::s3::S3Error;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Detail {

@@ -3,12 +3,13 @@
 //! a report of what was done, skipped and failed. Nothing is sent before `y` on the plan.
 
 use super::{AppState, Effect, Pane, Popup, RequestId};
+use crate::domain::error::S3Error;
 use crate::domain::format;
+use crate::domain::format::plural;
 use crate::domain::listing::LevelRow;
 use crate::domain::undelete::{KeyPlan, PlanSummary, summarize};
+use crate::domain::undelete::{Outcome, Tally, Targets};
 use crate::keys::{Key, KeyCode};
-use crate::s3::S3Error;
-use crate::undelete::{Outcome, Tally, Targets};
 use jiff::Timestamp;
 use std::sync::Arc;
 
@@ -70,10 +71,6 @@ impl BulkUndelete {
         }
         parts.join(" and ")
     }
-}
-
-fn plural(n: usize, what: &str) -> String {
-    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }
 
 /// `U` in the objects pane.
@@ -409,7 +406,10 @@ pub(super) fn on_finished(state: &mut AppState, request: RequestId, final_tally:
     }
     // Said in the status line too, in case another popup took the report's place.
     let t = final_tally;
-    let text = format!("Bulk undelete: {}", crate::undelete::describe_tally(&t));
+    let text = format!(
+        "Bulk undelete: {}",
+        crate::domain::undelete::describe_tally(&t)
+    );
     if t.failed > 0 {
         state.error(text);
     } else {

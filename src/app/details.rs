@@ -2,9 +2,10 @@
 
 use super::dialog::{DialogLine, LineStyle, Popup, finish_write, short_name};
 use super::{AppState, Effect, Pane, RequestId};
+use crate::domain::error::S3Error;
 use crate::domain::listing::{LevelObject, LevelRow};
+use crate::domain::pages::ObjectDetails;
 use crate::domain::{BucketDetails, BucketLock, format, text};
-use crate::s3::{ObjectDetails, S3Error};
 use jiff::Timestamp;
 use std::sync::Arc;
 

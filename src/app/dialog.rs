@@ -3,11 +3,12 @@
 use super::{AppState, Effect, MessageKind, Pane, RequestId, RestoreDone, RestoreFailure};
 use crate::app::Detail;
 use crate::app::objects::ObjectsPane;
+use crate::domain::error::S3Error;
 use crate::domain::history::{RestorePlan, plan_restore};
 use crate::domain::listing::{LevelObject, LevelRow};
+use crate::domain::pages::DeleteOutcome;
 use crate::domain::{HistoryEntry, VersionRef, Versioning, format, text};
 use crate::keys::{Command, Key, KeyCode, Scope};
-use crate::s3::{DeleteOutcome, S3Error};
 use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,7 +68,7 @@ pub enum PendingWrite {
     },
     Bucket(super::bucket_forms::BucketRequest),
     /// Replacing a local file with a download.
-    Download(crate::tasks::DownloadRequest),
+    Download(crate::domain::transfer::DownloadRequest),
     SetRetention {
         version: VersionRef,
         mode: crate::domain::RetentionMode,
@@ -103,7 +104,7 @@ pub enum Popup {
         scroll: u16,
     },
     Audit {
-        entries: Vec<crate::audit::AuditLine>,
+        entries: Vec<crate::domain::audit::AuditLine>,
         scroll: u16,
     },
     Message {

@@ -5,9 +5,9 @@ use super::dialog::{Confirm, DialogLine, LineStyle, PendingWrite, Popup, finish_
 use super::form::{Field, Form, FormEvent};
 use super::{AppState, Effect, Pane, RequestId};
 use crate::domain::listing::{LevelObject, LevelRow};
+use crate::domain::transfer::{DownloadError, DownloadRequest, Downloaded};
 use crate::domain::{format, paths, text};
 use crate::keys::{Key, KeyCode};
-use crate::tasks::{DownloadError, DownloadRequest, Downloaded};
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, PartialEq, Eq)]

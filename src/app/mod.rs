@@ -31,15 +31,20 @@ pub use mouse::{Mouse, MouseKind};
 pub use objects::{Marks, ObjectsPane};
 pub use report_view::{ReportStage, ReportView, file_name as report_file_name};
 pub use retention::{RetentionForm, check as check_retention, parse_until};
-pub use upload::{UploadForm, UploadRequest, Uploaded, check as check_upload};
+pub use upload::{UploadForm, check as check_upload};
 pub use versions::VersionsPane;
 pub use view::{Cursor, Filter, ListView};
 pub use writes::{explain_refusal, lock_sentences};
 
-use crate::domain::history::RestoreRefusal;
+use crate::domain::connection::ConnectionInfo;
+use crate::domain::error::S3Error;
+use crate::domain::pages::{DeleteOutcome, ObjectsPage, VersionsPage};
+pub use crate::domain::transfer::{
+    DownloadError, DownloadRequest, Downloaded, RestoreDone, RestoreFailure, SeenLatest,
+    UploadRequest, Uploaded,
+};
 use crate::domain::{Bucket, BucketDetails, HistoryEntry, LockInfo, VersionRef};
 use crate::keys::{Command, Key, KeyCode, Keymap, Scope};
-use crate::s3::{ConnectionInfo, DeleteOutcome, ObjectsPage, S3Error, VersionsPage};
 use jiff::Timestamp;
 use ratatui::layout::Rect;
 use std::collections::HashMap;
@@ -175,15 +180,13 @@ pub enum LockStatus {
     Unknown(S3Error),
 }
 
-pub use crate::tasks::SeenLatest;
-
 /// Where a listing stopped, to go on from there.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Resume {
     /// ListObjectsV2's continuation token.
     Token(String),
     /// ListObjectVersions' key and version-id markers.
-    Marker(crate::s3::VersionMarker),
+    Marker(crate::domain::pages::VersionMarker),
 }
 
 /// A page of the objects pane's listing: plain, or versions when deleted objects are shown.
@@ -191,31 +194,6 @@ pub enum Resume {
 pub enum LevelPage {
     Objects(ObjectsPage),
     Versions(VersionsPage),
-}
-
-/// What a restore did, or why it did nothing.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum RestoreFailure {
-    #[error("{0}")]
-    Refused(RestoreRefusal),
-    #[error("{0}")]
-    Server(S3Error),
-    /// The request went out but the server never confirmed it (answer lost, cut short, or a
-    /// 5xx); it was not sent again, and the key was read back to find out what happened.
-    #[error(
-        "the server did not confirm the request ({error}); lockwatch did not send it again. Read back: {read_back}"
-    )]
-    AnswerLost { error: S3Error, read_back: String },
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RestoreDone {
-    pub bucket: String,
-    pub key: Arc<str>,
-    pub marker_version_id: String,
-    pub becomes_current: Option<HistoryEntry>,
-    /// The server did not confirm the delete, and reading the key back showed the marker gone.
-    pub answer_lost: Option<S3Error>,
 }
 
 /// Everything that changes the state: user input, time, and results of I/O.
@@ -298,7 +276,7 @@ pub enum Action {
         read_back: Option<Result<Vec<HistoryEntry>, S3Error>>,
     },
     AuditLoaded {
-        result: Result<Vec<crate::audit::AuditLine>, String>,
+        result: Result<Vec<crate::domain::audit::AuditLine>, String>,
     },
     BucketInfo {
         request: RequestId,
@@ -320,8 +298,8 @@ pub enum Action {
     },
     Downloaded {
         request: RequestId,
-        download: crate::tasks::DownloadRequest,
-        result: Result<crate::tasks::Downloaded, crate::tasks::DownloadError>,
+        download: DownloadRequest,
+        result: Result<Downloaded, DownloadError>,
     },
     Uploaded {
         request: RequestId,
@@ -345,7 +323,7 @@ pub enum Action {
         request: RequestId,
         bucket: String,
         key: Arc<str>,
-        result: Result<crate::s3::ObjectDetails, S3Error>,
+        result: Result<crate::domain::pages::ObjectDetails, S3Error>,
     },
     /// Writing the audit trail failed; the user must know.
     AuditFailed(String),
@@ -368,11 +346,11 @@ pub enum Action {
     BulkKeyDone {
         request: RequestId,
         key: Arc<str>,
-        outcome: crate::undelete::Outcome,
+        outcome: crate::domain::undelete::Outcome,
     },
     BulkFinished {
         request: RequestId,
-        tally: crate::undelete::Tally,
+        tally: crate::domain::undelete::Tally,
     },
     /// The server's clock differs from the local one by this much (or no longer does).
     ServerClock(Option<jiff::SignedDuration>),
@@ -468,7 +446,7 @@ pub enum Effect {
     },
     Download {
         request: RequestId,
-        download: crate::tasks::DownloadRequest,
+        download: DownloadRequest,
     },
     Upload {
         request: RequestId,
@@ -501,7 +479,7 @@ pub enum Effect {
     PlanBulk {
         request: RequestId,
         bucket: String,
-        targets: crate::undelete::Targets,
+        targets: crate::domain::undelete::Targets,
         after: Option<Timestamp>,
     },
     /// Carries out a bulk undelete plan the user confirmed.

@@ -2,10 +2,10 @@
 
 use super::view::{Filter, ListView, Order, matches, positions_of};
 use super::{AppState, Effect, LevelPage, Load, Pane, RequestId, Resume};
+use crate::domain::error::S3Error;
 use crate::domain::listing::{Level, LevelRow, display_name, parent_prefix};
 use crate::domain::sort::{self, SortBy, Sorted, natural_cmp};
 use crate::keys::Command;
-use crate::s3::S3Error;
 use std::cmp::Ordering;
 use std::sync::Arc;
 

@@ -5,10 +5,10 @@ use super::dialog::{
     Confirm, DialogLine, LineStyle, PendingWrite, Popup, finish_write, short_name,
 };
 use super::{AppState, Effect, LockStatus, Pane, RequestId};
+use crate::domain::error::S3Error;
 use crate::domain::lock::{self, LockState};
 use crate::domain::{LockInfo, RetentionMode, VersionRef, format, text};
 use crate::keys::{Key, KeyCode};
-use crate::s3::S3Error;
 use jiff::{SignedDuration, Timestamp, civil, tz::TimeZone};
 
 /// The retention form while it is being filled in.

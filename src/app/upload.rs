@@ -4,9 +4,10 @@
 use super::dialog::{DialogLine, LineStyle, Popup, finish_write, short_name};
 use super::form::{Field, Form, FormEvent};
 use super::{AppState, Effect, LockStatus, Pane, RequestId};
-use crate::domain::{LegalHold, LockInfo, RetentionMode, VersionRef, format, text};
+use crate::domain::error::S3Error;
+use crate::domain::transfer::{UploadRequest, Uploaded};
+use crate::domain::{LegalHold, RetentionMode, VersionRef, format, text};
 use crate::keys::{Key, KeyCode};
-use crate::s3::S3Error;
 use jiff::Timestamp;
 use std::path::PathBuf;
 
@@ -17,27 +18,6 @@ pub struct UploadForm {
     pub form: Form,
     /// Names that match the path typed so far, after a completion.
     pub candidates: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UploadRequest {
-    pub bucket: String,
-    pub key: String,
-    pub path: PathBuf,
-    pub retention: Option<(RetentionMode, Timestamp)>,
-    pub legal_hold: bool,
-}
-
-/// What an upload did, as read back from the server.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Uploaded {
-    pub version_id: Option<String>,
-    pub size: u64,
-    pub lock: LockInfo,
-    pub multipart: bool,
-    /// The server did not keep the lock sent with the multipart upload; lockwatch applied it
-    /// to the new version afterwards.
-    pub lock_applied_after: bool,
 }
 
 const FILE: &str = "Local file";

@@ -2,9 +2,10 @@
 
 use super::view::{Filter, ListView, matches};
 use super::{AppState, Effect, Load, Pane, RequestId};
+use crate::domain::error::S3Error;
+use crate::domain::pages::VersionsPage;
 use crate::domain::{HistoryEntry, history};
 use crate::keys::Command;
-use crate::s3::{S3Error, VersionsPage};
 use std::sync::Arc;
 
 #[derive(Debug, Clone, Default)]

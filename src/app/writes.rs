@@ -5,13 +5,14 @@ use super::dialog::{
     Confirm, DialogLine, LineStyle, PendingWrite, Popup, TypedConfirm, short_name,
 };
 use super::{AppState, Effect, LockStatus, Pane, RequestId};
+use crate::domain::error::S3Error;
 use crate::domain::lock::{self, LockState, format_remaining};
+use crate::domain::pages::DeleteOutcome;
 use crate::domain::{
     EntryKind, HistoryEntry, LegalHold, LockInfo, RetainUntil, RetentionMode, VersionRef, format,
     text,
 };
 use crate::keys::Command;
-use crate::s3::{DeleteOutcome, S3Error};
 use jiff::{SignedDuration, Timestamp};
 
 /// The selected entry of the versions pane, as a reference, with the entry itself.

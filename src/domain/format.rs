@@ -15,6 +15,11 @@ pub fn maybe_timestamp(t: Option<Timestamp>) -> String {
     t.map(timestamp).unwrap_or_else(|| "—".to_string())
 }
 
+/// `1 key`, `3 keys`: a count with its noun.
+pub fn plural(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
 /// Human size in binary units: `812 B`, `48.8 KiB`, `1.2 GiB`.
 pub fn size(bytes: u64) -> String {
     const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];

@@ -1,6 +1,9 @@
 //! Plain data about buckets, objects, versions and locks, and pure functions over them.
 //! Nothing here performs I/O or reads the clock.
 
+pub mod audit;
+pub mod connection;
+pub mod error;
 pub mod format;
 pub mod history;
 pub mod listing;
@@ -12,6 +15,7 @@ pub mod percent;
 pub mod report;
 pub mod sort;
 pub mod text;
+pub mod transfer;
 pub mod undelete;
 
 use jiff::Timestamp;

@@ -1,15 +1,71 @@
-//! Guards a paginated listing against a server that would never end it: a continuation token
+//! Pages of a listing as the S3 layer hands them up, and what single requests report; and
+//! `PageGuard`, which stops a paginated listing a server would never end: a continuation token
 //! or marker already seen (A, B, A, B …), keys that do not advance (S3 lists keys in strictly
 //! increasing order), an entry listed twice, or pages that list nothing new. Memory stays
 //! bounded by the pages read: one 64-bit hash per token, and per version id of the key that
 //! spans pages.
 
+use super::{HistoryEntry, LockInfo, ObjectEntry};
+use jiff::Timestamp;
 use std::collections::HashSet;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 /// Consecutive pages that may list nothing new (no key past the last one, no new version of
 /// it) before the listing is stopped.
 pub const EMPTY_PAGES_ALLOWED: u32 = 16;
+
+/// One page of a plain listing.
+#[derive(Debug, Clone, Default)]
+pub struct ObjectsPage {
+    pub objects: Vec<ObjectEntry>,
+    pub prefixes: Vec<String>,
+    pub next_token: Option<String>,
+}
+
+/// Where the next page of a version listing starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionMarker {
+    pub key: String,
+    pub version_id: Option<String>,
+}
+
+/// Why a key's versions cannot be shown when the server altered names in its listing.
+pub const ALTERED_KEYS: &str = "the server listed versions under altered names: it replaced characters that XML cannot carry with U+FFFD (it ignores encoding-type=url in version listings), so the versions of a key holding such characters cannot be listed";
+
+/// One page of a version listing. Versions and delete markers come as separate lists.
+#[derive(Debug, Clone, Default)]
+pub struct VersionsPage {
+    pub versions: Vec<HistoryEntry>,
+    pub markers: Vec<HistoryEntry>,
+    pub prefixes: Vec<String>,
+    pub next: Option<VersionMarker>,
+    /// The server ignored `encoding-type=url` and sent a key holding U+FFFD: it may have
+    /// replaced characters XML cannot carry, so a listed name may not be the stored one.
+    pub altered_keys: bool,
+}
+
+/// What a DeleteObject did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeleteOutcome {
+    /// The version id of the marker created, or of the version or marker removed.
+    pub version_id: Option<String>,
+    /// Whether the request created or removed a delete marker.
+    pub delete_marker: bool,
+}
+
+/// What HeadObject reports about one version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectDetails {
+    pub version_id: Option<String>,
+    pub size: Option<u64>,
+    pub etag: Option<String>,
+    pub content_type: Option<String>,
+    pub storage_class: Option<String>,
+    pub last_modified: Option<Timestamp>,
+    pub lock: LockInfo,
+    /// User metadata (x-amz-meta-*), sorted by name.
+    pub metadata: Vec<(String, String)>,
+}
 
 /// S3 keys are at most 1,024 bytes (UTF-8); a longer "key" is not a key, and drawing it on
 /// every frame would cost the UI for nothing.

@@ -1,6 +1,7 @@
 //! Building the client the way the AWS tools do: environment, profiles, flags.
 
 use super::S3;
+pub use crate::domain::connection::{ConnectionInfo, mask};
 use aws_config::{BehaviorVersion, Region, retry::RetryConfig, timeout::TimeoutConfig};
 use aws_credential_types::provider::ProvideCredentials;
 use aws_sdk_s3::config::{RequestChecksumCalculation, ResponseChecksumValidation};
@@ -70,27 +71,6 @@ impl std::fmt::Debug for StaticCredentials {
     }
 }
 
-/// What lockwatch connected to, for the status line and for explaining failures. Holds no
-/// secret: the access key id is masked.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConnectionInfo {
-    pub endpoint: String,
-    /// Where the endpoint came from when lockwatch found it itself (an OpenStack cloud's
-    /// catalogue), for advice when it cannot be reached.
-    pub endpoint_source: Option<String>,
-    pub region: String,
-    pub path_style: bool,
-    pub access_key_masked: String,
-    pub credentials_source: String,
-    pub read_only: bool,
-    /// What made the session read-only: `--read-only`, or the profile's setting.
-    pub read_only_because: Option<String>,
-    /// Things the user should fix, such as credential files others can read.
-    pub warnings: Vec<String>,
-    /// The built-in sandbox (`--demo`): its writes go to a trail of their own.
-    pub sandbox: bool,
-}
-
 pub struct Connection {
     pub s3: S3,
     pub info: ConnectionInfo,
@@ -110,19 +90,6 @@ pub enum ConnectError {
         "the endpoint URL for {0} holds a user name or password (user:pass@): S3 does not use them and lockwatch will not show them; give the URL without them, and the keys as AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or a profile"
     )]
     EndpointCredentials(String),
-}
-
-/// `****************262d`, as `aws configure list` shows an access key.
-pub fn mask(access_key: &str) -> String {
-    let tail: String = access_key
-        .chars()
-        .rev()
-        .take(4)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    format!("****************{tail}")
 }
 
 fn env_nonempty(name: &str) -> Option<String> {

@@ -8,16 +8,16 @@ mod error;
 mod integrity;
 mod ops;
 
+pub use crate::domain::pages::{
+    ALTERED_KEYS, DeleteOutcome, ObjectDetails, ObjectsPage, VersionMarker, VersionsPage,
+};
 pub use clock::{CLOCK_NOISE, ServerClock, parse_http_date};
 pub use connect::{
     ConnectError, ConnectOptions, Connection, ConnectionInfo, PathStyle, StaticCredentials,
     Timeouts, aws_credentials_file, connect, mask,
 };
 pub use error::S3Error;
-pub use ops::{
-    ALTERED_KEYS, DeleteOutcome, Download, ObjectDetails, ObjectPager, ObjectsPage, PutOptions,
-    VersionMarker, VersionPager, VersionsPage,
-};
+pub use ops::{Download, ObjectPager, PutOptions, VersionPager};
 
 /// A connected S3 client. Cheap to clone; clones share connections.
 #[derive(Clone, Debug)]

@@ -1,7 +1,10 @@
 //! One function per S3 operation, returning domain types, one page at a time.
 
 use super::{S3, S3Error};
-use crate::domain::pages::{Listing, PageGuard};
+use crate::domain::pages::{
+    ALTERED_KEYS, DeleteOutcome, Listing, ObjectDetails, ObjectsPage, PageGuard, VersionMarker,
+    VersionsPage,
+};
 use crate::domain::percent;
 use crate::domain::{
     Bucket, BucketDetails, BucketLock, EntryKind, HistoryEntry, LegalHold, LockInfo, ObjectEntry,
@@ -40,45 +43,6 @@ fn etag(e: Option<&str>) -> Option<String> {
 /// does not mean the write did not happen.
 fn no_retry() -> aws_sdk_s3::config::Builder {
     aws_sdk_s3::config::Builder::default().retry_config(aws_config::retry::RetryConfig::disabled())
-}
-
-/// One page of a plain listing.
-#[derive(Debug, Clone, Default)]
-pub struct ObjectsPage {
-    pub objects: Vec<ObjectEntry>,
-    pub prefixes: Vec<String>,
-    pub next_token: Option<String>,
-}
-
-/// Where the next page of a version listing starts.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VersionMarker {
-    pub key: String,
-    pub version_id: Option<String>,
-}
-
-/// Why a key's versions cannot be shown when the server altered names in its listing.
-pub const ALTERED_KEYS: &str = "the server listed versions under altered names: it replaced characters that XML cannot carry with U+FFFD (it ignores encoding-type=url in version listings), so the versions of a key holding such characters cannot be listed";
-
-/// One page of a version listing. Versions and delete markers come as separate lists.
-#[derive(Debug, Clone, Default)]
-pub struct VersionsPage {
-    pub versions: Vec<HistoryEntry>,
-    pub markers: Vec<HistoryEntry>,
-    pub prefixes: Vec<String>,
-    pub next: Option<VersionMarker>,
-    /// The server ignored `encoding-type=url` and sent a key holding U+FFFD: it may have
-    /// replaced characters XML cannot carry, so a listed name may not be the stored one.
-    pub altered_keys: bool,
-}
-
-/// What a DeleteObject did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeleteOutcome {
-    /// The version id of the marker created, or of the version or marker removed.
-    pub version_id: Option<String>,
-    /// Whether the request created or removed a delete marker.
-    pub delete_marker: bool,
 }
 
 /// Pages through ListObjectVersions with both markers; the SDK has no paginator for it.
@@ -1223,20 +1187,6 @@ impl Download {
             .await
             .map_err(|e| S3Error::Network(format!("the download broke off: {e}")))
     }
-}
-
-/// What HeadObject reports about one version.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ObjectDetails {
-    pub version_id: Option<String>,
-    pub size: Option<u64>,
-    pub etag: Option<String>,
-    pub content_type: Option<String>,
-    pub storage_class: Option<String>,
-    pub last_modified: Option<Timestamp>,
-    pub lock: LockInfo,
-    /// User metadata (x-amz-meta-*), sorted by name.
-    pub metadata: Vec<(String, String)>,
 }
 
 /// Lock settings and metadata for a new object.

@@ -3,6 +3,7 @@
 use super::table::{self, Column, TableSpec, cell};
 use super::theme::Theme;
 use crate::app::{AppState, Detail, Load, LockStatus, Pane};
+use crate::domain::format::plural;
 use crate::domain::listing::{LevelObject, LevelRow};
 use crate::domain::lock::{self, LockState};
 use crate::domain::sort::SortBy;
@@ -14,10 +15,6 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Row, Wrap};
-
-fn plural(n: usize, what: &str) -> String {
-    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
-}
 
 fn block<'a>(title: Line<'a>, focused: bool, theme: &Theme) -> Block<'a> {
     Block::default()
@@ -782,7 +779,7 @@ pub fn versions(frame: &mut Frame, area: Rect, state: &AppState, now: Timestamp,
             Line::styled(
                 format!(
                     "No versions listed under this exact name: {}.",
-                    crate::s3::ALTERED_KEYS
+                    crate::domain::pages::ALTERED_KEYS
                 ),
                 theme.warning,
             )

@@ -254,7 +254,7 @@ fn bulk_box(frame: &mut Frame, bulk: &crate::app::BulkUndelete, theme: &Theme) {
                 prefix: bulk.targets.level.clone(),
             };
             let mut head: Vec<Line<'static>> = vec![what, Line::raw("")];
-            for l in crate::undelete::describe_summary(summary, &location, *after).lines() {
+            for l in crate::domain::undelete::describe_summary(summary, &location, *after).lines() {
                 head.push(Line::raw(l.to_string()));
             }
             head.push(Line::raw(""));
@@ -270,7 +270,7 @@ fn bulk_box(frame: &mut Frame, bulk: &crate::app::BulkUndelete, theme: &Theme) {
                         crate::domain::undelete::KeyAction::CopyBack { .. } => theme.warning,
                         crate::domain::undelete::KeyAction::Leave(_) => theme.dim,
                     };
-                    Line::styled(crate::undelete::describe_key(p), style)
+                    Line::styled(crate::domain::undelete::describe_key(p), style)
                 })
                 .collect();
             let mut foot = vec![Line::raw("")];
@@ -353,7 +353,7 @@ fn bulk_box(frame: &mut Frame, bulk: &crate::app::BulkUndelete, theme: &Theme) {
                 what,
                 Line::raw(""),
                 Line::styled(
-                    crate::undelete::describe_tally(tally),
+                    crate::domain::undelete::describe_tally(tally),
                     if tally.failed > 0 {
                         theme.error
                     } else {
@@ -474,8 +474,8 @@ fn report_box(frame: &mut Frame, r: &crate::app::ReportView, theme: &Theme) {
     }
 }
 
-fn outcome_line(key: &str, o: &crate::undelete::Outcome, theme: &Theme) -> Line<'static> {
-    use crate::undelete::Outcome;
+fn outcome_line(key: &str, o: &crate::domain::undelete::Outcome, theme: &Theme) -> Line<'static> {
+    use crate::domain::undelete::Outcome;
     let style = match o {
         Outcome::Done(_) => theme.success,
         Outcome::Skipped(_) => theme.warning,
@@ -652,15 +652,20 @@ fn help(frame: &mut Frame, state: &AppState, scroll: u16, theme: &Theme) {
     );
 }
 
-fn audit_box(frame: &mut Frame, entries: &[crate::audit::AuditLine], scroll: u16, theme: &Theme) {
+fn audit_box(
+    frame: &mut Frame,
+    entries: &[crate::domain::audit::AuditLine],
+    scroll: u16,
+    theme: &Theme,
+) {
     let mut lines: Vec<Line<'static>> = Vec::new();
     if entries.is_empty() {
         lines.push(Line::styled("lockwatch has made no writes yet.", theme.dim));
     }
     for line in entries.iter().rev() {
         let e = match line {
-            crate::audit::AuditLine::Entry(e) => e,
-            crate::audit::AuditLine::Unreadable(raw) => {
+            crate::domain::audit::AuditLine::Entry(e) => e,
+            crate::domain::audit::AuditLine::Unreadable(raw) => {
                 lines.push(Line::from(vec![
                     Span::styled("unreadable line: ", theme.error),
                     Span::raw(text::sanitize(raw).into_owned()),

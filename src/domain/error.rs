@@ -1,0 +1,100 @@
+//! A failed request to the server, as plain data: what the user needs to read, and what
+//! lockwatch decides by (was it refused, lost, unreadable?). The S3 layer builds it from the
+//! SDK's errors; everything above sees only this.
+
+/// A failed S3 request, with the server's error code and message kept verbatim.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum S3Error {
+    /// The server answered with an error.
+    #[error("{code}: {message}")]
+    Service {
+        code: String,
+        message: String,
+        status: Option<u16>,
+    },
+    /// No answer: connection refused, reset, DNS, TLS.
+    #[error("cannot reach the server: {0}")]
+    Network(String),
+    #[error("the server did not answer in time: {0}")]
+    Timeout(String),
+    /// An answer came but could not be read: cut short, or not the XML S3 sends.
+    #[error("unreadable answer from the server (HTTP {status}): {detail}")]
+    Unreadable { status: u16, detail: String },
+    /// The request could not be built, or the answer made no sense.
+    #[error("{0}")]
+    Other(String),
+    /// lockwatch stopped a listing the server would never have ended (tokens sent before,
+    /// keys going back, pages with nothing new).
+    #[error("listing stopped: {0}")]
+    Runaway(String),
+    /// lockwatch's re-check just before a write found the data changed since the user
+    /// confirmed; no write was sent.
+    #[error("{0}")]
+    Changed(String),
+    /// lockwatch runs read-only: the write was refused before any request was sent.
+    #[error("lockwatch runs read-only: {0} was not sent")]
+    ReadOnly(String),
+}
+
+impl S3Error {
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            S3Error::Service { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+
+    /// One word for a narrow cell: the server's code, or what kind of failure it was.
+    pub fn short(&self) -> &str {
+        match self {
+            S3Error::Service { code, .. } => code,
+            S3Error::Network(_) => "no answer",
+            S3Error::Timeout(_) => "timeout",
+            S3Error::Unreadable { .. } => "unreadable",
+            S3Error::Runaway(_) => "stopped",
+            S3Error::Other(_) | S3Error::Changed(_) | S3Error::ReadOnly(_) => "error",
+        }
+    }
+
+    /// Whether a write that failed this way may have been carried out all the same: the
+    /// answer never came or could not be read, or the server failed (5xx) rather than refused.
+    /// Such a write is never sent again blindly; the state is read back instead.
+    pub fn outcome_unknown(&self) -> bool {
+        match self {
+            S3Error::Network(_) | S3Error::Timeout(_) | S3Error::Unreadable { .. } => true,
+            S3Error::Service { status, .. } => status.is_none_or(|s| s >= 500),
+            S3Error::Other(_)
+            | S3Error::Runaway(_)
+            | S3Error::ReadOnly(_)
+            | S3Error::Changed(_) => false,
+        }
+    }
+
+    /// Whether the server says the key or version does not exist.
+    pub fn is_not_found(&self) -> bool {
+        matches!(
+            self,
+            S3Error::Service {
+                status: Some(404),
+                ..
+            }
+        ) || matches!(
+            self.code(),
+            Some("NoSuchKey" | "NoSuchVersion" | "NotFound")
+        )
+    }
+
+    /// Whether the server refused the credentials themselves (not a permission on one bucket).
+    pub fn is_credentials_rejected(&self) -> bool {
+        matches!(
+            self.code(),
+            Some(
+                "InvalidAccessKeyId"
+                    | "SignatureDoesNotMatch"
+                    | "InvalidToken"
+                    | "ExpiredToken"
+                    | "InvalidSecurity"
+            )
+        )
+    }
+}
