@@ -17,6 +17,5 @@ pub mod s3;
 pub mod sandbox;
 pub mod seed;
 pub mod tasks;
-pub mod terminal;
 pub mod ui;
 pub mod undelete;

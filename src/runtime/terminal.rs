@@ -107,6 +107,52 @@ fn rewrite_sgr(params: &str) -> String {
     out.join(";")
 }
 
+/// Mouse reporting of presses, releases and the wheel (1000) in SGR form (1006) — not every
+/// motion (1002/1003, which crossterm's EnableMouseCapture asks for): over SSH, each motion
+/// would be a packet for nothing.
+pub(super) fn set_mouse_capture(on: bool) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout();
+    out.write_all(if on {
+        b"\x1b[?1000h\x1b[?1006h"
+    } else {
+        b"\x1b[?1006l\x1b[?1000l"
+    })?;
+    out.flush()
+}
+
+/// Gives the terminal back to the shell and stops lockwatch; returns once it is continued
+/// (`fg`), with the terminal taken back and the whole screen drawn again.
+pub(super) fn suspend(terminal: &mut Screen, mouse: bool) -> std::io::Result<()> {
+    let _ = terminal.show_cursor();
+    let _ = set_mouse_capture(false);
+    ratatui::restore();
+    // SIGSTOP cannot be caught, so this stops lockwatch although it handles SIGTSTP; the
+    // shell's `fg` sends SIGCONT.
+    rustix::process::kill_process(rustix::process::getpid(), rustix::process::Signal::STOP)?;
+    take_terminal_back(terminal, mouse)
+}
+
+/// Raw mode and the alternate screen again, and a full redraw: after a stop, the shell or
+/// another program may have changed both.
+pub(super) fn take_terminal_back(terminal: &mut Screen, mouse: bool) -> std::io::Result<()> {
+    if mouse {
+        let _ = set_mouse_capture(true);
+    }
+    use crossterm::terminal::{Clear, ClearType, EnterAlternateScreen, enable_raw_mode};
+    enable_raw_mode()?;
+    crossterm::execute!(
+        std::io::stdout(),
+        EnterAlternateScreen,
+        Clear(ClearType::All)
+    )?;
+    // ratatui draws only what differs from its last frame: an empty frame makes the next one
+    // draw every cell. (Terminal::clear would ask the terminal for the cursor position, which
+    // a slow SSH link may not answer in time.)
+    terminal.draw(|_| {})?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

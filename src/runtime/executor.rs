@@ -1,23 +1,17 @@
-//! The only place that spawns: runs effects through the S3 layer, feeds results back as
-//! actions, merges terminal events, signals and a once-a-second tick, and draws.
+//! Runs each effect: the one place that spawns work on the S3 layer, the tasks and the disk,
+//! and sends what came back as actions. Stale replies are dropped by the app.
 
-use crate::app::{
-    Action, AppState, Effect, LevelPage, RequestId, RestoreFailure, Resume, StartAt, update,
-};
-use crate::audit::{self, AuditEntry};
+use super::auditor::Auditor;
+use crate::app::{Action, Effect, LevelPage, RequestId, Resume};
+use crate::audit::{self};
 use crate::domain::history;
-use crate::keys::{Key, Keymap};
-use crate::measure::{KeyClock, Measurements};
+use crate::domain::pages::DeleteOutcome;
 use crate::s3::S3Error;
-use crate::s3::{Connection, ObjectPager, S3, VersionPager};
+use crate::s3::{ObjectPager, S3, VersionPager};
 use crate::tasks;
-use crate::ui::{self, Theme};
 use crate::undelete;
-use futures::StreamExt;
 use jiff::Timestamp;
-use ratatui::layout::Rect;
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -27,155 +21,27 @@ use tokio::task::AbortHandle;
 /// HEAD requests for lock details in flight at once, at first. The versions pane asks for all
 /// its visible rows together; the limit grows so that they take at most `LOCK_ROUNDS` round
 /// trips, up to `LOCK_CONCURRENCY_MAX` (a pane taller than 3 × 64 rows takes a little longer).
-const LOCK_CONCURRENCY: usize = 8;
+pub(super) const LOCK_CONCURRENCY: usize = 8;
 const LOCK_ROUNDS: usize = 3;
 const LOCK_CONCURRENCY_MAX: usize = 64;
 /// Bucket detail requests in flight at once.
-const DETAIL_CONCURRENCY: usize = 8;
+pub(super) const DETAIL_CONCURRENCY: usize = 8;
 
-#[derive(Debug, thiserror::Error)]
-pub enum RunError {
-    #[error(
-        "lockwatch needs an interactive terminal (could not set it up: {0}). Run it in a terminal, not with redirected input or output."
-    )]
-    NoTerminal(std::io::Error),
-    #[error("the terminal stopped working: {0}")]
-    Terminal(std::io::Error),
-}
-
-struct Executor {
-    s3: S3,
-    audit: Auditor,
-    tx: mpsc::UnboundedSender<Action>,
-    running: HashMap<RequestId, AbortHandle>,
-    heads: Arc<Semaphore>,
+pub(super) struct Executor {
+    pub(super) s3: S3,
+    pub(super) audit: Auditor,
+    pub(super) tx: mpsc::UnboundedSender<Action>,
+    pub(super) running: HashMap<RequestId, AbortHandle>,
+    pub(super) heads: Arc<Semaphore>,
     /// How many permits `heads` holds in all.
-    head_permits: usize,
-    details: Arc<Semaphore>,
+    pub(super) head_permits: usize,
+    pub(super) details: Arc<Semaphore>,
     /// Running bulk undeletes: setting the flag starts no further key.
-    bulk_cancels: HashMap<RequestId, Arc<AtomicBool>>,
-}
-
-/// Appends to the audit trail from the write tasks; tells the UI when it cannot.
-#[derive(Clone)]
-struct Auditor {
-    path: Option<PathBuf>,
-    endpoint: String,
-    tx: mpsc::UnboundedSender<Action>,
-}
-
-impl Auditor {
-    /// Appends a prepared entry without waiting for the disk; tells the UI if it cannot.
-    fn append(&self, entry: AuditEntry) {
-        let (path, tx) = (self.path.clone(), self.tx.clone());
-        tokio::task::spawn_blocking(move || {
-            let error = match path {
-                None => "no data directory is known for this user".to_string(),
-                Some(p) => match audit::append(&p, &entry) {
-                    Ok(()) => return,
-                    Err(e) => e.to_string(),
-                },
-            };
-            let _ = tx.send(Action::AuditFailed(error));
-        });
-    }
-
-    async fn record<T>(
-        &self,
-        version: (&str, &str, Option<&str>),
-        action: &str,
-        result: &Result<T, S3Error>,
-        result_version_id: Option<String>,
-    ) {
-        let (outcome, error_code) = match result {
-            Ok(_) => ("ok".to_string(), None),
-            Err(S3Error::Service { code, status, .. }) => (
-                if status.is_some_and(|s| (400..500).contains(&s)) {
-                    "refused".to_string()
-                } else {
-                    "failed".to_string()
-                },
-                Some(code.clone()),
-            ),
-            Err(S3Error::Changed(_)) => ("not sent: changed".to_string(), None),
-            Err(_) => ("failed".to_string(), None),
-        };
-        self.write(version, action, outcome, error_code, result_version_id)
-            .await
-    }
-
-    /// A restore, with what reading the key back said when the server's answer was unsure.
-    async fn record_restore(
-        &self,
-        version: (&str, &str, Option<&str>),
-        result: &Result<crate::app::RestoreDone, RestoreFailure>,
-    ) {
-        let code = |e: &S3Error| Some(e.code().map_or_else(|| e.to_string(), str::to_string));
-        match result {
-            Ok(done) => match &done.answer_lost {
-                None => {
-                    self.record(version, "restore", &Ok::<(), _>(()), None)
-                        .await
-                }
-                Some(e) => {
-                    let outcome = "done, read back: the server did not confirm it".to_string();
-                    self.write(version, "restore", outcome, code(e), None).await
-                }
-            },
-            Err(RestoreFailure::AnswerLost { error, read_back }) => {
-                let outcome = format!("unconfirmed, read back: {read_back}");
-                self.write(version, "restore", outcome, code(error), None)
-                    .await
-            }
-            Err(RestoreFailure::Server(e)) => {
-                self.record(version, "restore", &Err::<(), _>(e.clone()), None)
-                    .await
-            }
-            Err(RestoreFailure::Refused(r)) => {
-                let refused = Err::<(), _>(S3Error::Other(r.to_string()));
-                self.record(version, "restore", &refused, None).await
-            }
-        }
-    }
-
-    async fn write(
-        &self,
-        version: (&str, &str, Option<&str>),
-        action: &str,
-        outcome: String,
-        error_code: Option<String>,
-        result_version_id: Option<String>,
-    ) {
-        let (bucket, key, version_id) = version;
-        let entry = AuditEntry {
-            time: Timestamp::now().to_string(),
-            endpoint: self.endpoint.clone(),
-            bucket: bucket.to_string(),
-            key: key.to_string(),
-            version_id: version_id.map(str::to_string),
-            action: action.to_string(),
-            outcome,
-            error_code,
-            result_version_id,
-        };
-        let Some(path) = self.path.clone() else {
-            let _ = self.tx.send(Action::AuditFailed(
-                "no data directory is known for this user".into(),
-            ));
-            return;
-        };
-        let written = tokio::task::spawn_blocking(move || audit::append(&path, &entry)).await;
-        let error = match written {
-            Ok(Ok(())) => return,
-            Ok(Err(e)) => e.to_string(),
-            Err(e) => e.to_string(),
-        };
-        let _ = self.tx.send(Action::AuditFailed(error));
-    }
+    pub(super) bulk_cancels: HashMap<RequestId, Arc<AtomicBool>>,
 }
 
 impl Executor {
-    fn spawn<F>(&mut self, request: Option<RequestId>, work: F)
+    pub(super) fn spawn<F>(&mut self, request: Option<RequestId>, work: F)
     where
         F: Future<Output = ()> + Send + 'static,
     {
@@ -186,7 +52,7 @@ impl Executor {
         }
     }
 
-    fn run(&mut self, effect: Effect) {
+    pub(super) fn run(&mut self, effect: Effect) {
         tracing::debug!(?effect, "effect");
         let s3 = self.s3.clone();
         let tx = self.tx.clone();
@@ -468,13 +334,25 @@ impl Executor {
                         None => Ok(()),
                     };
                     let result = match result {
-                        Ok(()) => s3.delete_object(&bucket, &key).await,
-                        Err(e) => Err(e),
+                        Ok(()) => {
+                            let delete = s3.delete_object(&bucket, &key);
+                            let created = |d: &DeleteOutcome| d.version_id.clone();
+                            audit
+                                .write((&bucket, &key, None), "delete", delete, created)
+                                .await
+                        }
+                        Err(e) => {
+                            audit
+                                .record(
+                                    (&bucket, &key, None),
+                                    "delete",
+                                    &Err::<(), _>(e.clone()),
+                                    None,
+                                )
+                                .await;
+                            Err(e)
+                        }
                     };
-                    let created = result.as_ref().ok().and_then(|d| d.version_id.clone());
-                    audit
-                        .record((&bucket, &key, None), "delete", &result, created)
-                        .await;
                     let read_back = read_back_if_unconfirmed(&s3, &result, &bucket, &key).await;
                     send(Action::Deleted {
                         request,
@@ -493,22 +371,14 @@ impl Executor {
                 let audit = self.audit.clone();
                 self.spawn(None, async move {
                     let v = &version;
-                    let result = s3
-                        .delete_version_with(&v.bucket, &v.key, &v.version_id, bypass)
-                        .await;
                     let action = if bypass {
                         "delete-version-bypassing-governance"
                     } else {
                         "delete-version"
                     };
-                    audit
-                        .record(
-                            (&v.bucket, &v.key, Some(&v.version_id)),
-                            action,
-                            &result,
-                            None,
-                        )
-                        .await;
+                    let delete = s3.delete_version_with(&v.bucket, &v.key, &v.version_id, bypass);
+                    let target = (v.bucket.as_str(), &*v.key, Some(v.version_id.as_str()));
+                    let result = audit.write(target, action, delete, |_| None).await;
                     // A refusal is explained from the lock as the server holds it now.
                     let lock = match &result {
                         Err(_) => Some(s3.head_version(&v.bucket, &v.key, &v.version_id).await),
@@ -530,17 +400,14 @@ impl Executor {
                 let audit = self.audit.clone();
                 self.spawn(None, async move {
                     let v = &version;
-                    let set = s3
-                        .set_legal_hold(&v.bucket, &v.key, &v.version_id, on)
-                        .await;
                     let action = if on {
                         "legal-hold-on"
                     } else {
                         "legal-hold-off"
                     };
-                    audit
-                        .record((&v.bucket, &v.key, Some(&v.version_id)), action, &set, None)
-                        .await;
+                    let hold = s3.set_legal_hold(&v.bucket, &v.key, &v.version_id, on);
+                    let target = (v.bucket.as_str(), &*v.key, Some(v.version_id.as_str()));
+                    let set = audit.write(target, action, hold, |_| None).await;
                     let result = match set {
                         Ok(()) => s3.head_version(&v.bucket, &v.key, &v.version_id).await,
                         Err(e) => Err(e),
@@ -563,16 +430,10 @@ impl Executor {
                 let audit = self.audit.clone();
                 self.spawn(None, async move {
                     let v = &version;
-                    let result =
-                        tasks::restore_by_copy(&s3, v, etag.as_deref(), size, seen.as_ref()).await;
-                    let created = result.as_ref().ok().cloned().flatten();
-                    audit
-                        .record(
-                            (&v.bucket, &v.key, Some(&v.version_id)),
-                            "restore-by-copy",
-                            &result,
-                            created,
-                        )
+                    let copy = tasks::restore_by_copy(&s3, v, etag.as_deref(), size, seen.as_ref());
+                    let target = (v.bucket.as_str(), &*v.key, Some(v.version_id.as_str()));
+                    let result = audit
+                        .write(target, "restore-by-copy", copy, |id| id.clone())
                         .await;
                     let read_back = read_back_if_unconfirmed(&s3, &result, &v.bucket, &v.key).await;
                     send(Action::VersionCopied {
@@ -616,15 +477,10 @@ impl Executor {
                 let audit = self.audit.clone();
                 let progress = progress_reporter(self.tx.clone(), request);
                 self.spawn(Some(request), async move {
-                    let result = tasks::upload(&s3, &upload, progress).await;
-                    let created = result.as_ref().ok().and_then(|u| u.version_id.clone());
-                    audit
-                        .record(
-                            (&upload.bucket, &upload.key, None),
-                            "upload",
-                            &result,
-                            created,
-                        )
+                    let put = tasks::upload(&s3, &upload, progress);
+                    let target = (upload.bucket.as_str(), upload.key.as_str(), None);
+                    let result = audit
+                        .write(target, "upload", put, |u| u.version_id.clone())
                         .await;
                     send(Action::Uploaded {
                         request,
@@ -637,7 +493,14 @@ impl Executor {
                 let audit = self.audit.clone();
                 self.spawn(None, async move {
                     let a = &asked;
-                    let written = async {
+                    let action = if a.create {
+                        "create-bucket"
+                    } else if a.enable_versioning_only {
+                        "enable-versioning"
+                    } else {
+                        "set-default-retention"
+                    };
+                    let apply = async {
                         if a.create {
                             s3.create_bucket(&a.bucket, a.location.as_deref(), a.object_lock)
                                 .await?;
@@ -649,17 +512,9 @@ impl Executor {
                                 .await?;
                         }
                         Ok::<(), S3Error>(())
-                    }
-                    .await;
-                    let action = if a.create {
-                        "create-bucket"
-                    } else if a.enable_versioning_only {
-                        "enable-versioning"
-                    } else {
-                        "set-default-retention"
                     };
-                    audit
-                        .record((&a.bucket, "", None), action, &written, None)
+                    let written = audit
+                        .write((&a.bucket, "", None), action, apply, |_| None)
                         .await;
                     let result = match written {
                         Ok(()) => s3.bucket_details(&a.bucket).await,
@@ -682,30 +537,22 @@ impl Executor {
                 let audit = self.audit.clone();
                 self.spawn(None, async move {
                     let v = &version;
-                    let set = s3
-                        .set_retention(
-                            &v.bucket,
-                            &v.key,
-                            &v.version_id,
-                            mode.clone(),
-                            until,
-                            bypass,
-                        )
-                        .await;
                     let action = format!(
                         "retention-{}-until-{}{}",
                         mode.as_str().to_ascii_lowercase(),
                         until,
                         if bypass { "-bypassing-governance" } else { "" }
                     );
-                    audit
-                        .record(
-                            (&v.bucket, &v.key, Some(&v.version_id)),
-                            &action,
-                            &set,
-                            None,
-                        )
-                        .await;
+                    let retention = s3.set_retention(
+                        &v.bucket,
+                        &v.key,
+                        &v.version_id,
+                        mode.clone(),
+                        until,
+                        bypass,
+                    );
+                    let target = (v.bucket.as_str(), &*v.key, Some(v.version_id.as_str()));
+                    let set = audit.write(target, &action, retention, |_| None).await;
                     // Verify: some servers store something else than was asked.
                     let result = match set {
                         Ok(()) => s3.head_version(&v.bucket, &v.key, &v.version_id).await,
@@ -762,7 +609,7 @@ impl Executor {
 
 /// The key's history, read back after a write the server did not confirm (its answer was
 /// lost or it failed with a 5xx): the write is never sent again, what happened is shown.
-async fn read_back_if_unconfirmed<T>(
+pub(super) async fn read_back_if_unconfirmed<T>(
     s3: &S3,
     result: &Result<T, S3Error>,
     bucket: &str,
@@ -775,7 +622,7 @@ async fn read_back_if_unconfirmed<T>(
 }
 
 /// Reports a transfer's progress to the UI: at most ten times a second, and always the end.
-fn progress_reporter(
+pub(super) fn progress_reporter(
     tx: mpsc::UnboundedSender<Action>,
     request: RequestId,
 ) -> impl FnMut(u64, Option<u64>) + Send + 'static {
@@ -791,323 +638,4 @@ fn progress_reporter(
             });
         }
     }
-}
-
-fn forward_terminal_events(tx: mpsc::UnboundedSender<Action>, key_clock: Option<KeyClock>) {
-    tokio::spawn(async move {
-        let mut events = crossterm::event::EventStream::new();
-        while let Some(event) = events.next().await {
-            let action = match event {
-                Ok(crossterm::event::Event::Key(k)) => match Key::from_crossterm(&k) {
-                    Some(key) => {
-                        if let Some(clock) = &key_clock
-                            && let Ok(mut read) = clock.lock()
-                        {
-                            read.push_back(std::time::Instant::now());
-                        }
-                        Action::Key(key)
-                    }
-                    None => continue,
-                },
-                Ok(crossterm::event::Event::Resize(width, height)) => {
-                    Action::Resize { width, height }
-                }
-                Ok(crossterm::event::Event::Mouse(m)) => {
-                    use crossterm::event::{MouseButton, MouseEventKind as K};
-                    let kind = match m.kind {
-                        K::Down(MouseButton::Left) => crate::app::MouseKind::LeftDown,
-                        K::ScrollUp => crate::app::MouseKind::ScrollUp,
-                        K::ScrollDown => crate::app::MouseKind::ScrollDown,
-                        _ => continue,
-                    };
-                    Action::Mouse(crate::app::Mouse {
-                        kind,
-                        column: m.column,
-                        row: m.row,
-                    })
-                }
-                Ok(_) => continue,
-                Err(_) => Action::Terminate,
-            };
-            if tx.send(action).is_err() {
-                return;
-            }
-        }
-        // The terminal closed (the SSH connection dropped).
-        let _ = tx.send(Action::Terminate);
-    });
-}
-
-fn forward_signals(tx: mpsc::UnboundedSender<Action>) {
-    use tokio::signal::unix::{SignalKind, signal};
-    for kind in [
-        SignalKind::terminate(),
-        SignalKind::hangup(),
-        SignalKind::interrupt(),
-    ] {
-        let tx = tx.clone();
-        if let Ok(mut stream) = signal(kind) {
-            tokio::spawn(async move {
-                if stream.recv().await.is_some() {
-                    let _ = tx.send(Action::Terminate);
-                }
-            });
-        }
-    }
-    let suspend: fn() -> Action = || Action::Suspend;
-    let continued: fn() -> Action = || Action::Continued;
-    for (signal_number, action) in [
-        (rustix::process::Signal::TSTP, suspend),
-        (rustix::process::Signal::CONT, continued),
-    ] {
-        let kind = SignalKind::from_raw(signal_number.as_raw());
-        let tx = tx.clone();
-        if let Ok(mut stream) = signal(kind) {
-            tokio::spawn(async move {
-                while stream.recv().await.is_some() {
-                    if tx.send(action()).is_err() {
-                        return;
-                    }
-                }
-            });
-        }
-    }
-}
-
-/// Mouse reporting of presses, releases and the wheel (1000) in SGR form (1006) — not every
-/// motion (1002/1003, which crossterm's EnableMouseCapture asks for): over SSH, each motion
-/// would be a packet for nothing.
-fn set_mouse_capture(on: bool) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut out = std::io::stdout();
-    out.write_all(if on {
-        b"\x1b[?1000h\x1b[?1006h"
-    } else {
-        b"\x1b[?1006l\x1b[?1000l"
-    })?;
-    out.flush()
-}
-
-/// Gives the terminal back to the shell and stops lockwatch; returns once it is continued
-/// (`fg`), with the terminal taken back and the whole screen drawn again.
-fn suspend(terminal: &mut crate::terminal::Screen, mouse: bool) -> std::io::Result<()> {
-    let _ = terminal.show_cursor();
-    let _ = set_mouse_capture(false);
-    ratatui::restore();
-    // SIGSTOP cannot be caught, so this stops lockwatch although it handles SIGTSTP; the
-    // shell's `fg` sends SIGCONT.
-    rustix::process::kill_process(rustix::process::getpid(), rustix::process::Signal::STOP)?;
-    take_terminal_back(terminal, mouse)
-}
-
-/// Raw mode and the alternate screen again, and a full redraw: after a stop, the shell or
-/// another program may have changed both.
-fn take_terminal_back(terminal: &mut crate::terminal::Screen, mouse: bool) -> std::io::Result<()> {
-    if mouse {
-        let _ = set_mouse_capture(true);
-    }
-    use crossterm::terminal::{Clear, ClearType, EnterAlternateScreen, enable_raw_mode};
-    enable_raw_mode()?;
-    crossterm::execute!(
-        std::io::stdout(),
-        EnterAlternateScreen,
-        Clear(ClearType::All)
-    )?;
-    // ratatui draws only what differs from its last frame: an empty frame makes the next one
-    // draw every cell. (Terminal::clear would ask the terminal for the cursor position, which
-    // a slow SSH link may not answer in time.)
-    terminal.draw(|_| {})?;
-    Ok(())
-}
-
-/// Ticks at every whole second, so that all countdowns change together.
-fn forward_ticks(tx: mpsc::UnboundedSender<Action>) {
-    tokio::spawn(async move {
-        loop {
-            let nanos = Timestamp::now().subsec_nanosecond();
-            let wait = Duration::from_nanos(1_000_000_000 - nanos.clamp(0, 999_999_999) as u64);
-            tokio::time::sleep(wait).await;
-            if tx.send(Action::Tick).is_err() {
-                return;
-            }
-        }
-    });
-}
-
-/// Runs the terminal UI until the user quits or the terminal goes away. The terminal is
-/// restored on every way out, including panics (ratatui's hook).
-pub async fn run(
-    connection: Connection,
-    keymap: Keymap,
-    theme: Theme,
-    mouse: bool,
-    start: StartAt,
-    bench_report: Option<PathBuf>,
-) -> Result<(), RunError> {
-    let info = &connection.info;
-    tracing::info!(
-        endpoint = %info.endpoint,
-        region = %info.region,
-        access_key = %info.access_key_masked,
-        credentials = %info.credentials_source,
-        read_only = info.read_only,
-        "connected"
-    );
-    let mut terminal =
-        crate::terminal::init(theme.sixteen_colours).map_err(RunError::NoTerminal)?;
-    if mouse {
-        // A terminal that cannot report the mouse is still fully usable by keys.
-        let _ = set_mouse_capture(true);
-    }
-    let mut measurements = bench_report.as_deref().map(Measurements::new);
-    let result = run_loop(
-        &mut terminal,
-        connection,
-        keymap,
-        theme,
-        mouse,
-        start,
-        &mut measurements,
-    )
-    .await;
-    let _ = set_mouse_capture(false);
-    ratatui::restore();
-    if let Some(m) = measurements
-        && let Err(e) = m.write()
-    {
-        eprintln!("lockwatch: cannot write {}: {e}", m.path.display());
-    }
-    result
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn run_loop(
-    terminal: &mut crate::terminal::Screen,
-    connection: Connection,
-    keymap: Keymap,
-    theme: Theme,
-    mouse: bool,
-    start: StartAt,
-    measurements: &mut Option<Measurements>,
-) -> Result<(), RunError> {
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    forward_terminal_events(
-        tx.clone(),
-        measurements.as_ref().map(|m| m.keys_read.clone()),
-    );
-    forward_signals(tx.clone());
-    forward_ticks(tx.clone());
-    let size = terminal.size().map_err(RunError::Terminal)?;
-    let mut state = AppState::new(
-        keymap,
-        connection.info.clone(),
-        Rect::new(0, 0, size.width, size.height),
-    );
-    state.mouse_capture = mouse;
-    let audit = Auditor {
-        // The sandbox's writes are a demonstration: they stay out of the user's real trail.
-        path: if connection.info.sandbox {
-            audit::sandbox_path()
-        } else {
-            audit::default_path()
-        },
-        endpoint: connection.info.endpoint.clone(),
-        tx: tx.clone(),
-    };
-    let mut executor = Executor {
-        s3: connection.s3,
-        audit,
-        tx,
-        running: HashMap::new(),
-        heads: Arc::new(Semaphore::new(LOCK_CONCURRENCY)),
-        head_permits: LOCK_CONCURRENCY,
-        bulk_cancels: HashMap::new(),
-        details: Arc::new(Semaphore::new(DETAIL_CONCURRENCY)),
-    };
-    for effect in state.start(start) {
-        if let Some(m) = measurements.as_mut() {
-            m.effect_run(&effect);
-        }
-        executor.run(effect);
-    }
-    loop {
-        // Retention runs on the server's clock: so does every countdown lockwatch shows.
-        let offset = executor.s3.server_clock_offset();
-        let whole = |o: Option<jiff::SignedDuration>| o.map(|d| d.as_secs());
-        if whole(offset) != whole(state.server_clock) {
-            update(&mut state, Action::ServerClock(offset), Timestamp::now());
-        }
-        let now = server_now(&state);
-        let started = std::time::Instant::now();
-        terminal
-            .draw(|frame| ui::render(&state, now, &theme, frame))
-            .map_err(RunError::Terminal)?;
-        if let Some(m) = measurements.as_mut() {
-            m.frame_drawn(started.elapsed(), state.objects.level.len());
-        }
-        let Some(first) = rx.recv().await else {
-            return Ok(());
-        };
-        // Take everything already queued before drawing again: a burst of pages or keys
-        // costs one frame.
-        let mut pending = vec![first];
-        while let Ok(more) = rx.try_recv() {
-            pending.push(more);
-            if pending.len() >= 256 {
-                break;
-            }
-        }
-        let now = server_now(&state);
-        for action in pending {
-            let is_key = matches!(action, Action::Key(_));
-            if let Some(m) = measurements.as_mut() {
-                m.action_arrived(&action);
-            }
-            let started = std::time::Instant::now();
-            let effects = update(&mut state, action, now);
-            if is_key && let Some(m) = measurements.as_mut() {
-                m.key_handled(started.elapsed());
-            }
-            for effect in effects {
-                match effect {
-                    Effect::Suspend => {
-                        suspend(terminal, state.mouse_capture).map_err(RunError::Terminal)?
-                    }
-                    Effect::Redraw => take_terminal_back(terminal, state.mouse_capture)
-                        .map_err(RunError::Terminal)?,
-                    Effect::MouseCapture(on) => {
-                        set_mouse_capture(on).map_err(RunError::Terminal)?
-                    }
-                    Effect::Clipboard(text) => {
-                        use std::io::Write;
-                        let mut out = std::io::stdout();
-                        out.write_all(crate::app::osc52(&text).as_bytes())
-                            .and_then(|_| out.flush())
-                            .map_err(RunError::Terminal)?;
-                    }
-                    effect => {
-                        if let Some(m) = measurements.as_mut() {
-                            m.effect_run(&effect);
-                        }
-                        executor.run(effect)
-                    }
-                }
-            }
-            if state.quit {
-                for handle in executor.running.values() {
-                    handle.abort();
-                }
-                return Ok(());
-            }
-        }
-    }
-}
-
-/// The server's time as its answers date it (the local time until they show a difference).
-fn server_now(state: &crate::app::AppState) -> Timestamp {
-    let local = Timestamp::now();
-    state
-        .server_clock
-        .and_then(|o| local.checked_add(o).ok())
-        .unwrap_or(local)
 }
