@@ -623,16 +623,20 @@ fn the_guide_replayed_inside_lockwatch_against_ceph() {
             }
         })
         .collect::<Vec<_>>();
+    let region = support::ceph::ZONEGROUP;
     let mut app = Session::start_with_env(&env, &[], 140, 40, home);
 
-    // Create bucket, with LocationConstraint europe-se-1, Object Lock, COMPLIANCE for 1 day.
+    // Create bucket, with LocationConstraint europe-se-1 (typed, as the guide gives it), Object
+    // Lock, COMPLIANCE for 1 day.
     app.wait_text("Buckets");
     app.send("c");
     app.wait_text("Create bucket");
     app.send(&name);
+    app.send("\t");
+    app.send(region);
     app.wait_text("Ready: Enter reviews");
     app.send("\r");
-    app.wait_text("LocationConstraint: europe-se-1");
+    app.wait_text(&format!("LocationConstraint: {region}"));
     app.send("y");
     let screen = app.wait_text("(read back from the server)");
     assert!(screen.contains("COMPLIANCE 1 day"), "{screen}");

@@ -1505,3 +1505,79 @@ fn escape_stops_bucket_details_and_the_checks_before_a_write_but_never_a_write()
     assert!(s.popup.is_none());
     assert!(s.writes.is_empty());
 }
+
+#[test]
+fn a_message_expires_and_an_error_waits_for_the_next_key() {
+    let mut s = state();
+    let t = |x: &str| -> Timestamp { x.parse().expect("time") };
+    s.info("Cancelled.");
+    update(&mut s, Action::Tick, t("2026-11-27T12:00:00Z"));
+    update(&mut s, Action::Tick, t("2026-11-27T12:00:07Z"));
+    assert!(s.status.is_some(), "still there after 7 s");
+    update(&mut s, Action::Tick, t("2026-11-27T12:00:08Z"));
+    assert!(s.status.is_none(), "gone after 8 s");
+
+    s.error("Refused.");
+    update(&mut s, Action::Tick, t("2026-11-27T12:00:00Z"));
+    update(&mut s, Action::Tick, t("2026-11-27T13:00:00Z"));
+    assert!(s.status.is_some(), "an error waits for the user");
+    run(&mut s, vec![key('j')]);
+    assert!(s.status.is_none(), "the next key clears it");
+}
+
+#[test]
+fn a_refused_bucket_creation_reopens_the_form_as_it_was_and_explains_the_constraint() {
+    let mut s = state();
+    let effects = s.start(StartAt::default());
+    let [Effect::ListBuckets { request }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    run(
+        &mut s,
+        vec![Action::BucketsLoaded {
+            request: *request,
+            result: Ok(vec![]),
+        }],
+    );
+    run(&mut s, vec![key('c')]);
+    let Some(Popup::BucketForm(f)) = &s.popup else {
+        panic!("the create form")
+    };
+    assert_eq!(
+        f.form.value("LocationConstraint"),
+        "",
+        "not the connection's region"
+    );
+    let mut keys: Vec<Action> = "bup".chars().map(key).collect();
+    keys.push(special(KeyCode::Tab));
+    keys.extend("RegionOne".chars().map(key));
+    keys.push(special(KeyCode::Enter));
+    keys.push(key('y'));
+    let effects = run(&mut s, keys);
+    let [Effect::ApplyBucket { request, asked }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    run(
+        &mut s,
+        vec![Action::BucketApplied {
+            request: *request,
+            asked: asked.clone(),
+            result: Err(S3Error::Service {
+                code: "InvalidLocationConstraint".into(),
+                message: "The specified location-constraint is not valid".into(),
+                status: Some(400),
+            }),
+        }],
+    );
+    let Some(Popup::BucketForm(f)) = &s.popup else {
+        panic!("the form again, got {:?}", s.popup)
+    };
+    assert_eq!(f.form.value("Name"), "bup");
+    assert_eq!(f.form.value("LocationConstraint"), "RegionOne");
+    let status = s
+        .status
+        .as_ref()
+        .map(|m| m.text.clone())
+        .unwrap_or_default();
+    assert!(status.contains("zonegroup"), "{status}");
+}

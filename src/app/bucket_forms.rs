@@ -82,13 +82,16 @@ fn retention_fields(mode: usize) -> Vec<Field> {
     ]
 }
 
-pub fn create_form(region: &str) -> BucketForm {
+/// The form for a new bucket. LocationConstraint starts empty: the connection's region is not
+/// a constraint the server is known to accept (Ceph wants its zonegroup, and an OpenStack
+/// login's region is Keystone's, which Ceph refuses; AWS refuses `us-east-1` as one).
+pub fn create_form() -> BucketForm {
     let mut fields = vec![
         Field::text("Name", "", "3–63 lowercase letters, digits, dots, hyphens"),
         Field::text(
             "LocationConstraint",
-            region,
-            "empty for the server's default",
+            "",
+            "empty for the server's default; else the provider's zonegroup (europe-se-1)",
         ),
         Field::choice(
             "Object Lock",
@@ -213,7 +216,7 @@ pub(super) fn open_create(state: &mut AppState) -> Vec<Effect> {
     if state.focus != Pane::Buckets {
         return Vec::new();
     }
-    state.popup = Some(Popup::BucketForm(create_form(&state.connection.region)));
+    state.popup = Some(Popup::BucketForm(create_form()));
     Vec::new()
 }
 
@@ -247,6 +250,8 @@ pub(super) fn on_key(state: &mut AppState, key: Key) -> Vec<Effect> {
         }
         FormEvent::Submit => {
             if let Ok(request) = check(f) {
+                // Kept to reopen, filled in, if the server refuses.
+                state.bucket_draft = Some(f.clone());
                 state.popup = Some(Popup::Confirm(confirmation(&f.kind, request)));
             }
         }
@@ -376,19 +381,34 @@ pub(super) fn on_done(
                     error: true,
                 });
             }
-            state.buckets.on_details(&request.bucket, Ok(details));
+            state.buckets.set_details(&request.bucket, details);
         }
         Err(e) => {
-            state.popup = Some(Popup::Message {
-                title: "Bucket not changed".into(),
-                lines: vec![DialogLine::new(
-                    format!("Refused by the server ({e})."),
-                    LineStyle::Error,
-                )],
-                error: true,
-            });
+            let mut why = format!("Bucket not changed: refused by the server ({e}).");
+            if e.code() == Some("InvalidLocationConstraint") {
+                why.push_str(
+                    " An S3 LocationConstraint is the provider's zonegroup (Ceph) or AWS region other than us-east-1, not a Keystone region; leave it empty for the server's default.",
+                );
+            }
+            match state.bucket_draft.take() {
+                // The form comes back as it was, to correct and send again.
+                Some(draft) => {
+                    state.popup = Some(Popup::BucketForm(draft));
+                    state.error(why);
+                }
+                None => {
+                    state.popup = Some(Popup::Message {
+                        title: "Bucket not changed".into(),
+                        lines: vec![DialogLine::new(why, LineStyle::Error)],
+                        error: true,
+                    });
+                }
+            }
+            let request_id = state.request_id();
+            return vec![state.buckets.reload(request_id)];
         }
     }
+    state.bucket_draft = None;
     let request_id = state.request_id();
     vec![state.buckets.reload(request_id)]
 }
@@ -416,9 +436,14 @@ mod tests {
     }
 
     #[test]
-    fn the_guides_bucket_is_what_the_create_form_makes_by_default() {
-        let mut f = create_form("europe-se-1");
+    fn the_guides_bucket_is_what_the_create_form_makes_with_its_location() {
+        let mut f = create_form();
+        assert_eq!(f.form.value("LocationConstraint"), "", "never the region");
         for c in "bup".chars() {
+            f.form.on_key(Key::char(c));
+        }
+        f.form.focus = 1;
+        for c in "europe-se-1".chars() {
             f.form.on_key(Key::char(c));
         }
         let request = check(&f).expect("valid");
@@ -437,7 +462,7 @@ mod tests {
 
     #[test]
     fn retention_without_object_lock_is_refused_before_sending() {
-        let mut f = create_form("");
+        let mut f = create_form();
         for c in "plain".chars() {
             f.form.on_key(Key::char(c));
         }

@@ -61,6 +61,13 @@ impl BucketsPane {
         }
     }
 
+    /// What a write read back: replaces whatever the row held.
+    pub fn set_details(&mut self, bucket: &str, details: BucketDetails) {
+        if let Some(row) = self.rows.iter_mut().find(|r| r.bucket.name == bucket) {
+            row.detail = Detail::Loaded(details);
+        }
+    }
+
     /// Stops the details still loading; their requests, to cancel.
     pub fn stop_details(&mut self) -> Vec<RequestId> {
         let mut stopped = Vec::new();

@@ -1,6 +1,6 @@
 //! Popups — help, messages, confirmations — and the restore and delete flows they guard.
 
-use super::{AppState, Effect, MessageKind, Pane, RequestId, RestoreDone, RestoreFailure};
+use super::{AppState, Effect, Pane, RequestId, RestoreDone, RestoreFailure};
 use crate::app::Detail;
 use crate::app::objects::ObjectsPane;
 use crate::domain::error::S3Error;
@@ -784,10 +784,7 @@ pub(super) fn on_deleted(
                 (None, true) => "delete marker added".to_string(),
                 _ => "removed".to_string(),
             };
-            state.status = Some(super::StatusMessage {
-                kind: MessageKind::Success,
-                text: format!("Deleted {}: {what}.", short_name(&key)),
-            });
+            state.success(format!("Deleted {}: {what}.", short_name(&key)));
         }
         Err(S3Error::Changed(what)) => changed_popup(state, "Delete", what),
         Err(e) => {

@@ -526,7 +526,13 @@ pub enum MessageKind {
 pub struct StatusMessage {
     pub kind: MessageKind,
     pub text: String,
+    /// When a tick first saw it; information and successes expire `STATUS_SECONDS` later.
+    pub since: Option<Timestamp>,
 }
+
+/// How long an information or success message stays on the status line (an error stays until
+/// the next key).
+pub const STATUS_SECONDS: i64 = 8;
 
 /// A filter being typed for the focused pane.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -554,6 +560,8 @@ pub struct AppState {
     pub checks: Vec<RequestId>,
     /// Downloads under way, with their progress.
     pub transfers: Vec<Transfer>,
+    /// A bucket form sent for confirmation, reopened as it was if the server refuses it.
+    pub bucket_draft: Option<BucketForm>,
     pub quit: bool,
     /// The server's clock minus the local one, when its answers show a difference beyond
     /// the noise of measuring it. `now` given to `update` and `render` is already the
@@ -578,6 +586,7 @@ impl AppState {
         let status = connection.warnings.first().map(|w| StatusMessage {
             kind: MessageKind::Error,
             text: format!("Warning: {w}"),
+            since: None,
         });
         AppState {
             keymap,
@@ -594,6 +603,7 @@ impl AppState {
             writes: Vec::new(),
             checks: Vec::new(),
             transfers: Vec::new(),
+            bucket_draft: None,
             quit: false,
             server_clock: None,
             mouse_capture: true,
@@ -672,6 +682,7 @@ impl AppState {
         self.status = Some(StatusMessage {
             kind: MessageKind::Info,
             text: text.into(),
+            since: None,
         });
     }
 
@@ -679,6 +690,7 @@ impl AppState {
         self.status = Some(StatusMessage {
             kind: MessageKind::Error,
             text: text.into(),
+            since: None,
         });
     }
 
@@ -686,6 +698,7 @@ impl AppState {
         self.status = Some(StatusMessage {
             kind: MessageKind::Success,
             text: text.into(),
+            since: None,
         });
     }
 
@@ -748,13 +761,38 @@ impl AppState {
 /// Applies one action. Returns what the runtime should do next.
 pub fn update(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Effect> {
     match action {
-        Action::Key(key) => on_key(state, key, now),
+        Action::Key(key) => {
+            // An error stays until the user acts; then it goes, so that an old refusal never
+            // sits under what the next key does. Other messages expire with time (Tick).
+            if state
+                .status
+                .as_ref()
+                .is_some_and(|m| m.kind == MessageKind::Error)
+            {
+                state.status = None;
+            }
+            on_key(state, key, now)
+        }
         Action::Resize { width, height } => {
             state.screen = Rect::new(0, 0, width, height);
             state.clamp_cursors();
             state.request_visible_locks()
         }
-        Action::Tick => Vec::new(),
+        Action::Tick => {
+            if let Some(message) = &mut state.status {
+                match message.since {
+                    None => message.since = Some(now),
+                    Some(since)
+                        if message.kind != MessageKind::Error
+                            && now.duration_since(since).as_secs() >= STATUS_SECONDS =>
+                    {
+                        state.status = None
+                    }
+                    Some(_) => {}
+                }
+            }
+            Vec::new()
+        }
         Action::Terminate => {
             state.quit = true;
             vec![Effect::Quit]
