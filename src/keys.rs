@@ -337,7 +337,8 @@ impl Keymap {
         }
     }
 
-    fn bindings(&self, scope: Scope) -> &[Binding] {
+    /// The bindings of one scope, in the keymap's order.
+    pub fn bindings(&self, scope: Scope) -> &[Binding] {
         self.scopes
             .iter()
             .find(|(s, _)| *s == scope)

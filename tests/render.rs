@@ -340,6 +340,18 @@ fn restore_confirmation() {
 fn help_lists_the_keymap() {
     let mut s = guide_state(120, 35);
     apply(&mut s, vec![Action::Key(Key::char('?'))]);
+    let screen = draw(&s, 120, 35).backend().to_string();
+    // A long command name ([restore_by_copy]) never runs into its description.
+    for line in screen.lines() {
+        assert!(
+            !line.contains("][")
+                && !line
+                    .chars()
+                    .zip(line.chars().skip(1))
+                    .any(|(a, b)| a == ']' && b.is_alphabetic()),
+            "{line}"
+        );
+    }
     insta::assert_snapshot!(draw(&s, 120, 35).backend());
 }
 

@@ -1581,3 +1581,22 @@ fn a_refused_bucket_creation_reopens_the_form_as_it_was_and_explains_the_constra
         .unwrap_or_default();
     assert!(status.contains("zonegroup"), "{status}");
 }
+
+#[test]
+fn a_key_of_another_pane_says_where_it_works() {
+    let mut s = state();
+    open_bup(&mut s);
+    // Back to the buckets pane, where `.` (show deleted objects) means nothing.
+    s.focus = Pane::Buckets;
+    let effects = run(&mut s, vec![key('.')]);
+    assert!(effects.is_empty());
+    let status = s
+        .status
+        .as_ref()
+        .map(|m| m.text.clone())
+        .unwrap_or_default();
+    assert!(
+        status.starts_with(". works in the objects pane:"),
+        "{status}"
+    );
+}

@@ -1011,7 +1011,27 @@ fn on_key(state: &mut AppState, key: Key, now: Timestamp) -> Vec<Effect> {
     }
     match state.keymap.lookup(state.focus.scope(), key) {
         Some(command) => on_command(state, command, now),
-        None => Vec::new(),
+        None => {
+            // A key that works in another pane says where, instead of doing nothing silently.
+            let elsewhere = [Scope::Buckets, Scope::Objects, Scope::Versions]
+                .into_iter()
+                .filter(|scope| *scope != state.focus.scope())
+                .find_map(|scope| {
+                    let binding = state
+                        .keymap
+                        .bindings(scope)
+                        .iter()
+                        .find(|b| b.keys.contains(&key))?;
+                    Some((scope, binding.desc.clone()))
+                });
+            if let Some((scope, desc)) = elsewhere {
+                state.info(format!(
+                    "{key} works in the {}: {desc}. Tab moves between panes.",
+                    scope.title().to_lowercase()
+                ));
+            }
+            Vec::new()
+        }
     }
 }
 

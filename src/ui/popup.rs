@@ -578,6 +578,14 @@ fn help(frame: &mut Frame, state: &AppState, scroll: u16, theme: &Theme) {
         Scope::Global => 1,
         _ => 2,
     });
+    // One column for the command names, as wide as the longest and a space: a long name such
+    // as [restore_by_copy] never runs into its description.
+    let command_width = scopes
+        .iter()
+        .flat_map(|(_, bindings)| bindings.iter())
+        .map(|b| b.command.name().len() + 3)
+        .max()
+        .unwrap_or(0);
     for (scope, bindings) in scopes {
         if bindings.is_empty() {
             continue;
@@ -589,7 +597,7 @@ fn help(frame: &mut Frame, state: &AppState, scroll: u16, theme: &Theme) {
         for b in bindings {
             let keys: Vec<String> = b.keys.iter().map(|k| k.to_string()).collect();
             let keys = format!("  {:<16} ", keys.join(", "));
-            let command = format!("{:<17}", format!("[{}]", b.command.name()));
+            let command = format!("{:<command_width$}", format!("[{}]", b.command.name()));
             let mut desc = b.desc.clone();
             if state.connection.read_only && b.command.is_write() {
                 desc.push_str(" (unavailable: read-only)");
