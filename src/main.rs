@@ -168,6 +168,13 @@ async fn openstack_login(
     use lockwatch::openstack;
     use std::io::IsTerminal;
     let cloud = openstack::load(&source).map_err(|e| e.to_string())?;
+    // Keystone takes a moment (a token, the catalogue, the EC2 credentials): say so.
+    if std::io::stderr().is_terminal() {
+        eprintln!(
+            "lockwatch: logging in to {} through Keystone…",
+            shown(&source.describe())
+        );
+    }
     let login = openstack::login(source, cloud)
         .await
         .map_err(|e| e.to_string())?;

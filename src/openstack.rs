@@ -74,10 +74,33 @@ pub fn load(source: &CloudSource) -> Result<CloudConfig, OpenStackError> {
         CloudSource::Environment => CloudConfig::from_env(),
         CloudSource::Named(name) => match std::env::var_os("OS_CLIENT_CONFIG_FILE") {
             Some(file) => return from_file(Path::new(&file), name),
-            None => CloudConfig::from_config(name),
+            None => {
+                let places = clouds_yaml_places();
+                if !places.iter().any(|p| p.is_file()) {
+                    let list: Vec<String> =
+                        places.iter().map(|p| p.display().to_string()).collect();
+                    return Err(OpenStackError::Config(format!(
+                        "{}: no clouds.yaml was found; lockwatch looked in {} (or name one with OS_CLIENT_CONFIG_FILE)",
+                        source.describe(),
+                        list.join(", ")
+                    )));
+                }
+                CloudConfig::from_config(name)
+            }
         },
     };
     config.map_err(|e| OpenStackError::Config(format!("{}: {e}", source.describe())))
+}
+
+/// Where osauth (like the OpenStack tools) looks for `clouds.yaml`, first found first: the
+/// working directory, `~/.config/openstack/`, then `/etc/openstack/`.
+pub fn clouds_yaml_places() -> Vec<std::path::PathBuf> {
+    let mut places = vec![std::path::PathBuf::from("clouds.yaml")];
+    if let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
+        places.push(Path::new(&home).join(".config/openstack/clouds.yaml"));
+    }
+    places.push(std::path::PathBuf::from("/etc/openstack/clouds.yaml"));
+    places
 }
 
 /// The cloud `name` of the `clouds.yaml` at `path`, with what the `secure.yaml` beside it

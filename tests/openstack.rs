@@ -505,3 +505,30 @@ fn after_keystones_refusal_an_aws_profile_gives_the_keys() {
         text_of(&out)
     );
 }
+
+#[test]
+fn without_any_clouds_yaml_the_places_looked_in_are_named() {
+    // No Keystone needed: lockwatch stops before any request.
+    let home = tempfile::tempdir().expect("home");
+    let env: Vec<(String, String)> = [
+        ("HOME", home.path().to_string_lossy().as_ref()),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let out = cannot_connect(
+        home.path(),
+        &env,
+        &["--os-cloud", "mycloud", "ls", "s3://x/"],
+        "no clouds.yaml was found",
+    );
+    let said = text_of(&out);
+    for place in [
+        "clouds.yaml".to_string(),
+        format!("{}/.config/openstack/clouds.yaml", home.path().display()),
+        "/etc/openstack/clouds.yaml".to_string(),
+    ] {
+        assert!(said.contains(&place), "{place} not named: {said}");
+    }
+}
