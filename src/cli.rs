@@ -30,7 +30,12 @@ Examples:
   lockwatch undelete s3://bup/db/ --after -3h --dry-run   plan a recovery, send nothing
   lockwatch report s3://bup/ > coverage.md      lock coverage, for an auditor
   lockwatch config init            write a commented config file
-  lockwatch completions bash       shell completion; lockwatch man: the manual page",
+  lockwatch completions bash       shell completion; lockwatch man: the manual page
+
+Exit codes: 0 done (the listing, report or run is complete, or the UI was quit); 1 done in \
+part or refused (a listing cut short, a key that failed, a plan not confirmed, a config file \
+with problems); 2 could not start (no connection, nothing listed at all, no terminal, nobody \
+to ask).",
     subcommand_precedence_over_arg = true
 )]
 pub struct Cli {

@@ -3,6 +3,7 @@
 pub mod app;
 pub mod audit;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod domain;
 pub mod keys;

@@ -437,6 +437,7 @@ fn the_command_line_never_writes_a_servers_escape_sequences() {
         clean(&format!("{args:?} stdout"), &out.stdout);
         clean(&format!("{args:?} stderr"), &out.stderr);
         if args[1] == "s3://other/" || args.get(2) == Some(&"s3://other/") {
+            assert_eq!(out.status.code(), Some(2), "{args:?}: nothing listed");
             assert!(
                 text(&out.stderr).contains("denied\\x1b]0;pwned"),
                 "{args:?}: the refusal is shown, escaped: {}",

@@ -1,0 +1,201 @@
+//! Connecting for a command or the UI: flags, environment, config file, an OpenStack login,
+//! and the endpoint picker.
+
+use super::*;
+
+/// `connect` for the commands beside the UI: a failure is said on stderr (exit code 2), and
+/// so are the connection's warnings.
+pub(super) async fn connect_for_command(
+    cli: &Cli,
+    config: &Config,
+) -> Result<Connection, ExitCode> {
+    let connection = connect(cli, config).await.map_err(|e| {
+        eprintln!("lockwatch: cannot connect: {}", shown(&e));
+        ExitCode::from(Exit::CouldNotStart)
+    })?;
+    for warning in &connection.info.warnings {
+        eprintln!("lockwatch: warning: {}", shown(&warning));
+    }
+    Ok(connection)
+}
+
+/// Connects the way the flags, the environment and the config file say.
+pub(super) async fn connect(cli: &Cli, config: &Config) -> Result<Connection, String> {
+    if !config.problems.is_empty() {
+        eprintln!(
+            "lockwatch: warning: the config file has {} ignored line(s); `lockwatch config check` lists them",
+            config.problems.len()
+        );
+    }
+    let mut options = cli.connect_options(config, |k| std::env::var(k).ok())?;
+    let env = |k: &str| std::env::var(k).ok();
+    let endpoint_chosen =
+        cli.endpoint.is_some() || cli.endpoint_url.is_some() || config.default_endpoint.is_some();
+    let Some(source) = crate::openstack::requested(cli.os_cloud.as_deref(), endpoint_chosen, env)
+    else {
+        return crate::s3::connect(&options)
+            .await
+            .map_err(|e| e.to_string());
+    };
+    let login = openstack_login(source, &mut options, cli.save_as.as_deref()).await?;
+    let from_catalogue = options.endpoint_url.as_deref() == Some(login.0.endpoint.as_str());
+    let mut connection = crate::s3::connect(&options)
+        .await
+        .map_err(|e| e.to_string())?;
+    connection.info.endpoint = format!(
+        "{} ({}, project {})",
+        connection.info.endpoint,
+        login.0.source.describe(),
+        login.0.project()
+    );
+    if let Some(how) = login.1 {
+        connection.info.credentials_source = how;
+    }
+    if from_catalogue {
+        connection.info.endpoint_source = Some(format!(
+            "the object-store entry of Keystone's catalogue ({})",
+            login.0.catalogue_url
+        ));
+    }
+    Ok(connection)
+}
+
+/// Logs in to the OpenStack cloud and fills in the endpoint (unless a flag gave one), the
+/// region (unless given) and the EC2 keys. Questions are asked on the terminal, before the UI.
+pub(super) async fn openstack_login(
+    source: crate::openstack::CloudSource,
+    options: &mut ConnectOptions,
+    save_as: Option<&str>,
+) -> Result<(crate::openstack::Login, Option<String>), String> {
+    use crate::openstack;
+    use std::io::IsTerminal;
+    let cloud = openstack::load(&source).map_err(|e| e.to_string())?;
+    // Keystone takes a moment (a token, the catalogue, the EC2 credentials): say so.
+    if std::io::stderr().is_terminal() {
+        eprintln!(
+            "lockwatch: logging in to {} through Keystone…",
+            shown(&source.describe())
+        );
+    }
+    let login = openstack::login(source, cloud)
+        .await
+        .map_err(|e| e.to_string())?;
+    let stdin = std::io::stdin();
+    let mut input = stdin.lock();
+    let mut err = std::io::stderr();
+    let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    let mut ask = openstack::Ask {
+        input: &mut input,
+        out: &mut err,
+        interactive,
+    };
+    if options.endpoint_url.is_none() {
+        options.endpoint_url = Some(login.endpoint.clone());
+    }
+    if options.region.is_none() {
+        options.region = login.region.clone();
+    }
+    let how = match openstack::choose_credential(&login, &mut ask)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        Some(chosen) => {
+            options.static_credentials = Some(StaticCredentials {
+                access_key_id: chosen.credential.access,
+                secret_access_key: chosen.credential.secret,
+            });
+            Some(chosen.how)
+        }
+        None => {
+            // A login by application credential: Keystone will not show EC2 credentials.
+            eprintln!("lockwatch: {}", openstack::OpenStackError::Delegated);
+            let from_env = std::env::var_os("AWS_ACCESS_KEY_ID").is_some();
+            if !from_env && options.profile.is_none() {
+                let keys = openstack::ask_for_keys(&mut ask).map_err(|e| e.to_string())?;
+                options.static_credentials = Some(keys);
+                Some("EC2 keys typed at the start".into())
+            } else {
+                None
+            }
+        }
+    };
+    if let Some(name) = save_as {
+        let keys = options.static_credentials.clone().ok_or_else(|| {
+            "--save-as: nothing to save, the keys come from the environment or --profile"
+                .to_string()
+        })?;
+        let save = openstack::Save {
+            name: name.to_string(),
+            credentials_file: crate::s3::aws_credentials_file()
+                .ok_or("--save-as: no home directory for ~/.aws/credentials")?,
+            config_file: crate::config::default_path()
+                .ok_or("--save-as: no place for the config file")?,
+            endpoint_url: options
+                .endpoint_url
+                .clone()
+                .unwrap_or_else(|| login.endpoint.clone()),
+            region: options.region.clone(),
+        };
+        openstack::confirm_and_save(&save, &keys, &mut ask)?;
+    }
+    Ok((login, how))
+}
+
+/// With several named endpoints and nothing saying which (no --endpoint, LOCKWATCH_ENDPOINT,
+/// default_endpoint, --endpoint-url or AWS_ENDPOINT_URL), asks on the terminal before the UI
+/// starts. `None` when there is nothing to ask, or no terminal to ask on.
+pub(super) fn pick_endpoint(cli: &Cli, config: &Config) -> Result<Option<String>, ExitCode> {
+    use std::io::{BufRead, IsTerminal, Write};
+    let said = cli.endpoint.is_some()
+        || cli.endpoint_url.is_some()
+        || config.default_endpoint.is_some()
+        || ["AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"]
+            .iter()
+            .any(|k| std::env::var(k).is_ok_and(|v| !v.is_empty()));
+    if said || config.endpoints.len() < 2 || !std::io::stdin().is_terminal() {
+        return Ok(None);
+    }
+    let names: Vec<&String> = config.endpoints.keys().collect();
+    let mut err = std::io::stderr();
+    let _ = writeln!(err, "lockwatch: which endpoint?");
+    for (i, name) in names.iter().enumerate() {
+        let e = &config.endpoints[*name];
+        let _ = writeln!(
+            err,
+            "  {}) {}  {}{}",
+            i + 1,
+            crate::domain::text::name(name),
+            e.endpoint_url
+                .as_deref()
+                .unwrap_or("(the AWS profile's endpoint)"),
+            if e.read_only { "  read-only" } else { "" }
+        );
+    }
+    let _ = write!(
+        err,
+        "Number or name (Enter: 1; set default_endpoint in the config file to skip this): "
+    );
+    let _ = err.flush();
+    let mut line = String::new();
+    if std::io::stdin().lock().read_line(&mut line).is_err() {
+        return Err(Exit::CouldNotStart.into());
+    }
+    let answer = line.trim();
+    let chosen = if answer.is_empty() {
+        Some(names[0].clone())
+    } else if let Ok(n) = answer.parse::<usize>() {
+        names.get(n.wrapping_sub(1)).map(|s| (*s).clone())
+    } else {
+        names
+            .iter()
+            .find(|n| n.as_str() == answer)
+            .map(|s| (*s).clone())
+    };
+    match chosen {
+        Some(name) => Ok(Some(name)),
+        None => {
+            eprintln!("lockwatch: no endpoint {answer:?}");
+            Err(Exit::CouldNotStart.into())
+        }
+    }
+}

@@ -1,0 +1,61 @@
+//! The built-in sandbox: seeded for `--demo`, or served alone by `lockwatch sandbox`.
+
+use super::*;
+
+/// Starts the sandbox and seeds it through lockwatch's own S3 layer, as any client would.
+pub(super) async fn seeded_sandbox(port: u16) -> Result<(Sandbox, Connection), String> {
+    let sandbox = sandbox::start(port, sandbox::store::Limits::default())
+        .await
+        .map_err(|e| format!("cannot start the sandbox on 127.0.0.1:{port}: {e}"))?;
+    let options = ConnectOptions {
+        endpoint_url: Some(sandbox.endpoint.clone()),
+        region: Some(sandbox::REGION.into()),
+        path_style: PathStyle::Auto,
+        static_credentials: Some(StaticCredentials {
+            access_key_id: sandbox::ACCESS_KEY.into(),
+            secret_access_key: sandbox::SECRET_KEY.into(),
+        }),
+        ..ConnectOptions::default()
+    };
+    let mut connection = crate::s3::connect(&options)
+        .await
+        .map_err(|e| format!("cannot connect to the sandbox: {e}"))?;
+    connection.info.credentials_source = "the built-in sandbox".into();
+    connection.info.sandbox = true;
+    connection.info.endpoint = format!("{} (built-in sandbox, in memory)", sandbox.endpoint);
+    crate::seed::seed_demo(&connection.s3, jiff::Timestamp::now())
+        .await
+        .map_err(|e| format!("seeding the sandbox failed: {e}"))?;
+    Ok((sandbox, connection))
+}
+
+pub(super) async fn serve_sandbox(port: u16) -> ExitCode {
+    let (sandbox, _connection) = match seeded_sandbox(port).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("lockwatch: {}", shown(&e));
+            return Exit::Partly.into();
+        }
+    };
+    println!("# lockwatch sandbox: in memory, on 127.0.0.1 only; Ctrl-C stops it.");
+    println!("export AWS_ENDPOINT_URL={}", sandbox.endpoint);
+    println!("export AWS_ACCESS_KEY_ID={}", sandbox::ACCESS_KEY);
+    println!("export AWS_SECRET_ACCESS_KEY={}", sandbox::SECRET_KEY);
+    println!("export AWS_REGION={}", sandbox::REGION);
+    println!("# Try: aws s3api list-object-versions --bucket bup");
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut hup)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+    ) else {
+        eprintln!("lockwatch: cannot listen for signals");
+        return Exit::Partly.into();
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+        _ = hup.recv() => {}
+    }
+    drop(sandbox);
+    Exit::Done.into()
+}

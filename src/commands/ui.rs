@@ -1,0 +1,117 @@
+//! `lockwatch` with no command: the terminal UI.
+
+use super::*;
+
+pub(super) async fn run_ui(mut cli: Cli, config: Config) -> ExitCode {
+    if std::env::var("TERM").is_ok_and(|t| t == "dumb") {
+        eprintln!(
+            "lockwatch: this terminal (TERM=dumb) cannot draw the interface: it has no cursor movement. Use a terminal such as xterm-256color, or the commands that print: lockwatch ls, report, undelete (lockwatch --help)."
+        );
+        return Exit::CouldNotStart.into();
+    }
+    if !cli.demo {
+        match pick_endpoint(&cli, &config) {
+            Ok(Some(name)) => cli.endpoint = Some(name),
+            Ok(None) => {}
+            Err(code) => return code,
+        }
+    }
+    let mut sandbox_guard = None;
+    let connection = if cli.demo {
+        match seeded_sandbox(0).await {
+            Ok((sandbox, connection)) => {
+                sandbox_guard = Some(sandbox);
+                connection
+            }
+            Err(e) => {
+                eprintln!("lockwatch: {}", shown(&e));
+                return Exit::CouldNotStart.into();
+            }
+        }
+    } else {
+        match connect(&cli, &config).await {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("lockwatch: cannot connect: {}", shown(&e));
+                eprintln!();
+                eprintln!(
+                    "Give credentials the way the AWS CLI takes them, for example:\n  \
+                     export AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=...\n  \
+                     export AWS_ENDPOINT_URL=https://object.example.net\n\
+                     or name a profile with --profile NAME, or try lockwatch --demo."
+                );
+                return Exit::CouldNotStart.into();
+            }
+        }
+    };
+    if cli.seed_demo {
+        match crate::seed::seed_demo(&connection.s3, jiff::Timestamp::now()).await {
+            Ok(report) => {
+                if !report.skipped.is_empty() {
+                    eprintln!(
+                        "lockwatch: already there, left alone: {}",
+                        report.skipped.join(", ")
+                    );
+                }
+            }
+            Err(e) => {
+                eprintln!(
+                    "lockwatch: seeding the demonstration buckets failed: {}",
+                    shown(&e)
+                );
+                return Exit::CouldNotStart.into();
+            }
+        }
+    }
+    for warning in &connection.info.warnings {
+        eprintln!("lockwatch: warning: {}", shown(&warning));
+    }
+    let start = StartAt {
+        bucket: cli.location.as_ref().map(|l| l.bucket.clone()),
+        prefix: cli.location.map(|l| l.prefix).unwrap_or_default(),
+    };
+    let (keymap, key_problems) = config.keymap(&Keymap::default_keymap());
+    let mut connection = connection;
+    let ignored = config.problems.len() + key_problems.len();
+    if ignored > 0 {
+        let first = config
+            .problems
+            .iter()
+            .chain(&key_problems)
+            .next()
+            .map(|p| p.to_string())
+            .unwrap_or_default();
+        connection.info.warnings.insert(
+            0,
+            format!(
+                "the config file has {ignored} ignored line{} (first: {first}); `lockwatch config check` lists them",
+                if ignored == 1 { "" } else { "s" }
+            ),
+        );
+    }
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let theme = config.theme(
+        env("NO_COLOR").is_some(),
+        crate::ui::theme::has_256_colours(env("TERM").as_deref(), env("COLORTERM").as_deref()),
+    );
+    let result = crate::runtime::run(
+        connection,
+        keymap,
+        theme,
+        config.mouse.unwrap_or(true),
+        start,
+        cli.bench_report.clone(),
+    )
+    .await;
+    drop(sandbox_guard);
+    match result {
+        Ok(()) => Exit::Done.into(),
+        Err(e) => {
+            eprintln!("lockwatch: {}", shown(&e));
+            match e {
+                crate::runtime::RunError::NoTerminal(_) => Exit::CouldNotStart.into(),
+                crate::runtime::RunError::Terminal(_) => Exit::Partly.into(),
+            }
+        }
+    }
+}
