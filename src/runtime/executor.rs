@@ -2,10 +2,10 @@
 //! and sends what came back as actions. Stale replies are dropped by the app.
 
 use super::auditor::Auditor;
+use super::writes;
 use crate::app::{Action, Effect, LevelPage, RequestId, Resume};
 use crate::audit::{self};
 use crate::domain::history;
-use crate::domain::pages::DeleteOutcome;
 use crate::s3::S3Error;
 use crate::s3::{ObjectPager, S3, VersionPager};
 use crate::tasks;
@@ -314,11 +314,9 @@ impl Executor {
             } => {
                 let audit = self.audit.clone();
                 self.spawn(None, async move {
-                    let result = tasks::restore(&s3, &bucket, &key, &marker_version_id).await;
-                    audit
-                        .record_restore((&bucket, &key, Some(&marker_version_id)), &result)
-                        .await;
-                    send(Action::Restored { request, result });
+                    send(
+                        writes::restore(&s3, &audit, request, bucket, key, marker_version_id).await,
+                    )
                 })
             }
             Effect::DeleteObject {
@@ -329,38 +327,7 @@ impl Executor {
             } => {
                 let audit = self.audit.clone();
                 self.spawn(None, async move {
-                    let result = match &seen {
-                        Some(seen) => tasks::recheck_latest(&s3, &bucket, &key, seen).await,
-                        None => Ok(()),
-                    };
-                    let result = match result {
-                        Ok(()) => {
-                            let delete = s3.delete_object(&bucket, &key);
-                            let created = |d: &DeleteOutcome| d.version_id.clone();
-                            audit
-                                .write((&bucket, &key, None), "delete", delete, created)
-                                .await
-                        }
-                        Err(e) => {
-                            audit
-                                .record(
-                                    (&bucket, &key, None),
-                                    "delete",
-                                    &Err::<(), _>(e.clone()),
-                                    None,
-                                )
-                                .await;
-                            Err(e)
-                        }
-                    };
-                    let read_back = read_back_if_unconfirmed(&s3, &result, &bucket, &key).await;
-                    send(Action::Deleted {
-                        request,
-                        bucket,
-                        key,
-                        result,
-                        read_back,
-                    });
+                    send(writes::delete_object(&s3, &audit, request, bucket, key, seen).await)
                 })
             }
             Effect::DeleteVersion {
@@ -370,26 +337,7 @@ impl Executor {
             } => {
                 let audit = self.audit.clone();
                 self.spawn(None, async move {
-                    let v = &version;
-                    let action = if bypass {
-                        "delete-version-bypassing-governance"
-                    } else {
-                        "delete-version"
-                    };
-                    let delete = s3.delete_version_with(&v.bucket, &v.key, &v.version_id, bypass);
-                    let target = (v.bucket.as_str(), &*v.key, Some(v.version_id.as_str()));
-                    let result = audit.write(target, action, delete, |_| None).await;
-                    // A refusal is explained from the lock as the server holds it now.
-                    let lock = match &result {
-                        Err(_) => Some(s3.head_version(&v.bucket, &v.key, &v.version_id).await),
-                        Ok(_) => None,
-                    };
-                    send(Action::VersionDeleted {
-                        request,
-                        version,
-                        result,
-                        lock,
-                    });
+                    send(writes::delete_version(&s3, &audit, request, version, bypass).await)
                 })
             }
             Effect::SetLegalHold {
@@ -399,25 +347,7 @@ impl Executor {
             } => {
                 let audit = self.audit.clone();
                 self.spawn(None, async move {
-                    let v = &version;
-                    let action = if on {
-                        "legal-hold-on"
-                    } else {
-                        "legal-hold-off"
-                    };
-                    let hold = s3.set_legal_hold(&v.bucket, &v.key, &v.version_id, on);
-                    let target = (v.bucket.as_str(), &*v.key, Some(v.version_id.as_str()));
-                    let set = audit.write(target, action, hold, |_| None).await;
-                    let result = match set {
-                        Ok(()) => s3.head_version(&v.bucket, &v.key, &v.version_id).await,
-                        Err(e) => Err(e),
-                    };
-                    send(Action::LegalHoldSet {
-                        request,
-                        version,
-                        on,
-                        result,
-                    });
+                    send(writes::set_legal_hold(&s3, &audit, request, version, on).await)
                 })
             }
             Effect::CopyVersion {
@@ -429,19 +359,9 @@ impl Executor {
             } => {
                 let audit = self.audit.clone();
                 self.spawn(None, async move {
-                    let v = &version;
-                    let copy = tasks::restore_by_copy(&s3, v, etag.as_deref(), size, seen.as_ref());
-                    let target = (v.bucket.as_str(), &*v.key, Some(v.version_id.as_str()));
-                    let result = audit
-                        .write(target, "restore-by-copy", copy, |id| id.clone())
-                        .await;
-                    let read_back = read_back_if_unconfirmed(&s3, &result, &v.bucket, &v.key).await;
-                    send(Action::VersionCopied {
-                        request,
-                        version,
-                        result,
-                        read_back,
-                    });
+                    send(
+                        writes::copy_version(&s3, &audit, request, version, etag, size, seen).await,
+                    )
                 })
             }
             Effect::CompletePath { input } => self.spawn(None, async move {
@@ -492,39 +412,7 @@ impl Executor {
             Effect::ApplyBucket { request, asked } => {
                 let audit = self.audit.clone();
                 self.spawn(None, async move {
-                    let a = &asked;
-                    let action = if a.create {
-                        "create-bucket"
-                    } else if a.enable_versioning_only {
-                        "enable-versioning"
-                    } else {
-                        "set-default-retention"
-                    };
-                    let apply = async {
-                        if a.create {
-                            s3.create_bucket(&a.bucket, a.location.as_deref(), a.object_lock)
-                                .await?;
-                        } else if a.enable_versioning_only {
-                            s3.enable_versioning(&a.bucket).await?;
-                        }
-                        if a.object_lock && (!a.create || a.default_retention.is_some()) {
-                            s3.set_default_retention(&a.bucket, a.default_retention.clone())
-                                .await?;
-                        }
-                        Ok::<(), S3Error>(())
-                    };
-                    let written = audit
-                        .write((&a.bucket, "", None), action, apply, |_| None)
-                        .await;
-                    let result = match written {
-                        Ok(()) => s3.bucket_details(&a.bucket).await,
-                        Err(e) => Err(e),
-                    };
-                    send(Action::BucketApplied {
-                        request,
-                        asked,
-                        result,
-                    });
+                    send(writes::apply_bucket(&s3, &audit, request, asked).await)
                 })
             }
             Effect::SetRetention {
@@ -536,34 +424,10 @@ impl Executor {
             } => {
                 let audit = self.audit.clone();
                 self.spawn(None, async move {
-                    let v = &version;
-                    let action = format!(
-                        "retention-{}-until-{}{}",
-                        mode.as_str().to_ascii_lowercase(),
-                        until,
-                        if bypass { "-bypassing-governance" } else { "" }
-                    );
-                    let retention = s3.set_retention(
-                        &v.bucket,
-                        &v.key,
-                        &v.version_id,
-                        mode.clone(),
-                        until,
-                        bypass,
-                    );
-                    let target = (v.bucket.as_str(), &*v.key, Some(v.version_id.as_str()));
-                    let set = audit.write(target, &action, retention, |_| None).await;
-                    // Verify: some servers store something else than was asked.
-                    let result = match set {
-                        Ok(()) => s3.head_version(&v.bucket, &v.key, &v.version_id).await,
-                        Err(e) => Err(e),
-                    };
-                    send(Action::RetentionSet {
-                        request,
-                        version,
-                        requested: (mode, until),
-                        result,
-                    });
+                    send(
+                        writes::set_retention(&s3, &audit, request, version, mode, until, bypass)
+                            .await,
+                    )
                 })
             }
             Effect::LoadBucketInfo { request, bucket } => self.spawn(Some(request), async move {

@@ -5,6 +5,7 @@ mod auditor;
 mod events;
 mod executor;
 pub mod terminal;
+mod writes;
 
 use crate::app::{Action, AppState, Effect, StartAt, update};
 use crate::audit::{self};
