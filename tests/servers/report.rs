@@ -1,7 +1,7 @@
 //! `lockwatch report` against SeaweedFS and Ceph RGW: one version in each protection state,
 //! a deleted key, and the three formats.
 
-mod support;
+use crate::support;
 
 use lockwatch::domain::RetentionMode;
 use lockwatch::s3::PutOptions;

@@ -2,7 +2,7 @@
 //! Keystone's EC2 credentials (tests/support/keystone.rs): what the guide's "Preparations" do by
 //! hand with the openstack CLI, done by lockwatch.
 
-mod support;
+use crate::support;
 
 use lockwatch::s3::{ConnectOptions, StaticCredentials, connect};
 use std::path::Path;

@@ -2,7 +2,7 @@
 //! as a dry run (nothing sent), confirmed and brought back; what it leaves alone and why; the
 //! incident time with keys overwritten since; a key that changes between plan and run.
 
-mod support;
+use crate::support;
 
 use lockwatch::domain::location::S3Location;
 use lockwatch::domain::undelete::KeyAction;

@@ -2,7 +2,7 @@
 //! precedence against flags and the environment, key rebinding in a pseudo-terminal and in
 //! the help screen, named endpoints, and the config subcommands.
 
-mod support;
+use crate::support;
 
 use clap::Parser;
 use lockwatch::cli::Cli;

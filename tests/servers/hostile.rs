@@ -2,7 +2,7 @@
 //! cannot read, pages that never end or repeat, answers that never end or trickle, and escape
 //! sequences in every field. Each test fails on a lockwatch that would lie, hang or grow.
 
-mod support;
+use crate::support;
 
 use std::process::Output;
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! lockwatch's S3 layer against a real SeaweedFS server: the guide's steps, listing pages, and
 //! the lock refusing a delete.
 
-mod support;
+use crate::support;
 
 use jiff::Timestamp;
 use lockwatch::domain::history::{self, plan_restore};
@@ -10,7 +10,7 @@ use lockwatch::domain::{BucketLock, RetentionMode, RetentionPeriod, Versioning};
 use lockwatch::s3::{PutOptions, S3, VersionPager};
 use support::weed::weed;
 
-const TUX: &[u8] = include_bytes!("../assets/demo/tux.svg");
+const TUX: &[u8] = include_bytes!("../../assets/demo/tux.svg");
 
 async fn locked_bucket(s3: &S3, tag: &str) -> String {
     let bucket = support::unique_bucket(tag);

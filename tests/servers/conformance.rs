@@ -2,7 +2,7 @@
 //! tested with. Where a real server deviates from AWS, the deviation is named once, in
 //! `Deviations`; every other case must pass everywhere.
 
-mod support;
+use crate::support;
 
 use jiff::{SignedDuration, Timestamp};
 use lockwatch::domain::history::{self, plan_restore};

@@ -2,7 +2,7 @@
 //! plain paginated loop written directly against the SDK: the two must agree exactly. And one
 //! key with 10,000 versions, opened in the versions pane.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeSet;
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! lockwatch in a pseudo-terminal behind a fault-injecting proxy in front of a real SeaweedFS
 //! server: slow, failing, cut-off, lost and stalled answers, and a server that dies.
 
-mod support;
+use crate::support;
 
 use lockwatch::s3::{PutOptions, S3};
 use std::time::Duration;
