@@ -156,7 +156,8 @@ fn entry_summary(entry: &HistoryEntry) -> String {
     }
 }
 
-pub(super) fn on_key(state: &mut AppState, key: Key) -> Vec<Effect> {
+/// The one dispatch for keys while a popup is open: each popup's keys go to its module.
+pub(super) fn on_key(state: &mut AppState, key: Key, now: jiff::Timestamp) -> Vec<Effect> {
     let Some(popup) = state.popup.as_mut() else {
         return Vec::new();
     };
@@ -198,15 +199,14 @@ pub(super) fn on_key(state: &mut AppState, key: Key) -> Vec<Effect> {
             Vec::new()
         }
         Popup::Confirm(_) => on_confirm_key(state, key),
-        // Handled by retention::on_key before this is reached.
-        Popup::Retention(_)
-        | Popup::BucketForm(_)
-        | Popup::Upload(_)
-        | Popup::Download(_)
-        | Popup::Bulk(_)
-        | Popup::Report(_)
-        | Popup::Copy { .. }
-        | Popup::AsOf { .. } => Vec::new(),
+        Popup::Retention(_) => super::retention::on_key(state, key, now),
+        Popup::BucketForm(_) => super::bucket_forms::on_key(state, key),
+        Popup::Upload(_) => super::upload::on_key(state, key, now),
+        Popup::Download(_) => super::download::on_key(state, key),
+        Popup::Bulk(_) => super::bulk::on_key(state, key, now),
+        Popup::AsOf { .. } => super::bulk::on_as_of_key(state, key, now),
+        Popup::Report(_) => super::report_view::on_key(state, key),
+        Popup::Copy { .. } => super::clipboard::on_key(state, key),
     }
 }
 

@@ -979,32 +979,8 @@ impl AppState {
 }
 
 fn on_key(state: &mut AppState, key: Key, now: Timestamp) -> Vec<Effect> {
-    if matches!(state.popup, Some(Popup::Download(_))) {
-        return download::on_key(state, key);
-    }
-    if matches!(state.popup, Some(Popup::Upload(_))) {
-        return upload::on_key(state, key, now);
-    }
-    if matches!(state.popup, Some(Popup::BucketForm(_))) {
-        return bucket_forms::on_key(state, key);
-    }
-    if matches!(state.popup, Some(Popup::Retention(_))) {
-        return retention::on_key(state, key, now);
-    }
-    if matches!(state.popup, Some(Popup::Bulk(_))) {
-        return bulk::on_key(state, key, now);
-    }
-    if matches!(state.popup, Some(Popup::AsOf { .. })) {
-        return bulk::on_as_of_key(state, key, now);
-    }
-    if matches!(state.popup, Some(Popup::Report(_))) {
-        return report_view::on_key(state, key);
-    }
-    if matches!(state.popup, Some(Popup::Copy { .. })) {
-        return clipboard::on_key(state, key);
-    }
     if state.popup.is_some() {
-        return dialog::on_key(state, key);
+        return dialog::on_key(state, key, now);
     }
     if state.input.is_some() {
         return on_filter_key(state, key);
