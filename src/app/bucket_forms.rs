@@ -3,7 +3,7 @@
 
 use super::dialog::{Confirm, DialogLine, LineStyle, PendingWrite, Popup, finish_write};
 use super::form::{Field, Form, FormEvent};
-use super::{AppState, Detail, Effect, Pane, RequestId};
+use super::{AppState, Detail, Effect, PENDING, Pane, RequestId};
 use crate::domain::error::S3Error;
 use crate::domain::{BucketDetails, BucketLock, RetentionMode, RetentionPeriod, Versioning, text};
 use crate::keys::Key;
@@ -330,7 +330,21 @@ fn confirmation(kind: &BucketFormKind, request: BucketRequest) -> Confirm {
         title: title.into(),
         lines,
         yes_label: title.into(),
-        write: PendingWrite::Bucket(request),
+        write: PendingWrite::send(
+            Effect::ApplyBucket {
+                request: PENDING,
+                asked: request.clone(),
+            },
+            format!(
+                "{} {}",
+                if request.create {
+                    "creating"
+                } else {
+                    "changing"
+                },
+                text::sanitize(&request.bucket)
+            ),
+        ),
         yes_selected: false,
         typed: None,
         bypass: None,

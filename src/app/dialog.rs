@@ -1,13 +1,13 @@
 //! Popups — help, messages, confirmations — and the restore and delete flows they guard.
 
-use super::{AppState, Effect, Pane, RequestId, RestoreDone, RestoreFailure};
+use super::{AppState, Effect, PENDING, Pane, RequestId, RestoreDone, RestoreFailure};
 use crate::app::Detail;
 use crate::app::objects::ObjectsPane;
 use crate::domain::error::S3Error;
 use crate::domain::history::{RestorePlan, plan_restore};
 use crate::domain::listing::{LevelObject, LevelRow};
 use crate::domain::pages::DeleteOutcome;
-use crate::domain::{HistoryEntry, VersionRef, Versioning, format, text};
+use crate::domain::{HistoryEntry, Versioning, format, text};
 use crate::keys::{Command, Key, KeyCode, Scope};
 use std::sync::Arc;
 
@@ -42,39 +42,38 @@ impl DialogLine {
 /// A write waiting for the user's yes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PendingWrite {
-    Restore {
-        bucket: String,
-        key: Arc<str>,
-        marker_version_id: String,
-    },
-    DeleteObject {
-        bucket: String,
-        key: Arc<str>,
-        seen: Option<super::SeenLatest>,
-    },
-    DeleteVersion {
-        version: VersionRef,
-        bypass: bool,
-    },
-    SetLegalHold {
-        version: VersionRef,
-        on: bool,
-    },
-    CopyVersion {
-        version: VersionRef,
-        etag: Option<String>,
-        size: Option<u64>,
-        seen: Option<super::SeenLatest>,
-    },
-    Bucket(super::bucket_forms::BucketRequest),
+    /// Sent as this effect once confirmed (its request id is given then); `doing` is what the
+    /// status line says while it runs.
+    Send { effect: Effect, doing: String },
     /// Replacing a local file with a download.
     Download(crate::domain::transfer::DownloadRequest),
-    SetRetention {
-        version: VersionRef,
-        mode: crate::domain::RetentionMode,
-        until: jiff::Timestamp,
-        bypass: bool,
-    },
+}
+
+impl PendingWrite {
+    /// A write of `effect` (built with `PENDING` as its request id).
+    pub(super) fn send(effect: Effect, doing: impl Into<String>) -> PendingWrite {
+        PendingWrite::Send {
+            effect,
+            doing: doing.into(),
+        }
+    }
+}
+
+impl Effect {
+    /// Gives a write built with `PENDING` its request id, as it is sent.
+    fn set_request(&mut self, id: RequestId) {
+        match self {
+            Effect::Restore { request, .. }
+            | Effect::DeleteObject { request, .. }
+            | Effect::DeleteVersion { request, .. }
+            | Effect::SetLegalHold { request, .. }
+            | Effect::CopyVersion { request, .. }
+            | Effect::ApplyBucket { request, .. }
+            | Effect::SetRetention { request, .. } => *request = id,
+            // Only writes wait for a confirmation.
+            _ => {}
+        }
+    }
 }
 
 /// The user must type `expected` before the write is allowed.
@@ -230,7 +229,11 @@ fn on_confirm_key(state: &mut AppState, key: Key) -> Vec<Effect> {
             }
             KeyCode::Enter if typed.typed == typed.expected => {
                 let mut write = confirm.write.clone();
-                if let PendingWrite::DeleteVersion { bypass, .. } = &mut write {
+                if let PendingWrite::Send {
+                    effect: Effect::DeleteVersion { bypass, .. },
+                    ..
+                } = &mut write
+                {
                     *bypass = confirm.bypass == Some(true);
                 }
                 state.popup = None;
@@ -274,103 +277,14 @@ fn on_confirm_key(state: &mut AppState, key: Key) -> Vec<Effect> {
 }
 
 fn start_write(state: &mut AppState, write: PendingWrite) -> Vec<Effect> {
-    let request = state.request_id();
     match write {
-        PendingWrite::Restore {
-            bucket,
-            key,
-            marker_version_id,
-        } => {
-            state
-                .writes
-                .push((request, format!("restoring {}", short_name(&key))));
-            vec![Effect::Restore {
-                request,
-                bucket,
-                key,
-                marker_version_id,
-            }]
-        }
-        PendingWrite::DeleteObject { bucket, key, seen } => {
-            state
-                .writes
-                .push((request, format!("deleting {}", short_name(&key))));
-            vec![Effect::DeleteObject {
-                request,
-                bucket,
-                key,
-                seen,
-            }]
-        }
-        PendingWrite::DeleteVersion { version, bypass } => {
-            state.writes.push((
-                request,
-                format!("deleting a version of {}", short_name(&version.key)),
-            ));
-            vec![Effect::DeleteVersion {
-                request,
-                version,
-                bypass,
-            }]
-        }
-        PendingWrite::SetLegalHold { version, on } => {
-            state.writes.push((
-                request,
-                format!("setting the legal hold on {}", short_name(&version.key)),
-            ));
-            vec![Effect::SetLegalHold {
-                request,
-                version,
-                on,
-            }]
+        PendingWrite::Send { mut effect, doing } => {
+            let request = state.request_id();
+            effect.set_request(request);
+            state.writes.push((request, doing));
+            vec![effect]
         }
         PendingWrite::Download(download) => super::download::start_confirmed(state, download),
-        PendingWrite::Bucket(asked) => {
-            state.writes.push((
-                request,
-                format!(
-                    "{} {}",
-                    if asked.create { "creating" } else { "changing" },
-                    text::sanitize(&asked.bucket)
-                ),
-            ));
-            vec![Effect::ApplyBucket { request, asked }]
-        }
-        PendingWrite::SetRetention {
-            version,
-            mode,
-            until,
-            bypass,
-        } => {
-            state.writes.push((
-                request,
-                format!("setting the retention of {}", short_name(&version.key)),
-            ));
-            vec![Effect::SetRetention {
-                request,
-                version,
-                mode,
-                until,
-                bypass,
-            }]
-        }
-        PendingWrite::CopyVersion {
-            version,
-            etag,
-            size,
-            seen,
-        } => {
-            state
-                .writes
-                .push((request, format!("copying {}", short_name(&version.key))));
-            vec![Effect::CopyVersion {
-                request,
-                version,
-                etag,
-                size,
-                seen,
-            }]
-        }
     }
 }
 
@@ -565,7 +479,15 @@ fn confirm_delete(
         title: "Delete object".into(),
         lines,
         yes_label: "Delete".into(),
-        write: PendingWrite::DeleteObject { bucket, key, seen },
+        write: PendingWrite::send(
+            Effect::DeleteObject {
+                request: PENDING,
+                key: key.clone(),
+                bucket,
+                seen,
+            },
+            format!("deleting {}", short_name(&key)),
+        ),
         yes_selected: false,
         typed,
         bypass: None,
@@ -653,11 +575,15 @@ fn restore_confirm(bucket: String, key: Arc<str>, plan: &RestorePlan) -> Confirm
         title: "Restore deleted object".into(),
         lines,
         yes_label: "Restore".into(),
-        write: PendingWrite::Restore {
-            bucket,
-            key,
-            marker_version_id: plan.marker.version_id.clone(),
-        },
+        write: PendingWrite::send(
+            Effect::Restore {
+                request: PENDING,
+                key: key.clone(),
+                bucket,
+                marker_version_id: plan.marker.version_id.clone(),
+            },
+            format!("restoring {}", short_name(&key)),
+        ),
         yes_selected: false,
         typed: None,
         bypass: None,

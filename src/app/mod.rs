@@ -55,6 +55,10 @@ use std::sync::Arc;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RequestId(pub u64);
 
+/// The request id of an effect built before it is sent (a write awaiting its confirmation);
+/// `Effect::set_request` gives it the real one. `request_id` never hands out 0.
+pub const PENDING: RequestId = RequestId(0);
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Pane {
     Buckets,

@@ -4,7 +4,7 @@
 use super::dialog::{
     Confirm, DialogLine, LineStyle, PendingWrite, Popup, finish_write, short_name,
 };
-use super::{AppState, Effect, LockStatus, Pane, RequestId};
+use super::{AppState, Effect, LockStatus, PENDING, Pane, RequestId};
 use crate::domain::error::S3Error;
 use crate::domain::lock::{self, LockState};
 use crate::domain::{LockInfo, RetentionMode, VersionRef, format, text};
@@ -222,12 +222,16 @@ fn confirmation(form: &RetentionForm, until: Timestamp, warning: Option<String>)
         title: "Set retention".into(),
         lines,
         yes_label: "Set retention".into(),
-        write: PendingWrite::SetRetention {
-            version: v.clone(),
-            mode: form.mode.clone(),
-            until,
-            bypass: form.bypass,
-        },
+        write: PendingWrite::send(
+            Effect::SetRetention {
+                request: PENDING,
+                version: v.clone(),
+                mode: form.mode.clone(),
+                until,
+                bypass: form.bypass,
+            },
+            format!("setting the retention of {}", short_name(&v.key)),
+        ),
         yes_selected: false,
         typed: None,
         bypass: None,

@@ -4,7 +4,7 @@
 use super::dialog::{
     Confirm, DialogLine, LineStyle, PendingWrite, Popup, TypedConfirm, short_name,
 };
-use super::{AppState, Effect, LockStatus, Pane, RequestId};
+use super::{AppState, Effect, LockStatus, PENDING, Pane, RequestId};
 use crate::domain::error::S3Error;
 use crate::domain::lock::{self, LockState, format_remaining};
 use crate::domain::pages::DeleteOutcome;
@@ -241,10 +241,14 @@ fn confirm_delete_version(
         title: "Delete version permanently".into(),
         lines,
         yes_label: "Delete for good".into(),
-        write: PendingWrite::DeleteVersion {
-            version,
-            bypass: false,
-        },
+        write: PendingWrite::send(
+            Effect::DeleteVersion {
+                request: PENDING,
+                version: version.clone(),
+                bypass: false,
+            },
+            format!("deleting a version of {}", short_name(&version.key)),
+        ),
         yes_selected: false,
         typed: Some(TypedConfirm {
             expected: name,
@@ -295,7 +299,14 @@ fn confirm_legal_hold(state: &mut AppState, version: VersionRef, entry: &History
         .into(),
         lines,
         yes_label: if on { "Place hold" } else { "Release hold" }.into(),
-        write: PendingWrite::SetLegalHold { version, on },
+        write: PendingWrite::send(
+            Effect::SetLegalHold {
+                request: PENDING,
+                version: version.clone(),
+                on,
+            },
+            format!("setting the legal hold on {}", short_name(&version.key)),
+        ),
         yes_selected: false,
         typed: None,
         bypass: None,
@@ -343,15 +354,19 @@ fn confirm_copy(state: &mut AppState, version: VersionRef, entry: &HistoryEntry)
         title: "Restore by copy".into(),
         lines,
         yes_label: "Copy".into(),
-        write: PendingWrite::CopyVersion {
-            version,
-            etag,
-            size: entry.size(),
-            seen: state
-                .versions
-                .latest()
-                .map(|l| super::SeenLatest::VersionId(l.version_id.clone())),
-        },
+        write: PendingWrite::send(
+            Effect::CopyVersion {
+                request: PENDING,
+                version: version.clone(),
+                etag,
+                size: entry.size(),
+                seen: state
+                    .versions
+                    .latest()
+                    .map(|l| super::SeenLatest::VersionId(l.version_id.clone())),
+            },
+            format!("copying {}", short_name(&version.key)),
+        ),
         yes_selected: false,
         typed: None,
         bypass: None,

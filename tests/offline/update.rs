@@ -331,8 +331,10 @@ fn confirming_a_restore_sends_the_marker_seen_in_the_plan() {
     let effects = run(&mut s, vec![key('y')]);
     assert!(matches!(
         effects.as_slice(),
-        [Effect::Restore { marker_version_id, .. }] if marker_version_id == "m2"
+        [Effect::Restore { marker_version_id, request, .. }]
+            if marker_version_id == "m2" && *request != lockwatch::app::PENDING
     ));
+    assert_eq!(s.writes.len(), 1, "the status line says what runs");
 }
 
 #[test]
