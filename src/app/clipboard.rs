@@ -1,5 +1,6 @@
-//! `y`: copy the selected row's key, `s3://` URI or version id to the clipboard. Written as an
-//! OSC 52 sequence, which the terminal (not lockwatch's machine) acts on: it works over SSH.
+//! `y`: copy the selected row's key, `s3://` URI or version id to the clipboard. The runtime
+//! writes it as an OSC 52 sequence, which the terminal (not lockwatch's machine) acts on: it
+//! works over SSH.
 
 use super::{AppState, Effect, Pane, Popup};
 use crate::domain::listing::LevelRow;
@@ -86,51 +87,4 @@ pub(super) fn on_key(state: &mut AppState, key: Key) -> Vec<Effect> {
         ));
     }
     vec![Effect::Clipboard(text)]
-}
-
-/// The OSC 52 sequence that puts `text` on the clipboard.
-pub fn osc52(text: &str) -> String {
-    format!("\u{1b}]52;c;{}\u{7}", base64(text.as_bytes()))
-}
-
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn base64_as_rfc_4648_says() {
-        for (plain, encoded) in [
-            ("", ""),
-            ("f", "Zg=="),
-            ("fo", "Zm8="),
-            ("foo", "Zm9v"),
-            ("foob", "Zm9vYg=="),
-            ("fooba", "Zm9vYmE="),
-            ("foobar", "Zm9vYmFy"),
-        ] {
-            assert_eq!(base64(plain.as_bytes()), encoded, "{plain}");
-        }
-        assert_eq!(osc52("s3://b/k"), "\u{1b}]52;c;czM6Ly9iL2s=\u{7}");
-    }
 }

@@ -23,7 +23,6 @@ pub use bucket_forms::{
 };
 pub use buckets::{BucketRow, BucketsPane, Detail};
 pub use bulk::{BulkUndelete, Stage as BulkStage};
-pub use clipboard::osc52;
 pub use dialog::{Confirm, DialogLine, LineStyle, PendingWrite, Popup, TypedConfirm};
 pub use download::{DownloadForm, Transfer, download_target};
 pub use form::{Field, FieldKind, Form};

@@ -180,7 +180,7 @@ async fn run_loop(
                     Effect::Clipboard(text) => {
                         use std::io::Write;
                         let mut out = std::io::stdout();
-                        out.write_all(crate::app::osc52(&text).as_bytes())
+                        out.write_all(terminal::osc52(&text).as_bytes())
                             .and_then(|_| out.flush())
                             .map_err(RunError::Terminal)?;
                     }

@@ -36,6 +36,15 @@ impl Write for TerminalOut {
     }
 }
 
+/// The OSC 52 sequence that puts `text` on the clipboard (crossterm's, base64 inside).
+pub fn osc52(text: &str) -> String {
+    let mut out = String::new();
+    let copy = crossterm::clipboard::CopyToClipboard::to_clipboard_from(text);
+    // Writing to a String cannot fail.
+    let _ = crossterm::Command::write_ansi(&copy, &mut out);
+    out
+}
+
 /// Raw mode, the alternate screen, and a panic hook that gives the terminal back first.
 pub fn init(sixteen_colours: bool) -> std::io::Result<Screen> {
     use crossterm::terminal::{EnterAlternateScreen, enable_raw_mode};
@@ -156,6 +165,11 @@ pub(super) fn take_terminal_back(terminal: &mut Screen, mouse: bool) -> std::io:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn osc52_carries_the_text_base64_encoded() {
+        assert_eq!(osc52("s3://b/k"), "\u{1b}]52;c;czM6Ly9iL2s=\u{1b}\\");
+    }
 
     #[test]
     fn the_first_sixteen_colours_become_sixteen_colour_codes() {

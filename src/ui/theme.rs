@@ -191,39 +191,14 @@ impl Theme {
 }
 
 /// A colour as a config file writes it: an ANSI name (`red`, `light-blue`, `dark-gray`, …),
-/// `#rrggbb`, or a 256-colour index.
+/// `#rrggbb`, or a 256-colour index — ratatui's own reading of colour names — and `default`
+/// for the terminal's colour.
 pub fn parse_colour(s: &str) -> Option<Color> {
-    let s = s.trim().to_ascii_lowercase().replace(['_', ' '], "-");
-    if let Some(hex) = s.strip_prefix('#') {
-        if hex.len() != 6 {
-            return None;
-        }
-        let v = u32::from_str_radix(hex, 16).ok()?;
-        return Some(Color::Rgb((v >> 16) as u8, (v >> 8) as u8, v as u8));
+    let s = s.trim();
+    if s.eq_ignore_ascii_case("default") {
+        return Some(Color::Reset);
     }
-    if let Ok(i) = s.parse::<u8>() {
-        return Some(Color::Indexed(i));
-    }
-    Some(match s.as_str() {
-        "default" | "reset" => Color::Reset,
-        "black" => Color::Black,
-        "red" => Color::Red,
-        "green" => Color::Green,
-        "yellow" => Color::Yellow,
-        "blue" => Color::Blue,
-        "magenta" => Color::Magenta,
-        "cyan" => Color::Cyan,
-        "gray" | "grey" => Color::Gray,
-        "dark-gray" | "dark-grey" => Color::DarkGray,
-        "light-red" => Color::LightRed,
-        "light-green" => Color::LightGreen,
-        "light-yellow" => Color::LightYellow,
-        "light-blue" => Color::LightBlue,
-        "light-magenta" => Color::LightMagenta,
-        "light-cyan" => Color::LightCyan,
-        "white" => Color::White,
-        _ => return None,
-    })
+    s.parse::<Color>().ok()
 }
 
 /// The 16 ANSI colours with the RGB values xterm gives them.

@@ -1406,7 +1406,7 @@ fn y_copies_the_uri_through_the_terminal_with_osc_52() {
     app.wait_text("Copy to the clipboard");
     app.send("u");
     app.wait_text("Copied the s3:// URI");
-    let expected = lockwatch::app::osc52(&format!("s3://{bucket}/db/dump.sql"));
+    let expected = lockwatch::runtime::terminal::osc52(&format!("s3://{bucket}/db/dump.sql"));
     let raw = app.raw_output();
     assert!(
         raw.windows(expected.len())
