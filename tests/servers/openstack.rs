@@ -192,6 +192,52 @@ fn without_an_ec2_credential_one_is_created_after_asking_and_only_then() {
 }
 
 #[test]
+fn an_unrestricted_application_credential_is_refused_too_by_a_keystone_with_the_ec2_fix() {
+    // Debian's Keystone 22.0.2 (0+deb12u6) refuses every delegated token, an unrestricted
+    // application credential's included, on the OS-EC2 API (the fix for LP#2159643); Keystone
+    // builds without the fix let an unrestricted one through. Measured, not assumed: if this
+    // Keystone changes, this test says so and the README must follow.
+    let cloud = cloud();
+    let bucket = bucket_with_a_deleted_file(cloud);
+    let (home, mut env) = home(cloud);
+    let out = lockwatch(
+        home.path(),
+        &env,
+        &[
+            "--os-cloud",
+            "carol-unrestricted",
+            "ls",
+            &format!("s3://{bucket}/"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text_of(&out));
+    assert!(
+        text_of(&out).contains("Delegated tokens cannot access credentials directly"),
+        "{}",
+        text_of(&out)
+    );
+    assert_eq!(
+        cloud.ec2_access_keys(&cloud.carol.id),
+        vec![cloud.carol_ec2.clone()],
+        "nothing was created"
+    );
+    // Her EC2 keys from elsewhere work, with the endpoint from the catalogue.
+    env.push(("AWS_ACCESS_KEY_ID".into(), cloud.alice_ec2.0.clone()));
+    env.push(("AWS_SECRET_ACCESS_KEY".into(), cloud.alice_ec2.1.clone()));
+    lists_tux(
+        home.path(),
+        &env,
+        &[
+            "--os-cloud",
+            "carol-unrestricted",
+            "ls",
+            "--versions",
+            &format!("s3://{bucket}/"),
+        ],
+    );
+}
+
+#[test]
 fn an_application_credential_gets_keystones_refusal_explained_and_keys_from_the_environment() {
     let cloud = cloud();
     let bucket = bucket_with_a_deleted_file(cloud);

@@ -34,8 +34,13 @@ pub struct Cloud {
     pub dave_ec2: Vec<String>,
     /// alice's EC2 keys, created at set-up.
     pub alice_ec2: (String, String),
-    /// carol's application credential: id and secret.
+    /// carol's application credential: id and secret. Restricted, Keystone's default: it
+    /// cannot see or make EC2 credentials.
     pub carol_app: (String, String),
+    /// carol's unrestricted application credential: id and secret.
+    pub carol_app_unrestricted: (String, String),
+    /// carol's one EC2 access key, made by the administrator.
+    pub carol_ec2: String,
 }
 
 fn require(binary: &str) -> PathBuf {
@@ -263,104 +268,120 @@ fn start() -> Cloud {
         url: auth_url.clone(),
         token,
     };
-    let (project_id, alice, bob, carol, dave, alice_ec2, dave_ec2) = rt.block_on(async {
-        let post = reqwest::Method::POST;
-        let project_id = admin
-            .id_of(
-                "/projects",
-                json!({"project": {"name": "demo", "domain_id": "default"}}),
-                "project",
-            )
-            .await;
-        let roles = admin
-            .call(reqwest::Method::GET, "/roles?name=member", None)
-            .await;
-        let member = roles["roles"][0]["id"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no member role: {roles}"))
-            .to_string();
-        let mut users = Vec::new();
-        for (name, password) in [
-            ("alice", "alice-pw"),
-            ("bob", "bob-pw"),
-            ("carol", "carol-pw"),
-            ("dave", "dave-pw"),
-        ] {
-            let id = admin
+    let (project_id, alice, bob, carol, dave, alice_ec2, dave_ec2, carol_ec2) =
+        rt.block_on(async {
+            let post = reqwest::Method::POST;
+            let project_id = admin
+                .id_of(
+                    "/projects",
+                    json!({"project": {"name": "demo", "domain_id": "default"}}),
+                    "project",
+                )
+                .await;
+            let roles = admin
+                .call(reqwest::Method::GET, "/roles?name=member", None)
+                .await;
+            let member = roles["roles"][0]["id"]
+                .as_str()
+                .unwrap_or_else(|| panic!("no member role: {roles}"))
+                .to_string();
+            let mut users = Vec::new();
+            for (name, password) in [
+                ("alice", "alice-pw"),
+                ("bob", "bob-pw"),
+                ("carol", "carol-pw"),
+                ("dave", "dave-pw"),
+            ] {
+                let id = admin
                 .id_of(
                     "/users",
                     json!({"user": {"name": name, "domain_id": "default", "password": password}}),
                     "user",
                 )
                 .await;
-            admin
-                .call(
-                    reqwest::Method::PUT,
-                    &format!("/projects/{project_id}/users/{id}/roles/{member}"),
-                    None,
+                admin
+                    .call(
+                        reqwest::Method::PUT,
+                        &format!("/projects/{project_id}/users/{id}/roles/{member}"),
+                        None,
+                    )
+                    .await;
+                users.push(User { name, password, id });
+            }
+            let service = admin
+                .id_of(
+                    "/services",
+                    json!({"service": {"type": "object-store", "name": "swift"}}),
+                    "service",
                 )
                 .await;
-            users.push(User { name, password, id });
-        }
-        let service = admin
-            .id_of(
-                "/services",
-                json!({"service": {"type": "object-store", "name": "swift"}}),
-                "service",
-            )
-            .await;
-        admin
-            .call(
-                post.clone(),
-                "/endpoints",
-                Some(json!({"endpoint": {
-                    "service_id": service, "interface": "public", "region_id": REGION,
-                    "url": format!("http://127.0.0.1:{rgw_port}/swift/v1/AUTH_%(project_id)s")
-                }})),
-            )
-            .await;
-        let dave = users.pop().expect("dave");
-        let carol = users.pop().expect("carol");
-        let bob = users.pop().expect("bob");
-        let alice = users.pop().expect("alice");
-        let ec2 = admin
-            .call(
-                post,
-                &format!("/users/{}/credentials/OS-EC2", alice.id),
-                Some(json!({"tenant_id": project_id})),
-            )
-            .await;
-        let keys = (
-            ec2["credential"]["access"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string(),
-            ec2["credential"]["secret"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string(),
-        );
-        assert!(!keys.0.is_empty(), "no EC2 credential for alice: {ec2}");
-        let mut dave_ec2 = Vec::new();
-        for _ in 0..2 {
-            let made = admin
+            admin
                 .call(
-                    reqwest::Method::POST,
-                    &format!("/users/{}/credentials/OS-EC2", dave.id),
+                    post.clone(),
+                    "/endpoints",
+                    Some(json!({"endpoint": {
+                        "service_id": service, "interface": "public", "region_id": REGION,
+                        "url": format!("http://127.0.0.1:{rgw_port}/swift/v1/AUTH_%(project_id)s")
+                    }})),
+                )
+                .await;
+            let dave = users.pop().expect("dave");
+            let carol = users.pop().expect("carol");
+            let bob = users.pop().expect("bob");
+            let alice = users.pop().expect("alice");
+            let ec2 = admin
+                .call(
+                    post,
+                    &format!("/users/{}/credentials/OS-EC2", alice.id),
                     Some(json!({"tenant_id": project_id})),
                 )
                 .await;
-            dave_ec2.push(
-                made["credential"]["access"]
+            let keys = (
+                ec2["credential"]["access"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                ec2["credential"]["secret"]
                     .as_str()
                     .unwrap_or_default()
                     .to_string(),
             );
-        }
-        (project_id, alice, bob, carol, dave, keys, dave_ec2)
-    });
-    // carol makes her own application credential, as a user would in the dashboard.
-    let carol_app = rt.block_on(async {
+            assert!(!keys.0.is_empty(), "no EC2 credential for alice: {ec2}");
+            let mut dave_ec2 = Vec::new();
+            for _ in 0..2 {
+                let made = admin
+                    .call(
+                        reqwest::Method::POST,
+                        &format!("/users/{}/credentials/OS-EC2", dave.id),
+                        Some(json!({"tenant_id": project_id})),
+                    )
+                    .await;
+                dave_ec2.push(
+                    made["credential"]["access"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string(),
+                );
+            }
+            let made = admin
+                .call(
+                    reqwest::Method::POST,
+                    &format!("/users/{}/credentials/OS-EC2", carol.id),
+                    Some(json!({"tenant_id": project_id})),
+                )
+                .await;
+            let carol_ec2 = made["credential"]["access"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            assert!(!carol_ec2.is_empty(), "no EC2 credential for carol: {made}");
+            (
+                project_id, alice, bob, carol, dave, keys, dave_ec2, carol_ec2,
+            )
+        });
+    // carol makes her own application credentials, as a user would in the dashboard: one as
+    // Keystone makes them by default (restricted), one unrestricted.
+    let (carol_app, carol_app_unrestricted) = rt.block_on(async {
         let token = Admin::token(&http, &auth_url, carol.name, carol.password, "demo")
             .await
             .unwrap_or_else(|e| panic!("carol cannot log in: {e}"));
@@ -369,18 +390,24 @@ fn start() -> Cloud {
             url: auth_url.clone(),
             token,
         };
-        let made = as_carol
-            .call(
-                reqwest::Method::POST,
-                &format!("/users/{}/application_credentials", carol.id),
-                Some(json!({"application_credential": {"name": "lockwatch-test"}})),
-            )
-            .await;
-        let app = &made["application_credential"];
-        (
-            app["id"].as_str().unwrap_or_default().to_string(),
-            app["secret"].as_str().unwrap_or_default().to_string(),
-        )
+        let mut made = Vec::new();
+        for (name, unrestricted) in [("lockwatch-test", false), ("lockwatch-test-unrestricted", true)] {
+            let answer = as_carol
+                .call(
+                    reqwest::Method::POST,
+                    &format!("/users/{}/application_credentials", carol.id),
+                    Some(json!({"application_credential": {"name": name, "unrestricted": unrestricted}})),
+                )
+                .await;
+            let app = &answer["application_credential"];
+            made.push((
+                app["id"].as_str().unwrap_or_default().to_string(),
+                app["secret"].as_str().unwrap_or_default().to_string(),
+            ));
+        }
+        let unrestricted = made.pop().unwrap_or_default();
+        let restricted = made.pop().unwrap_or_default();
+        (restricted, unrestricted)
     });
 
     let rgw_keystone = format!(
@@ -429,6 +456,8 @@ rgw keystone implicit tenants = true
         dave_ec2,
         alice_ec2,
         carol_app,
+        carol_app_unrestricted,
+        carol_ec2,
     }
 }
 
@@ -452,7 +481,7 @@ impl Cloud {
         };
         let nobody = format!("http://127.0.0.1:{}/v3", super::free_port());
         format!(
-            "clouds:\n{}{}{}{}{}  carol:\n    region_name: {REGION}\n    auth_type: v3applicationcredential\n    auth:\n      auth_url: {}\n      application_credential_id: {}\n      application_credential_secret: {}\n",
+            "clouds:\n{}{}{}{}{}  carol:\n    region_name: {REGION}\n    auth_type: v3applicationcredential\n    auth:\n      auth_url: {}\n      application_credential_id: {}\n      application_credential_secret: {}\n  carol-unrestricted:\n    region_name: {REGION}\n    auth_type: v3applicationcredential\n    auth:\n      auth_url: {}\n      application_credential_id: {}\n      application_credential_secret: {}\n",
             password("alice", "alice", self.alice.password, &self.auth_url),
             password("bob", "bob", self.bob.password, &self.auth_url),
             password("dave", "dave", self.dave.password, &self.auth_url),
@@ -461,6 +490,9 @@ impl Cloud {
             self.auth_url,
             self.carol_app.0,
             self.carol_app.1,
+            self.auth_url,
+            self.carol_app_unrestricted.0,
+            self.carol_app_unrestricted.1,
         )
     }
 
