@@ -108,14 +108,7 @@ fn ceph() -> Server {
 }
 
 async fn versioned_bucket(s3: &S3, tag: &str) -> String {
-    let bucket = support::unique_bucket(tag);
-    s3.create_bucket(&bucket, None, false)
-        .await
-        .expect("create bucket");
-    s3.enable_versioning(&bucket)
-        .await
-        .expect("enable versioning");
-    bucket
+    support::bucket::bucket(tag).versioned().on(s3).await
 }
 
 async fn lock_bucket(
@@ -123,16 +116,7 @@ async fn lock_bucket(
     tag: &str,
     default: Option<(RetentionMode, RetentionPeriod)>,
 ) -> String {
-    let bucket = support::unique_bucket(tag);
-    s3.create_bucket(&bucket, None, true)
-        .await
-        .expect("create lock bucket");
-    if default.is_some() {
-        s3.set_default_retention(&bucket, default)
-            .await
-            .expect("default retention");
-    }
-    bucket
+    support::bucket::bucket(tag).lock(default).on(s3).await
 }
 
 async fn put(s3: &S3, bucket: &str, key: &str, body: &str, options: PutOptions) -> String {

@@ -17,27 +17,11 @@ fn runtime() -> tokio::runtime::Runtime {
 
 /// A COMPLIANCE bucket holding a deleted tux.svg, as in the guide.
 fn guide_bucket(endpoint: &str) -> String {
-    runtime().block_on(async {
-        let s3 = support::client(endpoint).await;
-        let bucket = support::unique_bucket("e2e");
-        s3.create_bucket(&bucket, None, true).await.expect("create");
-        s3.set_default_retention(
-            &bucket,
-            Some((RetentionMode::Compliance, RetentionPeriod::Days(1))),
-        )
-        .await
-        .expect("default retention");
-        s3.put_bytes(
-            &bucket,
-            "tux.svg",
-            lockwatch::seed::TUX_SVG.to_vec(),
-            &PutOptions::default(),
-        )
-        .await
-        .expect("upload");
-        s3.delete_object(&bucket, "tux.svg").await.expect("delete");
-        bucket
-    })
+    support::bucket::bucket("e2e")
+        .lock(Some((RetentionMode::Compliance, RetentionPeriod::Days(1))))
+        .put("tux.svg", lockwatch::seed::TUX_SVG)
+        .deleted("tux.svg")
+        .make(endpoint)
 }
 
 #[test]

@@ -152,24 +152,11 @@ fn answers_cut_short_are_retried_then_explained_never_shown_as_complete() {
 
 /// A versioned bucket where `tux.svg` is deleted (a delete marker over one version).
 fn deleted_file_bucket(tag: &str) -> String {
-    runtime().block_on(async {
-        let s3 = support::client(&weed().endpoint).await;
-        let bucket = support::unique_bucket(tag);
-        s3.create_bucket(&bucket, None, false)
-            .await
-            .expect("create");
-        s3.enable_versioning(&bucket).await.expect("versioning");
-        s3.put_bytes(
-            &bucket,
-            "tux.svg",
-            lockwatch::seed::TUX_SVG.to_vec(),
-            &PutOptions::default(),
-        )
-        .await
-        .expect("upload");
-        s3.delete_object(&bucket, "tux.svg").await.expect("delete");
-        bucket
-    })
+    support::bucket::bucket(tag)
+        .versioned()
+        .put("tux.svg", lockwatch::seed::TUX_SVG)
+        .deleted("tux.svg")
+        .make(&weed().endpoint)
 }
 
 fn is_deleted(bucket: &str) -> bool {

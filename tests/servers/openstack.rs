@@ -94,23 +94,16 @@ async fn as_alice(cloud: &Cloud) -> lockwatch::s3::S3 {
 
 /// A lock bucket of the demo project with `tux.svg` deleted (a delete marker on top).
 fn bucket_with_a_deleted_file(cloud: &Cloud) -> String {
-    let bucket = support::unique_bucket("os");
     runtime().block_on(async {
         let s3 = as_alice(cloud).await;
-        s3.create_bucket(&bucket, Some(support::ceph::ZONEGROUP), true)
+        support::bucket::bucket("os")
+            .location(support::ceph::ZONEGROUP)
+            .lock(None)
+            .put("tux.svg", "<svg/>")
+            .deleted("tux.svg")
+            .on(&s3)
             .await
-            .expect("create the bucket");
-        s3.put_bytes(
-            &bucket,
-            "tux.svg",
-            b"<svg/>".to_vec(),
-            &lockwatch::s3::PutOptions::default(),
-        )
-        .await
-        .expect("upload");
-        s3.delete_object(&bucket, "tux.svg").await.expect("delete");
-    });
-    bucket
+    })
 }
 
 #[test]

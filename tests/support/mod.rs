@@ -2,6 +2,7 @@
 //! A server that cannot start fails the test with the reason; nothing is skipped.
 #![allow(dead_code)]
 
+pub mod bucket;
 pub mod ceph;
 pub mod crafted;
 pub mod daemon;
