@@ -23,6 +23,8 @@ pub enum BucketFormKind {
 pub struct BucketForm {
     pub kind: BucketFormKind,
     pub form: Form,
+    /// Why the server refused this form when it was last sent: shown in the form.
+    pub refused: Option<String>,
 }
 
 /// What a bucket form asks for, once checked.
@@ -104,6 +106,7 @@ pub fn create_form() -> BucketForm {
     BucketForm {
         kind: BucketFormKind::Create,
         form: Form::new(fields),
+        refused: None,
     }
 }
 
@@ -144,6 +147,7 @@ pub fn lock_form(bucket: &str, details: &BucketDetails) -> BucketForm {
             lock_enabled,
         },
         form: Form::new(fields),
+        refused: None,
     }
 }
 
@@ -398,17 +402,19 @@ pub(super) fn on_done(
             state.buckets.set_details(&request.bucket, details);
         }
         Err(e) => {
-            let mut why = format!("Bucket not changed: refused by the server ({e}).");
+            let mut why = format!("Refused by the server ({e}).");
             if e.code() == Some("InvalidLocationConstraint") {
-                why.push_str(
-                    " An S3 LocationConstraint is the provider's zonegroup (Ceph) or AWS region other than us-east-1, not a Keystone region; leave it empty for the server's default.",
+                why.insert_str(
+                    0,
+                    "A LocationConstraint is the provider's zonegroup (Ceph) or an AWS region other than us-east-1, not a Keystone region; leave it empty for the server's default. ",
                 );
             }
             match state.bucket_draft.take() {
-                // The form comes back as it was, to correct and send again.
-                Some(draft) => {
+                // The form comes back as it was, with why, to correct and send again.
+                Some(mut draft) => {
+                    draft.refused = Some(why.clone());
                     state.popup = Some(Popup::BucketForm(draft));
-                    state.error(why);
+                    state.error(format!("Bucket not changed: {why}"));
                 }
                 None => {
                     state.popup = Some(Popup::Message {

@@ -1576,6 +1576,13 @@ fn a_refused_bucket_creation_reopens_the_form_as_it_was_and_explains_the_constra
     };
     assert_eq!(f.form.value("Name"), "bup");
     assert_eq!(f.form.value("LocationConstraint"), "RegionOne");
+    assert!(
+        f.refused
+            .as_deref()
+            .is_some_and(|r| r.contains("not a Keystone region")),
+        "{:?}",
+        f.refused
+    );
     let status = s
         .status
         .as_ref()

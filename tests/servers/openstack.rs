@@ -571,3 +571,47 @@ fn without_any_clouds_yaml_the_places_looked_in_are_named() {
         assert!(said.contains(&place), "{place} not named: {said}");
     }
 }
+
+#[test]
+fn a_bucket_made_after_an_openstack_login_gets_the_servers_default_location_and_a_refusal_keeps_the_form()
+ {
+    let cloud = cloud();
+    let (home, env) = home(cloud);
+    let mut app = Session::start_with_env(&env, &["--os-cloud", "alice"], 140, 40, home);
+    app.wait_for("the UI on the cloud", Duration::from_secs(30), |s| {
+        s.contains("Buckets") && s.contains("(cloud alice, project demo)")
+    });
+    // The Keystone region (RegionOne) is not a LocationConstraint: Ceph refuses it. Typed on
+    // purpose, the refusal reopens the form as it was, with what a constraint is.
+    let name = support::unique_bucket("osmade");
+    app.send("c");
+    app.wait_text("Create bucket");
+    app.send(&name);
+    app.send("\t");
+    app.send(support::keystone::REGION);
+    app.wait_text("Ready: Enter reviews");
+    app.send("\r");
+    app.wait_text(&format!(
+        "LocationConstraint: {}",
+        support::keystone::REGION
+    ));
+    app.send("y");
+    let screen = app.wait_text("not a Keystone region");
+    assert!(screen.contains("InvalidLocationConstraint"), "{screen}");
+    assert!(
+        screen.contains("Create bucket"),
+        "the form is back: {screen}"
+    );
+    // Cleared, the constraint is the server's default, and the bucket is made.
+    for _ in 0..support::keystone::REGION.len() {
+        app.send("\u{7f}");
+    }
+    app.wait_text("Ready: Enter reviews");
+    app.send("\r");
+    let screen = app.wait_text("Yes, create bucket");
+    assert!(screen.contains("(server default)"), "{screen}");
+    app.send("y");
+    app.wait_text("(read back from the server)");
+    app.send("q");
+    assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
+}

@@ -12,6 +12,9 @@ pub(super) fn bucket_form_box(frame: &mut Frame, f: &crate::app::BucketForm, the
     };
     let mut lines = form_lines(&f.form, theme);
     lines.push(Line::raw(""));
+    if let Some(why) = &f.refused {
+        lines.push(Line::styled(text::sanitize(why).into_owned(), theme.error));
+    }
     match crate::app::check_bucket_form(f) {
         Ok(_) => lines.push(Line::styled(
             "Ready: Enter reviews and confirms.",
