@@ -3,3 +3,29 @@
 
 mod render;
 mod update;
+
+use lockwatch::app::AppState;
+use lockwatch::keys::Keymap;
+use lockwatch::s3::ConnectionInfo;
+use ratatui::layout::Rect;
+
+/// The state both suites start from: the default keymap, a plain local connection, a screen of
+/// `width` × `height`.
+fn app_state(width: u16, height: u16) -> AppState {
+    AppState::new(
+        Keymap::default_keymap(),
+        ConnectionInfo {
+            endpoint: "http://127.0.0.1:8333".into(),
+            endpoint_source: None,
+            region: "us-east-1".into(),
+            path_style: true,
+            access_key_masked: "****************262d".into(),
+            credentials_source: "environment".into(),
+            read_only: false,
+            read_only_because: None,
+            warnings: Vec::new(),
+            sandbox: false,
+        },
+        Rect::new(0, 0, width, height),
+    )
+}

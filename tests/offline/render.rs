@@ -6,12 +6,11 @@ use lockwatch::domain::{
     Bucket, BucketDetails, BucketLock, EntryKind, HistoryEntry, LegalHold, LockInfo, RetainUntil,
     RetentionMode, RetentionPeriod, VersionRef, Versioning,
 };
-use lockwatch::keys::{Key, KeyCode, Keymap};
-use lockwatch::s3::{ConnectionInfo, S3Error, VersionsPage};
+use lockwatch::keys::{Key, KeyCode};
+use lockwatch::s3::{S3Error, VersionsPage};
 use lockwatch::ui::{Theme, render};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use ratatui::layout::Rect;
 use std::sync::Arc;
 
 fn now() -> Timestamp {
@@ -23,22 +22,7 @@ fn at(s: &str) -> Option<Timestamp> {
 }
 
 fn state(width: u16, height: u16) -> AppState {
-    AppState::new(
-        Keymap::default_keymap(),
-        ConnectionInfo {
-            endpoint: "http://127.0.0.1:8333".into(),
-            endpoint_source: None,
-            region: "us-east-1".into(),
-            path_style: true,
-            access_key_masked: "****************262d".into(),
-            credentials_source: "environment".into(),
-            read_only: false,
-            read_only_because: None,
-            warnings: Vec::new(),
-            sandbox: false,
-        },
-        Rect::new(0, 0, width, height),
-    )
+    crate::app_state(width, height)
 }
 
 fn apply(s: &mut AppState, actions: Vec<Action>) -> Vec<Effect> {

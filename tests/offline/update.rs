@@ -5,9 +5,8 @@ use lockwatch::app::{
     Action, AppState, Effect, LevelPage, Load, Pane, Popup, SeenLatest, StartAt, update,
 };
 use lockwatch::domain::{Bucket, EntryKind, HistoryEntry, ObjectEntry};
-use lockwatch::keys::{Key, KeyCode, Keymap};
-use lockwatch::s3::{ConnectionInfo, ObjectsPage, S3Error, VersionsPage};
-use ratatui::layout::Rect;
+use lockwatch::keys::{Key, KeyCode};
+use lockwatch::s3::{ObjectsPage, S3Error, VersionsPage};
 use std::sync::Arc;
 
 fn now() -> Timestamp {
@@ -15,22 +14,7 @@ fn now() -> Timestamp {
 }
 
 fn state() -> AppState {
-    AppState::new(
-        Keymap::default_keymap(),
-        ConnectionInfo {
-            endpoint: "http://127.0.0.1:8333".into(),
-            endpoint_source: None,
-            region: "us-east-1".into(),
-            path_style: true,
-            access_key_masked: "****************262d".into(),
-            credentials_source: "environment".into(),
-            read_only: false,
-            read_only_because: None,
-            warnings: Vec::new(),
-            sandbox: false,
-        },
-        Rect::new(0, 0, 120, 35),
-    )
+    crate::app_state(120, 35)
 }
 
 fn key(c: char) -> Action {
