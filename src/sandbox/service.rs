@@ -88,8 +88,16 @@ fn s3_error(e: StoreError) -> S3Error {
     err
 }
 
-fn mode_of(s: &str) -> RetentionMode {
-    RetentionMode::parse(s)
+/// A mode in an XML body (a lock configuration, a retention): AWS answers MalformedXML to
+/// anything but `COMPLIANCE` and `GOVERNANCE`, spelled so.
+fn xml_mode(s: &str) -> S3Result<RetentionMode> {
+    match RetentionMode::parse(s) {
+        RetentionMode::Other(_) => Err(S3Error::with_message(
+            S3ErrorCode::MalformedXML,
+            "The XML you provided was not well-formed or did not validate against our published schema",
+        )),
+        mode => Ok(mode),
+    }
 }
 
 /// A mode sent with an object: AWS answers 400 InvalidArgument to anything but the two modes.
@@ -338,15 +346,24 @@ impl S3 for SandboxS3 {
     ) -> S3Result<S3Response<dto::PutObjectLockConfigurationOutput>> {
         let input = req.input;
         let config = input.object_lock_configuration.unwrap_or_default();
+        // AWS: ObjectLockEnabled must be exactly `Enabled`.
+        if config.object_lock_enabled.as_ref().map(|e| e.as_str())
+            != Some(dto::ObjectLockEnabled::ENABLED)
+        {
+            return Err(S3Error::with_message(
+                S3ErrorCode::MalformedXML,
+                "The XML you provided was not well-formed or did not validate against our published schema",
+            ));
+        }
         let default = match config.rule.and_then(|r| r.default_retention) {
             None => None,
             Some(d) => {
-                let mode = d.mode.map(|m| mode_of(m.as_str())).ok_or_else(|| {
+                let mode = d.mode.map(|m| xml_mode(m.as_str())).ok_or_else(|| {
                     S3Error::with_message(
                         S3ErrorCode::MalformedXML,
                         "DefaultRetention needs a Mode",
                     )
-                })?;
+                })??;
                 let period = match (d.days, d.years) {
                     (Some(days), None) => RetentionPeriod::Days(days),
                     (None, Some(years)) => RetentionPeriod::Years(years),
@@ -889,7 +906,7 @@ impl S3 for SandboxS3 {
             Some(dto::ObjectLockRetention {
                 mode: Some(m),
                 retain_until_date: Some(u),
-            }) => Some((mode_of(m.as_str()), retain_until_of(u))),
+            }) => Some((xml_mode(m.as_str())?, retain_until_of(u))),
             Some(dto::ObjectLockRetention {
                 mode: None,
                 retain_until_date: None,
