@@ -46,7 +46,10 @@ pub async fn start_with_keys(
     let store = Arc::new(Mutex::new(store::Store::new(limits)));
     let service = {
         let mut builder = s3s::service::S3ServiceBuilder::new(service::SandboxS3 { store });
-        builder.set_auth(s3s::auth::SimpleAuth::from_single(access_key, secret_key));
+        builder.set_auth(OneKey {
+            access_key: access_key.to_string(),
+            secret_key: s3s::auth::SecretKey::from(secret_key),
+        });
         builder.build()
     };
     let server = tokio::spawn(async move {
@@ -67,4 +70,25 @@ pub async fn start_with_keys(
         addr,
         server,
     })
+}
+
+/// The sandbox's one key pair. An unknown access key is 403 InvalidAccessKeyId, as AWS answers
+/// (s3s's SimpleAuth says NotSignedUp).
+struct OneKey {
+    access_key: String,
+    secret_key: s3s::auth::SecretKey,
+}
+
+#[async_trait::async_trait]
+impl s3s::auth::S3Auth for OneKey {
+    async fn get_secret_key(&self, access_key: &str) -> s3s::S3Result<s3s::auth::SecretKey> {
+        if access_key == self.access_key {
+            Ok(self.secret_key.clone())
+        } else {
+            Err(s3s::s3_error!(
+                InvalidAccessKeyId,
+                "The AWS Access Key Id you provided does not exist in our records."
+            ))
+        }
+    }
 }

@@ -972,6 +972,24 @@ async fn a_mode_spelled_otherwise_is_refused(server: &Server) {
     assert_eq!(head.mode, None, "nothing was stored");
 }
 
+/// An access key the server does not know is refused as AWS refuses it: 403
+/// InvalidAccessKeyId (which lockwatch explains as rejected credentials).
+async fn an_unknown_access_key_is_invalid_access_key_id(server: &Server) {
+    let options = lockwatch::s3::ConnectOptions {
+        endpoint_url: Some(server.endpoint.clone()),
+        region: Some(support::REGION.into()),
+        static_credentials: Some(lockwatch::s3::StaticCredentials {
+            access_key_id: "lockwatchnosuchkey".into(),
+            secret_access_key: "nosuchsecret".into(),
+        }),
+        ..lockwatch::s3::ConnectOptions::default()
+    };
+    let s3 = lockwatch::s3::connect(&options).await.expect("a client").s3;
+    let error = s3.list_buckets().await.expect_err("refused");
+    assert_eq!(error.code(), Some("InvalidAccessKeyId"), "{error}");
+    assert!(error.is_credentials_rejected());
+}
+
 macro_rules! suite {
     ($server:ident: $($case:ident),* $(,)?) => {
         mod $server {
@@ -1013,6 +1031,7 @@ macro_rules! every_server {
                 download_is_checked_against_size_and_etag,
                 hostile_keys_are_listed_exactly,
                 a_mode_spelled_otherwise_is_refused,
+                an_unknown_access_key_is_invalid_access_key_id,
             );
         )*
     };
