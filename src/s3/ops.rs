@@ -1069,6 +1069,20 @@ impl S3 {
         Ok(())
     }
 
+    /// Deletes an empty bucket (the server refuses one that holds anything: BucketNotEmpty).
+    pub async fn delete_bucket(&self, bucket: &str) -> Result<(), S3Error> {
+        self.refuse_if_read_only("DeleteBucket")?;
+        self.client
+            .delete_bucket()
+            .bucket(bucket)
+            .customize()
+            .config_override(no_retry())
+            .send()
+            .await
+            .map_err(S3Error::from_sdk)?;
+        Ok(())
+    }
+
     pub async fn enable_versioning(&self, bucket: &str) -> Result<(), S3Error> {
         self.put_versioning(bucket, BucketVersioningStatus::Enabled)
             .await

@@ -75,6 +75,7 @@ fn s3_error(e: StoreError) -> S3Error {
         }
         StoreError::NoSuchObjectLockConfiguration => S3ErrorCode::NoSuchObjectLockConfiguration,
         StoreError::NoSuchUpload(_) => S3ErrorCode::NoSuchUpload,
+        StoreError::BucketNotEmpty => S3ErrorCode::BucketNotEmpty,
     };
     let mut err = S3Error::with_message(code, message);
     if matches!(
@@ -304,6 +305,16 @@ impl S3 for SandboxS3 {
             .set_versioning(&input.bucket, enabled)
             .map_err(s3_error)?;
         Ok(S3Response::new(dto::PutBucketVersioningOutput::default()))
+    }
+
+    async fn delete_bucket(
+        &self,
+        req: S3Request<dto::DeleteBucketInput>,
+    ) -> S3Result<S3Response<dto::DeleteBucketOutput>> {
+        self.store()?
+            .delete_bucket(&req.input.bucket)
+            .map_err(s3_error)?;
+        Ok(S3Response::new(dto::DeleteBucketOutput::default()))
     }
 
     async fn get_object_lock_configuration(

@@ -42,6 +42,8 @@ pub enum StoreError {
     NoSuchObjectLockConfiguration,
     #[error("The specified multipart upload does not exist: {0}")]
     NoSuchUpload(String),
+    #[error("The bucket you tried to delete is not empty")]
+    BucketNotEmpty,
 }
 
 const LOCKED: &str = "Access Denied because object protected by object lock.";
@@ -291,6 +293,16 @@ impl Store {
                 keys: BTreeMap::new(),
             },
         );
+        Ok(())
+    }
+
+    /// DeleteBucket: only an empty bucket — no version, no delete marker, no upload under way.
+    pub fn delete_bucket(&mut self, name: &str) -> Result<(), StoreError> {
+        let b = self.bucket(name)?;
+        if !b.keys.is_empty() || self.uploads.values().any(|u| u.bucket == name) {
+            return Err(StoreError::BucketNotEmpty);
+        }
+        self.buckets.remove(name);
         Ok(())
     }
 
@@ -1022,6 +1034,18 @@ mod tests {
 
     fn u(s: &str) -> RetainUntil {
         RetainUntil::at(t(s))
+    }
+
+    #[test]
+    fn a_bucket_with_an_upload_under_way_is_not_empty() {
+        let mut s = lock_store(None);
+        let id = s
+            .create_upload("bup", "big", None, NewLock::default(), t(NOW))
+            .expect("upload");
+        assert_eq!(s.delete_bucket("bup"), Err(StoreError::BucketNotEmpty));
+        s.abort_upload("bup", "big", &id).expect("abort");
+        assert_eq!(s.delete_bucket("bup"), Ok(()));
+        assert_eq!(s.delete_bucket("bup"), Err(StoreError::NoSuchBucket));
     }
 
     #[test]

@@ -38,6 +38,9 @@ struct Deviations {
     /// Ceph RGW 16 stores a retain-until date of 9999-12-31T23:59:59Z as a date in 1992 (an
     /// overflow): a "forever" COMPLIANCE lock reads back as long expired.
     wraps_far_future_dates: bool,
+    /// SeaweedFS 4.48 deletes a bucket that still holds objects, versions and delete markers
+    /// (AWS refuses with BucketNotEmpty): the data goes with it.
+    deletes_non_empty_buckets: bool,
 }
 
 struct Server {
@@ -67,6 +70,7 @@ fn seaweedfs() -> Server {
             normalizes_slashes: true,
             mangles_controls_in_version_listings: true,
             wraps_far_future_dates: false,
+            deletes_non_empty_buckets: true,
         },
     }
 }
@@ -85,6 +89,7 @@ fn sandbox() -> Server {
             normalizes_slashes: false,
             mangles_controls_in_version_listings: false,
             wraps_far_future_dates: false,
+            deletes_non_empty_buckets: false,
         },
     }
 }
@@ -103,6 +108,7 @@ fn ceph() -> Server {
             normalizes_slashes: false,
             mangles_controls_in_version_listings: false,
             wraps_far_future_dates: true,
+            deletes_non_empty_buckets: false,
         },
     }
 }
@@ -990,6 +996,53 @@ async fn an_unknown_access_key_is_invalid_access_key_id(server: &Server) {
     assert!(error.is_credentials_rejected());
 }
 
+/// DeleteBucket removes an empty bucket only: one holding a version or a delete marker is
+/// refused with BucketNotEmpty, and once every version and marker is gone it can go.
+async fn only_an_empty_bucket_can_be_deleted(server: &Server) {
+    let s3 = server.s3().await;
+    let bucket = versioned_bucket(&s3, "gone").await;
+    let version = put(&s3, &bucket, "k", "x", PutOptions::default()).await;
+    let marker = s3
+        .delete_object(&bucket, "k")
+        .await
+        .expect("delete")
+        .version_id
+        .expect("a marker id");
+    if server.deviations.deletes_non_empty_buckets {
+        // Measured: the server deletes it, and what it held is gone.
+        s3.delete_bucket(&bucket)
+            .await
+            .expect("this server deletes a bucket that holds versions");
+        let gone = s3.key_history(&bucket, "k").await.expect_err("no bucket");
+        assert!(gone.code() == Some("NoSuchBucket"), "{gone}");
+        return;
+    }
+    let refused = s3.delete_bucket(&bucket).await.expect_err("not empty");
+    assert_eq!(refused.code(), Some("BucketNotEmpty"), "{refused}");
+    s3.delete_version(&bucket, "k", &version)
+        .await
+        .expect("delete the version");
+    let refused = s3
+        .delete_bucket(&bucket)
+        .await
+        .expect_err("a marker is left");
+    assert_eq!(refused.code(), Some("BucketNotEmpty"), "{refused}");
+    s3.delete_version(&bucket, "k", &marker)
+        .await
+        .expect("delete the marker");
+    s3.delete_bucket(&bucket)
+        .await
+        .expect("an empty bucket goes");
+    let names: Vec<String> = s3
+        .list_buckets()
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|b| b.name)
+        .collect();
+    assert!(!names.contains(&bucket), "{names:?}");
+}
+
 macro_rules! suite {
     ($server:ident: $($case:ident),* $(,)?) => {
         mod $server {
@@ -1032,6 +1085,7 @@ macro_rules! every_server {
                 hostile_keys_are_listed_exactly,
                 a_mode_spelled_otherwise_is_refused,
                 an_unknown_access_key_is_invalid_access_key_id,
+                only_an_empty_bucket_can_be_deleted,
             );
         )*
     };
