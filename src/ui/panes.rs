@@ -565,6 +565,8 @@ struct LockCells {
     until: String,
     countdown: (String, Style),
     hold: (String, Style),
+    /// What the countdown cell says of the hold when the Hold column does not fit.
+    hold_word: Option<&'static str>,
     /// Retention is in force: the countdown alone does not say by which mode or hold.
     retained: bool,
 }
@@ -580,11 +582,8 @@ impl LockCells {
         if !mode_shown {
             parts.push(self.mode.0.as_str());
         }
-        match self.hold.0.as_str() {
-            _ if hold_shown => {}
-            "HOLD" => parts.push("HOLD"),
-            "?" => parts.push("HOLD?"),
-            _ => {}
+        if !hold_shown && let Some(word) = self.hold_word {
+            parts.push(word);
         }
         if parts.is_empty() {
             self.countdown.0.clone()
@@ -611,6 +610,7 @@ fn lock_cells(
             until: "—".into(),
             countdown: ("no lock (marker)".into(), theme.dim),
             hold: ("—".into(), theme.dim),
+            hold_word: None,
             retained: false,
         };
     }
@@ -620,6 +620,7 @@ fn lock_cells(
             until: "…".into(),
             countdown: ("…".into(), theme.dim),
             hold: ("…".into(), theme.dim),
+            hold_word: None,
             retained: false,
         },
         Some(LockStatus::Unknown(e)) => LockCells {
@@ -627,6 +628,7 @@ fn lock_cells(
             until: "?".into(),
             countdown: (format!("? {}", e.short()), theme.unknown),
             hold: ("?".into(), theme.unknown),
+            hold_word: None,
             retained: false,
         },
         Some(LockStatus::Known(info)) => {
@@ -677,6 +679,11 @@ fn lock_cells(
                 ),
             };
             LockCells {
+                hold_word: match &info.legal_hold {
+                    LegalHold::On => Some("HOLD"),
+                    LegalHold::Unknown(_) => Some("HOLD?"),
+                    LegalHold::Off => None,
+                },
                 retained: matches!(info.state(now), LockState::Retained { .. }),
                 mode,
                 until,
