@@ -208,7 +208,6 @@ impl Cli {
         config: &Config,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<ConnectOptions, String> {
-        let set = |k: &str| env(k).is_some_and(|v| !v.is_empty());
         let name = self
             .endpoint
             .clone()
@@ -231,12 +230,11 @@ impl Cli {
                 )
             })?,
         };
-        let unless = |vars: &[&str], value: Option<String>| {
-            if vars.iter().any(|v| set(v)) {
-                None
-            } else {
-                value
-            }
+        // The environment's value, handed to the SDK as it would have read it itself.
+        let from_env = |vars: &[&str], value: Option<String>| {
+            vars.iter()
+                .find_map(|v| env(v).filter(|s| !s.is_empty()))
+                .or(value)
         };
         let read_only_because = match (&name, self.read_only, chosen.read_only) {
             (_, true, _) => None,
@@ -247,28 +245,27 @@ impl Cli {
         };
         Ok(ConnectOptions {
             endpoint_url: self.endpoint_url.clone().or_else(|| {
-                unless(
-                    &["AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"],
+                from_env(
+                    &["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"],
                     chosen.endpoint_url,
                 )
             }),
             profile: self
                 .profile
                 .clone()
-                .or_else(|| unless(&["AWS_PROFILE"], chosen.profile)),
+                .or_else(|| from_env(&["AWS_PROFILE"], chosen.profile)),
             region: self
                 .region
                 .clone()
-                .or_else(|| unless(&["AWS_REGION", "AWS_DEFAULT_REGION"], chosen.region)),
+                .or_else(|| from_env(&["AWS_REGION", "AWS_DEFAULT_REGION"], chosen.region)),
             path_style: self.path_style.or(chosen.path_style).unwrap_or_default(),
             ca_bundle: self.ca_bundle.clone().or_else(|| {
-                if set("AWS_CA_BUNDLE") {
-                    None
-                } else {
-                    chosen.ca_bundle
-                }
+                from_env(&["AWS_CA_BUNDLE"], None)
+                    .map(std::path::PathBuf::from)
+                    .or(chosen.ca_bundle)
             }),
             static_credentials: None,
+            environment_keys: crate::s3::EnvironmentKeys::from_env(&env),
             read_only: self.read_only || chosen.read_only,
             read_only_because,
             timeouts: crate::s3::Timeouts {

@@ -3,57 +3,63 @@
 use super::*;
 
 /// `lockwatch config path|init|check`.
-pub(super) fn config_command(action: crate::cli::ConfigAction, config: &Config) -> ExitCode {
+pub(super) fn config_command(
+    action: crate::cli::ConfigAction,
+    config: &Config,
+    console: &mut Console<'_>,
+) -> Exit {
     use crate::cli::ConfigAction;
-    let Some(path) = config.path.clone() else {
-        eprintln!("lockwatch: no config directory is known for this user; set LOCKWATCH_CONFIG");
-        return Exit::CouldNotStart.into();
+    let Some(path) = console.config_path.clone() else {
+        say!(
+            console,
+            "lockwatch: no config directory is known for this user; set LOCKWATCH_CONFIG"
+        );
+        return Exit::CouldNotStart;
     };
     match action {
         ConfigAction::Path => {
-            println!("{}", path.display());
-            Exit::Done.into()
+            let _ = writeln!(console.out, "{}", path.display());
+            Exit::Done
         }
         ConfigAction::Init => {
             if let Some(dir) = path.parent()
                 && let Err(e) = std::fs::create_dir_all(dir)
             {
-                eprintln!("lockwatch: cannot create {}: {e}", dir.display());
-                return Exit::CouldNotStart.into();
+                say!(console, "lockwatch: cannot create {}: {e}", dir.display());
+                return Exit::CouldNotStart;
             }
             let created = std::fs::OpenOptions::new()
                 .write(true)
                 .create_new(true)
                 .open(&path)
-                .and_then(|mut f| {
-                    use std::io::Write;
-                    f.write_all(crate::config::DEFAULT_CONFIG.as_bytes())
-                });
+                .and_then(|mut f| f.write_all(crate::config::DEFAULT_CONFIG.as_bytes()));
             match created {
                 Ok(()) => {
-                    println!("wrote {}", path.display());
-                    Exit::Done.into()
+                    let _ = writeln!(console.out, "wrote {}", path.display());
+                    Exit::Done
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    eprintln!(
+                    say!(
+                        console,
                         "lockwatch: {} already exists; it was left as it is",
                         path.display()
                     );
-                    Exit::Partly.into()
+                    Exit::Partly
                 }
                 Err(e) => {
-                    eprintln!("lockwatch: cannot write {}: {e}", path.display());
-                    Exit::CouldNotStart.into()
+                    say!(console, "lockwatch: cannot write {}: {e}", path.display());
+                    Exit::CouldNotStart
                 }
             }
         }
         ConfigAction::Check => {
             if !path.exists() {
-                println!(
+                let _ = writeln!(
+                    console.out,
                     "{}: no such file; lockwatch uses its defaults (`lockwatch config init` writes a commented one)",
                     path.display()
                 );
-                return Exit::Done.into();
+                return Exit::Done;
             }
             let (_, key_problems) = config.keymap(&Keymap::default_keymap());
             let mut problems: Vec<&crate::config::Problem> =
@@ -82,13 +88,18 @@ pub(super) fn config_command(action: crate::cli::ConfigAction, config: &Config) 
                 if config.mouse == Some(false) {
                     said.push("mouse off".into());
                 }
-                println!("{}: fine ({})", path.display(), said.join(", "));
-                return Exit::Done.into();
+                let _ = writeln!(
+                    console.out,
+                    "{}: fine ({})",
+                    path.display(),
+                    said.join(", ")
+                );
+                return Exit::Done;
             }
             for p in problems {
-                println!("{}: {p}", path.display());
+                let _ = writeln!(console.out, "{}: {p}", path.display());
             }
-            Exit::Partly.into()
+            Exit::Partly
         }
     }
 }

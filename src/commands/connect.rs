@@ -8,36 +8,45 @@ use super::*;
 pub(super) async fn connect_for_command(
     cli: &Cli,
     config: &Config,
-) -> Result<Connection, ExitCode> {
-    let connection = connect(cli, config).await.map_err(|e| {
-        eprintln!("lockwatch: cannot connect: {}", shown(&e));
-        ExitCode::from(Exit::CouldNotStart)
-    })?;
+    console: &mut Console<'_>,
+) -> Result<Connection, Exit> {
+    let connection = match connect(cli, config, console).await {
+        Ok(c) => c,
+        Err(e) => {
+            say!(console, "lockwatch: cannot connect: {}", shown(&e));
+            return Err(Exit::CouldNotStart);
+        }
+    };
     for warning in &connection.info.warnings {
-        eprintln!("lockwatch: warning: {}", shown(&warning));
+        say!(console, "lockwatch: warning: {}", shown(&warning));
     }
     Ok(connection)
 }
 
 /// Connects the way the flags, the environment and the config file say.
-pub(super) async fn connect(cli: &Cli, config: &Config) -> Result<Connection, String> {
+pub(super) async fn connect(
+    cli: &Cli,
+    config: &Config,
+    console: &mut Console<'_>,
+) -> Result<Connection, String> {
     if !config.problems.is_empty() {
-        eprintln!(
+        say!(
+            console,
             "lockwatch: warning: the config file has {} ignored line(s); `lockwatch config check` lists them",
             config.problems.len()
         );
     }
-    let mut options = cli.connect_options(config, |k| std::env::var(k).ok())?;
-    let env = |k: &str| std::env::var(k).ok();
+    let mut options = cli.connect_options(config, console.env)?;
     let endpoint_chosen =
         cli.endpoint.is_some() || cli.endpoint_url.is_some() || config.default_endpoint.is_some();
-    let Some(source) = crate::openstack::requested(cli.os_cloud.as_deref(), endpoint_chosen, env)
+    let Some(source) =
+        crate::openstack::requested(cli.os_cloud.as_deref(), endpoint_chosen, console.env)
     else {
         return crate::s3::connect(&options)
             .await
             .map_err(|e| e.to_string());
     };
-    let login = openstack_login(source, &mut options, cli.save_as.as_deref()).await?;
+    let login = openstack_login(source, &mut options, cli.save_as.as_deref(), console).await?;
     let from_catalogue = options.endpoint_url.as_deref() == Some(login.0.endpoint.as_str());
     let mut connection = crate::s3::connect(&options)
         .await
@@ -66,13 +75,14 @@ pub(super) async fn openstack_login(
     source: crate::openstack::CloudSource,
     options: &mut ConnectOptions,
     save_as: Option<&str>,
+    console: &mut Console<'_>,
 ) -> Result<(crate::openstack::Login, Option<String>), String> {
     use crate::openstack;
-    use std::io::IsTerminal;
     let cloud = openstack::load(&source).map_err(|e| e.to_string())?;
     // Keystone takes a moment (a token, the catalogue, the EC2 credentials): say so.
-    if std::io::stderr().is_terminal() {
-        eprintln!(
+    if console.err_is_terminal {
+        say!(
+            console,
             "lockwatch: logging in to {} through Keystone…",
             shown(&source.describe())
         );
@@ -80,13 +90,10 @@ pub(super) async fn openstack_login(
     let login = openstack::login(source, cloud)
         .await
         .map_err(|e| e.to_string())?;
-    let stdin = std::io::stdin();
-    let mut input = stdin.lock();
-    let mut err = std::io::stderr();
-    let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    let interactive = console.input_is_terminal && console.err_is_terminal;
     let mut ask = openstack::Ask {
-        input: &mut input,
-        out: &mut err,
+        input: &mut *console.input,
+        out: &mut *console.err,
         interactive,
     };
     if options.endpoint_url.is_none() {
@@ -108,8 +115,12 @@ pub(super) async fn openstack_login(
         }
         None => {
             // A login by application credential: Keystone will not show EC2 credentials.
-            eprintln!("lockwatch: {}", openstack::OpenStackError::Delegated);
-            let from_env = std::env::var_os("AWS_ACCESS_KEY_ID").is_some();
+            let _ = writeln!(
+                ask.out,
+                "lockwatch: {}",
+                openstack::OpenStackError::Delegated
+            );
+            let from_env = (console.env)("AWS_ACCESS_KEY_ID").is_some();
             if !from_env && options.profile.is_none() {
                 let keys = openstack::ask_for_keys(&mut ask).map_err(|e| e.to_string())?;
                 options.static_credentials = Some(keys);
@@ -144,19 +155,22 @@ pub(super) async fn openstack_login(
 /// With several named endpoints and nothing saying which (no --endpoint, LOCKWATCH_ENDPOINT,
 /// default_endpoint, --endpoint-url or AWS_ENDPOINT_URL), asks on the terminal before the UI
 /// starts. `None` when there is nothing to ask, or no terminal to ask on.
-pub(super) fn pick_endpoint(cli: &Cli, config: &Config) -> Result<Option<String>, ExitCode> {
-    use std::io::{BufRead, IsTerminal, Write};
+pub(super) fn pick_endpoint(
+    cli: &Cli,
+    config: &Config,
+    console: &mut Console<'_>,
+) -> Result<Option<String>, Exit> {
     let said = cli.endpoint.is_some()
         || cli.endpoint_url.is_some()
         || config.default_endpoint.is_some()
         || ["AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"]
             .iter()
-            .any(|k| std::env::var(k).is_ok_and(|v| !v.is_empty()));
-    if said || config.endpoints.len() < 2 || !std::io::stdin().is_terminal() {
+            .any(|k| console.var(k).is_some());
+    if said || config.endpoints.len() < 2 || !console.input_is_terminal {
         return Ok(None);
     }
     let names: Vec<&String> = config.endpoints.keys().collect();
-    let mut err = std::io::stderr();
+    let err = &mut *console.err;
     let _ = writeln!(err, "lockwatch: which endpoint?");
     for (i, name) in names.iter().enumerate() {
         let e = &config.endpoints[*name];
@@ -177,8 +191,8 @@ pub(super) fn pick_endpoint(cli: &Cli, config: &Config) -> Result<Option<String>
     );
     let _ = err.flush();
     let mut line = String::new();
-    if std::io::stdin().lock().read_line(&mut line).is_err() {
-        return Err(Exit::CouldNotStart.into());
+    if console.input.read_line(&mut line).is_err() {
+        return Err(Exit::CouldNotStart);
     }
     let answer = line.trim();
     let chosen = if answer.is_empty() {
@@ -194,8 +208,8 @@ pub(super) fn pick_endpoint(cli: &Cli, config: &Config) -> Result<Option<String>
     match chosen {
         Some(name) => Ok(Some(name)),
         None => {
-            eprintln!("lockwatch: no endpoint {answer:?}");
-            Err(Exit::CouldNotStart.into())
+            say!(console, "lockwatch: no endpoint {answer:?}");
+            Err(Exit::CouldNotStart)
         }
     }
 }

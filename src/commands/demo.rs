@@ -29,27 +29,41 @@ pub(super) async fn seeded_sandbox(port: u16) -> Result<(Sandbox, Connection), S
     Ok((sandbox, connection))
 }
 
-pub(super) async fn serve_sandbox(port: u16) -> ExitCode {
+pub(super) async fn serve_sandbox(port: u16, console: &mut Console<'_>) -> Exit {
     let (sandbox, _connection) = match seeded_sandbox(port).await {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("lockwatch: {}", shown(&e));
-            return Exit::Partly.into();
+            say!(console, "lockwatch: {}", shown(&e));
+            return Exit::Partly;
         }
     };
-    println!("# lockwatch sandbox: in memory, on 127.0.0.1 only; Ctrl-C stops it.");
-    println!("export AWS_ENDPOINT_URL={}", sandbox.endpoint);
-    println!("export AWS_ACCESS_KEY_ID={}", sandbox::ACCESS_KEY);
-    println!("export AWS_SECRET_ACCESS_KEY={}", sandbox::SECRET_KEY);
-    println!("export AWS_REGION={}", sandbox::REGION);
-    println!("# Try: aws s3api list-object-versions --bucket bup");
+    let _ = writeln!(
+        console.out,
+        "# lockwatch sandbox: in memory, on 127.0.0.1 only; Ctrl-C stops it."
+    );
+    let _ = writeln!(console.out, "export AWS_ENDPOINT_URL={}", sandbox.endpoint);
+    let _ = writeln!(
+        console.out,
+        "export AWS_ACCESS_KEY_ID={}",
+        sandbox::ACCESS_KEY
+    );
+    let _ = writeln!(
+        console.out,
+        "export AWS_SECRET_ACCESS_KEY={}",
+        sandbox::SECRET_KEY
+    );
+    let _ = writeln!(console.out, "export AWS_REGION={}", sandbox::REGION);
+    let _ = writeln!(
+        console.out,
+        "# Try: aws s3api list-object-versions --bucket bup"
+    );
     use tokio::signal::unix::{SignalKind, signal};
     let (Ok(mut term), Ok(mut hup)) = (
         signal(SignalKind::terminate()),
         signal(SignalKind::hangup()),
     ) else {
-        eprintln!("lockwatch: cannot listen for signals");
-        return Exit::Partly.into();
+        say!(console, "lockwatch: cannot listen for signals");
+        return Exit::Partly;
     };
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
@@ -57,5 +71,5 @@ pub(super) async fn serve_sandbox(port: u16) -> ExitCode {
         _ = hup.recv() => {}
     }
     drop(sandbox);
-    Exit::Done.into()
+    Exit::Done
 }

@@ -9,35 +9,42 @@ pub(super) async fn list(
     config: &Config,
     mut options: crate::ls::LsOptions,
     at: Option<TimeArg>,
-) -> ExitCode {
-    let connection = match connect_for_command(cli, config).await {
+    console: &mut Console<'_>,
+) -> Exit {
+    let connection = match connect_for_command(cli, config, console).await {
         Ok(c) => c,
         Err(code) => return code,
     };
     if let Some(at) = at {
-        match on_servers_clock(&connection.s3, &options.location.bucket, at).await {
+        match on_servers_clock(&connection.s3, &options.location.bucket, at, console).await {
             Ok(t) => options.at = Some(t),
             Err(e) => {
-                eprintln!("lockwatch: --at: {e}");
-                return Exit::CouldNotStart.into();
+                say!(console, "lockwatch: --at: {e}");
+                return Exit::CouldNotStart;
             }
         }
     }
     let options = &options;
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::with_capacity(256 * 1024, stdout.lock());
-    match crate::ls::run(&connection.s3, options, &mut out).await {
-        Ok(_) => Exit::Done.into(),
+    let mut out = std::io::BufWriter::with_capacity(256 * 1024, &mut *console.out);
+    let listed = crate::ls::run(&connection.s3, options, &mut out).await;
+    let flushed = out.flush();
+    drop(out);
+    match listed {
+        Ok(_) => match flushed {
+            Ok(()) => Exit::Done,
+            // The reader went away (`| head`): what it wanted was written.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Exit::Done,
+            Err(e) => {
+                say!(console, "lockwatch: cannot write the listing: {e}");
+                Exit::Partly
+            }
+        },
         Err(e) => {
-            use std::io::Write;
-            let _ = out.flush();
-            eprintln!("lockwatch: {}", shown(&e));
+            say!(console, "lockwatch: {}", shown(&e));
             match e {
                 // Not one page: nothing was listed.
-                crate::ls::LsError::Server { count, .. } if count.pages == 0 => {
-                    Exit::CouldNotStart.into()
-                }
-                _ => Exit::Partly.into(),
+                crate::ls::LsError::Server { count, .. } if count.pages == 0 => Exit::CouldNotStart,
+                _ => Exit::Partly,
             }
         }
     }

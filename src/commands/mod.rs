@@ -19,6 +19,8 @@ use crate::keys::Keymap;
 use crate::s3::{ConnectOptions, Connection, PathStyle, StaticCredentials};
 use crate::sandbox::{self, Sandbox};
 use clap::Parser;
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use config::config_command;
@@ -51,14 +53,87 @@ impl From<Exit> for ExitCode {
     }
 }
 
-/// Parses the command line and runs what it asks.
+/// What a command reads, writes and looks up: the process's own stdin, stdout, stderr and
+/// environment for `lockwatch` itself, buffers and a map in the in-process tests. The UI draws
+/// on the process's terminal whatever this says; everything else goes through here.
+pub struct Console<'a> {
+    pub input: &'a mut dyn BufRead,
+    pub out: &'a mut dyn Write,
+    pub err: &'a mut dyn Write,
+    /// Whether `input` is a terminal a person types at: questions are asked only then.
+    pub input_is_terminal: bool,
+    /// Whether `err` is a terminal: progress lines are drawn only then.
+    pub err_is_terminal: bool,
+    /// The environment variables lockwatch reads itself (the AWS SDK still reads the process's
+    /// for what lockwatch does not hand it: profiles, web identity, instance metadata).
+    pub env: &'a dyn Fn(&str) -> Option<String>,
+    /// The config file (`LOCKWATCH_CONFIG` or the platform's place); `None` when no place is
+    /// known for this user.
+    pub config_path: Option<PathBuf>,
+    /// The audit trail the commands append to (`None`: no data directory known).
+    pub audit_path: Option<PathBuf>,
+}
+
+impl Console<'_> {
+    /// A non-empty environment variable.
+    fn var(&self, name: &str) -> Option<String> {
+        (self.env)(name).filter(|v| !v.is_empty())
+    }
+}
+
+/// A line on stderr; a failure to write it has nowhere to be said.
+macro_rules! say {
+    ($console:expr, $($arg:tt)*) => {{
+        let _ = writeln!($console.err, $($arg)*);
+    }};
+}
+use say;
+
+/// `lockwatch` itself: the process's arguments, terminal and environment.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    use std::io::IsTerminal;
+    let mut input = LazyStdin::default();
+    let mut out = std::io::stdout();
+    let mut err = std::io::stderr();
+    let env = |k: &str| std::env::var(k).ok();
+    let mut console = Console {
+        input: &mut input,
+        input_is_terminal: std::io::stdin().is_terminal(),
+        err_is_terminal: err.is_terminal(),
+        out: &mut out,
+        err: &mut err,
+        env: &env,
+        config_path: crate::config::default_path(),
+        audit_path: crate::audit::default_path(),
+    };
+    run(std::env::args_os(), &mut console).into()
+}
+
+/// Runs one command line (the program's name first, as in `std::env::args_os`) the way
+/// `lockwatch` would, with what it reads and writes given by `console`.
+pub fn run<I, T>(args: I, console: &mut Console) -> Exit
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            // --help and --version are answers on stdout; anything else is a usage error.
+            return if e.use_stderr() {
+                let _ = write!(console.err, "{}", e.render());
+                Exit::CouldNotStart
+            } else {
+                let _ = write!(console.out, "{}", e.render());
+                Exit::Done
+            };
+        }
+    };
     if let Some(filter) = cli.log.as_deref().filter(|f| !f.trim().is_empty())
         && let Err(e) = crate::logging::init(filter, cli.log_file.clone())
     {
-        eprintln!("lockwatch: {}", shown(&e));
-        return Exit::CouldNotStart.into();
+        say!(console, "lockwatch: {}", shown(&e));
+        return Exit::CouldNotStart;
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -67,14 +142,17 @@ pub fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("lockwatch: cannot start the async runtime: {e}");
-            return Exit::Partly.into();
+            say!(console, "lockwatch: cannot start the async runtime: {e}");
+            return Exit::Partly;
         }
     };
-    let config = load_config();
+    let config = match &console.config_path {
+        Some(path) => Config::load(path),
+        None => Config::default(),
+    };
     runtime.block_on(async move {
         match cli.command {
-            Some(Command::Sandbox { port }) => serve_sandbox(port).await,
+            Some(Command::Sandbox { port }) => serve_sandbox(port, console).await,
             Some(Command::Ls {
                 ref location,
                 versions,
@@ -89,7 +167,7 @@ pub fn main() -> ExitCode {
                     json,
                     at: None,
                 };
-                list(&cli, &config, options, at).await
+                list(&cli, &config, options, at, console).await
             }
             Some(Command::Undelete {
                 ref location,
@@ -105,46 +183,62 @@ pub fn main() -> ExitCode {
                     json,
                     yes,
                 };
-                undelete(&cli, &config, &options).await
+                undelete(&cli, &config, &options, console).await
             }
             Some(Command::Report {
                 ref location,
                 format,
-            }) => report(&cli, &config, location, format).await,
-            Some(Command::Config { action }) => config_command(action, &config),
+            }) => report(&cli, &config, location, format, console).await,
+            Some(Command::Config { action }) => config_command(action, &config, console),
             Some(Command::Completions { shell }) => {
                 let mut command = <Cli as clap::CommandFactory>::command();
-                clap_complete::generate(shell, &mut command, "lockwatch", &mut std::io::stdout());
-                Exit::Done.into()
+                clap_complete::generate(shell, &mut command, "lockwatch", &mut console.out);
+                Exit::Done
             }
             Some(Command::Man) => {
                 let command = <Cli as clap::CommandFactory>::command();
                 let mut page = Vec::new();
                 if let Err(e) = clap_mangen::Man::new(command).render(&mut page) {
-                    eprintln!("lockwatch: cannot render the manual page: {e}");
-                    return Exit::Partly.into();
+                    say!(console, "lockwatch: cannot render the manual page: {e}");
+                    return Exit::Partly;
                 }
-                use std::io::Write;
-                match std::io::stdout().write_all(&page) {
-                    Ok(()) => Exit::Done.into(),
+                match console.out.write_all(&page) {
+                    Ok(()) => Exit::Done,
                     Err(e) => {
-                        eprintln!("lockwatch: cannot write the manual page: {e}");
-                        Exit::Partly.into()
+                        say!(console, "lockwatch: cannot write the manual page: {e}");
+                        Exit::Partly
                     }
                 }
             }
-            None => run_ui(cli, config).await,
+            None => run_ui(cli, config, console).await,
         }
     })
 }
 
-/// The config file (LOCKWATCH_CONFIG or the platform's place); what it ignores is said on
-/// stderr, and lockwatch goes on with the rest.
-fn load_config() -> Config {
-    let Some(path) = crate::config::default_path() else {
-        return Config::default();
-    };
-    Config::load(&path)
+/// The process's stdin, locked the first time a command reads it (the UI reads keys from the
+/// terminal itself and must not find it locked).
+#[derive(Default)]
+struct LazyStdin(Option<std::io::StdinLock<'static>>);
+
+impl LazyStdin {
+    fn lock(&mut self) -> &mut std::io::StdinLock<'static> {
+        self.0.get_or_insert_with(|| std::io::stdin().lock())
+    }
+}
+
+impl std::io::Read for LazyStdin {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.lock().read(buf)
+    }
+}
+
+impl BufRead for LazyStdin {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        self.lock().fill_buf()
+    }
+    fn consume(&mut self, amount: usize) {
+        self.lock().consume(amount)
+    }
 }
 
 /// Text that may hold a server's words (an error's `<Message>`, a key), escaped as the UI
@@ -160,6 +254,7 @@ async fn on_servers_clock(
     s3: &crate::s3::S3,
     bucket: &str,
     time: TimeArg,
+    console: &mut Console<'_>,
 ) -> Result<jiff::Timestamp, String> {
     if let TimeArg::At(t) = time {
         return Ok(t);
@@ -171,7 +266,8 @@ async fn on_servers_clock(
         .and_then(|o| local.checked_add(o).ok())
         .unwrap_or(local);
     if let Some(o) = offset {
-        eprintln!(
+        say!(
+            console,
             "lockwatch: the server's clock is {} {} this machine's; relative times are counted from the server's: {} UTC",
             crate::domain::lock::format_remaining(jiff::SignedDuration::from_secs(
                 o.as_secs().abs()

@@ -9,15 +9,15 @@ pub(super) async fn report(
     config: &Config,
     location: &crate::domain::location::S3Location,
     format: crate::report::Format,
-) -> ExitCode {
-    use std::io::{IsTerminal, Write};
-    let connection = match connect_for_command(cli, config).await {
+    console: &mut Console<'_>,
+) -> Exit {
+    let connection = match connect_for_command(cli, config, console).await {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let show_progress = std::io::stderr().is_terminal();
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
+    let show_progress = console.err_is_terminal;
+    let Console { out, err, .. } = console;
+    let mut out = std::io::BufWriter::new(&mut **out);
     let built = crate::report::build(
         &connection.s3,
         &connection.info.endpoint,
@@ -26,25 +26,24 @@ pub(super) async fn report(
         &mut out,
         |versions| {
             if show_progress {
-                eprint!("\rreading locks… {versions} versions");
+                let _ = write!(err, "\rreading locks… {versions} versions");
             }
         },
     )
     .await;
     if show_progress {
-        eprint!("\r\x1b[K");
+        let _ = write!(err, "\r\x1b[K");
     }
     let coverage = match built {
         Ok(c) => c,
         Err(e) => {
             let _ = out.flush();
-            eprintln!("lockwatch: {}", shown(&e));
+            drop(out);
+            say!(console, "lockwatch: {}", shown(&e));
             return match e {
                 // Not one version read: nothing was listed.
-                crate::report::ReportError::Listing { versions: 0, .. } => {
-                    Exit::CouldNotStart.into()
-                }
-                _ => Exit::Partly.into(),
+                crate::report::ReportError::Listing { versions: 0, .. } => Exit::CouldNotStart,
+                _ => Exit::Partly,
             };
         }
     };
@@ -55,9 +54,11 @@ pub(super) async fn report(
             .map_err(std::io::Error::other)
             .and_then(|_| writeln!(out)),
     };
-    if let Err(e) = written.and_then(|_| out.flush()) {
-        eprintln!("lockwatch: cannot write the report: {}", shown(&e));
-        return Exit::CouldNotStart.into();
+    let written = written.and_then(|_| out.flush());
+    drop(out);
+    if let Err(e) = written {
+        say!(console, "lockwatch: cannot write the report: {}", shown(&e));
+        return Exit::CouldNotStart;
     }
-    Exit::Done.into()
+    Exit::Done
 }

@@ -2,15 +2,16 @@
 
 use super::*;
 
-pub(super) async fn run_ui(mut cli: Cli, config: Config) -> ExitCode {
-    if std::env::var("TERM").is_ok_and(|t| t == "dumb") {
-        eprintln!(
+pub(super) async fn run_ui(mut cli: Cli, config: Config, console: &mut Console<'_>) -> Exit {
+    if console.var("TERM").is_some_and(|t| t == "dumb") {
+        say!(
+            console,
             "lockwatch: this terminal (TERM=dumb) cannot draw the interface: it has no cursor movement. Use a terminal such as xterm-256color, or the commands that print: lockwatch ls, report, undelete (lockwatch --help)."
         );
-        return Exit::CouldNotStart.into();
+        return Exit::CouldNotStart;
     }
     if !cli.demo {
-        match pick_endpoint(&cli, &config) {
+        match pick_endpoint(&cli, &config, console) {
             Ok(Some(name)) => cli.endpoint = Some(name),
             Ok(None) => {}
             Err(code) => return code,
@@ -24,23 +25,24 @@ pub(super) async fn run_ui(mut cli: Cli, config: Config) -> ExitCode {
                 connection
             }
             Err(e) => {
-                eprintln!("lockwatch: {}", shown(&e));
-                return Exit::CouldNotStart.into();
+                say!(console, "lockwatch: {}", shown(&e));
+                return Exit::CouldNotStart;
             }
         }
     } else {
-        match connect(&cli, &config).await {
+        match connect(&cli, &config, console).await {
             Ok(c) => c,
             Err(e) => {
-                eprintln!("lockwatch: cannot connect: {}", shown(&e));
-                eprintln!();
-                eprintln!(
+                say!(console, "lockwatch: cannot connect: {}", shown(&e));
+                say!(console, "");
+                say!(
+                    console,
                     "Give credentials the way the AWS CLI takes them, for example:\n  \
                      export AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=...\n  \
                      export AWS_ENDPOINT_URL=https://object.example.net\n\
                      or name a profile with --profile NAME, or try lockwatch --demo."
                 );
-                return Exit::CouldNotStart.into();
+                return Exit::CouldNotStart;
             }
         }
     };
@@ -48,23 +50,25 @@ pub(super) async fn run_ui(mut cli: Cli, config: Config) -> ExitCode {
         match crate::seed::seed_demo(&connection.s3, jiff::Timestamp::now()).await {
             Ok(report) => {
                 if !report.skipped.is_empty() {
-                    eprintln!(
+                    say!(
+                        console,
                         "lockwatch: already there, left alone: {}",
                         report.skipped.join(", ")
                     );
                 }
             }
             Err(e) => {
-                eprintln!(
+                say!(
+                    console,
                     "lockwatch: seeding the demonstration buckets failed: {}",
                     shown(&e)
                 );
-                return Exit::CouldNotStart.into();
+                return Exit::CouldNotStart;
             }
         }
     }
     for warning in &connection.info.warnings {
-        eprintln!("lockwatch: warning: {}", shown(&warning));
+        say!(console, "lockwatch: warning: {}", shown(&warning));
     }
     let start = StartAt {
         bucket: cli.location.as_ref().map(|l| l.bucket.clone()),
@@ -89,7 +93,7 @@ pub(super) async fn run_ui(mut cli: Cli, config: Config) -> ExitCode {
             ),
         );
     }
-    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let env = |k: &str| console.var(k);
     let theme = config.theme(
         env("NO_COLOR").is_some(),
         crate::ui::theme::has_256_colours(env("TERM").as_deref(), env("COLORTERM").as_deref()),
@@ -105,12 +109,12 @@ pub(super) async fn run_ui(mut cli: Cli, config: Config) -> ExitCode {
     .await;
     drop(sandbox_guard);
     match result {
-        Ok(()) => Exit::Done.into(),
+        Ok(()) => Exit::Done,
         Err(e) => {
-            eprintln!("lockwatch: {}", shown(&e));
+            say!(console, "lockwatch: {}", shown(&e));
             match e {
-                crate::runtime::RunError::NoTerminal(_) => Exit::CouldNotStart.into(),
-                crate::runtime::RunError::Terminal(_) => Exit::Partly.into(),
+                crate::runtime::RunError::NoTerminal(_) => Exit::CouldNotStart,
+                crate::runtime::RunError::Terminal(_) => Exit::Partly,
             }
         }
     }

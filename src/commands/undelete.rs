@@ -13,22 +13,28 @@ pub(super) struct UndeleteOptions {
 /// `lockwatch undelete`: exit 0 when the plan was shown (dry run) or carried out without a
 /// failure, 1 when a key failed, the run was cancelled or the plan was not confirmed, 2 when
 /// lockwatch could not connect, list, or ask.
-pub(super) async fn undelete(cli: &Cli, config: &Config, options: &UndeleteOptions) -> ExitCode {
+pub(super) async fn undelete(
+    cli: &Cli,
+    config: &Config,
+    options: &UndeleteOptions,
+    console: &mut Console<'_>,
+) -> Exit {
     use crate::undelete as u;
-    use std::io::{IsTerminal, Write};
-    let interactive = std::io::stdin().is_terminal();
+    let interactive = console.input_is_terminal;
     if !options.dry_run && !options.yes && !interactive {
-        eprintln!(
+        say!(
+            console,
             "lockwatch: standard input is not a terminal, so lockwatch cannot ask before sending: pass --yes to confirm the plan, or --dry-run to only see it"
         );
-        return Exit::CouldNotStart.into();
+        return Exit::CouldNotStart;
     }
-    let connection = match connect_for_command(cli, config).await {
+    let connection = match connect_for_command(cli, config, console).await {
         Ok(c) => c,
         Err(code) => return code,
     };
     if !options.dry_run && connection.info.read_only {
-        eprintln!(
+        say!(
+            console,
             "lockwatch: this connection is read-only{}: only --dry-run is possible",
             connection
                 .info
@@ -36,23 +42,24 @@ pub(super) async fn undelete(cli: &Cli, config: &Config, options: &UndeleteOptio
                 .as_deref()
                 .map_or(String::new(), |w| format!(" ({w})"))
         );
-        return Exit::CouldNotStart.into();
+        return Exit::CouldNotStart;
     }
     let s3 = &connection.s3;
     let after = match options.after {
-        Some(t) => match on_servers_clock(s3, &options.location.bucket, t).await {
+        Some(t) => match on_servers_clock(s3, &options.location.bucket, t, console).await {
             Ok(t) => Some(t),
             Err(e) => {
-                eprintln!("lockwatch: --after: {e}");
-                return Exit::CouldNotStart.into();
+                say!(console, "lockwatch: --after: {e}");
+                return Exit::CouldNotStart;
             }
         },
         None => None,
     };
-    let show_progress = std::io::stderr().is_terminal();
+    let show_progress = console.err_is_terminal;
+    let err = &mut *console.err;
     let plans = match u::plan(s3, &options.location, after, |keys| {
         if show_progress {
-            eprint!("\rlisting… {keys} keys planned");
+            let _ = write!(err, "\rlisting… {keys} keys planned");
         }
     })
     .await
@@ -60,23 +67,23 @@ pub(super) async fn undelete(cli: &Cli, config: &Config, options: &UndeleteOptio
         Ok(p) => p,
         Err(e) => {
             if show_progress {
-                eprintln!();
+                say!(console, "");
             }
-            eprintln!(
+            say!(
+                console,
                 "lockwatch: cannot list s3://{}/{}: {}. Nothing was sent.",
                 crate::domain::text::sanitize(&options.location.bucket),
                 crate::domain::text::sanitize(&options.location.prefix),
                 shown(&e)
             );
-            return Exit::CouldNotStart.into();
+            return Exit::CouldNotStart;
         }
     };
     if show_progress {
-        eprint!("\r\x1b[K");
+        let _ = write!(console.err, "\r\x1b[K");
     }
     let summary = crate::domain::undelete::summarize(&plans);
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out: &mut dyn Write = &mut *console.out;
     let printed = if options.json {
         plans
             .iter()
@@ -94,49 +101,46 @@ pub(super) async fn undelete(cli: &Cli, config: &Config, options: &UndeleteOptio
             })
     };
     if let Err(e) = printed.and_then(|_| out.flush()) {
-        eprintln!("lockwatch: cannot print the plan: {e}");
-        return Exit::CouldNotStart.into();
+        say!(console, "lockwatch: cannot print the plan: {e}");
+        return Exit::CouldNotStart;
     }
-    drop(out);
     let acting = summary.remove + summary.copy;
     if options.dry_run {
-        eprintln!("Dry run: nothing was sent.");
-        return Exit::Done.into();
+        say!(console, "Dry run: nothing was sent.");
+        return Exit::Done;
     }
     if acting == 0 {
-        eprintln!("Nothing to do: no key needs restoring.");
-        return Exit::Done.into();
+        say!(console, "Nothing to do: no key needs restoring.");
+        return Exit::Done;
     }
     if !options.yes {
         let answer = format!("undelete {acting}");
-        eprint!("Type '{answer}' to carry out this plan (anything else cancels): ");
+        let _ = write!(
+            console.err,
+            "Type '{answer}' to carry out this plan (anything else cancels): "
+        );
         let mut line = String::new();
-        if std::io::stdin().read_line(&mut line).is_err() || line.trim() != answer {
-            eprintln!("Not confirmed: nothing was sent.");
-            return Exit::Partly.into();
+        if console.input.read_line(&mut line).is_err() || line.trim() != answer {
+            say!(console, "Not confirmed: nothing was sent.");
+            return Exit::Partly;
         }
     }
-    let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let watcher = {
-        let cancel = cancel.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                cancel.store(true, std::sync::atomic::Ordering::SeqCst);
-                eprintln!("\nCancelling: no further key is started; keys under way finish.");
-            }
-        })
-    };
+    let cancel = std::sync::atomic::AtomicBool::new(false);
     let mut finished = 0usize;
-    let audit_path = crate::audit::default_path();
+    let audit_path = console.audit_path.clone();
     let mut audit_failed = false;
-    let stdout = std::io::stdout();
-    let tally = u::execute(
+    // stderr is written by the progress below and by Ctrl-C's message, one at a time (both run
+    // in this task).
+    let Console { out, err, .. } = console;
+    let err = std::cell::RefCell::new(&mut **err);
+    let mut execution = Box::pin(u::execute(
         s3,
         &options.location.bucket,
         &plans,
         &cancel,
         |plan, outcome| {
             finished += 1;
+            let mut err = err.borrow_mut();
             if let Some(entry) = u::audit_entry(
                 &connection.info.endpoint,
                 &options.location.bucket,
@@ -153,30 +157,45 @@ pub(super) async fn undelete(cli: &Cli, config: &Config, options: &UndeleteOptio
                     && !audit_failed
                 {
                     audit_failed = true;
-                    eprintln!("lockwatch: warning: cannot write the audit trail: {e}");
+                    let _ = writeln!(err, "lockwatch: warning: cannot write the audit trail: {e}");
                 }
             }
-            let mut out = stdout.lock();
             let _ = if options.json {
-                u::json_line(&mut out, plan, Some(outcome))
+                u::json_line(out, plan, Some(outcome))
             } else {
                 writeln!(out, "{}", u::describe_outcome(plan, outcome))
             };
             let _ = out.flush();
             if show_progress {
-                eprint!("\r[{finished}/{acting}]");
+                let _ = write!(err, "\r[{finished}/{acting}]");
             }
         },
-    )
-    .await;
-    watcher.abort();
+    ));
+    let mut interrupted = false;
+    let tally = loop {
+        tokio::select! {
+            tally = &mut execution => break tally,
+            signal = tokio::signal::ctrl_c(), if !interrupted => {
+                interrupted = true;
+                if signal.is_ok() {
+                    cancel.store(true, std::sync::atomic::Ordering::SeqCst);
+                    let _ = writeln!(
+                        err.borrow_mut(),
+                        "\nCancelling: no further key is started; keys under way finish."
+                    );
+                }
+            }
+        }
+    };
+    drop(execution);
+    let err = err.into_inner();
     if show_progress {
-        eprint!("\r\x1b[K");
+        let _ = write!(err, "\r\x1b[K");
     }
-    eprintln!("{}", u::describe_tally(&tally));
+    let _ = writeln!(err, "{}", u::describe_tally(&tally));
     if tally.failed == 0 && tally.not_attempted == 0 {
-        Exit::Done.into()
+        Exit::Done
     } else {
-        Exit::Partly.into()
+        Exit::Partly
     }
 }

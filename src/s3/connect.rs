@@ -32,6 +32,9 @@ pub struct ConnectOptions {
     /// Keys given directly (tests, or credentials obtained by lockwatch itself); when set, the
     /// AWS credential chain is not consulted.
     pub static_credentials: Option<StaticCredentials>,
+    /// AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN as lockwatch read them
+    /// (the SDK's chain would take them first too); used unless `static_credentials` is set.
+    pub environment_keys: Option<EnvironmentKeys>,
     /// Refuse every write inside the S3 layer.
     pub read_only: bool,
     /// Why, when it is not the --read-only flag (said on screen).
@@ -63,6 +66,33 @@ impl Default for Timeouts {
 pub struct StaticCredentials {
     pub access_key_id: String,
     pub secret_access_key: String,
+}
+
+/// Keys from the environment variables the AWS tools read.
+#[derive(Clone)]
+pub struct EnvironmentKeys {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub session_token: Option<String>,
+}
+
+impl EnvironmentKeys {
+    /// AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, both non-empty (with AWS_SESSION_TOKEN when
+    /// it is set); `None` leaves the SDK's chain to look further.
+    pub fn from_env(env: impl Fn(&str) -> Option<String>) -> Option<EnvironmentKeys> {
+        let var = |k: &str| env(k).filter(|v| !v.is_empty());
+        Some(EnvironmentKeys {
+            access_key_id: var("AWS_ACCESS_KEY_ID")?,
+            secret_access_key: var("AWS_SECRET_ACCESS_KEY")?,
+            session_token: var("AWS_SESSION_TOKEN"),
+        })
+    }
+}
+
+impl std::fmt::Debug for EnvironmentKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "EnvironmentKeys({})", mask(&self.access_key_id))
+    }
 }
 
 impl std::fmt::Debug for StaticCredentials {
@@ -271,6 +301,14 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection, ConnectErro
             None,
             "lockwatch",
         ));
+    } else if let Some(keys) = &options.environment_keys {
+        loader = loader.credentials_provider(aws_credential_types::Credentials::new(
+            keys.access_key_id.clone(),
+            keys.secret_access_key.clone(),
+            keys.session_token.clone(),
+            None,
+            "environment",
+        ));
     }
     let sdk = loader.load().await;
 
@@ -306,7 +344,7 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection, ConnectErro
     }
     let credentials_source = if options.static_credentials.is_some() {
         "given to lockwatch directly".to_string()
-    } else if env_nonempty("AWS_ACCESS_KEY_ID").is_some() {
+    } else if options.environment_keys.is_some() || env_nonempty("AWS_ACCESS_KEY_ID").is_some() {
         "environment (AWS_ACCESS_KEY_ID)".to_string()
     } else {
         format!("profile '{profile}'")

@@ -130,16 +130,36 @@ fn flags_beat_the_environment_which_beats_the_file() {
     assert_eq!(o.profile.as_deref(), Some("mycloud"));
     assert_eq!(o.path_style, PathStyle::Always);
     assert!(!o.read_only);
-    // The environment wins over the file (the AWS SDK reads it; lockwatch leaves it None).
+    // The environment wins over the file, and lockwatch hands the SDK what it read.
     let env = |k: &str| match k {
         "AWS_ENDPOINT_URL" => Some("http://127.0.0.1:1".to_string()),
         "AWS_REGION" => Some("us-east-1".to_string()),
+        "AWS_ACCESS_KEY_ID" => Some("AKIAENVIRONMENT".to_string()),
+        "AWS_SECRET_ACCESS_KEY" => Some("from-the-environment".to_string()),
         _ => None,
     };
     let o = cli(&[]).connect_options(&config, env).expect("options");
-    assert_eq!(o.endpoint_url, None);
-    assert_eq!(o.region, None);
+    assert_eq!(o.endpoint_url.as_deref(), Some("http://127.0.0.1:1"));
+    assert_eq!(o.region.as_deref(), Some("us-east-1"));
     assert_eq!(o.profile.as_deref(), Some("mycloud"));
+    let keys = o.environment_keys.expect("keys from the environment");
+    assert_eq!(keys.access_key_id, "AKIAENVIRONMENT");
+    assert_eq!(keys.session_token, None);
+    // The S3-only variable beats the general one, as in the AWS SDKs; an empty one is unset.
+    let env = |k: &str| match k {
+        "AWS_ENDPOINT_URL" => Some("http://127.0.0.1:1".to_string()),
+        "AWS_ENDPOINT_URL_S3" => Some("http://127.0.0.1:3".to_string()),
+        "AWS_REGION" => Some(String::new()),
+        "AWS_ACCESS_KEY_ID" => Some("AKIAENVIRONMENT".to_string()),
+        _ => None,
+    };
+    let o = cli(&[]).connect_options(&config, env).expect("options");
+    assert_eq!(o.endpoint_url.as_deref(), Some("http://127.0.0.1:3"));
+    assert_eq!(o.region.as_deref(), Some("europe-se-1"));
+    assert!(
+        o.environment_keys.is_none(),
+        "a key id without a secret is no pair"
+    );
     // Flags win over both.
     let o = cli(&[
         "--endpoint-url",
