@@ -2,15 +2,10 @@
 //! and sends what came back as actions. Stale replies are dropped by the app.
 
 use super::auditor::Auditor;
-use super::writes;
-use crate::app::{Action, Effect, LevelPage, RequestId, Resume};
-use crate::audit::{self};
-use crate::domain::history;
-use crate::s3::S3Error;
-use crate::s3::{ObjectPager, S3, VersionPager};
-use crate::tasks;
-use crate::undelete;
-use jiff::Timestamp;
+use super::{local, reads, writes};
+use crate::app::{Action, Effect, RequestId};
+use crate::domain::location::S3Location;
+use crate::s3::{S3, S3Error};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -52,14 +47,26 @@ impl Executor {
         }
     }
 
+    /// Spawns work whose one answer goes back to the UI.
+    fn answer<F>(&mut self, request: Option<RequestId>, work: F)
+    where
+        F: Future<Output = Action> + Send + 'static,
+    {
+        let reply = self.reply();
+        self.spawn(request, async move { reply.send(work.await) });
+    }
+
+    fn reply(&self) -> Reply {
+        Reply(self.tx.clone())
+    }
+
+    /// One arm per effect: what it spawns, and whether Esc (a `Cancel` of its request) may
+    /// stop it. Writes are never abortable: what was sent must be audited and reported.
     pub(super) fn run(&mut self, effect: Effect) {
         tracing::debug!(?effect, "effect");
         let s3 = self.s3.clone();
-        let tx = self.tx.clone();
-        // A send fails only once the UI has quit; nothing is left to tell then.
-        let send = move |a: Action| {
-            let _ = tx.send(a);
-        };
+        let reply = self.reply();
+        let audit = self.audit.clone();
         match effect {
             // The terminal's own: handled by the run loop.
             Effect::Quit
@@ -72,192 +79,57 @@ impl Executor {
                     h.abort();
                 }
             }
-            Effect::PlanBulk {
-                request,
-                bucket,
-                targets,
-                after,
-            } => self.spawn(Some(request), async move {
-                let progress = |keys| send(Action::BulkPlanProgress { request, keys });
-                let result = undelete::plan_targets(&s3, &bucket, &targets, after, progress).await;
-                send(Action::BulkPlanned { request, result });
-            }),
-            Effect::RunBulk {
-                request,
-                bucket,
-                plans,
-            } => {
-                let cancel = Arc::new(AtomicBool::new(false));
-                self.bulk_cancels.retain(|_, c| Arc::strong_count(c) > 1);
-                self.bulk_cancels.insert(request, cancel.clone());
-                let audit = self.audit.clone();
-                // Not abortable by request: keys under way must finish and be reported.
-                self.spawn(None, async move {
-                    let tally =
-                        undelete::execute(&s3, &bucket, &plans, &cancel, |plan, outcome| {
-                            if let Some(entry) =
-                                undelete::audit_entry(&audit.endpoint, &bucket, plan, outcome)
-                            {
-                                audit.append(entry);
-                            }
-                            send(Action::BulkKeyDone {
-                                request,
-                                key: plan.key.clone(),
-                                outcome: outcome.clone(),
-                            });
-                        })
-                        .await;
-                    send(Action::BulkFinished { request, tally });
-                })
-            }
-            Effect::BuildReport {
-                request,
-                bucket,
-                prefix,
-            } => {
-                let endpoint = self.audit.endpoint.clone();
-                self.spawn(Some(request), async move {
-                    let location = crate::domain::location::S3Location {
-                        bucket: bucket.clone(),
-                        prefix,
-                    };
-                    let built = crate::report::build(
-                        &s3,
-                        &endpoint,
-                        &location,
-                        crate::report::Format::Markdown,
-                        &mut std::io::sink(),
-                        |versions| send(Action::ReportProgress { request, versions }),
-                    )
-                    .await;
-                    let result = built.map_err(|e| e.to_string()).map(|c| {
-                        let at = c.taken_at.parse().unwrap_or_else(|_| Timestamp::now());
-                        (c.markdown(), crate::app::report_file_name(&bucket, at))
-                    });
-                    send(Action::ReportBuilt { request, result });
-                })
-            }
-            Effect::SaveReport {
-                request,
-                file_name,
-                text,
-            } => self.spawn(None, async move {
-                let written = tokio::task::spawn_blocking(move || {
-                    use std::io::Write;
-                    let path = std::env::current_dir()
-                        .map_err(|e| e.to_string())?
-                        .join(&file_name);
-                    // create_new: an existing file is never replaced.
-                    let mut file = std::fs::OpenOptions::new()
-                        .write(true)
-                        .create_new(true)
-                        .open(&path)
-                        .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
-                    file.write_all(text.as_bytes())
-                        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-                    Ok(path.display().to_string())
-                })
-                .await
-                .map_err(|e| e.to_string())
-                .and_then(|r| r);
-                send(Action::ReportSaved {
-                    request,
-                    result: written,
-                });
-            }),
             Effect::CancelBulk { request } => {
                 if let Some(cancel) = self.bulk_cancels.get(&request) {
                     cancel.store(true, Ordering::SeqCst);
                 }
             }
-            Effect::ListBuckets { request } => self.spawn(Some(request), async move {
-                let result = s3.list_buckets().await;
-                send(Action::BucketsLoaded { request, result });
-            }),
+
+            // Reads.
+            Effect::ListBuckets { request } => {
+                self.answer(Some(request), reads::list_buckets(s3, request))
+            }
             Effect::LoadBucketDetails { request, bucket } => {
                 let permits = self.details.clone();
                 self.spawn(Some(request), async move {
-                    let Ok(_permit) = permits.acquire_owned().await else {
-                        return;
-                    };
-                    let result = s3.bucket_details(&bucket).await;
-                    send(Action::BucketDetails { bucket, result });
+                    if let Some(a) = reads::bucket_details(s3, permits, bucket).await {
+                        reply.send(a);
+                    }
                 })
             }
+            Effect::LoadBucketInfo { request, bucket } => {
+                self.answer(Some(request), reads::bucket_info(s3, request, bucket))
+            }
+            Effect::LoadObjectInfo {
+                request,
+                bucket,
+                key,
+                version_id,
+            } => self.answer(
+                Some(request),
+                reads::object_info(s3, request, bucket, key, version_id),
+            ),
             Effect::ListLevel {
                 request,
                 bucket,
                 prefix,
                 deleted,
                 from,
-            } => self.spawn(Some(request), async move {
-                if deleted {
-                    let marker = match from {
-                        Some(Resume::Marker(m)) => Some(m),
-                        _ => None,
-                    };
-                    let mut pager =
-                        VersionPager::new(&s3, &bucket, &prefix, Some("/")).resume_from(marker);
-                    while let Some(page) = pager.next_page().await {
-                        let more = matches!(&page, Ok(p) if p.next.is_some());
-                        send(Action::LevelPage {
-                            request,
-                            result: page.map(LevelPage::Versions),
-                            more,
-                        });
-                    }
-                } else {
-                    let token = match from {
-                        Some(Resume::Token(t)) => Some(t),
-                        _ => None,
-                    };
-                    let mut pager =
-                        ObjectPager::new(&s3, &bucket, &prefix, Some("/")).resume_from(token);
-                    while let Some(page) = pager.next_page().await {
-                        let more = matches!(&page, Ok(p) if p.next_token.is_some());
-                        send(Action::LevelPage {
-                            request,
-                            result: page.map(LevelPage::Objects),
-                            more,
-                        });
-                    }
-                }
-            }),
+            } => {
+                let location = S3Location { bucket, prefix };
+                self.spawn(
+                    Some(request),
+                    reads::list_level(s3, reply, request, location, deleted, from),
+                )
+            }
             Effect::ListVersions {
                 request,
                 bucket,
                 key,
-            } => self.spawn(Some(request), async move {
-                let mut pager = VersionPager::new(&s3, &bucket, &key, None);
-                while let Some(page) = pager.next_page().await {
-                    match page {
-                        Ok(mut page) => {
-                            // Keys sharing the prefix are not this key's history; once a
-                            // greater key shows up, the history is complete.
-                            let past = history::passes_key(&page.versions, &page.markers, &key);
-                            page.versions.retain(|e| *e.key == *key);
-                            page.markers.retain(|e| *e.key == *key);
-                            let more = page.next.is_some() && !past;
-                            send(Action::VersionsPage {
-                                request,
-                                result: Ok(page),
-                                more,
-                            });
-                            if !more {
-                                break;
-                            }
-                        }
-                        Err(e) => {
-                            send(Action::VersionsPage {
-                                request,
-                                result: Err(e),
-                                more: false,
-                            });
-                            break;
-                        }
-                    }
-                }
-            }),
+            } => self.spawn(
+                Some(request),
+                reads::list_versions(s3, reply, request, bucket, key),
+            ),
             Effect::HeadVersions { versions } => {
                 let wanted = versions
                     .len()
@@ -268,15 +140,11 @@ impl Executor {
                     self.head_permits = wanted;
                 }
                 for version in versions {
-                    let (s3, permits, tx) = (self.s3.clone(), self.heads.clone(), self.tx.clone());
+                    let (s3, permits, reply) = (self.s3.clone(), self.heads.clone(), self.reply());
                     self.spawn(None, async move {
-                        let Ok(_permit) = permits.acquire_owned().await else {
-                            return;
-                        };
-                        let result = s3
-                            .head_version(&version.bucket, &version.key, &version.version_id)
-                            .await;
-                        let _ = tx.send(Action::LockLoaded { version, result });
+                        if let Some(a) = reads::head_version(s3, permits, version).await {
+                            reply.send(a);
+                        }
                     });
                 }
             }
@@ -284,190 +152,153 @@ impl Executor {
                 request,
                 bucket,
                 key,
-            } => self.spawn(Some(request), async move {
-                let result = s3.key_history(&bucket, &key).await;
-                send(Action::RestorePlanned {
+            } => self.answer(Some(request), async move {
+                let result = reads::key_history(&s3, &bucket, &key).await;
+                Action::RestorePlanned {
                     request,
                     bucket,
                     key,
                     result,
-                });
+                }
             }),
             Effect::PlanDelete {
                 request,
                 bucket,
                 key,
-            } => self.spawn(Some(request), async move {
-                let result = s3.key_history(&bucket, &key).await;
-                send(Action::DeletePlanned {
+            } => self.answer(Some(request), async move {
+                let result = reads::key_history(&s3, &bucket, &key).await;
+                Action::DeletePlanned {
                     request,
                     bucket,
                     key,
                     result,
-                });
+                }
             }),
+            Effect::PlanBulk {
+                request,
+                bucket,
+                targets,
+                after,
+            } => self.spawn(
+                Some(request),
+                reads::plan_bulk(s3, reply, request, bucket, targets, after),
+            ),
+            Effect::BuildReport {
+                request,
+                bucket,
+                prefix,
+            } => {
+                let endpoint = self.audit.endpoint.clone();
+                let location = S3Location { bucket, prefix };
+                self.spawn(
+                    Some(request),
+                    reads::build_report(s3, reply, request, endpoint, location),
+                )
+            }
+            Effect::Download { request, download } => {
+                let progress = progress_reporter(self.tx.clone(), request);
+                self.answer(
+                    Some(request),
+                    reads::download(s3, request, download, progress),
+                )
+            }
+
+            // Writes: `writes` sends each once and audits it (see `Auditor`).
             Effect::Restore {
                 request,
                 bucket,
                 key,
                 marker_version_id,
-            } => {
-                let audit = self.audit.clone();
-                self.spawn(None, async move {
-                    send(
-                        writes::restore(&s3, &audit, request, bucket, key, marker_version_id).await,
-                    )
-                })
-            }
+            } => self.answer(None, async move {
+                writes::restore(&s3, &audit, request, bucket, key, marker_version_id).await
+            }),
             Effect::DeleteObject {
                 request,
                 bucket,
                 key,
                 seen,
-            } => {
-                let audit = self.audit.clone();
-                self.spawn(None, async move {
-                    send(writes::delete_object(&s3, &audit, request, bucket, key, seen).await)
-                })
-            }
+            } => self.answer(None, async move {
+                writes::delete_object(&s3, &audit, request, bucket, key, seen).await
+            }),
             Effect::DeleteVersion {
                 request,
                 version,
                 bypass,
-            } => {
-                let audit = self.audit.clone();
-                self.spawn(None, async move {
-                    send(writes::delete_version(&s3, &audit, request, version, bypass).await)
-                })
-            }
+            } => self.answer(None, async move {
+                writes::delete_version(&s3, &audit, request, version, bypass).await
+            }),
             Effect::SetLegalHold {
                 request,
                 version,
                 on,
-            } => {
-                let audit = self.audit.clone();
-                self.spawn(None, async move {
-                    send(writes::set_legal_hold(&s3, &audit, request, version, on).await)
-                })
-            }
+            } => self.answer(None, async move {
+                writes::set_legal_hold(&s3, &audit, request, version, on).await
+            }),
             Effect::CopyVersion {
                 request,
                 version,
                 etag,
                 size,
                 seen,
-            } => {
-                let audit = self.audit.clone();
-                self.spawn(None, async move {
-                    send(
-                        writes::copy_version(&s3, &audit, request, version, etag, size, seen).await,
-                    )
-                })
-            }
-            Effect::CompletePath { input } => self.spawn(None, async move {
-                let listed = input.clone();
-                let result =
-                    tokio::task::spawn_blocking(move || tasks::list_for_completion(&listed))
-                        .await
-                        .map_err(|e| e.to_string())
-                        .and_then(|r| r);
-                send(Action::PathCompleted { input, result });
+            } => self.answer(None, async move {
+                writes::copy_version(&s3, &audit, request, version, etag, size, seen).await
             }),
-            Effect::CompleteDirectory { input } => self.spawn(None, async move {
-                let listed = input.clone();
-                let result =
-                    tokio::task::spawn_blocking(move || tasks::list_dirs_for_completion(&listed))
-                        .await
-                        .map_err(|e| e.to_string())
-                        .and_then(|r| r);
-                send(Action::DirectoryCompleted { input, result });
-            }),
-            Effect::Download { request, download } => {
-                let progress = progress_reporter(self.tx.clone(), request);
-                self.spawn(Some(request), async move {
-                    let result = tasks::download(&s3, &download, progress).await;
-                    send(Action::Downloaded {
-                        request,
-                        download,
-                        result,
-                    });
-                })
-            }
-            Effect::Upload { request, upload } => {
-                let audit = self.audit.clone();
-                let progress = progress_reporter(self.tx.clone(), request);
-                self.spawn(Some(request), async move {
-                    let put = tasks::upload(&s3, &upload, progress);
-                    let target = (upload.bucket.as_str(), upload.key.as_str(), None);
-                    let result = audit
-                        .write(target, "upload", put, |u| u.version_id.clone())
-                        .await;
-                    send(Action::Uploaded {
-                        request,
-                        upload,
-                        result,
-                    });
-                })
-            }
-            Effect::ApplyBucket { request, asked } => {
-                let audit = self.audit.clone();
-                self.spawn(None, async move {
-                    send(writes::apply_bucket(&s3, &audit, request, asked).await)
-                })
-            }
             Effect::SetRetention {
                 request,
                 version,
                 mode,
                 until,
                 bypass,
-            } => {
-                let audit = self.audit.clone();
-                self.spawn(None, async move {
-                    send(
-                        writes::set_retention(&s3, &audit, request, version, mode, until, bypass)
-                            .await,
-                    )
+            } => self.answer(None, async move {
+                writes::set_retention(&s3, &audit, request, version, mode, until, bypass).await
+            }),
+            Effect::ApplyBucket { request, asked } => self.answer(None, async move {
+                writes::apply_bucket(&s3, &audit, request, asked).await
+            }),
+            // Esc may stop it while its body is being sent (`Cancel`).
+            Effect::Upload { request, upload } => {
+                let progress = progress_reporter(self.tx.clone(), request);
+                self.answer(Some(request), async move {
+                    writes::upload(&s3, &audit, request, upload, progress).await
                 })
             }
-            Effect::LoadBucketInfo { request, bucket } => self.spawn(Some(request), async move {
-                let (details, location) =
-                    tokio::join!(s3.bucket_details(&bucket), s3.bucket_location(&bucket));
-                let result = details.and_then(|d| location.map(|l| (d, l)));
-                send(Action::BucketInfo {
-                    request,
-                    bucket,
-                    result,
-                });
-            }),
-            Effect::LoadObjectInfo {
+            Effect::RunBulk {
                 request,
                 bucket,
-                key,
-                version_id,
-            } => self.spawn(Some(request), async move {
-                let result = s3.head(&bucket, &key, version_id.as_deref()).await;
-                send(Action::ObjectInfo {
-                    request,
-                    bucket,
-                    key,
-                    result,
-                });
-            }),
-            Effect::LoadAudit => {
-                let path = self.audit.path.clone();
+                plans,
+            } => {
+                let cancel = Arc::new(AtomicBool::new(false));
+                self.bulk_cancels.retain(|_, c| Arc::strong_count(c) > 1);
+                self.bulk_cancels.insert(request, cancel.clone());
+                // Not abortable by request: keys under way must finish and be reported.
                 self.spawn(None, async move {
-                    let result = match path {
-                        Some(p) => tokio::task::spawn_blocking(move || audit::read_last(&p, 1000))
-                            .await
-                            .map_err(|e| e.to_string())
-                            .and_then(|r| r.map_err(|e| e.to_string())),
-                        None => Err("no data directory is known for this user".into()),
-                    };
-                    send(Action::AuditLoaded { result });
+                    writes::run_bulk(&s3, &audit, &reply, request, bucket, &plans, &cancel).await
                 })
             }
+
+            // This machine.
+            Effect::SaveReport {
+                request,
+                file_name,
+                text,
+            } => self.answer(None, local::save_report(request, file_name, text)),
+            Effect::CompletePath { input } => self.answer(None, local::complete_path(input)),
+            Effect::CompleteDirectory { input } => {
+                self.answer(None, local::complete_directory(input))
+            }
+            Effect::LoadAudit => self.answer(None, local::load_audit(self.audit.path.clone())),
         }
+    }
+}
+
+/// Where a task's answers go: the run loop's queue. A send fails only once the UI has quit;
+/// nothing is left to tell then.
+#[derive(Clone)]
+pub(super) struct Reply(mpsc::UnboundedSender<Action>);
+
+impl Reply {
+    pub(super) fn send(&self, action: Action) {
+        let _ = self.0.send(action);
     }
 }
 

@@ -4,6 +4,8 @@
 mod auditor;
 mod events;
 mod executor;
+mod local;
+mod reads;
 pub mod terminal;
 mod writes;
 

@@ -229,3 +229,49 @@ pub(super) async fn set_retention(
         result,
     }
 }
+
+/// An upload from a local file, with progress; audited as one write.
+pub(super) async fn upload(
+    s3: &S3,
+    audit: &Auditor,
+    request: RequestId,
+    upload: crate::domain::transfer::UploadRequest,
+    progress: impl FnMut(u64, Option<u64>) + Send + 'static,
+) -> Action {
+    let put = tasks::upload(s3, &upload, progress);
+    let target = (upload.bucket.as_str(), upload.key.as_str(), None);
+    let result = audit
+        .write(target, "upload", put, |u| u.version_id.clone())
+        .await;
+    Action::Uploaded {
+        request,
+        upload,
+        result,
+    }
+}
+
+/// A bulk undelete the user confirmed: each key through `undelete::execute` (markers
+/// re-checked, nothing resent), audited and reported as it finishes; `cancel` starts no
+/// further key.
+pub(super) async fn run_bulk(
+    s3: &S3,
+    audit: &Auditor,
+    reply: &super::executor::Reply,
+    request: RequestId,
+    bucket: String,
+    plans: &[crate::domain::undelete::KeyPlan],
+    cancel: &std::sync::atomic::AtomicBool,
+) {
+    let tally = crate::undelete::execute(s3, &bucket, plans, cancel, |plan, outcome| {
+        if let Some(entry) = crate::undelete::audit_entry(&audit.endpoint, &bucket, plan, outcome) {
+            audit.append(entry);
+        }
+        reply.send(Action::BulkKeyDone {
+            request,
+            key: plan.key.clone(),
+            outcome: outcome.clone(),
+        });
+    })
+    .await;
+    reply.send(Action::BulkFinished { request, tally });
+}
