@@ -69,77 +69,145 @@ impl CloudSource {
 
 /// Reads the cloud's settings. `OS_CLIENT_CONFIG_FILE` names the `clouds.yaml` to read
 /// instead of the usual places (current directory, `~/.config/openstack/`, `/etc/openstack/`).
+/// lockwatch reads the YAML files itself; osauth only logs in with what they say.
 pub fn load(source: &CloudSource) -> Result<CloudConfig, OpenStackError> {
-    let config = match source {
-        CloudSource::Environment => CloudConfig::from_env(),
+    match source {
+        CloudSource::Environment => CloudConfig::from_env()
+            .map_err(|e| OpenStackError::Config(format!("{}: {e}", source.describe()))),
         CloudSource::Named(name) => match std::env::var_os("OS_CLIENT_CONFIG_FILE") {
-            Some(file) => return from_file(Path::new(&file), name),
+            Some(file) => {
+                let clouds = PathBuf::from(file);
+                let beside = |f: &str| Some(clouds.with_file_name(f)).filter(|p| p.is_file());
+                cloud_from(
+                    &clouds,
+                    beside("secure.yaml"),
+                    beside("clouds-public.yaml"),
+                    name,
+                )
+            }
             None => {
-                let places = clouds_yaml_places();
-                if !places.iter().any(|p| p.is_file()) {
-                    let list: Vec<String> =
-                        places.iter().map(|p| p.display().to_string()).collect();
+                let Some(clouds) = first_found("clouds.yaml") else {
+                    let list: Vec<String> = clouds_yaml_places()
+                        .iter()
+                        .map(|p| p.display().to_string())
+                        .collect();
                     return Err(OpenStackError::Config(format!(
                         "{}: no clouds.yaml was found; lockwatch looked in {} (or name one with OS_CLIENT_CONFIG_FILE)",
                         source.describe(),
                         list.join(", ")
                     )));
-                }
-                CloudConfig::from_config(name)
+                };
+                cloud_from(
+                    &clouds,
+                    first_found("secure.yaml"),
+                    first_found("clouds-public.yaml"),
+                    name,
+                )
             }
         },
-    };
-    config.map_err(|e| OpenStackError::Config(format!("{}: {e}", source.describe())))
+    }
 }
 
-/// Where osauth (like the OpenStack tools) looks for `clouds.yaml`, first found first: the
+/// Where lockwatch (like the OpenStack tools) looks for `clouds.yaml`, first found first: the
 /// working directory, `~/.config/openstack/`, then `/etc/openstack/`.
-pub fn clouds_yaml_places() -> Vec<std::path::PathBuf> {
-    let mut places = vec![std::path::PathBuf::from("clouds.yaml")];
+pub fn clouds_yaml_places() -> Vec<PathBuf> {
+    config_places("clouds.yaml")
+}
+
+fn config_places(file: &str) -> Vec<PathBuf> {
+    let mut places = vec![PathBuf::from(file)];
     if let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
-        places.push(Path::new(&home).join(".config/openstack/clouds.yaml"));
+        places.push(Path::new(&home).join(".config/openstack").join(file));
     }
-    places.push(std::path::PathBuf::from("/etc/openstack/clouds.yaml"));
+    places.push(Path::new("/etc/openstack").join(file));
     places
 }
 
-/// The cloud `name` of the `clouds.yaml` at `path`, with what the `secure.yaml` beside it
-/// says of the same cloud.
-fn from_file(path: &Path, name: &str) -> Result<CloudConfig, OpenStackError> {
-    let read = |p: &Path| -> Result<serde_yaml::Value, OpenStackError> {
-        let text = crate::config::read_regular_file(p, crate::config::MAX_CONFIG_BYTES)
-            .map_err(|e| OpenStackError::Config(format!("cannot read {}: {e}", p.display())))?;
-        serde_yaml::from_str(&text)
-            .map_err(|e| OpenStackError::Config(format!("cannot parse {}: {e}", p.display())))
-    };
-    let cloud_of = |doc: &serde_yaml::Value| doc.get("clouds").and_then(|c| c.get(name)).cloned();
-    let mut cloud = cloud_of(&read(path)?).ok_or_else(|| {
-        OpenStackError::Config(format!("no cloud {name:?} in {}", path.display()))
-    })?;
-    let secure: PathBuf = path.with_file_name("secure.yaml");
-    if secure.is_file()
-        && let Some(extra) = cloud_of(&read(&secure)?)
-    {
-        merge(&mut cloud, extra);
-    }
-    serde_yaml::from_value(cloud)
-        .map_err(|e| OpenStackError::Config(format!("cloud {name:?} in {}: {e}", path.display())))
+/// The first of the usual places that holds `file`; each of clouds.yaml, secure.yaml and
+/// clouds-public.yaml is looked for on its own, as the OpenStack tools do.
+fn first_found(file: &str) -> Option<PathBuf> {
+    config_places(file).into_iter().find(|p| p.is_file())
 }
 
-/// Copies every value of `extra` into `base`, descending into mappings present in both.
-fn merge(base: &mut serde_yaml::Value, extra: serde_yaml::Value) {
+/// The cloud `name` of the `clouds` file, with what `secure` says of the same cloud (it wins:
+/// that is where passwords go) and, when the cloud names a `profile`, that profile of
+/// `public`'s `public-clouds` underneath (the cloud's own settings win).
+fn cloud_from(
+    clouds: &Path,
+    secure: Option<PathBuf>,
+    public: Option<PathBuf>,
+    name: &str,
+) -> Result<CloudConfig, OpenStackError> {
+    use serde_yaml_ng::Value;
+    let read = |p: &Path| -> Result<Value, OpenStackError> {
+        let text = crate::config::read_regular_file(p, crate::config::MAX_CONFIG_BYTES)
+            .map_err(|e| OpenStackError::Config(format!("cannot read {}: {e}", p.display())))?;
+        serde_yaml_ng::from_str(&text)
+            .map_err(|e| OpenStackError::Config(format!("cannot parse {}: {e}", p.display())))
+    };
+    let entry =
+        |doc: &Value, root: &str, key: &str| doc.get(root).and_then(|c| c.get(key)).cloned();
+    let mut cloud = entry(&read(clouds)?, "clouds", name).ok_or_else(|| {
+        OpenStackError::Config(format!("no cloud {name:?} in {}", clouds.display()))
+    })?;
+    if let Some(secure) = secure
+        && let Some(extra) = entry(&read(&secure)?, "clouds", name)
+    {
+        merge(&mut cloud, extra, Merge::Overwrite);
+    }
+    if let Some(profile) = cloud.get("profile").cloned() {
+        let Some(profile_name) = profile.as_str() else {
+            return Err(OpenStackError::Config(format!(
+                "cloud {name:?} in {}: profile is not a name",
+                clouds.display()
+            )));
+        };
+        let found = match &public {
+            Some(p) => entry(&read(p)?, "public-clouds", profile_name),
+            None => None,
+        };
+        let Some(base) = found else {
+            return Err(OpenStackError::Config(format!(
+                "cloud {name:?} in {} names profile {profile_name:?}, which no clouds-public.yaml has{}",
+                clouds.display(),
+                public
+                    .as_ref()
+                    .map(|p| format!(" (read {})", p.display()))
+                    .unwrap_or_default()
+            )));
+        };
+        merge(&mut cloud, base, Merge::KeepExisting);
+    }
+    serde_yaml_ng::from_value(cloud)
+        .map_err(|e| OpenStackError::Config(format!("cloud {name:?} in {}: {e}", clouds.display())))
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Merge {
+    Overwrite,
+    KeepExisting,
+}
+
+/// Copies every value of `extra` into `base`, descending into mappings present in both; a
+/// value `base` already has is replaced only with `Merge::Overwrite`.
+fn merge(base: &mut serde_yaml_ng::Value, extra: serde_yaml_ng::Value, how: Merge) {
+    use serde_yaml_ng::Value;
     match (base, extra) {
-        (serde_yaml::Value::Mapping(b), serde_yaml::Value::Mapping(e)) => {
+        (Value::Mapping(b), Value::Mapping(e)) => {
             for (k, v) in e {
                 match b.get_mut(&k) {
-                    Some(existing) => merge(existing, v),
+                    Some(existing) => merge(existing, v, how),
                     None => {
                         b.insert(k, v);
                     }
                 }
             }
         }
-        (b, e) => *b = e,
+        (b, e) => {
+            if how == Merge::Overwrite {
+                *b = e
+            }
+        }
     }
 }
 
@@ -232,7 +300,7 @@ struct Named {
 pub async fn login(source: CloudSource, config: CloudConfig) -> Result<Login, OpenStackError> {
     // osauth keeps the Keystone URL (for errors) and the cacert (for lockwatch's own requests)
     // to itself; both are part of what the configuration serializes to.
-    let settings = serde_yaml::to_value(&config).unwrap_or_default();
+    let settings = serde_yaml_ng::to_value(&config).unwrap_or_default();
     let setting = |path: &[&str]| {
         path.iter()
             .try_fold(&settings, |v, k| v.get(k))
@@ -869,15 +937,47 @@ mod tests {
             "clouds:\n  mycloud:\n    auth:\n      password: s3cret\n",
         )
         .expect("write");
-        let config = from_file(&dir.join("clouds.yaml"), "mycloud").expect("the cloud");
-        let yaml = serde_yaml::to_string(&config).expect("yaml");
+        let secure = Some(dir.join("secure.yaml"));
+        let config = cloud_from(&dir.join("clouds.yaml"), secure.clone(), None, "mycloud")
+            .expect("the cloud");
+        let yaml = serde_yaml_ng::to_string(&config).expect("yaml");
         assert!(yaml.contains("password: s3cret"), "{yaml}");
         assert!(yaml.contains("username: alice"), "{yaml}");
-        let missing = from_file(&dir.join("clouds.yaml"), "other").expect_err("no such cloud");
+        let missing =
+            cloud_from(&dir.join("clouds.yaml"), secure, None, "other").expect_err("no such cloud");
         assert!(
             missing.to_string().contains("no cloud \"other\""),
             "{missing}"
         );
         let _ = std::fs::remove_dir_all(&dir);
+    }
+    #[test]
+    fn a_profile_of_clouds_public_yaml_fills_in_what_the_cloud_leaves_out() {
+        let dir = tempfile::tempdir().expect("dir");
+        let clouds = dir.path().join("clouds.yaml");
+        std::fs::write(
+            &clouds,
+            "clouds:\n  mine:\n    profile: acme\n    region_name: Own\n    auth:\n      username: alice\n      password: pw\n      project_name: demo\n  orphan:\n    profile: nobody\n    auth:\n      username: bob\n",
+        )
+        .expect("write");
+        let public = dir.path().join("clouds-public.yaml");
+        std::fs::write(
+            &public,
+            "public-clouds:\n  acme:\n    region_name: AcmeOne\n    auth:\n      auth_url: https://keystone.acme.example/v3\n      username: not-alice\n",
+        )
+        .expect("write");
+        let config = cloud_from(&clouds, None, Some(public.clone()), "mine").expect("the cloud");
+        let yaml = serde_yaml_ng::to_string(&config).expect("yaml");
+        // The profile's URL is used; the cloud's own region and user win over the profile's.
+        assert!(
+            yaml.contains("auth_url: https://keystone.acme.example/v3"),
+            "{yaml}"
+        );
+        assert!(yaml.contains("username: alice"), "{yaml}");
+        assert!(yaml.contains("region_name: Own"), "{yaml}");
+        let e = cloud_from(&clouds, None, Some(public), "orphan").expect_err("no such profile");
+        assert!(e.to_string().contains("profile \"nobody\""), "{e}");
+        let e = cloud_from(&clouds, None, None, "mine").expect_err("no clouds-public.yaml");
+        assert!(e.to_string().contains("no clouds-public.yaml"), "{e}");
     }
 }
