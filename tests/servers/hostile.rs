@@ -549,3 +549,78 @@ fn the_objects_pane_stops_alternating_pages_as_partial_without_duplicates() {
     app.send("q");
     assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
 }
+
+/// A Keystone that answers the login with a body that never ends, then one whose token body
+/// carries escape sequences and no object store: lockwatch stops at its cap, sends the login
+/// once, and says what is missing without passing the server's escapes to the terminal.
+#[test]
+fn a_hostile_keystone_is_read_to_a_cap_once_and_its_words_are_escaped() {
+    let endless = Crafted::start(|_: &Request| Answer::Endless {
+        headers: vec![("Content-Type".into(), "application/json".into())],
+        chunk: b"{\"token\": ".repeat(4096),
+    });
+    let env = |auth_url: &str| {
+        vec![
+            ("OS_AUTH_URL".to_string(), format!("{auth_url}/v3")),
+            ("OS_USERNAME".to_string(), "alice".to_string()),
+            ("OS_PASSWORD".to_string(), "pw".to_string()),
+            ("OS_PROJECT_NAME".to_string(), "demo".to_string()),
+        ]
+    };
+    let run = |auth_url: &str| {
+        let home = tempfile::tempdir().expect("home");
+        std::process::Command::new(env!("CARGO_BIN_EXE_lockwatch"))
+            .args(["ls", "s3://bup/"])
+            .env_clear()
+            .env("HOME", home.path())
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .envs(env(auth_url))
+            .output()
+            .expect("run lockwatch")
+    };
+    let out = run(&endless.endpoint);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("cannot reach Keystone"), "{stderr}");
+    assert!(stderr.contains("length limit"), "{stderr}");
+    assert_eq!(
+        endless.count(|r| r.method == "POST"),
+        1,
+        "the login is sent once"
+    );
+    assert!(
+        endless.bytes_sent() < 24 * 1024 * 1024,
+        "{} bytes sent",
+        endless.bytes_sent()
+    );
+
+    let escapes = Crafted::start(|request: &Request| {
+        let body = "{\"token\": {\"user\": {\"id\": \"u\", \"name\": \"\\u001b]0;pwned\\u0007\"}, \
+                    \"project\": {\"id\": \"p\", \"name\": \"demo\"}, \"catalog\": [\
+                    {\"type\": \"object-store\", \"endpoints\": [{\"interface\": \"internal\", \
+                    \"url\": \"http://\\u001b[2Jinternal\"}]}]}}";
+        if request.method == "POST" {
+            Answer::Full {
+                status: 201,
+                headers: vec![
+                    ("Content-Type".into(), "application/json".into()),
+                    ("X-Subject-Token".into(), "t0ken".into()),
+                ],
+                body: body.as_bytes().to_vec(),
+            }
+        } else {
+            Answer::error(404, "NotFound", "not crafted")
+        }
+    });
+    let out = run(&escapes.endpoint);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("the catalogue has no object-store endpoint (interface public)"),
+        "{stderr}"
+    );
+    assert!(
+        !out.stderr.contains(&0x1b) && !out.stdout.contains(&0x1b),
+        "no escape from the server reaches the terminal: {stderr:?}"
+    );
+}

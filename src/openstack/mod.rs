@@ -3,11 +3,16 @@
 //! login (password or application credential), the object-store endpoint from the token's
 //! catalogue cut to scheme://host[:port], and the user's EC2 credentials for the project.
 //!
-//! osauth reads the cloud configuration and logs in; the token's user and project, and the
-//! EC2 credentials API, are asked of Keystone directly with the same token. Everything secret
-//! stays in memory.
+//! `cloud` reads the cloud's settings; `keystone` logs in, finds the object store and asks for
+//! the EC2 credentials, on the HTTP stack the S3 client uses. Everything secret stays in
+//! memory.
 
-use osauth::{CloudConfig, Session};
+mod cloud;
+mod keystone;
+
+pub use cloud::{Cloud, clouds_yaml_places, load};
+pub use keystone::login;
+
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -67,150 +72,6 @@ impl CloudSource {
     }
 }
 
-/// Reads the cloud's settings. `OS_CLIENT_CONFIG_FILE` names the `clouds.yaml` to read
-/// instead of the usual places (current directory, `~/.config/openstack/`, `/etc/openstack/`).
-/// lockwatch reads the YAML files itself; osauth only logs in with what they say.
-pub fn load(source: &CloudSource) -> Result<CloudConfig, OpenStackError> {
-    match source {
-        CloudSource::Environment => CloudConfig::from_env()
-            .map_err(|e| OpenStackError::Config(format!("{}: {e}", source.describe()))),
-        CloudSource::Named(name) => match std::env::var_os("OS_CLIENT_CONFIG_FILE") {
-            Some(file) => {
-                let clouds = PathBuf::from(file);
-                let beside = |f: &str| Some(clouds.with_file_name(f)).filter(|p| p.is_file());
-                cloud_from(
-                    &clouds,
-                    beside("secure.yaml"),
-                    beside("clouds-public.yaml"),
-                    name,
-                )
-            }
-            None => {
-                let Some(clouds) = first_found("clouds.yaml") else {
-                    let list: Vec<String> = clouds_yaml_places()
-                        .iter()
-                        .map(|p| p.display().to_string())
-                        .collect();
-                    return Err(OpenStackError::Config(format!(
-                        "{}: no clouds.yaml was found; lockwatch looked in {} (or name one with OS_CLIENT_CONFIG_FILE)",
-                        source.describe(),
-                        list.join(", ")
-                    )));
-                };
-                cloud_from(
-                    &clouds,
-                    first_found("secure.yaml"),
-                    first_found("clouds-public.yaml"),
-                    name,
-                )
-            }
-        },
-    }
-}
-
-/// Where lockwatch (like the OpenStack tools) looks for `clouds.yaml`, first found first: the
-/// working directory, `~/.config/openstack/`, then `/etc/openstack/`.
-pub fn clouds_yaml_places() -> Vec<PathBuf> {
-    config_places("clouds.yaml")
-}
-
-fn config_places(file: &str) -> Vec<PathBuf> {
-    let mut places = vec![PathBuf::from(file)];
-    if let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
-        places.push(Path::new(&home).join(".config/openstack").join(file));
-    }
-    places.push(Path::new("/etc/openstack").join(file));
-    places
-}
-
-/// The first of the usual places that holds `file`; each of clouds.yaml, secure.yaml and
-/// clouds-public.yaml is looked for on its own, as the OpenStack tools do.
-fn first_found(file: &str) -> Option<PathBuf> {
-    config_places(file).into_iter().find(|p| p.is_file())
-}
-
-/// The cloud `name` of the `clouds` file, with what `secure` says of the same cloud (it wins:
-/// that is where passwords go) and, when the cloud names a `profile`, that profile of
-/// `public`'s `public-clouds` underneath (the cloud's own settings win).
-fn cloud_from(
-    clouds: &Path,
-    secure: Option<PathBuf>,
-    public: Option<PathBuf>,
-    name: &str,
-) -> Result<CloudConfig, OpenStackError> {
-    use serde_yaml_ng::Value;
-    let read = |p: &Path| -> Result<Value, OpenStackError> {
-        let text = crate::config::read_regular_file(p, crate::config::MAX_CONFIG_BYTES)
-            .map_err(|e| OpenStackError::Config(format!("cannot read {}: {e}", p.display())))?;
-        serde_yaml_ng::from_str(&text)
-            .map_err(|e| OpenStackError::Config(format!("cannot parse {}: {e}", p.display())))
-    };
-    let entry =
-        |doc: &Value, root: &str, key: &str| doc.get(root).and_then(|c| c.get(key)).cloned();
-    let mut cloud = entry(&read(clouds)?, "clouds", name).ok_or_else(|| {
-        OpenStackError::Config(format!("no cloud {name:?} in {}", clouds.display()))
-    })?;
-    if let Some(secure) = secure
-        && let Some(extra) = entry(&read(&secure)?, "clouds", name)
-    {
-        merge(&mut cloud, extra, Merge::Overwrite);
-    }
-    if let Some(profile) = cloud.get("profile").cloned() {
-        let Some(profile_name) = profile.as_str() else {
-            return Err(OpenStackError::Config(format!(
-                "cloud {name:?} in {}: profile is not a name",
-                clouds.display()
-            )));
-        };
-        let found = match &public {
-            Some(p) => entry(&read(p)?, "public-clouds", profile_name),
-            None => None,
-        };
-        let Some(base) = found else {
-            return Err(OpenStackError::Config(format!(
-                "cloud {name:?} in {} names profile {profile_name:?}, which no clouds-public.yaml has{}",
-                clouds.display(),
-                public
-                    .as_ref()
-                    .map(|p| format!(" (read {})", p.display()))
-                    .unwrap_or_default()
-            )));
-        };
-        merge(&mut cloud, base, Merge::KeepExisting);
-    }
-    serde_yaml_ng::from_value(cloud)
-        .map_err(|e| OpenStackError::Config(format!("cloud {name:?} in {}: {e}", clouds.display())))
-}
-
-#[derive(Clone, Copy, PartialEq)]
-enum Merge {
-    Overwrite,
-    KeepExisting,
-}
-
-/// Copies every value of `extra` into `base`, descending into mappings present in both; a
-/// value `base` already has is replaced only with `Merge::Overwrite`.
-fn merge(base: &mut serde_yaml_ng::Value, extra: serde_yaml_ng::Value, how: Merge) {
-    use serde_yaml_ng::Value;
-    match (base, extra) {
-        (Value::Mapping(b), Value::Mapping(e)) => {
-            for (k, v) in e {
-                match b.get_mut(&k) {
-                    Some(existing) => merge(existing, v, how),
-                    None => {
-                        b.insert(k, v);
-                    }
-                }
-            }
-        }
-        (b, e) => {
-            if how == Merge::Overwrite {
-                *b = e
-            }
-        }
-    }
-}
-
 /// A Keystone login: who, in which project, and where the project's object store is.
 pub struct Login {
     pub source: CloudSource,
@@ -224,7 +85,7 @@ pub struct Login {
     pub endpoint: String,
     pub region: Option<String>,
     token: String,
-    http: reqwest::Client,
+    http: keystone::Http,
 }
 
 impl std::fmt::Debug for Login {
@@ -254,266 +115,23 @@ impl std::fmt::Debug for Ec2Credential {
     }
 }
 
+impl Login {
+    /// The project by name, or by id when Keystone gave no name.
+    pub fn project(&self) -> &str {
+        shown(&self.project_name, &self.project_id)
+    }
+}
+
 /// `https://object.example.net/swift/v1/AUTH_…` → `https://object.example.net`: the S3 API
 /// lives at the root of the host that serves Swift.
 pub fn s3_endpoint(catalogue_url: &str) -> Option<String> {
-    let url = reqwest::Url::parse(catalogue_url).ok()?;
+    let url = url::Url::parse(catalogue_url).ok()?;
     // An IPv6 host comes with its brackets.
     let host = url.host_str()?;
     Some(match url.port() {
         Some(port) => format!("{}://{host}:{port}", url.scheme()),
         None => format!("{}://{host}", url.scheme()),
     })
-}
-
-fn osauth_error(e: osauth::Error, auth_url: Option<String>) -> OpenStackError {
-    use osauth::ErrorKind as K;
-    let message = e.to_string();
-    match e.kind() {
-        K::AuthenticationFailed | K::AccessDenied => OpenStackError::Refused { auth_url, message },
-        K::ProtocolError | K::OperationTimedOut => {
-            OpenStackError::Unreachable { auth_url, message }
-        }
-        _ => OpenStackError::Config(message),
-    }
-}
-
-#[derive(Deserialize)]
-struct TokenBody {
-    token: TokenInfo,
-}
-
-#[derive(Deserialize)]
-struct TokenInfo {
-    user: Named,
-    project: Option<Named>,
-}
-
-#[derive(Deserialize)]
-struct Named {
-    id: String,
-    #[serde(default)]
-    name: String,
-}
-
-/// Logs in to Keystone with the cloud's settings and finds the project's object store.
-pub async fn login(source: CloudSource, config: CloudConfig) -> Result<Login, OpenStackError> {
-    // osauth keeps the Keystone URL (for errors) and the cacert (for lockwatch's own requests)
-    // to itself; both are part of what the configuration serializes to.
-    let settings = serde_yaml_ng::to_value(&config).unwrap_or_default();
-    let setting = |path: &[&str]| {
-        path.iter()
-            .try_fold(&settings, |v, k| v.get(k))
-            .and_then(|v| v.as_str())
-            .map(str::to_string)
-    };
-    let auth_url = setting(&["auth", "auth_url"]);
-    let http = keystone_client(setting(&["cacert"]))?;
-    let session: Session = config
-        .create_session()
-        .await
-        .map_err(|e| osauth_error(e, auth_url.clone()))?;
-    let client = session.client();
-    let filters = session.endpoint_filters();
-    let identity = client
-        .get_endpoint("identity", filters)
-        .await
-        .map_err(|e| osauth_error(e, auth_url.clone()))?;
-    let identity_url = identity.as_str().trim_end_matches('/').to_string();
-    // The token itself: what osauth puts on an authenticated request.
-    let request = client
-        .auth_type()
-        .authenticate(client.inner(), client.inner().get(identity.clone()))
-        .await
-        .map_err(|e| osauth_error(e, Some(identity_url.clone())))?
-        .build()
-        .map_err(|e| OpenStackError::Config(e.to_string()))?;
-    let token = request
-        .headers()
-        .get("x-auth-token")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-        .ok_or_else(|| OpenStackError::Config("Keystone gave no token".into()))?;
-    let tokens_url = format!("{}/auth/tokens", v3(&identity_url));
-    let response = http
-        .get(&tokens_url)
-        .header("X-Auth-Token", &token)
-        .header("X-Subject-Token", &token)
-        .send()
-        .await
-        .map_err(|e| OpenStackError::Unreachable {
-            auth_url: Some(identity_url.clone()),
-            message: e.to_string(),
-        })?;
-    let body: TokenBody = keystone_json(response, "reading the token").await?;
-    let project = body.token.project.ok_or_else(|| {
-        OpenStackError::Config(
-            "the login is not scoped to a project: set project_name (OS_PROJECT_NAME) or \
-             project_id"
-                .into(),
-        )
-    })?;
-    let object_store = client
-        .get_endpoint("object-store", filters)
-        .await
-        .map_err(|e| match e.kind() {
-            osauth::ErrorKind::EndpointNotFound => OpenStackError::NoObjectStore(format!(
-                " ({}{})",
-                filters
-                    .region
-                    .as_deref()
-                    .map(|r| format!("region {r}, "))
-                    .unwrap_or_default(),
-                "interface public unless the cloud says otherwise"
-            )),
-            _ => osauth_error(e, Some(identity_url.clone())),
-        })?;
-    let catalogue_url = object_store.to_string();
-    let endpoint = s3_endpoint(&catalogue_url).ok_or_else(|| {
-        OpenStackError::NoObjectStore(format!(" usable for S3 (it says {catalogue_url})"))
-    })?;
-    Ok(Login {
-        source,
-        identity_url,
-        user_id: body.token.user.id,
-        user_name: body.token.user.name,
-        project_id: project.id,
-        project_name: project.name,
-        catalogue_url,
-        endpoint,
-        region: filters.region.clone(),
-        token,
-        http,
-    })
-}
-
-/// The HTTP client for lockwatch's own Keystone requests: the cloud's CA certificate if it
-/// names one, and a new connection for each request. Keystone often runs under a WSGI server
-/// that closes a connection after each answer; a pooled connection it has closed fails the
-/// next request, and a write to Keystone is never sent twice to make up for that.
-fn keystone_client(cacert: Option<String>) -> Result<reqwest::Client, OpenStackError> {
-    let mut builder = reqwest::Client::builder()
-        .pool_max_idle_per_host(0)
-        .connect_timeout(std::time::Duration::from_secs(10))
-        .timeout(std::time::Duration::from_secs(60));
-    if let Some(path) = cacert {
-        let pem = std::fs::read(&path).map_err(|e| {
-            OpenStackError::Config(format!("cannot read the cloud's cacert {path}: {e}"))
-        })?;
-        let certificates = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-            OpenStackError::Config(format!("cacert {path} is not PEM certificates: {e}"))
-        })?;
-        for certificate in certificates {
-            builder = builder.add_root_certificate(certificate);
-        }
-    }
-    builder
-        .build()
-        .map_err(|e| OpenStackError::Config(format!("cannot set up HTTPS: {e}")))
-}
-
-/// `http://host:5000` or `http://host:5000/v3` → `http://host:5000/v3`.
-fn v3(identity_url: &str) -> String {
-    if identity_url.ends_with("/v3") {
-        identity_url.to_string()
-    } else {
-        format!("{identity_url}/v3")
-    }
-}
-
-async fn keystone_json<T: serde::de::DeserializeOwned>(
-    response: reqwest::Response,
-    what: &str,
-) -> Result<T, OpenStackError> {
-    let status = response.status();
-    let text = response.text().await.unwrap_or_default();
-    if status.is_success() {
-        return serde_json::from_str(&text).map_err(|e| OpenStackError::Keystone {
-            what: what.into(),
-            status: status.as_u16(),
-            message: format!("an answer lockwatch cannot read: {e}"),
-        });
-    }
-    let message = serde_json::from_str::<serde_json::Value>(&text)
-        .ok()
-        .and_then(|v| {
-            v.pointer("/error/message")
-                .and_then(|m| m.as_str())
-                .map(str::to_string)
-        })
-        .unwrap_or(text);
-    if status.as_u16() == 403 && message.contains("Delegated tokens cannot access credentials") {
-        return Err(OpenStackError::Delegated);
-    }
-    Err(OpenStackError::Keystone {
-        what: what.into(),
-        status: status.as_u16(),
-        message,
-    })
-}
-
-#[derive(Deserialize)]
-struct Ec2List {
-    credentials: Vec<Ec2Credential>,
-}
-
-#[derive(Deserialize)]
-struct Ec2One {
-    credential: Ec2Credential,
-}
-
-impl Login {
-    /// The project by name, or by id when Keystone gave no name.
-    pub fn project(&self) -> &str {
-        shown(&self.project_name, &self.project_id)
-    }
-
-    fn ec2_url(&self) -> String {
-        format!(
-            "{}/users/{}/credentials/OS-EC2",
-            v3(&self.identity_url),
-            self.user_id
-        )
-    }
-
-    fn unreachable(&self, e: reqwest::Error) -> OpenStackError {
-        OpenStackError::Unreachable {
-            auth_url: Some(self.identity_url.clone()),
-            message: e.to_string(),
-        }
-    }
-
-    /// The user's EC2 credentials for the logged-in project.
-    pub async fn ec2_credentials(&self) -> Result<Vec<Ec2Credential>, OpenStackError> {
-        let response = self
-            .http
-            .get(self.ec2_url())
-            .header("X-Auth-Token", &self.token)
-            .send()
-            .await
-            .map_err(|e| self.unreachable(e))?;
-        let list: Ec2List = keystone_json(response, "listing EC2 credentials").await?;
-        Ok(list
-            .credentials
-            .into_iter()
-            .filter(|c| c.tenant_id.as_deref() == Some(self.project_id.as_str()))
-            .collect())
-    }
-
-    /// Creates an EC2 credential for the user in the logged-in project (what `openstack ec2
-    /// credentials create` does). Sent once: a failure is reported, never retried.
-    pub async fn create_ec2_credential(&self) -> Result<Ec2Credential, OpenStackError> {
-        let response = self
-            .http
-            .post(self.ec2_url())
-            .header("X-Auth-Token", &self.token)
-            .json(&serde_json::json!({ "tenant_id": self.project_id }))
-            .send()
-            .await
-            .map_err(|e| self.unreachable(e))?;
-        let one: Ec2One = keystone_json(response, "creating an EC2 credential").await?;
-        Ok(one.credential)
-    }
 }
 
 /// Which cloud the flags and the environment ask for, if any: `--os-cloud NAME`; else, when
@@ -921,63 +539,5 @@ mod tests {
             "an S3 endpoint in the environment wins over OS_CLOUD"
         );
         assert_eq!(requested(None, false, env(&[("OS_CLOUD", "")])), None);
-    }
-
-    #[test]
-    fn secure_yaml_fills_in_the_cloud_of_clouds_yaml() {
-        let dir = std::env::temp_dir().join(format!("lockwatch-os-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("dir");
-        std::fs::write(
-            dir.join("clouds.yaml"),
-            "clouds:\n  mycloud:\n    region_name: RegionOne\n    auth:\n      auth_url: http://127.0.0.1:5000/v3\n      username: alice\n      project_name: demo\n      user_domain_name: Default\n      project_domain_name: Default\n",
-        )
-        .expect("write");
-        std::fs::write(
-            dir.join("secure.yaml"),
-            "clouds:\n  mycloud:\n    auth:\n      password: s3cret\n",
-        )
-        .expect("write");
-        let secure = Some(dir.join("secure.yaml"));
-        let config = cloud_from(&dir.join("clouds.yaml"), secure.clone(), None, "mycloud")
-            .expect("the cloud");
-        let yaml = serde_yaml_ng::to_string(&config).expect("yaml");
-        assert!(yaml.contains("password: s3cret"), "{yaml}");
-        assert!(yaml.contains("username: alice"), "{yaml}");
-        let missing =
-            cloud_from(&dir.join("clouds.yaml"), secure, None, "other").expect_err("no such cloud");
-        assert!(
-            missing.to_string().contains("no cloud \"other\""),
-            "{missing}"
-        );
-        let _ = std::fs::remove_dir_all(&dir);
-    }
-    #[test]
-    fn a_profile_of_clouds_public_yaml_fills_in_what_the_cloud_leaves_out() {
-        let dir = tempfile::tempdir().expect("dir");
-        let clouds = dir.path().join("clouds.yaml");
-        std::fs::write(
-            &clouds,
-            "clouds:\n  mine:\n    profile: acme\n    region_name: Own\n    auth:\n      username: alice\n      password: pw\n      project_name: demo\n  orphan:\n    profile: nobody\n    auth:\n      username: bob\n",
-        )
-        .expect("write");
-        let public = dir.path().join("clouds-public.yaml");
-        std::fs::write(
-            &public,
-            "public-clouds:\n  acme:\n    region_name: AcmeOne\n    auth:\n      auth_url: https://keystone.acme.example/v3\n      username: not-alice\n",
-        )
-        .expect("write");
-        let config = cloud_from(&clouds, None, Some(public.clone()), "mine").expect("the cloud");
-        let yaml = serde_yaml_ng::to_string(&config).expect("yaml");
-        // The profile's URL is used; the cloud's own region and user win over the profile's.
-        assert!(
-            yaml.contains("auth_url: https://keystone.acme.example/v3"),
-            "{yaml}"
-        );
-        assert!(yaml.contains("username: alice"), "{yaml}");
-        assert!(yaml.contains("region_name: Own"), "{yaml}");
-        let e = cloud_from(&clouds, None, Some(public), "orphan").expect_err("no such profile");
-        assert!(e.to_string().contains("profile \"nobody\""), "{e}");
-        let e = cloud_from(&clouds, None, None, "mine").expect_err("no clouds-public.yaml");
-        assert!(e.to_string().contains("no clouds-public.yaml"), "{e}");
     }
 }
