@@ -23,6 +23,11 @@ async fn fresh_bucket(
     lock: bool,
     report: &mut SeedReport,
 ) -> Result<bool, S3Error> {
+    // Asked first: some servers answer CreateBucket of an existing bucket with success.
+    if s3.bucket_exists(bucket).await? {
+        report.skipped.push(bucket.to_string());
+        return Ok(false);
+    }
     match s3.create_bucket(bucket, None, lock).await {
         Ok(()) => {
             report.created.push(bucket.to_string());

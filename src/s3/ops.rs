@@ -1043,7 +1043,36 @@ impl S3 {
             .filter(|l| !l.is_empty()))
     }
 
-    /// Creates a bucket, optionally with Object Lock (which also turns versioning on).
+    /// Whether a bucket of this name exists for these credentials (HeadBucket: 200 yes, 404
+    /// no). A bucket that exists but is someone else's (403) is said as such.
+    pub async fn bucket_exists(&self, bucket: &str) -> Result<bool, S3Error> {
+        match self.client.head_bucket().bucket(bucket).send().await {
+            Ok(_) => Ok(true),
+            Err(e) => {
+                let e = S3Error::from_sdk(e);
+                if e.is_not_found() || e.code() == Some("NoSuchBucket") {
+                    Ok(false)
+                } else if matches!(
+                    e,
+                    S3Error::Service {
+                        status: Some(403),
+                        ..
+                    }
+                ) {
+                    Err(S3Error::Changed(format!(
+                        "a bucket named {bucket} exists and these credentials may not use it (HeadBucket: 403): nothing was sent"
+                    )))
+                } else {
+                    Err(e)
+                }
+            }
+        }
+    }
+
+    /// Creates a bucket, optionally with Object Lock (which also turns versioning on). A
+    /// bucket of that name that is already yours is refused before anything is sent: AWS in
+    /// us-east-1 and Ceph RGW answer a second CreateBucket with success, so without the check
+    /// settings meant for a new bucket would land on an existing one.
     pub async fn create_bucket(
         &self,
         bucket: &str,
@@ -1051,6 +1080,11 @@ impl S3 {
         object_lock: bool,
     ) -> Result<(), S3Error> {
         self.refuse_if_read_only("CreateBucket")?;
+        if self.bucket_exists(bucket).await? {
+            return Err(S3Error::Changed(format!(
+                "bucket {bucket} already exists and is yours: nothing was sent, and nothing about it was changed"
+            )));
+        }
         let config = location.map(|l| {
             CreateBucketConfiguration::builder()
                 .location_constraint(BucketLocationConstraint::from(l))

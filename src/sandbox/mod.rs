@@ -50,6 +50,7 @@ pub async fn start_with_keys(
             access_key: access_key.to_string(),
             secret_key: s3s::auth::SecretKey::from(secret_key),
         });
+        builder.set_host(LocalHosts);
         builder.build()
     };
     let server = tokio::spawn(async move {
@@ -90,5 +91,42 @@ impl s3s::auth::S3Auth for OneKey {
                 "The AWS Access Key Id you provided does not exist in our records."
             ))
         }
+    }
+}
+
+/// Which requests name their bucket in the Host header. The sandbox listens on 127.0.0.1 only,
+/// so a client reaches it as `127.0.0.1`, `[::1]` or `localhost` (path style: the bucket is the
+/// path's first segment) or as `BUCKET.localhost` (virtual-hosted style, where `*.localhost`
+/// resolves to this machine). Any other name is refused with what the sandbox understands,
+/// rather than read as path style: `bup.example:PORT/key` must never become a listing of a
+/// bucket called `key`.
+struct LocalHosts;
+
+impl s3s::host::S3Host for LocalHosts {
+    fn parse_host_header<'a>(&'a self, host: &'a str) -> s3s::S3Result<s3s::host::VirtualHost<'a>> {
+        use s3s::host::VirtualHost;
+        let name = match host.rsplit_once(':') {
+            // `[::1]:8080`, `127.0.0.1:8080`, `localhost:8080`; a bare `::1` has no port.
+            Some((name, port)) if !name.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => {
+                name
+            }
+            _ => host,
+        };
+        let lower = name.to_ascii_lowercase();
+        let is_ip = name
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok();
+        if is_ip || lower == "localhost" {
+            return Ok(VirtualHost::new(host));
+        }
+        if let Some(bucket) = lower.strip_suffix(".localhost").filter(|b| !b.is_empty()) {
+            return Ok(VirtualHost::new("localhost").with_bucket(bucket.to_string()));
+        }
+        Err(s3s::s3_error!(
+            InvalidRequest,
+            "The sandbox answers path-style requests to 127.0.0.1 or localhost, and virtual-hosted-style requests to BUCKET.localhost; it does not know the host name in this request's Host header."
+        ))
     }
 }

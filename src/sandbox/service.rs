@@ -22,6 +22,15 @@ impl SandboxS3 {
     }
 }
 
+impl SandboxS3 {
+    fn reservation(&self) -> Reservation<'_> {
+        Reservation {
+            store: &self.store,
+            bytes: 0,
+        }
+    }
+}
+
 fn now() -> Timestamp {
     Timestamp::now()
 }
@@ -134,7 +143,65 @@ fn new_lock(
     })
 }
 
-async fn read_body(body: Option<StreamingBlob>, max: u64) -> S3Result<bytes::Bytes> {
+/// Memory promised to one body while it is read: the whole Content-Length before the first
+/// byte, or each chunk of a body of unknown length before it is kept. Given back when dropped,
+/// or handed to the store with the body (`commit`).
+struct Reservation<'a> {
+    store: &'a Mutex<Store>,
+    bytes: u64,
+}
+
+impl<'a> Reservation<'a> {
+    fn grow(&mut self, n: u64) -> S3Result<()> {
+        let mut store = self.store.lock().map_err(|_| {
+            S3Error::with_message(S3ErrorCode::InternalError, "sandbox state poisoned")
+        })?;
+        store.reserve(n).map_err(s3_error)?;
+        self.bytes += n;
+        Ok(())
+    }
+
+    /// The store, with this body's promise given back so that the store counts the body itself.
+    fn commit(mut self) -> S3Result<MutexGuard<'a, Store>> {
+        let mut store = self.store.lock().map_err(|_| {
+            S3Error::with_message(S3ErrorCode::InternalError, "sandbox state poisoned")
+        })?;
+        store.release(std::mem::take(&mut self.bytes));
+        Ok(store)
+    }
+}
+
+impl Drop for Reservation<'_> {
+    fn drop(&mut self) {
+        if self.bytes > 0
+            && let Ok(mut store) = self.store.lock()
+        {
+            store.release(self.bytes);
+        }
+    }
+}
+
+/// Reads a request body of at most `max` bytes, holding memory for it in `reservation` before
+/// it is read (so that concurrent uploads cannot together pass the sandbox's total).
+async fn read_body(
+    body: Option<StreamingBlob>,
+    max: u64,
+    length: Option<i64>,
+    reservation: &mut Reservation<'_>,
+) -> S3Result<bytes::Bytes> {
+    let too_large = || {
+        S3Error::with_message(
+            S3ErrorCode::EntityTooLarge,
+            format!("This sandbox keeps objects of at most {max} bytes in memory."),
+        )
+    };
+    if let Some(length) = length {
+        let length = u64::try_from(length).unwrap_or(u64::MAX);
+        if length > max {
+            return Err(too_large());
+        }
+        reservation.grow(length)?;
+    }
     let Some(mut stream) = body else {
         return Ok(bytes::Bytes::new());
     };
@@ -142,15 +209,51 @@ async fn read_body(body: Option<StreamingBlob>, max: u64) -> S3Result<bytes::Byt
     while let Some(chunk) = stream.next().await {
         let chunk =
             chunk.map_err(|e| S3Error::with_message(S3ErrorCode::IncompleteBody, e.to_string()))?;
-        if (out.len() + chunk.len()) as u64 > max {
-            return Err(S3Error::with_message(
-                S3ErrorCode::EntityTooLarge,
-                format!("This sandbox keeps objects of at most {max} bytes in memory."),
-            ));
+        let total = (out.len() + chunk.len()) as u64;
+        if total > max {
+            return Err(too_large());
+        }
+        if total > reservation.bytes {
+            reservation.grow(total - reservation.bytes)?;
         }
         out.extend_from_slice(&chunk);
     }
     Ok(out.freeze())
+}
+
+/// The sandbox's one user, as S3 names an owner (ListBuckets, listings, ACLs).
+pub const OWNER_ID: &str = "lockwatch-sandbox";
+
+fn owner() -> dto::Owner {
+    dto::Owner {
+        display_name: Some(OWNER_ID.to_string()),
+        id: Some(OWNER_ID.to_string()),
+    }
+}
+
+/// The one grant every bucket and object has: its owner, FULL_CONTROL (the sandbox has one
+/// user, and keeps no other ACL).
+fn owner_acl() -> (Option<dto::Owner>, Option<dto::Grants>) {
+    let grant = dto::Grant {
+        grantee: Some(dto::Grantee {
+            display_name: Some(OWNER_ID.to_string()),
+            id: Some(OWNER_ID.to_string()),
+            type_: dto::Type::from_static(dto::Type::CANONICAL_USER),
+            email_address: None,
+            uri: None,
+        }),
+        permission: Some(dto::Permission::from_static(dto::Permission::FULL_CONTROL)),
+    };
+    (Some(owner()), Some(vec![grant]))
+}
+
+fn tag_set(tags: &BTreeMap<String, String>) -> dto::TagSet {
+    tags.iter()
+        .map(|(k, v)| dto::Tag {
+            key: Some(k.clone()),
+            value: Some(v.clone()),
+        })
+        .collect()
 }
 
 fn etag(e: &str) -> dto::ETag {
@@ -224,6 +327,7 @@ impl S3 for SandboxS3 {
             .collect();
         Ok(S3Response::new(dto::ListBucketsOutput {
             buckets: Some(buckets),
+            owner: Some(owner()),
             ..Default::default()
         }))
     }
@@ -237,16 +341,31 @@ impl S3 for SandboxS3 {
             .create_bucket_configuration
             .and_then(|c| c.location_constraint)
             .map(|l| l.as_str().to_string());
-        self.store()?
-            .create_bucket(
-                &input.bucket,
-                location,
-                input.object_lock_enabled_for_bucket.unwrap_or(false),
-                now(),
-            )
-            .map_err(s3_error)?;
+        let created = self.store()?.create_bucket(
+            &input.bucket,
+            location,
+            input.object_lock_enabled_for_bucket.unwrap_or(false),
+            now(),
+        );
+        match created {
+            // AWS in us-east-1 (the sandbox's region): creating a bucket you already own
+            // answers 200 and changes nothing; other regions answer BucketAlreadyOwnedByYou.
+            Ok(()) | Err(StoreError::BucketAlreadyOwnedByYou) => {}
+            Err(e) => return Err(s3_error(e)),
+        }
         Ok(S3Response::new(dto::CreateBucketOutput {
             location: Some(format!("/{}", input.bucket)),
+        }))
+    }
+
+    async fn head_bucket(
+        &self,
+        req: S3Request<dto::HeadBucketInput>,
+    ) -> S3Result<S3Response<dto::HeadBucketOutput>> {
+        self.store()?.bucket(&req.input.bucket).map_err(s3_error)?;
+        Ok(S3Response::new(dto::HeadBucketOutput {
+            bucket_region: Some(super::REGION.to_string()),
+            ..Default::default()
         }))
     }
 
@@ -402,24 +521,19 @@ impl S3 for SandboxS3 {
     ) -> S3Result<S3Response<dto::PutObjectOutput>> {
         let input = req.input;
         let max = self.store()?.limits.max_object_bytes;
-        if input.content_length.is_some_and(|l| l as u64 > max) {
-            return Err(S3Error::with_message(
-                S3ErrorCode::EntityTooLarge,
-                format!("This sandbox keeps objects of at most {max} bytes in memory."),
-            ));
-        }
         let lock = new_lock(
             input.object_lock_mode.as_ref(),
             input.object_lock_retain_until_date,
             input.object_lock_legal_hold_status.as_ref(),
         )?;
-        let body = read_body(input.body, max).await?;
+        let mut reservation = self.reservation();
+        let body = read_body(input.body, max, input.content_length, &mut reservation).await?;
         let metadata: BTreeMap<String, String> =
             input.metadata.unwrap_or_default().into_iter().collect();
         let object = Object::new(body, input.content_type.map(|c| c.to_string()), metadata);
         let tag = object.etag.clone();
-        let version = self
-            .store()?
+        let version = reservation
+            .commit()?
             .put_object(&input.bucket, &input.key, object, lock, now())
             .map_err(s3_error)?;
         Ok(S3Response::new(dto::PutObjectOutput {
@@ -495,6 +609,19 @@ impl S3 for SandboxS3 {
             input.object_lock_retain_until_date,
             input.object_lock_legal_hold_status.as_ref(),
         )?;
+        let replace = match input.metadata_directive.as_ref().map(|d| d.as_str()) {
+            None | Some(dto::MetadataDirective::COPY) => None,
+            Some(dto::MetadataDirective::REPLACE) => Some((
+                input.content_type.map(|c| c.to_string()),
+                input.metadata.unwrap_or_default().into_iter().collect(),
+            )),
+            Some(other) => {
+                return Err(S3Error::with_message(
+                    S3ErrorCode::InvalidArgument,
+                    format!("Unknown metadata directive {other:?}: COPY or REPLACE."),
+                ));
+            }
+        };
         let time = now();
         let (version, source_version, tag) = self
             .store()?
@@ -502,6 +629,7 @@ impl S3 for SandboxS3 {
                 (src_bucket, src_key, src_version.as_deref()),
                 (&input.bucket, &input.key),
                 if_match.as_deref(),
+                replace,
                 lock,
                 time,
             )
@@ -704,6 +832,7 @@ impl S3 for SandboxS3 {
                         storage_class: Some(dto::ObjectVersionStorageClass::from_static(
                             dto::ObjectVersionStorageClass::STANDARD,
                         )),
+                        owner: Some(owner()),
                         ..Default::default()
                     }),
                     None => markers.push(dto::DeleteMarkerEntry {
@@ -711,7 +840,7 @@ impl S3 for SandboxS3 {
                         version_id: Some(entry.version_id.clone()),
                         is_latest: Some(is_latest),
                         last_modified: Some(to_s3_time(entry.last_modified)),
-                        ..Default::default()
+                        owner: Some(owner()),
                     }),
                 },
             }
@@ -753,7 +882,10 @@ impl S3 for SandboxS3 {
             .create_upload(
                 &input.bucket,
                 &input.key,
-                input.content_type.map(|c| c.to_string()),
+                (
+                    input.content_type.map(|c| c.to_string()),
+                    input.metadata.unwrap_or_default().into_iter().collect(),
+                ),
                 lock,
                 now(),
             )
@@ -772,9 +904,10 @@ impl S3 for SandboxS3 {
     ) -> S3Result<S3Response<dto::UploadPartOutput>> {
         let input = req.input;
         let max = self.store()?.limits.max_object_bytes;
-        let body = read_body(input.body, max).await?;
-        let tag = self
-            .store()?
+        let mut reservation = self.reservation();
+        let body = read_body(input.body, max, input.content_length, &mut reservation).await?;
+        let tag = reservation
+            .commit()?
             .upload_part(
                 &input.bucket,
                 &input.key,
@@ -982,6 +1115,400 @@ impl S3 for SandboxS3 {
             .set_legal_hold(&input.bucket, &input.key, input.version_id.as_deref(), on)
             .map_err(s3_error)?;
         Ok(S3Response::new(dto::PutObjectLegalHoldOutput::default()))
+    }
+    async fn list_objects(
+        &self,
+        req: S3Request<dto::ListObjectsInput>,
+    ) -> S3Result<S3Response<dto::ListObjectsOutput>> {
+        let input = req.input;
+        let prefix = input.prefix.clone().unwrap_or_default();
+        let code = KeyEncoding::asked(input.encoding_type.as_ref());
+        let max = max_keys(input.max_keys);
+        let listing = self
+            .store()?
+            .list_objects(
+                &input.bucket,
+                &prefix,
+                input.delimiter.as_deref(),
+                input.marker.as_deref().filter(|m| !m.is_empty()),
+                max,
+            )
+            .map_err(s3_error)?;
+        let contents: Vec<dto::Object> = listing
+            .objects
+            .iter()
+            .filter_map(|(key, entry)| {
+                let object = entry.object()?;
+                Some(dto::Object {
+                    key: Some(code.key(key)),
+                    e_tag: Some(etag(&object.etag)),
+                    last_modified: Some(to_s3_time(entry.last_modified)),
+                    size: Some(object.body.len() as i64),
+                    storage_class: Some(dto::ObjectStorageClass::from_static(
+                        dto::ObjectStorageClass::STANDARD,
+                    )),
+                    owner: Some(owner()),
+                    ..Default::default()
+                })
+            })
+            .collect();
+        // AWS sends NextMarker only with a delimiter; without one, clients go on from the last
+        // key of the page.
+        let next_marker = listing
+            .next
+            .as_deref()
+            .filter(|_| input.delimiter.is_some())
+            .map(|k| code.key(k));
+        Ok(S3Response::new(dto::ListObjectsOutput {
+            name: Some(input.bucket),
+            prefix: Some(code.key(&prefix)),
+            marker: Some(
+                input
+                    .marker
+                    .as_deref()
+                    .map(|m| code.key(m))
+                    .unwrap_or_default(),
+            ),
+            delimiter: input.delimiter.as_deref().map(|d| code.key(d)),
+            max_keys: Some(max as i32),
+            is_truncated: Some(listing.next.is_some()),
+            next_marker,
+            contents: Some(contents),
+            common_prefixes: Some(
+                listing
+                    .prefixes
+                    .iter()
+                    .map(|p| dto::CommonPrefix {
+                        prefix: Some(code.key(p)),
+                    })
+                    .collect(),
+            ),
+            encoding_type: code.answer(),
+            ..Default::default()
+        }))
+    }
+
+    async fn list_multipart_uploads(
+        &self,
+        req: S3Request<dto::ListMultipartUploadsInput>,
+    ) -> S3Result<S3Response<dto::ListMultipartUploadsOutput>> {
+        let input = req.input;
+        let prefix = input.prefix.clone().unwrap_or_default();
+        let code = KeyEncoding::asked(input.encoding_type.as_ref());
+        let max = input
+            .max_uploads
+            .map_or(1000, |m| m.clamp(0, 1000) as usize);
+        let listed = self
+            .store()?
+            .list_uploads(&input.bucket, &prefix)
+            .map_err(s3_error)?;
+        // After (key-marker, upload-id-marker), in the order listed (key, then start).
+        let after: Vec<_> = match input.key_marker.as_deref().filter(|k| !k.is_empty()) {
+            None => listed,
+            Some(km) => {
+                let upload_marker = input.upload_id_marker.as_deref().filter(|u| !u.is_empty());
+                let mut past_marker = false;
+                listed
+                    .into_iter()
+                    .filter(|u| match upload_marker {
+                        None => u.key.as_str() > km,
+                        Some(um) => {
+                            if u.key.as_str() > km || past_marker {
+                                true
+                            } else {
+                                if u.key == km && u.upload_id == um {
+                                    past_marker = true;
+                                }
+                                false
+                            }
+                        }
+                    })
+                    .collect()
+            }
+        };
+        let truncated = after.len() > max;
+        let page = &after[..after.len().min(max)];
+        let uploads = page
+            .iter()
+            .map(|u| dto::MultipartUpload {
+                key: Some(code.key(&u.key)),
+                upload_id: Some(u.upload_id.clone()),
+                initiated: Some(to_s3_time(u.initiated)),
+                owner: Some(owner()),
+                initiator: Some(dto::Initiator {
+                    display_name: Some(OWNER_ID.to_string()),
+                    id: Some(OWNER_ID.to_string()),
+                }),
+                storage_class: Some(dto::StorageClass::from_static(dto::StorageClass::STANDARD)),
+                ..Default::default()
+            })
+            .collect();
+        let last = page.last().filter(|_| truncated);
+        Ok(S3Response::new(dto::ListMultipartUploadsOutput {
+            bucket: Some(input.bucket),
+            prefix: Some(code.key(&prefix)),
+            key_marker: input.key_marker.as_deref().map(|k| code.key(k)),
+            upload_id_marker: input.upload_id_marker,
+            max_uploads: Some(max as i32),
+            is_truncated: Some(truncated),
+            next_key_marker: last.map(|u| code.key(&u.key)),
+            next_upload_id_marker: last.map(|u| u.upload_id.clone()),
+            uploads: Some(uploads),
+            encoding_type: code.answer(),
+            ..Default::default()
+        }))
+    }
+
+    async fn get_object_tagging(
+        &self,
+        req: S3Request<dto::GetObjectTaggingInput>,
+    ) -> S3Result<S3Response<dto::GetObjectTaggingOutput>> {
+        let input = req.input;
+        let (version_id, tags) = self
+            .store()?
+            .tags(&input.bucket, &input.key, input.version_id.as_deref())
+            .map_err(s3_error)?;
+        Ok(S3Response::new(dto::GetObjectTaggingOutput {
+            tag_set: tag_set(&tags),
+            version_id: Some(version_id),
+        }))
+    }
+
+    async fn put_object_tagging(
+        &self,
+        req: S3Request<dto::PutObjectTaggingInput>,
+    ) -> S3Result<S3Response<dto::PutObjectTaggingOutput>> {
+        let input = req.input;
+        let mut tags = BTreeMap::new();
+        for tag in input.tagging.tag_set {
+            let (Some(key), Some(value)) = (tag.key, tag.value) else {
+                return Err(S3Error::with_message(
+                    S3ErrorCode::MalformedXML,
+                    "A Tag needs a Key and a Value",
+                ));
+            };
+            if tags.insert(key, value).is_some() {
+                return Err(S3Error::with_message(
+                    S3ErrorCode::InvalidTag,
+                    "Cannot provide multiple Tags with the same key",
+                ));
+            }
+        }
+        let version_id = self
+            .store()?
+            .set_tags(&input.bucket, &input.key, input.version_id.as_deref(), tags)
+            .map_err(s3_error)?;
+        Ok(S3Response::new(dto::PutObjectTaggingOutput {
+            version_id: Some(version_id),
+        }))
+    }
+
+    async fn delete_object_tagging(
+        &self,
+        req: S3Request<dto::DeleteObjectTaggingInput>,
+    ) -> S3Result<S3Response<dto::DeleteObjectTaggingOutput>> {
+        let input = req.input;
+        let version_id = self
+            .store()?
+            .set_tags(
+                &input.bucket,
+                &input.key,
+                input.version_id.as_deref(),
+                BTreeMap::new(),
+            )
+            .map_err(s3_error)?;
+        Ok(S3Response::new(dto::DeleteObjectTaggingOutput {
+            version_id: Some(version_id),
+        }))
+    }
+
+    async fn get_object_acl(
+        &self,
+        req: S3Request<dto::GetObjectAclInput>,
+    ) -> S3Result<S3Response<dto::GetObjectAclOutput>> {
+        let input = req.input;
+        self.store()?
+            .read(&input.bucket, &input.key, input.version_id.as_deref())
+            .map_err(s3_error)?;
+        let (owner, grants) = owner_acl();
+        Ok(S3Response::new(dto::GetObjectAclOutput {
+            owner,
+            grants,
+            ..Default::default()
+        }))
+    }
+
+    async fn get_bucket_acl(
+        &self,
+        req: S3Request<dto::GetBucketAclInput>,
+    ) -> S3Result<S3Response<dto::GetBucketAclOutput>> {
+        self.store()?.bucket(&req.input.bucket).map_err(s3_error)?;
+        let (owner, grants) = owner_acl();
+        Ok(S3Response::new(dto::GetBucketAclOutput { owner, grants }))
+    }
+
+    async fn get_object_attributes(
+        &self,
+        req: S3Request<dto::GetObjectAttributesInput>,
+    ) -> S3Result<S3Response<dto::GetObjectAttributesOutput>> {
+        let input = req.input;
+        let store = self.store()?;
+        let entry = store
+            .read(&input.bucket, &input.key, input.version_id.as_deref())
+            .map_err(s3_error)?;
+        let Some(object) = entry.object() else {
+            return Err(s3_error(StoreError::NoSuchKey {
+                delete_marker: true,
+            }));
+        };
+        // One header, `x-amz-object-attributes: ETag,ObjectSize`, may arrive as one element.
+        let asked = |a: &str| {
+            input
+                .object_attributes
+                .iter()
+                .flat_map(|x| x.as_str().split(','))
+                .any(|x| x.trim().eq_ignore_ascii_case(a))
+        };
+        let versioned = entry.version_id != "null";
+        Ok(S3Response::new(dto::GetObjectAttributesOutput {
+            // The ETag here is unquoted, as AWS sends it.
+            e_tag: asked("ETag").then(|| dto::ETag::Strong(object.etag.clone())),
+            object_size: asked("ObjectSize").then_some(object.body.len() as i64),
+            storage_class: asked("StorageClass")
+                .then(|| dto::StorageClass::from_static(dto::StorageClass::STANDARD)),
+            last_modified: Some(to_s3_time(entry.last_modified)),
+            version_id: versioned.then(|| entry.version_id.clone()),
+            ..Default::default()
+        }))
+    }
+
+    async fn put_bucket_lifecycle_configuration(
+        &self,
+        req: S3Request<dto::PutBucketLifecycleConfigurationInput>,
+    ) -> S3Result<S3Response<dto::PutBucketLifecycleConfigurationOutput>> {
+        let input = req.input;
+        let Some(config) = input.lifecycle_configuration else {
+            return Err(S3Error::with_message(
+                S3ErrorCode::MalformedXML,
+                "The XML you provided was not well-formed or did not validate against our published schema",
+            ));
+        };
+        if config.rules.is_empty() || config.rules.len() > 1000 {
+            return Err(S3Error::with_message(
+                S3ErrorCode::MalformedXML,
+                "A lifecycle configuration holds 1 to 1000 rules",
+            ));
+        }
+        let mut ids = std::collections::BTreeSet::new();
+        for rule in &config.rules {
+            if let Some(id) = rule.id.as_deref()
+                && (id.len() > 255 || !ids.insert(id.to_string()))
+            {
+                return Err(S3Error::with_message(
+                    S3ErrorCode::InvalidArgument,
+                    "Rule IDs are at most 255 characters and unique within a configuration",
+                ));
+            }
+            if !matches!(
+                rule.status.as_str(),
+                dto::ExpirationStatus::ENABLED | dto::ExpirationStatus::DISABLED
+            ) {
+                return Err(S3Error::with_message(
+                    S3ErrorCode::MalformedXML,
+                    "Status must be Enabled or Disabled",
+                ));
+            }
+        }
+        let value = serde_json::to_value(&config)
+            .map_err(|e| S3Error::with_message(S3ErrorCode::InternalError, e.to_string()))?;
+        self.store()?
+            .set_lifecycle(&input.bucket, Some(value))
+            .map_err(s3_error)?;
+        Ok(S3Response::new(
+            dto::PutBucketLifecycleConfigurationOutput::default(),
+        ))
+    }
+
+    async fn get_bucket_lifecycle_configuration(
+        &self,
+        req: S3Request<dto::GetBucketLifecycleConfigurationInput>,
+    ) -> S3Result<S3Response<dto::GetBucketLifecycleConfigurationOutput>> {
+        let store = self.store()?;
+        let bucket = store.bucket(&req.input.bucket).map_err(s3_error)?;
+        let Some(value) = bucket.lifecycle.clone() else {
+            return Err(S3Error::with_message(
+                S3ErrorCode::NoSuchLifecycleConfiguration,
+                "The lifecycle configuration does not exist",
+            ));
+        };
+        let config: dto::BucketLifecycleConfiguration = serde_json::from_value(value)
+            .map_err(|e| S3Error::with_message(S3ErrorCode::InternalError, e.to_string()))?;
+        Ok(S3Response::new(
+            dto::GetBucketLifecycleConfigurationOutput {
+                rules: Some(config.rules),
+                ..Default::default()
+            },
+        ))
+    }
+
+    async fn delete_bucket_lifecycle(
+        &self,
+        req: S3Request<dto::DeleteBucketLifecycleInput>,
+    ) -> S3Result<S3Response<dto::DeleteBucketLifecycleOutput>> {
+        self.store()?
+            .set_lifecycle(&req.input.bucket, None)
+            .map_err(s3_error)?;
+        Ok(S3Response::new(dto::DeleteBucketLifecycleOutput::default()))
+    }
+
+    async fn put_bucket_policy(
+        &self,
+        req: S3Request<dto::PutBucketPolicyInput>,
+    ) -> S3Result<S3Response<dto::PutBucketPolicyOutput>> {
+        let input = req.input;
+        // AWS refuses a document that is not a JSON object with Statement: MalformedPolicy.
+        let parsed: Option<serde_json::Value> = serde_json::from_str(&input.policy).ok();
+        let statements = parsed
+            .as_ref()
+            .and_then(|p| p.get("Statement"))
+            .is_some_and(|s| s.is_array() || s.is_object());
+        if !statements || input.policy.len() > 20 * 1024 {
+            return Err(S3Error::with_message(
+                S3ErrorCode::MalformedPolicy,
+                "Policies must be valid JSON with a Statement, at most 20 KB",
+            ));
+        }
+        self.store()?
+            .set_policy(&input.bucket, Some(input.policy))
+            .map_err(s3_error)?;
+        Ok(S3Response::new(dto::PutBucketPolicyOutput::default()))
+    }
+
+    async fn get_bucket_policy(
+        &self,
+        req: S3Request<dto::GetBucketPolicyInput>,
+    ) -> S3Result<S3Response<dto::GetBucketPolicyOutput>> {
+        let store = self.store()?;
+        let bucket = store.bucket(&req.input.bucket).map_err(s3_error)?;
+        let Some(policy) = bucket.policy.clone() else {
+            return Err(S3Error::with_message(
+                S3ErrorCode::NoSuchBucketPolicy,
+                "The bucket policy does not exist",
+            ));
+        };
+        Ok(S3Response::new(dto::GetBucketPolicyOutput {
+            policy: Some(policy),
+        }))
+    }
+
+    async fn delete_bucket_policy(
+        &self,
+        req: S3Request<dto::DeleteBucketPolicyInput>,
+    ) -> S3Result<S3Response<dto::DeleteBucketPolicyOutput>> {
+        self.store()?
+            .set_policy(&req.input.bucket, None)
+            .map_err(s3_error)?;
+        Ok(S3Response::new(dto::DeleteBucketPolicyOutput::default()))
     }
 }
 

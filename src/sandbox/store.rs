@@ -97,6 +97,8 @@ pub struct Entry {
     pub last_modified: Timestamp,
     pub retention: Option<(RetentionMode, RetainUntil)>,
     pub legal_hold: bool,
+    /// The version's tag set (PutObjectTagging); a delete marker has none.
+    pub tags: BTreeMap<String, String>,
 }
 
 impl Object {
@@ -155,6 +157,12 @@ pub struct Bucket {
     pub default_retention: Option<(RetentionMode, RetentionPeriod)>,
     /// Entries of each key, newest first.
     pub keys: BTreeMap<String, Vec<Entry>>,
+    /// The lifecycle configuration as the client sent it (stored and returned; the sandbox
+    /// does not run it).
+    pub lifecycle: Option<serde_json::Value>,
+    /// The bucket policy document as the client sent it (stored and returned; the sandbox has
+    /// one user and does not evaluate it).
+    pub policy: Option<String>,
 }
 
 /// What a delete did.
@@ -202,14 +210,26 @@ struct Upload {
     bucket: String,
     key: String,
     content_type: Option<String>,
+    metadata: BTreeMap<String, String>,
     lock: NewLock,
+    initiated: Timestamp,
     parts: BTreeMap<i32, (bytes::Bytes, String)>,
+}
+
+/// A multipart upload under way, as ListMultipartUploads shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedUpload {
+    pub key: String,
+    pub upload_id: String,
+    pub initiated: Timestamp,
 }
 
 #[derive(Debug, Default)]
 pub struct Store {
     pub buckets: BTreeMap<String, Bucket>,
     bytes: u64,
+    /// Bytes promised to bodies still being read (see `reserve`).
+    reserved: u64,
     versions_made: u64,
     uploads: BTreeMap<String, Upload>,
     pub limits: Limits,
@@ -291,6 +311,8 @@ impl Store {
                 lock_enabled: object_lock,
                 default_retention: None,
                 keys: BTreeMap::new(),
+                lifecycle: None,
+                policy: None,
             },
         );
         Ok(())
@@ -362,13 +384,41 @@ impl Store {
                 self.limits.max_object_bytes
             )));
         }
-        if self.bytes + size > self.limits.max_total_bytes {
+        self.check_total(size)
+    }
+
+    /// Everything held: stored versions, parts of uploads under way, and bodies being read.
+    fn held(&self) -> u64 {
+        let parts: u64 = self
+            .uploads
+            .values()
+            .flat_map(|u| u.parts.values())
+            .map(|(b, _)| b.len() as u64)
+            .sum();
+        self.bytes + parts + self.reserved
+    }
+
+    fn check_total(&self, more: u64) -> Result<(), StoreError> {
+        let held = self.held();
+        if held.saturating_add(more) > self.limits.max_total_bytes {
             return Err(StoreError::EntityTooLarge(format!(
-                "This sandbox keeps at most {} bytes in memory in total and holds {} already.",
-                self.limits.max_total_bytes, self.bytes
+                "This sandbox keeps at most {} bytes in memory in total and holds {held} already.",
+                self.limits.max_total_bytes
             )));
         }
         Ok(())
+    }
+
+    /// Promises `n` more bytes to a body being read, so that bodies read at the same time never
+    /// add up past the total: refused at once when they would. `release` gives them back.
+    pub fn reserve(&mut self, n: u64) -> Result<(), StoreError> {
+        self.check_total(n)?;
+        self.reserved += n;
+        Ok(())
+    }
+
+    pub fn release(&mut self, n: u64) {
+        self.reserved = self.reserved.saturating_sub(n);
     }
 
     /// Stores a new version. The bucket's default retention applies unless `lock` names one.
@@ -420,6 +470,7 @@ impl Store {
             last_modified: now,
             retention,
             legal_hold: lock.legal_hold,
+            tags: BTreeMap::new(),
         };
         self.insert(bucket, key, entry, !versioned, now)?;
         self.bytes += size;
@@ -517,6 +568,7 @@ impl Store {
                     last_modified: now,
                     retention: None,
                     legal_hold: false,
+                    tags: BTreeMap::new(),
                 };
                 self.insert(bucket, key, marker, !versioned, now)?;
                 Ok(Deleted {
@@ -578,6 +630,22 @@ impl Store {
         })
     }
 
+    /// A version whose lock can be changed: the bucket must have Object Lock.
+    fn lockable_mut(
+        &mut self,
+        bucket: &str,
+        key: &str,
+        version_id: Option<&str>,
+    ) -> Result<&mut Entry, StoreError> {
+        if !self.bucket(bucket)?.lock_enabled {
+            return Err(StoreError::InvalidRequest(
+                "Bucket is missing Object Lock Configuration".into(),
+            ));
+        }
+        self.entry_mut(bucket, key, version_id)
+    }
+
+    /// A version (the latest when `version_id` is `None`); a delete marker is 405.
     fn entry_mut(
         &mut self,
         bucket: &str,
@@ -585,11 +653,6 @@ impl Store {
         version_id: Option<&str>,
     ) -> Result<&mut Entry, StoreError> {
         let b = self.bucket_mut(bucket)?;
-        if !b.lock_enabled {
-            return Err(StoreError::InvalidRequest(
-                "Bucket is missing Object Lock Configuration".into(),
-            ));
-        }
         let entries = b.keys.get_mut(key).ok_or(StoreError::NoSuchKey {
             delete_marker: false,
         })?;
@@ -619,7 +682,7 @@ impl Store {
         bypass_governance: bool,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let entry = self.entry_mut(bucket, key, version_id)?;
+        let entry = self.lockable_mut(bucket, key, version_id)?;
         if let Some((mode, until)) = &retention {
             if matches!(mode, RetentionMode::Other(_)) {
                 return Err(StoreError::InvalidArgument(format!(
@@ -676,7 +739,7 @@ impl Store {
         version_id: Option<&str>,
         on: bool,
     ) -> Result<(), StoreError> {
-        self.entry_mut(bucket, key, version_id)?.legal_hold = on;
+        self.lockable_mut(bucket, key, version_id)?.legal_hold = on;
         Ok(())
     }
 
@@ -696,11 +759,15 @@ impl Store {
 
     /// CopyObject: a new version of `key` from a source version, guarded by `if_match`.
     #[allow(clippy::too_many_arguments)]
+    /// CopyObject; `replace` holds the content type and metadata of a copy made with
+    /// `x-amz-metadata-directive: REPLACE` (otherwise the source's are copied).
+    #[allow(clippy::too_many_arguments)]
     pub fn copy_object(
         &mut self,
         source: (&str, &str, Option<&str>),
         dest: (&str, &str),
         if_match: Option<&str>,
+        replace: Option<(Option<String>, BTreeMap<String, String>)>,
         lock: NewLock,
         now: Timestamp,
     ) -> Result<(Option<String>, String, String), StoreError> {
@@ -718,7 +785,12 @@ impl Store {
             return Err(StoreError::PreconditionFailed);
         }
         let etag = object.etag.clone();
-        let version = self.put_object(dest.0, dest.1, (*object).clone(), lock, now)?;
+        let mut copy = (*object).clone();
+        if let Some((content_type, metadata)) = replace {
+            copy.content_type = content_type;
+            copy.metadata = metadata;
+        }
+        let version = self.put_object(dest.0, dest.1, copy, lock, now)?;
         Ok((version, source_version, etag))
     }
 
@@ -727,10 +799,11 @@ impl Store {
         &mut self,
         bucket: &str,
         key: &str,
-        content_type: Option<String>,
+        content: (Option<String>, BTreeMap<String, String>),
         lock: NewLock,
         now: Timestamp,
     ) -> Result<String, StoreError> {
+        let (content_type, metadata) = content;
         let b = self.bucket(bucket)?;
         if (lock.retention.is_some() || lock.legal_hold) && !b.lock_enabled {
             return Err(StoreError::InvalidRequest(
@@ -751,7 +824,9 @@ impl Store {
                 bucket: bucket.to_string(),
                 key: key.to_string(),
                 content_type,
+                metadata,
                 lock,
+                initiated: now,
                 parts: BTreeMap::new(),
             },
         );
@@ -778,18 +853,7 @@ impl Store {
                 "Part number must be an integer between 1 and 10000".into(),
             ));
         }
-        let held: u64 = self
-            .uploads
-            .values()
-            .flat_map(|u| u.parts.values())
-            .map(|(b, _)| b.len() as u64)
-            .sum();
-        if self.bytes + held + body.len() as u64 > self.limits.max_total_bytes {
-            return Err(StoreError::EntityTooLarge(format!(
-                "This sandbox keeps at most {} bytes in memory in total.",
-                self.limits.max_total_bytes
-            )));
-        }
+        self.check_total(body.len() as u64)?;
         let etag = etag_of(&body);
         self.upload_mut(bucket, key, id)?
             .parts
@@ -874,7 +938,7 @@ impl Store {
             body: body.freeze(),
             etag: etag.clone(),
             content_type: upload.content_type.clone(),
-            metadata: BTreeMap::new(),
+            metadata: upload.metadata.clone(),
         };
         let version = self.put_object(bucket, key, object, upload.lock.clone(), now)?;
         self.uploads.remove(id);
@@ -884,6 +948,83 @@ impl Store {
     pub fn abort_upload(&mut self, bucket: &str, key: &str, id: &str) -> Result<(), StoreError> {
         self.upload_mut(bucket, key, id)?;
         self.uploads.remove(id);
+        Ok(())
+    }
+
+    /// ListMultipartUploads: the uploads under way in `bucket` whose key starts with `prefix`,
+    /// by key, then by when they began.
+    pub fn list_uploads(
+        &self,
+        bucket: &str,
+        prefix: &str,
+    ) -> Result<Vec<ListedUpload>, StoreError> {
+        self.bucket(bucket)?;
+        let mut listed: Vec<ListedUpload> = self
+            .uploads
+            .iter()
+            .filter(|(_, u)| u.bucket == bucket && u.key.starts_with(prefix))
+            .map(|(id, u)| ListedUpload {
+                key: u.key.clone(),
+                upload_id: id.clone(),
+                initiated: u.initiated,
+            })
+            .collect();
+        listed.sort_by(|a, b| (&a.key, a.initiated).cmp(&(&b.key, b.initiated)));
+        Ok(listed)
+    }
+
+    /// The tag set of a version (the latest when `version_id` is `None`).
+    pub fn tags(
+        &self,
+        bucket: &str,
+        key: &str,
+        version_id: Option<&str>,
+    ) -> Result<(String, BTreeMap<String, String>), StoreError> {
+        let entry = self.read(bucket, key, version_id)?;
+        if entry.object().is_none() {
+            return Err(StoreError::MethodNotAllowed);
+        }
+        Ok((entry.version_id.clone(), entry.tags.clone()))
+    }
+
+    /// Replaces (or with an empty set, removes) the tag set of a version. AWS's limits: at
+    /// most 10 tags, keys of 1 to 128 characters, values of at most 256.
+    pub fn set_tags(
+        &mut self,
+        bucket: &str,
+        key: &str,
+        version_id: Option<&str>,
+        tags: BTreeMap<String, String>,
+    ) -> Result<String, StoreError> {
+        if tags.len() > 10 {
+            return Err(StoreError::InvalidArgument(
+                "Object tags cannot be greater than 10".into(),
+            ));
+        }
+        if tags
+            .iter()
+            .any(|(k, v)| k.is_empty() || k.chars().count() > 128 || v.chars().count() > 256)
+        {
+            return Err(StoreError::InvalidArgument(
+                "The TagKey you have provided is invalid".into(),
+            ));
+        }
+        let entry = self.entry_mut(bucket, key, version_id)?;
+        entry.tags = tags;
+        Ok(entry.version_id.clone())
+    }
+
+    pub fn set_lifecycle(
+        &mut self,
+        bucket: &str,
+        lifecycle: Option<serde_json::Value>,
+    ) -> Result<(), StoreError> {
+        self.bucket_mut(bucket)?.lifecycle = lifecycle;
+        Ok(())
+    }
+
+    pub fn set_policy(&mut self, bucket: &str, policy: Option<String>) -> Result<(), StoreError> {
+        self.bucket_mut(bucket)?.policy = policy;
         Ok(())
     }
 
@@ -902,6 +1043,25 @@ impl Store {
             marker.0.filter(|k| !k.is_empty()),
             marker.1.filter(|v| !v.is_empty()),
         );
+        // AWS: a version-id marker needs a key marker, and must name a version of that key.
+        match (key_marker, version_marker) {
+            (None, Some(_)) => {
+                return Err(StoreError::InvalidArgument(
+                    "A version-id marker cannot be specified without a key marker.".into(),
+                ));
+            }
+            (Some(km), Some(vm))
+                if !b
+                    .keys
+                    .get(km)
+                    .is_some_and(|entries| entries.iter().any(|e| e.version_id == vm)) =>
+            {
+                return Err(StoreError::InvalidArgument(
+                    "Invalid version id specified".into(),
+                ));
+            }
+            _ => {}
+        }
         let mut listing = VersionListing::default();
         let mut last_prefix: Option<&str> = None;
         let start = key_marker.map_or(prefix, |k| k.max(prefix));
@@ -1040,7 +1200,13 @@ mod tests {
     fn a_bucket_with_an_upload_under_way_is_not_empty() {
         let mut s = lock_store(None);
         let id = s
-            .create_upload("bup", "big", None, NewLock::default(), t(NOW))
+            .create_upload(
+                "bup",
+                "big",
+                (None, BTreeMap::new()),
+                NewLock::default(),
+                t(NOW),
+            )
             .expect("upload");
         assert_eq!(s.delete_bucket("bup"), Err(StoreError::BucketNotEmpty));
         s.abort_upload("bup", "big", &id).expect("abort");
@@ -1341,7 +1507,7 @@ mod tests {
             legal_hold: false,
         };
         let id = s
-            .create_upload("bup", "big", None, lock, t(NOW))
+            .create_upload("bup", "big", (None, BTreeMap::new()), lock, t(NOW))
             .expect("create");
         let e1 = s
             .upload_part("bup", "big", &id, 1, bytes::Bytes::from("hello "))

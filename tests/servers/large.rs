@@ -16,21 +16,7 @@ type Entry = (String, String, bool, bool);
 
 /// ListObjectVersions page by page with the SDK itself, following both markers.
 async fn plain_loop(endpoint: &str, bucket: &str) -> Vec<Entry> {
-    let config = aws_sdk_s3::Config::builder()
-        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
-        .endpoint_url(endpoint)
-        .region(aws_sdk_s3::config::Region::new(support::REGION))
-        .credentials_provider(aws_sdk_s3::config::Credentials::new(
-            support::ACCESS_KEY,
-            support::SECRET_KEY,
-            None,
-            None,
-            "test",
-        ))
-        .force_path_style(true)
-        .http_client(aws_smithy_http_client::Builder::new().build_http())
-        .build();
-    let client = aws_sdk_s3::Client::from_conf(config);
+    let client = support::sdk_client(endpoint);
     let mut entries = Vec::new();
     let (mut key_marker, mut version_marker): (Option<String>, Option<String>) = (None, None);
     loop {

@@ -16,4 +16,5 @@ mod large;
 mod openstack;
 mod report;
 mod s3_layer;
+mod sandbox;
 mod undelete;

@@ -36,6 +36,61 @@ pub async fn client(endpoint: &str) -> S3 {
     }
 }
 
+/// The AWS SDK's own client for `endpoint` (path style, the test keys, checksums only when
+/// required, as Ceph RGW needs): for operations lockwatch's S3 layer does not have, so that
+/// the conformance suite can compare servers on them.
+pub fn sdk_client(endpoint: &str) -> aws_sdk_s3::Client {
+    let config = aws_sdk_s3::Config::builder()
+        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(aws_sdk_s3::config::Region::new(REGION))
+        .credentials_provider(aws_sdk_s3::config::Credentials::new(
+            ACCESS_KEY, SECRET_KEY, None, None, "test",
+        ))
+        .force_path_style(true)
+        .request_checksum_calculation(aws_sdk_s3::config::RequestChecksumCalculation::WhenRequired)
+        .response_checksum_validation(aws_sdk_s3::config::ResponseChecksumValidation::WhenRequired)
+        .http_client(aws_smithy_http_client::Builder::new().build_http())
+        .build();
+    aws_sdk_s3::Client::from_conf(config)
+}
+
+/// `sdk_client` for the same server addressed virtual-hosted style: requests go to
+/// `BUCKET.localhost:PORT`, every name resolved to 127.0.0.1 (a machine's resolver may not
+/// know `*.localhost`).
+pub fn virtual_hosted_client(endpoint: &str) -> aws_sdk_s3::Client {
+    use aws_smithy_runtime_api::client::dns::{DnsFuture, ResolveDns};
+    #[derive(Debug, Clone)]
+    struct Loopback;
+    impl ResolveDns for Loopback {
+        fn resolve_dns<'a>(&'a self, _name: &'a str) -> DnsFuture<'a> {
+            DnsFuture::ready(Ok(vec![std::net::IpAddr::V4(
+                std::net::Ipv4Addr::LOCALHOST,
+            )]))
+        }
+    }
+    let port = endpoint.rsplit(':').next().unwrap_or_default();
+    let config = aws_sdk_s3::Config::builder()
+        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+        .endpoint_url(format!("http://localhost:{port}"))
+        .region(aws_sdk_s3::config::Region::new(REGION))
+        .credentials_provider(aws_sdk_s3::config::Credentials::new(
+            ACCESS_KEY, SECRET_KEY, None, None, "test",
+        ))
+        .force_path_style(false)
+        .request_checksum_calculation(aws_sdk_s3::config::RequestChecksumCalculation::WhenRequired)
+        .response_checksum_validation(aws_sdk_s3::config::ResponseChecksumValidation::WhenRequired)
+        .http_client(
+            aws_smithy_http_client::Builder::new()
+                .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
+                    aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
+                ))
+                .build_with_resolver(Loopback),
+        )
+        .build();
+    aws_sdk_s3::Client::from_conf(config)
+}
+
 /// `client`, refusing every write (--read-only).
 pub async fn read_only_client(endpoint: &str) -> S3 {
     let options = ConnectOptions {

@@ -102,6 +102,8 @@ fn start_in(name: &str) -> Weed {
         format!("-s3.cert.file={}", ca.server_cert.display()),
         format!("-s3.key.file={}", ca.server_key.display()),
         format!("-s3.config={}", identities.display()),
+        // Virtual-hosted-style requests to BUCKET.localhost, as the conformance suite sends.
+        "-s3.domainName=localhost".into(),
     ];
     // Every component gets its own free port so that test binaries can run side by side.
     for flag in [

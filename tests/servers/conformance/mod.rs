@@ -2,7 +2,10 @@
 //! tested with. Where a real server deviates from AWS, the deviation is named once, in
 //! `Deviations`; every other case must pass everywhere.
 
+mod operations;
+
 use crate::support;
+use operations::*;
 
 use jiff::{SignedDuration, Timestamp};
 use lockwatch::domain::history::{self, plan_restore};
@@ -41,6 +44,14 @@ struct Deviations {
     /// SeaweedFS 4.48 deletes a bucket that still holds objects, versions and delete markers
     /// (AWS refuses with BucketNotEmpty): the data goes with it.
     deletes_non_empty_buckets: bool,
+    /// Creating a bucket the same user already owns is refused with BucketAlreadyOwnedByYou
+    /// (AWS does so outside us-east-1; in us-east-1, the region these servers name, it answers
+    /// 200 and changes nothing).
+    refuses_recreating_own_bucket: bool,
+    /// A version-id marker naming no version of the key marker is accepted (AWS: 400).
+    accepts_unknown_version_id_marker: bool,
+    /// Ceph RGW 16 has no GetObjectAttributes: it answers 403 SignatureDoesNotMatch.
+    lacks_object_attributes: bool,
 }
 
 struct Server {
@@ -71,6 +82,9 @@ fn seaweedfs() -> Server {
             mangles_controls_in_version_listings: true,
             wraps_far_future_dates: false,
             deletes_non_empty_buckets: true,
+            refuses_recreating_own_bucket: true,
+            accepts_unknown_version_id_marker: true,
+            lacks_object_attributes: false,
         },
     }
 }
@@ -90,6 +104,9 @@ fn sandbox() -> Server {
             mangles_controls_in_version_listings: false,
             wraps_far_future_dates: false,
             deletes_non_empty_buckets: false,
+            refuses_recreating_own_bucket: false,
+            accepts_unknown_version_id_marker: false,
+            lacks_object_attributes: false,
         },
     }
 }
@@ -109,6 +126,9 @@ fn ceph() -> Server {
             mangles_controls_in_version_listings: false,
             wraps_far_future_dates: true,
             deletes_non_empty_buckets: false,
+            refuses_recreating_own_bucket: false,
+            accepts_unknown_version_id_marker: true,
+            lacks_object_attributes: true,
         },
     }
 }
@@ -1086,6 +1106,18 @@ macro_rules! every_server {
                 a_mode_spelled_otherwise_is_refused,
                 an_unknown_access_key_is_invalid_access_key_id,
                 only_an_empty_bucket_can_be_deleted,
+                creating_a_bucket_you_own_again_changes_nothing,
+                object_lock_enabled_must_say_enabled,
+                an_unknown_version_id_marker_is_refused,
+                multipart_uploads_are_listed_aborted_and_keep_metadata,
+                copy_replaces_metadata_only_when_asked,
+                acls_name_the_owner_with_full_control,
+                tags_belong_to_one_version,
+                object_attributes_say_size_and_version,
+                list_objects_v1_pages_with_marker,
+                lifecycle_is_stored_read_back_and_removed,
+                policy_is_stored_read_back_and_removed,
+                virtual_hosted_requests_name_the_bucket_in_the_host,
             );
         )*
     };

@@ -1,0 +1,272 @@
+//! The sandbox's own limits, which no real server shares: a hard cap on the memory its
+//! objects take (checked before a body is read, so uploads at the same time cannot add up past
+//! it), and Host headers it does not understand refused rather than misread.
+
+use crate::support;
+
+use aws_sdk_s3::primitives::ByteStream;
+use aws_smithy_types::body::SdkBody;
+use bytes::Bytes;
+use lockwatch::sandbox::store::Limits;
+use std::io::{Read, Write};
+use tokio::sync::mpsc;
+
+const MIB: u64 = 1024 * 1024;
+
+/// A body of `size` bytes that sends nothing until `release` is sent.
+fn stalled_body(size: usize) -> (ByteStream, mpsc::Sender<()>) {
+    let (release, gate) = mpsc::channel::<()>(1);
+    let chunks = futures::stream::unfold((size, Some(gate)), |(left, gate)| async move {
+        if left == 0 {
+            return None;
+        }
+        if let Some(mut gate) = gate {
+            gate.recv().await?;
+        }
+        let n = left.min(256 * 1024);
+        let frame = http_body::Frame::data(Bytes::from(vec![b'x'; n]));
+        Some((Ok::<_, std::io::Error>(frame), (left - n, None)))
+    });
+    let body = http_body_util::StreamBody::new(chunks);
+    (ByteStream::new(SdkBody::from_body_1_x(body)), release)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_at_the_same_time_cannot_pass_the_memory_cap() {
+    let limits = Limits {
+        max_object_bytes: 8 * MIB,
+        max_total_bytes: 16 * MIB,
+    };
+    let sandbox =
+        lockwatch::sandbox::start_with_keys(0, limits, support::ACCESS_KEY, support::SECRET_KEY)
+            .await
+            .expect("a sandbox");
+    let sdk = support::sdk_client(&sandbox.endpoint);
+    sdk.create_bucket()
+        .bucket("cap")
+        .send()
+        .await
+        .expect("bucket");
+    let size = 6 * MIB as usize;
+    let mut releases = Vec::new();
+    let mut uploads = Vec::new();
+    // Two 6 MiB uploads whose bodies have not arrived: 12 MiB promised.
+    for key in ["one", "two"] {
+        let (body, release) = stalled_body(size);
+        releases.push(release);
+        let put = sdk
+            .put_object()
+            .bucket("cap")
+            .key(key)
+            .content_length(size as i64)
+            .body(body);
+        uploads.push(tokio::spawn(async move { put.send().await }));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // A third is refused at once, before any of the bodies has been sent.
+    let (body, _held) = stalled_body(size);
+    let third = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        sdk.put_object()
+            .bucket("cap")
+            .key("three")
+            .content_length(size as i64)
+            .body(body)
+            .send(),
+    )
+    .await
+    .expect("refused without waiting for its body")
+    .expect_err("past the cap");
+    let code = third
+        .as_service_error()
+        .and_then(aws_sdk_s3::error::ProvideErrorMetadata::code);
+    assert_eq!(code, Some("EntityTooLarge"), "{third:?}");
+    // The two under way complete once their bodies come.
+    for release in releases {
+        release.send(()).await.expect("release");
+    }
+    for upload in uploads {
+        upload
+            .await
+            .expect("task")
+            .expect("an upload within the cap");
+    }
+    // One more would pass the cap now that 12 MiB are stored.
+    let refused = sdk
+        .put_object()
+        .bucket("cap")
+        .key("four")
+        .body(vec![b'y'; size].into())
+        .send()
+        .await
+        .expect_err("past the cap");
+    assert!(
+        format!("{refused:?}").contains("EntityTooLarge"),
+        "{refused:?}"
+    );
+}
+
+#[test]
+fn a_host_the_sandbox_does_not_serve_is_refused_with_what_it_serves() {
+    let endpoint = &support::sandbox::sandbox().endpoint;
+    let address = endpoint.trim_start_matches("http://");
+    let port = address.rsplit(':').next().unwrap_or_default();
+    let mut stream = std::net::TcpStream::connect(address).expect("connect");
+    write!(
+        stream,
+        "GET /scratch HTTP/1.1\r\nHost: bup.example:{port}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("answer");
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("InvalidRequest"), "{answer}");
+    assert!(answer.contains("BUCKET.localhost"), "{answer}");
+}
+
+/// The aws CLI (`.venv/bin/aws`, installed by tests/run; LOCKWATCH_AWS_CLI names another).
+fn aws_cli() -> std::path::PathBuf {
+    if let Some(p) = std::env::var_os("LOCKWATCH_AWS_CLI") {
+        return p.into();
+    }
+    let venv = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/aws");
+    assert!(
+        venv.exists(),
+        "the aws CLI was not found at $LOCKWATCH_AWS_CLI or .venv/bin/aws. Run the tests with \
+         `tests/run`, which installs it from PyPI (awscli) into .venv"
+    );
+    venv
+}
+
+/// The backup guide's own aws CLI commands, step by step, against the sandbox: the locked
+/// bucket, the upload, the delete that only hides the file, the versions that show it, the
+/// restore by deleting the marker, and the refused delete of the locked version.
+#[test]
+fn the_backup_guide_replayed_with_the_aws_cli() {
+    let endpoint = &support::sandbox::sandbox().endpoint;
+    let home = tempfile::tempdir().expect("home");
+    let bucket = support::unique_bucket("guide");
+    let file = home.path().join("tux.svg");
+    std::fs::write(&file, b"<svg>tux</svg>\n").expect("the file");
+    let aws = |args: &[&str]| -> (bool, serde_json::Value, String) {
+        let out = std::process::Command::new(aws_cli())
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", home.path())
+            .env("AWS_ENDPOINT_URL", endpoint)
+            .env("AWS_ACCESS_KEY_ID", support::ACCESS_KEY)
+            .env("AWS_SECRET_ACCESS_KEY", support::SECRET_KEY)
+            .env("AWS_DEFAULT_REGION", support::REGION)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .current_dir(home.path())
+            .output()
+            .expect("run aws");
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let json = serde_json::from_str(&stdout).unwrap_or(serde_json::Value::Null);
+        let said = format!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
+        (out.status.success(), json, said)
+    };
+    let ok = |args: &[&str]| {
+        let (ok, json, said) = aws(args);
+        assert!(ok, "aws {args:?}: {said}");
+        (json, said)
+    };
+
+    ok(&[
+        "s3api",
+        "create-bucket",
+        "--bucket",
+        &bucket,
+        "--create-bucket-configuration",
+        "LocationConstraint=europe-se-1",
+        "--object-lock-enabled-for-bucket",
+    ]);
+    ok(&[
+        "s3api",
+        "put-object-lock-configuration",
+        "--bucket",
+        &bucket,
+        "--object-lock-configuration",
+        r#"{"ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 1}}}"#,
+    ]);
+    let (buckets, _) = ok(&["s3api", "list-buckets"]);
+    assert!(
+        buckets["Buckets"]
+            .as_array()
+            .is_some_and(|b| b.iter().any(|b| b["Name"] == bucket.as_str())),
+        "{buckets}"
+    );
+    let (versioning, _) = ok(&["s3api", "get-bucket-versioning", "--bucket", &bucket]);
+    assert_eq!(versioning["Status"], "Enabled");
+    let (_, said) = ok(&["s3", "cp", "tux.svg", &format!("s3://{bucket}")]);
+    assert!(said.contains("upload: ./tux.svg"), "{said}");
+    let (_, said) = ok(&["s3", "ls", &bucket]);
+    assert!(said.contains("tux.svg"), "{said}");
+    let (objects, _) = ok(&["s3api", "list-objects", "--bucket", &bucket]);
+    assert_eq!(objects["Contents"][0]["Key"], "tux.svg", "{objects}");
+    assert_eq!(objects["Contents"][0]["Size"], 15, "{objects}");
+    assert!(objects["Contents"][0]["Owner"].is_object(), "{objects}");
+
+    let (deleted, _) = ok(&[
+        "s3api",
+        "delete-object",
+        "--bucket",
+        &bucket,
+        "--key",
+        "tux.svg",
+    ]);
+    assert_eq!(deleted["DeleteMarker"], true, "{deleted}");
+    let marker = deleted["VersionId"]
+        .as_str()
+        .expect("the marker's id")
+        .to_string();
+    let (_, said) = ok(&["s3", "ls", &bucket]);
+    assert!(!said.contains("tux.svg"), "hidden: {said}");
+    let (objects, _) = ok(&["s3api", "list-objects", "--bucket", &bucket]);
+    assert!(objects.get("Contents").is_none(), "{objects}");
+
+    let (versions, _) = ok(&["s3api", "list-object-versions", "--bucket", &bucket]);
+    let version = &versions["Versions"][0];
+    assert_eq!(version["Key"], "tux.svg", "{versions}");
+    assert_eq!(version["IsLatest"], false, "{versions}");
+    let version_id = version["VersionId"]
+        .as_str()
+        .expect("a version id")
+        .to_string();
+    assert_eq!(versions["DeleteMarkers"][0]["VersionId"], marker.as_str());
+    assert_eq!(versions["DeleteMarkers"][0]["IsLatest"], true);
+
+    let (restored, _) = ok(&[
+        "s3api",
+        "delete-object",
+        "--bucket",
+        &bucket,
+        "--key",
+        "tux.svg",
+        "--version-id",
+        &marker,
+    ]);
+    assert_eq!(restored["VersionId"], marker.as_str(), "{restored}");
+    let (objects, _) = ok(&["s3api", "list-objects", "--bucket", &bucket]);
+    assert_eq!(
+        objects["Contents"][0]["Key"], "tux.svg",
+        "restored: {objects}"
+    );
+
+    // "If a hacker attempts to delete the backup, the attempt will fail."
+    let (deleted, _, said) = aws(&[
+        "s3api",
+        "delete-object",
+        "--bucket",
+        &bucket,
+        "--key",
+        "tux.svg",
+        "--version-id",
+        &version_id,
+    ]);
+    assert!(!deleted, "the locked version was deleted: {said}");
+    assert!(said.contains("AccessDenied"), "{said}");
+    let (versions, _) = ok(&["s3api", "list-object-versions", "--bucket", &bucket]);
+    assert_eq!(versions["Versions"][0]["VersionId"], version_id.as_str());
+}
