@@ -564,12 +564,38 @@ impl S3 for SandboxS3 {
         let entry = store
             .read(&input.bucket, &input.key, input.version_id.as_deref())
             .map_err(s3_error)?;
-        let body = entry.object().map(|o| o.body.clone());
+        let body = entry.object().map(|o| o.body.clone()).unwrap_or_default();
         let head = head_output(entry)?;
+        // One byte range (`Range: bytes=…`): 206 with that slice, as clients that download in
+        // parts expect; a range past the end is 416 InvalidRange.
+        let full = body.len() as u64;
+        let (body, content_range) = match &input.range {
+            None => (body, None),
+            Some(range) => {
+                let r = range.check(full).map_err(|_| {
+                    S3Error::with_message(
+                        S3ErrorCode::InvalidRange,
+                        "The requested range is not satisfiable",
+                    )
+                })?;
+                let slice = body.slice(r.start as usize..r.end as usize);
+                (
+                    slice,
+                    Some(format!(
+                        "bytes {}-{}/{full}",
+                        r.start,
+                        r.end.saturating_sub(1)
+                    )),
+                )
+            }
+        };
+        let partial = content_range.is_some();
         // GetObject answers with the same headers as HeadObject, plus the body.
-        Ok(S3Response::new(dto::GetObjectOutput {
-            body: body.map(|b| StreamingBlob::from(s3s::Body::from(b))),
-            content_length: head.content_length,
+        let mut response = S3Response::new(dto::GetObjectOutput {
+            content_length: Some(body.len() as i64),
+            content_range,
+            accept_ranges: Some("bytes".to_string()),
+            body: Some(StreamingBlob::from(s3s::Body::from(body))),
             content_type: head.content_type,
             e_tag: head.e_tag,
             last_modified: head.last_modified,
@@ -580,7 +606,11 @@ impl S3 for SandboxS3 {
             storage_class: head.storage_class,
             version_id: head.version_id,
             ..Default::default()
-        }))
+        });
+        if partial {
+            response.status = Some(http::StatusCode::PARTIAL_CONTENT);
+        }
+        Ok(response)
     }
 
     async fn copy_object(

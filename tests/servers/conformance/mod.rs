@@ -52,6 +52,9 @@ struct Deviations {
     accepts_unknown_version_id_marker: bool,
     /// Ceph RGW 16 has no GetObjectAttributes: it answers 403 SignatureDoesNotMatch.
     lacks_object_attributes: bool,
+    /// SeaweedFS 4.48 refuses an upload with an unknown lock mode as 400 InvalidRequest (AWS:
+    /// InvalidArgument); it is refused all the same.
+    unknown_upload_mode_is_invalid_request: bool,
 }
 
 struct Server {
@@ -84,6 +87,7 @@ fn seaweedfs() -> Server {
             deletes_non_empty_buckets: true,
             refuses_recreating_own_bucket: true,
             accepts_unknown_version_id_marker: true,
+            unknown_upload_mode_is_invalid_request: true,
             lacks_object_attributes: false,
         },
     }
@@ -106,6 +110,7 @@ fn sandbox() -> Server {
             deletes_non_empty_buckets: false,
             refuses_recreating_own_bucket: false,
             accepts_unknown_version_id_marker: false,
+            unknown_upload_mode_is_invalid_request: false,
             lacks_object_attributes: false,
         },
     }
@@ -128,6 +133,7 @@ fn ceph() -> Server {
             deletes_non_empty_buckets: false,
             refuses_recreating_own_bucket: false,
             accepts_unknown_version_id_marker: true,
+            unknown_upload_mode_is_invalid_request: false,
             lacks_object_attributes: true,
         },
     }
@@ -1118,6 +1124,8 @@ macro_rules! every_server {
                 lifecycle_is_stored_read_back_and_removed,
                 policy_is_stored_read_back_and_removed,
                 virtual_hosted_requests_name_the_bucket_in_the_host,
+                ranged_reads_return_the_bytes_asked_for,
+                unknown_lock_modes_are_refused_in_configurations_and_uploads,
             );
         )*
     };

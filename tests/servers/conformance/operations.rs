@@ -563,3 +563,99 @@ pub(super) async fn virtual_hosted_requests_name_the_bucket_in_the_host(server: 
     let body = got.body.collect().await.expect("body").into_bytes();
     assert_eq!(&body[..], b"in the bucket");
 }
+
+/// A ranged GET (as clients that download in parts send) answers 206 with exactly those
+/// bytes and their place; a range past the end is 416 InvalidRange.
+pub(super) async fn ranged_reads_return_the_bytes_asked_for(server: &Server) {
+    let s3 = server.s3().await;
+    let sdk = support::sdk_client(&server.endpoint);
+    let bucket = versioned_bucket(&s3, "range").await;
+    put(&s3, &bucket, "k", "0123456789", PutOptions::default()).await;
+    for (range, want, content_range) in [
+        ("bytes=2-5", "2345", "bytes 2-5/10"),
+        ("bytes=7-", "789", "bytes 7-9/10"),
+        ("bytes=-3", "789", "bytes 7-9/10"),
+    ] {
+        let got = sdk
+            .get_object()
+            .bucket(&bucket)
+            .key("k")
+            .range(range)
+            .send()
+            .await
+            .expect("a ranged GET");
+        assert_eq!(got.content_range(), Some(content_range), "{range}");
+        let body = got.body.collect().await.expect("body").into_bytes();
+        assert_eq!(&body[..], want.as_bytes(), "{range}");
+    }
+    let past = sdk
+        .get_object()
+        .bucket(&bucket)
+        .key("k")
+        .range("bytes=20-30")
+        .send()
+        .await
+        .expect_err("past the end");
+    assert_eq!(code(&past), "InvalidRange", "{past:?}");
+}
+
+/// A lock mode spelled otherwise is refused where a bucket's default names it (400
+/// MalformedXML, the configuration unchanged) and where an upload names it (400
+/// InvalidArgument, nothing stored): never kept as a mode no delete could pass.
+pub(super) async fn unknown_lock_modes_are_refused_in_configurations_and_uploads(server: &Server) {
+    use aws_sdk_s3::types::{
+        DefaultRetention, ObjectLockMode, ObjectLockRetentionMode, ObjectLockRule,
+    };
+    let s3 = server.s3().await;
+    let sdk = support::sdk_client(&server.endpoint);
+    let bucket = support::bucket::bucket("modes").lock(None).on(&s3).await;
+    let refused = sdk
+        .put_object_lock_configuration()
+        .bucket(&bucket)
+        .object_lock_configuration(
+            ObjectLockConfiguration::builder()
+                .object_lock_enabled(ObjectLockEnabled::Enabled)
+                .rule(
+                    ObjectLockRule::builder()
+                        .default_retention(
+                            DefaultRetention::builder()
+                                .mode(ObjectLockRetentionMode::from("governance"))
+                                .days(1)
+                                .build(),
+                        )
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect_err("a lower-case mode in a configuration");
+    assert_eq!(code(&refused), "MalformedXML", "{refused:?}");
+    assert_eq!(
+        s3.bucket_lock(&bucket).await.expect("lock"),
+        BucketLock::Enabled {
+            default_retention: None
+        },
+        "the configuration is unchanged"
+    );
+    let until =
+        aws_sdk_s3::primitives::DateTime::from_secs(jiff::Timestamp::now().as_second() + 86_400);
+    let refused = sdk
+        .put_object()
+        .bucket(&bucket)
+        .key("k")
+        .object_lock_mode(ObjectLockMode::from("abc"))
+        .object_lock_retain_until_date(until)
+        .body(b"x".to_vec().into())
+        .send()
+        .await
+        .expect_err("an unknown mode on an upload");
+    let expected = if server.deviations.unknown_upload_mode_is_invalid_request {
+        "InvalidRequest"
+    } else {
+        "InvalidArgument"
+    };
+    assert_eq!(code(&refused), expected, "{refused:?}");
+    let history = s3.key_history(&bucket, "k").await.unwrap_or_default();
+    assert!(history.is_empty(), "nothing was stored: {history:?}");
+}
