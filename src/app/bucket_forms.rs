@@ -402,7 +402,7 @@ pub(super) fn on_done(
             state.buckets.set_details(&request.bucket, details);
         }
         Err(e) => {
-            let mut why = format!("Refused by the server ({e}).");
+            let mut why = e.failure_sentence();
             if e.code() == Some("InvalidLocationConstraint") {
                 why.insert_str(
                     0,

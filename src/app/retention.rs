@@ -292,10 +292,7 @@ pub(super) fn on_set(
         Err(error) => {
             state.popup = Some(Popup::Message {
                 title: "Retention not changed".into(),
-                lines: vec![DialogLine::new(
-                    format!("Refused by the server ({error})."),
-                    LineStyle::Error,
-                )],
+                lines: vec![DialogLine::new(error.failure_sentence(), LineStyle::Error)],
                 error: true,
             });
         }

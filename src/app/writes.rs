@@ -107,12 +107,7 @@ pub fn explain_refusal(
     now: Timestamp,
 ) -> Vec<DialogLine> {
     // The server's words stay verbatim; only the closing period is not doubled.
-    let said = error.to_string();
-    let end = if said.ends_with('.') { "" } else { "." };
-    let mut lines = vec![DialogLine::new(
-        format!("Refused by the server ({said}){end}"),
-        LineStyle::Error,
-    )];
+    let mut lines = vec![DialogLine::new(error.failure_sentence(), LineStyle::Error)];
     match lock {
         Some(Ok(info)) => {
             lines.extend(lock_sentences(info, now).into_iter().map(DialogLine::plain));
@@ -510,10 +505,7 @@ pub(super) fn on_legal_hold_set(
         Err(error) => {
             state.popup = Some(Popup::Message {
                 title: "Legal hold not changed".into(),
-                lines: vec![DialogLine::new(
-                    format!("Refused by the server ({error})."),
-                    LineStyle::Error,
-                )],
+                lines: vec![DialogLine::new(error.failure_sentence(), LineStyle::Error)],
                 error: true,
             });
         }
@@ -573,7 +565,7 @@ pub(super) fn on_version_copied(
             state.popup = Some(Popup::Message {
                 title: "Restore by copy refused".into(),
                 lines: vec![
-                    DialogLine::new(format!("Refused by the server ({error})."), LineStyle::Error),
+                    DialogLine::new(error.failure_sentence(), LineStyle::Error),
                     DialogLine::plain(why),
                 ],
                 error: true,

@@ -37,6 +37,25 @@ pub enum S3Error {
 }
 
 impl S3Error {
+    /// One sentence for a write that did not happen, naming who stopped it: the server's
+    /// refusal with its words, lockwatch's own check (nothing sent), or a request that got no
+    /// usable answer.
+    pub fn failure_sentence(&self) -> String {
+        let said = self.to_string();
+        let end = if said.ends_with('.') { "" } else { "." };
+        match self {
+            S3Error::Service { .. } => format!("Refused by the server ({said}){end}"),
+            S3Error::Changed(_) | S3Error::ReadOnly(_) => {
+                format!("Not sent by lockwatch: {said}{end}")
+            }
+            S3Error::Network(_)
+            | S3Error::Timeout(_)
+            | S3Error::Unreadable { .. }
+            | S3Error::Other(_)
+            | S3Error::Runaway(_) => format!("Failed: {said}{end}"),
+        }
+    }
+
     pub fn code(&self) -> Option<&str> {
         match self {
             S3Error::Service { code, .. } => Some(code),
@@ -96,5 +115,33 @@ impl S3Error {
                     | "InvalidSecurity"
             )
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_write_says_who_stopped_it() {
+        let refused = S3Error::Service {
+            code: "AccessDenied".into(),
+            message: "forbidden by object lock".into(),
+            status: Some(403),
+        };
+        assert_eq!(
+            refused.failure_sentence(),
+            "Refused by the server (AccessDenied: forbidden by object lock)."
+        );
+        let checked = S3Error::Changed("bucket bup already exists and is yours".into());
+        assert_eq!(
+            checked.failure_sentence(),
+            "Not sent by lockwatch: bucket bup already exists and is yours."
+        );
+        let lost = S3Error::Network("connection reset".into());
+        assert_eq!(
+            lost.failure_sentence(),
+            "Failed: cannot reach the server: connection reset."
+        );
     }
 }

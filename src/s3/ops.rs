@@ -1060,7 +1060,7 @@ impl S3 {
                     }
                 ) {
                     Err(S3Error::Changed(format!(
-                        "a bucket named {bucket} exists and these credentials may not use it (HeadBucket: 403): nothing was sent"
+                        "a bucket named {bucket} exists and these credentials may not use it (HeadBucket: 403)"
                     )))
                 } else {
                     Err(e)
@@ -1082,7 +1082,7 @@ impl S3 {
         self.refuse_if_read_only("CreateBucket")?;
         if self.bucket_exists(bucket).await? {
             return Err(S3Error::Changed(format!(
-                "bucket {bucket} already exists and is yours: nothing was sent, and nothing about it was changed"
+                "bucket {bucket} already exists and is yours, so nothing about it was changed"
             )));
         }
         let config = location.map(|l| {

@@ -1576,6 +1576,49 @@ fn a_refused_bucket_creation_reopens_the_form_as_it_was_and_explains_the_constra
 }
 
 #[test]
+fn a_bucket_that_already_exists_is_said_to_be_stopped_by_lockwatch_not_the_server() {
+    let mut s = state();
+    let effects = s.start(StartAt::default());
+    let [Effect::ListBuckets { request }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    run(
+        &mut s,
+        vec![Action::BucketsLoaded {
+            request: *request,
+            result: Ok(vec![]),
+        }],
+    );
+    let mut keys = vec![key('c')];
+    keys.extend("bup".chars().map(key));
+    keys.push(special(KeyCode::Enter));
+    keys.push(key('y'));
+    let effects = run(&mut s, keys);
+    let [Effect::ApplyBucket { request, asked }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    run(
+        &mut s,
+        vec![Action::BucketApplied {
+            request: *request,
+            asked: asked.clone(),
+            result: Err(S3Error::Changed(
+                "bucket bup already exists and is yours, so nothing about it was changed".into(),
+            )),
+        }],
+    );
+    let Some(Popup::BucketForm(f)) = &s.popup else {
+        panic!("the form again, got {:?}", s.popup)
+    };
+    let refused = f.refused.as_deref().unwrap_or_default();
+    assert!(
+        refused.starts_with("Not sent by lockwatch: bucket bup already exists"),
+        "{refused}"
+    );
+    assert!(!refused.contains("server"), "{refused}");
+}
+
+#[test]
 fn a_key_of_another_pane_says_where_it_works() {
     let mut s = state();
     open_bup(&mut s);
