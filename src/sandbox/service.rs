@@ -247,6 +247,41 @@ fn owner_acl() -> (Option<dto::Owner>, Option<dto::Grants>) {
     (Some(owner()), Some(vec![grant]))
 }
 
+/// A page of ListObjects (v1 or v2): the objects, with their owner when `with_owner`, and the
+/// common prefixes, keys encoded as the client asked.
+fn listed_objects(
+    listing: &super::store::ObjectListing,
+    code: &KeyEncoding,
+    with_owner: bool,
+) -> (Vec<dto::Object>, Vec<dto::CommonPrefix>) {
+    let contents = listing
+        .objects
+        .iter()
+        .filter_map(|(key, entry)| {
+            let object = entry.object()?;
+            Some(dto::Object {
+                key: Some(code.key(key)),
+                e_tag: Some(etag(&object.etag)),
+                last_modified: Some(to_s3_time(entry.last_modified)),
+                size: Some(object.body.len() as i64),
+                storage_class: Some(dto::ObjectStorageClass::from_static(
+                    dto::ObjectStorageClass::STANDARD,
+                )),
+                owner: with_owner.then(owner),
+                ..Default::default()
+            })
+        })
+        .collect();
+    let prefixes = listing
+        .prefixes
+        .iter()
+        .map(|p| dto::CommonPrefix {
+            prefix: Some(code.key(p)),
+        })
+        .collect();
+    (contents, prefixes)
+}
+
 fn tag_set(tags: &BTreeMap<String, String>) -> dto::TagSet {
     tags.iter()
         .map(|(k, v)| dto::Tag {
@@ -777,23 +812,9 @@ impl S3 for SandboxS3 {
                 max,
             )
             .map_err(s3_error)?;
-        let contents: Vec<dto::Object> = listing
-            .objects
-            .iter()
-            .filter_map(|(key, entry)| {
-                let object = entry.object()?;
-                Some(dto::Object {
-                    key: Some(code.key(key)),
-                    e_tag: Some(etag(&object.etag)),
-                    last_modified: Some(to_s3_time(entry.last_modified)),
-                    size: Some(object.body.len() as i64),
-                    storage_class: Some(dto::ObjectStorageClass::from_static(
-                        dto::ObjectStorageClass::STANDARD,
-                    )),
-                    ..Default::default()
-                })
-            })
-            .collect();
+        // ListObjectsV2 sends an owner only when asked (fetch-owner).
+        let owner_asked = input.fetch_owner.unwrap_or(false);
+        let (contents, common_prefixes) = listed_objects(&listing, &code, owner_asked);
         let key_count = (contents.len() + listing.prefixes.len()) as i32;
         Ok(S3Response::new(dto::ListObjectsV2Output {
             name: Some(input.bucket),
@@ -806,15 +827,7 @@ impl S3 for SandboxS3 {
             is_truncated: Some(listing.next.is_some()),
             next_continuation_token: listing.next.as_deref().map(percent::encode),
             contents: Some(contents),
-            common_prefixes: Some(
-                listing
-                    .prefixes
-                    .iter()
-                    .map(|p| dto::CommonPrefix {
-                        prefix: Some(code.key(p)),
-                    })
-                    .collect(),
-            ),
+            common_prefixes: Some(common_prefixes),
             encoding_type: code.answer(),
             ..Default::default()
         }))
@@ -1164,24 +1177,7 @@ impl S3 for SandboxS3 {
                 max,
             )
             .map_err(s3_error)?;
-        let contents: Vec<dto::Object> = listing
-            .objects
-            .iter()
-            .filter_map(|(key, entry)| {
-                let object = entry.object()?;
-                Some(dto::Object {
-                    key: Some(code.key(key)),
-                    e_tag: Some(etag(&object.etag)),
-                    last_modified: Some(to_s3_time(entry.last_modified)),
-                    size: Some(object.body.len() as i64),
-                    storage_class: Some(dto::ObjectStorageClass::from_static(
-                        dto::ObjectStorageClass::STANDARD,
-                    )),
-                    owner: Some(owner()),
-                    ..Default::default()
-                })
-            })
-            .collect();
+        let (contents, common_prefixes) = listed_objects(&listing, &code, true);
         // AWS sends NextMarker only with a delimiter; without one, clients go on from the last
         // key of the page.
         let next_marker = listing
@@ -1204,15 +1200,7 @@ impl S3 for SandboxS3 {
             is_truncated: Some(listing.next.is_some()),
             next_marker,
             contents: Some(contents),
-            common_prefixes: Some(
-                listing
-                    .prefixes
-                    .iter()
-                    .map(|p| dto::CommonPrefix {
-                        prefix: Some(code.key(p)),
-                    })
-                    .collect(),
-            ),
+            common_prefixes: Some(common_prefixes),
             encoding_type: code.answer(),
             ..Default::default()
         }))
