@@ -108,7 +108,28 @@ pub fn bucket_lines(
     ]
 }
 
-pub fn object_lines(bucket: &str, key: &str, d: &ObjectDetails, now: Timestamp) -> Vec<DialogLine> {
+/// What the listing said of a version's owner (HeadObject does not say it): the owner, or
+/// `None` when the server named none; the outer `None` when the version is not listed on
+/// screen.
+pub type ListedOwner = Option<Option<Arc<crate::domain::Owner>>>;
+
+pub fn object_lines(
+    bucket: &str,
+    key: &str,
+    d: &ObjectDetails,
+    owner: ListedOwner,
+    now: Timestamp,
+) -> Vec<DialogLine> {
+    let owner = match owner {
+        Some(Some(o)) => match o.display_name.as_deref().filter(|n| !n.is_empty()) {
+            Some(name) if name != o.id && !o.id.is_empty() => {
+                format!("{} (id {})", text::sanitize(name), text::sanitize(&o.id))
+            }
+            _ => text::sanitize(o.label()).into_owned(),
+        },
+        Some(None) => "not named by the server".into(),
+        None => "— (the versions pane lists it)".into(),
+    };
     let mut lines = vec![
         field(
             "Object",
@@ -120,6 +141,7 @@ pub fn object_lines(bucket: &str, key: &str, d: &ObjectDetails, now: Timestamp) 
                 .as_deref()
                 .map_or("(none)".into(), |v| text::sanitize(v).into_owned()),
         ),
+        field("Owner", owner),
         field(
             "Last modified",
             format!("{} UTC", format::maybe_timestamp(d.last_modified)),
@@ -217,10 +239,20 @@ pub(super) fn on_object_info(
     if !finish_write(state, request) {
         return Vec::new();
     }
+    // The owner comes from the listing on screen, when this version is in it.
+    let pane = &state.versions;
+    let listed = match (&result, &pane.bucket, &pane.key) {
+        (Ok(d), Some(b), Some(k)) if *b == bucket && **k == *key => pane
+            .entries
+            .iter()
+            .find(|e| Some(e.version_id.as_str()) == d.version_id.as_deref())
+            .map(|e| e.owner.clone()),
+        _ => None,
+    };
     state.popup = Some(match result {
         Ok(details) => Popup::Message {
             title: "Version details (HeadObject)".into(),
-            lines: object_lines(&bucket, &key, &details, now),
+            lines: object_lines(&bucket, &key, &details, listed, now),
             error: false,
         },
         Err(e) => Popup::Message {
@@ -233,4 +265,52 @@ pub(super) fn on_object_info(
         },
     });
     Vec::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{LegalHold, LockInfo, Owner};
+
+    fn details() -> ObjectDetails {
+        ObjectDetails {
+            version_id: Some("v1".into()),
+            size: Some(3),
+            etag: None,
+            content_type: None,
+            storage_class: None,
+            last_modified: None,
+            lock: LockInfo {
+                mode: None,
+                retain_until: None,
+                legal_hold: LegalHold::Off,
+            },
+            metadata: Vec::new(),
+        }
+    }
+
+    fn owner_line(owner: ListedOwner) -> String {
+        let now: Timestamp = "2026-11-27T12:00:00Z".parse().expect("time");
+        object_lines("b", "k", &details(), owner, now)
+            .into_iter()
+            .map(|l| l.text)
+            .find(|t| t.starts_with("Owner"))
+            .expect("an Owner line")
+    }
+
+    #[test]
+    fn i_names_the_owner_the_listing_gave_and_says_when_it_gave_none() {
+        let both = Arc::new(Owner {
+            id: "tenant$alice".into(),
+            display_name: Some("Alice".into()),
+        });
+        assert!(owner_line(Some(Some(both))).ends_with("Alice (id tenant$alice)"));
+        let id_only = Arc::new(Owner {
+            id: "79a59df9".into(),
+            display_name: None,
+        });
+        assert!(owner_line(Some(Some(id_only))).ends_with("79a59df9"));
+        assert!(owner_line(Some(None)).ends_with("not named by the server"));
+        assert!(owner_line(None).contains("the versions pane lists it"));
+    }
 }

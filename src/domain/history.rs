@@ -163,6 +163,7 @@ mod tests {
             },
             is_latest: latest,
             last_modified: Some(at.parse().expect("test time")),
+            owner: None,
         }
     }
 

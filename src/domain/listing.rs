@@ -370,6 +370,7 @@ mod tests {
             },
             is_latest: latest,
             last_modified: Some(at.parse().expect("test time")),
+            owner: None,
         }
     }
 
@@ -574,6 +575,7 @@ mod tests {
                             last_modified: base
                                 .checked_sub(jiff::SignedDuration::from_secs(age as i64))
                                 .ok(),
+                            owner: None,
                         });
                     }
                 }

@@ -127,6 +127,27 @@ pub struct HistoryEntry {
     pub kind: EntryKind,
     pub is_latest: bool,
     pub last_modified: Option<Timestamp>,
+    /// Who wrote it, as the server names the owner (ListObjectVersions' Owner); `None` when
+    /// the server does not say. Shared between the entries of one page.
+    pub owner: Option<Arc<Owner>>,
+}
+
+/// The owner of a version or delete marker as the server names it: a canonical user id (AWS),
+/// a user id such as `tenant$user` (Ceph RGW), and a display name where the server gives one.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Owner {
+    pub id: String,
+    pub display_name: Option<String>,
+}
+
+impl Owner {
+    /// The display name, or the id when there is none.
+    pub fn label(&self) -> &str {
+        self.display_name
+            .as_deref()
+            .filter(|n| !n.is_empty())
+            .unwrap_or(&self.id)
+    }
 }
 
 impl HistoryEntry {

@@ -454,7 +454,7 @@ pub fn csv_field(s: &str) -> String {
 }
 
 /// The CSV header of `csv_row`.
-pub const CSV_HEADER: &str = "key,version_id,is_latest,delete_marker,size,last_modified,protection,mode,retain_until,legal_hold,error";
+pub const CSV_HEADER: &str = "key,version_id,is_latest,delete_marker,size,last_modified,protection,mode,retain_until,legal_hold,error,owner_id,owner_name";
 
 /// One entry as a CSV line (RFC 4180 quoting). Text from the server is escaped as on screen
 /// (no control sequence reaches a terminal that shows the file) and a field that a spreadsheet
@@ -495,6 +495,12 @@ pub fn csv_row(
         until,
         q(&hold),
         q(&error),
+        q(entry.owner.as_ref().map_or("", |o| o.id.as_str())),
+        q(entry
+            .owner
+            .as_ref()
+            .and_then(|o| o.display_name.as_deref())
+            .unwrap_or("")),
     ]
     .join(",")
 }
@@ -519,6 +525,7 @@ mod tests {
             },
             is_latest: latest,
             last_modified: Some(at("2026-11-01T00:00:00Z")),
+            owner: None,
         }
     }
 

@@ -411,6 +411,7 @@ mod tests {
             },
             is_latest: false,
             last_modified: Some(at(time)),
+            owner: None,
         }
     }
 

@@ -203,6 +203,19 @@ impl S3 {
         Ok(())
     }
 
+    /// Who these credentials are to the server: the Owner of ListBuckets' answer (AWS's
+    /// canonical user, Ceph's user id); `None` when the server names none.
+    pub async fn identity(&self) -> Result<Option<crate::domain::Owner>, S3Error> {
+        let out = self
+            .client
+            .list_buckets()
+            .max_buckets(1)
+            .send()
+            .await
+            .map_err(S3Error::from_sdk)?;
+        Ok(Owners::default().of(out.owner()).map(|o| (*o).clone()))
+    }
+
     pub async fn list_buckets(&self) -> Result<Vec<Bucket>, S3Error> {
         let mut buckets = Vec::new();
         let mut token: Option<String> = None;
@@ -389,6 +402,7 @@ impl S3 {
             .await
             .map_err(S3Error::from_sdk)?;
         let coding = KeyCoding::of(out.encoding_type());
+        let mut owners = Owners::default();
         let mut versions = Vec::with_capacity(out.versions().len());
         for v in out.versions() {
             let Some(key) = v.key() else { continue };
@@ -402,6 +416,7 @@ impl S3 {
                 },
                 is_latest: v.is_latest().unwrap_or(false),
                 last_modified: timestamp(v.last_modified()),
+                owner: owners.of(v.owner()),
             });
         }
         let mut markers = Vec::with_capacity(out.delete_markers().len());
@@ -413,6 +428,7 @@ impl S3 {
                 kind: EntryKind::DeleteMarker,
                 is_latest: m.is_latest().unwrap_or(false),
                 last_modified: timestamp(m.last_modified()),
+                owner: owners.of(m.owner()),
             });
         }
         let prefixes = out
@@ -1281,4 +1297,39 @@ fn smithy_time(t: Timestamp) -> aws_smithy_types::DateTime {
         t.as_second(),
         t.subsec_nanosecond().max(0) as u32,
     )
+}
+
+/// The owners of one page, each kept once however many entries name it.
+#[derive(Default)]
+struct Owners(Vec<Arc<crate::domain::Owner>>);
+
+impl Owners {
+    /// The entry's owner; `None` when the server names none (or only an empty id).
+    fn of(
+        &mut self,
+        owner: Option<&aws_sdk_s3::types::Owner>,
+    ) -> Option<Arc<crate::domain::Owner>> {
+        let owner = owner?;
+        let id = owner.id().unwrap_or_default();
+        let display_name = owner.display_name().filter(|n| !n.is_empty());
+        if id.is_empty() && display_name.is_none() {
+            return None;
+        }
+        if let Some(known) = self
+            .0
+            .iter()
+            .find(|o| o.id == id && o.display_name.as_deref() == display_name)
+        {
+            return Some(known.clone());
+        }
+        let new = Arc::new(crate::domain::Owner {
+            id: id.to_string(),
+            display_name: display_name.map(str::to_string),
+        });
+        // A page has one owner or a few; a hostile page of many distinct ones stays linear.
+        if self.0.len() < 64 {
+            self.0.push(new.clone());
+        }
+        Some(new)
+    }
 }

@@ -796,7 +796,7 @@ pub fn versions(frame: &mut Frame, area: Rect, state: &AppState, now: Timestamp,
         placeholder(frame, area, b, vec![line]);
         return;
     }
-    const COLUMNS: [Column; 10] = [
+    const COLUMNS: [Column; 11] = [
         Column {
             header: "Kind",
             width: 7,
@@ -857,10 +857,17 @@ pub fn versions(frame: &mut Frame, area: Rect, state: &AppState, now: Timestamp,
             flex: false,
             priority: 7,
         },
+        // Who wrote it: the first column to go when the pane is narrow.
+        Column {
+            header: "Owner",
+            width: 12,
+            flex: false,
+            priority: 10,
+        },
     ];
     // Where the Lock column does not fit, the countdown cell names the mode too
     // (`COMPLIANCE 23h 59m 59s`): it takes room from the version id.
-    let narrow: [Column; 10] = COLUMNS.map(|c| match c.header {
+    let narrow: [Column; 11] = COLUMNS.map(|c| match c.header {
         "Version ID" => Column { width: 6, ..c },
         "Countdown" => Column { width: 22, ..c },
         _ => c,
@@ -921,7 +928,15 @@ pub fn versions(frame: &mut Frame, area: Rect, state: &AppState, now: Timestamp,
                     w,
                     lock.countdown.1,
                 ),
-                _ => cell(&lock.hold.0, w, lock.hold.1),
+                9 => cell(&lock.hold.0, w, lock.hold.1),
+                _ => cell(
+                    &entry
+                        .owner
+                        .as_ref()
+                        .map_or("—".into(), |o| text::name(o.label()).into_owned()),
+                    w,
+                    theme.dim,
+                ),
             })
             .collect();
         Row::new(cells)

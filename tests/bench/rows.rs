@@ -191,6 +191,7 @@ fn main() {
                 last_modified: now
                     .checked_sub(jiff::SignedDuration::from_secs(i as i64))
                     .ok(),
+                owner: None,
             })
             .collect();
         let more = page + 1 < version_pages;

@@ -58,6 +58,7 @@ fn entry(key: &str, id: &str, time: &str, latest: bool, marker: bool) -> History
         },
         is_latest: latest,
         last_modified: at(time),
+        owner: None,
     }
 }
 
@@ -276,6 +277,32 @@ fn guide_state(width: u16, height: u16) -> AppState {
 fn guide_bucket_with_versions_and_every_lock_state() {
     let s = guide_state(120, 35);
     insta::assert_snapshot!(draw(&s, 120, 35).backend());
+}
+
+#[test]
+fn the_owner_column_shows_where_there_is_room_and_goes_first_when_narrow() {
+    // As in the backup guide's listing: a display name and an empty id.
+    let guide_owner = Arc::new(lockwatch::domain::Owner {
+        id: String::new(),
+        display_name: Some("5002424".into()),
+    });
+    let wide = |width: u16| {
+        let mut s = guide_state(width, 35);
+        for e in &mut s.versions.entries {
+            e.owner = Some(guide_owner.clone());
+        }
+        draw(&s, width, 35).backend().to_string()
+    };
+    let screen = wide(170);
+    assert!(screen.contains("Owner"), "{screen}");
+    assert_eq!(
+        screen.matches("5002424").count(),
+        6,
+        "one per row: {screen}"
+    );
+    let narrow = wide(120);
+    assert!(!narrow.contains("5002424"), "{narrow}");
+    assert!(narrow.contains("Countdown"), "{narrow}");
 }
 
 #[test]

@@ -43,6 +43,7 @@ fn version(key: &str, id: &str, at: &str, latest: bool) -> HistoryEntry {
         },
         is_latest: latest,
         last_modified: Some(at.parse().expect("time")),
+        owner: None,
     }
 }
 

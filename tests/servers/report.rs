@@ -155,12 +155,20 @@ fn report_covers_every_protection_state(endpoint: &str, tag: &str) {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 1 + 6 + 1, "{csv}");
     assert!(lines[0].starts_with("key,version_id,"));
+    assert!(lines[0].ends_with(",owner_id,owner_name"), "{csv}");
     assert!(
         lines
             .iter()
             .any(|l| l.starts_with("compliance.txt,") && l.contains(",compliance,COMPLIANCE,")),
         "{csv}"
     );
+    // Each version names its owner: the test user, whatever each server calls it.
+    let version_row = lines
+        .iter()
+        .find(|l| l.starts_with("plain.txt,"))
+        .unwrap_or_else(|| panic!("{csv}"));
+    let owner_id = version_row.split(',').nth(11).unwrap_or_default();
+    assert!(!owner_id.is_empty(), "an owner id: {version_row}");
     assert!(
         lines
             .iter()

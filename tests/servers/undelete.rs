@@ -580,6 +580,7 @@ fn a_copy_back_whose_source_has_no_etag_is_not_sent() {
             },
             is_latest: false,
             last_modified: None,
+            owner: None,
         };
         let plan = lockwatch::domain::undelete::KeyPlan {
             key: "k".into(),

@@ -55,6 +55,8 @@ struct Deviations {
     /// SeaweedFS 4.48 refuses an upload with an unknown lock mode as 400 InvalidRequest (AWS:
     /// InvalidArgument); it is refused all the same.
     unknown_upload_mode_is_invalid_request: bool,
+    /// SeaweedFS 4.48 names the owner of every delete marker "anonymous", whoever deleted.
+    marker_owner_is_anonymous: bool,
 }
 
 struct Server {
@@ -88,6 +90,7 @@ fn seaweedfs() -> Server {
             refuses_recreating_own_bucket: true,
             accepts_unknown_version_id_marker: true,
             unknown_upload_mode_is_invalid_request: true,
+            marker_owner_is_anonymous: true,
             lacks_object_attributes: false,
         },
     }
@@ -111,6 +114,7 @@ fn sandbox() -> Server {
             refuses_recreating_own_bucket: false,
             accepts_unknown_version_id_marker: false,
             unknown_upload_mode_is_invalid_request: false,
+            marker_owner_is_anonymous: false,
             lacks_object_attributes: false,
         },
     }
@@ -134,6 +138,7 @@ fn ceph() -> Server {
             refuses_recreating_own_bucket: false,
             accepts_unknown_version_id_marker: true,
             unknown_upload_mode_is_invalid_request: false,
+            marker_owner_is_anonymous: false,
             lacks_object_attributes: true,
         },
     }
@@ -1126,6 +1131,7 @@ macro_rules! every_server {
                 virtual_hosted_requests_name_the_bucket_in_the_host,
                 ranged_reads_return_the_bytes_asked_for,
                 unknown_lock_modes_are_refused_in_configurations_and_uploads,
+                versions_and_markers_name_their_owner,
             );
         )*
     };

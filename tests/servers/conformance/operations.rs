@@ -659,3 +659,32 @@ pub(super) async fn unknown_lock_modes_are_refused_in_configurations_and_uploads
     let history = s3.key_history(&bucket, "k").await.unwrap_or_default();
     assert!(history.is_empty(), "nothing was stored: {history:?}");
 }
+
+/// Each version and delete marker names its owner, and it is who these credentials are
+/// (ListBuckets' Owner): what lockwatch shows in the versions pane, `i` and the report.
+pub(super) async fn versions_and_markers_name_their_owner(server: &Server) {
+    let s3 = server.s3().await;
+    let bucket = versioned_bucket(&s3, "owner").await;
+    put(&s3, &bucket, "k", "x", PutOptions::default()).await;
+    s3.delete_object(&bucket, "k").await.expect("a marker");
+    let me = s3
+        .identity()
+        .await
+        .expect("ListBuckets")
+        .expect("the server names who these credentials are");
+    let history = s3.key_history(&bucket, "k").await.expect("history");
+    assert_eq!(history.len(), 2, "{history:?}");
+    for entry in &history {
+        let owner = entry
+            .owner
+            .as_deref()
+            .unwrap_or_else(|| panic!("no owner: {entry:?}"));
+        if entry.is_delete_marker() && server.deviations.marker_owner_is_anonymous {
+            // Measured: the marker is said to be anonymous's, whoever deleted.
+            assert_eq!(owner.id, "anonymous", "{entry:?}");
+            continue;
+        }
+        assert_eq!(owner.id, me.id, "{entry:?} vs {me:?}");
+        assert!(!owner.label().is_empty());
+    }
+}
