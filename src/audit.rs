@@ -52,7 +52,7 @@ pub fn read_last(path: &Path, n: usize) -> std::io::Result<Vec<AuditLine>> {
             continue;
         }
         lines.push_back(match serde_json::from_slice(&line) {
-            Ok(entry) => AuditLine::Entry(entry),
+            Ok(entry) => AuditLine::Entry(Box::new(entry)),
             Err(_) => AuditLine::Unreadable(String::from_utf8_lossy(&line).into_owned()),
         });
         if lines.len() > n {
@@ -77,6 +77,7 @@ mod tests {
             outcome: "ok".into(),
             error_code: None,
             result_version_id: None,
+            actor: None,
         }
     }
 
@@ -92,8 +93,8 @@ mod tests {
         assert_eq!(
             last,
             [
-                AuditLine::Entry(entry("delete")),
-                AuditLine::Entry(entry("delete-version"))
+                AuditLine::Entry(Box::new(entry("delete"))),
+                AuditLine::Entry(Box::new(entry("delete-version")))
             ]
         );
         #[cfg(unix)]

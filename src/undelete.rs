@@ -121,6 +121,7 @@ pub fn audit_entry(
     bucket: &str,
     plan: &KeyPlan,
     outcome: &Outcome,
+    actor: Option<&crate::domain::audit::Actor>,
 ) -> Option<crate::audit::AuditEntry> {
     let (action, version_id) = match &plan.action {
         KeyAction::RemoveMarkers { markers, .. } => (
@@ -148,6 +149,7 @@ pub fn audit_entry(
         outcome: outcome.to_string(),
         error_code: None,
         result_version_id: None,
+        actor: actor.cloned(),
     })
 }
 

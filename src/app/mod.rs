@@ -330,6 +330,8 @@ pub enum Action {
     },
     /// Writing the audit trail failed; the user must know.
     AuditFailed(String),
+    /// Who the server says these credentials are (ListBuckets' Owner).
+    Identified(crate::domain::Owner),
     /// SIGTERM, SIGHUP, or the terminal went away.
     Terminate,
     /// SIGTSTP from outside (`kill -TSTP`): suspend as Ctrl-Z does.
@@ -963,6 +965,12 @@ pub fn update(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Effec
         } => details::on_object_info(state, request, bucket, key, result, now),
         Action::AuditFailed(e) => {
             state.error(format!("The audit trail could not be written: {e}"));
+            Vec::new()
+        }
+        Action::Identified(owner) => {
+            let actor = &mut state.connection.actor;
+            actor.owner_id = Some(owner.id).filter(|i| !i.is_empty());
+            actor.owner_name = owner.display_name;
             Vec::new()
         }
     }

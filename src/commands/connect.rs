@@ -10,13 +10,20 @@ pub(super) async fn connect_for_command(
     config: &Config,
     console: &mut Console<'_>,
 ) -> Result<Connection, Exit> {
-    let connection = match connect(cli, config, console).await {
+    let mut connection = match connect(cli, config, console).await {
         Ok(c) => c,
         Err(e) => {
             say!(console, "lockwatch: cannot connect: {}", shown(&e));
             return Err(Exit::CouldNotStart);
         }
     };
+    // Who these credentials are, for the audit trail and the report; a server that will not
+    // say is no reason to stop (the listing that follows says what is wrong, if anything).
+    if let Ok(Some(me)) = connection.s3.identity().await {
+        let actor = &mut connection.info.actor;
+        actor.owner_id = Some(me.id).filter(|i| !i.is_empty());
+        actor.owner_name = me.display_name;
+    }
     for warning in &connection.info.warnings {
         say!(console, "lockwatch: warning: {}", shown(&warning));
     }
@@ -60,6 +67,10 @@ pub(super) async fn connect(
     if let Some(how) = login.1 {
         connection.info.credentials_source = how;
     }
+    connection.info.actor.keystone_user = Some(login.0.user_name.clone())
+        .filter(|u| !u.is_empty())
+        .or_else(|| Some(login.0.user_id.clone()));
+    connection.info.actor.keystone_project = Some(login.0.project().to_string());
     if from_catalogue {
         connection.info.endpoint_source = Some(format!(
             "the object-store entry of Keystone's catalogue ({})",

@@ -35,7 +35,10 @@ pub(super) async fn report(
         let _ = write!(err, "\r\x1b[K");
     }
     let coverage = match built {
-        Ok(c) => c,
+        Ok(mut c) => {
+            c.taken_by = Some(connection.info.actor.describe());
+            c
+        }
         Err(e) => {
             let _ = out.flush();
             drop(out);

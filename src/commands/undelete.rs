@@ -146,6 +146,7 @@ pub(super) async fn undelete(
                 &options.location.bucket,
                 plan,
                 outcome,
+                Some(&connection.info.actor),
             ) {
                 let written = audit_path
                     .as_deref()

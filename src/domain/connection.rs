@@ -19,6 +19,8 @@ pub struct ConnectionInfo {
     pub warnings: Vec<String>,
     /// The built-in sandbox (`--demo`): its writes go to a trail of their own.
     pub sandbox: bool,
+    /// Who writes through this connection, for the audit trail and the top line.
+    pub actor: super::audit::Actor,
 }
 
 /// `****************262d`, as `aws configure list` shows an access key.

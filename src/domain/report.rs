@@ -119,6 +119,8 @@ pub struct Coverage {
     pub bucket: String,
     pub prefix: String,
     pub endpoint: String,
+    /// Who took it: the user the server says these credentials are, the key, the local user.
+    pub taken_by: Option<String>,
     /// The server's time when the report was taken (the moment protections are judged at).
     pub taken_at: String,
     /// This machine's clock at the same moment.
@@ -170,6 +172,7 @@ impl Coverage {
             bucket: bucket.into(),
             prefix: prefix.into(),
             endpoint: endpoint.into(),
+            taken_by: None,
             taken_at: now.to_string(),
             local_time: local.to_string(),
             server_clock_offset_seconds: offset.map(|o| o.as_secs()),
@@ -327,6 +330,9 @@ impl Coverage {
             }
         ));
         m.push_str(&format!("| Endpoint | {} |\n", cell(&self.endpoint)));
+        if let Some(who) = &self.taken_by {
+            m.push_str(&format!("| Taken by | {} |\n", cell(who)));
+        }
         m.push_str(&format!(
             "| Versioning | {} |\n",
             cell(self.versioning.as_deref().unwrap_or("unknown"))

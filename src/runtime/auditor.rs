@@ -4,6 +4,7 @@
 
 use crate::app::{Action, RestoreFailure};
 use crate::audit::{self, AuditEntry};
+use crate::domain::audit::Actor;
 use crate::s3::S3Error;
 use jiff::Timestamp;
 use std::path::PathBuf;
@@ -15,6 +16,9 @@ pub(super) struct Auditor {
     pub(super) path: Option<PathBuf>,
     pub(super) endpoint: String,
     pub(super) tx: mpsc::UnboundedSender<Action>,
+    /// Who writes: known in part at start, completed when the server says who these
+    /// credentials are (a request of its own, so that the UI never waits for it).
+    pub(super) actor: std::sync::Arc<std::sync::Mutex<Actor>>,
 }
 
 /// What a write is about, for its audit line: bucket, key, version id.
@@ -37,7 +41,18 @@ impl Auditor {
     }
 
     /// Appends a prepared entry without waiting for the disk; tells the UI if it cannot.
-    pub(super) fn append(&self, entry: AuditEntry) {
+    /// Who writes, as known now.
+    pub(super) fn actor(&self) -> Actor {
+        match self.actor.lock() {
+            Ok(a) => a.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    pub(super) fn append(&self, mut entry: AuditEntry) {
+        if entry.actor.is_none() {
+            entry.actor = Some(self.actor());
+        }
         let (path, tx) = (self.path.clone(), self.tx.clone());
         tokio::task::spawn_blocking(move || {
             let error = match path {
@@ -129,6 +144,7 @@ impl Auditor {
             outcome,
             error_code,
             result_version_id,
+            actor: Some(self.actor()),
         };
         let Some(path) = self.path.clone() else {
             let _ = self.tx.send(Action::AuditFailed(
@@ -158,6 +174,7 @@ mod tests {
             path: Some(dir.join("audit.jsonl")),
             endpoint: "http://127.0.0.1:1".into(),
             tx,
+            actor: Default::default(),
         };
         (auditor, rx)
     }

@@ -190,9 +190,10 @@ impl Executor {
             } => {
                 let endpoint = self.audit.endpoint.clone();
                 let location = S3Location { bucket, prefix };
+                let taken_by = self.audit.actor().describe();
                 self.spawn(
                     Some(request),
-                    reads::build_report(s3, reply, request, endpoint, location),
+                    reads::build_report(s3, reply, request, endpoint, location, taken_by),
                 )
             }
             Effect::Download { request, download } => {

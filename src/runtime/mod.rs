@@ -114,7 +114,22 @@ async fn run_loop(
         },
         endpoint: connection.info.endpoint.clone(),
         tx: tx.clone(),
+        actor: Arc::new(std::sync::Mutex::new(connection.info.actor.clone())),
     };
+    // Who these credentials are, for the audit trail and the top line: asked on the side, so
+    // that nothing waits for it; until it answers, entries name the key and the local user.
+    {
+        let (s3, actor, tx) = (connection.s3.clone(), audit.actor.clone(), tx.clone());
+        tokio::spawn(async move {
+            if let Ok(Some(me)) = s3.identity().await {
+                if let Ok(mut a) = actor.lock() {
+                    a.owner_id = Some(me.id.clone()).filter(|i| !i.is_empty());
+                    a.owner_name = me.display_name.clone();
+                }
+                let _ = tx.send(Action::Identified(me));
+            }
+        });
+    }
     let mut executor = Executor {
         s3: connection.s3,
         audit,

@@ -184,6 +184,7 @@ pub(super) async fn build_report(
     request: RequestId,
     endpoint: String,
     location: S3Location,
+    taken_by: String,
 ) {
     let built = crate::report::build(
         &s3,
@@ -194,7 +195,8 @@ pub(super) async fn build_report(
         |versions| reply.send(Action::ReportProgress { request, versions }),
     )
     .await;
-    let result = built.map_err(|e| e.to_string()).map(|c| {
+    let result = built.map_err(|e| e.to_string()).map(|mut c| {
+        c.taken_by = Some(taken_by);
         let at = c.taken_at.parse().unwrap_or_else(|_| Timestamp::now());
         (
             c.markdown(),

@@ -263,7 +263,9 @@ pub(super) async fn run_bulk(
     cancel: &std::sync::atomic::AtomicBool,
 ) {
     let tally = crate::undelete::execute(s3, &bucket, plans, cancel, |plan, outcome| {
-        if let Some(entry) = crate::undelete::audit_entry(&audit.endpoint, &bucket, plan, outcome) {
+        if let Some(entry) =
+            crate::undelete::audit_entry(&audit.endpoint, &bucket, plan, outcome, None)
+        {
             audit.append(entry);
         }
         reply.send(Action::BulkKeyDone {

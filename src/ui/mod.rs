@@ -126,7 +126,17 @@ fn title_bar(frame: &mut Frame, area: ratatui::layout::Rect, state: &AppState, t
     // The access key goes first, then the region, then the endpoint is cut.
     let endpoint = text::sanitize(&state.connection.endpoint);
     let region = text::sanitize(&state.connection.region);
+    // The key, and who the server says it is once it has said.
+    let key = match state.connection.actor.server_user() {
+        Some(who) => format!(
+            "{} ({})",
+            state.connection.access_key_masked,
+            text::name(who)
+        ),
+        None => state.connection.access_key_masked.clone(),
+    };
     let connection = [
+        format!("{endpoint} · {region} · {key}"),
         format!(
             "{endpoint} · {region} · {}",
             state.connection.access_key_masked

@@ -56,6 +56,7 @@ fn main() {
             read_only_because: None,
             warnings: Vec::new(),
             sandbox: false,
+            actor: Default::default(),
         },
         Rect::new(0, 0, width, height),
     );

@@ -25,6 +25,7 @@ fn app_state(width: u16, height: u16) -> AppState {
             read_only_because: None,
             warnings: Vec::new(),
             sandbox: false,
+            actor: Default::default(),
         },
         Rect::new(0, 0, width, height),
     )

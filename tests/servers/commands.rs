@@ -120,6 +120,23 @@ fn undelete_sends_nothing_until_the_typed_answer_is_exact() {
         "{}",
         audit[0]
     );
+    // Who did it: the key as masked on screen, who the server says that is, the local user.
+    let entry: serde_json::Value = serde_json::from_str(&audit[0]).expect("JSON");
+    let actor = &entry["actor"];
+    assert_eq!(
+        actor["access_key"],
+        lockwatch::s3::mask(support::ACCESS_KEY).as_str(),
+        "{entry}"
+    );
+    assert_eq!(actor["owner_id"], "lockwatch-sandbox", "{entry}");
+    assert!(
+        actor["local_user"].as_str().is_some_and(|u| !u.is_empty()),
+        "{entry}"
+    );
+    assert!(
+        !audit[0].contains(support::SECRET_KEY),
+        "no secret in the trail"
+    );
     let listed = place.run(&["ls", &format!("s3://{name}/reports/")], "", At::Script);
     assert!(listed.out.contains("q3.pdf"), "restored: {}", listed.out);
     assert!(listed.out.contains("q4.pdf"), "{}", listed.out);

@@ -1462,6 +1462,12 @@ fn the_demos_writes_go_to_a_trail_of_their_own() {
     let trail =
         std::fs::read_to_string(data.join("sandbox-audit.jsonl")).expect("the sandbox's trail");
     assert!(trail.contains("\"action\":\"restore\""), "{trail}");
+    // The write names who did it: the sandbox's user, asked of it on the side at start.
+    assert!(
+        trail.contains("\"owner_id\":\"lockwatch-sandbox\""),
+        "{trail}"
+    );
+    assert!(trail.contains("\"access_key\":\"****"), "{trail}");
     assert!(
         !data.join("audit.jsonl").exists(),
         "the user's real trail holds no demonstration"

@@ -145,6 +145,18 @@ fn a_password_login_uses_the_users_ec2_credential_and_restores_a_deleted_file() 
         !history[0].is_delete_marker(),
         "tux.svg is back: {history:?}"
     );
+    // The trail names the Keystone user and project, and who Ceph says the EC2 key is.
+    let trail = std::fs::read_to_string(home.path().join(".local/share/lockwatch/audit.jsonl"))
+        .expect("the audit trail");
+    let entry: serde_json::Value =
+        serde_json::from_str(trail.lines().last().unwrap_or_default()).expect("an entry");
+    let actor = &entry["actor"];
+    assert_eq!(actor["keystone_user"], "alice", "{entry}");
+    assert_eq!(actor["keystone_project"], "demo", "{entry}");
+    assert!(
+        actor["owner_id"].as_str().is_some_and(|o| !o.is_empty()),
+        "Ceph names the key's user: {entry}"
+    );
 }
 
 #[test]

@@ -51,6 +51,12 @@ pub(super) fn audit_box(
                 theme.error,
             ));
         }
+        if let Some(actor) = &e.actor {
+            spans.push(Span::styled(
+                format!(" by {}", text::sanitize(&actor.describe())),
+                theme.dim,
+            ));
+        }
         lines.push(Line::from(spans));
     }
     let screen = frame.area();
