@@ -10,24 +10,29 @@ pub(super) async fn connect_for_command(
     config: &Config,
     console: &mut Console<'_>,
 ) -> Result<Connection, Exit> {
-    let mut connection = match connect(cli, config, console).await {
+    let connection = match connect(cli, config, console).await {
         Ok(c) => c,
         Err(e) => {
             say!(console, "lockwatch: cannot connect: {}", shown(&e));
             return Err(Exit::CouldNotStart);
         }
     };
-    // Who these credentials are, for the audit trail and the report; a server that will not
-    // say is no reason to stop (the listing that follows says what is wrong, if anything).
+
+    for warning in &connection.info.warnings {
+        say!(console, "lockwatch: warning: {}", shown(&warning));
+    }
+    Ok(connection)
+}
+
+/// Who these credentials are (ListBuckets' Owner), for the audit trail and the report; a
+/// server that will not say (credentials limited to one bucket often may not list buckets) is
+/// no reason to stop.
+pub(super) async fn learn_identity(connection: &mut Connection) {
     if let Ok(Some(me)) = connection.s3.identity().await {
         let actor = &mut connection.info.actor;
         actor.owner_id = Some(me.id).filter(|i| !i.is_empty());
         actor.owner_name = me.display_name;
     }
-    for warning in &connection.info.warnings {
-        say!(console, "lockwatch: warning: {}", shown(&warning));
-    }
-    Ok(connection)
 }
 
 /// Connects the way the flags, the environment and the config file say.

@@ -24,7 +24,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use config::config_command;
-use connect::{connect, connect_for_command, pick_endpoint};
+use connect::{connect, connect_for_command, learn_identity, pick_endpoint};
 use demo::{seeded_sandbox, serve_sandbox};
 use ls::list;
 use report::report;

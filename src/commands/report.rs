@@ -11,10 +11,11 @@ pub(super) async fn report(
     format: crate::report::Format,
     console: &mut Console<'_>,
 ) -> Exit {
-    let connection = match connect_for_command(cli, config, console).await {
+    let mut connection = match connect_for_command(cli, config, console).await {
         Ok(c) => c,
         Err(code) => return code,
     };
+    learn_identity(&mut connection).await;
     let show_progress = console.err_is_terminal;
     let Console { out, err, .. } = console;
     let mut out = std::io::BufWriter::new(&mut **out);

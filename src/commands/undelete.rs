@@ -28,7 +28,7 @@ pub(super) async fn undelete(
         );
         return Exit::CouldNotStart;
     }
-    let connection = match connect_for_command(cli, config, console).await {
+    let mut connection = match connect_for_command(cli, config, console).await {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -43,6 +43,10 @@ pub(super) async fn undelete(
                 .map_or(String::new(), |w| format!(" ({w})"))
         );
         return Exit::CouldNotStart;
+    }
+    // Who is about to write, for the audit trail (a dry run writes nothing).
+    if !options.dry_run {
+        learn_identity(&mut connection).await;
     }
     let s3 = &connection.s3;
     let after = match options.after {

@@ -46,25 +46,51 @@ async fn deleted_bucket(s3: &S3, tag: &str, deleted: usize) -> (String, Shape) {
         live: (0..20).map(|i| format!("data/live-{i:02}.bin")).collect(),
         only_markers: (0..5).map(|i| format!("data/never-{i}.bin")).collect(),
     };
+    // Fixture writes: SeaweedFS under the whole suite's load now and then answers 500
+    // InternalError; the key is read back and the write sent again only if it did not happen
+    // (as a test fixture may; lockwatch itself never resends a write).
     let put = |key: &String| {
         let (s3, bucket, key) = (s3.clone(), bucket.clone(), key.clone());
         async move {
-            s3.put_bytes(
-                &bucket,
-                &key,
-                format!("{key} v1").into_bytes(),
-                &PutOptions::default(),
-            )
-            .await
-            .unwrap_or_else(|e| panic!("upload {key}: {e}"));
+            for attempt in 1..=3 {
+                let sent = s3
+                    .put_bytes(
+                        &bucket,
+                        &key,
+                        format!("{key} v1").into_bytes(),
+                        &PutOptions::default(),
+                    )
+                    .await;
+                match sent {
+                    Ok(_) => return,
+                    Err(e) if e.outcome_unknown() && attempt < 3 => {
+                        let history = s3.key_history(&bucket, &key).await.unwrap_or_default();
+                        if history.iter().any(|h| !h.is_delete_marker()) {
+                            return;
+                        }
+                        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                    }
+                    Err(e) => panic!("upload {key}: {e}"),
+                }
+            }
         }
     };
     let delete = |key: &String| {
         let (s3, bucket, key) = (s3.clone(), bucket.clone(), key.clone());
         async move {
-            s3.delete_object(&bucket, &key)
-                .await
-                .unwrap_or_else(|e| panic!("delete {key}: {e}"));
+            for attempt in 1..=3 {
+                match s3.delete_object(&bucket, &key).await {
+                    Ok(_) => return,
+                    Err(e) if e.outcome_unknown() && attempt < 3 => {
+                        let history = s3.key_history(&bucket, &key).await.unwrap_or_default();
+                        if history.first().is_some_and(|h| h.is_delete_marker()) {
+                            return;
+                        }
+                        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                    }
+                    Err(e) => panic!("delete {key}: {e}"),
+                }
+            }
         }
     };
     each(&shape.deleted, put).await;
