@@ -49,6 +49,9 @@ pub async fn build(
         .unwrap_or(local);
     let mut coverage = Coverage::new(bucket, &location.prefix, endpoint, now, local, offset);
     coverage.set_bucket(versioning, lock.as_ref());
+    coverage.posture = Some(crate::domain::posture::summarize(
+        &s3.bucket_posture(bucket).await,
+    ));
     if format == Format::Csv {
         writeln!(out, "{CSV_HEADER}").map_err(ReportError::Output)?;
     }

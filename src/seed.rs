@@ -144,6 +144,10 @@ pub async fn seed_demo(s3: &S3, now: Timestamp) -> Result<SeedReport, S3Error> {
             )
             .await?;
         }
+        // A lifecycle rule that ends the recovery window: what `i` and the report's Risks
+        // section show.
+        s3.expire_noncurrent_versions("bup-governance", "weekly-14-days", "weekly/", 14)
+            .await?;
     }
 
     if fresh_bucket(s3, "scratch", false, &mut report).await? {

@@ -113,6 +113,53 @@ pub fn bucket_lines(
 /// screen.
 pub type ListedOwner = Option<Option<Arc<crate::domain::Owner>>>;
 
+/// The posture under the bucket's details: each part with what it means, the recovery
+/// window and why, then the risks, most serious first.
+pub fn posture_lines(p: &crate::domain::posture::Summary) -> Vec<DialogLine> {
+    let mut lines = vec![DialogLine::plain("")];
+    for (name, value) in &p.lines {
+        let value = text::sanitize(value);
+        lines.push(if name.is_empty() {
+            DialogLine::plain(format!("{:<20}  {value}", ""))
+        } else {
+            field(name, value)
+        });
+    }
+    lines.push(DialogLine::plain(""));
+    lines.push(DialogLine::new(
+        format!("Recovery window: {}.", text::sanitize(&p.recovery_window)),
+        LineStyle::Emphasis,
+    ));
+    for reason in &p.reasons {
+        lines.push(DialogLine::plain(format!(
+            "  because {}",
+            text::sanitize(reason)
+        )));
+    }
+    if !p.risks.is_empty() {
+        lines.push(DialogLine::plain(""));
+        lines.push(DialogLine::new(
+            "Risks, most serious first",
+            LineStyle::Emphasis,
+        ));
+        for r in &p.risks {
+            lines.push(DialogLine::new(
+                format!("  {}: {}", r.severity, text::sanitize(&r.finding)),
+                if r.severity == "high" {
+                    LineStyle::Error
+                } else {
+                    LineStyle::Warning
+                },
+            ));
+            lines.push(DialogLine::plain(format!(
+                "    evidence: {}",
+                text::sanitize(&r.evidence)
+            )));
+        }
+    }
+    lines
+}
+
 pub fn object_lines(
     bucket: &str,
     key: &str,
@@ -205,6 +252,7 @@ pub(super) fn on_bucket_info(
     request: RequestId,
     bucket: String,
     result: Result<(BucketDetails, Option<String>), S3Error>,
+    posture: Option<crate::domain::posture::Summary>,
 ) -> Vec<Effect> {
     // Stopped with Esc meanwhile: nothing opens.
     if !finish_write(state, request) {
@@ -213,7 +261,17 @@ pub(super) fn on_bucket_info(
     state.popup = Some(match result {
         Ok((details, location)) => Popup::Message {
             title: format!("Bucket {}", text::sanitize(&bucket)),
-            lines: bucket_lines(&bucket, &details, location.as_deref()),
+            lines: {
+                let mut lines = bucket_lines(&bucket, &details, location.as_deref());
+                if let Some(p) = &posture {
+                    // The posture says versioning and the lock again, with what they mean.
+                    lines.retain(|l| {
+                        !(l.text.starts_with("Versioning") || l.text.starts_with("Object Lock"))
+                    });
+                    lines.extend(posture_lines(p));
+                }
+                lines
+            },
             error: false,
         },
         Err(e) => Popup::Message {

@@ -189,11 +189,19 @@ pub(super) fn on_key(state: &mut AppState, key: Key, now: jiff::Timestamp) -> Ve
             Vec::new()
         }
         Popup::Message { .. } => {
-            if matches!(
-                key.code,
-                KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') | KeyCode::Char(' ')
-            ) {
-                state.popup = None;
+            // A message taller than the screen scrolls; the drawing keeps it in range.
+            let s = &mut state.message_scroll;
+            match key.code {
+                KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') | KeyCode::Char(' ') => {
+                    state.popup = None;
+                    state.message_scroll = 0;
+                }
+                KeyCode::Down | KeyCode::Char('j') => *s = s.saturating_add(1),
+                KeyCode::Up | KeyCode::Char('k') => *s = s.saturating_sub(1),
+                KeyCode::PageDown => *s = s.saturating_add(10),
+                KeyCode::PageUp => *s = s.saturating_sub(10),
+                KeyCode::Home => *s = 0,
+                _ => {}
             }
             Vec::new()
         }

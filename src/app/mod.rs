@@ -285,6 +285,8 @@ pub enum Action {
         request: RequestId,
         bucket: String,
         result: Result<(BucketDetails, Option<String>), S3Error>,
+        /// What else decides how long a backup can be brought back (each part's answer).
+        posture: Option<crate::domain::posture::Summary>,
     },
     PathCompleted {
         input: String,
@@ -574,6 +576,8 @@ pub struct AppState {
     pub server_clock: Option<jiff::SignedDuration>,
     /// Whether the terminal reports the mouse to lockwatch (M toggles it).
     pub mouse_capture: bool,
+    /// How far a message taller than the screen is scrolled (↑/↓, PgUp/PgDn).
+    pub message_scroll: u16,
     /// The last click: pane, visible row, when (for double clicks).
     pub last_click: Option<(Pane, usize, Timestamp)>,
     next_request: u64,
@@ -612,6 +616,7 @@ impl AppState {
             quit: false,
             server_clock: None,
             mouse_capture: true,
+            message_scroll: 0,
             last_click: None,
             next_request: 0,
         }
@@ -926,7 +931,8 @@ pub fn update(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Effec
             request,
             bucket,
             result,
-        } => details::on_bucket_info(state, request, bucket, result),
+            posture,
+        } => details::on_bucket_info(state, request, bucket, result, posture),
         Action::PathCompleted { input, result } => upload::on_completion(state, input, result),
         Action::DirectoryCompleted { input, result } => {
             download::on_completion(state, input, result)

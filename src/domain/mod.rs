@@ -12,6 +12,7 @@ pub mod lock;
 pub mod pages;
 pub mod paths;
 pub mod percent;
+pub mod posture;
 pub mod report;
 pub mod sort;
 pub mod text;

@@ -146,6 +146,8 @@ pub struct Coverage {
     pub markers_by_age: Vec<(String, u64, u64)>,
     /// Versions whose HEAD failed, with why.
     pub unknown: Vec<(VersionRef, String)>,
+    /// The bucket's posture, the recovery window and the risks, when read.
+    pub posture: Option<super::posture::Summary>,
     #[serde(skip)]
     now: Timestamp,
     #[serde(skip)]
@@ -173,6 +175,7 @@ impl Coverage {
             prefix: prefix.into(),
             endpoint: endpoint.into(),
             taken_by: None,
+            posture: None,
             taken_at: now.to_string(),
             local_time: local.to_string(),
             server_clock_offset_seconds: offset.map(|o| o.as_secs()),
@@ -346,6 +349,36 @@ impl Coverage {
             self.keys, self.versions, self.delete_markers
         ));
 
+        if let Some(p) = &self.posture {
+            m.push_str(&format!(
+                "## Recovery window\n\n{}.\n\n",
+                cell(&capitalized(&p.recovery_window))
+            ));
+            for reason in &p.reasons {
+                m.push_str(&format!("- because {}\n", cell(reason)));
+            }
+            m.push('\n');
+            m.push_str("## Risks\n\n");
+            if p.risks.is_empty() {
+                m.push_str("None found in what the server reported.\n\n");
+            } else {
+                m.push_str("| severity | finding | evidence |\n|---|---|---|\n");
+                for r in &p.risks {
+                    m.push_str(&format!(
+                        "| {} | {} | {} |\n",
+                        r.severity,
+                        cell(&r.finding),
+                        cell(&r.evidence)
+                    ));
+                }
+                m.push('\n');
+            }
+            m.push_str("## Bucket posture\n\n| | |\n|---|---|\n");
+            for (name, value) in &p.lines {
+                m.push_str(&format!("| {} | {} |\n", cell(name), cell(value)));
+            }
+            m.push('\n');
+        }
         m.push_str(
             "## Versions by protection\n\n| protection | versions | bytes |\n|---|---:|---:|\n",
         );
@@ -437,6 +470,14 @@ fn time(rfc3339: &str) -> String {
         |_| cell(&rfc3339.replacen('T', " ", 1).replace('Z', "")),
         format::timestamp,
     )
+}
+
+fn capitalized(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 /// Text for a Markdown table cell: control characters escaped, pipes and backticks too.

@@ -31,14 +31,19 @@ pub(super) async fn bucket_details(
     Some(Action::BucketDetails { bucket, result })
 }
 
-/// What `i` shows about a bucket: its details and its location, read together.
+/// What `i` shows about a bucket: its details, its location and its posture, read together.
 pub(super) async fn bucket_info(s3: S3, request: RequestId, bucket: String) -> Action {
-    let (details, location) = tokio::join!(s3.bucket_details(&bucket), s3.bucket_location(&bucket));
+    let (details, location, posture) = tokio::join!(
+        s3.bucket_details(&bucket),
+        s3.bucket_location(&bucket),
+        s3.bucket_posture(&bucket)
+    );
     let result = details.and_then(|d| location.map(|l| (d, l)));
     Action::BucketInfo {
         request,
         bucket,
         result,
+        posture: Some(crate::domain::posture::summarize(&posture)),
     }
 }
 

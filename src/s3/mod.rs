@@ -7,6 +7,7 @@ mod connect;
 mod error;
 mod integrity;
 mod ops;
+mod posture;
 
 pub use crate::domain::pages::{
     ALTERED_KEYS, DeleteOutcome, ObjectDetails, ObjectsPage, VersionMarker, VersionsPage,

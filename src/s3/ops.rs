@@ -1119,6 +1119,48 @@ impl S3 {
         Ok(())
     }
 
+    /// Sets one lifecycle rule that deletes the noncurrent versions under `prefix` `days` after
+    /// they become noncurrent (replacing the bucket's lifecycle configuration). Used to seed
+    /// the demonstration buckets.
+    pub async fn expire_noncurrent_versions(
+        &self,
+        bucket: &str,
+        rule_id: &str,
+        prefix: &str,
+        days: i32,
+    ) -> Result<(), S3Error> {
+        use aws_sdk_s3::types::{
+            BucketLifecycleConfiguration, ExpirationStatus, LifecycleRule, LifecycleRuleFilter,
+            NoncurrentVersionExpiration,
+        };
+        self.refuse_if_read_only("PutBucketLifecycleConfiguration")?;
+        let rule = LifecycleRule::builder()
+            .id(rule_id)
+            .status(ExpirationStatus::Enabled)
+            .filter(LifecycleRuleFilter::builder().prefix(prefix).build())
+            .noncurrent_version_expiration(
+                NoncurrentVersionExpiration::builder()
+                    .noncurrent_days(days)
+                    .build(),
+            )
+            .build()
+            .map_err(|e| S3Error::Other(e.to_string()))?;
+        let config = BucketLifecycleConfiguration::builder()
+            .rules(rule)
+            .build()
+            .map_err(|e| S3Error::Other(e.to_string()))?;
+        self.client
+            .put_bucket_lifecycle_configuration()
+            .bucket(bucket)
+            .lifecycle_configuration(config)
+            .customize()
+            .config_override(no_retry())
+            .send()
+            .await
+            .map_err(S3Error::from_sdk)?;
+        Ok(())
+    }
+
     /// Deletes an empty bucket (the server refuses one that holds anything: BucketNotEmpty).
     pub async fn delete_bucket(&self, bucket: &str) -> Result<(), S3Error> {
         self.refuse_if_read_only("DeleteBucket")?;

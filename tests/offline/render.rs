@@ -641,3 +641,36 @@ fn at_every_width_a_rows_protection_stays_in_text() {
         );
     }
 }
+
+#[test]
+fn a_message_taller_than_the_screen_scrolls_and_says_which_lines_show() {
+    use lockwatch::app::{DialogLine, Popup};
+    let mut s = guide_state(80, 20);
+    s.popup = Some(Popup::Message {
+        title: "Bucket bup".into(),
+        lines: (1..=40)
+            .map(|i| DialogLine::plain(format!("line number {i}")))
+            .collect(),
+        error: false,
+    });
+    let screen = draw(&s, 80, 20).backend().to_string();
+    assert!(screen.contains("line number 1 "), "{screen}");
+    assert!(screen.contains("lines 1–18 of 42"), "{screen}");
+    apply(&mut s, vec![Action::Key(Key::char('j')); 30]);
+    let screen = draw(&s, 80, 20).backend().to_string();
+    assert!(
+        screen.contains("line number 40"),
+        "the end is reachable: {screen}"
+    );
+    assert!(!screen.contains("line number 1 "), "{screen}");
+    apply(
+        &mut s,
+        vec![Action::Key(Key {
+            code: KeyCode::Esc,
+            ctrl: false,
+            alt: false,
+        })],
+    );
+    assert!(s.popup.is_none());
+    assert_eq!(s.message_scroll, 0, "the next message starts at its top");
+}

@@ -1487,6 +1487,7 @@ fn escape_stops_bucket_details_and_the_checks_before_a_write_but_never_a_write()
             request,
             bucket,
             result: Err(S3Error::Other("late".into())),
+            posture: None,
         }],
     );
     assert!(s.popup.is_none());

@@ -147,6 +147,10 @@ fn report_covers_every_protection_state(endpoint: &str, tag: &str) {
         "2 current objects can be deleted now",
         "| `plain.txt` |",
         "by the server's clock",
+        "## Recovery window",
+        "## Risks",
+        "## Bucket posture",
+        "| Taken by |",
     ] {
         assert!(markdown.contains(needle), "{needle:?} missing:\n{markdown}");
     }

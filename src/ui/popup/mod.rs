@@ -77,6 +77,47 @@ fn boxed(frame: &mut Frame, title: &str, lines: Vec<Line<'static>>, border: Styl
     );
 }
 
+/// `boxed`, for a message that may be taller than the screen: it scrolls, and the bottom
+/// border says which lines are shown and how to see the rest.
+fn message_box(
+    frame: &mut Frame,
+    title: &str,
+    lines: Vec<Line<'static>>,
+    border: Style,
+    theme: &Theme,
+    scroll: u16,
+) {
+    let screen = frame.area();
+    let width = screen.width.saturating_sub(4).clamp(20, 90);
+    let total = wrapped_height(&lines, width.saturating_sub(2));
+    if total + 2 <= screen.height {
+        return boxed(frame, title, lines, border, theme);
+    }
+    let visible = screen.height.saturating_sub(2).max(1);
+    let scroll = scroll.min(total.saturating_sub(visible));
+    let area = centered(screen, width, screen.height);
+    frame.render_widget(Clear, area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(border)
+        .title(Span::styled(format!(" {title} "), theme.emphasis))
+        .title_bottom(Line::styled(
+            format!(
+                " lines {}–{} of {total} · ↑/↓ PgUp/PgDn scroll · Enter or Esc closes ",
+                scroll + 1,
+                (scroll + visible).min(total)
+            ),
+            theme.dim,
+        ));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
+        area,
+    );
+}
+
 pub fn render(frame: &mut Frame, state: &AppState, now: jiff::Timestamp, theme: &Theme) {
     let Some(popup) = &state.popup else {
         return;
@@ -96,7 +137,7 @@ pub fn render(frame: &mut Frame, state: &AppState, now: jiff::Timestamp, theme: 
             } else {
                 theme.border_focused
             };
-            boxed(frame, title, out, border, theme);
+            message_box(frame, title, out, border, theme, state.message_scroll);
         }
         Popup::Confirm(confirm) => confirm_box(frame, confirm, theme),
         Popup::Audit { entries, scroll } => audit_box(frame, entries, *scroll, theme),

@@ -1132,6 +1132,7 @@ macro_rules! every_server {
                 ranged_reads_return_the_bytes_asked_for,
                 unknown_lock_modes_are_refused_in_configurations_and_uploads,
                 versions_and_markers_name_their_owner,
+                the_posture_is_read_and_every_answer_classified,
             );
         )*
     };

@@ -688,3 +688,79 @@ pub(super) async fn versions_and_markers_name_their_owner(server: &Server) {
         assert!(!owner.label().is_empty());
     }
 }
+
+/// The bucket posture lockwatch reads: lifecycle rules and the policy as set (through the
+/// SDK), the recovery window they give, and replication and encryption answered as
+/// configured, none, or not supported — never as a failure to read.
+pub(super) async fn the_posture_is_read_and_every_answer_classified(server: &Server) {
+    use lockwatch::domain::posture::{Answer, recovery_window};
+    let s3 = server.s3().await;
+    let sdk = support::sdk_client(&server.endpoint);
+    let bucket = versioned_bucket(&s3, "posture").await;
+    let bare = s3.bucket_posture(&bucket).await;
+    assert_eq!(bare.lifecycle, Answer::NoneConfigured, "{bare:?}");
+    assert_eq!(bare.policy, Answer::NoneConfigured, "{bare:?}");
+    for (what, answer) in [
+        ("replication", &bare.replication),
+        ("encryption", &bare.encryption),
+    ] {
+        assert!(
+            !matches!(answer, Answer::Failed(_) | Answer::Denied(_)),
+            "{what}: {answer:?}"
+        );
+    }
+    let rule = LifecycleRule::builder()
+        .id("keep-14")
+        .status(ExpirationStatus::Enabled)
+        .filter(LifecycleRuleFilter::builder().prefix("weekly/").build())
+        .noncurrent_version_expiration(
+            NoncurrentVersionExpiration::builder()
+                .noncurrent_days(14)
+                .build(),
+        )
+        .build()
+        .expect("a rule");
+    sdk.put_bucket_lifecycle_configuration()
+        .bucket(&bucket)
+        .lifecycle_configuration(
+            BucketLifecycleConfiguration::builder()
+                .rules(rule)
+                .build()
+                .expect("a configuration"),
+        )
+        .send()
+        .await
+        .expect("put lifecycle");
+    let policy = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "AllowDeletes",
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": ["s3:DeleteObjectVersion"],
+            "Resource": [format!("arn:aws:s3:::{bucket}/*")]
+        }]
+    });
+    sdk.put_bucket_policy()
+        .bucket(&bucket)
+        .policy(policy.to_string())
+        .send()
+        .await
+        .expect("put policy");
+    let posture = s3.bucket_posture(&bucket).await;
+    let rules = posture.lifecycle.configured().expect("the rule read back");
+    assert_eq!(rules[0].id.as_deref(), Some("keep-14"));
+    assert_eq!(rules[0].noncurrent_days, Some(14));
+    assert_eq!(rules[0].filter.prefix.as_deref(), Some("weekly/"));
+    let statements = &posture.policy.configured().expect("the policy").statements;
+    assert_eq!(statements.len(), 1, "{statements:?}");
+    let window = recovery_window(&posture);
+    assert_eq!(window.at_least_days, Some(14), "{window:?}");
+    assert!(
+        window
+            .risks
+            .iter()
+            .any(|r| r.finding.contains("Principal *")),
+        "{window:?}"
+    );
+}
