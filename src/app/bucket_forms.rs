@@ -16,6 +16,8 @@ pub enum BucketFormKind {
     LockSettings {
         bucket: String,
         lock_enabled: bool,
+        /// The default retention the bucket has now, to say what a change weakens.
+        current: Option<(RetentionMode, RetentionPeriod)>,
     },
 }
 
@@ -145,6 +147,10 @@ pub fn lock_form(bucket: &str, details: &BucketDetails) -> BucketForm {
         kind: BucketFormKind::LockSettings {
             bucket: bucket.to_string(),
             lock_enabled,
+            current: match &details.lock {
+                BucketLock::Enabled { default_retention } => default_retention.clone(),
+                BucketLock::Disabled => None,
+            },
         },
         form: Form::new(fields),
         refused: None,
@@ -201,6 +207,7 @@ pub fn check(f: &BucketForm) -> Result<BucketRequest, String> {
         BucketFormKind::LockSettings {
             bucket,
             lock_enabled,
+            ..
         } => Ok(BucketRequest {
             create: false,
             bucket: bucket.clone(),
@@ -308,6 +315,33 @@ fn confirmation(kind: &BucketFormKind, request: BucketRequest) -> Confirm {
             "Lock settings"
         }
     };
+    if let BucketFormKind::LockSettings {
+        current: Some((old_mode, old_period)),
+        ..
+    } = kind
+        && !request.enable_versioning_only
+    {
+        let days = |p: &RetentionPeriod| match p {
+            RetentionPeriod::Days(d) => i64::from(*d),
+            RetentionPeriod::Years(y) => i64::from(*y) * 365,
+        };
+        let warning = match &request.default_retention {
+            None => Some(format!(
+                "New backups will be unprotected: versions written from now on get no retention unless whoever writes them sets one (now: {} for {old_period}). Versions already written keep theirs.",
+                old_mode.as_str()
+            )),
+            Some((RetentionMode::Governance, _)) if *old_mode == RetentionMode::Compliance => {
+                Some("Weaker than now: under GOVERNANCE, users allowed to bypass it can delete new versions before their date; under COMPLIANCE nobody can.".to_string())
+            }
+            Some((_, period)) if days(period) < days(old_period) => Some(format!(
+                "Shorter than now ({old_period}): new versions are protected for less time. Versions already written keep their dates."
+            )),
+            _ => None,
+        };
+        if let Some(w) = warning {
+            lines.push(DialogLine::new(w, LineStyle::Warning));
+        }
+    }
     if !request.enable_versioning_only {
         match &request.default_retention {
             None => lines.push(DialogLine::plain("Default retention: none")),

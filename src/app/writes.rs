@@ -140,7 +140,7 @@ pub(super) fn on_command(state: &mut AppState, command: Command, now: Timestamp)
     };
     match command {
         Command::DeleteVersion => confirm_delete_version(state, version, &entry, now),
-        Command::LegalHold => confirm_legal_hold(state, version, &entry),
+        Command::LegalHold => confirm_legal_hold(state, version, &entry, now),
         Command::RestoreByCopy => confirm_copy(state, version, &entry),
         _ => {}
     }
@@ -199,20 +199,26 @@ fn confirm_delete_version(
                 for sentence in lock_sentences(info, now) {
                     lines.push(DialogLine::new(sentence, style));
                 }
-                if info.blocks_delete(now) {
-                    lines.push(DialogLine::new(
-                        "The server is expected to refuse; lockwatch will show its answer.",
-                        LineStyle::Warning,
-                    ));
-                }
-                if matches!(
+                let governance_only = matches!(
                     info.state(now),
                     LockState::Retained {
                         mode: RetentionMode::Governance,
                         ..
                     }
-                ) {
+                ) && info.legal_hold == crate::domain::LegalHold::Off;
+                if governance_only {
+                    // Whether the server refuses depends on the bypass (Tab) and on these
+                    // credentials' permissions: the dialog says both ways.
+                    lines.push(DialogLine::new(
+                        "Without the bypass the server is expected to refuse; lockwatch will show its answer.",
+                        LineStyle::Warning,
+                    ));
                     bypass = Some(false);
+                } else if info.blocks_delete(now) {
+                    lines.push(DialogLine::new(
+                        "The server is expected to refuse; lockwatch will show its answer.",
+                        LineStyle::Warning,
+                    ));
                 }
             }
             Some(LockStatus::Unknown(e)) => lines.push(DialogLine::new(
@@ -253,7 +259,12 @@ fn confirm_delete_version(
     }));
 }
 
-fn confirm_legal_hold(state: &mut AppState, version: VersionRef, entry: &HistoryEntry) {
+fn confirm_legal_hold(
+    state: &mut AppState,
+    version: VersionRef,
+    entry: &HistoryEntry,
+    now: Timestamp,
+) {
     if entry.is_delete_marker() {
         state.info("Delete markers carry no lock: a legal hold applies to versions only.");
         return;
@@ -264,7 +275,9 @@ fn confirm_legal_hold(state: &mut AppState, version: VersionRef, entry: &History
     };
     // An unreadable status offers to place the hold: the safe direction.
     let on = !info.legal_hold.is_on();
-    let lines = vec![
+    // Released with no retention in force, the version is deletable the moment it is sent.
+    let exposed = !on && !matches!(info.state(now), LockState::Retained { .. });
+    let mut lines = vec![
         DialogLine::new(
             format!(
                 "{} a legal hold on {} of s3://{}/{}",
@@ -285,6 +298,18 @@ fn confirm_legal_hold(state: &mut AppState, version: VersionRef, entry: &History
             "lockwatch reads the version back afterwards to show what the server holds.",
         ),
     ];
+    if exposed {
+        lines.insert(
+            3,
+            DialogLine::new(
+                match info.state(now) {
+                    LockState::Expired { .. } => "Its retention has already run out: once the hold is released, anyone allowed to delete versions can delete it at once.",
+                    _ => "It has no retention: once the hold is released, anyone allowed to delete versions can delete it at once.",
+                },
+                LineStyle::Warning,
+            ),
+        );
+    }
     state.popup = Some(Popup::Confirm(Confirm {
         title: if on {
             "Place legal hold"

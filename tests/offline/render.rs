@@ -674,3 +674,87 @@ fn a_message_taller_than_the_screen_scrolls_and_says_which_lines_show() {
     assert!(s.popup.is_none());
     assert_eq!(s.message_scroll, 0, "the next message starts at its top");
 }
+
+#[test]
+fn the_delete_dialog_says_what_the_bypass_changes_and_offers_it_only_for_governance() {
+    let key = |c: char| Action::Key(Key::char(c));
+    let tab = Action::Key(Key {
+        code: KeyCode::Tab,
+        ctrl: false,
+        alt: false,
+    });
+    // The GOVERNANCE version: refused without the bypass, deleted with it if allowed.
+    let mut s = guide_state(120, 35);
+    apply(&mut s, vec![key('j'), key('j'), key('D')]);
+    let screen = draw(&s, 120, 35).backend().to_string();
+    assert!(
+        screen.contains("Without the bypass the server is expected"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("Tab: send x-amz-bypass-governance-retention"),
+        "{screen}"
+    );
+    apply(&mut s, vec![tab]);
+    let screen = draw(&s, 120, 35).backend().to_string();
+    assert!(
+        screen.contains("With the bypass the server deletes it if"),
+        "{screen}"
+    );
+    // The COMPLIANCE version: refused whatever is sent; no bypass is offered.
+    let mut s = guide_state(120, 35);
+    apply(&mut s, vec![key('j'), key('D')]);
+    let screen = draw(&s, 120, 35).backend().to_string();
+    assert!(
+        screen.contains("The server is expected to refuse"),
+        "{screen}"
+    );
+    assert!(!screen.contains("Tab: send"), "{screen}");
+}
+
+#[test]
+fn releasing_the_only_protection_says_the_version_becomes_deletable_at_once() {
+    let key = |c: char| Action::Key(Key::char(c));
+    // held-version: a legal hold and no retention.
+    let mut s = guide_state(120, 35);
+    apply(&mut s, vec![key('j'), key('j'), key('j'), key('H')]);
+    let screen = draw(&s, 120, 35).backend().to_string();
+    assert!(screen.contains("Release legal hold"), "{screen}");
+    assert!(
+        screen.contains("It has no retention: once the hold is released"),
+        "{screen}"
+    );
+    // The COMPLIANCE version in force: placing a hold warns of nothing.
+    let mut s = guide_state(120, 35);
+    apply(&mut s, vec![key('j'), key('H')]);
+    let screen = draw(&s, 120, 35).backend().to_string();
+    assert!(screen.contains("Place legal hold"), "{screen}");
+    assert!(!screen.contains("at once"), "{screen}");
+}
+
+#[test]
+fn removing_or_weakening_the_default_retention_warns_before_it_is_sent() {
+    let special = |code: KeyCode| {
+        Action::Key(Key {
+            code,
+            ctrl: false,
+            alt: false,
+        })
+    };
+    let review = |keys: Vec<Action>| {
+        let mut s = guide_state(120, 35);
+        // From the versions pane to the buckets pane, where `bup` (COMPLIANCE 1 day) is.
+        apply(&mut s, vec![special(KeyCode::Tab)]);
+        apply(&mut s, vec![Action::Key(Key::char('L'))]);
+        apply(&mut s, keys);
+        apply(&mut s, vec![special(KeyCode::Enter)]);
+        draw(&s, 120, 35).backend().to_string()
+    };
+    let none = review(vec![special(KeyCode::Left)]);
+    assert!(none.contains("New backups will be unprotected"), "{none}");
+    let governance = review(vec![special(KeyCode::Right)]);
+    assert!(governance.contains("Weaker than now"), "{governance}");
+    let same = review(vec![]);
+    assert!(!same.contains("unprotected"), "{same}");
+    assert!(!same.contains("Weaker"), "{same}");
+}

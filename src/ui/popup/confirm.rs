@@ -15,7 +15,7 @@ pub(super) fn confirm_box(frame: &mut Frame, confirm: &Confirm, theme: &Theme) {
         ]));
         if bypass {
             out.push(Line::styled(
-                "With the bypass, your permissions, not the lock, are all that protects this version.",
+                "With the bypass the server deletes it if these credentials may bypass governance retention (s3:BypassGovernanceRetention): your permissions, not the lock, are all that protects this version.",
                 theme.error,
             ));
         }
