@@ -14,6 +14,7 @@ mod faults;
 mod hostile;
 mod large;
 mod openstack;
+mod posture;
 mod report;
 mod s3_layer;
 mod sandbox;
