@@ -29,7 +29,7 @@ pub use form::{Field, FieldKind, Form};
 pub use mouse::{Mouse, MouseKind};
 pub use objects::{Marks, ObjectsPane};
 pub use report_view::{ReportStage, ReportView, file_name as report_file_name};
-pub use retention::{RetentionForm, check as check_retention, parse_until};
+pub use retention::{RetentionForm, check as check_retention, compliance_refusal, parse_until};
 pub use upload::{UploadForm, check as check_upload};
 pub use versions::VersionsPane;
 pub use view::{Cursor, Filter, ListView};

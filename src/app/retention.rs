@@ -2,7 +2,7 @@
 //! checked first and said plainly; COMPLIANCE is confirmed separately, since nobody can undo it.
 
 use super::dialog::{
-    Confirm, DialogLine, LineStyle, PendingWrite, Popup, finish_write, short_name,
+    Confirm, DialogLine, LineStyle, PendingWrite, Popup, TypedConfirm, finish_write, short_name,
 };
 use super::{AppState, Effect, LockStatus, PENDING, Pane, RequestId};
 use crate::domain::error::S3Error;
@@ -118,6 +118,77 @@ pub fn check(form: &RetentionForm, now: Timestamp) -> Result<(Timestamp, Option<
     }
 }
 
+/// A request lockwatch refuses because COMPLIANCE forbids it (shorter, or another mode),
+/// which the user may still send to show the server's own refusal: the date it asks for.
+pub fn compliance_refusal(form: &RetentionForm, now: Timestamp) -> Option<Timestamp> {
+    let until = parse_until(&form.input, now).ok()?;
+    if until <= now {
+        return None;
+    }
+    match form.current.state(now) {
+        LockState::Retained {
+            mode: RetentionMode::Compliance,
+            until: current,
+            ..
+        } if form.mode != RetentionMode::Compliance || until < current.instant() => Some(until),
+        _ => None,
+    }
+}
+
+/// The typed confirmation before sending a COMPLIANCE change the server must refuse: the
+/// refusal, shown and audited, is the evidence.
+fn demonstration(form: &RetentionForm, until: Timestamp) -> Confirm {
+    let v = &form.version;
+    let lines = vec![
+        DialogLine::new(
+            format!(
+                "Send {} retention until {} UTC for version {} of s3://{}/{}, which COMPLIANCE forbids",
+                form.mode.as_str(),
+                format::timestamp(until),
+                text::sanitize(&v.version_id),
+                text::sanitize(&v.bucket),
+                text::sanitize(&v.key)
+            ),
+            LineStyle::Emphasis,
+        ),
+        DialogLine::plain(""),
+        DialogLine::new(
+            "lockwatch expects the server to refuse: under COMPLIANCE nobody can shorten a retention or change its mode before it runs out. Sending it shows the server's own answer, and the audit trail records it.",
+            LineStyle::Warning,
+        ),
+        DialogLine::new(
+            "If the server accepted it, it would not be enforcing COMPLIANCE, and this version would be protected for less time: lockwatch reads it back either way.",
+            LineStyle::Error,
+        ),
+        DialogLine::plain(""),
+        DialogLine::plain("Type send anyway and press Enter to send it, Esc to cancel."),
+    ];
+    Confirm {
+        title: "Show the server's refusal".into(),
+        lines,
+        yes_label: "Send anyway".into(),
+        write: PendingWrite::send(
+            Effect::SetRetention {
+                request: PENDING,
+                version: v.clone(),
+                mode: form.mode.clone(),
+                until,
+                bypass: false,
+            },
+            format!(
+                "sending a COMPLIANCE change the server should refuse ({})",
+                short_name(&v.key)
+            ),
+        ),
+        yes_selected: false,
+        typed: Some(TypedConfirm {
+            expected: "send anyway".into(),
+            typed: String::new(),
+        }),
+        bypass: None,
+    }
+}
+
 pub(super) fn open(state: &mut AppState) -> Vec<Effect> {
     if state.focus != Pane::Versions {
         return Vec::new();
@@ -175,6 +246,13 @@ pub(super) fn on_key(state: &mut AppState, key: Key, now: Timestamp) -> Vec<Effe
             };
         }
         KeyCode::Char('b') if key.ctrl => form.bypass = !form.bypass,
+        // What lockwatch refuses under COMPLIANCE may still be sent, to show the server refuse.
+        KeyCode::Char('s') if key.ctrl => {
+            if let Some(until) = compliance_refusal(form, now) {
+                let form = form.clone();
+                state.popup = Some(Popup::Confirm(demonstration(&form, until)));
+            }
+        }
         KeyCode::Backspace => {
             form.input.pop();
         }

@@ -534,6 +534,74 @@ fn shortening_governance_retention_needs_the_bypass_and_is_read_back() {
     assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
 }
 
+/// COMPLIANCE shortening is refused by lockwatch first; ctrl-s sends it anyway (typed
+/// confirmation) so that the auditor sees the server's own refusal, which is audited.
+fn a_compliance_shortening_sent_anyway_shows_the_servers_refusal(endpoint: &str) {
+    let bucket = runtime().block_on(async {
+        let s3 = support::client(endpoint).await;
+        support::bucket::bucket("anyway")
+            .lock(Some((RetentionMode::Compliance, RetentionPeriod::Days(2))))
+            .put("backup.tar", "tar")
+            .on(&s3)
+            .await
+    });
+    let location = format!("s3://{bucket}/");
+    let mut app = Session::start(endpoint, &[&location], 130, 40);
+    app.wait_text("backup.tar");
+    app.send("\r");
+    app.wait_for("the lock", Duration::from_secs(10), |s| {
+        s.contains("COMPLIANCE") && s.contains("left")
+    });
+    app.send("e");
+    app.wait_text("Set retention");
+    app.send("\u{7f}\u{7f}+1");
+    app.wait_text("can only be extended");
+    app.wait_text("ctrl-s: send it anyway");
+    app.send("\u{13}");
+    app.wait_text("Show the server's refusal");
+    app.send("send anyway");
+    app.send("\r");
+    let screen = app.wait_text("Refused by the server");
+    assert!(screen.contains("AccessDenied"), "{screen}");
+    app.send("\u{1b}");
+    app.send("q");
+    assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
+    let trail = std::fs::read_to_string(app.home.path().join(".local/share/lockwatch/audit.jsonl"))
+        .expect("the audit trail");
+    assert!(
+        trail.contains("\"outcome\":\"refused\"") && trail.contains("AccessDenied"),
+        "the refusal is evidence in the trail: {trail}"
+    );
+    // And the version kept its two days.
+    let lock = runtime().block_on(async {
+        let s3 = support::client(endpoint).await;
+        let history = s3
+            .key_history(&bucket, "backup.tar")
+            .await
+            .expect("history");
+        s3.head_version(&bucket, "backup.tar", &history[0].version_id)
+            .await
+            .expect("head")
+    });
+    let until = lock.retain_until.expect("a retention").instant();
+    assert!(
+        until > jiff::Timestamp::now() + jiff::SignedDuration::from_hours(36),
+        "not shortened: {until}"
+    );
+}
+
+#[test]
+fn a_compliance_shortening_sent_anyway_is_refused_by_ceph() {
+    a_compliance_shortening_sent_anyway_shows_the_servers_refusal(
+        &support::ceph::ceph().endpoint.clone(),
+    );
+}
+
+#[test]
+fn a_compliance_shortening_sent_anyway_is_refused_by_seaweedfs() {
+    a_compliance_shortening_sent_anyway_shows_the_servers_refusal(&weed().endpoint.clone());
+}
+
 #[test]
 fn create_a_lock_bucket_as_the_guide_does_and_change_its_default() {
     let endpoint = support::sandbox::sandbox().endpoint.clone();

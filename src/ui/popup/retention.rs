@@ -82,7 +82,15 @@ pub(super) fn retention_box(
                 lines.push(Line::styled(w, theme.error));
             }
         }
-        Err(e) => lines.push(Line::styled(e, theme.error)),
+        Err(e) => {
+            lines.push(Line::styled(e, theme.error));
+            if crate::app::compliance_refusal(form, now).is_some() {
+                lines.push(Line::styled(
+                    "ctrl-s: send it anyway, to show the server's refusal (typed confirmation; audited)",
+                    theme.warning,
+                ));
+            }
+        }
     }
     if matches!(
         form.current.state(now),
