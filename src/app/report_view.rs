@@ -22,6 +22,8 @@ pub enum ReportStage {
         /// The file name it would be saved under, in the current directory.
         file_name: String,
         scroll: usize,
+        /// Columns scrolled right, for tables wider than the screen.
+        hscroll: usize,
         saved: Option<Result<String, String>>,
     },
 }
@@ -75,6 +77,7 @@ pub(super) fn on_built(
                 markdown,
                 file_name,
                 scroll: 0,
+                hscroll: 0,
                 saved: None,
             },
             Err(e) => ReportStage::Failed(e),
@@ -113,6 +116,7 @@ pub(super) fn on_key(state: &mut AppState, key: Key) -> Vec<Effect> {
             markdown,
             file_name,
             scroll,
+            hscroll,
             ..
         } => {
             let lines = markdown.lines().count();
@@ -122,7 +126,12 @@ pub(super) fn on_key(state: &mut AppState, key: Key) -> Vec<Effect> {
                 KeyCode::Char('k') | KeyCode::Up => *scroll = scroll.saturating_sub(1),
                 KeyCode::PageDown | KeyCode::Char(' ') => *scroll = (*scroll + height).min(lines),
                 KeyCode::PageUp => *scroll = scroll.saturating_sub(height),
-                KeyCode::Char('g') | KeyCode::Home => *scroll = 0,
+                KeyCode::Char('g') | KeyCode::Home => {
+                    *scroll = 0;
+                    *hscroll = 0;
+                }
+                KeyCode::Char('l') | KeyCode::Right => *hscroll = (*hscroll + 8).min(1000),
+                KeyCode::Char('h') | KeyCode::Left => *hscroll = hscroll.saturating_sub(8),
                 KeyCode::Char('s') => {
                     return vec![Effect::SaveReport {
                         request: r.request,

@@ -136,6 +136,8 @@ pub struct Coverage {
     pub by_protection: Vec<(Protection, Tally)>,
     /// Versions under a legal hold, whatever their retention.
     pub legal_holds: u64,
+    /// The versions under a legal hold, by name (the first `LISTED_UNPROTECTED`).
+    pub held: Vec<VersionRef>,
     pub earliest_retain_until: Option<Bound>,
     pub latest_retain_until: Option<Bound>,
     /// Current objects (the latest entry of their key is a version) that can be deleted.
@@ -189,6 +191,7 @@ impl Coverage {
                 .map(|p| (*p, Tally::default()))
                 .collect(),
             legal_holds: 0,
+            held: Vec::new(),
             earliest_retain_until: None,
             latest_retain_until: None,
             unprotected_current: Vec::new(),
@@ -239,6 +242,9 @@ impl Coverage {
                 let p = protection(lock, self.now);
                 if lock.legal_hold.is_on() {
                     self.legal_holds += 1;
+                    if self.held.len() < LISTED_UNPROTECTED {
+                        self.held.push(r.clone());
+                    }
                 }
                 if p == Protection::Unknown {
                     self.unknown.push((
@@ -394,6 +400,24 @@ impl Coverage {
             "\nVersions under a legal hold, whatever their retention: {}.\n\n",
             self.legal_holds
         ));
+        if !self.held.is_empty() {
+            m.push_str("| held key | version | last modified (UTC) |\n|---|---|---|\n");
+            for v in &self.held {
+                m.push_str(&format!(
+                    "| `{}` | `{}` | {} |\n",
+                    cell(&v.key),
+                    cell(&v.version_id),
+                    v.last_modified.as_deref().map_or("?".into(), time)
+                ));
+            }
+            if self.legal_holds > self.held.len() as u64 {
+                m.push_str(&format!(
+                    "\n(The first {} are listed; `--format csv` lists every version.)\n",
+                    self.held.len()
+                ));
+            }
+            m.push('\n');
+        }
         match (&self.earliest_retain_until, &self.latest_retain_until) {
             (Some(e), Some(l)) => m.push_str(&format!(
                 "Retention in force runs out from {} UTC (`{}` version `{}`) to {} UTC (`{}` version `{}`).\n\n",
@@ -648,6 +672,9 @@ mod tests {
         assert_eq!(get(Protection::Unknown), Some((1, 60)));
         assert_eq!((c.keys, c.versions, c.delete_markers), (6, 6, 2));
         assert_eq!(c.legal_holds, 2);
+        let held: Vec<&str> = c.held.iter().map(|v| v.version_id.as_str()).collect();
+        assert_eq!(held, ["a1", "b1"], "the held versions are named");
+        assert!(c.markdown().contains("| `b` | `b1` |"), "{}", c.markdown());
         assert_eq!(
             c.earliest_retain_until
                 .as_ref()

@@ -34,19 +34,28 @@ pub(super) fn report_box(frame: &mut Frame, r: &crate::app::ReportView, theme: &
             markdown,
             file_name,
             scroll,
+            hscroll,
             saved,
         } => {
-            let list: Vec<Line<'static>> = markdown
-                .lines()
-                .skip(*scroll)
+            // The report as a terminal shows it: tables aligned, prose wrapped to the popup,
+            // wide tables scrolled sideways.
+            let width = usize::from(frame.area().width.saturating_sub(6)).max(20);
+            let rendered = terminal_lines(markdown, width);
+            // Never past the last screenful (the popup's borders and footer take ~6 rows).
+            let rows = usize::from(frame.area().height.saturating_sub(6)).max(1);
+            let scroll = (*scroll).min(rendered.len().saturating_sub(rows));
+            let list: Vec<Line<'static>> = rendered
+                .into_iter()
+                .skip(scroll)
                 .take(usize::from(frame.area().height))
-                .map(|l| {
-                    let style = if l.starts_with('#') {
-                        theme.emphasis
-                    } else {
-                        Style::new()
+                .map(|(l, kind)| {
+                    let style = match kind {
+                        Kind::Heading => theme.emphasis,
+                        Kind::TableHead => theme.dim,
+                        Kind::Text => Style::new(),
                     };
-                    Line::styled(text::sanitize(l).into_owned(), style)
+                    let shown: String = l.chars().skip(*hscroll).collect();
+                    Line::styled(shown, style)
                 })
                 .collect();
             let mut foot = vec![Line::raw("")];
@@ -62,7 +71,7 @@ pub(super) fn report_box(frame: &mut Frame, r: &crate::app::ReportView, theme: &
             }
             foot.push(Line::styled(
                 format!(
-                    "s: save as ./{}   j/k pgup/pgdn: scroll   Esc: close",
+                    "s: save as ./{}   j/k pgup/pgdn: scroll   h/l: sideways   Esc: close",
                     text::sanitize(file_name)
                 ),
                 theme.dim,
@@ -79,5 +88,184 @@ pub(super) fn report_box(frame: &mut Frame, r: &crate::app::ReportView, theme: &
                 theme,
             );
         }
+    }
+}
+
+/// What a rendered line is, for its style.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Heading,
+    TableHead,
+    Text,
+}
+
+/// The report's Markdown as plain terminal lines: headings without `#`, each table's columns
+/// aligned (numbers to the right where the table says so, separator rows dropped, escaped
+/// pipes and code marks undone), other lines wrapped at `width`. Server text is sanitized.
+fn terminal_lines(markdown: &str, width: usize) -> Vec<(String, Kind)> {
+    let mut out = Vec::new();
+    let mut table: Vec<&str> = Vec::new();
+    for line in markdown.lines().chain(std::iter::once("")) {
+        if line.starts_with('|') {
+            table.push(line);
+            continue;
+        }
+        if !table.is_empty() {
+            out.extend(render_table(&table));
+            table.clear();
+        }
+        // Code marks are Markdown's, not the report's.
+        let line = line.replace('`', "");
+        if let Some(h) = line.strip_prefix('#') {
+            out.push((
+                text::sanitize(h.trim_start_matches('#').trim()).into_owned(),
+                Kind::Heading,
+            ));
+        } else {
+            for wrapped in wrap(&text::sanitize(&line), width) {
+                out.push((wrapped, Kind::Text));
+            }
+        }
+    }
+    while out.last().is_some_and(|(l, _)| l.is_empty()) {
+        out.pop();
+    }
+    out
+}
+
+/// The cells of a Markdown table row (`\|` is a pipe inside a cell).
+fn cells(row: &str) -> Vec<String> {
+    let inner = row.trim().trim_start_matches('|');
+    let inner = inner.strip_suffix('|').unwrap_or(inner);
+    let mut cells = vec![String::new()];
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.peek() == Some(&'|') => {
+                chars.next();
+                if let Some(last) = cells.last_mut() {
+                    last.push('|');
+                }
+            }
+            '|' => cells.push(String::new()),
+            '`' => {}
+            c => {
+                if let Some(last) = cells.last_mut() {
+                    last.push(c);
+                }
+            }
+        }
+    }
+    cells.into_iter().map(|c| c.trim().to_string()).collect()
+}
+
+fn render_table(rows: &[&str]) -> Vec<(String, Kind)> {
+    let is_separator = |cells: &[String]| {
+        cells
+            .iter()
+            .all(|c| !c.is_empty() && c.chars().all(|ch| matches!(ch, '-' | ':')))
+    };
+    let parsed: Vec<Vec<String>> = rows.iter().map(|r| cells(r)).collect();
+    let right: Vec<bool> = parsed
+        .iter()
+        .find(|c| is_separator(c))
+        .map(|sep| sep.iter().map(|c| c.ends_with(':')).collect())
+        .unwrap_or_default();
+    // Separator rows go, and so does a header of empty cells (a two-column key/value table).
+    let body: Vec<&Vec<String>> = parsed
+        .iter()
+        .filter(|c| !is_separator(c) && c.iter().any(|x| !x.is_empty()))
+        .collect();
+    let columns = body.iter().map(|c| c.len()).max().unwrap_or(0);
+    let mut widths = vec![0usize; columns];
+    for row in &body {
+        for (i, c) in row.iter().enumerate() {
+            widths[i] = widths[i].max(text::width(&text::sanitize(c)));
+        }
+    }
+    body.iter()
+        .enumerate()
+        .map(|(n, row)| {
+            let mut line = String::new();
+            for (i, w) in widths.iter().enumerate() {
+                let cell = text::sanitize(row.get(i).map_or("", String::as_str)).into_owned();
+                let pad = w.saturating_sub(text::width(&cell));
+                if i > 0 {
+                    line.push_str("  ");
+                }
+                if right.get(i).copied().unwrap_or(false) {
+                    line.push_str(&" ".repeat(pad));
+                    line.push_str(&cell);
+                } else {
+                    line.push_str(&cell);
+                    line.push_str(&" ".repeat(pad));
+                }
+            }
+            let kind = if n == 0
+                && parsed.len() > 1
+                && is_separator(&parsed[1])
+                && parsed[0].iter().any(|x| !x.is_empty())
+            {
+                Kind::TableHead
+            } else {
+                Kind::Text
+            };
+            (line.trim_end().to_string(), kind)
+        })
+        .collect()
+}
+
+/// Greedy word wrap at `width` display columns; a word longer than a line is cut.
+fn wrap(line: &str, width: usize) -> Vec<String> {
+    if text::width(line) <= width {
+        return vec![line.to_string()];
+    }
+    let indent: String = line.chars().take_while(|c| *c == ' ').collect();
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for word in line.split(' ').filter(|w| !w.is_empty()) {
+        let needed = text::width(&current) + usize::from(!current.is_empty()) + text::width(word);
+        if !current.is_empty() && needed > width {
+            out.push(std::mem::take(&mut current));
+            current.push_str(&indent);
+        }
+        if !current.is_empty() && !current.ends_with(' ') {
+            current.push(' ');
+        }
+        current.push_str(word);
+        while text::width(&current) > width {
+            let head: String = text::truncate(&current, width).into_owned();
+            let rest: String = current.chars().skip(head.chars().count()).collect();
+            out.push(head);
+            current = rest;
+        }
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_are_aligned_and_prose_wrapped() {
+        let md = "# Title\n\n| protection | versions |\n|---|---:|\n| COMPLIANCE (retained) | 16 |\n| none | 3 |\n\nA sentence long enough to be wrapped at twenty columns.\n| `a\\|b` | x |\n";
+        let lines = terminal_lines(md, 20);
+        let text: Vec<&str> = lines.iter().map(|(l, _)| l.as_str()).collect();
+        assert_eq!(text[0], "Title");
+        assert_eq!(lines[0].1, Kind::Heading);
+        assert_eq!(text[2], "protection             versions");
+        assert_eq!(lines[2].1, Kind::TableHead);
+        assert_eq!(text[3], "COMPLIANCE (retained)        16");
+        assert_eq!(text[4], "none                          3");
+        assert!(text.iter().all(|l| !l.contains("---")), "{text:?}");
+        assert!(text.contains(&"A sentence long"), "{text:?}");
+        assert!(
+            text.contains(&"a|b  x"),
+            "an escaped pipe is a pipe: {text:?}"
+        );
     }
 }
