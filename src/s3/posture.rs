@@ -217,3 +217,55 @@ fn lifecycle_rule(r: &aws_sdk_s3::types::LifecycleRule) -> LifecycleRule {
             .and_then(|a| a.days_after_initiation()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn service(code: &str, status: u16) -> S3Error {
+        S3Error::Service {
+            code: code.into(),
+            message: "m".into(),
+            status: Some(status),
+        }
+    }
+
+    #[test]
+    fn none_configured_not_supported_denied_and_failed_are_told_apart() {
+        let none = &["NoSuchLifecycleConfiguration"];
+        assert_eq!(
+            classify::<()>(service("NoSuchLifecycleConfiguration", 404), none),
+            Answer::NoneConfigured
+        );
+        assert!(matches!(
+            classify::<()>(service("NotImplemented", 501), none),
+            Answer::NotSupported(_)
+        ));
+        assert!(matches!(
+            classify::<()>(service("MethodNotAllowed", 405), none),
+            Answer::NotSupported(_)
+        ));
+        assert!(matches!(
+            classify::<()>(service("AccessDenied", 403), none),
+            Answer::Denied(_)
+        ));
+        assert!(matches!(
+            classify::<()>(
+                S3Error::Unreadable {
+                    status: 200,
+                    detail: "expected X got ListBucketResult".into()
+                },
+                none
+            ),
+            Answer::NotSupported(_)
+        ));
+        assert!(matches!(
+            classify::<()>(S3Error::Network("reset".into()), none),
+            Answer::Failed(_)
+        ));
+        assert!(matches!(
+            classify::<()>(service("InternalError", 500), none),
+            Answer::Failed(_)
+        ));
+    }
+}
