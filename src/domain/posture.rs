@@ -294,6 +294,8 @@ pub struct Posture {
     pub lock: Answer<BucketLock>,
     pub lifecycle: Answer<Vec<LifecycleRule>>,
     pub policy: Answer<PolicySummary>,
+    /// GetBucketPolicyStatus: whether the server judges the policy to make the bucket public.
+    pub policy_public: Answer<bool>,
     pub replication: Answer<String>,
     pub encryption: Answer<String>,
 }
@@ -530,6 +532,14 @@ pub fn recovery_window(posture: &Posture) -> RecoveryWindow {
                 });
             }
         }
+        if posture.policy_public.configured() == Some(&true) {
+            risks.push(Risk {
+                severity: Severity::High,
+                finding: "the server judges the bucket policy public: it grants access to everyone"
+                    .into(),
+                evidence: "GetBucketPolicyStatus: IsPublic true".into(),
+            });
+        }
         if let Some(raw) = &policy.unreadable {
             risks.push(Risk {
                 severity: Severity::Medium,
@@ -588,6 +598,7 @@ mod tests {
             }),
             lifecycle: Answer::NoneConfigured,
             policy: Answer::NoneConfigured,
+            policy_public: Answer::NoneConfigured,
             replication: Answer::NoneConfigured,
             encryption: Answer::NoneConfigured,
         }
@@ -856,6 +867,16 @@ pub fn summarize(p: &Posture) -> Summary {
         )),
         other => lines.push(("Bucket policy".into(), absence(other.describe_absence()))),
     }
+    lines.push((
+        "Policy status".into(),
+        match &p.policy_public {
+            Answer::Configured(true) => {
+                "public: the server says the policy grants access to everyone".into()
+            }
+            Answer::Configured(false) => "not public, as the server judges the policy".into(),
+            other => absence(other.describe_absence()),
+        },
+    ));
     lines.push((
         "Replication".into(),
         match &p.replication {

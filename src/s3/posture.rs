@@ -40,11 +40,12 @@ fn classify<T>(error: S3Error, none: &[&str]) -> Answer<T> {
 impl S3 {
     /// Every part of the bucket's posture, read at once.
     pub async fn bucket_posture(&self, bucket: &str) -> Posture {
-        let (versioning, lock, lifecycle, policy, replication, encryption) = tokio::join!(
+        let (versioning, lock, lifecycle, policy, policy_public, replication, encryption) = tokio::join!(
             self.versioning_state(bucket),
             self.bucket_lock(bucket),
             self.lifecycle_rules(bucket),
             self.policy_summary(bucket),
+            self.policy_public(bucket),
             self.replication(bucket),
             self.encryption(bucket),
         );
@@ -56,6 +57,7 @@ impl S3 {
             },
             lifecycle,
             policy,
+            policy_public,
             replication,
             encryption,
         }
@@ -105,6 +107,22 @@ impl S3 {
             Ok(out) => match out.policy() {
                 Some(p) if !p.trim().is_empty() => Answer::Configured(PolicySummary::parse(p)),
                 _ => Answer::NoneConfigured,
+            },
+            Err(e) => classify(S3Error::from_sdk(e), &["NoSuchBucketPolicy"]),
+        }
+    }
+
+    async fn policy_public(&self, bucket: &str) -> Answer<bool> {
+        match self
+            .client
+            .get_bucket_policy_status()
+            .bucket(bucket)
+            .send()
+            .await
+        {
+            Ok(out) => match out.policy_status().and_then(|s| s.is_public()) {
+                Some(public) => Answer::Configured(public),
+                None => Answer::NoneConfigured,
             },
             Err(e) => classify(S3Error::from_sdk(e), &["NoSuchBucketPolicy"]),
         }

@@ -99,6 +99,12 @@ fn start() -> Ceph {
 /// A Ceph RGW on `rgw_port` with `rgw_extra` added to its section of ceph.conf (one option
 /// per line), for a test binary that needs RGW set up differently (Keystone).
 pub fn start_with(rgw_extra: &str, rgw_port: u16) -> Ceph {
+    // One cluster is set up at a time: two set up at once in one test binary were seen to
+    // collide ("realm create: File exists").
+    static SETTING_UP: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = SETTING_UP
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let (mon, osd, rgw) = (require("ceph-mon"), require("ceph-osd"), require("radosgw"));
     for tool in ["ceph", "ceph-authtool", "monmaptool", "radosgw-admin"] {
         require(tool);

@@ -709,6 +709,11 @@ pub(super) async fn the_posture_is_read_and_every_answer_classified(server: &Ser
             "{what}: {answer:?}"
         );
     }
+    assert!(
+        !matches!(bare.policy_public, Answer::Failed(_) | Answer::Denied(_)),
+        "policy status: {:?}",
+        bare.policy_public
+    );
     let rule = LifecycleRule::builder()
         .id("keep-14")
         .status(ExpirationStatus::Enabled)
