@@ -130,7 +130,8 @@ pub enum Command {
     /// Print a listing without the UI, page by page, as the UI lists it. Keys are escaped or
     /// quoted for the terminal; --json gives them exactly, one JSON object per line.
     Ls {
-        /// s3://bucket or s3://bucket/prefix/
+        /// s3://bucket, s3://bucket/folder/, or s3://bucket/prefix (the keys that start with it)
+        #[arg(value_parser = S3Location::parse_exact)]
         location: S3Location,
         /// Every version and delete marker, not only current objects
         #[arg(long)]

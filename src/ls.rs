@@ -26,6 +26,8 @@ pub struct LsOptions {
 pub struct LsCount {
     pub pages: u64,
     pub rows: u64,
+    /// The reader went away (`| head`) before the listing ended.
+    pub reader_gone: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -84,9 +86,10 @@ struct JsonPrefix<'a> {
 /// closed pipe, as with `| head`).
 pub async fn run(s3: &S3, options: &LsOptions, out: &mut impl Write) -> Result<LsCount, LsError> {
     match run_inner(s3, options, out).await {
-        Err(LsError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
-            Ok(LsCount::default())
-        }
+        Err(LsError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(LsCount {
+            reader_gone: true,
+            ..LsCount::default()
+        }),
         other => other,
     }
 }
@@ -95,8 +98,14 @@ async fn run_inner(s3: &S3, options: &LsOptions, out: &mut impl Write) -> Result
     let S3Location { bucket, prefix } = &options.location;
     let delimiter = (!options.recursive).then_some("/");
     let mut count = LsCount::default();
+    // Names are shown relative to the folder of the prefix (`ls s3://b/f000/backup-0001`
+    // shows `backup-0001.tar`), or whole with --recursive.
     let printer = Printer {
-        prefix: if options.recursive { "" } else { prefix },
+        prefix: if options.recursive {
+            ""
+        } else {
+            options.location.folder()
+        },
         json: options.json,
     };
     if let (Some(at), false) = (options.at, options.versions) {

@@ -49,6 +49,8 @@ pub async fn build(
         .unwrap_or(local);
     let mut coverage = Coverage::new(bucket, &location.prefix, endpoint, now, local, offset);
     coverage.set_bucket(versioning, lock.as_ref());
+    let no_lock = lock == Some(crate::domain::BucketLock::Disabled);
+    coverage.locks_not_read = no_lock;
     coverage.posture = Some(crate::domain::posture::summarize(
         &s3.bucket_posture(bucket).await,
     ));
@@ -66,11 +68,17 @@ pub async fn build(
             crate::domain::history::merge_page(page.versions, page.markers);
         // Owned inputs: the futures must not borrow the page (the runtime moves them across
         // threads).
-        let heads: Vec<(std::sync::Arc<str>, String)> = entries
-            .iter()
-            .filter(|e| !e.is_delete_marker())
-            .map(|e| (e.key.clone(), e.version_id.clone()))
-            .collect();
+        // Without Object Lock no version can carry a retention or a legal hold (S3 refuses
+        // both there): no HEAD can say anything, so none is sent.
+        let heads: Vec<(std::sync::Arc<str>, String)> = if no_lock {
+            Vec::new()
+        } else {
+            entries
+                .iter()
+                .filter(|e| !e.is_delete_marker())
+                .map(|e| (e.key.clone(), e.version_id.clone()))
+                .collect()
+        };
         let mut heads = futures::stream::iter(heads)
             .map(|(key, version_id)| {
                 let (s3, bucket) = (s3.clone(), bucket.clone());
@@ -89,6 +97,8 @@ pub async fn build(
             .map(|e| {
                 if e.is_delete_marker() {
                     None
+                } else if no_lock {
+                    Some(Ok(LockInfo::default()))
                 } else {
                     heads.next()
                 }

@@ -30,8 +30,18 @@ pub(super) async fn list(
     let flushed = out.flush();
     drop(out);
     match listed {
-        Ok(_) => match flushed {
-            Ok(()) => Exit::Done,
+        Ok(count) => match flushed {
+            Ok(()) => {
+                if count.rows == 0 && !count.reader_gone {
+                    say!(
+                        console,
+                        "lockwatch: nothing is listed under s3://{}/{}",
+                        crate::domain::text::sanitize(&options.location.bucket),
+                        crate::domain::text::sanitize(&options.location.prefix)
+                    );
+                }
+                Exit::Done
+            }
             // The reader went away (`| head`): what it wanted was written.
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Exit::Done,
             Err(e) => {

@@ -148,6 +148,9 @@ pub struct Coverage {
     pub markers_by_age: Vec<(String, u64, u64)>,
     /// Versions whose HEAD failed, with why.
     pub unknown: Vec<(VersionRef, String)>,
+    /// Object Lock is not enabled on the bucket, so no version's lock was read (no HEADs):
+    /// none can carry a retention or a legal hold.
+    pub locks_not_read: bool,
     /// The bucket's posture, the recovery window and the risks, when read.
     pub posture: Option<super::posture::Summary>,
     #[serde(skip)]
@@ -177,6 +180,7 @@ impl Coverage {
             prefix: prefix.into(),
             endpoint: endpoint.into(),
             taken_by: None,
+            locks_not_read: false,
             posture: None,
             taken_at: now.to_string(),
             local_time: local.to_string(),
@@ -385,9 +389,11 @@ impl Coverage {
             }
             m.push('\n');
         }
-        m.push_str(
-            "## Versions by protection\n\n| protection | versions | bytes |\n|---|---:|---:|\n",
-        );
+        m.push_str("## Versions by protection\n\n");
+        if self.locks_not_read {
+            m.push_str("Object Lock is not enabled on this bucket: no version can carry a retention or a legal hold, so no version's lock was read (no HEAD requests).\n\n");
+        }
+        m.push_str("| protection | versions | bytes |\n|---|---:|---:|\n");
         for (p, t) in &self.by_protection {
             m.push_str(&format!(
                 "| {} | {} | {} |\n",

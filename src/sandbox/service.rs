@@ -197,10 +197,15 @@ async fn read_body(
     };
     if let Some(length) = length {
         let length = u64::try_from(length).unwrap_or(u64::MAX);
-        if length > max {
-            return Err(too_large());
+        let promised = if length > max {
+            Err(too_large())
+        } else {
+            reservation.grow(length)
+        };
+        if let Err(e) = promised {
+            discard(body);
+            return Err(e);
         }
-        reservation.grow(length)?;
     }
     let Some(mut stream) = body else {
         return Ok(bytes::Bytes::new());
@@ -210,15 +215,32 @@ async fn read_body(
         let chunk =
             chunk.map_err(|e| S3Error::with_message(S3ErrorCode::IncompleteBody, e.to_string()))?;
         let total = (out.len() + chunk.len()) as u64;
-        if total > max {
-            return Err(too_large());
-        }
-        if total > reservation.bytes {
-            reservation.grow(total - reservation.bytes)?;
+        let room = if total > max {
+            Err(too_large())
+        } else if total > reservation.bytes {
+            reservation.grow(total - reservation.bytes)
+        } else {
+            Ok(())
+        };
+        if let Err(e) = room {
+            discard(Some(stream));
+            return Err(e);
         }
         out.extend_from_slice(&chunk);
     }
     Ok(out.freeze())
+}
+
+/// The rest of a refused body, read and thrown away on the side (for at most a minute): the
+/// refusal is answered at once, and a client still sending the body can finish and read it
+/// instead of finding the connection closed under it.
+fn discard(body: Option<StreamingBlob>) {
+    if let Some(mut stream) = body {
+        tokio::spawn(async move {
+            let drain = async { while let Some(Ok(_)) = stream.next().await {} };
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(60), drain).await;
+        });
+    }
 }
 
 /// The sandbox's one user, as S3 names an owner (ListBuckets, listings, ACLs).

@@ -248,3 +248,36 @@ fn help_usage_errors_and_config_files_in_process() {
     assert_eq!(ran.exit, Exit::CouldNotStart);
     assert!(ran.err.contains("TERM=dumb"), "{}", ran.err);
 }
+
+#[test]
+fn ls_of_a_prefix_that_is_no_folder_lists_the_keys_that_start_with_it() {
+    let endpoint = &sandbox().endpoint;
+    let name = bucket("cmd-ls")
+        .versioned()
+        .put("f000/backup-0001.tar", "1")
+        .put("f000/backup-0002.tar", "2")
+        .put("f000/other.txt", "o")
+        .make(endpoint);
+    let place = Place::new(endpoint);
+    let ran = place.run(
+        &["ls", &format!("s3://{name}/f000/backup-0001")],
+        "",
+        At::Script,
+    );
+    assert_eq!(ran.exit, Exit::Done, "{}", ran.err);
+    assert!(
+        ran.out.contains(" backup-0001.tar"),
+        "named from its folder: {}",
+        ran.out
+    );
+    assert!(!ran.out.contains("backup-0002"), "{}", ran.out);
+    assert!(!ran.out.contains("other.txt"), "{}", ran.out);
+    // A folder still lists one level below it.
+    let ran = place.run(&["ls", &format!("s3://{name}/f000/")], "", At::Script);
+    assert_eq!(ran.out.lines().count(), 3, "{}", ran.out);
+    // Nothing under it: said, not silent.
+    let ran = place.run(&["ls", &format!("s3://{name}/f001")], "", At::Script);
+    assert_eq!(ran.exit, Exit::Done);
+    assert!(ran.out.is_empty(), "{}", ran.out);
+    assert!(ran.err.contains("nothing is listed under"), "{}", ran.err);
+}

@@ -232,3 +232,42 @@ fn in_the_ui_p_shows_the_report_and_s_saves_it_without_replacing_a_file() {
     app.send("q");
     assert_eq!(app.wait_exit(std::time::Duration::from_secs(5)), Some(true));
 }
+
+/// A bucket without Object Lock: no version can carry a retention or a legal hold, so the
+/// report sends no HEAD at all and says why (a crafted server counts the requests).
+#[test]
+fn without_object_lock_the_report_reads_no_version_lock() {
+    use support::crafted::{
+        Answer, Crafted, Request, version_xml, versioning_enabled, versions_page,
+    };
+    let server = Crafted::start(|request: &Request| {
+        if request.method == "HEAD" {
+            return Answer::headers(&[("x-amz-version-id", "v")]);
+        }
+        if request.has_query("versioning") {
+            return versioning_enabled();
+        }
+        if request.has_query("object-lock") {
+            return Answer::error(
+                404,
+                "ObjectLockConfigurationNotFoundError",
+                "Object Lock configuration does not exist for this bucket",
+            );
+        }
+        if request.has_query("versions") {
+            let entries = ["a", "b", "c"]
+                .iter()
+                .map(|k| version_xml(k, &format!("{k}1"), true, "2026-11-20T10:00:00.000Z"))
+                .collect::<String>();
+            return versions_page("nolock", &entries, None);
+        }
+        Answer::error(501, "NotImplemented", "not crafted")
+    });
+    let markdown = lockwatch(&server.endpoint, &["report", "s3://nolock/"]);
+    assert!(
+        markdown.contains("Object Lock is not enabled on this bucket"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("| none | 3 |"), "{markdown}");
+    assert_eq!(server.count(|r| r.method == "HEAD"), 0, "no HEAD was sent");
+}

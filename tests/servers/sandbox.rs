@@ -91,15 +91,24 @@ async fn uploads_at_the_same_time_cannot_pass_the_memory_cap() {
             .expect("task")
             .expect("an upload within the cap");
     }
-    // One more would pass the cap now that 12 MiB are stored.
+    // One more would pass the cap now that 12 MiB are stored. Its body comes only after the
+    // refusal has been answered: the sandbox reads the rest and throws it away, so that the
+    // client finishes sending and reads the refusal instead of a closed connection.
+    let (body, release) = stalled_body(size);
+    let late = tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let _ = release.send(()).await;
+    });
     let refused = sdk
         .put_object()
         .bucket("cap")
         .key("four")
-        .body(vec![b'y'; size].into())
+        .content_length(size as i64)
+        .body(body)
         .send()
         .await
         .expect_err("past the cap");
+    late.await.expect("released");
     assert!(
         format!("{refused:?}").contains("EntityTooLarge"),
         "{refused:?}"
