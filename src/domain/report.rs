@@ -148,6 +148,9 @@ pub struct Coverage {
     pub markers_by_age: Vec<(String, u64, u64)>,
     /// Versions whose HEAD failed, with why.
     pub unknown: Vec<(VersionRef, String)>,
+    /// All of them (the list keeps the first `LISTED_UNPROTECTED`, so that a bucket whose
+    /// every HEAD fails cannot grow the report without bound).
+    pub unknown_count: u64,
     /// Object Lock is not enabled on the bucket, so no version's lock was read (no HEADs):
     /// none can carry a retention or a legal hold.
     pub locks_not_read: bool,
@@ -205,6 +208,7 @@ impl Coverage {
                 .map(|(l, _)| (l.to_string(), 0, 0))
                 .collect(),
             unknown: Vec::new(),
+            unknown_count: 0,
             now,
             last_key: None,
             earliest: None,
@@ -251,11 +255,11 @@ impl Coverage {
                     }
                 }
                 if p == Protection::Unknown {
-                    self.unknown.push((
-                        r.clone(),
+                    self.note_unknown(
+                        &r,
                         lock.unreadable()
                             .unwrap_or_else(|| "a lock lockwatch cannot read".into()),
-                    ));
+                    );
                 }
                 if matches!(p, Protection::Compliance | Protection::Governance)
                     && let Some(until) = lock.retain_until
@@ -277,7 +281,7 @@ impl Coverage {
                 p
             }
             Err(why) => {
-                self.unknown.push((r.clone(), why.clone()));
+                self.note_unknown(&r, why.clone());
                 Protection::Unknown
             }
         };
@@ -317,6 +321,13 @@ impl Coverage {
     }
 
     /// The report as Markdown, to read and attach as it is.
+    fn note_unknown(&mut self, r: &VersionRef, why: String) {
+        self.unknown_count += 1;
+        if self.unknown.len() < LISTED_UNPROTECTED {
+            self.unknown.push((r.clone(), why));
+        }
+    }
+
     pub fn markdown(&self) -> String {
         let mut m = String::new();
         let location = format!(
@@ -476,6 +487,13 @@ impl Coverage {
                     cell(&v.key),
                     cell(&v.version_id),
                     cell(why)
+                ));
+            }
+            if self.unknown_count > self.unknown.len() as u64 {
+                m.push_str(&format!(
+                    "\n({} in all; the first {} are listed; `--format csv` lists every version.)\n",
+                    self.unknown_count,
+                    self.unknown.len()
                 ));
             }
             m.push('\n');
@@ -785,6 +803,7 @@ mod tests {
         );
         assert_eq!(c.unprotected_current_count, 0);
         assert_eq!(c.unknown.len(), 2);
+        assert_eq!(c.unknown_count, 2);
         assert!(c.unknown[0].1.contains("FOO"), "{:?}", c.unknown);
         assert_eq!(
             c.latest_retain_until
@@ -803,5 +822,24 @@ mod tests {
             row.contains(",COMPLIANCE,9999-12-31T23:59:59Z,false,"),
             "{row}"
         );
+    }
+
+    #[test]
+    fn a_bucket_whose_every_head_fails_keeps_the_report_bounded() {
+        let mut c = Coverage::new(
+            "b",
+            "",
+            "e",
+            at("2026-11-27T12:00:00Z"),
+            at("2026-11-27T12:00:00Z"),
+            None,
+        );
+        for n in 0..(LISTED_UNPROTECTED + 500) {
+            let v = version(&format!("k{n:06}"), "v", true, 1);
+            c.add_version(&v, &Err("AccessDenied".to_string()));
+        }
+        assert_eq!(c.unknown.len(), LISTED_UNPROTECTED);
+        assert_eq!(c.unknown_count, (LISTED_UNPROTECTED + 500) as u64);
+        assert!(c.markdown().contains("1500 in all"), "the count is said");
     }
 }
