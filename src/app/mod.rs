@@ -962,7 +962,7 @@ pub fn update(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Effec
             version,
             requested,
             result,
-        } => retention::on_set(state, request, version, requested, result),
+        } => retention::on_set(state, request, version, requested, result, now),
         Action::ObjectInfo {
             request,
             bucket,

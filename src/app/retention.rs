@@ -322,6 +322,7 @@ pub(super) fn on_set(
     version: VersionRef,
     requested: (RetentionMode, Timestamp),
     result: Result<LockInfo, S3Error>,
+    now: Timestamp,
 ) -> Vec<Effect> {
     if !finish_write(state, request) {
         return Vec::new();
@@ -368,9 +369,19 @@ pub(super) fn on_set(
             }
         }
         Err(error) => {
+            // The server's words, then why, from the lock as last read: a refusal shown to an
+            // auditor is explained, not only reported.
+            let mut lines = vec![DialogLine::new(error.failure_sentence(), LineStyle::Error)];
+            if let Some(LockStatus::Known(info)) = state.locks.get(&version) {
+                lines.extend(
+                    super::writes::lock_sentences(info, now)
+                        .into_iter()
+                        .map(DialogLine::plain),
+                );
+            }
             state.popup = Some(Popup::Message {
                 title: "Retention not changed".into(),
-                lines: vec![DialogLine::new(error.failure_sentence(), LineStyle::Error)],
+                lines,
                 error: true,
             });
         }

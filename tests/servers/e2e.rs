@@ -563,6 +563,11 @@ fn a_compliance_shortening_sent_anyway_shows_the_servers_refusal(endpoint: &str)
     app.send("\r");
     let screen = app.wait_text("Refused by the server");
     assert!(screen.contains("AccessDenied"), "{screen}");
+    // And explained from the version's lock, as a refused delete is.
+    assert!(
+        screen.contains("under COMPLIANCE retention until"),
+        "{screen}"
+    );
     app.send("\u{1b}");
     app.send("q");
     assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
