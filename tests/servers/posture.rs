@@ -5,10 +5,6 @@
 
 use crate::support;
 
-use aws_sdk_s3::types::{
-    BucketLifecycleConfiguration, ExpirationStatus, LifecycleRule, LifecycleRuleFilter,
-    NoncurrentVersionExpiration,
-};
 use lockwatch::domain::posture::recovery_window;
 use lockwatch::s3::PutOptions;
 use std::sync::OnceLock;
@@ -42,7 +38,6 @@ fn cephs_lifecycle_deletes_what_the_recovery_window_said_and_nothing_else() {
         .expect("runtime");
     runtime.block_on(async {
         let s3 = support::client(&ceph.endpoint).await;
-        let sdk = support::sdk_client(&ceph.endpoint);
         let bucket = support::bucket::bucket("lc").versioned().on(&s3).await;
         for key in ["weekly/a.tar", "daily/b.tar"] {
             for n in 1..=2 {
@@ -56,26 +51,7 @@ fn cephs_lifecycle_deletes_what_the_recovery_window_said_and_nothing_else() {
                 .unwrap_or_else(|e| panic!("put {key}: {e}"));
             }
         }
-        let rule = LifecycleRule::builder()
-            .id("weekly-1-day")
-            .status(ExpirationStatus::Enabled)
-            .filter(LifecycleRuleFilter::builder().prefix("weekly/").build())
-            .noncurrent_version_expiration(
-                NoncurrentVersionExpiration::builder()
-                    .noncurrent_days(1)
-                    .build(),
-            )
-            .build()
-            .expect("a rule");
-        sdk.put_bucket_lifecycle_configuration()
-            .bucket(&bucket)
-            .lifecycle_configuration(
-                BucketLifecycleConfiguration::builder()
-                    .rules(rule)
-                    .build()
-                    .expect("a configuration"),
-            )
-            .send()
+        s3.expire_noncurrent_versions(&bucket, "weekly-1-day", "weekly/", 1)
             .await
             .expect("put lifecycle");
 

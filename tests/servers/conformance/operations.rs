@@ -714,26 +714,7 @@ pub(super) async fn the_posture_is_read_and_every_answer_classified(server: &Ser
         "policy status: {:?}",
         bare.policy_public
     );
-    let rule = LifecycleRule::builder()
-        .id("keep-14")
-        .status(ExpirationStatus::Enabled)
-        .filter(LifecycleRuleFilter::builder().prefix("weekly/").build())
-        .noncurrent_version_expiration(
-            NoncurrentVersionExpiration::builder()
-                .noncurrent_days(14)
-                .build(),
-        )
-        .build()
-        .expect("a rule");
-    sdk.put_bucket_lifecycle_configuration()
-        .bucket(&bucket)
-        .lifecycle_configuration(
-            BucketLifecycleConfiguration::builder()
-                .rules(rule)
-                .build()
-                .expect("a configuration"),
-        )
-        .send()
+    s3.expire_noncurrent_versions(&bucket, "keep-14", "weekly/", 14)
         .await
         .expect("put lifecycle");
     let policy = serde_json::json!({
