@@ -172,13 +172,7 @@ pub enum Command {
     /// Lock configuration, versions and bytes by protection, retention bounds, current objects
     /// without protection, delete markers by age, the time taken and the server's clock.
     /// Reads the lock of every version (one HEAD each).
-    Report {
-        /// s3://bucket or s3://bucket/prefix/
-        location: S3Location,
-        /// markdown (to read and attach), json, or csv (one row per version and marker)
-        #[arg(long, value_enum, default_value = "markdown")]
-        format: crate::report::Format,
-    },
+    Report(ReportArgs),
     /// The configuration file: where it is, a commented default, and a check of every line
     Config {
         #[command(subcommand)]
@@ -198,6 +192,39 @@ pub enum Command {
         #[arg(long, default_value_t = 0)]
         port: u16,
     },
+}
+
+/// `lockwatch report`'s arguments.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ReportArgs {
+    /// s3://bucket or s3://bucket/prefix/
+    pub location: S3Location,
+    /// markdown (to read and attach), json, or csv (one row per version and marker, written as
+    /// they are read)
+    #[arg(long, value_enum, default_value = "markdown")]
+    pub format: crate::report::Format,
+    /// The most HEAD requests in flight at once. lockwatch starts at 8, grows while it pays
+    /// and halves when the server asks it to slow down (503 SlowDown)
+    #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub concurrency: u16,
+    /// Save the report's progress in FILE as it runs. When FILE holds an unfinished report of
+    /// the same location (cut by a failure or Ctrl-C), continue it; CSV rows are then those
+    /// not written yet (append them: >>)
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: Option<PathBuf>,
+    /// Read the locks of N versions chosen uniformly at random over the whole listing (which
+    /// is complete) instead of every version: estimates with 95% confidence intervals,
+    /// labelled as such
+    #[arg(long, value_name = "N", conflicts_with_all = ["checkpoint", "inventory"])]
+    pub sample: Option<u64>,
+    /// The seed of --sample's choice: the same seed over the same listing reads the same
+    /// versions
+    #[arg(long, value_name = "SEED", requires = "sample")]
+    pub seed: Option<u64>,
+    /// Build the report from an S3 Inventory report (CSV or Parquet, with the Object Lock
+    /// fields) instead of HEAD requests: s3://inventory-bucket/…/manifest.json
+    #[arg(long, value_name = "MANIFEST", conflicts_with = "checkpoint")]
+    pub inventory: Option<S3Location>,
 }
 
 impl Cli {

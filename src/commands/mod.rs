@@ -185,10 +185,7 @@ where
                 };
                 undelete(&cli, &config, &options, console).await
             }
-            Some(Command::Report {
-                ref location,
-                format,
-            }) => report(&cli, &config, location, format, console).await,
+            Some(Command::Report(ref args)) => report(&cli, &config, args, console).await,
             Some(Command::Config { action }) => config_command(action, &config, console),
             Some(Command::Completions { shell }) => {
                 let mut command = <Cli as clap::CommandFactory>::command();

@@ -1,14 +1,16 @@
 //! `lockwatch report`.
 
 use super::*;
+use crate::cli::ReportArgs;
+use crate::report::{Format, Options, Progress, ReportError};
 
-/// `lockwatch report`: exit 0 with the report written, 1 when the listing failed part way
-/// (nothing but CSV rows already written is printed), 2 when lockwatch could not connect.
+/// `lockwatch report`: exit 0 with the report written, 1 when the listing failed part way or
+/// the report was stopped (nothing but CSV rows already written is printed; a checkpoint
+/// resumes it), 2 when lockwatch could not connect or start.
 pub(super) async fn report(
     cli: &Cli,
     config: &Config,
-    location: &crate::domain::location::S3Location,
-    format: crate::report::Format,
+    args: &ReportArgs,
     console: &mut Console<'_>,
 ) -> Exit {
     let mut connection = match connect_for_command(cli, config, console).await {
@@ -17,21 +19,85 @@ pub(super) async fn report(
     };
     learn_identity(&mut connection).await;
     let show_progress = console.err_is_terminal;
+    let format = args.format;
     let Console { out, err, .. } = console;
     let mut out = std::io::BufWriter::new(&mut **out);
-    let built = crate::report::build(
-        &connection.s3,
-        &connection.info.endpoint,
-        location,
-        format,
-        &mut out,
-        |versions| {
-            if show_progress {
-                let _ = write!(err, "\rreading locks… {versions} versions");
+    let err = std::cell::RefCell::new(err);
+    let progress = |p: Progress| {
+        if show_progress {
+            let mut err = err.borrow_mut();
+            let _ = match p.sample {
+                Some((read, of)) => {
+                    write!(err, "\r\x1b[Kreading the sample… {read} of {of} versions")
+                }
+                None if p.in_flight == 0 => {
+                    write!(err, "\r\x1b[Klisting… {} versions", p.versions)
+                }
+                None => write!(
+                    err,
+                    "\r\x1b[Kreading locks… {} versions ({} HEADs at once)",
+                    p.versions, p.in_flight
+                ),
+            };
+        }
+    };
+    let built = if let Some(manifest) = &args.inventory {
+        crate::report::inventory::build(
+            &connection.s3,
+            &connection.info.endpoint,
+            &args.location,
+            manifest,
+            format,
+            &mut out,
+            progress,
+        )
+        .await
+    } else {
+        // With a checkpoint, Ctrl-C stops at the next page and saves it; again, at once.
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let mut options = Options::new(format);
+        options.concurrency = usize::from(args.concurrency);
+        options.checkpoint = args.checkpoint.clone();
+        options.sample = args.sample;
+        options.seed = args.seed;
+        if args.checkpoint.is_some() {
+            options.stop = Some(Box::pin(async move {
+                let _ = stop_rx.await;
+            }));
+        }
+        let building = crate::report::build(
+            &connection.s3,
+            &connection.info.endpoint,
+            &args.location,
+            options,
+            &mut out,
+            progress,
+        );
+        tokio::pin!(building);
+        let mut stop_tx = args.checkpoint.as_ref().map(|_| stop_tx);
+        loop {
+            tokio::select! {
+                built = &mut building => break built,
+                signal = tokio::signal::ctrl_c(), if stop_tx.is_some() => {
+                    if signal.is_ok() {
+                        match stop_tx.take() {
+                            Some(tx) => {
+                                let _ = tx.send(());
+                                let _ = writeln!(
+                                    err.borrow_mut(),
+                                    "\nStopping: the pages under way finish, then the checkpoint is saved (Ctrl-C again quits at once)."
+                                );
+                            }
+                            None => break Err(ReportError::Interrupted(
+                                "quit at once: the checkpoint holds the progress saved last (at most 5 seconds old); run the same command to go on".into(),
+                            )),
+                        }
+                    }
+                }
             }
-        },
-    )
-    .await;
+        }
+    };
+    let err = err.into_inner();
     if show_progress {
         let _ = write!(err, "\r\x1b[K");
     }
@@ -46,15 +112,18 @@ pub(super) async fn report(
             say!(console, "lockwatch: {}", shown(&e));
             return match e {
                 // Not one version read: nothing was listed.
-                crate::report::ReportError::Listing { versions: 0, .. } => Exit::CouldNotStart,
+                ReportError::Listing { versions: 0, .. }
+                | ReportError::Checkpoint(_)
+                | ReportError::Refused(_)
+                | ReportError::Inventory(_) => Exit::CouldNotStart,
                 _ => Exit::Partly,
             };
         }
     };
     let written = match format {
-        crate::report::Format::Csv => Ok(()),
-        crate::report::Format::Markdown => out.write_all(coverage.markdown().as_bytes()),
-        crate::report::Format::Json => serde_json::to_writer_pretty(&mut out, &coverage)
+        Format::Csv => Ok(()),
+        Format::Markdown => out.write_all(coverage.markdown().as_bytes()),
+        Format::Json => serde_json::to_writer_pretty(&mut out, &coverage)
             .map_err(std::io::Error::other)
             .and_then(|_| writeln!(out)),
     };

@@ -89,6 +89,39 @@ impl S3Error {
         }
     }
 
+    /// Whether the server said it is overloaded and asked to be asked again later (503
+    /// SlowDown, 429, the throttling codes of S3-compatible servers).
+    pub fn is_slow_down(&self) -> bool {
+        matches!(
+            self,
+            S3Error::Service {
+                status: Some(503 | 429),
+                ..
+            }
+        ) || matches!(
+            self.code(),
+            Some(
+                "SlowDown"
+                    | "Throttling"
+                    | "ThrottlingException"
+                    | "RequestLimitExceeded"
+                    | "TooManyRequests"
+                    | "RequestThrottled"
+                    | "ServiceUnavailable"
+            )
+        )
+    }
+
+    /// Whether the server is in trouble rather than refusing this request: an error of its
+    /// own (5xx), no answer in time, or none at all.
+    pub fn is_server_trouble(&self) -> bool {
+        match self {
+            S3Error::Network(_) | S3Error::Timeout(_) => true,
+            S3Error::Service { status, .. } => status.is_some_and(|s| s >= 500),
+            _ => false,
+        }
+    }
+
     /// Whether the server says the key or version does not exist.
     pub fn is_not_found(&self) -> bool {
         matches!(

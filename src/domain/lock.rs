@@ -154,6 +154,60 @@ impl RetainUntil {
         }
     }
 
+    /// Reads `YYYY-MM-DDTHH:MM:SS[.fff]Z` (as S3 Inventory and the XML API write dates),
+    /// including dates past the calendar lockwatch computes with (9999-12-31T23:59:59Z).
+    pub fn parse_utc(s: &str) -> Option<RetainUntil> {
+        let s = s.trim();
+        let body = s.strip_suffix('Z').or_else(|| s.strip_suffix("+00:00"))?;
+        let (date, time) = body.split_once(['T', ' '])?;
+        let mut d = date.splitn(3, '-');
+        let year: i64 = d.next()?.parse().ok()?;
+        let month: i64 = d.next()?.parse().ok()?;
+        let day: i64 = d.next()?.parse().ok()?;
+        let (hms, frac) = match time.split_once('.') {
+            Some((hms, frac)) => (hms, Some(frac)),
+            None => (time, None),
+        };
+        let mut t = hms.splitn(3, ':');
+        let h: i64 = t.next()?.parse().ok()?;
+        let m: i64 = t.next()?.parse().ok()?;
+        let sec: i64 = t.next()?.parse().ok()?;
+        let days_in_month = match month {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+            2 => 28,
+            _ => return None,
+        };
+        if !(0..=9999).contains(&year)
+            || !(1..=days_in_month).contains(&day)
+            || !(0..24).contains(&h)
+            || !(0..60).contains(&m)
+            || !(0..=60).contains(&sec)
+        {
+            return None;
+        }
+        let nanos = match frac {
+            None => 0,
+            Some(f) if !f.is_empty() && f.len() <= 9 && f.bytes().all(|b| b.is_ascii_digit()) => {
+                format!("{f:0<9}").parse::<u32>().ok()?
+            }
+            Some(_) => return None,
+        };
+        // Days from the civil date (the inverse of `civil`).
+        let y = if month <= 2 { year - 1 } else { year };
+        let era = y.div_euclid(400);
+        let yoe = y.rem_euclid(400);
+        let mp = (month + 9) % 12;
+        let doy = (153 * mp + 2) / 5 + day - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        let days = era * 146_097 + doe - 719_468;
+        Some(RetainUntil::from_unix(
+            days * 86_400 + h * 3_600 + m * 60 + sec,
+            nanos,
+        ))
+    }
+
     /// The UTC date and time of day, from days since the epoch (proleptic Gregorian calendar,
     /// the civil-from-days algorithm), so that dates past jiff's range are written exactly.
     fn civil(self) -> (String, i64, i64, i64) {
@@ -319,6 +373,42 @@ pub fn format_remaining(remaining: SignedDuration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn utc_dates_are_read_past_the_calendar_and_checked() {
+        let r = RetainUntil::parse_utc("9999-12-31T23:59:59.000Z");
+        assert_eq!(
+            r.map(|r| r.rfc3339()),
+            Some("9999-12-31T23:59:59Z".to_string())
+        );
+        assert!(r.is_some_and(|r| r.beyond_calendar()));
+        let r = RetainUntil::parse_utc("2026-11-27T21:05:09.5Z");
+        assert_eq!(
+            r.map(|r| r.rfc3339()),
+            Some("2026-11-27T21:05:09.5Z".to_string())
+        );
+        assert_eq!(
+            RetainUntil::parse_utc("1970-01-01T00:00:00Z").map(|r| r.unix_seconds()),
+            Some(0)
+        );
+        assert_eq!(
+            RetainUntil::parse_utc("2024-02-29T00:00:00Z"),
+            Some(RetainUntil::at(
+                "2024-02-29T00:00:00Z".parse().expect("a time")
+            ))
+        );
+        for bad in [
+            "2023-02-29T00:00:00Z",
+            "2026-13-01T00:00:00Z",
+            "2026-11-27T21:05:09",
+            "",
+            "soon",
+            "2026-11-27T25:00:00Z",
+            "2026-11-27T21:05:09.Z",
+        ] {
+            assert_eq!(RetainUntil::parse_utc(bad), None, "{bad}");
+        }
+    }
 
     fn ts(s: &str) -> Timestamp {
         s.parse().expect("test timestamp")

@@ -4,11 +4,11 @@
 use super::lock::{LegalHold, LockInfo, LockState, RetainUntil, RetentionMode};
 use super::{BucketLock, HistoryEntry, Versioning, format, text};
 use jiff::{SignedDuration, Timestamp};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// What protects one version at the moment of the report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Protection {
     /// COMPLIANCE retention in force: nobody can delete it before the date.
@@ -92,13 +92,13 @@ pub const MARKER_AGES: [(&str, Option<i64>); 5] = [
     ("over 90 days", None),
 ];
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tally {
     pub versions: u64,
     pub bytes: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VersionRef {
     pub key: String,
     pub version_id: String,
@@ -106,7 +106,7 @@ pub struct VersionRef {
     pub last_modified: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Bound {
     pub retain_until: String,
     pub key: String,
@@ -114,7 +114,7 @@ pub struct Bound {
 }
 
 /// Everything the report says. Built entry by entry with `add_version` and `add_marker`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Coverage {
     pub bucket: String,
     pub prefix: String,
@@ -154,8 +154,25 @@ pub struct Coverage {
     /// Object Lock is not enabled on the bucket, so no version's lock was read (no HEADs):
     /// none can carry a retention or a legal hold.
     pub locks_not_read: bool,
-    /// The bucket's posture, the recovery window and the risks, when read.
+    /// The bucket's posture, the recovery window and the risks, when read (again when a
+    /// report is resumed).
+    #[serde(skip_deserializing)]
     pub posture: Option<super::posture::Summary>,
+    /// Where the locks came from when not from HEAD requests (an S3 Inventory report).
+    pub source: Option<String>,
+    /// HEAD requests sent, the most in flight at once, and how many answers said the server
+    /// was overloaded (each was asked again later).
+    pub head_requests: u64,
+    pub head_concurrency_peak: usize,
+    pub slowed_down: u64,
+    /// When the report was cut (a failure, Ctrl-C) and resumed from a checkpoint: each part,
+    /// in order. Empty for a report read in one go.
+    pub parts: Vec<Part>,
+    /// Set for `--sample`: the versions by protection are those of the sample, and this says
+    /// what they mean for every listed version.
+    pub sample: Option<SampleSummary>,
+    /// Current objects (keys whose latest entry is a version), counted from the listing.
+    pub current_versions: u64,
     #[serde(skip)]
     now: Timestamp,
     #[serde(skip)]
@@ -164,6 +181,50 @@ pub struct Coverage {
     earliest: Option<RetainUntil>,
     #[serde(skip)]
     latest: Option<RetainUntil>,
+    /// Keys are counted by their latest entry (an inventory, not in key order), not by
+    /// changes of key along a listing.
+    #[serde(skip)]
+    keys_by_latest: bool,
+}
+
+/// One stretch of a report read in parts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Part {
+    /// By the server's clock.
+    pub started_at: String,
+    pub ended_at: String,
+    /// Where its listing started (none: at the beginning).
+    pub from_key: Option<String>,
+    /// Versions and delete markers read in it.
+    pub entries: u64,
+    /// Why it ended before the listing did, when it did.
+    pub cut: Option<String>,
+}
+
+/// What a sampled report measured, and how far it can be trusted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SampleSummary {
+    /// Versions whose lock was read, chosen uniformly at random over the whole listing.
+    pub size: u64,
+    /// Versions listed.
+    pub population: u64,
+    /// The seed of the choice: the same seed over the same listing chooses the same versions.
+    pub seed: u64,
+    /// Per protection state, in `Protection::ALL` order, with 95% confidence intervals.
+    pub by_protection: Vec<(Protection, super::sample::Estimate)>,
+    pub legal_hold: super::sample::Estimate,
+    /// Sampled current objects, and those of them that can be deleted now.
+    pub current_sampled: u64,
+    pub unprotected_current: super::sample::Estimate,
+}
+
+/// A report's state as a checkpoint keeps it: the coverage so far and what it needs to go on.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Resumable {
+    pub coverage: Coverage,
+    last_key: Option<String>,
+    earliest: Option<(i64, u32)>,
+    latest: Option<(i64, u32)>,
 }
 
 /// At most this many unprotected current objects are listed by name (all are counted).
@@ -209,11 +270,52 @@ impl Coverage {
                 .collect(),
             unknown: Vec::new(),
             unknown_count: 0,
+            source: None,
+            head_requests: 0,
+            head_concurrency_peak: 0,
+            slowed_down: 0,
+            parts: Vec::new(),
+            sample: None,
+            current_versions: 0,
             now,
             last_key: None,
             earliest: None,
             latest: None,
+            keys_by_latest: false,
         }
+    }
+
+    /// The state to save in a checkpoint.
+    pub fn resumable(&self) -> Resumable {
+        let pair = |r: RetainUntil| (r.unix_seconds(), r.subsec_nanos());
+        Resumable {
+            coverage: self.clone(),
+            last_key: self.last_key.as_deref().map(str::to_string),
+            earliest: self.earliest.map(pair),
+            latest: self.latest.map(pair),
+        }
+    }
+
+    /// Goes on from a checkpoint; what is read from now on is judged at `now`.
+    pub fn resume(saved: Resumable, now: Timestamp) -> Coverage {
+        let at = |(secs, nanos): (i64, u32)| RetainUntil::from_unix(secs, nanos);
+        Coverage {
+            now,
+            last_key: saved.last_key.map(Arc::from),
+            earliest: saved.earliest.map(at),
+            latest: saved.latest.map(at),
+            ..saved.coverage
+        }
+    }
+
+    /// The moment protections are judged at.
+    pub fn now(&self) -> Timestamp {
+        self.now
+    }
+
+    /// Counts keys by their latest entry rather than along a sorted listing.
+    pub fn count_keys_by_latest(&mut self) {
+        self.keys_by_latest = true;
     }
 
     pub fn set_bucket(&mut self, versioning: Option<Versioning>, lock: Option<&BucketLock>) {
@@ -229,7 +331,14 @@ impl Coverage {
         });
     }
 
-    fn count_key(&mut self, key: &Arc<str>) {
+    fn count_key(&mut self, entry: &HistoryEntry) {
+        if self.keys_by_latest {
+            if entry.is_latest {
+                self.keys += 1;
+            }
+            return;
+        }
+        let key = &entry.key;
         if self.last_key.as_ref() != Some(key) {
             self.keys += 1;
             self.last_key = Some(key.clone());
@@ -242,8 +351,11 @@ impl Coverage {
         entry: &HistoryEntry,
         lock: &Result<LockInfo, String>,
     ) -> Protection {
-        self.count_key(&entry.key);
+        self.count_key(entry);
         self.versions += 1;
+        if entry.is_latest {
+            self.current_versions += 1;
+        }
         let r = version_ref(entry);
         let p = match lock {
             Ok(lock) => {
@@ -298,8 +410,39 @@ impl Coverage {
         p
     }
 
+    /// Counts a listed version whose lock is not read (a sampled report reads a few).
+    pub fn add_listed_version(&mut self, entry: &HistoryEntry) {
+        self.count_key(entry);
+        self.versions += 1;
+        if entry.is_latest {
+            self.current_versions += 1;
+        }
+    }
+
+    /// Tallies a sampled version by what its HEAD said (its listing was counted already).
+    pub fn add_sampled(
+        &mut self,
+        entry: &HistoryEntry,
+        lock: &Result<LockInfo, String>,
+    ) -> Protection {
+        let (keys, versions, current, last_key) = (
+            self.keys,
+            self.versions,
+            self.current_versions,
+            self.last_key.clone(),
+        );
+        let p = self.add_version(entry, lock);
+        (
+            self.keys,
+            self.versions,
+            self.current_versions,
+            self.last_key,
+        ) = (keys, versions, current, last_key);
+        p
+    }
+
     pub fn add_marker(&mut self, entry: &HistoryEntry) {
-        self.count_key(&entry.key);
+        self.count_key(entry);
         self.delete_markers += 1;
         let age_days = entry
             .last_modified
@@ -320,86 +463,7 @@ impl Coverage {
         }
     }
 
-    /// The report as Markdown, to read and attach as it is.
-    fn note_unknown(&mut self, r: &VersionRef, why: String) {
-        self.unknown_count += 1;
-        if self.unknown.len() < LISTED_UNPROTECTED {
-            self.unknown.push((r.clone(), why));
-        }
-    }
-
-    pub fn markdown(&self) -> String {
-        let mut m = String::new();
-        let location = format!(
-            "s3://{}/{}",
-            text::sanitize(&self.bucket),
-            text::sanitize(&self.prefix)
-        );
-        m.push_str(&format!("# Object Lock coverage of `{location}`\n\n"));
-        m.push_str("| | |\n|---|---|\n");
-        m.push_str(&format!(
-            "| Taken at | {} UTC by the server's clock |\n",
-            time(&self.taken_at)
-        ));
-        m.push_str(&format!(
-            "| This machine's clock | {} UTC{} |\n",
-            time(&self.local_time),
-            match self.server_clock_offset_seconds {
-                Some(s) => format!(
-                    " (the server's is {} {})",
-                    super::lock::format_remaining(SignedDuration::from_secs(s.abs())),
-                    if s < 0 { "behind" } else { "ahead" }
-                ),
-                None => " (in step with the server's, within 2 s)".into(),
-            }
-        ));
-        m.push_str(&format!("| Endpoint | {} |\n", cell(&self.endpoint)));
-        if let Some(who) = &self.taken_by {
-            m.push_str(&format!("| Taken by | {} |\n", cell(who)));
-        }
-        m.push_str(&format!(
-            "| Versioning | {} |\n",
-            cell(self.versioning.as_deref().unwrap_or("unknown"))
-        ));
-        m.push_str(&format!(
-            "| Object Lock | {} |\n",
-            cell(self.object_lock.as_deref().unwrap_or("unknown"))
-        ));
-        m.push_str(&format!(
-            "| Keys, versions, delete markers | {}, {}, {} |\n\n",
-            self.keys, self.versions, self.delete_markers
-        ));
-
-        if let Some(p) = &self.posture {
-            m.push_str(&format!(
-                "## Recovery window\n\n{}.\n\n",
-                cell(&capitalized(&p.recovery_window))
-            ));
-            for reason in &p.reasons {
-                m.push_str(&format!("- because {}\n", cell(reason)));
-            }
-            m.push('\n');
-            m.push_str("## Risks\n\n");
-            if p.risks.is_empty() {
-                m.push_str("None found in what the server reported.\n\n");
-            } else {
-                m.push_str("| severity | finding | evidence |\n|---|---|---|\n");
-                for r in &p.risks {
-                    m.push_str(&format!(
-                        "| {} | {} | {} |\n",
-                        r.severity,
-                        cell(&r.finding),
-                        cell(&r.evidence)
-                    ));
-                }
-                m.push('\n');
-            }
-            m.push_str("## Bucket posture\n\n| | |\n|---|---|\n");
-            for (name, value) in &p.lines {
-                m.push_str(&format!("| {} | {} |\n", cell(name), cell(value)));
-            }
-            m.push('\n');
-        }
+    fn protection_markdown(&self, m: &mut String) {
         m.push_str("## Versions by protection\n\n");
         if self.locks_not_read {
             m.push_str("Object Lock is not enabled on this bucket: no version can carry a retention or a legal hold, so no version's lock was read (no HEAD requests).\n\n");
@@ -472,6 +536,190 @@ impl Coverage {
             }
         }
         m.push('\n');
+    }
+
+    fn sampled_markdown(&self, sample: &SampleSummary, m: &mut String) {
+        let share = |e: &super::sample::Estimate| {
+            format!(
+                "{:.1}% ({:.1}–{:.1}%)",
+                e.proportion * 100.0,
+                e.low * 100.0,
+                e.high * 100.0
+            )
+        };
+        m.push_str(&format!(
+            "## Versions by protection (sampled: {} of {})\n\n| protection | sampled versions | share (95% interval) | versions, of {} listed |\n|---|---:|---:|---:|\n",
+            sample.size, sample.population, sample.population
+        ));
+        for (p, e) in &sample.by_protection {
+            m.push_str(&format!(
+                "| {} | {} | {} | {}–{} |\n",
+                p.label(),
+                e.sampled,
+                share(e),
+                e.versions_low,
+                e.versions_high
+            ));
+        }
+        let hold = &sample.legal_hold;
+        m.push_str(&format!(
+            "\nVersions under a legal hold, whatever their retention: {} sampled, {}: {}–{} versions.\n\n",
+            hold.sampled,
+            share(hold),
+            hold.versions_low,
+            hold.versions_high
+        ));
+        let u = &sample.unprotected_current;
+        m.push_str(&format!(
+            "## Current objects without protection (sampled)\n\n{} of the {} sampled current objects can be deleted now (no retention in force, no legal hold): {} of the {} current objects, {}–{}.\n",
+            u.sampled,
+            sample.current_sampled,
+            share(u),
+            self.current_versions,
+            u.versions_low,
+            u.versions_high
+        ));
+        if !self.unprotected_current.is_empty() {
+            m.push_str("\nThose found in the sample:\n\n| key | version | size | last modified (UTC) |\n|---|---|---:|---|\n");
+            for v in &self.unprotected_current {
+                m.push_str(&format!(
+                    "| `{}` | `{}` | {} | {} |\n",
+                    cell(&v.key),
+                    cell(&v.version_id),
+                    format::maybe_size(v.size),
+                    v.last_modified.as_deref().map_or("?".into(), time)
+                ));
+            }
+        }
+        m.push('\n');
+    }
+
+    /// The report as Markdown, to read and attach as it is.
+    fn note_unknown(&mut self, r: &VersionRef, why: String) {
+        self.unknown_count += 1;
+        if self.unknown.len() < LISTED_UNPROTECTED {
+            self.unknown.push((r.clone(), why));
+        }
+    }
+
+    pub fn markdown(&self) -> String {
+        let mut m = String::new();
+        let location = format!(
+            "s3://{}/{}",
+            text::sanitize(&self.bucket),
+            text::sanitize(&self.prefix)
+        );
+        m.push_str(&format!("# Object Lock coverage of `{location}`\n\n"));
+        if let Some(sample) = &self.sample {
+            m.push_str(&format!(
+                "**Sampled report: estimates.** The locks of {} of the {} listed versions were read, chosen uniformly at random over the whole listing (seed {}); the figures below for versions are estimates with 95% confidence intervals. `lockwatch report` without `--sample` reads every version.\n\n",
+                sample.size, sample.population, sample.seed
+            ));
+        }
+        m.push_str("| | |\n|---|---|\n");
+        m.push_str(&format!(
+            "| Taken at | {} UTC by the server's clock |\n",
+            time(&self.taken_at)
+        ));
+        m.push_str(&format!(
+            "| This machine's clock | {} UTC{} |\n",
+            time(&self.local_time),
+            match self.server_clock_offset_seconds {
+                Some(s) => format!(
+                    " (the server's is {} {})",
+                    super::lock::format_remaining(SignedDuration::from_secs(s.abs())),
+                    if s < 0 { "behind" } else { "ahead" }
+                ),
+                None => " (in step with the server's, within 2 s)".into(),
+            }
+        ));
+        m.push_str(&format!("| Endpoint | {} |\n", cell(&self.endpoint)));
+        if let Some(source) = &self.source {
+            m.push_str(&format!("| Locks read from | {} |\n", cell(source)));
+        } else if self.head_requests > 0 {
+            m.push_str(&format!(
+                "| Locks read with | {} HEAD requests, up to {} at once{} |\n",
+                self.head_requests,
+                self.head_concurrency_peak,
+                match self.slowed_down {
+                    0 => String::new(),
+                    n => format!(
+                        "; the server asked to slow down {n} times (each asked again later)"
+                    ),
+                }
+            ));
+        }
+        if let Some(who) = &self.taken_by {
+            m.push_str(&format!("| Taken by | {} |\n", cell(who)));
+        }
+        m.push_str(&format!(
+            "| Versioning | {} |\n",
+            cell(self.versioning.as_deref().unwrap_or("unknown"))
+        ));
+        m.push_str(&format!(
+            "| Object Lock | {} |\n",
+            cell(self.object_lock.as_deref().unwrap_or("unknown"))
+        ));
+        m.push_str(&format!(
+            "| Keys, versions, delete markers | {}, {}, {} |\n\n",
+            self.keys, self.versions, self.delete_markers
+        ));
+
+        if let Some(p) = &self.posture {
+            m.push_str(&format!(
+                "## Recovery window\n\n{}.\n\n",
+                cell(&capitalized(&p.recovery_window))
+            ));
+            for reason in &p.reasons {
+                m.push_str(&format!("- because {}\n", cell(reason)));
+            }
+            m.push('\n');
+            m.push_str("## Risks\n\n");
+            if p.risks.is_empty() {
+                m.push_str("None found in what the server reported.\n\n");
+            } else {
+                m.push_str("| severity | finding | evidence |\n|---|---|---|\n");
+                for r in &p.risks {
+                    m.push_str(&format!(
+                        "| {} | {} | {} |\n",
+                        r.severity,
+                        cell(&r.finding),
+                        cell(&r.evidence)
+                    ));
+                }
+                m.push('\n');
+            }
+            m.push_str("## Bucket posture\n\n| | |\n|---|---|\n");
+            for (name, value) in &p.lines {
+                m.push_str(&format!("| {} | {} |\n", cell(name), cell(value)));
+            }
+            m.push('\n');
+        }
+        if self.parts.len() > 1 {
+            m.push_str(&format!(
+                "## Read in {} parts\n\nThis report was cut and resumed from its checkpoint (`--checkpoint`); each part's versions were judged at the time it was read.\n\n| part | started (UTC) | ended (UTC) | from key | entries | cut by |\n|---:|---|---|---|---:|---|\n",
+                self.parts.len()
+            ));
+            for (i, part) in self.parts.iter().enumerate() {
+                m.push_str(&format!(
+                    "| {} | {} | {} | {} | {} | {} |\n",
+                    i + 1,
+                    time(&part.started_at),
+                    time(&part.ended_at),
+                    part.from_key
+                        .as_deref()
+                        .map_or("(the beginning)".to_string(), |k| format!("`{}`", cell(k))),
+                    part.entries,
+                    part.cut.as_deref().map_or(String::new(), cell)
+                ));
+            }
+            m.push('\n');
+        }
+        if let Some(sample) = &self.sample {
+            self.sampled_markdown(sample, &mut m);
+        } else {
+            self.protection_markdown(&mut m);
+        }
 
         m.push_str("## Delete markers by age\n\n| age | delete markers | of which hide their key now |\n|---|---:|---:|\n");
         for (label, all, latest) in &self.markers_by_age {

@@ -195,9 +195,14 @@ pub(super) async fn build_report(
         &s3,
         &endpoint,
         &location,
-        crate::report::Format::Markdown,
+        crate::report::Options::new(crate::report::Format::Markdown),
         &mut std::io::sink(),
-        |versions| reply.send(Action::ReportProgress { request, versions }),
+        |p| {
+            reply.send(Action::ReportProgress {
+                request,
+                versions: p.versions,
+            })
+        },
     )
     .await;
     let result = built.map_err(|e| e.to_string()).map(|mut c| {

@@ -16,6 +16,7 @@ mod large;
 mod openstack;
 mod posture;
 mod report;
+mod report_scale;
 mod s3_layer;
 mod sandbox;
 mod undelete;
