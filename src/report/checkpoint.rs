@@ -135,6 +135,12 @@ impl CheckpointFile {
         Ok((file, Some(checkpoint)))
     }
 
+    /// After the last save of a finished report: the lock file goes (a report started later
+    /// finds the finished checkpoint and stops there).
+    pub fn release(self) {
+        let _ = std::fs::remove_file(sibling(&self.path, ".lock"));
+    }
+
     /// Replaces the checkpoint on disk with `checkpoint`.
     pub fn save(&self, checkpoint: &Checkpoint) -> Result<(), String> {
         let temp = sibling(&self.path, ".tmp");

@@ -608,6 +608,9 @@ impl Run {
         if let Some(Err(e)) = self.save(Save::Complete) {
             return Err(ReportError::Checkpoint(e));
         }
+        if let Some((file, _, _)) = self.checkpoint.take() {
+            file.release();
+        }
         self.coverage.parts.push(part);
         Ok(self.coverage)
     }

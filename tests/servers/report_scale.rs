@@ -250,6 +250,10 @@ fn a_checkpoint_is_never_written_through_a_symlink_nor_by_two_reports_at_once() 
         o.checkpoint = Some(path.clone());
         let (third, _) = report(&weed.endpoint, &bucket, o, |_| {}).await;
         assert_eq!(third.expect("once released").versions, 60);
+        assert!(
+            !dir.path().join("shared.checkpoint.lock").exists(),
+            "a finished report leaves no lock file"
+        );
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&path).expect("saved").permissions().mode();
         assert_eq!(mode & 0o777, 0o600, "the checkpoint names keys: private");
@@ -386,5 +390,280 @@ fn slow_down_answers_are_waited_out_and_the_concurrency_cap_holds() {
         assert_eq!(quiet.most_at_once(&Filter::method("HEAD")), 3);
         assert_eq!(capped.head_concurrency_peak, 3);
         proxy.clear();
+    });
+}
+
+/// An S3 Inventory report of `bucket` as AWS documents it (CSV, gzip, manifest.json with each
+/// file's MD5, manifest.checksum), made from the SDK's own listing and HEADs, in two data
+/// files. Returns the manifest's key in `inventory`.
+async fn write_inventory(
+    endpoint: &str,
+    bucket: &str,
+    inventory: &str,
+    lock_fields: bool,
+) -> String {
+    let names: Vec<&str> = SCHEMA.split(", ").collect();
+    let columns = if lock_fields {
+        names.len()
+    } else {
+        names.len() - 3
+    };
+    let schema = names[..columns].join(", ");
+    use md5::{Digest, Md5};
+    use std::io::Write;
+    let sdk = support::sdk_client(endpoint);
+    let fmt = |t: Option<&aws_smithy_types::DateTime>| {
+        t.and_then(|t| t.fmt(aws_smithy_types::date_time::Format::DateTime).ok())
+            .unwrap_or_default()
+    };
+    let encode = |key: &str| -> String {
+        key.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    };
+    let mut rows = Vec::new();
+    // 64 entries: one page.
+    let page = sdk
+        .list_object_versions()
+        .bucket(bucket)
+        .send()
+        .await
+        .expect("list");
+    assert_ne!(page.is_truncated(), Some(true), "one page");
+    {
+        let mut entries: Vec<(String, String)> = Vec::new();
+        for v in page.versions() {
+            let (key, id) = (
+                v.key().unwrap_or_default(),
+                v.version_id().unwrap_or_default(),
+            );
+            let head = sdk
+                .head_object()
+                .bucket(bucket)
+                .key(key)
+                .version_id(id)
+                .send()
+                .await
+                .expect("head");
+            entries.push((
+                key.to_string(),
+                format!(
+                    r#""{bucket}","{}","{id}","{}","false","{}","{}","etag","STANDARD","false","","","{}","{}","{}""#,
+                    encode(key),
+                    v.is_latest().unwrap_or(false),
+                    v.size().unwrap_or(0),
+                    fmt(v.last_modified()),
+                    fmt(head.object_lock_retain_until_date()),
+                    head.object_lock_mode().map(|m| m.as_str()).unwrap_or(""),
+                    head.object_lock_legal_hold_status()
+                        .map(|h| h.as_str())
+                        .unwrap_or(""),
+                ),
+            ));
+        }
+        for m in page.delete_markers() {
+            let (key, id) = (
+                m.key().unwrap_or_default(),
+                m.version_id().unwrap_or_default(),
+            );
+            entries.push((
+                key.to_string(),
+                format!(
+                    r#""{bucket}","{}","{id}","{}","true","","{}","","","","","","","","""#,
+                    encode(key),
+                    m.is_latest().unwrap_or(false),
+                    fmt(m.last_modified()),
+                ),
+            ));
+        }
+        rows.extend(entries);
+    }
+    // Inventories need not be in key order: lockwatch counts keys by their latest entry.
+    rows.reverse();
+    let s3 = support::client(endpoint).await;
+    if !s3.bucket_exists(inventory).await.expect("head bucket") {
+        s3.create_bucket(inventory, None, false)
+            .await
+            .expect("inventory bucket");
+    }
+    let folder = format!("{bucket}/config/2026-11-27T00-00Z");
+    let half = rows.len() / 2;
+    let mut files = Vec::new();
+    for (n, part) in [&rows[..half], &rows[half..]].into_iter().enumerate() {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        for (_, row) in part {
+            let fields: Vec<&str> = row.split("\",\"").collect();
+            let row = fields[..columns].join("\",\"");
+            let row = if row.ends_with('"') {
+                row
+            } else {
+                format!("{row}\"")
+            };
+            writeln!(gz, "{row}").expect("gzip");
+        }
+        let body = gz.finish().expect("gzip");
+        let key = format!("{bucket}/config/data/{n}.csv.gz");
+        let md5: String = Md5::digest(&body)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        files.push(serde_json::json!({"key": key, "size": body.len(), "MD5checksum": md5}));
+        s3.put_bytes(inventory, &key, body, &PutOptions::default())
+            .await
+            .expect("data file");
+    }
+    let manifest = serde_json::json!({
+        "sourceBucket": bucket,
+        "destinationBucket": format!("arn:aws:s3:::{inventory}"),
+        "version": "2016-11-30",
+        "creationTimestamp": "1795737600000",
+        "fileFormat": "CSV",
+        "fileSchema": schema,
+        "files": files,
+    })
+    .to_string()
+    .into_bytes();
+    let checksum: String = Md5::digest(&manifest)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let key = format!("{folder}/manifest.json");
+    s3.put_bytes(inventory, &key, manifest, &PutOptions::default())
+        .await
+        .expect("manifest");
+    s3.put_bytes(
+        inventory,
+        &format!("{folder}/manifest.checksum"),
+        checksum.into_bytes(),
+        &PutOptions::default(),
+    )
+    .await
+    .expect("checksum");
+    key
+}
+
+const SCHEMA: &str = "Bucket, Key, VersionId, IsLatest, IsDeleteMarker, Size, LastModifiedDate, ETag, StorageClass, IsMultipartUploaded, ReplicationStatus, EncryptionStatus, ObjectLockRetainUntilDate, ObjectLockMode, ObjectLockLegalHoldStatus";
+
+#[test]
+fn an_inventory_gives_the_report_of_the_heads_without_one_head_and_is_checked() {
+    let weed = weed();
+    let proxy = FaultProxy::start(&weed.endpoint);
+    runtime().block_on(async {
+        let bucket = bucket(&weed.endpoint, "inventory").await;
+        let (whole, whole_csv) = report(&weed.endpoint, &bucket, options(Format::Csv), |_| {}).await;
+        let whole = whole.expect("the report by HEADs");
+        let inventory = support::unique_bucket("inv");
+        let manifest = write_inventory(&weed.endpoint, &bucket, &inventory, true).await;
+        let s3 = support::client(&proxy.endpoint).await;
+        let location = S3Location::parse_exact(&format!("s3://{bucket}/")).expect("location");
+        let manifest_at =
+            S3Location::parse_exact(&format!("s3://{inventory}/{manifest}")).expect("manifest");
+        let run = |format: Format| {
+            let (s3, location, manifest_at) = (s3.clone(), location.clone(), manifest_at.clone());
+            let endpoint = proxy.endpoint.clone();
+            async move {
+                let mut out = Vec::new();
+                let built = lockwatch::report::inventory::build(
+                    &s3,
+                    &endpoint,
+                    &location,
+                    &manifest_at,
+                    format,
+                    &mut out,
+                    |_| {},
+                )
+                .await;
+                (built, String::from_utf8(out).expect("UTF-8"))
+            }
+        };
+        let (built, csv) = run(Format::Csv).await;
+        let built = built.expect("the report from the inventory");
+        assert_eq!(proxy.count(&Filter::method("HEAD")), 0, "not one HEAD");
+        assert_eq!(tallies(&built), {
+            // The inventory is not in key order: the lists of names come in its order.
+            let mut t = tallies(&whole);
+            let mut b = tallies(&built);
+            for v in [&mut t, &mut b] {
+                for list in ["held", "unprotected_current"] {
+                    if let Some(a) = v[list].as_array_mut() {
+                        a.sort_by_key(|x| x.to_string());
+                    }
+                }
+                // Versions locked to the same second: which one is named depends on order.
+                for bound in ["earliest", "latest"] {
+                    v[bound] = v[bound]["retain_until"].clone();
+                }
+            }
+            assert_eq!(b, t);
+            tallies(&built)
+        });
+        let sorted = |s: &str| {
+            let mut l: Vec<String> = s.lines().skip(1).map(str::to_string).collect();
+            l.sort();
+            l
+        };
+        // Row by row the same, but for the owner (an inventory without ObjectOwner).
+        let strip = |rows: Vec<String>| -> Vec<String> {
+            rows.into_iter()
+                .map(|r| r.rsplitn(3, ',').nth(2).unwrap_or_default().to_string())
+                .collect()
+        };
+        assert_eq!(strip(sorted(&csv)), strip(sorted(&whole_csv)));
+        let source = built.source.clone().expect("the source is said");
+        assert!(
+            source.contains("S3 Inventory taken 2026-11-27 00:00:00 UTC")
+                && source.contains("2 data files")
+                && source.contains("matches manifest.checksum")
+                && source.contains("no HEAD was sent"),
+            "{source}"
+        );
+        assert!(built.markdown().contains("| Locks read from | the S3 Inventory taken"));
+
+        // A data file changed after the manifest: refused, whatever was counted.
+        let data = format!("{bucket}/config/data/1.csv.gz");
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::Write::write_all(&mut gz, b"").expect("gzip");
+        s3.put_bytes(&inventory, &data, gz.finish().expect("gz"), &PutOptions::default())
+            .await
+            .expect("tamper");
+        let (tampered, _) = run(Format::Json).await;
+        assert!(
+            matches!(&tampered, Err(ReportError::Inventory(m)) if m.contains("data file 2 of 2") && m.contains("MD5")),
+            "{tampered:?}"
+        );
+
+        // An inventory without the lock fields would show every version unprotected: refused.
+        let unlocked = write_inventory(&weed.endpoint, &bucket, &inventory, false).await;
+        let manifest_at =
+            S3Location::parse_exact(&format!("s3://{inventory}/{unlocked}")).expect("manifest");
+        let mut out = Vec::new();
+        let refused = lockwatch::report::inventory::build(&s3, &proxy.endpoint, &location, &manifest_at, Format::Json, &mut out, |_| {}).await;
+        assert!(
+            matches!(&refused, Err(ReportError::Inventory(m)) if m.contains("no Object Lock fields")),
+            "{refused:?}"
+        );
+
+        // Another bucket's inventory is not this bucket's report.
+        let elsewhere = S3Location::parse_exact(&format!("s3://{inventory}/")).expect("location");
+        let refused = lockwatch::report::inventory::build(
+            &s3,
+            &proxy.endpoint,
+            &elsewhere,
+            &manifest_at,
+            Format::Json,
+            &mut out,
+            |_| {},
+        )
+        .await;
+        assert!(
+            matches!(&refused, Err(ReportError::Inventory(m)) if m.contains("is an inventory of the bucket")),
+            "{refused:?}"
+        );
+        assert_eq!(proxy.count(&Filter::method("HEAD")), 0);
     });
 }
