@@ -101,6 +101,12 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = 120.0)]
     pub attempt_timeout: f64,
 
+    /// Listings at once for `ls -r`, `report` and `undelete`: the listing is split over its
+    /// folders and merged back into key order (the same output as one listing). Lowered for
+    /// good when the server asks to slow down; 1 lists in one sequence
+    #[arg(long, global = true, value_name = "N", default_value_t = crate::listing::DEFAULT_LISTINGS as u16, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub listings: u16,
+
     /// Never write: every write is refused before a request is sent, and write keys say so
     #[arg(long, global = true)]
     pub read_only: bool,
@@ -221,8 +227,8 @@ pub struct ReportArgs {
     /// versions
     #[arg(long, value_name = "SEED", requires = "sample")]
     pub seed: Option<u64>,
-    /// Build the report from an S3 Inventory report (CSV or Parquet, with the Object Lock
-    /// fields) instead of HEAD requests: s3://inventory-bucket/…/manifest.json
+    /// Build the report from an S3 Inventory report (CSV, with the Object Lock fields)
+    /// instead of HEAD requests: s3://inventory-bucket/…/manifest.json
     #[arg(long, value_name = "MANIFEST", conflicts_with = "checkpoint")]
     pub inventory: Option<S3Location>,
 }
@@ -295,6 +301,7 @@ impl Cli {
             static_credentials: None,
             environment_keys: crate::s3::EnvironmentKeys::from_env(&env),
             read_only: self.read_only || chosen.read_only,
+            listings: usize::from(self.listings),
             read_only_because,
             timeouts: crate::s3::Timeouts {
                 connect: seconds(self.connect_timeout),

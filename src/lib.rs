@@ -8,6 +8,7 @@ pub mod config;
 pub mod domain;
 pub mod keys;
 pub mod layout;
+pub mod listing;
 pub mod logging;
 pub mod ls;
 pub mod measure;

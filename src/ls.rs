@@ -4,6 +4,7 @@
 use crate::domain::location::S3Location;
 use crate::domain::undelete::KeyGrouper;
 use crate::domain::{EntryKind, HistoryEntry, ObjectEntry, format, text};
+use crate::listing::Split;
 use crate::s3::{ObjectPager, S3, S3Error, VersionPager};
 use serde::Serialize;
 use std::io::Write;
@@ -108,6 +109,9 @@ async fn run_inner(s3: &S3, options: &LsOptions, out: &mut impl Write) -> Result
         },
         json: options.json,
     };
+    if options.recursive {
+        return run_split(s3, options, &printer, out).await;
+    }
     if let (Some(at), false) = (options.at, options.versions) {
         // Objects as they were: grouped per key from the version listing.
         let mut pager = VersionPager::new(s3, bucket, prefix, delimiter);
@@ -165,6 +169,59 @@ async fn run_inner(s3: &S3, options: &LsOptions, out: &mut impl Write) -> Result
             count.rows += (page.prefixes.len() + page.objects.len()) as u64;
             out.flush().map_err(LsError::Output)?;
         }
+    }
+    Ok(count)
+}
+
+/// `ls -r`: the listing split over folders and run several at once (`crate::listing`), in
+/// the order one listing gives.
+async fn run_split(
+    s3: &S3,
+    options: &LsOptions,
+    printer: &Printer<'_>,
+    out: &mut impl Write,
+) -> Result<LsCount, LsError> {
+    let S3Location { bucket, prefix } = &options.location;
+    let mut count = LsCount::default();
+    if options.versions || options.at.is_some() {
+        let mut pages = Split::<VersionPager>::start(s3, bucket, prefix, s3.listings(), None);
+        let mut grouper = KeyGrouper::default();
+        while let Some(page) = pages.next_page().await {
+            let page = page.map_err(|error| LsError::Server { error, count })?;
+            count.pages += 1;
+            match (options.versions, options.at) {
+                (false, Some(at)) => {
+                    for (_, history) in grouper.absorb(page, Vec::new()) {
+                        count.rows += printer.at(out, &history, at).map_err(LsError::Output)?;
+                    }
+                }
+                (_, at) => {
+                    count.rows += page.len() as u64;
+                    for e in &page {
+                        if at.is_none_or(|at| e.last_modified.is_some_and(|m| m <= at)) {
+                            printer.version(out, e).map_err(LsError::Output)?;
+                        }
+                    }
+                }
+            }
+            out.flush().map_err(LsError::Output)?;
+        }
+        if let (false, Some(at), Some((_, history))) =
+            (options.versions, options.at, grouper.finish())
+        {
+            count.rows += printer.at(out, &history, at).map_err(LsError::Output)?;
+        }
+        return Ok(count);
+    }
+    let mut pages = Split::<ObjectPager>::start(s3, bucket, prefix, s3.listings(), None);
+    while let Some(page) = pages.next_page().await {
+        let page = page.map_err(|error| LsError::Server { error, count })?;
+        for o in &page {
+            printer.object(out, o).map_err(LsError::Output)?;
+        }
+        count.pages += 1;
+        count.rows += page.len() as u64;
+        out.flush().map_err(LsError::Output)?;
     }
     Ok(count)
 }

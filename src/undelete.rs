@@ -10,6 +10,7 @@ pub use crate::domain::undelete::{
     Outcome, Tally, Targets, describe_key, describe_outcome, describe_summary, describe_tally,
 };
 use crate::domain::{HistoryEntry, VersionRef, text};
+use crate::listing::Split;
 use crate::s3::{S3, S3Error, VersionPager};
 use crate::tasks::{SeenLatest, restore, restore_by_copy};
 use jiff::Timestamp;
@@ -96,16 +97,28 @@ async fn plan_listing(
     plans: &mut Vec<KeyPlan>,
     progress: &mut impl FnMut(usize),
 ) -> Result<(), S3Error> {
-    let mut pager = VersionPager::new(s3, bucket, prefix, delimiter);
     let mut grouper = KeyGrouper::default();
-    while let Some(page) = pager.next_page().await {
-        let page = page?;
-        for (key, history) in grouper.absorb(page.versions, page.markers) {
+    let mut absorb = |versions, markers, plans: &mut Vec<KeyPlan>| {
+        for (key, history) in grouper.absorb(versions, markers) {
             if wanted(&key) {
                 plans.push(plan_key(key, &history, after));
             }
         }
-        progress(plans.len());
+    };
+    if delimiter.is_none() {
+        // Everything below: split over folders and listed several at once.
+        let mut pages = Split::<VersionPager>::start(s3, bucket, prefix, s3.listings(), None);
+        while let Some(page) = pages.next_page().await {
+            absorb(page?, Vec::new(), plans);
+            progress(plans.len());
+        }
+    } else {
+        let mut pager = VersionPager::new(s3, bucket, prefix, delimiter);
+        while let Some(page) = pager.next_page().await {
+            let page = page?;
+            absorb(page.versions, page.markers, plans);
+            progress(plans.len());
+        }
     }
     if let Some((key, history)) = grouper.finish()
         && wanted(&key)

@@ -14,10 +14,11 @@ pub mod inventory;
 
 use crate::domain::history::merge_page;
 use crate::domain::location::S3Location;
-use crate::domain::pages::VersionsPage;
+use crate::domain::pages::VersionMarker;
 use crate::domain::report::{CSV_HEADER, Coverage, Part, Protection, SampleSummary, csv_row};
 use crate::domain::sample::{Reservoir, Rng, estimate};
 use crate::domain::{HistoryEntry, LockInfo};
+use crate::listing::Split;
 use crate::s3::{S3, S3Error, VersionPager};
 use adaptive::Adaptive;
 use checkpoint::{CheckpointFile, Identity};
@@ -180,12 +181,7 @@ pub async fn build(
     } else if options.format == Format::Csv {
         writeln!(out, "{CSV_HEADER}").map_err(ReportError::Output)?;
     }
-    let mut pager =
-        VersionPager::new(s3, &location.bucket, &location.prefix, None).resume_from(next.clone());
-    if let Some(n) = options.max_keys {
-        pager = pager.with_max_keys(n);
-    }
-    let pages = list_ahead(pager);
+    let pages = list_ahead(s3, location, next.clone(), options.max_keys);
     let stop = options.stop.take();
     let seed = options.seed.unwrap_or_else(random_seed);
     if let Some(size) = options.sample {
@@ -244,10 +240,13 @@ fn random_seed() -> u64 {
     rng.next_u64() % 1_000_000_000
 }
 
-/// The listing, running ahead in its own task: pages in order, then the end (the channel
-/// closes) or an error (the last item). Stopped when the receiver is dropped.
+/// The listing, running ahead in its own task: pages of entries in key order with where a
+/// listing started again would go on after each, then the end (the channel closes) or an
+/// error (the last item). Stopped when the receiver is dropped.
+type ListedPage = (Vec<HistoryEntry>, Option<VersionMarker>);
+
 struct Listing {
-    pages: tokio::sync::mpsc::Receiver<Result<VersionsPage, S3Error>>,
+    pages: tokio::sync::mpsc::Receiver<Result<ListedPage, S3Error>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -257,11 +256,39 @@ impl Drop for Listing {
     }
 }
 
-fn list_ahead(mut pager: VersionPager) -> Listing {
+/// From the beginning: split over folders, several listings at once (`crate::listing`).
+/// From a checkpoint's marker: one listing from there.
+fn list_ahead(
+    s3: &S3,
+    location: &S3Location,
+    resume: Option<VersionMarker>,
+    max_keys: Option<i32>,
+) -> Listing {
     let (tx, rx) = tokio::sync::mpsc::channel(LIST_AHEAD);
+    let (s3, bucket, prefix) = (s3.clone(), location.bucket.clone(), location.prefix.clone());
     let task = tokio::spawn(async move {
-        while let Some(page) = pager.next_page().await {
+        if resume.is_some() {
+            let mut pager = VersionPager::new(&s3, &bucket, &prefix, None).resume_from(resume);
+            if let Some(n) = max_keys {
+                pager = pager.with_max_keys(n);
+            }
+            while let Some(page) = pager.next_page().await {
+                let failed = page.is_err();
+                let page = page.map(|p| (merge_page(p.versions, p.markers), p.next));
+                if tx.send(page).await.is_err() || failed {
+                    break;
+                }
+            }
+            return;
+        }
+        let mut pages =
+            Split::<VersionPager>::start(&s3, &bucket, &prefix, s3.listings(), max_keys);
+        while let Some(page) = pages.next_page().await {
             let failed = page.is_err();
+            let page = page.map(|entries| {
+                let next = entries.last().map(Split::position);
+                (entries, next)
+            });
             if tx.send(page).await.is_err() || failed {
                 break;
             }
@@ -481,9 +508,8 @@ impl Run {
                     }
                 }
                 page = listing.pages.recv(), if room_for_pages => match page {
-                    Some(Ok(page)) => {
-                        let next = page.next.as_ref().map(Into::into);
-                        let entries = merge_page(page.versions, page.markers);
+                    Some(Ok((entries, next))) => {
+                        let next = next.as_ref().map(Into::into);
                         let missing = if self.no_lock {
                             0
                         } else {
@@ -643,7 +669,7 @@ async fn sample(
             versions: coverage.versions,
             saved: false,
         })?;
-        for entry in merge_page(page.versions, page.markers) {
+        for entry in page.0 {
             if entry.is_delete_marker() {
                 coverage.add_marker(&entry);
             } else {

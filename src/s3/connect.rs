@@ -25,6 +25,8 @@ pub enum PathStyle {
 #[derive(Debug, Clone, Default)]
 pub struct ConnectOptions {
     pub endpoint_url: Option<String>,
+    /// Requests at once for recursive listings (`--listings`); 0: the default.
+    pub listings: usize,
     pub profile: Option<String>,
     pub region: Option<String>,
     pub path_style: PathStyle,
@@ -391,6 +393,10 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection, ConnectErro
             client: aws_sdk_s3::Client::from_conf(config.build()),
             read_only,
             clock,
+            listings: match options.listings {
+                0 => crate::listing::DEFAULT_LISTINGS,
+                n => n,
+            },
         },
         info: ConnectionInfo {
             endpoint,

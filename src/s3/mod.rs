@@ -28,9 +28,21 @@ pub struct S3 {
     read_only: bool,
     /// The server's clock as its answers date them.
     clock: std::sync::Arc<ServerClock>,
+    /// Listings at once for recursive listings (`crate::listing`).
+    listings: usize,
 }
 
 impl S3 {
+    /// Recursive listings run with up to `listings` requests at once (`--listings`).
+    pub fn with_listings(mut self, listings: usize) -> S3 {
+        self.listings = listings.max(1);
+        self
+    }
+
+    pub fn listings(&self) -> usize {
+        self.listings
+    }
+
     /// The server's clock minus the local one, once answers have told; `None` while it is
     /// within the noise of measuring it (2 s) or unknown.
     pub fn server_clock_offset(&self) -> Option<jiff::SignedDuration> {

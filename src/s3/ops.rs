@@ -78,6 +78,12 @@ impl VersionPager {
         self
     }
 
+    /// After an error, the next `next_page` asks the same page again (not after a runaway:
+    /// that listing is over).
+    pub fn allow_retry(&mut self) {
+        self.done = false;
+    }
+
     /// Smaller pages; used by tests to force keys across page boundaries.
     pub fn with_max_keys(mut self, max_keys: i32) -> VersionPager {
         self.max_keys = Some(max_keys);
@@ -151,6 +157,11 @@ impl ObjectPager {
             done: false,
             guard: PageGuard::new(Listing::Keys),
         }
+    }
+
+    /// After an error, the next `next_page` asks the same page again.
+    pub fn allow_retry(&mut self) {
+        self.done = false;
     }
 
     /// Starts after `token` (the `next_token` of the last page that arrived).

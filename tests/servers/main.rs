@@ -19,4 +19,5 @@ mod report;
 mod report_scale;
 mod s3_layer;
 mod sandbox;
+mod split;
 mod undelete;

@@ -1,0 +1,340 @@
+//! Listings split over sub-prefixes and run several at once, merged back into key order, for
+//! `ls -r`, `report` and `undelete`: the entries come out exactly as one listing would give
+//! them, only sooner when the server has capacity to spare.
+//!
+//! Each level is listed with the delimiter `/`: its own keys come out in order, and each
+//! common prefix (a "folder") found on the way becomes a listing of its own, started at once
+//! (up to a bounded number ahead of the reader, each with a bounded buffer of pages), so
+//! several folders are listed while the reader is still at an earlier one. All listings share
+//! one limit of requests in flight; a "slow down" answer lowers it for good (never below one)
+//! and the page is asked again after a pause (a listing changes nothing on the server).
+//!
+//! Memory stays bounded: at most `AHEAD` listings wait ahead of the reader at each level, each
+//! holding at most `BUFFER` pages.
+
+use crate::domain::history::merge_page;
+use crate::domain::pages::VersionMarker;
+use crate::domain::{HistoryEntry, ObjectEntry};
+use crate::s3::{ObjectPager, S3, S3Error, VersionPager};
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use tokio::sync::{Semaphore, mpsc};
+
+/// Listings at once unless told otherwise: modest, for servers shared with backups.
+pub const DEFAULT_LISTINGS: usize = 4;
+/// Pages a listing may hold before the reader reaches it.
+const BUFFER: usize = 4;
+/// Slow-down answers a page is asked again after.
+const MAX_TRIES: u32 = 8;
+
+/// A page: its entries in key order, the common prefixes it named, and whether more pages
+/// follow.
+pub type Page<T> = (Vec<T>, Vec<String>, bool);
+
+/// A listing's pages, one kind or the other.
+pub trait Pages: Send + 'static {
+    type Item: Send + 'static;
+    fn open(
+        s3: &S3,
+        bucket: &str,
+        prefix: &str,
+        delimiter: Option<&str>,
+        max_keys: Option<i32>,
+    ) -> Self;
+    /// The next page: its entries in key order and the common prefixes it named.
+    fn next(&mut self) -> impl Future<Output = Option<Result<Page<Self::Item>, S3Error>>> + Send;
+    /// After an error, ask the same page again.
+    fn retry(&mut self);
+    fn key(item: &Self::Item) -> &str;
+}
+
+impl Pages for VersionPager {
+    type Item = HistoryEntry;
+
+    fn open(
+        s3: &S3,
+        bucket: &str,
+        prefix: &str,
+        delimiter: Option<&str>,
+        max_keys: Option<i32>,
+    ) -> Self {
+        let pager = VersionPager::new(s3, bucket, prefix, delimiter);
+        match max_keys {
+            Some(n) => pager.with_max_keys(n),
+            None => pager,
+        }
+    }
+
+    async fn next(&mut self) -> Option<Result<Page<HistoryEntry>, S3Error>> {
+        let page = self.next_page().await?;
+        Some(page.map(|p| {
+            let more = p.next.is_some();
+            (merge_page(p.versions, p.markers), p.prefixes, more)
+        }))
+    }
+
+    fn retry(&mut self) {
+        self.allow_retry();
+    }
+
+    fn key(item: &HistoryEntry) -> &str {
+        &item.key
+    }
+}
+
+impl Pages for ObjectPager {
+    type Item = ObjectEntry;
+
+    fn open(
+        s3: &S3,
+        bucket: &str,
+        prefix: &str,
+        delimiter: Option<&str>,
+        _max_keys: Option<i32>,
+    ) -> Self {
+        ObjectPager::new(s3, bucket, prefix, delimiter)
+    }
+
+    async fn next(&mut self) -> Option<Result<Page<ObjectEntry>, S3Error>> {
+        let page = self.next_page().await?;
+        Some(page.map(|p| {
+            let more = p.next_token.is_some();
+            (p.objects, p.prefixes, more)
+        }))
+    }
+
+    fn retry(&mut self) {
+        self.allow_retry();
+    }
+
+    fn key(item: &ObjectEntry) -> &str {
+        &item.key
+    }
+}
+
+/// What a level sends its reader, in key order.
+enum Segment<T> {
+    Items(Vec<T>),
+    /// A folder, listed by a listing of its own.
+    Folder(mpsc::Receiver<Result<Segment<T>, S3Error>>),
+}
+
+/// Shared by every listing of one split listing.
+struct Shared {
+    s3: S3,
+    bucket: String,
+    max_keys: Option<i32>,
+    requests: Arc<Semaphore>,
+    /// The limit now (lowered by slow-down answers).
+    limit: AtomicUsize,
+    /// Listings started, for the caller's curiosity (tests, progress).
+    started: AtomicUsize,
+}
+
+/// A listing of everything under a prefix, split over its folders; `next_page` gives the
+/// entries in the order one listing would, a page at a time (page boundaries differ).
+pub struct Split<P: Pages> {
+    stack: Vec<mpsc::Receiver<Result<Segment<P::Item>, S3Error>>>,
+    shared: Arc<Shared>,
+    failed: bool,
+}
+
+impl<P: Pages> Split<P> {
+    /// Starts listing `prefix` with up to `listings` requests at once (1: one listing, in
+    /// sequence, as without splitting).
+    pub fn start(
+        s3: &S3,
+        bucket: &str,
+        prefix: &str,
+        listings: usize,
+        max_keys: Option<i32>,
+    ) -> Split<P> {
+        let listings = listings.max(1);
+        let shared = Arc::new(Shared {
+            s3: s3.clone(),
+            bucket: bucket.to_string(),
+            max_keys,
+            requests: Arc::new(Semaphore::new(listings)),
+            limit: AtomicUsize::new(listings),
+            started: AtomicUsize::new(0),
+        });
+        // One listing at a time: nothing to split.
+        let depth = if listings == 1 { 0 } else { 2 };
+        let root = level::<P>(shared.clone(), prefix.to_string(), depth);
+        Split {
+            stack: vec![root],
+            shared,
+            failed: false,
+        }
+    }
+
+    /// Listings started so far (1 when nothing was split).
+    pub fn listings_started(&self) -> usize {
+        self.shared.started.load(Ordering::Relaxed)
+    }
+
+    /// The next entries in key order, or `None` at the end. After an error, `None`.
+    pub async fn next_page(&mut self) -> Option<Result<Vec<P::Item>, S3Error>> {
+        if self.failed {
+            return None;
+        }
+        loop {
+            let top = self.stack.last_mut()?;
+            match top.recv().await {
+                None => {
+                    self.stack.pop();
+                }
+                Some(Err(e)) => {
+                    self.failed = true;
+                    self.stack.clear();
+                    return Some(Err(e));
+                }
+                Some(Ok(Segment::Folder(rx))) => self.stack.push(rx),
+                Some(Ok(Segment::Items(items))) if items.is_empty() => {}
+                Some(Ok(Segment::Items(items))) => return Some(Ok(items)),
+            }
+        }
+    }
+}
+
+impl Split<VersionPager> {
+    /// Where a listing started again would go on after the last page given: after its last
+    /// version or marker.
+    pub fn position(last: &HistoryEntry) -> VersionMarker {
+        VersionMarker {
+            key: last.key.to_string(),
+            version_id: Some(last.version_id.clone()),
+        }
+    }
+}
+
+/// Lists `prefix`: with the delimiter when `depth > 0` (its folders listed by listings of
+/// their own, one level less deep), without it otherwise. The task ends when the reader goes.
+fn level<P: Pages>(
+    shared: Arc<Shared>,
+    prefix: String,
+    depth: u32,
+) -> mpsc::Receiver<Result<Segment<P::Item>, S3Error>> {
+    let (tx, rx) = mpsc::channel(BUFFER);
+    shared.started.fetch_add(1, Ordering::Relaxed);
+    tokio::spawn(async move {
+        let delimiter = (depth > 0).then_some("/");
+        let mut pager = P::open(
+            &shared.s3,
+            &shared.bucket,
+            &prefix,
+            delimiter,
+            shared.max_keys,
+        );
+        let mut first = true;
+        loop {
+            let page = match request::<P>(&shared, &mut pager).await {
+                None => return,
+                Some(Err(e)) => {
+                    let _ = tx.send(Err(e)).await;
+                    return;
+                }
+                Some(Ok(page)) => page,
+            };
+            let (items, folders, more) = page;
+            // A level is split only when its keys and folders fit in one page: listings with
+            // a delimiter are not paged on (SeaweedFS 4.48 loses entries across such pages).
+            // A larger level is listed whole, as one listing.
+            if first && more && delimiter.is_some() {
+                pager = P::open(&shared.s3, &shared.bucket, &prefix, None, shared.max_keys);
+                first = false;
+                continue;
+            }
+            first = false;
+            // Each listing answers for its own prefix only: anything else would break the
+            // merged order (a server naming keys or folders outside what was asked).
+            let outside = items
+                .iter()
+                .map(P::key)
+                .chain(folders.iter().map(String::as_str))
+                .find(|k| !k.starts_with(prefix.as_str()));
+            let not_below = folders
+                .iter()
+                .find(|f| f.len() <= prefix.len() || !f.ends_with('/'));
+            if let Some(name) = outside.or(not_below.map(String::as_str)) {
+                let _ = tx
+                    .send(Err(S3Error::Runaway(format!(
+                        "asked for what is under \"{}\", the server answered with \"{}\"",
+                        crate::domain::text::sanitize(&prefix),
+                        crate::domain::text::sanitize(name)
+                    ))))
+                    .await;
+                return;
+            }
+            // Few folders: each is split again, one level down; many: each listed whole.
+            let child_depth = if depth > 1 && folders.len() < shared.limit.load(Ordering::Relaxed) {
+                depth - 1
+            } else {
+                0
+            };
+            if folders.is_empty() {
+                if tx.send(Ok(Segment::Items(items))).await.is_err() {
+                    return;
+                }
+                continue;
+            }
+            // The page's keys and folders, in key order: all keys of a folder sort together,
+            // where the folder's name does.
+            let mut items = items.into_iter().peekable();
+            for folder in folders {
+                let mut before = Vec::new();
+                while items.peek().is_some_and(|i| P::key(i) < folder.as_str()) {
+                    if let Some(i) = items.next() {
+                        before.push(i);
+                    }
+                }
+                if !before.is_empty() && tx.send(Ok(Segment::Items(before))).await.is_err() {
+                    return;
+                }
+                let child = level::<P>(shared.clone(), folder, child_depth);
+                if tx.send(Ok(Segment::Folder(child))).await.is_err() {
+                    return;
+                }
+            }
+            let rest: Vec<P::Item> = items.collect();
+            if !rest.is_empty() && tx.send(Ok(Segment::Items(rest))).await.is_err() {
+                return;
+            }
+        }
+    });
+    rx
+}
+
+/// One page, holding one of the shared request permits while it is asked; a slow-down answer
+/// lowers the limit by one (never below one) and the page is asked again after a pause.
+async fn request<P: Pages>(
+    shared: &Shared,
+    pager: &mut P,
+) -> Option<Result<Page<P::Item>, S3Error>> {
+    let mut tries = 0;
+    loop {
+        let permit = shared.requests.acquire().await.ok()?;
+        let page = pager.next().await;
+        drop(permit);
+        match page {
+            Some(Err(e)) if e.is_slow_down() && tries < MAX_TRIES => {
+                tries += 1;
+                let limit = shared.limit.load(Ordering::Relaxed);
+                if limit > 1
+                    && shared
+                        .limit
+                        .compare_exchange(limit, limit - 1, Ordering::Relaxed, Ordering::Relaxed)
+                        .is_ok()
+                {
+                    shared.requests.forget_permits(1);
+                }
+                let pause = crate::report::adaptive::back_off(tries, u64::from(tries) * 317);
+                tracing::debug!(error = %e, ?pause, "listing slowed down");
+                tokio::time::sleep(pause).await;
+                pager.retry();
+            }
+            other => return other,
+        }
+    }
+}

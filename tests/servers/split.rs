@@ -1,0 +1,329 @@
+//! Listings split over folders and run several at once (`lockwatch::listing`): the entries
+//! come out exactly as one listing gives them — keys sorting next to folder names, folders in
+//! folders, pages of two entries, versions and markers, objects — on SeaweedFS and Ceph RGW;
+//! `ls -r`, `undelete --dry-run` and the report print the same with `--listings 8` as with 1;
+//! the listings really run at once, never more than asked; a "slow down" is waited out; and
+//! a server answering outside the prefix asked stops the listing instead of misordering it.
+
+use crate::support;
+use crate::support::faults::{Fault, FaultProxy, Filter};
+use lockwatch::domain::HistoryEntry;
+use lockwatch::listing::Split;
+use lockwatch::s3::{ObjectPager, PutOptions, S3, VersionPager};
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// Keys that sort next to folder names ('-', '.', '0' and '~' around '/'), folders in
+/// folders, a key named like a folder, non-ASCII, and 24 small folders.
+fn keys() -> Vec<String> {
+    let mut keys: Vec<String> = [
+        "top.txt", "a", "a-", "a.txt", "a/", "a/b", "a/b/", "a/b/c", "a/b/c/d", "a/b0", "a/z",
+        "a0", "a~", "c/x/y/z", "c/x/y0", "c/x0", "sp ace/x", "ü/x", "ü0", "z/",
+    ]
+    .iter()
+    .map(|k| k.to_string())
+    .collect();
+    for f in 0..24 {
+        for k in 0..3 {
+            keys.push(format!("f{f:02}/k{k}"));
+        }
+        keys.push(format!("f{f:02}/sub/deep"));
+    }
+    keys
+}
+
+/// Every key twice (two versions), every third key then deleted (a marker).
+async fn fill(s3: &S3, bucket: &str) {
+    for (i, key) in keys().iter().enumerate() {
+        for v in 0..2 {
+            s3.put_bytes(
+                bucket,
+                key,
+                format!("{v}").into_bytes(),
+                &PutOptions::default(),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("upload {key:?}: {e}"));
+        }
+        if i % 3 == 0 {
+            s3.delete_object(bucket, key).await.expect("delete");
+        }
+    }
+}
+
+fn described(e: &HistoryEntry) -> String {
+    format!(
+        "{} {} {} {}",
+        e.key,
+        e.version_id,
+        e.is_delete_marker(),
+        e.is_latest
+    )
+}
+
+async fn sequential_versions(s3: &S3, bucket: &str, prefix: &str, max_keys: i32) -> Vec<String> {
+    let mut pager = VersionPager::new(s3, bucket, prefix, None).with_max_keys(max_keys);
+    let mut all = Vec::new();
+    while let Some(page) = pager.next_page().await {
+        let page = page.expect("sequential page");
+        all.extend(
+            lockwatch::domain::history::merge_page(page.versions, page.markers)
+                .iter()
+                .map(described),
+        );
+    }
+    all
+}
+
+async fn split_versions(
+    s3: &S3,
+    bucket: &str,
+    prefix: &str,
+    listings: usize,
+    max_keys: i32,
+) -> (Vec<String>, usize) {
+    let mut pages = Split::<VersionPager>::start(s3, bucket, prefix, listings, Some(max_keys));
+    let mut all = Vec::new();
+    while let Some(page) = pages.next_page().await {
+        all.extend(page.expect("split page").iter().map(described));
+    }
+    (all, pages.listings_started())
+}
+
+/// `small_pages`: whether the server lists these keys right in pages of 2 and 3 at all
+/// (SeaweedFS 4.48 does not: one listing in pages of 2 skips "a", "a-" and "a.txt", which sort
+/// before the folder "a/", whether or not lockwatch splits it).
+fn same_order_as_one_listing(endpoint: &str, tag: &str, small_pages: bool) {
+    runtime().block_on(async {
+        let s3 = support::client(endpoint).await;
+        let bucket = support::unique_bucket(tag);
+        s3.create_bucket(&bucket, None, true).await.expect("create");
+        fill(&s3, &bucket).await;
+        for prefix in ["", "a", "a/", "c/", "f0", "nothing/"] {
+            let one = sequential_versions(&s3, &bucket, prefix, 1000).await;
+            // Pages of 2 and 3: no level fits in a page, each is listed whole (delimiter
+            // listings are not paged on); pages of 50: the top level fits and is split.
+            for (listings, max_keys) in [(8, 2), (8, 50), (8, 1000), (2, 3), (1, 5), (3, 60)] {
+                if max_keys < 50 && !small_pages {
+                    continue;
+                }
+                let (split, started) =
+                    split_versions(&s3, &bucket, prefix, listings, max_keys).await;
+                assert_eq!(
+                    split, one,
+                    "prefix {prefix:?}, {listings} listings, pages of {max_keys}"
+                );
+                if prefix.is_empty() && listings > 1 && max_keys >= 50 {
+                    assert!(started > 20, "split over the folders: {started} listings");
+                }
+                if listings == 1 || max_keys < 4 {
+                    assert_eq!(started, 1, "{listings} listings, pages of {max_keys}");
+                }
+            }
+        }
+        // Objects (ListObjectsV2) too.
+        let mut one = Vec::new();
+        let mut pager = ObjectPager::new(&s3, &bucket, "", None);
+        while let Some(page) = pager.next_page().await {
+            one.extend(
+                page.expect("page")
+                    .objects
+                    .into_iter()
+                    .map(|o| o.key.to_string()),
+            );
+        }
+        let mut split = Vec::new();
+        let mut pages = Split::<ObjectPager>::start(&s3, &bucket, "", 8, None);
+        while let Some(page) = pages.next_page().await {
+            split.extend(page.expect("page").into_iter().map(|o| o.key.to_string()));
+        }
+        // SeaweedFS 4.48 lists "ü/x" first in a ListObjectsV2 without delimiter (not in byte
+        // order); the split listing's order is S3's.
+        let mut sorted = one.clone();
+        sorted.sort();
+        assert_eq!(split, sorted);
+        assert!(!one.is_empty());
+    });
+}
+
+#[test]
+fn split_listings_give_the_order_of_one_listing_on_seaweedfs() {
+    same_order_as_one_listing(&support::weed::weed().endpoint, "split", false);
+}
+
+#[test]
+fn split_listings_give_the_order_of_one_listing_on_ceph() {
+    same_order_as_one_listing(&support::ceph::ceph().endpoint, "splitceph", true);
+}
+
+fn lockwatch(endpoint: &str, args: &[&str]) -> String {
+    let home = tempfile::tempdir().expect("home");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lockwatch"))
+        .args(args)
+        .env_clear()
+        .envs(support::binary_env(endpoint, home.path()))
+        .output()
+        .expect("run lockwatch");
+    assert!(
+        out.status.success(),
+        "lockwatch {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8")
+}
+
+#[test]
+fn ls_undelete_and_report_print_the_same_with_eight_listings_as_with_one() {
+    let weed = support::weed::weed();
+    let proxy = FaultProxy::start(&weed.endpoint);
+    let bucket = runtime().block_on(async {
+        let s3 = support::client(&weed.endpoint).await;
+        let bucket = support::unique_bucket("splitcli");
+        s3.create_bucket(&bucket, None, true).await.expect("create");
+        fill(&s3, &bucket).await;
+        bucket
+    });
+    let location = format!("s3://{bucket}/");
+    for args in [
+        vec!["ls", "-r", "--versions", "--json", location.as_str()],
+        vec!["undelete", location.as_str(), "--dry-run", "--json"],
+    ] {
+        let one = lockwatch(&proxy.endpoint, &[&args[..], &["--listings", "1"]].concat());
+        let eight = lockwatch(&proxy.endpoint, &[&args[..], &["--listings", "8"]].concat());
+        assert_eq!(eight, one, "{args:?}");
+        assert!(one.lines().count() > 50, "{args:?}: {one}");
+    }
+    // Objects: SeaweedFS's own ListObjectsV2 without delimiter is not in byte order ("ü/x"
+    // comes first); split, the keys come in S3's order.
+    let keys = |listings: &str| -> Vec<String> {
+        lockwatch(
+            &proxy.endpoint,
+            &["ls", "-r", "--json", &location, "--listings", listings],
+        )
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("JSON line");
+            v["key"].as_str().expect("key").to_string()
+        })
+        .collect()
+    };
+    let (mut one, eight) = (keys("1"), keys("8"));
+    one.sort();
+    assert_eq!(eight, one);
+    let strip_times = |csv: String| -> Vec<String> { csv.lines().map(|l| l.to_string()).collect() };
+    let one = lockwatch(
+        &proxy.endpoint,
+        &["report", &location, "--format", "csv", "--listings", "1"],
+    );
+    let eight = lockwatch(
+        &proxy.endpoint,
+        &["report", &location, "--format", "csv", "--listings", "8"],
+    );
+    assert_eq!(strip_times(eight), strip_times(one));
+
+    // The listings run at once, up to what is asked and no more: each listing request is
+    // held 30 ms by the proxy.
+    for (listings, most) in [(8usize, 8usize), (2, 2)] {
+        let quiet = FaultProxy::start(&weed.endpoint);
+        quiet.inject(
+            Filter::target("versions"),
+            Fault::Delay(std::time::Duration::from_millis(30)),
+            None,
+        );
+        lockwatch(
+            &quiet.endpoint,
+            &[
+                "ls",
+                "-r",
+                "--versions",
+                &location,
+                "--listings",
+                &listings.to_string(),
+            ],
+        );
+        let at_once = quiet.most_at_once(&Filter::target("versions"));
+        assert!(at_once <= most, "{listings} listings: {at_once} at once");
+        assert!(
+            at_once >= most.min(4),
+            "{listings} listings: only {at_once} at once"
+        );
+    }
+
+    // "Slow down" on listing requests: waited out, the output unchanged.
+    let slow = FaultProxy::start(&weed.endpoint);
+    slow.inject(
+        Filter::target("versions"),
+        Fault::Status(503, "SlowDown"),
+        Some(12),
+    );
+    let slowed = lockwatch(
+        &slow.endpoint,
+        &[
+            "ls",
+            "-r",
+            "--versions",
+            "--json",
+            &location,
+            "--listings",
+            "8",
+        ],
+    );
+    let one = lockwatch(
+        &proxy.endpoint,
+        &[
+            "ls",
+            "-r",
+            "--versions",
+            "--json",
+            &location,
+            "--listings",
+            "1",
+        ],
+    );
+    assert_eq!(slowed, one);
+}
+
+#[test]
+fn a_server_answering_outside_the_prefix_stops_the_split_listing() {
+    use support::crafted::{Answer, Crafted};
+    // Asked for "f/", it names the folder "g/" and a key outside.
+    let server = Crafted::start(|request| {
+        let prefix = request.query("prefix").unwrap_or_default();
+        let body = if request.has_query("delimiter") {
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><ListVersionsResult><Name>b</Name><Prefix>{prefix}</Prefix><IsTruncated>false</IsTruncated><CommonPrefixes><Prefix>g/</Prefix></CommonPrefixes></ListVersionsResult>"#
+            )
+        } else {
+            r#"<?xml version="1.0" encoding="UTF-8"?><ListVersionsResult><Name>b</Name><IsTruncated>false</IsTruncated><Version><Key>zzz</Key><VersionId>v</VersionId><IsLatest>true</IsLatest><LastModified>2026-11-27T00:00:00.000Z</LastModified><Size>1</Size></Version></ListVersionsResult>"#.to_string()
+        };
+        Answer::Full {
+            status: 200,
+            headers: vec![("Content-Type".into(), "application/xml".into())],
+            body: body.into_bytes(),
+        }
+    });
+    runtime().block_on(async {
+        let s3 = support::client(&server.endpoint).await;
+        let mut pages = Split::<VersionPager>::start(&s3, "b", "f/", 4, None);
+        let mut got = Vec::new();
+        let mut failed = None;
+        while let Some(page) = pages.next_page().await {
+            match page {
+                Ok(p) => got.extend(p),
+                Err(e) => failed = Some(e.to_string()),
+            }
+        }
+        assert!(got.is_empty(), "nothing outside f/ is given: {got:?}");
+        let failed = failed.expect("the listing stops");
+        assert!(
+            failed.contains("under \"f/\"") && failed.contains("g/"),
+            "{failed}"
+        );
+    });
+}
