@@ -34,7 +34,7 @@ pub type Page<T> = (Vec<T>, Vec<String>, bool);
 
 /// A listing's pages, one kind or the other.
 pub trait Pages: Send + 'static {
-    type Item: Send + 'static;
+    type Item: Clone + Send + Sync + 'static;
     fn open(
         s3: &S3,
         bucket: &str,
@@ -46,6 +46,8 @@ pub trait Pages: Send + 'static {
     fn next(&mut self) -> impl Future<Output = Option<Result<Page<Self::Item>, S3Error>>> + Send;
     /// After an error, ask the same page again.
     fn retry(&mut self);
+    /// Start after the entry `last` (before the first page), as the page after it would.
+    fn start_after(&mut self, last: &Self::Item);
     fn key(item: &Self::Item) -> &str;
 }
 
@@ -78,6 +80,10 @@ impl Pages for VersionPager {
         self.allow_retry();
     }
 
+    fn start_after(&mut self, last: &HistoryEntry) {
+        self.resume_at(Split::<VersionPager>::position(last));
+    }
+
     fn key(item: &HistoryEntry) -> &str {
         &item.key
     }
@@ -106,6 +112,10 @@ impl Pages for ObjectPager {
 
     fn retry(&mut self) {
         self.allow_retry();
+    }
+
+    fn start_after(&mut self, last: &ObjectEntry) {
+        self.start_after_key(&last.key);
     }
 
     fn key(item: &ObjectEntry) -> &str {
@@ -161,7 +171,7 @@ impl<P: Pages> Split<P> {
         });
         // One listing at a time: nothing to split.
         let depth = if listings == 1 { 0 } else { 2 };
-        let root = level::<P>(shared.clone(), prefix.to_string(), depth);
+        let root = level::<P>(shared.clone(), prefix.to_string(), depth, None);
         Split {
             stack: vec![root],
             shared,
@@ -209,101 +219,189 @@ impl Split<VersionPager> {
     }
 }
 
+/// What the first listings of a level's folders found: whether folders are worth a listing
+/// each.
+#[derive(Debug)]
+enum Probe<T> {
+    /// More than one page.
+    Large,
+    /// All of it in one page, ending with this entry (none: empty).
+    Small(Option<T>),
+}
+
 /// Lists `prefix`: with the delimiter when `depth > 0` (its folders listed by listings of
 /// their own, one level less deep), without it otherwise. The task ends when the reader goes.
 fn level<P: Pages>(
     shared: Arc<Shared>,
     prefix: String,
     depth: u32,
+    probe: Option<tokio::sync::oneshot::Sender<Probe<P::Item>>>,
 ) -> mpsc::Receiver<Result<Segment<P::Item>, S3Error>> {
     let (tx, rx) = mpsc::channel(BUFFER);
     shared.started.fetch_add(1, Ordering::Relaxed);
     tokio::spawn(async move {
-        let delimiter = (depth > 0).then_some("/");
-        let mut pager = P::open(
-            &shared.s3,
-            &shared.bucket,
-            &prefix,
-            delimiter,
-            shared.max_keys,
-        );
-        let mut first = true;
-        loop {
-            let page = match request::<P>(&shared, &mut pager).await {
-                None => return,
-                Some(Err(e)) => {
-                    let _ = tx.send(Err(e)).await;
-                    return;
-                }
-                Some(Ok(page)) => page,
-            };
-            let (items, folders, more) = page;
-            // A level is split only when its keys and folders fit in one page: listings with
-            // a delimiter are not paged on (SeaweedFS 4.48 loses entries across such pages).
-            // A larger level is listed whole, as one listing.
-            if first && more && delimiter.is_some() {
-                pager = P::open(&shared.s3, &shared.bucket, &prefix, None, shared.max_keys);
-                first = false;
-                continue;
+        if depth == 0 {
+            whole::<P>(&shared, &prefix, None, &tx, probe).await;
+        } else {
+            // A folder split again says at once that it is large.
+            if let Some(p) = probe {
+                let _ = p.send(Probe::Large);
             }
-            first = false;
-            // Each listing answers for its own prefix only: anything else would break the
-            // merged order (a server naming keys or folders outside what was asked).
-            let outside = items
-                .iter()
-                .map(P::key)
-                .chain(folders.iter().map(String::as_str))
-                .find(|k| !k.starts_with(prefix.as_str()));
-            let not_below = folders
-                .iter()
-                .find(|f| f.len() <= prefix.len() || !f.ends_with('/'));
-            if let Some(name) = outside.or(not_below.map(String::as_str)) {
-                let _ = tx
-                    .send(Err(S3Error::Runaway(format!(
-                        "asked for what is under \"{}\", the server answered with \"{}\"",
-                        crate::domain::text::sanitize(&prefix),
-                        crate::domain::text::sanitize(name)
-                    ))))
-                    .await;
-                return;
-            }
-            // Few folders: each is split again, one level down; many: each listed whole.
-            let child_depth = if depth > 1 && folders.len() < shared.limit.load(Ordering::Relaxed) {
-                depth - 1
-            } else {
-                0
-            };
-            if folders.is_empty() {
-                if tx.send(Ok(Segment::Items(items))).await.is_err() {
-                    return;
-                }
-                continue;
-            }
-            // The page's keys and folders, in key order: all keys of a folder sort together,
-            // where the folder's name does.
-            let mut items = items.into_iter().peekable();
-            for folder in folders {
-                let mut before = Vec::new();
-                while items.peek().is_some_and(|i| P::key(i) < folder.as_str()) {
-                    if let Some(i) = items.next() {
-                        before.push(i);
-                    }
-                }
-                if !before.is_empty() && tx.send(Ok(Segment::Items(before))).await.is_err() {
-                    return;
-                }
-                let child = level::<P>(shared.clone(), folder, child_depth);
-                if tx.send(Ok(Segment::Folder(child))).await.is_err() {
-                    return;
-                }
-            }
-            let rest: Vec<P::Item> = items.collect();
-            if !rest.is_empty() && tx.send(Ok(Segment::Items(rest))).await.is_err() {
-                return;
-            }
+            split::<P>(&shared, &prefix, depth, &tx).await;
         }
     });
     rx
+}
+
+type Sender<T> = mpsc::Sender<Result<Segment<T>, S3Error>>;
+
+/// One listing of everything under `prefix` (after the entry `after`), page by page; tells
+/// `probe` whether it took more than one page.
+async fn whole<P: Pages>(
+    shared: &Shared,
+    prefix: &str,
+    after: Option<&P::Item>,
+    tx: &Sender<P::Item>,
+    mut probe: Option<tokio::sync::oneshot::Sender<Probe<P::Item>>>,
+) {
+    let mut pager = P::open(&shared.s3, &shared.bucket, prefix, None, shared.max_keys);
+    if let Some(after) = after {
+        pager.start_after(after);
+    }
+    let mut last: Option<P::Item> = None;
+    loop {
+        let (items, _, more) = match request::<P>(shared, &mut pager).await {
+            None => break,
+            Some(Err(e)) => {
+                let _ = tx.send(Err(e)).await;
+                return;
+            }
+            Some(Ok(page)) => page,
+        };
+        if let Some(name) = items.iter().map(P::key).find(|k| !k.starts_with(prefix)) {
+            let _ = tx.send(Err(outside(prefix, name))).await;
+            return;
+        }
+        if more && let Some(p) = probe.take() {
+            let _ = p.send(Probe::Large);
+        }
+        if probe.is_some()
+            && let Some(i) = items.last()
+        {
+            last = Some(i.clone());
+        }
+        if tx.send(Ok(Segment::Items(items))).await.is_err() {
+            return;
+        }
+        if !more {
+            break;
+        }
+    }
+    if let Some(p) = probe {
+        let _ = p.send(Probe::Small(last));
+    }
+}
+
+fn outside(prefix: &str, name: &str) -> S3Error {
+    S3Error::Runaway(format!(
+        "asked for what is under \"{}\", the server answered with \"{}\"",
+        crate::domain::text::sanitize(prefix),
+        crate::domain::text::sanitize(name)
+    ))
+}
+
+/// `prefix` listed with the delimiter: its keys in order, each folder by a listing of its
+/// own. The first folders are probes: when each of them fits in one page, a listing per
+/// folder would cost more requests than it saves, and the rest of the level is listed in one
+/// sequence after the last probe's last entry instead.
+async fn split<P: Pages>(shared: &Arc<Shared>, prefix: &str, depth: u32, tx: &Sender<P::Item>) {
+    let mut pager = P::open(
+        &shared.s3,
+        &shared.bucket,
+        prefix,
+        Some("/"),
+        shared.max_keys,
+    );
+    let (items, folders, more) = match request::<P>(shared, &mut pager).await {
+        None => return,
+        Some(Err(e)) => {
+            let _ = tx.send(Err(e)).await;
+            return;
+        }
+        Some(Ok(page)) => page,
+    };
+    // A level is split only when its keys and folders fit in one page: listings with a
+    // delimiter are not paged on (SeaweedFS 4.48 loses entries across such pages). A larger
+    // level is listed whole, as one listing.
+    if more {
+        whole::<P>(shared, prefix, None, tx, None).await;
+        return;
+    }
+    // Each listing answers for its own prefix only: anything else would break the merged
+    // order (a server naming keys or folders outside what was asked).
+    let stray = items
+        .iter()
+        .map(P::key)
+        .chain(folders.iter().map(String::as_str))
+        .find(|k| !k.starts_with(prefix))
+        .or(folders
+            .iter()
+            .map(String::as_str)
+            .find(|f| f.len() <= prefix.len() || !f.ends_with('/')));
+    if let Some(name) = stray {
+        let _ = tx.send(Err(outside(prefix, name))).await;
+        return;
+    }
+    let limit = shared.limit.load(Ordering::Relaxed);
+    // Few folders: each is split again, one level down; many: each listed whole.
+    let child_depth = if depth > 1 && folders.len() < limit {
+        depth - 1
+    } else {
+        0
+    };
+    let probing = folders.len() > limit;
+    let mut probes = Vec::new();
+    let mut items = items.into_iter().peekable();
+    for (n, folder) in folders.into_iter().enumerate() {
+        if probing && n == limit {
+            // The probes are in: are the folders worth a listing each? (Decided before the
+            // keys that follow the last probe are given: the one listing gives them.)
+            let mut last_small = None;
+            let mut all_small = true;
+            for p in probes.drain(..) {
+                match p.await {
+                    Ok(Probe::Small(last)) => last_small = last.or(last_small),
+                    _ => all_small = false,
+                }
+            }
+            if all_small && let Some(after) = last_small {
+                whole::<P>(shared, prefix, Some(&after), tx, None).await;
+                return;
+            }
+        }
+        let mut before = Vec::new();
+        while items.peek().is_some_and(|i| P::key(i) < folder.as_str()) {
+            if let Some(i) = items.next() {
+                before.push(i);
+            }
+        }
+        if !before.is_empty() && tx.send(Ok(Segment::Items(before))).await.is_err() {
+            return;
+        }
+        let probe = (probing && n < limit).then(|| {
+            let (p, rx) = tokio::sync::oneshot::channel();
+            probes.push(rx);
+            p
+        });
+        let child = level::<P>(shared.clone(), folder, child_depth, probe);
+        if tx.send(Ok(Segment::Folder(child))).await.is_err() {
+            return;
+        }
+    }
+    let rest: Vec<P::Item> = items.collect();
+    if !rest.is_empty() {
+        let _ = tx.send(Ok(Segment::Items(rest))).await;
+    }
 }
 
 /// One page, holding one of the shared request permits while it is asked; a slow-down answer

@@ -84,6 +84,11 @@ impl VersionPager {
         self.done = false;
     }
 
+    /// Starts after `marker` (set before the first page).
+    pub fn resume_at(&mut self, marker: VersionMarker) {
+        self.next = Some(marker);
+    }
+
     /// Smaller pages; used by tests to force keys across page boundaries.
     pub fn with_max_keys(mut self, max_keys: i32) -> VersionPager {
         self.max_keys = Some(max_keys);
@@ -142,6 +147,8 @@ pub struct ObjectPager {
     prefix: String,
     delimiter: Option<String>,
     token: Option<String>,
+    /// StartAfter of the first request.
+    start_after: Option<String>,
     done: bool,
     guard: PageGuard,
 }
@@ -154,9 +161,15 @@ impl ObjectPager {
             prefix: prefix.to_string(),
             delimiter: delimiter.map(str::to_string),
             token: None,
+            start_after: None,
             done: false,
             guard: PageGuard::new(Listing::Keys),
         }
+    }
+
+    /// Starts after the key `key` (StartAfter).
+    pub fn start_after_key(&mut self, key: &str) {
+        self.start_after = Some(key.to_string());
     }
 
     /// After an error, the next `next_page` asks the same page again.
@@ -182,6 +195,7 @@ impl ObjectPager {
                 &self.prefix,
                 self.delimiter.as_deref(),
                 self.token.as_deref(),
+                self.start_after.as_deref().filter(|_| self.token.is_none()),
             )
             .await;
         match &page {
@@ -334,7 +348,7 @@ impl S3 {
         prefix: &str,
         token: Option<&str>,
     ) -> Result<ObjectsPage, S3Error> {
-        self.list_objects_page_in(bucket, prefix, Some("/"), token)
+        self.list_objects_page_in(bucket, prefix, Some("/"), token, None)
             .await
     }
 
@@ -345,6 +359,7 @@ impl S3 {
         prefix: &str,
         delimiter: Option<&str>,
         token: Option<&str>,
+        start_after: Option<&str>,
     ) -> Result<ObjectsPage, S3Error> {
         let out = self
             .client
@@ -354,6 +369,7 @@ impl S3 {
             .set_delimiter(delimiter.map(str::to_string))
             .encoding_type(aws_sdk_s3::types::EncodingType::Url)
             .set_continuation_token(token.map(str::to_string))
+            .set_start_after(start_after.map(str::to_string))
             .send()
             .await
             .map_err(S3Error::from_sdk)?;

@@ -1,8 +1,9 @@
-//! Fills a bucket for the listing benchmark (tests/bench/run.sh):
-//!   cargo run --release --example populate -- BUCKET KEYS VERSIONS_PER_KEY MARKER_EVERY
+//! Fills a bucket for the benchmarks (tests/bench/run.sh, tests/bench/scale.sh):
+//!   cargo run --release --example populate -- BUCKET KEYS VERSIONS_PER_KEY MARKER_EVERY [FOLDERS [lock]]
 //! Connects the way lockwatch does (AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, …), creates the bucket
-//! with versioning, and writes KEYS keys × VERSIONS_PER_KEY versions, with a delete marker on
-//! every MARKER_EVERY-th key, 64 requests at a time.
+//! with versioning (and Object Lock with `lock`), and writes KEYS keys × VERSIONS_PER_KEY
+//! versions spread over FOLDERS folders (default 1), with a delete marker on every
+//! MARKER_EVERY-th key, 64 requests at a time.
 
 #[path = "../support/populate.rs"]
 mod populate;
@@ -20,7 +21,25 @@ fn arg(args: &[String], i: usize, what: &str) -> Result<u64, String> {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let usage = "usage: populate BUCKET KEYS VERSIONS_PER_KEY MARKER_EVERY";
+    let usage = "usage: populate BUCKET KEYS VERSIONS_PER_KEY MARKER_EVERY [FOLDERS [lock]]";
+    let folders = match args.get(4) {
+        None => 1,
+        Some(f) => match f.parse::<u64>() {
+            Ok(f) if f > 0 => f,
+            _ => {
+                eprintln!("FOLDERS: a number above 0, not {f:?}\n{usage}");
+                return ExitCode::from(2);
+            }
+        },
+    };
+    let lock = match args.get(5).map(String::as_str) {
+        None => false,
+        Some("lock") => true,
+        Some(other) => {
+            eprintln!("the sixth argument is `lock` or nothing, not {other:?}\n{usage}");
+            return ExitCode::from(2);
+        }
+    };
     let (Some(bucket), Ok(keys), Ok(per_key), Ok(marker_every)) = (
         args.first().cloned(),
         arg(&args, 1, "KEYS"),
@@ -32,7 +51,7 @@ fn main() -> ExitCode {
     };
     let shape = populate::Shape {
         keys,
-        folders: 1,
+        folders,
         versions_per_key: per_key,
         marker_every,
         concurrency: 64,
@@ -56,7 +75,7 @@ fn main() -> ExitCode {
             }
         };
         let s3 = connection.s3;
-        if let Err(e) = s3.create_bucket(&bucket, None, false).await {
+        if let Err(e) = s3.create_bucket(&bucket, None, lock).await {
             eprintln!("populate: create bucket {bucket}: {e}");
             return ExitCode::FAILURE;
         }

@@ -42,30 +42,9 @@ weed_pid=""
 cleanup() { [ -n "$weed_pid" ] && kill "$weed_pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-port=$(free_port)
-cat > "$work/identities.json" <<'JSON'
-{"identities":[{"name":"bench","credentials":[{"accessKey":"lockwatchbench","secretKey":"lockwatchbenchsecret"}],"actions":["Admin","Read","Write","List","Tagging"]}]}
-JSON
-mkdir -p "$work/data"
-args=(mini "-dir=$work/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 -master.telemetry=false
-  -webdav=false -admin.ui=false -s3.port.iceberg=0 -s3.port.lance=0 "-s3.port=$port"
-  "-s3.config=$work/identities.json")
-for flag in s3.port.grpc s3.port.https master.port master.port.grpc volume.port volume.port.grpc \
-  filer.port filer.port.grpc admin.port admin.port.grpc; do
-  args+=("-$flag=$(free_port)")
-done
-.venv/bin/weed "${args[@]}" >"$work/weed.log" 2>&1 &
-weed_pid=$!
-
-export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_REGION=us-east-1
-export AWS_ACCESS_KEY_ID=lockwatchbench AWS_SECRET_ACCESS_KEY=lockwatchbenchsecret
-# rclone refuses a CA bundle on a plain-HTTP endpoint, and none is needed here.
-unset AWS_CA_BUNDLE
-for _ in $(seq 120); do
-  .venv/bin/aws s3api list-buckets >/dev/null 2>&1 && break
-  sleep 0.5
-done
+# shellcheck source=tests/bench/weed.sh
+source tests/bench/weed.sh
+start_weed "$work"
 
 echo "bench: filling s3://bench with $versions versions ($keys keys, $((keys / 2)) delete markers)" >&2
 "$bin/examples/populate" bench "$keys" 10 2
