@@ -227,8 +227,8 @@ pub struct ReportArgs {
     /// versions
     #[arg(long, value_name = "SEED", requires = "sample")]
     pub seed: Option<u64>,
-    /// Build the report from an S3 Inventory report (CSV, with the Object Lock fields)
-    /// instead of HEAD requests: s3://inventory-bucket/…/manifest.json
+    /// Build the report from an S3 Inventory report (CSV or Parquet, with the Object Lock
+    /// fields) instead of HEAD requests: s3://inventory-bucket/…/manifest.json
     #[arg(long, value_name = "MANIFEST", conflicts_with = "checkpoint")]
     pub inventory: Option<S3Location>,
 }

@@ -116,22 +116,17 @@ impl Schema {
             ));
         }
         let field = |i: Option<usize>| i.and_then(|i| fields.get(i)).map(String::as_str);
+        let text = |i: Option<usize>| field(i).filter(|v| !v.is_empty()).map(str::to_string);
+        // CSV inventories URL-encode the key.
         let key = super::percent::decode(field(Some(self.key)).unwrap_or(""))
             .map_err(|e| e.to_string())?;
-        let flag = |i: Option<usize>, default: bool| -> Result<bool, String> {
+        let flag = |i: Option<usize>| -> Result<Option<bool>, String> {
             match field(i) {
-                None => Ok(default),
-                Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
-                Some(v) if v.eq_ignore_ascii_case("false") => Ok(false),
+                None | Some("") => Ok(None),
+                Some(v) if v.eq_ignore_ascii_case("true") => Ok(Some(true)),
+                Some(v) if v.eq_ignore_ascii_case("false") => Ok(Some(false)),
                 Some(v) => Err(format!("{v:?} is neither true nor false")),
             }
-        };
-        // An inventory of current versions only: each row is the latest version of its key.
-        let is_latest = flag(self.is_latest, true)?;
-        let is_marker = flag(self.is_delete_marker, false)?;
-        let version_id = match field(self.version_id) {
-            Some(v) if !v.is_empty() => v.to_string(),
-            _ => "null".to_string(),
         };
         let size = match field(self.size) {
             Some(s) if !s.is_empty() => Some(
@@ -147,65 +142,109 @@ impl Schema {
             ),
             _ => None,
         };
-        let text = |i: Option<usize>| field(i).filter(|v| !v.is_empty()).map(str::to_string);
-        let entry = HistoryEntry {
-            key: Arc::from(key),
-            version_id,
-            kind: if is_marker {
-                EntryKind::DeleteMarker
-            } else {
-                EntryKind::Version {
-                    size,
-                    etag: text(self.etag),
-                    storage_class: text(self.storage_class),
-                }
-            },
-            is_latest,
+        Ok(entry(Fields {
+            key,
+            version_id: text(self.version_id),
+            is_latest: flag(self.is_latest)?,
+            is_delete_marker: flag(self.is_delete_marker)?,
+            size,
             last_modified,
-            owner: None,
-        };
-        if is_marker {
-            return Ok((entry, None));
-        }
-        let lock = match self.lock {
-            None => LockInfo::default(),
-            Some((m, r, h)) => {
-                let mode = field(Some(m))
-                    .filter(|v| !v.is_empty())
-                    .map(RetentionMode::parse);
-                // A date that cannot be read leaves the mode without a date: never counted
-                // as unprotected.
-                let retain_until = field(Some(r))
-                    .filter(|v| !v.is_empty())
-                    .and_then(RetainUntil::parse_utc);
-                let legal_hold = match field(Some(h)) {
-                    None | Some("") => LegalHold::Off,
-                    Some(v) => LegalHold::parse(v),
-                };
-                let lock = LockInfo {
-                    mode: mode.clone(),
-                    retain_until,
-                    legal_hold,
-                };
-                // A date without a mode, or a mode with a date that cannot be read, is
-                // a lock lockwatch cannot read (`unreadable`): it stays unknown.
-                if mode.is_none()
-                    && field(Some(r)).is_some_and(|v| !v.is_empty())
-                    && retain_until.is_none()
-                {
-                    LockInfo {
-                        mode: Some(RetentionMode::Other(
-                            "no mode, a date that cannot be read".into(),
-                        )),
-                        ..lock
-                    }
-                } else {
-                    lock
-                }
-            }
-        };
-        Ok((entry, Some(lock)))
+            etag: text(self.etag),
+            storage_class: text(self.storage_class),
+            lock: self.lock.map(|(m, r, h)| LockFields {
+                mode: text(Some(m)),
+                retain_until: text(Some(r)).map(|t| RetainUntil::parse_utc(&t).ok_or(t)),
+                legal_hold: text(Some(h)),
+            }),
+        }))
     }
+}
+
+/// One inventory row, whatever its file's format.
+#[derive(Debug, Clone, Default)]
+pub struct Fields {
+    /// Decoded.
+    pub key: String,
+    pub version_id: Option<String>,
+    /// Absent in an inventory of current versions only: each row is then the latest.
+    pub is_latest: Option<bool>,
+    pub is_delete_marker: Option<bool>,
+    pub size: Option<u64>,
+    pub last_modified: Option<Timestamp>,
+    pub etag: Option<String>,
+    pub storage_class: Option<String>,
+    /// `None` when the inventory has no Object Lock fields.
+    pub lock: Option<LockFields>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct LockFields {
+    pub mode: Option<String>,
+    /// The date, or the text that could not be read as one.
+    pub retain_until: Option<Result<RetainUntil, String>>,
+    pub legal_hold: Option<String>,
+}
+
+/// The entry and, for a version, its lock (`None` for a delete marker). A lock that cannot be
+/// read (an unknown mode, a date that cannot be read, a date without a mode, an unknown hold
+/// status) stays one: `LockInfo::unreadable` says so and the report counts it as unknown,
+/// never as unprotected.
+pub fn entry(fields: Fields) -> (HistoryEntry, Option<LockInfo>) {
+    let is_marker = fields.is_delete_marker.unwrap_or(false);
+    let entry = HistoryEntry {
+        key: Arc::from(fields.key),
+        version_id: fields.version_id.unwrap_or_else(|| "null".to_string()),
+        kind: if is_marker {
+            EntryKind::DeleteMarker
+        } else {
+            EntryKind::Version {
+                size: fields.size,
+                etag: fields.etag,
+                storage_class: fields.storage_class,
+            }
+        },
+        is_latest: fields.is_latest.unwrap_or(true),
+        last_modified: fields.last_modified,
+        owner: None,
+    };
+    if is_marker {
+        return (entry, None);
+    }
+    let Some(lock) = fields.lock else {
+        return (entry, Some(LockInfo::default()));
+    };
+    let mode = lock.mode.as_deref().map(RetentionMode::parse);
+    let legal_hold = lock
+        .legal_hold
+        .as_deref()
+        .map_or(LegalHold::Off, LegalHold::parse);
+    let info = match (mode, lock.retain_until) {
+        (mode, Some(Ok(until))) => LockInfo {
+            mode,
+            retain_until: Some(until),
+            legal_hold,
+        },
+        // A date that cannot be read: with a mode, a mode without a date (unknown); without
+        // one, an unknown mode naming the date.
+        (Some(mode), Some(Err(_))) | (Some(mode), None) => LockInfo {
+            mode: Some(mode),
+            retain_until: None,
+            legal_hold,
+        },
+        (None, Some(Err(text))) => LockInfo {
+            mode: Some(RetentionMode::Other(format!(
+                "none, with a date that cannot be read: {text}"
+            ))),
+            retain_until: None,
+            legal_hold,
+        },
+        (None, None) => LockInfo {
+            mode: None,
+            retain_until: None,
+            legal_hold,
+        },
+    };
+    (entry, Some(info))
 }
 
 /// The fields of one CSV line (RFC 4180 quoting; S3 Inventory quotes every field).

@@ -127,9 +127,13 @@ impl CheckpointFile {
             ));
         }
         if checkpoint.complete {
+            let taken = &checkpoint.state.coverage.taken_at;
+            let taken = taken.parse::<jiff::Timestamp>().map_or_else(
+                |_| crate::domain::text::sanitize(taken).into_owned(),
+                |t| format!("{} UTC", crate::domain::format::timestamp(t)),
+            );
             return Err(format!(
-                "{shown} holds a finished report (taken {}): remove it to take a new one",
-                checkpoint.state.coverage.taken_at
+                "{shown} holds a finished report (taken {taken}): remove it to take a new one"
             ));
         }
         Ok((file, Some(checkpoint)))

@@ -1,12 +1,15 @@
 //! `report --inventory s3://…/manifest.json`: the report built from an S3 Inventory report
-//! (CSV, gzip) instead of HEAD requests. The manifest is checked against `manifest.checksum`
-//! and every data file against the MD5 the manifest gives; data files are read as they
-//! arrive (decompressed and parsed chunk by chunk), so memory stays flat whatever their size.
+//! (CSV with gzip, or Parquet) instead of HEAD requests. The manifest is checked against
+//! `manifest.checksum` and every data file against the MD5 the manifest gives. CSV files are
+//! read as they arrive (decompressed and parsed chunk by chunk); a Parquet file is kept in a
+//! private temporary file first (it is read from its end) and read row by row. Memory stays
+//! flat whatever their size.
 
 use super::{Format, Progress, ReportError};
-use crate::domain::inventory::{Manifest, Schema};
+use crate::domain::inventory::{Fields, LockFields, Manifest, Schema, entry};
 use crate::domain::location::S3Location;
 use crate::domain::report::{CSV_HEADER, Coverage, csv_row};
+use crate::domain::{HistoryEntry, LockInfo, RetainUntil};
 use crate::s3::{S3, S3Error};
 use md5::{Digest, Md5};
 use std::io::Write;
@@ -72,15 +75,23 @@ pub async fn build(
             location.bucket
         )));
     }
-    if !manifest.file_format.eq_ignore_ascii_case("CSV") {
+    let kind = if manifest.file_format.eq_ignore_ascii_case("CSV") {
+        Kind::Csv(Schema::parse(&manifest.file_schema).map_err(|e| fail(format!("{shown}: {e}")))?)
+    } else if manifest.file_format.eq_ignore_ascii_case("Parquet") {
+        Kind::Parquet(parquet_columns(&manifest.file_schema))
+    } else {
         return Err(fail(format!(
-            "{shown} is a {} inventory; lockwatch reads CSV inventories (set the inventory's format to CSV)",
+            "{shown} is a {} inventory; lockwatch reads CSV and Parquet inventories",
             crate::domain::text::sanitize(&manifest.file_format)
         )));
+    };
+    if let Kind::Parquet(columns) = &kind
+        && !columns.iter().any(|c| c == "key")
+    {
+        return Err(fail(format!("{shown}: the inventory has no key column")));
     }
-    let schema = Schema::parse(&manifest.file_schema).map_err(|e| fail(format!("{shown}: {e}")))?;
     let (mut coverage, no_lock) = super::start(s3, endpoint, location).await;
-    if !schema.has_lock_fields() && !no_lock {
+    if !kind.has_lock_fields() && !no_lock {
         return Err(fail(format!(
             "{shown} has no Object Lock fields: without them every version would look unprotected. Add ObjectLockMode, ObjectLockRetainUntilDate and ObjectLockLegalHoldStatus to the inventory's optional fields, or run the report without --inventory"
         )));
@@ -94,7 +105,7 @@ pub async fn build(
         "the S3 Inventory taken {created} UTC ({shown}; {} data file{}; {checked}, each data file matches its MD5{}); versions written, changed or deleted since then are not in it, and no HEAD was sent",
         manifest.files.len(),
         if manifest.files.len() == 1 { "" } else { "s" },
-        if schema.has_versions() {
+        if kind.has_versions() {
             ""
         } else {
             "; current versions only: the inventory was not set to include all versions"
@@ -105,8 +116,7 @@ pub async fn build(
     }
     for (number, file) in manifest.files.iter().enumerate() {
         let name = crate::domain::text::sanitize(&file.key).into_owned();
-        read_data_file(s3, &manifest_at.bucket, &file.key, &file.md5, |line| {
-            let (entry, lock) = schema.row(line)?;
+        let mut take = |(entry, lock): (HistoryEntry, Option<LockInfo>)| -> Result<(), String> {
             if !entry.key.starts_with(location.prefix.as_str()) {
                 return Ok(());
             }
@@ -130,8 +140,21 @@ pub async fn build(
                 });
             }
             Ok(())
-        })
-        .await
+        };
+        match &kind {
+            Kind::Csv(schema) => {
+                read_data_file(s3, &manifest_at.bucket, &file.key, &file.md5, |line| {
+                    take(schema.row(line)?)
+                })
+                .await
+            }
+            Kind::Parquet(_) => {
+                read_parquet_file(s3, &manifest_at.bucket, &file.key, &file.md5, |fields| {
+                    take(entry(fields))
+                })
+                .await
+            }
+        }
         .map_err(|e| {
             fail(format!(
                 "data file {} of {} ({name}): {e}",
@@ -142,6 +165,229 @@ pub async fn build(
     }
     out.flush().map_err(ReportError::Output)?;
     Ok(coverage)
+}
+
+/// An inventory's data files: CSV (gzip) with its column list, or Parquet with its columns'
+/// names (from the manifest's schema message).
+enum Kind {
+    Csv(Schema),
+    Parquet(Vec<String>),
+}
+
+const LOCK_COLUMNS: [&str; 3] = [
+    "object_lock_mode",
+    "object_lock_retain_until_date",
+    "object_lock_legal_hold_status",
+];
+
+impl Kind {
+    fn has_lock_fields(&self) -> bool {
+        match self {
+            Kind::Csv(schema) => schema.has_lock_fields(),
+            Kind::Parquet(columns) => LOCK_COLUMNS.iter().all(|c| columns.iter().any(|n| n == c)),
+        }
+    }
+
+    fn has_versions(&self) -> bool {
+        match self {
+            Kind::Csv(schema) => schema.has_versions(),
+            Kind::Parquet(columns) => ["version_id", "is_latest", "is_delete_marker"]
+                .iter()
+                .all(|c| columns.iter().any(|n| n == c)),
+        }
+    }
+}
+
+/// The column names of a Parquet schema message (`message s3.inventory { required binary
+/// bucket (UTF8); optional boolean is_latest; … }`).
+fn parquet_columns(message: &str) -> Vec<String> {
+    let body = message
+        .split_once('{')
+        .map_or(message, |(_, b)| b)
+        .trim_end()
+        .trim_end_matches('}');
+    body.split(';')
+        .filter_map(|field| field.split_whitespace().nth(2))
+        .map(|name| name.trim_end_matches(['(', ';']).to_string())
+        .collect()
+}
+
+/// Downloads one Parquet data file into a private temporary file (Parquet is read from its
+/// end, so it cannot be streamed), checks its MD5, then gives each row's fields to `row`.
+async fn read_parquet_file(
+    s3: &S3,
+    bucket: &str,
+    key: &str,
+    md5: &str,
+    row: impl FnMut(Fields) -> Result<(), String>,
+) -> Result<(), String> {
+    let mut download = s3
+        .open_download(bucket, key, None)
+        .await
+        .map_err(|e| format!("cannot read it: {e}"))?;
+    let temp = TempFile::create()?;
+    let mut file = std::io::BufWriter::new(&temp.file);
+    let mut digest = Md5::new();
+    while let Some(chunk) = download
+        .next_chunk()
+        .await
+        .map_err(|e| format!("reading it failed: {e}"))?
+    {
+        digest.update(&chunk);
+        file.write_all(&chunk)
+            .map_err(|e| format!("cannot keep it in {}: {e}", temp.path.display()))?;
+    }
+    file.flush()
+        .map_err(|e| format!("cannot keep it in {}: {e}", temp.path.display()))?;
+    drop(file);
+    let actual = hex(&digest.finalize());
+    if !actual.eq_ignore_ascii_case(md5.trim()) {
+        return Err(format!(
+            "its MD5 is {actual}, the manifest says {}: it was changed or cut short, and the report is not written",
+            crate::domain::text::sanitize(md5)
+        ));
+    }
+    parquet_rows(&temp.file, row)
+}
+
+/// Each row of a Parquet inventory as `Fields`. A lock column of a type lockwatch does not
+/// expect is kept as a lock it cannot read, never dropped.
+fn parquet_rows(
+    file: &std::fs::File,
+    mut row: impl FnMut(Fields) -> Result<(), String>,
+) -> Result<(), String> {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    use parquet::record::Field;
+    let file = file
+        .try_clone()
+        .map_err(|e| format!("cannot read it back: {e}"))?;
+    let reader = SerializedFileReader::new(file).map_err(|e| format!("not a Parquet file: {e}"))?;
+    let columns: Vec<String> = reader
+        .metadata()
+        .file_metadata()
+        .schema_descr()
+        .columns()
+        .iter()
+        .map(|c| c.name().to_string())
+        .collect();
+    let has_lock = LOCK_COLUMNS.iter().all(|c| columns.iter().any(|n| n == c));
+    let rows = reader
+        .get_row_iter(None)
+        .map_err(|e| format!("cannot read its rows: {e}"))?;
+    let millis = |ms: i64| {
+        RetainUntil::from_unix(
+            ms.div_euclid(1000),
+            (ms.rem_euclid(1000) * 1_000_000) as u32,
+        )
+    };
+    for (number, r) in rows.enumerate() {
+        let r = r.map_err(|e| format!("row {}: {e}", number + 1))?;
+        let mut f = Fields::default();
+        let mut lock = LockFields::default();
+        let mut has_key = false;
+        for (name, value) in r.get_column_iter() {
+            let text = || match value {
+                Field::Str(s) if !s.is_empty() => Some(s.clone()),
+                _ => None,
+            };
+            match (name.as_str(), value) {
+                (_, Field::Null) => {}
+                ("key", Field::Str(k)) => {
+                    f.key = k.clone();
+                    has_key = true;
+                }
+                ("version_id", _) => f.version_id = text(),
+                ("is_latest", Field::Bool(b)) => f.is_latest = Some(*b),
+                ("is_delete_marker", Field::Bool(b)) => f.is_delete_marker = Some(*b),
+                ("size", Field::Long(n)) => f.size = u64::try_from(*n).ok(),
+                ("last_modified_date", Field::TimestampMillis(ms)) => {
+                    f.last_modified = jiff::Timestamp::from_millisecond(*ms).ok();
+                }
+                ("e_tag", _) => f.etag = text(),
+                ("storage_class", _) => f.storage_class = text(),
+                ("object_lock_retain_until_date", Field::TimestampMillis(ms)) => {
+                    lock.retain_until = Some(Ok(millis(*ms)));
+                }
+                ("object_lock_retain_until_date", Field::Str(s)) => {
+                    lock.retain_until = Some(RetainUntil::parse_utc(s).ok_or_else(|| s.clone()));
+                }
+                ("object_lock_retain_until_date", other) => {
+                    lock.retain_until = Some(Err(other.to_string()));
+                }
+                ("object_lock_mode", Field::Str(s)) => {
+                    lock.mode = Some(s.clone()).filter(|s| !s.is_empty())
+                }
+                ("object_lock_mode", other) => lock.mode = Some(other.to_string()),
+                ("object_lock_legal_hold_status", Field::Str(s)) => {
+                    lock.legal_hold = Some(s.clone()).filter(|s| !s.is_empty());
+                }
+                ("object_lock_legal_hold_status", other) => {
+                    lock.legal_hold = Some(other.to_string())
+                }
+                ("key" | "is_latest" | "is_delete_marker", other) => {
+                    return Err(format!(
+                        "row {}: {name} is {other}, not what S3 Inventory writes",
+                        number + 1
+                    ));
+                }
+                _ => {}
+            }
+        }
+        if !has_key {
+            return Err(format!("row {} has no key", number + 1));
+        }
+        if has_lock {
+            f.lock = Some(lock);
+        }
+        row(f).map_err(|e| format!("row {}: {e}", number + 1))?;
+    }
+    Ok(())
+}
+
+/// A private temporary file, removed when dropped.
+struct TempFile {
+    path: std::path::PathBuf,
+    file: std::fs::File,
+}
+
+impl TempFile {
+    fn create() -> Result<TempFile, String> {
+        use std::os::unix::fs::OpenOptionsExt;
+        let dir = std::env::temp_dir();
+        for attempt in 0..16u32 {
+            let path = dir.join(format!(
+                "lockwatch-inventory-{}-{}-{attempt}.parquet",
+                std::process::id(),
+                jiff::Timestamp::now().as_nanosecond()
+            ));
+            match std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&path)
+            {
+                Ok(file) => return Ok(TempFile { path, file }),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => {
+                    return Err(format!(
+                        "cannot create a temporary file in {}: {e}",
+                        dir.display()
+                    ));
+                }
+            }
+        }
+        Err(format!(
+            "cannot create a temporary file in {}",
+            dir.display()
+        ))
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
 }
 
 /// A small object, whole (at most `MAX_MANIFEST` bytes).

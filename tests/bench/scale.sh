@@ -6,6 +6,8 @@
 # same added latency (1, 4 and 8 listings at once). Prints Markdown tables.
 #
 #   tests/bench/scale.sh [VERSIONS [LATENCY_MS]]     # default 200,000 versions, 15 ms
+#   LOCKWATCH_BEFORE=/path/to/an/older/lockwatch tests/bench/scale.sh
+#                                 # adds that binary's report, on loopback and with latency
 #   LOCKWATCH_BENCH_PROFILE=dev tests/bench/scale.sh 2000
 #                                 # what CI runs, to prove the benchmark still works (a debug
 #                                 # build: its times mean nothing)
@@ -58,12 +60,13 @@ echo "bench: filling s3://lockbench with $versions versions (Object Lock on)" >&
 "$bin/examples/populate" lockbench "$keys" 10 2 100 lock
 latency_proxy "$weed_endpoint" weed_slow
 
-# run NAME ENDPOINT ARGS…: one report; appends name|wall|cpu|rss|json to the table.
+# report NAME ENDPOINT ARGS…: one report by $lockwatch; appends a row to the table.
 : >"$work/reports"
+lockwatch="$bin/lockwatch"
 report() {
   local name=$1 endpoint=$2; shift 2
   AWS_ENDPOINT_URL=$endpoint /usr/bin/time -f "%e %U %S %M" -o "$work/time" \
-    "$bin/lockwatch" report s3://lockbench/ --format json "$@" >"$work/report.json" 2>"$work/err" || {
+    "$lockwatch" report s3://lockbench/ --format json "$@" >"$work/report.json" 2>"$work/err" || {
     echo "bench: $name failed:" >&2; cat "$work/err" >&2; exit 1; }
   read -r wall user sys rss <"$work/time"
   python3 - "$work/report.json" "$name" "$wall" "$user" "$sys" "$rss" >>"$work/reports" <<'PY'
@@ -72,15 +75,24 @@ r = json.load(open(sys.argv[1]))
 name, wall, user, sys_, rss = sys.argv[2], float(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6])
 v = r["versions"]
 cpu = user + sys_
-print(f"| {name} | {wall:.1f} s | {v / wall:,.0f} | {r['head_requests']:,} | {r['head_concurrency_peak']} | "
-      f"{1e6 * cpu / max(v, 1):.0f} µs | {1e6 * cpu / max(r['head_requests'], 1):.0f} µs | {rss / 1024:.0f} MB |")
+# An older lockwatch does not say how many HEADs it sent: one per version then.
+heads = r.get("head_requests", v)
+peak = r.get("head_concurrency_peak", "32 (fixed)")
+print(f"| {name} | {wall:.1f} s | {v / wall:,.0f} | {heads:,} | {peak} | "
+      f"{1e6 * cpu / max(v, 1):.0f} µs | {1e6 * cpu / max(heads, 1):.0f} µs | {rss / 1024:.0f} MB |")
 PY
 }
 
+if [ -n "${LOCKWATCH_BEFORE:-}" ]; then
+  lockwatch=$LOCKWATCH_BEFORE
+  report "before: loopback" "$weed_endpoint"
+  report "before: +${latency} ms" "$weed_slow"
+  lockwatch="$bin/lockwatch"
+fi
 report "loopback, default (adaptive HEADs up to 64, 4 listings)" "$weed_endpoint"
-report "loopback, as before (32 HEADs, 1 listing)" "$weed_endpoint" --concurrency 32 --listings 1
+report "loopback, capped at 32 HEADs, 1 listing" "$weed_endpoint" --concurrency 32 --listings 1
 report "+${latency} ms, default" "$weed_slow"
-report "+${latency} ms, as before (32 HEADs, 1 listing)" "$weed_slow" --concurrency 32 --listings 1
+report "+${latency} ms, capped at 32 HEADs, 1 listing" "$weed_slow" --concurrency 32 --listings 1
 report "+${latency} ms, --concurrency 256" "$weed_slow" --concurrency 256
 report "+${latency} ms, --sample 1000" "$weed_slow" --sample 1000 --seed 1
 

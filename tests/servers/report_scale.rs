@@ -393,26 +393,144 @@ fn slow_down_answers_are_waited_out_and_the_concurrency_cap_holds() {
     });
 }
 
-/// An S3 Inventory report of `bucket` as AWS documents it (CSV, gzip, manifest.json with each
-/// file's MD5, manifest.checksum), made from the SDK's own listing and HEADs, in two data
-/// files. Returns the manifest's key in `inventory`.
+/// One row of an inventory, from the SDK's own listing and HEAD.
+struct InventoryRow {
+    key: String,
+    version_id: String,
+    is_latest: bool,
+    is_delete_marker: bool,
+    size: Option<i64>,
+    last_modified: Option<aws_smithy_types::DateTime>,
+    retain_until: Option<aws_smithy_types::DateTime>,
+    mode: Option<String>,
+    hold: Option<String>,
+}
+
+/// Every version and marker of `bucket` (one page), not in key order: inventories need not
+/// be, and lockwatch counts keys by their latest entry.
+async fn inventory_rows(endpoint: &str, bucket: &str) -> Vec<InventoryRow> {
+    let sdk = support::sdk_client(endpoint);
+    let page = sdk
+        .list_object_versions()
+        .bucket(bucket)
+        .send()
+        .await
+        .expect("list");
+    assert_ne!(page.is_truncated(), Some(true), "one page");
+    let mut rows = Vec::new();
+    for v in page.versions() {
+        let (key, id) = (
+            v.key().unwrap_or_default(),
+            v.version_id().unwrap_or_default(),
+        );
+        let head = sdk
+            .head_object()
+            .bucket(bucket)
+            .key(key)
+            .version_id(id)
+            .send()
+            .await
+            .expect("head");
+        rows.push(InventoryRow {
+            key: key.to_string(),
+            version_id: id.to_string(),
+            is_latest: v.is_latest().unwrap_or(false),
+            is_delete_marker: false,
+            size: v.size(),
+            last_modified: v.last_modified().copied(),
+            retain_until: head.object_lock_retain_until_date().copied(),
+            mode: head.object_lock_mode().map(|m| m.as_str().to_string()),
+            hold: head
+                .object_lock_legal_hold_status()
+                .map(|h| h.as_str().to_string()),
+        });
+    }
+    for m in page.delete_markers() {
+        rows.push(InventoryRow {
+            key: m.key().unwrap_or_default().to_string(),
+            version_id: m.version_id().unwrap_or_default().to_string(),
+            is_latest: m.is_latest().unwrap_or(false),
+            is_delete_marker: true,
+            size: None,
+            last_modified: m.last_modified().copied(),
+            retain_until: None,
+            mode: None,
+            hold: None,
+        });
+    }
+    rows.reverse();
+    rows
+}
+
+/// Puts the data files, manifest.json (with each file's MD5) and manifest.checksum of an
+/// inventory of `bucket` into `inventory`, as AWS documents them. Returns the manifest's key.
+async fn put_inventory(
+    endpoint: &str,
+    bucket: &str,
+    inventory: &str,
+    format: &str,
+    schema: &str,
+    files: Vec<(String, Vec<u8>)>,
+) -> String {
+    use md5::{Digest, Md5};
+    let hex = |b: &[u8]| -> String { Md5::digest(b).iter().map(|x| format!("{x:02x}")).collect() };
+    let s3 = support::client(endpoint).await;
+    if !s3.bucket_exists(inventory).await.expect("head bucket") {
+        s3.create_bucket(inventory, None, false)
+            .await
+            .expect("inventory bucket");
+    }
+    let folder = format!("{bucket}/{}/2026-11-27T00-00Z", format.to_lowercase());
+    let mut listed = Vec::new();
+    for (key, body) in files {
+        listed.push(serde_json::json!({"key": key, "size": body.len(), "MD5checksum": hex(&body)}));
+        s3.put_bytes(inventory, &key, body, &PutOptions::default())
+            .await
+            .expect("data file");
+    }
+    let manifest = serde_json::json!({
+        "sourceBucket": bucket,
+        "destinationBucket": format!("arn:aws:s3:::{inventory}"),
+        "version": "2016-11-30",
+        "creationTimestamp": "1795737600000",
+        "fileFormat": format,
+        "fileSchema": schema,
+        "files": listed,
+    })
+    .to_string()
+    .into_bytes();
+    let key = format!("{folder}/manifest.json");
+    let checksum = hex(&manifest);
+    s3.put_bytes(inventory, &key, manifest, &PutOptions::default())
+        .await
+        .expect("manifest");
+    s3.put_bytes(
+        inventory,
+        &format!("{folder}/manifest.checksum"),
+        checksum.into_bytes(),
+        &PutOptions::default(),
+    )
+    .await
+    .expect("checksum");
+    key
+}
+
+/// A CSV inventory (gzip, keys URL-encoded) in two data files; without the three lock
+/// columns when `lock_fields` is false.
 async fn write_inventory(
     endpoint: &str,
     bucket: &str,
     inventory: &str,
     lock_fields: bool,
 ) -> String {
+    use std::io::Write;
     let names: Vec<&str> = SCHEMA.split(", ").collect();
     let columns = if lock_fields {
         names.len()
     } else {
         names.len() - 3
     };
-    let schema = names[..columns].join(", ");
-    use md5::{Digest, Md5};
-    use std::io::Write;
-    let sdk = support::sdk_client(endpoint);
-    let fmt = |t: Option<&aws_smithy_types::DateTime>| {
+    let fmt = |t: Option<aws_smithy_types::DateTime>| {
         t.and_then(|t| t.fmt(aws_smithy_types::date_time::Format::DateTime).ok())
             .unwrap_or_default()
     };
@@ -426,125 +544,157 @@ async fn write_inventory(
             })
             .collect()
     };
-    let mut rows = Vec::new();
-    // 64 entries: one page.
-    let page = sdk
-        .list_object_versions()
-        .bucket(bucket)
-        .send()
+    let rows: Vec<String> = inventory_rows(endpoint, bucket)
         .await
-        .expect("list");
-    assert_ne!(page.is_truncated(), Some(true), "one page");
-    {
-        let mut entries: Vec<(String, String)> = Vec::new();
-        for v in page.versions() {
-            let (key, id) = (
-                v.key().unwrap_or_default(),
-                v.version_id().unwrap_or_default(),
-            );
-            let head = sdk
-                .head_object()
-                .bucket(bucket)
-                .key(key)
-                .version_id(id)
-                .send()
-                .await
-                .expect("head");
-            entries.push((
-                key.to_string(),
-                format!(
-                    r#""{bucket}","{}","{id}","{}","false","{}","{}","etag","STANDARD","false","","","{}","{}","{}""#,
-                    encode(key),
-                    v.is_latest().unwrap_or(false),
-                    v.size().unwrap_or(0),
-                    fmt(v.last_modified()),
-                    fmt(head.object_lock_retain_until_date()),
-                    head.object_lock_mode().map(|m| m.as_str()).unwrap_or(""),
-                    head.object_lock_legal_hold_status()
-                        .map(|h| h.as_str())
-                        .unwrap_or(""),
-                ),
-            ));
-        }
-        for m in page.delete_markers() {
-            let (key, id) = (
-                m.key().unwrap_or_default(),
-                m.version_id().unwrap_or_default(),
-            );
-            entries.push((
-                key.to_string(),
-                format!(
-                    r#""{bucket}","{}","{id}","{}","true","","{}","","","","","","","","""#,
-                    encode(key),
-                    m.is_latest().unwrap_or(false),
-                    fmt(m.last_modified()),
-                ),
-            ));
-        }
-        rows.extend(entries);
-    }
-    // Inventories need not be in key order: lockwatch counts keys by their latest entry.
-    rows.reverse();
-    let s3 = support::client(endpoint).await;
-    if !s3.bucket_exists(inventory).await.expect("head bucket") {
-        s3.create_bucket(inventory, None, false)
-            .await
-            .expect("inventory bucket");
-    }
-    let folder = format!("{bucket}/config/2026-11-27T00-00Z");
+        .into_iter()
+        .map(|r| {
+            let fields = [
+                bucket.to_string(),
+                encode(&r.key),
+                r.version_id,
+                r.is_latest.to_string(),
+                r.is_delete_marker.to_string(),
+                r.size.map(|s| s.to_string()).unwrap_or_default(),
+                fmt(r.last_modified),
+                if r.is_delete_marker {
+                    String::new()
+                } else {
+                    "etag".into()
+                },
+                if r.is_delete_marker {
+                    String::new()
+                } else {
+                    "STANDARD".into()
+                },
+                String::new(),
+                String::new(),
+                String::new(),
+                fmt(r.retain_until),
+                r.mode.unwrap_or_default(),
+                r.hold.unwrap_or_default(),
+            ];
+            format!("\"{}\"", fields[..columns].join("\",\""))
+        })
+        .collect();
     let half = rows.len() / 2;
     let mut files = Vec::new();
     for (n, part) in [&rows[..half], &rows[half..]].into_iter().enumerate() {
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-        for (_, row) in part {
-            let fields: Vec<&str> = row.split("\",\"").collect();
-            let row = fields[..columns].join("\",\"");
-            let row = if row.ends_with('"') {
-                row
-            } else {
-                format!("{row}\"")
-            };
+        for row in part {
             writeln!(gz, "{row}").expect("gzip");
         }
-        let body = gz.finish().expect("gzip");
-        let key = format!("{bucket}/config/data/{n}.csv.gz");
-        let md5: String = Md5::digest(&body)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        files.push(serde_json::json!({"key": key, "size": body.len(), "MD5checksum": md5}));
-        s3.put_bytes(inventory, &key, body, &PutOptions::default())
-            .await
-            .expect("data file");
+        files.push((
+            format!("{bucket}/config/data/{n}.csv.gz"),
+            gz.finish().expect("gzip"),
+        ));
     }
-    let manifest = serde_json::json!({
-        "sourceBucket": bucket,
-        "destinationBucket": format!("arn:aws:s3:::{inventory}"),
-        "version": "2016-11-30",
-        "creationTimestamp": "1795737600000",
-        "fileFormat": "CSV",
-        "fileSchema": schema,
-        "files": files,
-    })
-    .to_string()
-    .into_bytes();
-    let checksum: String = Md5::digest(&manifest)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let key = format!("{folder}/manifest.json");
-    s3.put_bytes(inventory, &key, manifest, &PutOptions::default())
-        .await
-        .expect("manifest");
-    s3.put_bytes(
+    put_inventory(
+        endpoint,
+        bucket,
         inventory,
-        &format!("{folder}/manifest.checksum"),
-        checksum.into_bytes(),
-        &PutOptions::default(),
+        "CSV",
+        &names[..columns].join(", "),
+        files,
     )
     .await
-    .expect("checksum");
-    key
+}
+
+/// The schema message of a Parquet inventory, as AWS writes it in the manifest.
+const PARQUET_SCHEMA: &str = "message s3.inventory { required binary bucket (UTF8); required binary key (UTF8); optional binary version_id (UTF8); optional boolean is_latest; optional boolean is_delete_marker; optional int64 size; optional int64 last_modified_date (TIMESTAMP_MILLIS); optional binary e_tag (UTF8); optional binary storage_class (UTF8); optional int64 object_lock_retain_until_date (TIMESTAMP_MILLIS); optional binary object_lock_mode (UTF8); optional binary object_lock_legal_hold_status (UTF8); }";
+
+/// A Parquet inventory (keys as they are) in one data file.
+async fn write_parquet_inventory(endpoint: &str, bucket: &str, inventory: &str) -> String {
+    use parquet::data_type::{BoolType, ByteArray, ByteArrayType, Int64Type};
+    use parquet::file::properties::WriterProperties;
+    use parquet::file::writer::SerializedFileWriter;
+    let rows = inventory_rows(endpoint, bucket).await;
+    let millis = |t: &Option<aws_smithy_types::DateTime>| {
+        t.map(|t| t.secs() * 1000 + i64::from(t.subsec_nanos() / 1_000_000))
+    };
+    let text = |f: &dyn Fn(&InventoryRow) -> Option<String>| -> Vec<Option<String>> {
+        rows.iter().map(f).collect()
+    };
+    let columns: Vec<Column> = vec![
+        Column::Text(text(&|_| Some(bucket.to_string())), true),
+        Column::Text(text(&|r| Some(r.key.clone())), true),
+        Column::Text(text(&|r| Some(r.version_id.clone())), false),
+        Column::Flag(rows.iter().map(|r| Some(r.is_latest)).collect()),
+        Column::Flag(rows.iter().map(|r| Some(r.is_delete_marker)).collect()),
+        Column::Number(rows.iter().map(|r| r.size).collect()),
+        Column::Number(rows.iter().map(|r| millis(&r.last_modified)).collect()),
+        Column::Text(
+            text(&|r| (!r.is_delete_marker).then(|| "etag".into())),
+            false,
+        ),
+        Column::Text(
+            text(&|r| (!r.is_delete_marker).then(|| "STANDARD".into())),
+            false,
+        ),
+        Column::Number(rows.iter().map(|r| millis(&r.retain_until)).collect()),
+        Column::Text(text(&|r| r.mode.clone()), false),
+        Column::Text(text(&|r| r.hold.clone()), false),
+    ];
+    enum Column {
+        Text(Vec<Option<String>>, bool),
+        Flag(Vec<Option<bool>>),
+        Number(Vec<Option<i64>>),
+    }
+    let schema = std::sync::Arc::new(
+        parquet::schema::parser::parse_message_type(PARQUET_SCHEMA).expect("schema"),
+    );
+    let mut body = Vec::new();
+    {
+        let mut writer = SerializedFileWriter::new(
+            &mut body,
+            schema,
+            std::sync::Arc::new(WriterProperties::builder().build()),
+        )
+        .expect("writer");
+        let mut group = writer.next_row_group().expect("row group");
+        for column in &columns {
+            let mut out = group.next_column().expect("column").expect("a column");
+            fn defs<T>(v: &[Option<T>]) -> Vec<i16> {
+                v.iter().map(|x| i16::from(x.is_some())).collect()
+            }
+            match column {
+                Column::Text(v, required) => {
+                    let present: Vec<ByteArray> = v
+                        .iter()
+                        .flatten()
+                        .map(|s| ByteArray::from(s.as_str()))
+                        .collect();
+                    let d = defs(v);
+                    out.typed::<ByteArrayType>()
+                        .write_batch(&present, (!required).then_some(&d[..]), None)
+                        .expect("write");
+                }
+                Column::Flag(v) => {
+                    let present: Vec<bool> = v.iter().flatten().copied().collect();
+                    out.typed::<BoolType>()
+                        .write_batch(&present, Some(&defs(v)), None)
+                        .expect("write");
+                }
+                Column::Number(v) => {
+                    let present: Vec<i64> = v.iter().flatten().copied().collect();
+                    out.typed::<Int64Type>()
+                        .write_batch(&present, Some(&defs(v)), None)
+                        .expect("write");
+                }
+            }
+            out.close().expect("close column");
+        }
+        group.close().expect("close group");
+        writer.close().expect("close file");
+    }
+    put_inventory(
+        endpoint,
+        bucket,
+        inventory,
+        "Parquet",
+        PARQUET_SCHEMA,
+        vec![(format!("{bucket}/config/data/0.parquet"), body)],
+    )
+    .await
 }
 
 const SCHEMA: &str = "Bucket, Key, VersionId, IsLatest, IsDeleteMarker, Size, LastModifiedDate, ETag, StorageClass, IsMultipartUploaded, ReplicationStatus, EncryptionStatus, ObjectLockRetainUntilDate, ObjectLockMode, ObjectLockLegalHoldStatus";
@@ -623,6 +773,28 @@ fn an_inventory_gives_the_report_of_the_heads_without_one_head_and_is_checked() 
             "{source}"
         );
         assert!(built.markdown().contains("| Locks read from | the S3 Inventory taken"));
+
+        // The same from a Parquet inventory.
+        let parquet = write_parquet_inventory(&weed.endpoint, &bucket, &inventory).await;
+        let parquet_at =
+            S3Location::parse_exact(&format!("s3://{inventory}/{parquet}")).expect("manifest");
+        let mut out = Vec::new();
+        let from_parquet = lockwatch::report::inventory::build(
+            &s3,
+            &proxy.endpoint,
+            &location,
+            &parquet_at,
+            Format::Csv,
+            &mut out,
+            |_| {},
+        )
+        .await
+        .expect("the report from the Parquet inventory");
+        assert_eq!(tallies(&from_parquet), tallies(&built));
+        assert_eq!(
+            strip(sorted(&String::from_utf8(out).expect("UTF-8"))),
+            strip(sorted(&whole_csv))
+        );
 
         // A data file changed after the manifest: refused, whatever was counted.
         let data = format!("{bucket}/config/data/1.csv.gz");
