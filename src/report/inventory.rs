@@ -18,6 +18,8 @@ use std::io::Write;
 const MAX_MANIFEST: usize = 16 << 20;
 /// A CSV line longer than this is not an inventory row (a key is at most 1 KiB, escaped 3 KiB).
 const MAX_LINE: usize = 64 << 10;
+/// Compressed bytes handed to the decompressor at once (at most about 4 MiB out).
+const INFLATE_STEP: usize = 4 << 10;
 
 pub async fn build(
     s3: &S3,
@@ -452,10 +454,14 @@ async fn read_data_file(
         .map_err(|e| format!("reading it failed: {e}"))?
     {
         digest.update(&chunk);
-        gunzip
-            .write_all(&chunk)
-            .map_err(|e| format!("not gzip data: {e}"))?;
-        lines(gunzip.get_mut(), false)?;
+        // A little at a time: deflate expands up to a thousandfold, so a chunk of a hostile
+        // file could otherwise become a gigabyte before a line is looked at.
+        for piece in chunk.chunks(INFLATE_STEP) {
+            gunzip
+                .write_all(piece)
+                .map_err(|e| format!("not gzip data: {e}"))?;
+            lines(gunzip.get_mut(), false)?;
+        }
     }
     let actual = hex(&digest.finalize());
     if !actual.eq_ignore_ascii_case(md5.trim()) {

@@ -809,6 +809,38 @@ fn an_inventory_gives_the_report_of_the_heads_without_one_head_and_is_checked() 
             "{tampered:?}"
         );
 
+        // A data file that inflates to 64 MiB without a line break: refused at the first
+        // 64 KiB, fed to the decompressor a little at a time.
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        for _ in 0..64 {
+            std::io::Write::write_all(&mut gz, &[b'a'; 1 << 20]).expect("gzip");
+        }
+        let bomb = put_inventory(
+            &weed.endpoint,
+            &bucket,
+            &inventory,
+            "CSV",
+            SCHEMA,
+            vec![(format!("{bucket}/bomb/data/0.csv.gz"), gz.finish().expect("gz"))],
+        )
+        .await;
+        let bomb_at = S3Location::parse_exact(&format!("s3://{inventory}/{bomb}")).expect("manifest");
+        let mut out = Vec::new();
+        let refused = lockwatch::report::inventory::build(
+            &s3,
+            &proxy.endpoint,
+            &location,
+            &bomb_at,
+            Format::Json,
+            &mut out,
+            |_| {},
+        )
+        .await;
+        assert!(
+            matches!(&refused, Err(ReportError::Inventory(m)) if m.contains("longer than 64 KiB")),
+            "{refused:?}"
+        );
+
         // An inventory without the lock fields would show every version unprotected: refused.
         let unlocked = write_inventory(&weed.endpoint, &bucket, &inventory, false).await;
         let manifest_at =
