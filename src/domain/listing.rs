@@ -45,26 +45,55 @@ pub enum LevelRow<'a> {
     Object(LevelObject<'a>),
 }
 
-/// One object row as it is held. Its key lives in the level's key buffer, from `key_start` to
-/// the next row's start; its storage class in the level's small table of classes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One object row as it is held, in 24 bytes (a level can hold ten million). Its key lives in
+/// the level's key buffer, from its start to the next row's start; its storage class in the
+/// level's small table of classes; a deleted object's marker id in the level's table of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct HeldObject {
-    key_start: usize,
-    /// Last modified, or for a deleted object the time of its delete marker.
-    time: Option<Timestamp>,
-    what: Held,
+    /// Low 48 bits: where the key starts in the key buffer. High 16 bits: the storage class
+    /// (its index in `Level::classes` plus one; 0 when the server named none), or `DELETED`.
+    key_and_class: u64,
+    /// Last modified, or for a deleted object the time of its delete marker, in milliseconds
+    /// since the epoch (S3 dates carry milliseconds at most); `NO_TIME` when unknown.
+    millis: i64,
+    /// A present object's size (`NO_SIZE` when unknown); a deleted object's index in
+    /// `Level::marker_ids`.
+    size_or_marker: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Held {
-    /// `class` is an index into `Level::classes` plus one; 0 when the server named none.
-    Present {
-        size: Option<u64>,
-        class: u16,
-    },
-    Deleted {
-        marker_version_id: Box<str>,
-    },
+const KEY_BITS: u32 = 48;
+const KEY_MASK: u64 = (1 << KEY_BITS) - 1;
+/// The class bits of a deleted object.
+const DELETED: u16 = u16::MAX;
+const NO_TIME: i64 = i64::MIN;
+const NO_SIZE: u64 = u64::MAX;
+
+impl HeldObject {
+    fn new(key_start: usize, class: u16, time: Option<Timestamp>, size_or_marker: u64) -> Self {
+        HeldObject {
+            key_and_class: (key_start as u64 & KEY_MASK) | (u64::from(class) << KEY_BITS),
+            millis: time.map_or(NO_TIME, |t| t.as_millisecond()),
+            size_or_marker,
+        }
+    }
+
+    fn key_start(&self) -> usize {
+        (self.key_and_class & KEY_MASK) as usize
+    }
+
+    fn class(&self) -> u16 {
+        (self.key_and_class >> KEY_BITS) as u16
+    }
+
+    fn is_deleted(&self) -> bool {
+        self.class() == DELETED
+    }
+
+    fn time(&self) -> Option<Timestamp> {
+        (self.millis != NO_TIME)
+            .then(|| Timestamp::from_millisecond(self.millis).ok())
+            .flatten()
+    }
 }
 
 /// The prefixes and objects of one level. Pages arrive in key order, so each page's prefixes
@@ -80,6 +109,8 @@ pub struct Level {
     objects: Vec<HeldObject>,
     /// The storage classes seen at this level (a handful at most).
     classes: Vec<Box<str>>,
+    /// The version ids of the delete markers of deleted objects, in order.
+    marker_ids: Vec<Box<str>>,
     /// Whether the object held last was decided by an entry flagged latest; a version listing
     /// can continue that key on the next page.
     last_decided: bool,
@@ -119,11 +150,11 @@ impl Level {
     }
 
     fn key_range(&self, index: usize) -> std::ops::Range<usize> {
-        let start = self.objects[index].key_start;
+        let start = self.objects[index].key_start();
         let end = self
             .objects
             .get(index + 1)
-            .map_or(self.keys.len(), |next| next.key_start);
+            .map_or(self.keys.len(), |next| next.key_start());
         start..end
     }
 
@@ -136,21 +167,26 @@ impl Level {
     pub fn object(&self, index: usize) -> Option<LevelObject<'_>> {
         let held = self.objects.get(index)?;
         let key = &self.keys[self.key_range(index)];
-        Some(match &held.what {
-            Held::Present { size, class } => LevelObject::Present(PresentObject {
+        Some(if held.is_deleted() {
+            LevelObject::Deleted(DeletedObject {
                 key,
-                size: *size,
-                last_modified: held.time,
-                storage_class: class
+                marker_version_id: usize::try_from(held.size_or_marker)
+                    .ok()
+                    .and_then(|i| self.marker_ids.get(i))
+                    .map_or("", |m| m.as_ref()),
+                deleted_at: held.time(),
+            })
+        } else {
+            LevelObject::Present(PresentObject {
+                key,
+                size: (held.size_or_marker != NO_SIZE).then_some(held.size_or_marker),
+                last_modified: held.time(),
+                storage_class: held
+                    .class()
                     .checked_sub(1)
                     .and_then(|i| self.classes.get(usize::from(i)))
                     .map(|c| c.as_ref()),
-            }),
-            Held::Deleted { marker_version_id } => LevelObject::Deleted(DeletedObject {
-                key,
-                marker_version_id,
-                deleted_at: held.time,
-            }),
+            })
         })
     }
 
@@ -164,12 +200,12 @@ impl Level {
         let ends = starts
             .iter()
             .skip(1)
-            .map(|o| o.key_start)
+            .map(|o| o.key_start())
             .chain(std::iter::once(self.keys.len()));
         starts
             .iter()
             .zip(ends)
-            .map(|(o, end)| &self.keys[o.key_start..end])
+            .map(|(o, end)| &self.keys[o.key_start()..end])
     }
 
     /// The row of the prefix or object named `name` (a full key or prefix), searching only
@@ -220,44 +256,43 @@ impl Level {
             return (i + 1) as u16;
         }
         // A server naming more classes than fit is not credible; show such rows without one.
-        if self.classes.len() >= usize::from(u16::MAX - 1) {
+        if self.classes.len() >= usize::from(DELETED - 1) {
             return 0;
         }
         self.classes.push(class.into());
         self.classes.len() as u16
     }
 
-    fn push(&mut self, key: &str, time: Option<Timestamp>, what: Held) {
-        if matches!(what, Held::Deleted { .. }) {
+    fn push(&mut self, key: &str, held: HeldObject) {
+        if held.is_deleted() {
             self.deleted += 1;
         }
-        self.objects.push(HeldObject {
-            key_start: self.keys.len(),
-            time,
-            what,
-        });
+        self.objects.push(held);
         self.keys.push_str(key);
+    }
+
+    fn push_deleted(&mut self, key: &str, time: Option<Timestamp>, marker_version_id: String) {
+        let marker = self.marker_ids.len() as u64;
+        self.marker_ids.push(marker_version_id.into());
+        self.push(key, HeldObject::new(self.keys.len(), DELETED, time, marker));
     }
 
     fn pop(&mut self) {
         if let Some(held) = self.objects.pop() {
-            self.keys.truncate(held.key_start);
-            if matches!(held.what, Held::Deleted { .. }) {
+            self.keys.truncate(held.key_start());
+            if held.is_deleted() {
                 self.deleted -= 1;
+                self.marker_ids.pop();
             }
         }
     }
 
     fn push_present(&mut self, o: ObjectEntry) {
         let class = self.class_index(o.storage_class.as_deref());
-        self.push(
-            &o.key,
-            o.last_modified,
-            Held::Present {
-                size: o.size,
-                class,
-            },
-        );
+        // A size of 2^64 - 1 bytes cannot exist; it stands for "unknown" here.
+        let size = o.size.map_or(NO_SIZE, |s| s.min(NO_SIZE - 1));
+        let held = HeldObject::new(self.keys.len(), class, o.last_modified, size);
+        self.push(&o.key, held);
     }
 
     /// Adds a page of a plain listing (ListObjectsV2): only present objects.
@@ -299,21 +334,21 @@ impl Level {
                 if self.last_decided {
                     continue;
                 }
-                let held_time = self.objects.last().and_then(|o| o.time);
-                if !entry.is_latest && entry.last_modified.cmp(&held_time) != Ordering::Greater {
+                // Compared as held: to the millisecond.
+                let held_time = self.objects.last().and_then(|o| o.time());
+                let time = entry
+                    .last_modified
+                    .and_then(|t| Timestamp::from_millisecond(t.as_millisecond()).ok());
+                if !entry.is_latest && time.cmp(&held_time) != Ordering::Greater {
                     continue;
                 }
                 self.pop();
             }
             self.last_decided = entry.is_latest;
             match entry.kind {
-                EntryKind::DeleteMarker => self.push(
-                    &entry.key,
-                    entry.last_modified,
-                    Held::Deleted {
-                        marker_version_id: entry.version_id.into(),
-                    },
-                ),
+                EntryKind::DeleteMarker => {
+                    self.push_deleted(&entry.key, entry.last_modified, entry.version_id)
+                }
                 EntryKind::Version {
                     size,
                     storage_class,
