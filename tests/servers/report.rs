@@ -7,18 +7,10 @@ use lockwatch::domain::RetentionMode;
 use lockwatch::s3::PutOptions;
 use support::weed::weed;
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
-
 /// A lock bucket with: COMPLIANCE (a day), GOVERNANCE (two days), a legal hold without
 /// retention, a retention that has run out, no protection, and a deleted key.
 fn lock_bucket(endpoint: &str, tag: &str) -> String {
-    runtime().block_on(async {
+    support::runtime().block_on(async {
         let s3 = support::client(endpoint).await;
         let bucket = support::unique_bucket(tag);
         s3.create_bucket(&bucket, None, true).await.expect("create");
@@ -78,27 +70,11 @@ fn lock_bucket(endpoint: &str, tag: &str) -> String {
     })
 }
 
-fn lockwatch(endpoint: &str, args: &[&str]) -> String {
-    let home = tempfile::tempdir().expect("home");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lockwatch"))
-        .args(args)
-        .env_clear()
-        .envs(support::binary_env(endpoint, home.path()))
-        .output()
-        .expect("run lockwatch");
-    assert!(
-        out.status.success(),
-        "lockwatch {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("UTF-8")
-}
-
 fn report_covers_every_protection_state(endpoint: &str, tag: &str) {
     let bucket = lock_bucket(endpoint, tag);
     let location = format!("s3://{bucket}/");
 
-    let json: serde_json::Value = serde_json::from_str(&lockwatch(
+    let json: serde_json::Value = serde_json::from_str(&support::lockwatch_stdout(
         endpoint,
         &["report", &location, "--format", "json"],
     ))
@@ -139,7 +115,7 @@ fn report_covers_every_protection_state(endpoint: &str, tag: &str) {
     );
     assert_eq!(json["latest_retain_until"]["key"], "governance.txt");
 
-    let markdown = lockwatch(endpoint, &["report", &location]);
+    let markdown = support::lockwatch_stdout(endpoint, &["report", &location]);
     for needle in [
         &format!("# Object Lock coverage of `s3://{bucket}/`"),
         "| COMPLIANCE (retained) | 1 |",
@@ -155,7 +131,7 @@ fn report_covers_every_protection_state(endpoint: &str, tag: &str) {
         assert!(markdown.contains(needle), "{needle:?} missing:\n{markdown}");
     }
 
-    let csv = lockwatch(endpoint, &["report", &location, "--format", "csv"]);
+    let csv = support::lockwatch_stdout(endpoint, &["report", &location, "--format", "csv"]);
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 1 + 6 + 1, "{csv}");
     assert!(lines[0].starts_with("key,version_id,"));
@@ -263,7 +239,7 @@ fn without_object_lock_the_report_reads_no_version_lock() {
         }
         Answer::error(501, "NotImplemented", "not crafted")
     });
-    let markdown = lockwatch(&server.endpoint, &["report", "s3://nolock/"]);
+    let markdown = support::lockwatch_stdout(&server.endpoint, &["report", "s3://nolock/"]);
     assert!(
         markdown.contains("Object Lock is not enabled on this bucket"),
         "{markdown}"

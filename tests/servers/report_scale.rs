@@ -13,14 +13,6 @@ use lockwatch::report::{Format, Options, ReportError};
 use lockwatch::s3::PutOptions;
 use support::weed::weed;
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
-
 /// A lock bucket of 20 keys × 3 versions: keys 0–7 COMPLIANCE for two days, 8–11
 /// GOVERNANCE, 12–13 under a legal hold, the rest unprotected; every fifth key deleted.
 /// 60 versions, 4 delete markers.
@@ -97,7 +89,7 @@ fn tallies(c: &Coverage) -> serde_json::Value {
 fn a_report_cut_twice_and_resumed_from_its_checkpoint_is_the_report_read_in_one_go() {
     let weed = weed();
     let proxy = FaultProxy::start(&weed.endpoint);
-    runtime().block_on(async {
+    support::runtime().block_on(async {
         let bucket = bucket(&weed.endpoint, "resume").await;
         let (whole, whole_csv) =
             report(&proxy.endpoint, &bucket, options(Format::Csv), |_| {}).await;
@@ -212,7 +204,7 @@ fn a_report_cut_twice_and_resumed_from_its_checkpoint_is_the_report_read_in_one_
 #[test]
 fn a_checkpoint_is_never_written_through_a_symlink_nor_by_two_reports_at_once() {
     let weed = weed();
-    runtime().block_on(async {
+    support::runtime().block_on(async {
         let bucket = bucket(&weed.endpoint, "cpguard").await;
         let dir = tempfile::tempdir().expect("dir");
         let victim = dir.path().join("victim");
@@ -264,7 +256,7 @@ fn a_checkpoint_is_never_written_through_a_symlink_nor_by_two_reports_at_once() 
 fn a_sampled_report_reads_only_its_sample_and_states_its_intervals() {
     let weed = weed();
     let proxy = FaultProxy::start(&weed.endpoint);
-    runtime().block_on(async {
+    support::runtime().block_on(async {
         let bucket = bucket(&weed.endpoint, "sample").await;
         let heads_before = proxy.count(&Filter::method("HEAD"));
         let mut o = options(Format::Json);
@@ -347,7 +339,7 @@ fn a_sampled_report_reads_only_its_sample_and_states_its_intervals() {
 fn slow_down_answers_are_waited_out_and_the_concurrency_cap_holds() {
     let weed = weed();
     let proxy = FaultProxy::start(&weed.endpoint);
-    runtime().block_on(async {
+    support::runtime().block_on(async {
         let bucket = bucket(&weed.endpoint, "slowdown").await;
         let (whole, _) = report(&proxy.endpoint, &bucket, options(Format::Json), |_| {}).await;
         let whole = whole.expect("reference");
@@ -703,7 +695,7 @@ const SCHEMA: &str = "Bucket, Key, VersionId, IsLatest, IsDeleteMarker, Size, La
 fn an_inventory_gives_the_report_of_the_heads_without_one_head_and_is_checked() {
     let weed = weed();
     let proxy = FaultProxy::start(&weed.endpoint);
-    runtime().block_on(async {
+    support::runtime().block_on(async {
         let bucket = bucket(&weed.endpoint, "inventory").await;
         let (whole, whole_csv) = report(&weed.endpoint, &bucket, options(Format::Csv), |_| {}).await;
         let whole = whole.expect("the report by HEADs");

@@ -11,14 +11,6 @@ use lockwatch::domain::HistoryEntry;
 use lockwatch::listing::Split;
 use lockwatch::s3::{ObjectPager, PutOptions, S3, VersionPager};
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
-
 /// Keys that sort next to folder names ('-', '.', '0' and '~' around '/'), folders in
 /// folders, a key named like a folder, non-ASCII, 24 small folders and 10 larger ones.
 fn keys() -> Vec<String> {
@@ -130,7 +122,7 @@ async fn split_versions(
 /// (SeaweedFS 4.48 does not: one listing in pages of 2 skips "a", "a-" and "a.txt", which sort
 /// before the folder "a/", whether or not lockwatch splits it).
 fn same_order_as_one_listing(endpoint: &str, tag: &str, small_pages: bool) {
-    runtime().block_on(async {
+    support::runtime().block_on(async {
         let s3 = support::client(endpoint).await;
         let bucket = support::unique_bucket(tag);
         s3.create_bucket(&bucket, None, true).await.expect("create");
@@ -205,27 +197,11 @@ fn split_listings_give_the_order_of_one_listing_on_ceph() {
     same_order_as_one_listing(&support::ceph::ceph().endpoint, "splitceph", true);
 }
 
-fn lockwatch(endpoint: &str, args: &[&str]) -> String {
-    let home = tempfile::tempdir().expect("home");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lockwatch"))
-        .args(args)
-        .env_clear()
-        .envs(support::binary_env(endpoint, home.path()))
-        .output()
-        .expect("run lockwatch");
-    assert!(
-        out.status.success(),
-        "lockwatch {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("UTF-8")
-}
-
 #[test]
 fn ls_undelete_and_report_print_the_same_with_eight_listings_as_with_one() {
     let weed = support::weed::weed();
     let proxy = FaultProxy::start(&weed.endpoint);
-    let bucket = runtime().block_on(async {
+    let bucket = support::runtime().block_on(async {
         let s3 = support::client(&weed.endpoint).await;
         let bucket = support::unique_bucket("splitcli");
         s3.create_bucket(&bucket, None, true).await.expect("create");
@@ -237,15 +213,17 @@ fn ls_undelete_and_report_print_the_same_with_eight_listings_as_with_one() {
         vec!["ls", "-r", "--versions", "--json", location.as_str()],
         vec!["undelete", location.as_str(), "--dry-run", "--json"],
     ] {
-        let one = lockwatch(&proxy.endpoint, &[&args[..], &["--listings", "1"]].concat());
-        let eight = lockwatch(&proxy.endpoint, &[&args[..], &["--listings", "8"]].concat());
+        let one =
+            support::lockwatch_stdout(&proxy.endpoint, &[&args[..], &["--listings", "1"]].concat());
+        let eight =
+            support::lockwatch_stdout(&proxy.endpoint, &[&args[..], &["--listings", "8"]].concat());
         assert_eq!(eight, one, "{args:?}");
         assert!(one.lines().count() > 50, "{args:?}: {one}");
     }
     // Objects: SeaweedFS's own ListObjectsV2 without delimiter is not in byte order ("ü/x"
     // comes first, also after a StartAfter): the same keys, each once, whatever the order.
     let keys = |listings: &str| -> Vec<String> {
-        lockwatch(
+        support::lockwatch_stdout(
             &proxy.endpoint,
             &["ls", "-r", "--json", &location, "--listings", listings],
         )
@@ -270,11 +248,11 @@ fn ls_undelete_and_report_print_the_same_with_eight_listings_as_with_one() {
         ))
     );
     let strip_times = |csv: String| -> Vec<String> { csv.lines().map(|l| l.to_string()).collect() };
-    let one = lockwatch(
+    let one = support::lockwatch_stdout(
         &proxy.endpoint,
         &["report", &location, "--format", "csv", "--listings", "1"],
     );
-    let eight = lockwatch(
+    let eight = support::lockwatch_stdout(
         &proxy.endpoint,
         &["report", &location, "--format", "csv", "--listings", "8"],
     );
@@ -289,7 +267,7 @@ fn ls_undelete_and_report_print_the_same_with_eight_listings_as_with_one() {
             Fault::Delay(std::time::Duration::from_millis(30)),
             None,
         );
-        lockwatch(
+        support::lockwatch_stdout(
             &quiet.endpoint,
             &[
                 "ls",
@@ -315,7 +293,7 @@ fn ls_undelete_and_report_print_the_same_with_eight_listings_as_with_one() {
         Fault::Status(503, "SlowDown"),
         Some(12),
     );
-    let slowed = lockwatch(
+    let slowed = support::lockwatch_stdout(
         &slow.endpoint,
         &[
             "ls",
@@ -327,7 +305,7 @@ fn ls_undelete_and_report_print_the_same_with_eight_listings_as_with_one() {
             "8",
         ],
     );
-    let one = lockwatch(
+    let one = support::lockwatch_stdout(
         &proxy.endpoint,
         &[
             "ls",
@@ -361,7 +339,7 @@ fn a_server_answering_outside_the_prefix_stops_the_split_listing() {
             body: body.into_bytes(),
         }
     });
-    runtime().block_on(async {
+    support::runtime().block_on(async {
         let s3 = support::client(&server.endpoint).await;
         let mut pages = Split::<VersionPager>::start(&s3, "b", "f/", 4, None);
         let mut got = Vec::new();

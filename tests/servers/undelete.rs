@@ -10,14 +10,6 @@ use lockwatch::s3::{PutOptions, S3};
 use std::sync::atomic::AtomicBool;
 use support::weed::weed;
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
-
 /// Runs `f` over `items`, 32 at a time.
 async fn each<T: Sync, F: std::future::Future<Output = ()>>(items: &[T], f: impl Fn(&T) -> F) {
     for chunk in items.chunks(32) {
@@ -152,7 +144,7 @@ fn count(lines: &[Line], f: impl Fn(&Line) -> bool) -> usize {
 }
 
 fn a_thousand_deleted_keys_come_back(endpoint: &str, tag: &str) {
-    let rt = runtime();
+    let rt = support::runtime();
     let (bucket, shape) = rt.block_on(async {
         let s3 = support::client(endpoint).await;
         deleted_bucket(&s3, tag, 1000).await
@@ -249,7 +241,7 @@ fn a_thousand_deleted_keys_come_back_on_ceph() {
 #[test]
 fn after_the_incident_time_overwritten_keys_are_copied_back_and_older_deletes_kept() {
     let endpoint = weed().endpoint.clone();
-    let rt = runtime();
+    let rt = support::runtime();
     let (bucket, incident) = rt.block_on(async {
         let s3 = support::client(&endpoint).await;
         let bucket = support::unique_bucket("incident");
@@ -362,7 +354,7 @@ fn after_the_incident_time_overwritten_keys_are_copied_back_and_older_deletes_ke
 #[test]
 fn a_key_that_changes_after_the_plan_is_skipped_not_overwritten() {
     let endpoint = weed().endpoint.clone();
-    runtime().block_on(async {
+    support::runtime().block_on(async {
         let s3 = support::client(&endpoint).await;
         let (bucket, shape) = deleted_bucket(&s3, "changed", 3).await;
         let location = S3Location {
@@ -418,7 +410,7 @@ fn a_key_that_changes_after_the_plan_is_skipped_not_overwritten() {
 #[test]
 fn on_a_terminal_the_plan_is_carried_out_only_when_typed_back() {
     let endpoint = weed().endpoint.clone();
-    let bucket = runtime().block_on(async {
+    let bucket = support::runtime().block_on(async {
         let s3 = support::client(&endpoint).await;
         deleted_bucket(&s3, "typed", 3).await.0
     });
@@ -431,8 +423,8 @@ fn on_a_terminal_the_plan_is_carried_out_only_when_typed_back() {
         app.wait_exit(std::time::Duration::from_secs(5)),
         Some(false)
     );
-    let still =
-        runtime().block_on(async { census(&support::client(&endpoint).await, &bucket).await });
+    let still = support::runtime()
+        .block_on(async { census(&support::client(&endpoint).await, &bucket).await });
     assert_eq!(still.0, 20, "nothing restored: {still:?}");
 
     let mut app = support::pty::Session::start(&endpoint, &["undelete", &location], 160, 40);
@@ -441,15 +433,15 @@ fn on_a_terminal_the_plan_is_carried_out_only_when_typed_back() {
     app.send("undelete 3\r");
     app.wait_text("3 done, 0 skipped, 0 failed");
     assert_eq!(app.wait_exit(std::time::Duration::from_secs(5)), Some(true));
-    let now =
-        runtime().block_on(async { census(&support::client(&endpoint).await, &bucket).await });
+    let now = support::runtime()
+        .block_on(async { census(&support::client(&endpoint).await, &bucket).await });
     assert_eq!(now.0, 23, "the three are back: {now:?}");
 }
 
 #[test]
 fn in_the_ui_marked_keys_are_planned_confirmed_and_back() {
     let endpoint = weed().endpoint.clone();
-    let bucket = runtime().block_on(async {
+    let bucket = support::runtime().block_on(async {
         let s3 = support::client(&endpoint).await;
         deleted_bucket(&s3, "uibulk", 5).await.0
     });
@@ -469,8 +461,8 @@ fn in_the_ui_marked_keys_are_planned_confirmed_and_back() {
     app.send("\r");
     let plan = app.wait_text("restore 3 keys by removing 3 delete markers");
     assert!(plan.contains("DRY RUN"), "{plan}");
-    let before =
-        runtime().block_on(async { census(&support::client(&endpoint).await, &bucket).await });
+    let before = support::runtime()
+        .block_on(async { census(&support::client(&endpoint).await, &bucket).await });
     assert_eq!(before.0, 20, "the plan sent nothing");
     app.send("y");
     app.wait_text("3 done, 0 skipped, 0 failed");
@@ -484,8 +476,8 @@ fn in_the_ui_marked_keys_are_planned_confirmed_and_back() {
                 && s.contains("× file-00003.bin")
         },
     );
-    let after =
-        runtime().block_on(async { census(&support::client(&endpoint).await, &bucket).await });
+    let after = support::runtime()
+        .block_on(async { census(&support::client(&endpoint).await, &bucket).await });
     assert_eq!(after, (23, 25, 7), "three markers removed, nothing else");
     app.send("q");
     assert_eq!(app.wait_exit(std::time::Duration::from_secs(5)), Some(true));
@@ -494,7 +486,7 @@ fn in_the_ui_marked_keys_are_planned_confirmed_and_back() {
 #[test]
 fn as_it_was_at_a_time_listed_shown_and_brought_back() {
     let endpoint = weed().endpoint.clone();
-    let rt = runtime();
+    let rt = support::runtime();
     let (bucket, incident) = rt.block_on(async {
         let s3 = support::client(&endpoint).await;
         let bucket = support::unique_bucket("asof");
@@ -593,7 +585,7 @@ fn as_it_was_at_a_time_listed_shown_and_brought_back() {
 
 #[test]
 fn a_copy_back_whose_source_has_no_etag_is_not_sent() {
-    runtime().block_on(async {
+    support::runtime().block_on(async {
         // Nothing listens there: had a request gone out, the outcome would say so.
         let s3 = support::client("http://127.0.0.1:9").await;
         let entry = |id: &str, etag: Option<&str>| lockwatch::domain::HistoryEntry {

@@ -186,3 +186,30 @@ pub fn hostile_keys() -> Vec<String> {
         Err(e) => panic!("tests/fixtures/hostile_keys.json is not valid: {e}"),
     }
 }
+
+/// A two-thread runtime for a test's async part.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// Runs the lockwatch binary against `endpoint` in a fresh home; fails the test unless it
+/// exits 0, and returns its standard output.
+pub fn lockwatch_stdout(endpoint: &str, args: &[&str]) -> String {
+    let home = tempfile::tempdir().expect("home");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lockwatch"))
+        .args(args)
+        .env_clear()
+        .envs(binary_env(endpoint, home.path()))
+        .output()
+        .expect("run lockwatch");
+    assert!(
+        out.status.success(),
+        "lockwatch {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8")
+}
