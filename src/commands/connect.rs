@@ -13,7 +13,7 @@ pub(super) async fn connect_for_command(
     let connection = match connect(cli, config, console).await {
         Ok(c) => c,
         Err(e) => {
-            say!(console, "lockwatch: cannot connect: {}", shown(&e));
+            say!(console, "lockwatch: cannot connect: {}", shown_lines(&e));
             return Err(Exit::CouldNotStart);
         }
     };

@@ -244,6 +244,17 @@ fn shown(text: &impl std::fmt::Display) -> String {
     crate::domain::text::sanitize(&text.to_string()).into_owned()
 }
 
+/// `shown` for a message of several lines (such as the credential sources tried): each line
+/// escaped, the lines after the first indented, so that no text can pass for a line of
+/// lockwatch's own.
+fn shown_lines(text: &impl std::fmt::Display) -> String {
+    text.to_string()
+        .split('\n')
+        .map(|line| crate::domain::text::sanitize(line).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n  ")
+}
+
 /// A command-line time: `-3h` and the like are taken from the server's clock (the Date header
 /// of one request about the bucket, whatever it answers), as the UI takes them; said when the
 /// server's clock differs from this machine's.

@@ -33,7 +33,7 @@ pub(super) async fn run_ui(mut cli: Cli, config: Config, console: &mut Console<'
         match connect(&cli, &config, console).await {
             Ok(c) => c,
             Err(e) => {
-                say!(console, "lockwatch: cannot connect: {}", shown(&e));
+                say!(console, "lockwatch: cannot connect: {}", shown_lines(&e));
                 say!(console, "");
                 say!(
                     console,

@@ -336,7 +336,13 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection, ConnectErro
         .map_err(|e| {
             ConnectError::Credentials(format!(
                 "no credentials found ({}). Tried:\n{}",
-                aws_sdk_s3::error::DisplayErrorContext(&e),
+                // The causes in words on one line, not the SDK's debug dump of raw answers.
+                crate::domain::text::sanitize(
+                    &super::error::causes(&e)
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                ),
                 describe_sources(&profile)
             ))
         })?;

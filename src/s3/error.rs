@@ -57,7 +57,7 @@ impl S3Error {
 /// An error and its causes in words, `outer: inner: innermost`, without the debug dumps
 /// (raw answers included) that the SDK's own report appends. A cause already said by the one
 /// before it is left out.
-fn causes(error: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn causes(error: &(dyn std::error::Error + 'static)) -> String {
     let mut said = error.to_string();
     let mut cause = error.source();
     while let Some(e) = cause {

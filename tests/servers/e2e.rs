@@ -136,6 +136,16 @@ fn missing_credentials_give_a_clear_message_and_no_hang() {
     assert!(out.contains("no credentials found"), "{out}");
     assert!(out.contains("AWS_ACCESS_KEY_ID"), "{out}");
     assert!(out.contains("AWS_EC2_METADATA_DISABLED=true"), "{out}");
+    // The sources tried, one to a line; the causes in words, not the SDK's debug dump.
+    assert!(
+        out.contains("\n    - environment variables AWS_ACCESS_KEY_ID"),
+        "{out}"
+    );
+    assert!(!out.contains("\\x0a"), "no escaped line breaks: {out}");
+    assert!(
+        !out.contains("ProviderError") && !out.contains("raw: Response"),
+        "{out}"
+    );
 }
 
 #[test]
