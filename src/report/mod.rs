@@ -345,7 +345,7 @@ impl<T: Send + 'static> Heads<T> {
         self.sent += 1;
         let (s3, bucket) = (self.s3.clone(), self.bucket.clone());
         self.in_flight.push(Box::pin(async move {
-            let answer = s3.head_version(&bucket, &key, &version_id).await;
+            let answer = s3.head_lock(&bucket, &key, &version_id).await;
             (ticket, tries, key, version_id, answer)
         }));
     }

@@ -393,12 +393,40 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection, ConnectErro
             "us-east-1".to_string()
         }
     };
+    // The report's lean HeadObject: only for a custom endpoint addressed path style, where
+    // the URL is the endpoint, the bucket and the key (AWS's own endpoints have rules).
+    let lean = match (&custom_endpoint, path_style) {
+        (Some(url), true) => {
+            let pem = match &ca_bundle {
+                Some(path) => std::fs::read(path).ok(),
+                None => None,
+            };
+            let built = super::lean::LeanHead::new(super::lean::LeanSettings {
+                endpoint: url,
+                region: &region,
+                provider: provider.clone(),
+                clock: clock.clone(),
+                ca_bundle: pem.as_deref(),
+                connect_timeout: options.timeouts.connect,
+                attempt_timeout: options.timeouts.attempt,
+            });
+            match built {
+                Ok(lean) => Some(std::sync::Arc::new(lean)),
+                Err(e) => {
+                    tracing::warn!(error = %e, "the report's HEADs go through the SDK");
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
     let endpoint = custom_endpoint.unwrap_or_else(|| format!("AWS S3 ({region})"));
     Ok(Connection {
         s3: S3 {
             client: aws_sdk_s3::Client::from_conf(config.build()),
             read_only,
             clock,
+            lean,
             listings: match options.listings {
                 0 => crate::listing::DEFAULT_LISTINGS,
                 n => n,

@@ -79,7 +79,7 @@ fn innermost(error: &(dyn std::error::Error + 'static)) -> String {
     last.to_string()
 }
 
-fn status_code_name(status: u16) -> String {
+pub(crate) fn status_code_name(status: u16) -> String {
     match status {
         301 => "PermanentRedirect".into(),
         400 => "BadRequest".into(),

@@ -6,6 +6,7 @@ mod clock;
 mod connect;
 mod error;
 mod integrity;
+mod lean;
 mod ops;
 mod posture;
 
@@ -30,6 +31,9 @@ pub struct S3 {
     clock: std::sync::Arc<ServerClock>,
     /// Listings at once for recursive listings (`crate::listing`).
     listings: usize,
+    /// The report's HeadObject without the SDK's pipeline, where addressing is plain
+    /// (a custom endpoint, path style).
+    lean: Option<std::sync::Arc<lean::LeanHead>>,
 }
 
 impl S3 {
@@ -41,6 +45,30 @@ impl S3 {
 
     pub fn listings(&self) -> usize {
         self.listings
+    }
+
+    /// A version's lock, for the report: the lean HeadObject where the connection allows it,
+    /// the SDK's otherwise (`head_version`).
+    pub async fn head_lock(
+        &self,
+        bucket: &str,
+        key: &str,
+        version_id: &str,
+    ) -> Result<crate::domain::LockInfo, S3Error> {
+        match &self.lean {
+            Some(lean) => lean.head_lock(bucket, key, version_id).await,
+            None => self.head_version(bucket, key, version_id).await,
+        }
+    }
+
+    /// The same client without the lean path (tests compare the two).
+    pub fn without_lean_head(mut self) -> S3 {
+        self.lean = None;
+        self
+    }
+
+    pub fn has_lean_head(&self) -> bool {
+        self.lean.is_some()
     }
 
     /// The server's clock minus the local one, once answers have told; `None` while it is

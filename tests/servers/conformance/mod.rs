@@ -911,6 +911,90 @@ async fn download_is_checked_against_size_and_etag(server: &Server) {
     assert_eq!(done.version_id.as_deref(), request.version_id.as_deref());
 }
 
+/// The report's lean HeadObject (signed and sent without the SDK's pipeline) reads what the
+/// SDK's HeadObject reads: every lock state, hostile keys, "forever" dates, a version that
+/// does not exist.
+async fn the_lean_head_reads_what_the_sdk_reads(server: &Server) {
+    let s3 = server.s3().await;
+    assert!(
+        s3.has_lean_head(),
+        "a custom endpoint, path style: the lean path is used"
+    );
+    let sdk = s3.clone().without_lean_head();
+    let bucket = lock_bucket(&s3, "lean", None).await;
+    let deviations = server.deviations;
+    let now = jiff::Timestamp::now();
+    let forever: jiff::Timestamp = "9999-12-30T00:00:00Z".parse().expect("time");
+    let options = [
+        PutOptions::default(),
+        PutOptions {
+            retention: Some((
+                RetentionMode::Compliance,
+                now + jiff::SignedDuration::from_hours(24),
+            )),
+            ..PutOptions::default()
+        },
+        PutOptions {
+            retention: Some((RetentionMode::Governance, forever)),
+            legal_hold: true,
+            ..PutOptions::default()
+        },
+        PutOptions {
+            legal_hold: true,
+            ..PutOptions::default()
+        },
+    ];
+    let mut versions = Vec::new();
+    for (i, key) in support::hostile_keys().into_iter().enumerate() {
+        if deviations.refuses_dot_segments && key.split('/').any(|s| s == "." || s == "..") {
+            continue;
+        }
+        if deviations.normalizes_slashes
+            && (key.contains('\\') || key.contains("//") || key.starts_with('/'))
+        {
+            continue;
+        }
+        let option = options[i % options.len()].clone();
+        let version = put(&s3, &bucket, &key, "x", option).await;
+        versions.push((key, version));
+    }
+    assert!(versions.len() > 20, "{} keys", versions.len());
+    for (key, version) in &versions {
+        let lean = s3.head_lock(&bucket, key, version).await;
+        let full = sdk.head_lock(&bucket, key, version).await;
+        match (&lean, &full) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b, "{key:?}"),
+            _ => panic!("{key:?}: lean {lean:?}, SDK {full:?}"),
+        }
+    }
+    let seen: Vec<_> = futures::future::join_all(
+        versions
+            .iter()
+            .map(|(key, version)| s3.head_lock(&bucket, key, version)),
+    )
+    .await;
+    assert!(seen.iter().all(|r| r.is_ok()), "at once, too");
+    let states: std::collections::BTreeSet<String> = seen
+        .iter()
+        .flatten()
+        .map(|l| {
+            format!(
+                "{:?}/{}",
+                l.mode.as_ref().map(|m| m.as_str().to_string()),
+                l.legal_hold.is_on()
+            )
+        })
+        .collect();
+    assert_eq!(states.len(), 4, "every lock state was read: {states:?}");
+    let (key, _) = &versions[0];
+    let missing = s3.head_lock(&bucket, key, "no-such-version-0000").await;
+    let sdk_missing = sdk.head_lock(&bucket, key, "no-such-version-0000").await;
+    match (&missing, &sdk_missing) {
+        (Err(a), Err(b)) => assert_eq!(a.code(), b.code(), "{a} / {b}"),
+        _ => panic!("lean {missing:?}, SDK {sdk_missing:?}"),
+    }
+}
+
 /// Keys chosen to break terminals and parsers come back from every listing exactly as written.
 async fn hostile_keys_are_listed_exactly(server: &Server) {
     let s3 = server.s3().await;
@@ -1114,6 +1198,7 @@ macro_rules! every_server {
                 copy_in_parts_restores_a_large_version_guarded_by_its_etag,
                 download_is_checked_against_size_and_etag,
                 hostile_keys_are_listed_exactly,
+                the_lean_head_reads_what_the_sdk_reads,
                 a_mode_spelled_otherwise_is_refused,
                 an_unknown_access_key_is_invalid_access_key_id,
                 only_an_empty_bucket_can_be_deleted,

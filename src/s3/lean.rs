@@ -1,0 +1,281 @@
+//! A lean HeadObject for the report, which sends one per version (millions of them): the
+//! request signed with the SDK's own SigV4 signer and sent on a pooled hyper client, without
+//! the SDK's request pipeline (its interceptors, endpoint rules and serializers cost more CPU
+//! than the request itself). Used only where its addressing is plain: a custom endpoint with
+//! path-style requests (S3-compatible servers); everything else goes through the SDK.
+//!
+//! Reads only the lock headers. Sent at most three times on no answer or a server error (a
+//! HEAD changes nothing); a "slow down" is returned to the caller, which waits and asks again.
+
+use super::S3Error;
+use super::clock::ServerClock;
+use crate::domain::{LegalHold, LockInfo, RetainUntil, RetentionMode};
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use bytes::Bytes;
+use http_body_util::Empty;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+/// Credentials are asked of their provider again after this long (or before they expire).
+const CREDENTIALS_FOR: Duration = Duration::from_secs(300);
+const ATTEMPTS: u32 = 3;
+
+pub struct LeanHead {
+    client: Client<hyper_rustls::HttpsConnector<HttpConnector>, Empty<Bytes>>,
+    /// `http://host:port` (and any base path), without a trailing slash.
+    endpoint: String,
+    region: String,
+    provider: SharedCredentialsProvider,
+    cached: Mutex<Option<(Credentials, Instant)>>,
+    clock: Arc<ServerClock>,
+    attempt_timeout: Duration,
+}
+
+impl std::fmt::Debug for LeanHead {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LeanHead")
+            .field("endpoint", &self.endpoint)
+            .finish_non_exhaustive()
+    }
+}
+
+pub struct LeanSettings<'a> {
+    pub endpoint: &'a str,
+    pub region: &'a str,
+    pub provider: SharedCredentialsProvider,
+    pub clock: Arc<ServerClock>,
+    /// PEM certificates to trust instead of the system's.
+    pub ca_bundle: Option<&'a [u8]>,
+    pub connect_timeout: Duration,
+    pub attempt_timeout: Duration,
+}
+
+impl LeanHead {
+    pub fn new(settings: LeanSettings<'_>) -> Result<LeanHead, String> {
+        let mut roots = rustls::RootCertStore::empty();
+        match settings.ca_bundle {
+            Some(pem) => {
+                use rustls::pki_types::CertificateDer;
+                use rustls::pki_types::pem::PemObject;
+                for certificate in CertificateDer::pem_slice_iter(pem) {
+                    let certificate = certificate.map_err(|e| e.to_string())?;
+                    roots.add(certificate).map_err(|e| e.to_string())?;
+                }
+            }
+            None => {
+                roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+            }
+        }
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let tls = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| e.to_string())?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        http.set_connect_timeout(Some(settings.connect_timeout));
+        http.set_nodelay(true);
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(http);
+        let client = Client::builder(hyper_util::rt::TokioExecutor::new()).build(connector);
+        Ok(LeanHead {
+            client,
+            endpoint: settings.endpoint.trim_end_matches('/').to_string(),
+            region: settings.region.to_string(),
+            provider: settings.provider,
+            cached: Mutex::new(None),
+            clock: settings.clock,
+            attempt_timeout: settings.attempt_timeout,
+        })
+    }
+
+    async fn credentials(&self) -> Result<Credentials, S3Error> {
+        let now = Instant::now();
+        if let Ok(cached) = self.cached.lock()
+            && let Some((c, at)) = cached.as_ref()
+            && now.duration_since(*at) < CREDENTIALS_FOR
+            && c.expiry()
+                .is_none_or(|e| e > SystemTime::now() + Duration::from_secs(60))
+        {
+            return Ok(c.clone());
+        }
+        let fresh =
+            self.provider.provide_credentials().await.map_err(|e| {
+                S3Error::Other(format!("no credentials: {}", super::error::causes(&e)))
+            })?;
+        if let Ok(mut cached) = self.cached.lock() {
+            *cached = Some((fresh.clone(), now));
+        }
+        Ok(fresh)
+    }
+
+    /// The lock headers of one version.
+    pub async fn head_lock(
+        &self,
+        bucket: &str,
+        key: &str,
+        version_id: &str,
+    ) -> Result<LockInfo, S3Error> {
+        let url = format!(
+            "{}/{}/{}?versionId={}",
+            self.endpoint,
+            encode(bucket, false),
+            encode(key, false),
+            encode(version_id, true)
+        );
+        let mut last = None;
+        for attempt in 0..ATTEMPTS {
+            if attempt > 0 {
+                tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
+            }
+            let sent = tokio::time::timeout(self.attempt_timeout, self.once(&url)).await;
+            let result = match sent {
+                Ok(r) => r,
+                Err(_) => Err(S3Error::Timeout(format!(
+                    "HEAD took longer than {} s (the deadline of one attempt: --attempt-timeout)",
+                    self.attempt_timeout.as_secs()
+                ))),
+            };
+            match result {
+                Err(e) if e.is_server_trouble() && !e.is_slow_down() => last = Some(e),
+                other => return other,
+            }
+        }
+        Err(last.unwrap_or_else(|| S3Error::Other("HEAD was not sent".into())))
+    }
+
+    async fn once(&self, url: &str) -> Result<LockInfo, S3Error> {
+        let credentials = self.credentials().await?;
+        let mut request = http::Request::builder()
+            .method(http::Method::HEAD)
+            .uri(url)
+            .header(
+                "user-agent",
+                concat!("lockwatch/", env!("CARGO_PKG_VERSION")),
+            )
+            .body(Empty::<Bytes>::new())
+            .map_err(|e| S3Error::Other(format!("cannot build the HEAD request: {e}")))?;
+        sign(&mut request, url, &credentials, &self.region)?;
+        let response = self.client.request(request).await.map_err(|e| {
+            let text = super::error::causes(&e);
+            if text.contains("timed out") {
+                S3Error::Timeout(text)
+            } else {
+                S3Error::Network(text)
+            }
+        })?;
+        let headers = response.headers();
+        if let Some(date) = headers
+            .get(http::header::DATE)
+            .and_then(|d| d.to_str().ok())
+            .and_then(super::parse_http_date)
+        {
+            self.clock.record(date, jiff::Timestamp::now());
+        }
+        let status = response.status().as_u16();
+        if !(200..300).contains(&status) {
+            let code = headers
+                .get("x-amz-error-code")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+                .unwrap_or_else(|| super::error::status_code_name(status));
+            return Err(S3Error::Service {
+                message: format!("HTTP {status}"),
+                code,
+                status: Some(status),
+            });
+        }
+        let text = |name: &str| {
+            headers
+                .get(name)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        };
+        let retain_until = text("x-amz-object-lock-retain-until-date");
+        let mode = text("x-amz-object-lock-mode").map(|m| RetentionMode::parse(&m));
+        Ok(LockInfo {
+            retain_until: retain_until.as_deref().and_then(RetainUntil::parse_utc),
+            // A date that cannot be read leaves a mode without a date: unknown, never none.
+            mode: match (mode, &retain_until) {
+                (None, Some(date)) if RetainUntil::parse_utc(date).is_none() => Some(
+                    RetentionMode::Other(format!("none, with a date that cannot be read: {date}")),
+                ),
+                (mode, _) => mode,
+            },
+            legal_hold: text("x-amz-object-lock-legal-hold")
+                .map_or(LegalHold::Off, |h| LegalHold::parse(&h)),
+        })
+    }
+}
+
+/// Signs `request` (SigV4, headers, an empty payload) for S3 in `region`.
+fn sign(
+    request: &mut http::Request<Empty<Bytes>>,
+    url: &str,
+    credentials: &Credentials,
+    region: &str,
+) -> Result<(), S3Error> {
+    use aws_sigv4::http_request::{
+        PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest, SigningSettings,
+        UriPathNormalizationMode, sign,
+    };
+    let mut settings = SigningSettings::default();
+    settings.percent_encoding_mode = PercentEncodingMode::Single;
+    settings.uri_path_normalization_mode = UriPathNormalizationMode::Disabled;
+    settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
+    let identity = credentials.clone().into();
+    let params = aws_sigv4::sign::v4::SigningParams::builder()
+        .identity(&identity)
+        .region(region)
+        .name("s3")
+        .time(SystemTime::now())
+        .settings(settings)
+        .build()
+        .map_err(|e| S3Error::Other(format!("cannot sign: {e}")))?
+        .into();
+    let headers = request
+        .headers()
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)));
+    let signable = SignableRequest::new("HEAD", url, headers, SignableBody::Bytes(&[]))
+        .map_err(|e| S3Error::Other(format!("cannot sign: {e}")))?;
+    let (instructions, _) = sign(signable, &params)
+        .map_err(|e| S3Error::Other(format!("cannot sign: {e}")))?
+        .into_parts();
+    instructions.apply_to_request_http1x(request);
+    Ok(())
+}
+
+/// Percent-encodes a path segment (keeping `/` unless `all`) or a query value: everything but
+/// the unreserved characters, byte by byte, as SigV4 and S3 expect.
+fn encode(s: &str, all: bool) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                out.push(b as char)
+            }
+            b'/' if !all => out.push('/'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::encode;
+
+    #[test]
+    fn keys_are_encoded_byte_by_byte() {
+        assert_eq!(encode("a b/ü+%.txt", false), "a%20b/%C3%BC%2B%25.txt");
+        assert_eq!(encode("a/b", true), "a%2Fb");
+        assert_eq!(encode("~-._", false), "~-._");
+    }
+}
