@@ -231,13 +231,14 @@ impl ObjectsPane {
     /// order) into them, and redoes the filter, keeping `selected` (a row) selected.
     fn sort_rows(&mut self, mut order: Order, selected: Option<usize>, height: usize) {
         order.extend_to(self.level.len());
-        let mut rows = order.into_rows();
-        let waiting = rows.split_off(self.ranks.len().min(rows.len()));
+        let (mut rows, positions) = order.into_parts();
+        let kept = self.ranks.len().min(rows.len());
+        let waiting = rows.split_off(kept);
         let sorted = Sorted {
             rows,
             ranks: std::mem::take(&mut self.ranks),
         };
-        let Sorted { rows, ranks } = sort::merge(
+        let (Sorted { rows, ranks }, joined) = sort::merge_joined(
             &self.level,
             self.sort,
             self.names_in_order,
@@ -245,7 +246,13 @@ impl ObjectsPane {
             &waiting,
         );
         self.ranks = ranks;
-        let order = Order::from_rows(rows);
+        // Rows only added after the sorted ones (a listing streaming in name order): the
+        // sorted rows kept their positions, and only the new ones are indexed.
+        let order = if joined && positions.len() == rows.len() {
+            Order::appended(rows, positions, kept)
+        } else {
+            Order::from_rows(rows)
+        };
         let filter = self.filter_for(self.view.filter_text(), Some(&order));
         self.view.reorder(selected, order, filter, height);
     }

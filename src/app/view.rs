@@ -84,6 +84,26 @@ impl Order {
         self.rows
     }
 
+    /// The rows in display order and the position of each row, to be given back to
+    /// `appended`.
+    pub fn into_parts(self) -> (Vec<u32>, Vec<u32>) {
+        (self.rows, self.positions)
+    }
+
+    /// `rows` (every row once) whose first `kept` positions hold the rows they held when
+    /// `positions` was made: only the rows after them are indexed again.
+    pub fn appended(rows: Vec<u32>, mut positions: Vec<u32>, kept: usize) -> Order {
+        positions.resize(rows.len(), 0);
+        let mut order = Order { rows, positions };
+        for p in kept..order.rows.len() {
+            let r = order.rows[p] as usize;
+            if let Some(slot) = order.positions.get_mut(r) {
+                *slot = index(p);
+            }
+        }
+        order
+    }
+
     fn index_positions(&mut self) {
         for (p, &r) in self.rows.iter().enumerate() {
             self.positions[r as usize] = index(p);

@@ -191,15 +191,57 @@ pub fn merge(
     sorted: Sorted,
     waiting: &[u32],
 ) -> Sorted {
+    merge_joined(level, by, names_in_order, sorted, waiting).0
+}
+
+/// `merge`, and whether the waiting rows were only put after the sorted ones (which then kept
+/// their positions).
+pub fn merge_joined(
+    level: &Level,
+    by: SortBy,
+    names_in_order: bool,
+    sorted: Sorted,
+    waiting: &[u32],
+) -> (Sorted, bool) {
     let ties = Ties {
         level,
         names_in_order,
     };
-    let mut new: Vec<(u64, u32)> = waiting
-        .iter()
-        .map(|&r| (rank(level, by, r as usize), r))
-        .collect();
-    new.sort_unstable();
+    let folders = level.prefixes.len();
+    // By name, with names listed in their natural order: objects waiting in row order are
+    // already sorted and all rank the same, so nothing is read or compared (the common case
+    // while a listing streams: each page then costs its own rows, not the whole pane's).
+    let in_row_order = by == SortBy::Name
+        && names_in_order
+        && waiting.iter().all(|&r| r as usize >= folders)
+        && waiting.windows(2).all(|w| w[0] < w[1]);
+    if in_row_order {
+        let joins = match (sorted.rows.last().zip(sorted.ranks.last()), waiting.first()) {
+            (Some((&row, &rank)), Some(&first)) => {
+                ties.compare_ranked((rank, row), (1, first)) == Ordering::Less
+            }
+            _ => true,
+        };
+        if joins {
+            let Sorted {
+                mut rows,
+                mut ranks,
+            } = sorted;
+            rows.extend_from_slice(waiting);
+            ranks.resize(ranks.len() + waiting.len(), 1);
+            return (Sorted { rows, ranks }, true);
+        }
+    }
+    let mut new: Vec<(u64, u32)> = if in_row_order {
+        waiting.iter().map(|&r| (1, r)).collect()
+    } else {
+        let mut new: Vec<(u64, u32)> = waiting
+            .iter()
+            .map(|&r| (rank(level, by, r as usize), r))
+            .collect();
+        new.sort_unstable();
+        new
+    };
     let mut start = 0;
     while start < new.len() {
         let group = new[start].0;
@@ -223,7 +265,7 @@ pub fn merge(
     if joins {
         rows.extend(new.iter().map(|&(_, r)| r));
         ranks.extend(new.iter().map(|&(k, _)| k));
-        return Sorted { rows, ranks };
+        return (Sorted { rows, ranks }, true);
     }
     let mut merged = Sorted {
         rows: Vec::with_capacity(rows.len() + new.len()),
@@ -246,7 +288,7 @@ pub fn merge(
             merged.ranks.push(rank);
         }
     }
-    merged
+    (merged, false)
 }
 
 #[cfg(test)]
