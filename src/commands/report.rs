@@ -23,12 +23,20 @@ pub(super) async fn report(
     let Console { out, err, .. } = console;
     let mut out = std::io::BufWriter::new(&mut **out);
     let err = std::cell::RefCell::new(err);
+    let from_inventory = args.inventory.is_some();
     let progress = |p: Progress| {
         if show_progress {
             let mut err = err.borrow_mut();
             let _ = match p.sample {
                 Some((read, of)) => {
                     write!(err, "\r\x1b[Kreading the sample… {read} of {of} versions")
+                }
+                None if from_inventory => {
+                    write!(
+                        err,
+                        "\r\x1b[Kreading the inventory… {} versions",
+                        p.versions
+                    )
                 }
                 None if p.in_flight == 0 => {
                     write!(err, "\r\x1b[Klisting… {} versions", p.versions)
