@@ -177,7 +177,9 @@ pub enum Command {
     /// The lock-coverage report of a bucket or prefix, for an auditor: versioning and Object
     /// Lock configuration, versions and bytes by protection, retention bounds, current objects
     /// without protection, delete markers by age, the time taken and the server's clock.
-    /// Reads the lock of every version (one HEAD each).
+    /// Reads the lock of every version (one HEAD each; none in a bucket without Object Lock),
+    /// or of a random sample (--sample), or takes the locks from an S3 Inventory report
+    /// (--inventory). --checkpoint makes a long report resumable.
     Report(ReportArgs),
     /// The configuration file: where it is, a commented default, and a check of every line
     Config {
