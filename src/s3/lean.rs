@@ -9,7 +9,7 @@
 
 use super::S3Error;
 use super::clock::ServerClock;
-use crate::domain::{LegalHold, LockInfo, RetainUntil, RetentionMode};
+use crate::domain::{LegalHold, LockInfo, RetainUntil, RetentionMode, percent};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use bytes::Bytes;
@@ -69,21 +69,7 @@ impl LeanHead {
                 roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
             }
         }
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let tls = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| e.to_string())?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        let mut http = HttpConnector::new();
-        http.enforce_http(false);
-        http.set_connect_timeout(Some(settings.connect_timeout));
-        http.set_nodelay(true);
-        let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls)
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(http);
+        let connector = super::https::connector(roots, settings.connect_timeout)?;
         let client = Client::builder(hyper_util::rt::TokioExecutor::new()).build(connector);
         Ok(LeanHead {
             client,
@@ -126,9 +112,9 @@ impl LeanHead {
         let url = format!(
             "{}/{}/{}?versionId={}",
             self.endpoint,
-            encode(bucket, false),
-            encode(key, false),
-            encode(version_id, true)
+            percent::encode(bucket),
+            percent::encode(key),
+            percent::encode(version_id).replace('/', "%2F")
         );
         let mut last = None;
         for attempt in 0..ATTEMPTS {
@@ -250,32 +236,4 @@ fn sign(
         .into_parts();
     instructions.apply_to_request_http1x(request);
     Ok(())
-}
-
-/// Percent-encodes a path segment (keeping `/` unless `all`) or a query value: everything but
-/// the unreserved characters, byte by byte, as SigV4 and S3 expect.
-fn encode(s: &str, all: bool) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                out.push(b as char)
-            }
-            b'/' if !all => out.push('/'),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::encode;
-
-    #[test]
-    fn keys_are_encoded_byte_by_byte() {
-        assert_eq!(encode("a b/ü+%.txt", false), "a%20b/%C3%BC%2B%25.txt");
-        assert_eq!(encode("a/b", true), "a%2Fb");
-        assert_eq!(encode("~-._", false), "~-._");
-    }
 }

@@ -5,6 +5,7 @@
 mod clock;
 mod connect;
 mod error;
+pub(crate) mod https;
 mod integrity;
 mod lean;
 mod ops;
