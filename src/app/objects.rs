@@ -1,10 +1,10 @@
 //! The objects pane: one level of a bucket, optionally with deleted objects.
 
-use super::view::{Filter, ListView, Order, matches, positions_of};
+use super::view::{Filter, ListView, matches, positions_of};
 use super::{AppState, Effect, LevelPage, Load, Pane, RequestId, Resume};
 use crate::domain::error::S3Error;
 use crate::domain::listing::{Level, LevelRow, display_name, parent_prefix};
-use crate::domain::sort::{self, SortBy, Sorted, natural_cmp};
+use crate::domain::sort::{self, Placed, SortBy, SortedRows, natural_cmp};
 use crate::keys::Command;
 use std::cmp::Ordering;
 use std::sync::Arc;
@@ -105,11 +105,6 @@ pub struct ObjectsPane {
     pub marks: Marks,
     /// The order rows are shown in; kept for the whole session, across folders and buckets.
     pub sort: SortBy,
-    /// The rank (see `sort::rank`) of each sorted position of the view's order; as many as
-    /// there are sorted positions. Rows that pages add wait below them unsorted until the
-    /// next merge, which waits until they are a quarter of the sorted ones (or the listing
-    /// ends): a million streaming rows are merged a few dozen times, not a thousand.
-    ranks: Vec<u64>,
     /// Whether the level's objects, in listing order, are also in natural name order (S3
     /// lists in byte order; they differ only for unpadded numbers). Then an object's index
     /// breaks ties in name order, and sorting by size or date needs no name comparisons.
@@ -125,11 +120,11 @@ impl ObjectsPane {
         request: RequestId,
     ) -> Effect {
         if self.bucket.as_deref() != Some(bucket.as_str()) || self.prefix != prefix {
-            self.view = ListView::default();
-            self.view.reorder(None, Order::default(), None, 0);
-            self.ranks.clear();
+            let old_order = std::mem::take(&mut self.view).order;
+            self.view.reorder(None, SortedRows::new(self.sort), None, 0);
             self.names_in_order = true;
-            self.level = Level::as_of(self.as_of);
+            let old = std::mem::replace(&mut self.level, Level::as_of(self.as_of));
+            discard(old, old_order);
             self.marks.clear();
         } else if let Some(row) = self.selected_name() {
             // A reload keeps showing the old rows until the first page replaces them, and
@@ -191,7 +186,7 @@ impl ObjectsPane {
     }
 
     /// The filter for `text` over every row, in the display order `order`.
-    fn filter_for(&self, text: Option<String>, order: Option<&Order>) -> Option<Filter> {
+    fn filter_for(&self, text: Option<String>, order: Option<&SortedRows>) -> Option<Filter> {
         let text = text?;
         let needle = text.to_lowercase();
         let mut rows = self.matching_prefixes(&needle);
@@ -227,54 +222,81 @@ impl ObjectsPane {
         );
     }
 
-    /// Merges the rows waiting below the sorted ones (and any row held but not yet in the
-    /// order) into them, and redoes the filter, keeping `selected` (a row) selected.
-    fn sort_rows(&mut self, mut order: Order, selected: Option<usize>, height: usize) {
-        order.extend_to(self.level.len());
-        let (mut rows, positions) = order.into_parts();
-        let kept = self.ranks.len().min(rows.len());
-        let waiting = rows.split_off(kept);
-        let sorted = Sorted {
-            rows,
-            ranks: std::mem::take(&mut self.ranks),
-        };
-        let (Sorted { rows, ranks }, joined) = sort::merge_joined(
-            &self.level,
-            self.sort,
-            self.names_in_order,
-            sorted,
-            &waiting,
-        );
-        self.ranks = ranks;
-        // Rows only added after the sorted ones (a listing streaming in name order): the
-        // sorted rows kept their positions, and only the new ones are indexed.
-        let order = if joined && positions.len() == rows.len() {
-            Order::appended(rows, positions, kept)
-        } else {
-            Order::from_rows(rows)
-        };
+    /// Sorts every row afresh in the pane's order and redoes the filter, keeping the selected
+    /// row selected.
+    fn sort_all(&mut self, height: usize) {
+        let selected = self.view.selected_row();
+        let mut order = self.view.order.take().unwrap_or_default();
+        order.sort_all(&self.level, self.sort, self.names_in_order);
         let filter = self.filter_for(self.view.filter_text(), Some(&order));
         self.view.reorder(selected, order, filter, height);
     }
 
-    /// Sorts the rows still waiting below the sorted ones: the listing will add no more (it
-    /// stopped or failed).
+    /// Merges the rows still pending below the others into them: the listing will add no
+    /// more (it stopped or failed).
     pub(super) fn sort_waiting(&mut self, height: usize) {
-        if self.ranks.len() < self.level.len() {
-            let selected = self.view.selected_row();
-            let order = self.view.order.take().unwrap_or_default();
-            self.sort_rows(order, selected, height);
+        let Some(mut order) = self.view.order.take() else {
+            return;
+        };
+        let mut selected = self.view.selected_position();
+        let mut filter = self.view.filter.take();
+        if let Some(placed) = order.settle(&self.level, self.names_in_order, true) {
+            follow(&placed, &mut selected, &mut filter);
         }
+        self.place(order, filter, selected, height);
+    }
+
+    /// Installs `order` and `filter` and selects the row now at `selected` (a position).
+    fn place(
+        &mut self,
+        order: SortedRows,
+        filter: Option<Filter>,
+        selected: Option<usize>,
+        height: usize,
+    ) {
+        self.view.replace(order, filter);
+        match selected {
+            Some(position) => self.view.select_position(position, height),
+            None => self.view.clamp(height),
+        }
+    }
+
+    /// Adds the rows a page brought (`new`: row indices, after the level's folders moved
+    /// them) to the order, keeping the selected row selected and the filter's matches right,
+    /// without a pass over every row unless the pending run is merged (see `SortedRows`).
+    fn add_rows(&mut self, new: &[u32], settle_all: bool, height: usize) {
+        let mut order = self
+            .view
+            .order
+            .take()
+            .unwrap_or_else(|| SortedRows::new(self.sort));
+        let mut selected = self.view.selected_position();
+        let mut filter = self.view.filter.take();
+        let placed = order.add(&self.level, self.names_in_order, new);
+        follow(&placed, &mut selected, &mut filter);
+        if let Some(f) = &mut filter {
+            let needle = f.text.to_lowercase();
+            let found: Vec<usize> = placed
+                .merged_in()
+                .filter(|&p| {
+                    order
+                        .row(p)
+                        .and_then(|r| self.level.row(r))
+                        .is_some_and(|row| matches(self.row_name(&row), &needle))
+                })
+                .collect();
+            f.matches = merge_ascending(&f.matches, &found);
+        }
+        if let Some(placed) = order.settle(&self.level, self.names_in_order, settle_all) {
+            follow(&placed, &mut selected, &mut filter);
+        }
+        self.place(order, filter, selected, height);
     }
 
     /// Switches to the next order (`S`) and sorts every row afresh.
     fn cycle_sort(&mut self, height: usize) {
         self.sort = self.sort.next();
-        self.ranks.clear();
-        let selected = self.view.selected_row();
-        // Every row waits, in row order: ranks are then read from the level in memory order.
-        self.view.order = None;
-        self.sort_rows(Order::default(), selected, height);
+        self.sort_all(height);
     }
 
     pub fn set_filter(&mut self, text: Option<String>, height: usize) {
@@ -291,6 +313,56 @@ impl ObjectsPane {
             deleted,
         )
     }
+}
+
+/// Rows from this many on are given back to the system on a thread of their own: handing
+/// ten million rows back takes tens of milliseconds, which a key press or a page would wait.
+const DISCARD_APART: usize = 100_000;
+
+/// Drops a level that is no longer shown, and its order.
+fn discard(level: Level, order: Option<SortedRows>) {
+    if level.len() >= DISCARD_APART {
+        // If no thread can be started, the rows are dropped here instead.
+        let _ = std::thread::Builder::new()
+            .name("lockwatch-discard".into())
+            .spawn(move || {
+                level.release();
+                if let Some(order) = order {
+                    order.release();
+                }
+            });
+    }
+}
+
+/// Moves a selected position and a filter's matches to where `placed` put their rows.
+fn follow(placed: &Placed, selected: &mut Option<usize>, filter: &mut Option<Filter>) {
+    if let Some(p) = selected {
+        *p = placed.position(*p);
+    }
+    if let Some(f) = filter {
+        f.matches = placed.remap(&f.matches);
+    }
+}
+
+/// Two ascending lists of distinct positions as one.
+fn merge_ascending(a: &[usize], b: &[usize]) -> Vec<usize> {
+    if b.is_empty() {
+        return a.to_vec();
+    }
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        if a[i] < b[j] {
+            out.push(a[i]);
+            i += 1;
+        } else {
+            out.push(b[j]);
+            j += 1;
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
 }
 
 fn row_key<'a>(row: &LevelRow<'a>) -> &'a str {
@@ -324,18 +396,25 @@ pub(super) fn on_page(
     }
     if first_page {
         // A reload showed the old rows until now; marks were positions in them.
-        pane.level = Level::as_of(pane.as_of);
+        let old = std::mem::replace(&mut pane.level, Level::as_of(pane.as_of));
         pane.marks.clear();
         let filter = pane.view.filter.take().map(|f| Filter {
             text: f.text,
             matches: Vec::new(),
         });
-        pane.view.reorder(None, Order::default(), filter, height);
-        pane.ranks.clear();
+        let old_order = pane.view.order.take();
+        pane.view
+            .reorder(None, SortedRows::new(pane.sort), filter, height);
+        discard(old, old_order);
         pane.names_in_order = true;
     }
     let prefixes_before = pane.level.prefixes.len();
     let objects_before = pane.level.objects_len();
+    // A version listing can replace the last object held (the key goes on in this page): its
+    // place in the order is then read again.
+    let last_rank = objects_before
+        .checked_sub(1)
+        .map(|i| sort::rank(&pane.level, pane.sort, prefixes_before + i));
     match page {
         LevelPage::Objects(p) => {
             pane.resume = p.next_token.map(Resume::Token);
@@ -359,31 +438,25 @@ pub(super) fn on_page(
             });
         }
     }
-    // New prefixes are rows inserted above the objects: the same object stays selected.
-    let added = pane.level.prefixes.len() - prefixes_before;
-    let selected = pane.view.selected_row().map(|row| {
-        if row >= prefixes_before {
-            row + added
-        } else {
-            row
-        }
+    // New prefixes are rows inserted above the objects: the objects' rows move up by as many.
+    let prefixes_after = pane.level.prefixes.len();
+    let added = prefixes_after - prefixes_before;
+    let replaced = last_rank.is_some_and(|rank| {
+        let row = prefixes_after + objects_before - 1;
+        sort::rank(&pane.level, pane.sort, row) != rank
     });
-    let mut order = pane.view.order.take().unwrap_or_default();
-    order.insert_rows(prefixes_before, added);
-    let waiting = pane.level.len() - pane.ranks.len();
-    if added > 0 || !more || waiting * 4 >= pane.ranks.len() {
-        pane.sort_rows(order, selected, height);
+    if let Some(order) = &mut pane.view.order {
+        order.shift_rows(prefixes_before, added);
+    }
+    if replaced {
+        pane.sort_all(height);
     } else {
-        // The new objects wait below the sorted rows, in listing order: their positions are
-        // their rows, and only they are matched against the filter (a long listing with a
-        // filter typed stays linear).
-        order.extend_to(pane.level.len());
-        let filter = pane.view.filter.take().map(|mut f| {
-            let needle = f.text.to_lowercase();
-            pane.push_matching_objects(&needle, objects_before, &mut f.matches);
-            f
-        });
-        pane.view.reorder(selected, order, filter, height);
+        let new: Vec<u32> = (prefixes_before..prefixes_after)
+            .chain(prefixes_after + objects_before..pane.level.len())
+            .filter_map(|r| u32::try_from(r).ok())
+            .collect();
+        // New folders go on top, not in the pending run below the objects.
+        pane.add_rows(&new, !more || added > 0, height);
     }
     // Only this page's rows can hold the name (the earlier ones were searched already).
     if let Some(name) = pane.reselect.clone()

@@ -6,6 +6,7 @@
 //! place in display order (the same as the row unless the pane is sorted); a *visible* index
 //! counts only the positions the filter lets through (the cursor's unit).
 
+use crate::domain::sort::SortedRows;
 use crate::keys::Command;
 use std::ops::Range;
 
@@ -23,104 +24,8 @@ pub struct Cursor {
     pub offset: usize,
 }
 
-/// A display order: which row is at each position, and where each row is.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Order {
-    rows: Vec<u32>,
-    positions: Vec<u32>,
-}
-
-impl Order {
-    pub fn len(&self) -> usize {
-        self.rows.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
-    }
-
-    /// The rows in display order.
-    pub fn rows(&self) -> &[u32] {
-        &self.rows
-    }
-
-    /// Adds rows up to `len` (exclusive) at the end, in row order.
-    pub fn extend_to(&mut self, len: usize) {
-        for row in self.rows.len()..len {
-            let r = index(row);
-            self.rows.push(r);
-            self.positions.push(r);
-        }
-    }
-
-    /// Moves every row at or above `from` up by `by` and puts rows `from..from + by` (new rows
-    /// inserted in the pane's data) at the end.
-    pub fn insert_rows(&mut self, from: usize, by: usize) {
-        if by == 0 {
-            return;
-        }
-        let (from32, by32) = (index(from), index(by));
-        for r in &mut self.rows {
-            if *r >= from32 {
-                *r += by32;
-            }
-        }
-        self.rows.extend(from32..from32 + by32);
-        self.positions.resize(self.rows.len(), 0);
-        self.index_positions();
-    }
-
-    /// The order of `rows` (every row once).
-    pub fn from_rows(rows: Vec<u32>) -> Order {
-        let mut order = Order {
-            positions: vec![0; rows.len()],
-            rows,
-        };
-        order.index_positions();
-        order
-    }
-
-    pub fn into_rows(self) -> Vec<u32> {
-        self.rows
-    }
-
-    /// The rows in display order and the position of each row, to be given back to
-    /// `appended`.
-    pub fn into_parts(self) -> (Vec<u32>, Vec<u32>) {
-        (self.rows, self.positions)
-    }
-
-    /// `rows` (every row once) whose first `kept` positions hold the rows they held when
-    /// `positions` was made: only the rows after them are indexed again.
-    pub fn appended(rows: Vec<u32>, mut positions: Vec<u32>, kept: usize) -> Order {
-        positions.resize(rows.len(), 0);
-        let mut order = Order { rows, positions };
-        for p in kept..order.rows.len() {
-            let r = order.rows[p] as usize;
-            if let Some(slot) = order.positions.get_mut(r) {
-                *slot = index(p);
-            }
-        }
-        order
-    }
-
-    fn index_positions(&mut self) {
-        for (p, &r) in self.rows.iter().enumerate() {
-            self.positions[r as usize] = index(p);
-        }
-    }
-
-    fn row(&self, position: usize) -> Option<usize> {
-        self.rows.get(position).map(|&r| r as usize)
-    }
-
-    fn position(&self, row: usize) -> Option<usize> {
-        self.positions.get(row).map(|&p| p as usize)
-    }
-}
-
 /// The display positions of `rows` (ascending row indices) under `order`, ascending.
-pub fn positions_of(order: &Order, rows: &[usize]) -> Vec<usize> {
+pub fn positions_of(order: &SortedRows, rows: &[usize]) -> Vec<usize> {
     let mut hit = vec![false; order.len()];
     for &r in rows {
         if let Some(h) = hit.get_mut(r) {
@@ -129,17 +34,10 @@ pub fn positions_of(order: &Order, rows: &[usize]) -> Vec<usize> {
     }
     order
         .rows()
-        .iter()
         .enumerate()
-        .filter(|(_, r)| hit.get(**r as usize).copied().unwrap_or(false))
+        .filter(|(_, r)| hit.get(*r).copied().unwrap_or(false))
         .map(|(p, _)| p)
         .collect()
-}
-
-/// Rows are counted in u32 to halve an order's memory; four billion rows would not fit in
-/// memory anyway.
-fn index(i: usize) -> u32 {
-    u32::try_from(i).unwrap_or(u32::MAX)
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -149,7 +47,7 @@ pub struct ListView {
     /// How many rows the pane holds (before filtering).
     pub len: usize,
     /// The display order of a sorted pane, covering every row; `None`: rows in their order.
-    pub order: Option<Order>,
+    pub order: Option<SortedRows>,
 }
 
 impl ListView {
@@ -242,6 +140,34 @@ impl ListView {
         self.clamp(height);
     }
 
+    /// The display position of the selected row.
+    pub fn selected_position(&self) -> Option<usize> {
+        match &self.filter {
+            Some(f) => f.matches.get(self.cursor.selected).copied(),
+            None => (self.cursor.selected < self.len).then_some(self.cursor.selected),
+        }
+    }
+
+    /// Selects the row at display `position` if it is visible.
+    pub fn select_position(&mut self, position: usize, height: usize) {
+        let visible = match &self.filter {
+            Some(f) => f.matches.binary_search(&position).ok(),
+            None => (position < self.len).then_some(position),
+        };
+        if let Some(v) = visible {
+            self.cursor.selected = v;
+        }
+        self.clamp(height);
+    }
+
+    /// A new display order and filter whose positions the caller maps the selection to (with
+    /// `select_position`).
+    pub fn replace(&mut self, order: SortedRows, filter: Option<Filter>) {
+        self.len = order.len();
+        self.order = Some(order);
+        self.filter = filter;
+    }
+
     /// Replaces the rows' count and the filter's matches (computed by the pane), keeping the
     /// same row selected where it is still visible. A sorted pane's order must already cover
     /// `len` rows.
@@ -257,7 +183,7 @@ impl ListView {
     pub fn reorder(
         &mut self,
         selected: Option<usize>,
-        order: Order,
+        order: SortedRows,
         filter: Option<Filter>,
         height: usize,
     ) {

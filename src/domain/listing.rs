@@ -135,6 +135,15 @@ impl Level {
         self.prefixes.len() + self.objects.len()
     }
 
+    /// Drops the level, handing its memory back a few megabytes at a time (see
+    /// `release_gradually`): for a level of millions of rows, on a thread of its own.
+    pub fn release(self) {
+        super::release_gradually(self.objects);
+        super::release_gradually(self.keys.into_bytes());
+        super::release_gradually(self.marker_ids);
+        super::release_gradually(self.prefixes);
+    }
+
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

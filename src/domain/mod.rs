@@ -173,3 +173,15 @@ pub struct VersionRef {
     pub key: Arc<str>,
     pub version_id: String,
 }
+
+/// Hands a large vector's memory back to the system a few megabytes at a time (each step a
+/// shrink of its mapping), so that no single unmapping of hundreds of megabytes holds the
+/// process's memory map while another thread (the one drawing the screen) waits to fault in a
+/// page.
+pub fn release_gradually<T>(mut v: Vec<T>) {
+    let step = ((8 << 20) / std::mem::size_of::<T>().max(1)).max(1);
+    while v.len() > step {
+        v.truncate(v.len() - step);
+        v.shrink_to_fit();
+    }
+}

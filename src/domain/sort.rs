@@ -126,34 +126,178 @@ pub fn rank(level: &Level, by: SortBy, row: usize) -> u64 {
                 LevelObject::Present(p) => p.last_modified,
                 LevelObject::Deleted(d) => d.deleted_at,
             };
-            // Nanoseconds as an i64 cover 1677 to 2262; S3's dates are inside that.
-            time.map(|t| {
-                let n = t
-                    .as_nanosecond()
-                    .clamp(i128::from(i64::MIN) + 1, i128::from(i64::MAX) - 1);
-                i64::MAX.abs_diff(i64::try_from(n).unwrap_or(i64::MAX - 1))
-            })
+            // Held to the millisecond; every date jiff can hold stays within 1..u64::MAX.
+            time.map(|t| i64::MAX.abs_diff(t.as_millisecond()))
         }
     };
     value.unwrap_or(u64::MAX)
 }
 
-/// The sorted rows of a level and each one's rank, position by position.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Sorted {
-    pub rows: Vec<u32>,
-    pub ranks: Vec<u64>,
+/// A value below 2^`bits` as fewer bits that never reverse its order: values below
+/// 2^`exact` are kept exactly, larger ones like a float (the position of their highest bit,
+/// then the `exact - 1` bits after it). Two different values can compress to the same number
+/// only from 2^`exact` on. The largest result is `compressed_max(exact, bits)`.
+const fn compress(v: u64, exact: u32) -> u32 {
+    let bits = 64 - v.leading_zeros();
+    if bits <= exact {
+        return v as u32;
+    }
+    let shift = bits - exact;
+    let half = 1u32 << (exact - 1);
+    // The top `exact` bits of v: at least `half` (the highest bit is set), below 2 × half.
+    let mantissa = (v >> shift) as u32;
+    (1 << exact) + (shift - 1) * half + (mantissa - half)
 }
 
-/// How rows of equal rank are ordered: by name, and by row index where two names are equal
-/// (never, at one level). `names_in_order` says the level's objects are listed in natural
-/// order already, so their row indices order them without reading a name.
-struct Ties<'a> {
+const fn compressed_max(exact: u32, bits: u32) -> u32 {
+    compress(u64::MAX >> (64 - bits), exact)
+}
+
+/// Sizes: exact below 64 MiB.
+const SIZE_EXACT: u32 = 26;
+const SIZE_MAX: u32 = compressed_max(SIZE_EXACT, 64);
+
+/// Times, in whole seconds from a reference: exact within four years of it. Two times jiff
+/// can hold are less than 2^39 seconds apart.
+const TIME_EXACT: u32 = 27;
+const TIME_BITS: u32 = 39;
+/// How many compressed time values there are.
+const TIMES: u32 = compressed_max(TIME_EXACT, TIME_BITS) + 1;
+
+/// The key of a folder: always on top, then by name.
+const FOLDER: u32 = 0;
+/// The key of every object sorted by name.
+const BY_NAME: u32 = 1;
+/// The key of an object without the value sorted by (a deleted object's size): last.
+const NO_VALUE: u32 = u32::MAX;
+
+/// One sorted position: a row's 32-bit sort key (high half) and the row (low half). Sorting
+/// them as numbers sorts by key, then by row.
+type Entry = u64;
+
+fn entry(key: u32, row: u32) -> Entry {
+    (u64::from(key) << 32) | u64::from(row)
+}
+
+fn entry_key(e: Entry) -> u32 {
+    (e >> 32) as u32
+}
+
+fn entry_row(e: Entry) -> u32 {
+    e as u32
+}
+
+/// The rows of a level in a sort order, in 8 bytes a row (a level can hold ten million): each
+/// position holds the row and a 32-bit key that orders it as its exact rank (`rank`) would,
+/// wherever two keys differ. Equal keys are decided by the exact rank (read from the level,
+/// only where the key had to round: sizes from 64 MiB, times more than 18 hours from the
+/// first one seen), then by name.
+///
+/// Rows added while a listing streams are merged into a short *pending* run at the end,
+/// sorted among itself and shown below the rest; the run is merged into the rest when it
+/// reaches a thirty-second of it, or when the listing ends. Every page then costs a pass over
+/// the pending run (small) and, now and then, one pass over all the rows: a page never waits
+/// for a sort of everything, and nothing is held twice.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SortedRows {
+    by: SortBy,
+    /// The second date keys are measured from: the first one met, so that the times near it
+    /// (most of a listing's) are keyed exactly.
+    reference: Option<i64>,
+    entries: Vec<Entry>,
+    /// How many entries, from the first, are in their final order; the rest are pending.
+    merged: usize,
+}
+
+/// The pending run is merged into the rest once it is this fraction of it.
+const PENDING_FRACTION: usize = 32;
+
+/// How positions moved when rows were merged in: the entries from `base` to `base + kept`
+/// stayed in their order, and each entry merged in went after `gaps[j]` of them. The entries
+/// merged in are new rows, or (`moved`) the ones that were pending after the kept ones.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placed {
+    base: usize,
+    kept: usize,
+    gaps: Vec<u32>,
+    moved: bool,
+}
+
+impl Placed {
+    /// Where the entry that was at `old` is now.
+    pub fn position(&self, old: usize) -> usize {
+        if old < self.base {
+            return old;
+        }
+        let i = old - self.base;
+        if i < self.kept {
+            return old + self.gaps.partition_point(|&g| g as usize <= i);
+        }
+        let j = i - self.kept;
+        match self.gaps.get(j) {
+            Some(&g) if self.moved => self.base + g as usize + j,
+            _ => old + self.gaps.len(),
+        }
+    }
+
+    /// Where the entries merged in are now, in order (for new rows: in the order of the rows
+    /// given to `SortedRows::add`, sorted).
+    pub fn merged_in(&self) -> impl Iterator<Item = usize> + '_ {
+        self.gaps
+            .iter()
+            .enumerate()
+            .map(|(j, &g)| self.base + g as usize + j)
+    }
+
+    /// `positions` (ascending, of entries that were in the order) where they are now,
+    /// ascending: one pass.
+    pub fn remap(&self, positions: &[usize]) -> Vec<usize> {
+        let first_kept = positions.partition_point(|&p| p < self.base);
+        let first_after = positions.partition_point(|&p| p < self.base + self.kept);
+        let (before, rest) = positions.split_at(first_kept);
+        let (kept, after) = rest.split_at(first_after - first_kept);
+        let mut out = Vec::with_capacity(positions.len());
+        out.extend_from_slice(before);
+        // The kept ones and the ones after them each keep their order: map both, then merge.
+        let mut passed = 0;
+        let mut kept = kept.iter().map(|&p| {
+            let i = p - self.base;
+            while self.gaps.get(passed).is_some_and(|&g| g as usize <= i) {
+                passed += 1;
+            }
+            p + passed
+        });
+        let mut after = after.iter().map(|&p| self.position(p));
+        let (mut a, mut b) = (kept.next(), after.next());
+        loop {
+            match (a, b) {
+                (Some(x), Some(y)) if x < y => {
+                    out.push(x);
+                    a = kept.next();
+                }
+                (_, Some(y)) => {
+                    out.push(y);
+                    b = after.next();
+                }
+                (Some(x), None) => {
+                    out.push(x);
+                    a = kept.next();
+                }
+                (None, None) => break,
+            }
+        }
+        out
+    }
+}
+
+/// How two entries of one level compare.
+struct Compare<'a> {
     level: &'a Level,
+    by: SortBy,
     names_in_order: bool,
 }
 
-impl Ties<'_> {
+impl Compare<'_> {
     fn name(&self, row: u32) -> &str {
         let row = row as usize;
         match self.level.prefixes.get(row) {
@@ -165,130 +309,301 @@ impl Ties<'_> {
         }
     }
 
-    fn compare(&self, rank: u64, a: u32, b: u32) -> Ordering {
-        if rank != 0 && self.names_in_order {
+    /// Whether the key alone stands for the exact rank.
+    fn exact(&self, key: u32) -> bool {
+        match (self.by, key) {
+            (_, FOLDER | NO_VALUE) | (SortBy::Name, _) => true,
+            (SortBy::Size, _) => 1 + SIZE_MAX - key < 1 << SIZE_EXACT,
+            (SortBy::Date, _) => {
+                // See `date_key`: the low bit says the time is a whole second, the rest is
+                // the compressed distance from the reference, counted down for future times
+                // and up for past ones.
+                let (whole, c) = if key <= 2 * TIMES {
+                    ((key - 1) & 1 == 1, TIMES - 1 - (key - 1) / 2)
+                } else {
+                    ((key - 1) & 1 == 1, (key - 1 - 2 * TIMES) / 2)
+                };
+                whole && c < 1 << TIME_EXACT
+            }
+        }
+    }
+
+    /// Whether entries of equal `key` need more than their rows to be ordered.
+    fn needs_ties(&self, key: u32) -> bool {
+        key == FOLDER || !self.names_in_order || !self.exact(key)
+    }
+
+    fn cmp(&self, a: Entry, b: Entry) -> Ordering {
+        let key = entry_key(a);
+        if key != entry_key(b) || a == b || !self.needs_ties(key) {
             return a.cmp(&b);
         }
-        natural_cmp(self.name(a), self.name(b)).then(a.cmp(&b))
-    }
-
-    fn compare_ranked(&self, (ra, a): (u64, u32), (rb, b): (u64, u32)) -> Ordering {
-        ra.cmp(&rb).then_with(|| self.compare(ra, a, b))
-    }
-}
-
-/// Adds `waiting` rows to `sorted` (the rows of `level` in the order `by`, as left by an
-/// earlier call). Each waiting row's rank is read once and the pairs sorted as numbers; names
-/// are compared only between rows of equal rank, and not at all where the listing's order is
-/// already the natural one. The two sorted lists are then merged, or simply joined when every
-/// waiting row comes after the sorted ones (names listed in order, sorted by name: nearly
-/// always). Sorting a million rows from nothing takes a fraction of a second; adding a page to
-/// them, a pass at most.
-pub fn merge(
-    level: &Level,
-    by: SortBy,
-    names_in_order: bool,
-    sorted: Sorted,
-    waiting: &[u32],
-) -> Sorted {
-    merge_joined(level, by, names_in_order, sorted, waiting).0
-}
-
-/// `merge`, and whether the waiting rows were only put after the sorted ones (which then kept
-/// their positions).
-pub fn merge_joined(
-    level: &Level,
-    by: SortBy,
-    names_in_order: bool,
-    sorted: Sorted,
-    waiting: &[u32],
-) -> (Sorted, bool) {
-    let ties = Ties {
-        level,
-        names_in_order,
-    };
-    let folders = level.prefixes.len();
-    // By name, with names listed in their natural order: objects waiting in row order are
-    // already sorted and all rank the same, so nothing is read or compared (the common case
-    // while a listing streams: each page then costs its own rows, not the whole pane's).
-    let in_row_order = by == SortBy::Name
-        && names_in_order
-        && waiting.iter().all(|&r| r as usize >= folders)
-        && waiting.windows(2).all(|w| w[0] < w[1]);
-    if in_row_order {
-        let joins = match (sorted.rows.last().zip(sorted.ranks.last()), waiting.first()) {
-            (Some((&row, &rank)), Some(&first)) => {
-                ties.compare_ranked((rank, row), (1, first)) == Ordering::Less
+        let (ra, rb) = (entry_row(a), entry_row(b));
+        let exact = if self.exact(key) {
+            Ordering::Equal
+        } else {
+            rank(self.level, self.by, ra as usize).cmp(&rank(self.level, self.by, rb as usize))
+        };
+        exact.then_with(|| {
+            if key != FOLDER && self.names_in_order {
+                ra.cmp(&rb)
+            } else {
+                natural_cmp(self.name(ra), self.name(rb)).then(ra.cmp(&rb))
             }
+        })
+    }
+
+    /// Sorts entries: as numbers, then each run of equal keys that needs it by `cmp`.
+    fn sort(&self, entries: &mut [Entry]) {
+        entries.sort_unstable();
+        let mut start = 0;
+        while start < entries.len() {
+            let key = entry_key(entries[start]);
+            let end = start + entries[start..].partition_point(|&e| entry_key(e) == key);
+            if end - start > 1 && self.needs_ties(key) {
+                entries[start..end].sort_by(|&a, &b| self.cmp(a, b));
+            }
+            start = end;
+        }
+    }
+
+    /// How many of `sorted` come before `e`, searching from the end (where, merging from
+    /// the end, the answer nearly always is).
+    fn count_before(&self, sorted: &[Entry], e: Entry) -> usize {
+        let after = |x: Entry| self.cmp(x, e) == Ordering::Greater;
+        let mut end = sorted.len();
+        let mut step = 1;
+        loop {
+            if end == 0 || !after(sorted[end - 1]) {
+                return end;
+            }
+            let probe = end.saturating_sub(step);
+            if after(sorted[probe]) {
+                end = probe;
+                step *= 2;
+            } else {
+                return probe + 1 + sorted[probe + 1..end].partition_point(|&x| !after(x));
+            }
+        }
+    }
+
+    /// Merges `new` (sorted) into `entries[base..]` (sorted) in place, from the end: each
+    /// stretch of entries that goes after a new one moves once, as a block.
+    fn merge_into(&self, entries: &mut Vec<Entry>, base: usize, new: &[Entry]) -> Vec<u32> {
+        let mut end = entries.len();
+        entries.resize(end + new.len(), 0);
+        let mut gaps = vec![0; new.len()];
+        for (j, &e) in new.iter().enumerate().rev() {
+            let at = base + self.count_before(&entries[base..end], e);
+            entries.copy_within(at..end, at + j + 1);
+            entries[at + j] = e;
+            gaps[j] = u32::try_from(at - base).unwrap_or(u32::MAX);
+            end = at;
+        }
+        gaps
+    }
+}
+
+impl SortedRows {
+    /// No rows yet, to be sorted `by`.
+    pub fn new(by: SortBy) -> SortedRows {
+        SortedRows {
+            by,
+            ..SortedRows::default()
+        }
+    }
+
+    pub fn by(&self) -> SortBy {
+        self.by
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Drops the order, handing its memory back a few megabytes at a time.
+    pub fn release(self) {
+        super::release_gradually(self.entries);
+    }
+
+    /// How many rows, at the end, are sorted only among themselves (shown below the others
+    /// until they are merged in).
+    pub fn pending(&self) -> usize {
+        self.entries.len() - self.merged
+    }
+
+    /// The row at `position`.
+    pub fn row(&self, position: usize) -> Option<usize> {
+        self.entries.get(position).map(|&e| entry_row(e) as usize)
+    }
+
+    /// The rows in display order.
+    pub fn rows(&self) -> impl Iterator<Item = usize> + '_ {
+        self.entries.iter().map(|&e| entry_row(e) as usize)
+    }
+
+    /// Where `row` is: a pass over every position (to find a row once, not on every page).
+    pub fn position(&self, row: usize) -> Option<usize> {
+        let row = u32::try_from(row).ok()?;
+        self.entries.iter().position(|&e| entry_row(e) == row)
+    }
+
+    fn compare<'a>(&self, level: &'a Level, names_in_order: bool) -> Compare<'a> {
+        Compare {
+            level,
+            by: self.by,
+            names_in_order,
+        }
+    }
+
+    /// The sort key of `row` (see `Compare::exact` for its ranges).
+    fn key(&mut self, level: &Level, row: usize) -> u32 {
+        let folders = level.prefixes.len();
+        if row < folders {
+            return FOLDER;
+        }
+        let Some(object) = level.object(row - folders) else {
+            return NO_VALUE;
+        };
+        match (self.by, object) {
+            (SortBy::Name, _) => BY_NAME,
+            (SortBy::Size, LevelObject::Present(p)) => p
+                .size
+                .map_or(NO_VALUE, |s| 1 + SIZE_MAX - compress(s, SIZE_EXACT)),
+            (SortBy::Size, LevelObject::Deleted(_)) => NO_VALUE,
+            (SortBy::Date, o) => {
+                let time = match o {
+                    LevelObject::Present(p) => p.last_modified,
+                    LevelObject::Deleted(d) => d.deleted_at,
+                };
+                time.map_or(NO_VALUE, |t| self.date_key(t.as_millisecond()))
+            }
+        }
+    }
+
+    /// The key of a time (milliseconds): newest first. Its second's distance from the
+    /// reference second, compressed, counted down from `2 × TIMES` for future times and up
+    /// from there for past ones; doubled, and one added for a whole second, which within its
+    /// second comes after the times with milliseconds. Where the distance was rounded, the
+    /// bit stays 0 (it would order times of different seconds wrongly) and the key is
+    /// decided by the exact time.
+    fn date_key(&mut self, ms: i64) -> u32 {
+        let second = ms.div_euclid(1000);
+        let whole = ms.rem_euclid(1000) == 0;
+        let reference = *self.reference.get_or_insert(second);
+        let distance = second.abs_diff(reference).min((1 << TIME_BITS) - 1);
+        let c = compress(distance, TIME_EXACT);
+        let bit = u32::from(whole && c < 1 << TIME_EXACT);
+        if second > reference {
+            1 + 2 * (TIMES - 1 - c) + bit
+        } else {
+            1 + 2 * TIMES + 2 * c + bit
+        }
+    }
+
+    /// Sorts every row of `level` afresh in the order `by`, in the space the rows already
+    /// take.
+    pub fn sort_all(&mut self, level: &Level, by: SortBy, names_in_order: bool) {
+        self.by = by;
+        self.reference = None;
+        let mut entries = std::mem::take(&mut self.entries);
+        entries.clear();
+        entries.reserve(level.len());
+        for row in 0..level.len() {
+            let key = self.key(level, row);
+            entries.push(entry(key, index(row)));
+        }
+        self.compare(level, names_in_order).sort(&mut entries);
+        self.merged = entries.len();
+        self.entries = entries;
+    }
+
+    /// Adds `rows` (rows of `level` not yet in the order) to the pending run, or after every
+    /// row when they all go there (a listing streaming in name order: nothing moves).
+    pub fn add(&mut self, level: &Level, names_in_order: bool, rows: &[u32]) -> Placed {
+        let mut new: Vec<Entry> = rows
+            .iter()
+            .map(|&r| entry(self.key(level, r as usize), r))
+            .collect();
+        let compare = self.compare(level, names_in_order);
+        compare.sort(&mut new);
+        let after_all = match (self.entries.last(), new.first()) {
+            (Some(&last), Some(&first)) => compare.cmp(last, first) == Ordering::Less,
             _ => true,
         };
-        if joins {
-            let Sorted {
-                mut rows,
-                mut ranks,
-            } = sorted;
-            rows.extend_from_slice(waiting);
-            ranks.resize(ranks.len() + waiting.len(), 1);
-            return (Sorted { rows, ranks }, true);
-        }
-    }
-    let mut new: Vec<(u64, u32)> = if in_row_order {
-        waiting.iter().map(|&r| (1, r)).collect()
-    } else {
-        let mut new: Vec<(u64, u32)> = waiting
-            .iter()
-            .map(|&r| (rank(level, by, r as usize), r))
-            .collect();
-        new.sort_unstable();
-        new
-    };
-    let mut start = 0;
-    while start < new.len() {
-        let group = new[start].0;
-        let end = start + new[start..].partition_point(|&(r, _)| r == group);
-        if end - start > 1 && (group == 0 || !names_in_order) {
-            new[start..end].sort_by(|x, y| ties.compare(group, x.1, y.1));
-        }
-        start = end;
-    }
-    let last = sorted.rows.last().zip(sorted.ranks.last());
-    let joins = match (last, new.first()) {
-        (Some((&row, &rank)), Some(&first)) => {
-            ties.compare_ranked((rank, row), first) == Ordering::Less
-        }
-        _ => true,
-    };
-    let Sorted {
-        mut rows,
-        mut ranks,
-    } = sorted;
-    if joins {
-        rows.extend(new.iter().map(|&(_, r)| r));
-        ranks.extend(new.iter().map(|&(k, _)| k));
-        return (Sorted { rows, ranks }, true);
-    }
-    let mut merged = Sorted {
-        rows: Vec::with_capacity(rows.len() + new.len()),
-        ranks: Vec::with_capacity(rows.len() + new.len()),
-    };
-    let mut old = rows.into_iter().zip(ranks).peekable();
-    let mut new = new.into_iter().map(|(k, r)| (r, k)).peekable();
-    loop {
-        let take_old = match (old.peek(), new.peek()) {
-            (Some(&(a, ka)), Some(&(b, kb))) => {
-                ties.compare_ranked((ka, a), (kb, b)) != Ordering::Greater
+        if after_all {
+            let base = self.entries.len();
+            if self.merged == base {
+                self.merged += new.len();
             }
-            (Some(_), None) => true,
-            (None, Some(_)) => false,
-            (None, None) => break,
-        };
-        let next = if take_old { old.next() } else { new.next() };
-        if let Some((row, rank)) = next {
-            merged.rows.push(row);
-            merged.ranks.push(rank);
+            self.entries.extend_from_slice(&new);
+            return Placed {
+                base,
+                kept: 0,
+                gaps: vec![0; new.len()],
+                moved: false,
+            };
+        }
+        let base = self.merged;
+        let kept = self.entries.len() - base;
+        let gaps = compare.merge_into(&mut self.entries, base, &new);
+        Placed {
+            base,
+            kept,
+            gaps,
+            moved: false,
         }
     }
-    (merged, false)
+
+    /// Merges the pending run into the rest when it has grown to a thirty-second of it, or
+    /// whatever its length with `all` (the listing ended). `None` when nothing moved.
+    pub fn settle(&mut self, level: &Level, names_in_order: bool, all: bool) -> Option<Placed> {
+        let pending = self.pending();
+        if pending == 0 || (!all && pending * PENDING_FRACTION < self.merged) {
+            return None;
+        }
+        if self.merged == 0 {
+            self.merged = self.entries.len();
+            return None;
+        }
+        let kept = self.merged;
+        let run = self.entries.split_off(kept);
+        let gaps = self
+            .compare(level, names_in_order)
+            .merge_into(&mut self.entries, 0, &run);
+        self.merged = self.entries.len();
+        Some(Placed {
+            base: 0,
+            kept,
+            gaps,
+            moved: true,
+        })
+    }
+
+    /// Moves every row at or above `from` up by `by` (rows inserted in the level above them:
+    /// a page's new folders). Their keys and places do not change.
+    pub fn shift_rows(&mut self, from: usize, by: usize) {
+        if by == 0 {
+            return;
+        }
+        let (from, by) = (index(from), index(by));
+        for e in &mut self.entries {
+            let row = entry_row(*e);
+            if row >= from {
+                *e = entry(entry_key(*e), row.saturating_add(by));
+            }
+        }
+    }
+}
+
+/// Rows are counted in u32 to halve an order's memory; four billion rows would not fit in
+/// memory anyway.
+fn index(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX)
 }
 
 #[cfg(test)]
@@ -398,36 +713,180 @@ mod tests {
         rows
     }
 
+    /// Adds a level's rows in batches ending at `cuts`, asking to settle after a batch when its
+    /// cut says so (and always after the last).
+    fn check_batches(level: &Level, cuts: Vec<(usize, bool)>) -> Result<(), TestCaseError> {
+        let keys: Vec<&str> = level.object_keys_from(0).collect();
+        let names_in_order = keys
+            .windows(2)
+            .all(|w| natural_cmp(w[0], w[1]) != Ordering::Greater);
+        let mut cuts: Vec<(usize, bool)> = cuts
+            .into_iter()
+            .map(|(c, s)| (c.min(level.len()), s))
+            .collect();
+        cuts.push((level.len(), true));
+        cuts.sort_unstable();
+        for by in [SortBy::Name, SortBy::Size, SortBy::Date] {
+            let expected: Vec<usize> = reference(level, by).iter().map(|&r| r as usize).collect();
+            let mut sorted = SortedRows::new(by);
+            let mut from = 0;
+            for (i, &(cut, settle)) in cuts.iter().enumerate() {
+                let before: Vec<usize> = sorted.rows().collect();
+                let every: Vec<usize> = (0..before.len()).collect();
+                let batch: Vec<u32> = (from as u32..cut as u32).collect();
+                let added = sorted.add(level, names_in_order, &batch);
+                let last = i + 1 == cuts.len();
+                let settled = if settle {
+                    sorted.settle(level, names_in_order, last)
+                } else {
+                    None
+                };
+                let mut moved = added.remap(&every);
+                let mut new: Vec<usize> = added.merged_in().collect();
+                if let Some(s) = &settled {
+                    moved = s.remap(&moved);
+                    new = s.remap(&new);
+                }
+                // One by one (the selection) and as a set (a filter's matches).
+                let mut one_by_one = Vec::new();
+                for &old in &every {
+                    let now = added.position(old);
+                    let now = settled.as_ref().map_or(now, |s| s.position(now));
+                    prop_assert_eq!(sorted.row(now), Some(before[old]), "{:?}", by);
+                    one_by_one.push(now);
+                }
+                one_by_one.sort_unstable();
+                prop_assert_eq!(moved, one_by_one);
+                let mut new_rows: Vec<usize> = new.iter().filter_map(|&p| sorted.row(p)).collect();
+                new_rows.sort_unstable();
+                let batch_rows: Vec<usize> = batch.iter().map(|&r| r as usize).collect();
+                prop_assert_eq!(new_rows, batch_rows);
+                // The merged rows are in order among themselves, and so are the pending ones.
+                let rows: Vec<usize> = sorted.rows().collect();
+                let (merged, pending) = rows.split_at(rows.len() - sorted.pending());
+                for part in [merged, pending] {
+                    let mut in_order = part.to_vec();
+                    in_order.sort_by_key(|r| expected.iter().position(|e| e == r));
+                    prop_assert_eq!(part, &in_order[..]);
+                }
+                from = cut;
+            }
+            prop_assert_eq!(sorted.pending(), 0);
+            prop_assert_eq!(
+                sorted.rows().collect::<Vec<_>>(),
+                expected.clone(),
+                "{:?}",
+                by
+            );
+            let mut at_once = SortedRows::default();
+            at_once.sort_all(level, by, names_in_order);
+            prop_assert_eq!(at_once.rows().collect::<Vec<_>>(), expected, "{:?}", by);
+        }
+        Ok(())
+    }
+
+    /// A level of unique names with any sizes and times, the large and far ones included
+    /// (keyed with rounding, decided by the exact value).
+    fn wide_level(entries: &[(String, u64, i64)]) -> Level {
+        let mut level = Level::default();
+        let objects = entries
+            .iter()
+            .map(|(n, size, ms)| ObjectEntry {
+                key: Arc::from(n.as_str()),
+                size: (!n.starts_with('x')).then_some(*size),
+                last_modified: jiff::Timestamp::from_millisecond(*ms).ok(),
+                storage_class: None,
+            })
+            .collect();
+        level.absorb_objects_page(objects, Vec::new());
+        level
+    }
+
+    fn size_strategy() -> impl Strategy<Value = u64> {
+        prop_oneof![
+            0u64..4,
+            (1u64 << 26) - 2..(1 << 26) + 2,
+            (1u64 << 40)..(1 << 40) + 300,
+            u64::MAX - 3..=u64::MAX,
+        ]
+    }
+
+    fn time_strategy() -> impl Strategy<Value = i64> {
+        // Year 1, 1970, 2026 (to the millisecond and spread over days), 9999-12-30.
+        prop_oneof![
+            Just(-62_135_596_800_000i64),
+            0i64..3,
+            1_790_000_000_000i64..1_790_000_000_300,
+            1_790_000_000_000i64..1_790_900_000_000,
+            (1_600_000_000i64..1_900_000_000).prop_map(|s| s * 1000),
+            (1_790_000_000i64..1_790_000_003).prop_map(|s| s * 1000),
+            253_402_200_000_000i64..253_402_200_000_300,
+            // Far from the reference: seconds rounded together, some with milliseconds.
+            253_402_000_000_000i64..253_402_000_900_000,
+            (253_402_000_000i64..253_402_000_900).prop_map(|s| s * 1000),
+        ]
+    }
+
+    #[test]
+    fn compression_keeps_small_values_and_never_reverses_order() {
+        for v in [0, 1, (1 << 26) - 1] {
+            assert_eq!(u64::from(compress(v, SIZE_EXACT)), v);
+        }
+        assert_eq!(compress(1 << 26, SIZE_EXACT), 1 << 26);
+        assert_eq!(compress((1 << 26) + 1, SIZE_EXACT), 1 << 26);
+        assert_eq!(compress(u64::MAX, SIZE_EXACT), SIZE_MAX);
+        // Date keys end at 4 × TIMES, below the key of an object without a time.
+        assert!(4 * u64::from(TIMES) < u64::from(NO_VALUE));
+        let mut edges: Vec<u64> = (0..64)
+            .flat_map(|b| {
+                let p = 1u64 << b;
+                [p - 1, p, p + 1]
+            })
+            .chain([u64::MAX - 1, u64::MAX])
+            .collect();
+        edges.sort_unstable();
+        for exact in [SIZE_EXACT, TIME_EXACT] {
+            assert!(
+                edges
+                    .windows(2)
+                    .all(|w| compress(w[0], exact) <= compress(w[1], exact))
+            );
+        }
+    }
+
     proptest! {
-        /// Rows merged in batches of any sizes end in the same order as one sort of them all,
-        /// in every order, whether or not the listing's order is the natural one.
         #[test]
-        fn merging_in_batches_equals_sorting_at_once(
+        fn compression_is_monotone(a in any::<u64>(), b in any::<u64>()) {
+            let (lo, hi) = (a.min(b), a.max(b));
+            prop_assert!(compress(lo, SIZE_EXACT) <= compress(hi, SIZE_EXACT));
+            let (lo, hi) = (lo >> (64 - TIME_BITS), hi >> (64 - TIME_BITS));
+            prop_assert!(compress(lo, TIME_EXACT) <= compress(hi, TIME_EXACT));
+            prop_assert!(compress(hi, TIME_EXACT) < TIMES);
+        }
+
+        /// Rows added in batches of any sizes (merged in whenever `settle` decides, and all at
+        /// the end) end in the same order as one sort of them all, in every order, whether or
+        /// not the listing's order is the natural one; and every position `Placed` reports
+        /// for a row that was already there holds that row.
+        #[test]
+        fn adding_in_batches_equals_sorting_at_once(
             names in proptest::collection::btree_map("[dfx][0-9]{0,2}", (0u64..4, 0i64..4), 0..40),
-            cuts in proptest::collection::vec(0usize..40, 0..5),
+            cuts in proptest::collection::vec((0usize..40, any::<bool>()), 0..5),
         ) {
             let entries: Vec<(String, u64, i64)> =
                 names.into_iter().map(|(n, (size, secs))| (n, size, secs)).collect();
-            let level = level(&entries);
-            let keys: Vec<&str> = level.object_keys_from(0).collect();
-            let names_in_order = keys.windows(2).all(|w| natural_cmp(w[0], w[1]) != Ordering::Greater);
-            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(level.len())).collect();
-            cuts.push(level.len());
-            cuts.sort_unstable();
-            for by in [SortBy::Name, SortBy::Size, SortBy::Date] {
-                let mut sorted = Sorted::default();
-                let mut from = 0;
-                for &cut in &cuts {
-                    let batch: Vec<u32> = (from as u32..cut as u32).collect();
-                    sorted = merge(&level, by, names_in_order, sorted, &batch);
-                    from = cut;
-                }
-                prop_assert_eq!(&sorted.rows, &reference(&level, by), "{:?}", by);
-                let ranks: Vec<u64> = sorted.rows.iter().map(|&r| rank(&level, by, r as usize)).collect();
-                prop_assert_eq!(sorted.ranks, ranks);
-            }
+            check_batches(&level(&entries), cuts)?;
         }
 
+        #[test]
+        fn rounded_keys_are_decided_by_the_exact_values(
+            names in proptest::collection::btree_map("[fx][0-9]{0,2}", (size_strategy(), time_strategy()), 0..40),
+            cuts in proptest::collection::vec((0usize..40, any::<bool>()), 0..6),
+        ) {
+            let entries: Vec<(String, u64, i64)> =
+                names.into_iter().map(|(n, (size, ms))| (n, size, ms)).collect();
+            check_batches(&wide_level(&entries), cuts)?;
+        }
 
         /// A total order: equal only for equal names, antisymmetric, and transitive (checked
         /// by sorting and comparing every ordered pair).

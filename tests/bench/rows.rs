@@ -4,9 +4,9 @@
 //! Pages of 1000 objects go through `update` as a listing's pages do; frames are drawn on
 //! ratatui's TestBackend (the terminal's own output time is not included). Then one key's
 //! 10,000 versions arrive in pages of 1000 in the versions pane: each page should cost the same
-//! (no merge that grows with what is already held). Sorting: the slowest page (the listing's
-//! rows are sorted by name as they stream, in a few batches), and `S` by size, date and back
-//! to name over every row.
+//! (no merge that grows with what is already held). Sorting: the slowest page of the listing
+//! streamed by name, then again by size and by date (each page's rows placed as they arrive),
+//! and `S` by size, date and back to name over every row.
 
 use jiff::Timestamp;
 use lockwatch::app::{Action, AppState, Effect, LevelPage, StartAt, update};
@@ -97,13 +97,13 @@ fn main() {
     };
     // The time update takes over every page, and over the slowest.
     let stream = |state: &mut AppState, request| {
-        let (mut total, mut slowest) = (Duration::ZERO, Duration::ZERO);
+        let (mut total, mut slowest) = (Duration::ZERO, (Duration::ZERO, 0));
         for page in 0..pages {
             let action = page_of(page, request);
             let t = Instant::now();
             run(state, action);
             total += t.elapsed();
-            slowest = slowest.max(t.elapsed());
+            slowest = slowest.max((t.elapsed(), page));
         }
         (total, slowest)
     };
@@ -151,18 +151,21 @@ fn main() {
         run(&mut state, Action::Key(Key::char('S')));
         sorts.push(t.elapsed());
     }
-    // The same listing again, sorted by size while it streams: the waiting rows are merged
-    // with real comparisons.
-    run(&mut state, Action::Key(Key::char('S')));
-    let request = run(&mut state, Action::Key(Key::char('R')))
-        .iter()
-        .find_map(|e| match e {
-            Effect::ListLevel { request, .. } => Some(*request),
-            _ => None,
-        })
-        .expect("R lists again");
-    let (absorbed_by_size, slowest_by_size) = stream(&mut state, request);
-    run(&mut state, Action::Key(Key::char('S')));
+    // The same listing again, sorted by size and then by date while it streams: rows are
+    // placed with real comparisons.
+    let again = |state: &mut AppState| {
+        run(state, Action::Key(Key::char('S')));
+        let request = run(state, Action::Key(Key::char('R')))
+            .iter()
+            .find_map(|e| match e {
+                Effect::ListLevel { request, .. } => Some(*request),
+                _ => None,
+            })
+            .expect("R lists again");
+        stream(state, request)
+    };
+    let (absorbed_by_size, slowest_by_size) = again(&mut state);
+    let (absorbed_by_date, slowest_by_date) = again(&mut state);
     run(&mut state, Action::Key(Key::char('S')));
 
     // One key with 10,000 versions, opened in the versions pane.
@@ -228,13 +231,21 @@ fn main() {
         ms(absorbed) / pages as f64
     );
     println!(
-        "| slowest page (sorted by name as they stream) | {:.1} ms |",
-        ms(slowest_page)
+        "| slowest page (sorted by name as they stream) | {:.1} ms (page {}) |",
+        ms(slowest_page.0),
+        slowest_page.1
     );
     println!(
-        "| the listing again sorted by size: all pages / slowest page | {:.0} ms / {:.1} ms |",
+        "| the listing again sorted by size: all pages / slowest page | {:.0} ms / {:.1} ms (page {}) |",
         ms(absorbed_by_size),
-        ms(slowest_by_size)
+        ms(slowest_by_size.0),
+        slowest_by_size.1
+    );
+    println!(
+        "| the listing again sorted by date: all pages / slowest page | {:.0} ms / {:.1} ms (page {}) |",
+        ms(absorbed_by_date),
+        ms(slowest_by_date.0),
+        slowest_by_date.1
     );
     println!(
         "| S over every row: by size / by date / by name | {:.0} ms / {:.0} ms / {:.0} ms |",

@@ -1339,6 +1339,70 @@ fn a_sorted_pane_streams_every_row_once_and_ends_in_order() {
     assert_eq!(s.objects.view.filter, fresh.view.filter);
 }
 
+/// Sorted by size while 120 pages stream in, the rows of each page go into a run sorted
+/// below the others and are merged into them now and then: through every page and merge the
+/// selected row stays selected, with and without a filter, and every row is where a sort of
+/// them all would put it once the listing ends.
+#[test]
+fn the_selected_row_stays_selected_while_a_sorted_listing_streams() {
+    for filtered in [false, true] {
+        let mut s = state();
+        let request = open_bup(&mut s);
+        run(&mut s, vec![key('S')]);
+        if filtered {
+            run(&mut s, vec![key('/'), key('1'), special(KeyCode::Enter)]);
+        }
+        let mut chosen: Option<String> = None;
+        for page in 0..120u64 {
+            let objects: Vec<ObjectEntry> = (0..40u64)
+                .map(|i| {
+                    let n = page * 40 + i;
+                    sized(
+                        &format!("k{n:05}"),
+                        (n * 7919) % 5003,
+                        "2026-11-01T00:00:00Z",
+                    )
+                })
+                .collect();
+            let folder = format!("f{page:03}/");
+            let prefixes: &[&str] = if page % 30 == 7 {
+                &[folder.as_str()]
+            } else {
+                &[]
+            };
+            run(
+                &mut s,
+                vec![sized_page(request, prefixes, objects, page < 119)],
+            );
+            match &chosen {
+                None if page == 5 => {
+                    run(&mut s, vec![special(KeyCode::Down); 17]);
+                    chosen = selected_name(&s);
+                    assert!(chosen.is_some());
+                }
+                None => {}
+                Some(name) => assert_eq!(
+                    selected_name(&s).as_ref(),
+                    Some(name),
+                    "after page {page} (filtered: {filtered})"
+                ),
+            }
+        }
+        let mut fresh = s.objects.clone();
+        fresh.set_filter(s.objects.view.filter_text(), 10);
+        assert_eq!(
+            s.objects.view.filter, fresh.view.filter,
+            "filtered: {filtered}"
+        );
+        let before_s = shown(&s);
+        // S three times comes back to size, sorted from nothing: the same rows in the same
+        // order as the streamed ones.
+        run(&mut s, vec![key('S'), key('S'), key('S')]);
+        assert_eq!(shown(&s), before_s, "filtered: {filtered}");
+        assert_eq!(selected_name(&s), chosen);
+    }
+}
+
 #[test]
 fn stopping_a_sorted_listing_sorts_what_arrived() {
     let mut s = state();
