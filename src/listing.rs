@@ -9,8 +9,11 @@
 //! one limit of requests in flight; a "slow down" answer lowers it for good (never below one)
 //! and the page is asked again after a pause (a listing changes nothing on the server).
 //!
-//! Memory stays bounded: at most `AHEAD` listings wait ahead of the reader at each level, each
-//! holding at most `BUFFER` pages.
+//! Memory stays bounded: the top level starts at most as many folders ahead of the reader as
+//! requests may be in flight (fewer would leave requests unused: every folder ahead finished
+//! and waiting, none left to ask for), folders split again share that look-ahead (each at
+//! least `BUFFER`), and each listing holds at most `BUFFER` pages: with N listings, at most
+//! about 20 × N pages are held.
 
 use crate::domain::history::merge_page;
 use crate::domain::pages::VersionMarker;
@@ -136,6 +139,8 @@ struct Shared {
     bucket: String,
     max_keys: Option<i32>,
     requests: Arc<Semaphore>,
+    /// The limit of requests at once asked for.
+    listings: usize,
     /// The limit now (lowered by slow-down answers).
     limit: AtomicUsize,
     /// Listings started, for the caller's curiosity (tests, progress).
@@ -166,12 +171,14 @@ impl<P: Pages> Split<P> {
             bucket: bucket.to_string(),
             max_keys,
             requests: Arc::new(Semaphore::new(listings)),
+            listings,
             limit: AtomicUsize::new(listings),
             started: AtomicUsize::new(0),
         });
         // One listing at a time: nothing to split.
         let depth = if listings == 1 { 0 } else { 2 };
-        let root = level::<P>(shared.clone(), prefix.to_string(), depth, None);
+        let ahead = shared.listings;
+        let root = level::<P>(shared.clone(), prefix.to_string(), depth, ahead, None);
         Split {
             stack: vec![root],
             shared,
@@ -230,14 +237,20 @@ enum Probe<T> {
 }
 
 /// Lists `prefix`: with the delimiter when `depth > 0` (its folders listed by listings of
-/// their own, one level less deep), without it otherwise. The task ends when the reader goes.
+/// their own, one level less deep, up to `ahead` of them started before the reader gets to
+/// them), without it otherwise. The task ends when the reader goes.
 fn level<P: Pages>(
     shared: Arc<Shared>,
     prefix: String,
     depth: u32,
+    ahead: usize,
     probe: Option<tokio::sync::oneshot::Sender<Probe<P::Item>>>,
 ) -> mpsc::Receiver<Result<Segment<P::Item>, S3Error>> {
-    let (tx, rx) = mpsc::channel(BUFFER);
+    // A level split over folders holds started folders (with the keys between them): as
+    // many as there can be requests at once, so that every one can be in flight while the
+    // reader is at an earlier folder. A whole listing holds pages.
+    let capacity = if depth > 0 { ahead.max(BUFFER) } else { BUFFER };
+    let (tx, rx) = mpsc::channel(capacity);
     shared.started.fetch_add(1, Ordering::Relaxed);
     tokio::spawn(async move {
         if depth == 0 {
@@ -247,7 +260,7 @@ fn level<P: Pages>(
             if let Some(p) = probe {
                 let _ = p.send(Probe::Large);
             }
-            split::<P>(&shared, &prefix, depth, &tx).await;
+            split::<P>(&shared, &prefix, depth, ahead, &tx).await;
         }
     });
     rx
@@ -314,7 +327,13 @@ fn outside(prefix: &str, name: &str) -> S3Error {
 /// own. The first folders are probes: when each of them fits in one page, a listing per
 /// folder would cost more requests than it saves, and the rest of the level is listed in one
 /// sequence after the last probe's last entry instead.
-async fn split<P: Pages>(shared: &Arc<Shared>, prefix: &str, depth: u32, tx: &Sender<P::Item>) {
+async fn split<P: Pages>(
+    shared: &Arc<Shared>,
+    prefix: &str,
+    depth: u32,
+    ahead: usize,
+    tx: &Sender<P::Item>,
+) {
     let mut pager = P::open(
         &shared.s3,
         &shared.bucket,
@@ -359,6 +378,9 @@ async fn split<P: Pages>(shared: &Arc<Shared>, prefix: &str, depth: u32, tx: &Se
     } else {
         0
     };
+    // Folders split again share this level's look-ahead: one folder (s3://b/ holding only
+    // backups/) passes all of it down, many split it (each keeping at least `BUFFER`).
+    let child_ahead = BUFFER.max(ahead / folders.len().max(1));
     let probing = folders.len() > limit;
     let mut probes = Vec::new();
     let mut items = items.into_iter().peekable();
@@ -393,7 +415,7 @@ async fn split<P: Pages>(shared: &Arc<Shared>, prefix: &str, depth: u32, tx: &Se
             probes.push(rx);
             p
         });
-        let child = level::<P>(shared.clone(), folder, child_depth, probe);
+        let child = level::<P>(shared.clone(), folder, child_depth, child_ahead, probe);
         if tx.send(Ok(Segment::Folder(child))).await.is_err() {
             return;
         }

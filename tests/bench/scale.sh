@@ -3,7 +3,7 @@
 # CPU per version, HEADs in flight) on loopback and with added latency, in lockwatch's
 # default shape and in the shape before the pipeline (32 HEADs at once, one listing), a
 # sampled report; then split listings against the sandbox in its own process behind the
-# same added latency (1, 4 and 8 listings at once). Prints Markdown tables.
+# same added latency (1, 4, 8 and 16 listings at once). Prints Markdown tables.
 #
 #   tests/bench/scale.sh [VERSIONS [LATENCY_MS]]     # default 200,000 versions, 15 ms
 #   LOCKWATCH_BEFORE=/path/to/an/older/lockwatch tests/bench/scale.sh
@@ -109,7 +109,7 @@ AWS_ENDPOINT_URL=$sandbox AWS_ACCESS_KEY_ID=lockwatch-sandbox AWS_SECRET_ACCESS_
 latency_proxy "$sandbox" sandbox_slow
 
 : >"$work/listings"
-for n in 1 4 8; do
+for n in 1 4 8 16; do
   AWS_ENDPOINT_URL=$sandbox_slow AWS_ACCESS_KEY_ID=lockwatch-sandbox AWS_SECRET_ACCESS_KEY=lockwatch-sandbox-secret \
     /usr/bin/time -f "%e %U %S %M" -o "$work/time" \
     "$bin/lockwatch" ls -r --versions --json s3://splitbench/ --listings "$n" >"$work/ls.out" 2>"$work/err" || {
