@@ -49,8 +49,13 @@ pub trait Pages: Send + 'static {
     fn next(&mut self) -> impl Future<Output = Option<Result<Page<Self::Item>, S3Error>>> + Send;
     /// After an error, ask the same page again.
     fn retry(&mut self);
-    /// Start after the entry `last` (before the first page), as the page after it would.
-    fn start_after(&mut self, last: &Self::Item);
+    /// Where a listing goes on after an entry.
+    type Marker: Clone + Send + Sync + 'static;
+    /// The marker of the listing that gave `item` last.
+    fn marker(item: &Self::Item) -> Self::Marker;
+    fn marker_key(marker: &Self::Marker) -> &str;
+    /// Start after `marker` (before the first page), as the page after it would.
+    fn resume_at(&mut self, marker: &Self::Marker);
     fn key(item: &Self::Item) -> &str;
 }
 
@@ -83,8 +88,18 @@ impl Pages for VersionPager {
         self.allow_retry();
     }
 
-    fn start_after(&mut self, last: &HistoryEntry) {
-        self.resume_at(Split::<VersionPager>::position(last));
+    type Marker = VersionMarker;
+
+    fn marker(item: &HistoryEntry) -> VersionMarker {
+        Split::<VersionPager>::position(item)
+    }
+
+    fn marker_key(marker: &VersionMarker) -> &str {
+        &marker.key
+    }
+
+    fn resume_at(&mut self, marker: &VersionMarker) {
+        VersionPager::resume_at(self, marker.clone());
     }
 
     fn key(item: &HistoryEntry) -> &str {
@@ -117,8 +132,18 @@ impl Pages for ObjectPager {
         self.allow_retry();
     }
 
-    fn start_after(&mut self, last: &ObjectEntry) {
-        self.start_after_key(&last.key);
+    type Marker = String;
+
+    fn marker(item: &ObjectEntry) -> String {
+        item.key.to_string()
+    }
+
+    fn marker_key(marker: &String) -> &str {
+        marker
+    }
+
+    fn resume_at(&mut self, marker: &String) {
+        self.start_after_key(marker);
     }
 
     fn key(item: &ObjectEntry) -> &str {
@@ -165,6 +190,21 @@ impl<P: Pages> Split<P> {
         listings: usize,
         max_keys: Option<i32>,
     ) -> Split<P> {
+        Split::resume(s3, bucket, prefix, listings, max_keys, None)
+    }
+
+    /// `start`, going on after `after` (where an earlier listing of `prefix` stopped): the
+    /// levels are listed again with the delimiter (one page each), their keys and folders
+    /// before the marker left out, the folder holding it resumed from it, and the later ones
+    /// split as they would be.
+    pub fn resume(
+        s3: &S3,
+        bucket: &str,
+        prefix: &str,
+        listings: usize,
+        max_keys: Option<i32>,
+        after: Option<P::Marker>,
+    ) -> Split<P> {
         let listings = listings.max(1);
         let shared = Arc::new(Shared {
             s3: s3.clone(),
@@ -178,7 +218,14 @@ impl<P: Pages> Split<P> {
         // One listing at a time: nothing to split.
         let depth = if listings == 1 { 0 } else { 2 };
         let ahead = shared.listings;
-        let root = level::<P>(shared.clone(), prefix.to_string(), depth, ahead, None);
+        let root = level::<P>(
+            shared.clone(),
+            prefix.to_string(),
+            depth,
+            ahead,
+            after,
+            None,
+        );
         Split {
             stack: vec![root],
             shared,
@@ -244,6 +291,7 @@ fn level<P: Pages>(
     prefix: String,
     depth: u32,
     ahead: usize,
+    after: Option<P::Marker>,
     probe: Option<tokio::sync::oneshot::Sender<Probe<P::Item>>>,
 ) -> mpsc::Receiver<Result<Segment<P::Item>, S3Error>> {
     // A level split over folders holds started folders (with the keys between them): as
@@ -254,13 +302,13 @@ fn level<P: Pages>(
     shared.started.fetch_add(1, Ordering::Relaxed);
     tokio::spawn(async move {
         if depth == 0 {
-            whole::<P>(&shared, &prefix, None, &tx, probe).await;
+            whole::<P>(&shared, &prefix, after, &tx, probe).await;
         } else {
             // A folder split again says at once that it is large.
             if let Some(p) = probe {
                 let _ = p.send(Probe::Large);
             }
-            split::<P>(&shared, &prefix, depth, ahead, &tx).await;
+            split::<P>(&shared, &prefix, depth, ahead, after, &tx).await;
         }
     });
     rx
@@ -268,18 +316,18 @@ fn level<P: Pages>(
 
 type Sender<T> = mpsc::Sender<Result<Segment<T>, S3Error>>;
 
-/// One listing of everything under `prefix` (after the entry `after`), page by page; tells
+/// One listing of everything under `prefix` (after the marker `after`), page by page; tells
 /// `probe` whether it took more than one page.
 async fn whole<P: Pages>(
     shared: &Shared,
     prefix: &str,
-    after: Option<&P::Item>,
+    after: Option<P::Marker>,
     tx: &Sender<P::Item>,
     mut probe: Option<tokio::sync::oneshot::Sender<Probe<P::Item>>>,
 ) {
     let mut pager = P::open(&shared.s3, &shared.bucket, prefix, None, shared.max_keys);
-    if let Some(after) = after {
-        pager.start_after(after);
+    if let Some(after) = &after {
+        pager.resume_at(after);
     }
     let mut last: Option<P::Item> = None;
     loop {
@@ -315,6 +363,36 @@ async fn whole<P: Pages>(
     }
 }
 
+/// The entries of the marker's key after the marker (a key's versions go on after the entry
+/// a listing stopped at), from a listing of that key alone: a listing of the whole level from
+/// the marker is not to be trusted (SeaweedFS 4.48 lists after `a.txt` as if the folder `a/`
+/// came before it). False when the listing failed or the reader went.
+async fn rest_of_key<P: Pages>(shared: &Shared, marker: &P::Marker, tx: &Sender<P::Item>) -> bool {
+    let key = P::marker_key(marker);
+    let mut pager = P::open(&shared.s3, &shared.bucket, key, None, shared.max_keys);
+    pager.resume_at(marker);
+    loop {
+        let (items, _, more) = match request::<P>(shared, &mut pager).await {
+            None => return true,
+            Some(Err(e)) => {
+                let _ = tx.send(Err(e)).await;
+                return false;
+            }
+            Some(Ok(page)) => page,
+        };
+        // Keys that only start with it (`a.txt.1` after `a.txt`) end it.
+        let own = items.iter().take_while(|i| P::key(i) == key).count();
+        let done = own < items.len() || !more;
+        let items: Vec<P::Item> = items.into_iter().take(own).collect();
+        if !items.is_empty() && tx.send(Ok(Segment::Items(items))).await.is_err() {
+            return false;
+        }
+        if done {
+            return true;
+        }
+    }
+}
+
 fn outside(prefix: &str, name: &str) -> S3Error {
     S3Error::Runaway(format!(
         "asked for what is under \"{}\", the server answered with \"{}\"",
@@ -332,6 +410,7 @@ async fn split<P: Pages>(
     prefix: &str,
     depth: u32,
     ahead: usize,
+    after: Option<P::Marker>,
     tx: &Sender<P::Item>,
 ) {
     let mut pager = P::open(
@@ -353,7 +432,7 @@ async fn split<P: Pages>(
     // delimiter are not paged on (SeaweedFS 4.48 loses entries across such pages). A larger
     // level is listed whole, as one listing.
     if more {
-        whole::<P>(shared, prefix, None, tx, None).await;
+        whole::<P>(shared, prefix, after, tx, None).await;
         return;
     }
     // Each listing answers for its own prefix only: anything else would break the merged
@@ -370,6 +449,23 @@ async fn split<P: Pages>(
     if let Some(name) = stray {
         let _ = tx.send(Err(outside(prefix, name))).await;
         return;
+    }
+    let (mut items, mut folders) = (items, folders);
+    // Going on after a marker: what comes before it is left out, the folder holding it goes
+    // on from it.
+    let mut resumed = None;
+    if let Some(marker) = after {
+        let key = P::marker_key(&marker);
+        if items.iter().any(|i| P::key(i) == key) && !rest_of_key::<P>(shared, &marker, tx).await {
+            return;
+        }
+        items.retain(|i| P::key(i) > key);
+        // A key under a folder starts with it: the folder holds the marker, or every key in
+        // it sorts before the marker, or every one after.
+        folders.retain(|f| f.as_str() > key || key.starts_with(f.as_str()));
+        if folders.first().is_some_and(|f| key.starts_with(f.as_str())) {
+            resumed = Some(marker);
+        }
     }
     let limit = shared.limit.load(Ordering::Relaxed);
     // Few folders: each is split again, one level down; many: each listed whole.
@@ -396,8 +492,8 @@ async fn split<P: Pages>(
                     _ => all_small = false,
                 }
             }
-            if all_small && let Some(after) = last_small {
-                whole::<P>(shared, prefix, Some(&after), tx, None).await;
+            if all_small && let Some(last) = last_small {
+                whole::<P>(shared, prefix, Some(P::marker(&last)), tx, None).await;
                 return;
             }
         }
@@ -415,7 +511,14 @@ async fn split<P: Pages>(
             probes.push(rx);
             p
         });
-        let child = level::<P>(shared.clone(), folder, child_depth, child_ahead, probe);
+        let child = level::<P>(
+            shared.clone(),
+            folder,
+            child_depth,
+            child_ahead,
+            resumed.take(),
+            probe,
+        );
         if tx.send(Ok(Segment::Folder(child))).await.is_err() {
             return;
         }

@@ -12,7 +12,6 @@ pub mod adaptive;
 pub mod checkpoint;
 pub mod inventory;
 
-use crate::domain::history::merge_page;
 use crate::domain::location::S3Location;
 use crate::domain::pages::VersionMarker;
 use crate::domain::report::{CSV_HEADER, Coverage, Part, Protection, SampleSummary, csv_row};
@@ -257,8 +256,8 @@ impl Drop for Listing {
     }
 }
 
-/// From the beginning: split over folders, several listings at once (`crate::listing`).
-/// From a checkpoint's marker: one listing from there.
+/// Split over folders, several listings at once (`crate::listing`), from the beginning or
+/// from a checkpoint's marker.
 fn list_ahead(
     s3: &S3,
     location: &S3Location,
@@ -268,22 +267,8 @@ fn list_ahead(
     let (tx, rx) = tokio::sync::mpsc::channel(LIST_AHEAD);
     let (s3, bucket, prefix) = (s3.clone(), location.bucket.clone(), location.prefix.clone());
     let task = tokio::spawn(async move {
-        if resume.is_some() {
-            let mut pager = VersionPager::new(&s3, &bucket, &prefix, None).resume_from(resume);
-            if let Some(n) = max_keys {
-                pager = pager.with_max_keys(n);
-            }
-            while let Some(page) = pager.next_page().await {
-                let failed = page.is_err();
-                let page = page.map(|p| (merge_page(p.versions, p.markers), p.next));
-                if tx.send(page).await.is_err() || failed {
-                    break;
-                }
-            }
-            return;
-        }
         let mut pages =
-            Split::<VersionPager>::start(&s3, &bucket, &prefix, s3.listings(), max_keys);
+            Split::<VersionPager>::resume(&s3, &bucket, &prefix, s3.listings(), max_keys, resume);
         while let Some(page) = pages.next_page().await {
             let failed = page.is_err();
             let page = page.map(|entries| {

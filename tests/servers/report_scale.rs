@@ -17,12 +17,17 @@ use support::weed::weed;
 /// GOVERNANCE, 12–13 under a legal hold, the rest unprotected; every fifth key deleted.
 /// 60 versions, 4 delete markers.
 async fn bucket(endpoint: &str, tag: &str) -> String {
+    bucket_in(endpoint, tag, |k| format!("k{k:03}")).await
+}
+
+/// `bucket` with the keys named by `name`.
+async fn bucket_in(endpoint: &str, tag: &str, name: impl Fn(u32) -> String) -> String {
     let s3 = support::client(endpoint).await;
     let bucket = support::unique_bucket(tag);
     s3.create_bucket(&bucket, None, true).await.expect("create");
     let until = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(48);
-    for k in 0..20 {
-        let key = format!("k{k:03}");
+    for k in 0..20u32 {
+        let key = name(k);
         let options = match k {
             0..=7 => PutOptions {
                 retention: Some((RetentionMode::Compliance, until)),
@@ -90,7 +95,12 @@ fn a_report_cut_twice_and_resumed_from_its_checkpoint_is_the_report_read_in_one_
     let weed = weed();
     let proxy = FaultProxy::start(&weed.endpoint);
     support::runtime().block_on(async {
-        let bucket = bucket(&weed.endpoint, "resume").await;
+        // Two folders: the listing is split over them, and each part goes on from its
+        // marker split too (the folder holding it from there, the other one whole).
+        let bucket = bucket_in(&weed.endpoint, "resume", |k| {
+            format!("{}/k{k:03}", if k < 10 { "a" } else { "b" })
+        })
+        .await;
         let (whole, whole_csv) =
             report(&proxy.endpoint, &bucket, options(Format::Csv), |_| {}).await;
         let whole = whole.expect("the report in one go");

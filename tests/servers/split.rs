@@ -8,6 +8,7 @@
 use crate::support;
 use crate::support::faults::{Fault, FaultProxy, Filter};
 use lockwatch::domain::HistoryEntry;
+use lockwatch::domain::pages::VersionMarker;
 use lockwatch::listing::Split;
 use lockwatch::s3::{ObjectPager, PutOptions, S3, VersionPager};
 
@@ -94,18 +95,27 @@ fn described(e: &HistoryEntry) -> String {
     )
 }
 
-async fn sequential_versions(s3: &S3, bucket: &str, prefix: &str, max_keys: i32) -> Vec<String> {
+async fn sequential_entries(
+    s3: &S3,
+    bucket: &str,
+    prefix: &str,
+    max_keys: i32,
+) -> Vec<HistoryEntry> {
     let mut pager = VersionPager::new(s3, bucket, prefix, None).with_max_keys(max_keys);
     let mut all = Vec::new();
     while let Some(page) = pager.next_page().await {
         let page = page.expect("sequential page");
-        all.extend(
-            lockwatch::domain::history::merge_page(page.versions, page.markers)
-                .iter()
-                .map(described),
-        );
+        all.extend(lockwatch::domain::history::merge_page(
+            page.versions,
+            page.markers,
+        ));
     }
     all
+}
+
+async fn sequential_versions(s3: &S3, bucket: &str, prefix: &str, max_keys: i32) -> Vec<String> {
+    let entries = sequential_entries(s3, bucket, prefix, max_keys).await;
+    entries.iter().map(described).collect()
 }
 
 async fn split_versions(
@@ -115,7 +125,19 @@ async fn split_versions(
     listings: usize,
     max_keys: i32,
 ) -> (Vec<String>, usize) {
-    let mut pages = Split::<VersionPager>::start(s3, bucket, prefix, listings, Some(max_keys));
+    resumed_versions(s3, bucket, prefix, listings, max_keys, None).await
+}
+
+async fn resumed_versions(
+    s3: &S3,
+    bucket: &str,
+    prefix: &str,
+    listings: usize,
+    max_keys: i32,
+    after: Option<VersionMarker>,
+) -> (Vec<String>, usize) {
+    let mut pages =
+        Split::<VersionPager>::resume(s3, bucket, prefix, listings, Some(max_keys), after);
     let mut all = Vec::new();
     while let Some(page) = pages.next_page().await {
         all.extend(page.expect("split page").iter().map(described));
@@ -164,6 +186,35 @@ fn same_order_as_one_listing(endpoint: &str, tag: &str, small_pages: bool) {
                 if listings == 1 || max_keys < 4 {
                     assert_eq!(started, 1, "{listings} listings, pages of {max_keys}");
                 }
+            }
+        }
+        // Going on after any entry gives the rest of one listing: after keys of the top level,
+        // after keys named like folders ("a/", "z/"), inside folders split again ("a/b/"),
+        // at the first and last entry of a folder, and every 23rd entry.
+        let entries = sequential_entries(&s3, &bucket, "", 1000).await;
+        let all: Vec<String> = entries.iter().map(described).collect();
+        let mut cuts: Vec<usize> = (0..entries.len()).step_by(23).collect();
+        for (i, pair) in entries.windows(2).enumerate() {
+            let folder = |k: &str| k.rsplit_once('/').map(|(f, _)| f.to_string());
+            let special = ["top.txt", "a", "a/", "a/b/", "a/b/c", "z/", "big/b3/k00"];
+            if special.contains(&&*pair[0].key) || folder(&pair[0].key) != folder(&pair[1].key) {
+                cuts.push(i);
+            }
+        }
+        cuts.push(entries.len() - 1);
+        cuts.sort_unstable();
+        cuts.dedup();
+        for &cut in &cuts {
+            let marker = Split::<VersionPager>::position(&entries[cut]);
+            for (listings, max_keys) in [(8, 50), (3, 1000)] {
+                let (rest, _) =
+                    resumed_versions(&s3, &bucket, "", listings, max_keys, Some(marker.clone()))
+                        .await;
+                assert_same(
+                    &rest,
+                    &all[cut + 1..],
+                    &format!("after {marker:?}, {listings} listings, pages of {max_keys}"),
+                );
             }
         }
         // Objects (ListObjectsV2) too.
