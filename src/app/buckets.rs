@@ -1,6 +1,6 @@
 //! The buckets pane: names first, then versioning and lock details as they arrive.
 
-use super::view::{Filter, ListView, matches};
+use super::view::{Filter, ListView, matches, position};
 use super::{AppState, Effect, Load, Pane, Popup, RequestId};
 use crate::app::dialog::{DialogLine, LineStyle};
 use crate::domain::error::S3Error;
@@ -85,6 +85,7 @@ impl BucketsPane {
         let needle = text.to_lowercase();
         let matches = (0..self.rows.len())
             .filter(|&i| matches(&self.rows[i].bucket.name, &needle))
+            .map(position)
             .collect();
         Some(Filter { text, matches })
     }

@@ -1,6 +1,6 @@
 //! The objects pane: one level of a bucket, optionally with deleted objects.
 
-use super::view::{Filter, ListView, matches, positions_of};
+use super::view::{Filter, ListView, RowSet, matches, position, positions_of};
 use super::{AppState, Effect, LevelPage, Load, Pane, RequestId, Resume};
 use crate::domain::error::S3Error;
 use crate::domain::listing::{Level, LevelRow, display_name, parent_prefix};
@@ -189,37 +189,37 @@ impl ObjectsPane {
     fn filter_for(&self, text: Option<String>, order: Option<&SortedRows>) -> Option<Filter> {
         let text = text?;
         let needle = text.to_lowercase();
-        let mut rows = self.matching_prefixes(&needle);
-        self.push_matching_objects(&needle, 0, &mut rows);
         let matches = match order {
-            Some(order) => positions_of(order, &rows),
-            None => rows,
+            Some(order) => {
+                // Rows are matched in their order (keys read from memory in sequence), then
+                // looked up position by position in a set of bits, not a list of rows.
+                let mut hit = RowSet::new(self.level.len());
+                self.each_matching_row(&needle, |row| hit.insert(row));
+                positions_of(order, &hit)
+            }
+            None => {
+                let mut rows = Vec::new();
+                self.each_matching_row(&needle, |row| rows.push(position(row)));
+                rows
+            }
         };
         Some(Filter { text, matches })
     }
 
-    /// Rows of the prefixes whose names match.
-    fn matching_prefixes(&self, needle: &str) -> Vec<usize> {
-        self.level
-            .prefixes
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| matches(display_name(p, &self.prefix), needle))
-            .map(|(j, _)| j)
-            .collect()
-    }
-
-    /// Appends the rows of the objects from object `from` on whose names match. The keys are
-    /// read in order from the level's key buffer: a million of them take milliseconds.
-    fn push_matching_objects(&self, needle: &str, from: usize, out: &mut Vec<usize>) {
-        let first_row = self.level.prefixes.len() + from;
-        out.extend(
-            self.level
-                .object_keys_from(from)
-                .enumerate()
-                .filter(|(_, key)| matches(display_name(key, &self.prefix), needle))
-                .map(|(j, _)| first_row + j),
-        );
+    /// Calls `found` with every row whose name matches, in row order. The keys are read in
+    /// order from the level's key buffer: a million of them take milliseconds.
+    fn each_matching_row(&self, needle: &str, mut found: impl FnMut(usize)) {
+        for (row, p) in self.level.prefixes.iter().enumerate() {
+            if matches(display_name(p, &self.prefix), needle) {
+                found(row);
+            }
+        }
+        let first = self.level.prefixes.len();
+        for (j, key) in self.level.object_keys_from(0).enumerate() {
+            if matches(display_name(key, &self.prefix), needle) {
+                found(first + j);
+            }
+        }
     }
 
     /// Sorts every row afresh in the pane's order and redoes the filter, keeping the selected
@@ -276,7 +276,7 @@ impl ObjectsPane {
         follow(&placed, &mut selected, &mut filter);
         if let Some(f) = &mut filter {
             let needle = f.text.to_lowercase();
-            let found: Vec<usize> = placed
+            let found: Vec<u32> = placed
                 .merged_in()
                 .filter(|&p| {
                     order
@@ -284,8 +284,9 @@ impl ObjectsPane {
                         .and_then(|r| self.level.row(r))
                         .is_some_and(|row| matches(self.row_name(&row), &needle))
                 })
+                .map(position)
                 .collect();
-            f.matches = merge_ascending(&f.matches, &found);
+            sort::merge_ascending(&mut f.matches, 0, &found);
         }
         if let Some(placed) = order.settle(&self.level, self.names_in_order, settle_all) {
             follow(&placed, &mut selected, &mut filter);
@@ -340,29 +341,8 @@ fn follow(placed: &Placed, selected: &mut Option<usize>, filter: &mut Option<Fil
         *p = placed.position(*p);
     }
     if let Some(f) = filter {
-        f.matches = placed.remap(&f.matches);
+        placed.remap(&mut f.matches);
     }
-}
-
-/// Two ascending lists of distinct positions as one.
-fn merge_ascending(a: &[usize], b: &[usize]) -> Vec<usize> {
-    if b.is_empty() {
-        return a.to_vec();
-    }
-    let mut out = Vec::with_capacity(a.len() + b.len());
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() && j < b.len() {
-        if a[i] < b[j] {
-            out.push(a[i]);
-            i += 1;
-        } else {
-            out.push(b[j]);
-            j += 1;
-        }
-    }
-    out.extend_from_slice(&a[i..]);
-    out.extend_from_slice(&b[j..]);
-    out
 }
 
 fn row_key<'a>(row: &LevelRow<'a>) -> &'a str {

@@ -1,6 +1,6 @@
 //! The versions pane: every version and delete marker of exactly one key, newest first.
 
-use super::view::{Filter, ListView, matches};
+use super::view::{Filter, ListView, matches, position};
 use super::{AppState, Effect, Load, Pane, RequestId};
 use crate::domain::error::S3Error;
 use crate::domain::pages::VersionsPage;
@@ -61,7 +61,7 @@ impl VersionsPane {
             .iter()
             .enumerate()
             .filter(|(_, e)| matches(&e.version_id, &needle))
-            .map(|(i, _)| i)
+            .map(|(i, _)| position(i))
             .collect();
         Some(Filter { text, matches })
     }

@@ -13,8 +13,9 @@ use std::ops::Range;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filter {
     pub text: String,
-    /// Positions (in display order) of the rows that match, ascending.
-    pub matches: Vec<usize>,
+    /// Positions (in display order) of the rows that match, ascending; in 32 bits, as a
+    /// filter can match ten million rows.
+    pub matches: Vec<u32>,
 }
 
 /// Cursor positions are indices into the visible rows (the filter's matches when filtering).
@@ -24,20 +25,41 @@ pub struct Cursor {
     pub offset: usize,
 }
 
-/// The display positions of `rows` (ascending row indices) under `order`, ascending.
-pub fn positions_of(order: &SortedRows, rows: &[usize]) -> Vec<usize> {
-    let mut hit = vec![false; order.len()];
-    for &r in rows {
-        if let Some(h) = hit.get_mut(r) {
-            *h = true;
+/// A set of rows, a bit each (ten million rows: 1.25 MB).
+pub struct RowSet(Vec<u64>);
+
+impl RowSet {
+    pub fn new(rows: usize) -> RowSet {
+        RowSet(vec![0; rows.div_ceil(64)])
+    }
+
+    pub fn insert(&mut self, row: usize) {
+        if let Some(word) = self.0.get_mut(row / 64) {
+            *word |= 1 << (row % 64);
         }
     }
+
+    pub fn contains(&self, row: usize) -> bool {
+        self.0
+            .get(row / 64)
+            .is_some_and(|w| w & (1 << (row % 64)) != 0)
+    }
+}
+
+/// The display positions of the rows in `hit` under `order`, ascending.
+pub fn positions_of(order: &SortedRows, hit: &RowSet) -> Vec<u32> {
     order
         .rows()
         .enumerate()
-        .filter(|(_, r)| hit.get(*r).copied().unwrap_or(false))
-        .map(|(p, _)| p)
+        .filter(|&(_, r)| hit.contains(r))
+        .map(|(p, _)| position(p))
         .collect()
+}
+
+/// A position or row as held in a filter's matches. Four billion rows would not fit in memory
+/// anyway.
+pub fn position(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX)
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -61,7 +83,7 @@ impl ListView {
     /// The row index behind a visible position.
     pub fn row_at(&self, visible: usize) -> Option<usize> {
         let position = match &self.filter {
-            Some(f) => f.matches.get(visible).copied(),
+            Some(f) => f.matches.get(visible).map(|&p| p as usize),
             None => (visible < self.len).then_some(visible),
         }?;
         match &self.order {
@@ -131,7 +153,7 @@ impl ListView {
     /// Selects the row with index `row` if it is visible.
     pub fn select_row(&mut self, row: usize, height: usize) {
         let visible = self.position_of(row).and_then(|p| match &self.filter {
-            Some(f) => f.matches.binary_search(&p).ok(),
+            Some(f) => f.matches.binary_search(&position(p)).ok(),
             None => (p < self.len).then_some(p),
         });
         if let Some(v) = visible {
@@ -143,7 +165,7 @@ impl ListView {
     /// The display position of the selected row.
     pub fn selected_position(&self) -> Option<usize> {
         match &self.filter {
-            Some(f) => f.matches.get(self.cursor.selected).copied(),
+            Some(f) => f.matches.get(self.cursor.selected).map(|&p| p as usize),
             None => (self.cursor.selected < self.len).then_some(self.cursor.selected),
         }
     }
@@ -151,7 +173,7 @@ impl ListView {
     /// Selects the row at display `position` if it is visible.
     pub fn select_position(&mut self, position: usize, height: usize) {
         let visible = match &self.filter {
-            Some(f) => f.matches.binary_search(&position).ok(),
+            Some(f) => f.matches.binary_search(&self::position(position)).ok(),
             None => (position < self.len).then_some(position),
         };
         if let Some(v) = visible {

@@ -249,44 +249,85 @@ impl Placed {
             .map(|(j, &g)| self.base + g as usize + j)
     }
 
-    /// `positions` (ascending, of entries that were in the order) where they are now,
-    /// ascending: one pass.
-    pub fn remap(&self, positions: &[usize]) -> Vec<usize> {
-        let first_kept = positions.partition_point(|&p| p < self.base);
-        let first_after = positions.partition_point(|&p| p < self.base + self.kept);
-        let (before, rest) = positions.split_at(first_kept);
-        let (kept, after) = rest.split_at(first_after - first_kept);
-        let mut out = Vec::with_capacity(positions.len());
-        out.extend_from_slice(before);
-        // The kept ones and the ones after them each keep their order: map both, then merge.
-        let mut passed = 0;
-        let mut kept = kept.iter().map(|&p| {
-            let i = p - self.base;
-            while self.gaps.get(passed).is_some_and(|&g| g as usize <= i) {
-                passed += 1;
+    /// Moves `positions` (ascending, of entries that were in the order) to where those entries
+    /// are now, keeping them ascending. Only the positions from `base` on are touched, in
+    /// place: a page's rows move only the pending run's positions, however many there are
+    /// before it.
+    pub fn remap(&self, positions: &mut Vec<u32>) {
+        let first_kept = positions.partition_point(|&p| (p as usize) < self.base);
+        let first_after = positions.partition_point(|&p| (p as usize) < self.base + self.kept);
+        // Those merged in (only after a settle): which one each is, and where it is now.
+        let after: Vec<(usize, u32)> = positions[first_after..]
+            .iter()
+            .map(|&p| {
+                let p = p as usize;
+                (p - self.base - self.kept, index(self.position(p)))
+            })
+            .collect();
+        positions.truncate(first_after);
+        positions.resize(first_after + after.len(), 0);
+        // From the end: the kept positions after which `s` entries were merged in (those at or
+        // past gap s - 1) all move by `s`, as one block; the entry merged in before them goes
+        // in front. Each block is a copy and an addition over a slice, not a branch a row.
+        let (mut end, mut write, mut waiting) = (first_after, positions.len(), after.len());
+        for s in (0..=self.gaps.len()).rev() {
+            let from = match s.checked_sub(1) {
+                None => first_kept,
+                Some(g) => {
+                    let gap = self.gaps[g] as usize;
+                    first_kept
+                        + first_from_end(&positions[first_kept..end], |p| {
+                            p as usize - self.base >= gap
+                        })
+                }
+            };
+            let len = end - from;
+            if len > 0 {
+                positions.copy_within(from..end, write - len);
+                let shift = index(s);
+                for p in &mut positions[write - len..write] {
+                    *p += shift;
+                }
+                write -= len;
+                end = from;
             }
-            p + passed
-        });
-        let mut after = after.iter().map(|&p| self.position(p));
-        let (mut a, mut b) = (kept.next(), after.next());
-        loop {
-            match (a, b) {
-                (Some(x), Some(y)) if x < y => {
-                    out.push(x);
-                    a = kept.next();
-                }
-                (_, Some(y)) => {
-                    out.push(y);
-                    b = after.next();
-                }
-                (Some(x), None) => {
-                    out.push(x);
-                    a = kept.next();
-                }
-                (None, None) => break,
+            if s > 0 && waiting > 0 && after[waiting - 1].0 == s - 1 {
+                write -= 1;
+                positions[write] = after[waiting - 1].1;
+                waiting -= 1;
             }
         }
-        out
+    }
+}
+
+/// Where the run of values at the end of `sorted` for which `tail` holds begins (`tail` is
+/// false, then true, along the slice), searching from the end: the run is short.
+fn first_from_end(sorted: &[u32], tail: impl Fn(u32) -> bool) -> usize {
+    let mut start = sorted.len();
+    let mut step = 1;
+    while start > 0 && tail(sorted[start - 1]) {
+        let probe = start.saturating_sub(step);
+        if tail(sorted[probe]) {
+            start = probe;
+            step *= 2;
+        } else {
+            return probe + 1 + sorted[probe + 1..start].partition_point(|&v| !tail(v));
+        }
+    }
+    start
+}
+
+/// Merges `new` (ascending) into `v[from..]` (ascending, and at least every value before
+/// `from`), in place from the end: only the values after the first one inserted move.
+pub fn merge_ascending(v: &mut Vec<u32>, from: usize, new: &[u32]) {
+    let mut i = v.len();
+    v.resize(i + new.len(), 0);
+    for (j, &n) in new.iter().enumerate().rev() {
+        while i > from && v[i - 1] > n {
+            v[i + j] = v[i - 1];
+            i -= 1;
+        }
+        v[i + j] = n;
     }
 }
 
@@ -732,7 +773,7 @@ mod tests {
             let mut from = 0;
             for (i, &(cut, settle)) in cuts.iter().enumerate() {
                 let before: Vec<usize> = sorted.rows().collect();
-                let every: Vec<usize> = (0..before.len()).collect();
+                let every: Vec<u32> = (0..before.len() as u32).collect();
                 let batch: Vec<u32> = (from as u32..cut as u32).collect();
                 let added = sorted.add(level, names_in_order, &batch);
                 let last = i + 1 == cuts.len();
@@ -741,23 +782,25 @@ mod tests {
                 } else {
                     None
                 };
-                let mut moved = added.remap(&every);
-                let mut new: Vec<usize> = added.merged_in().collect();
+                let mut moved = every.clone();
+                added.remap(&mut moved);
+                let mut new: Vec<u32> = added.merged_in().map(index).collect();
                 if let Some(s) = &settled {
-                    moved = s.remap(&moved);
-                    new = s.remap(&new);
+                    s.remap(&mut moved);
+                    s.remap(&mut new);
                 }
                 // One by one (the selection) and as a set (a filter's matches).
                 let mut one_by_one = Vec::new();
-                for &old in &every {
+                for (old, &row) in before.iter().enumerate() {
                     let now = added.position(old);
                     let now = settled.as_ref().map_or(now, |s| s.position(now));
-                    prop_assert_eq!(sorted.row(now), Some(before[old]), "{:?}", by);
-                    one_by_one.push(now);
+                    prop_assert_eq!(sorted.row(now), Some(row), "{:?}", by);
+                    one_by_one.push(index(now));
                 }
                 one_by_one.sort_unstable();
                 prop_assert_eq!(moved, one_by_one);
-                let mut new_rows: Vec<usize> = new.iter().filter_map(|&p| sorted.row(p)).collect();
+                let mut new_rows: Vec<usize> =
+                    new.iter().filter_map(|&p| sorted.row(p as usize)).collect();
                 new_rows.sort_unstable();
                 let batch_rows: Vec<usize> = batch.iter().map(|&r| r as usize).collect();
                 prop_assert_eq!(new_rows, batch_rows);
