@@ -302,7 +302,7 @@ impl Placed {
 
 /// Where the run of values at the end of `sorted` for which `tail` holds begins (`tail` is
 /// false, then true, along the slice), searching from the end: the run is short.
-fn first_from_end(sorted: &[u32], tail: impl Fn(u32) -> bool) -> usize {
+fn first_from_end<T: Copy>(sorted: &[T], tail: impl Fn(T) -> bool) -> usize {
     let mut start = sorted.len();
     let mut step = 1;
     while start > 0 && tail(sorted[start - 1]) {
@@ -411,21 +411,7 @@ impl Compare<'_> {
     /// How many of `sorted` come before `e`, searching from the end (where, merging from
     /// the end, the answer nearly always is).
     fn count_before(&self, sorted: &[Entry], e: Entry) -> usize {
-        let after = |x: Entry| self.cmp(x, e) == Ordering::Greater;
-        let mut end = sorted.len();
-        let mut step = 1;
-        loop {
-            if end == 0 || !after(sorted[end - 1]) {
-                return end;
-            }
-            let probe = end.saturating_sub(step);
-            if after(sorted[probe]) {
-                end = probe;
-                step *= 2;
-            } else {
-                return probe + 1 + sorted[probe + 1..end].partition_point(|&x| !after(x));
-            }
-        }
+        first_from_end(sorted, |x| self.cmp(x, e) == Ordering::Greater)
     }
 
     /// Merges `new` (sorted) into `entries[base..]` (sorted) in place, from the end: each
