@@ -27,7 +27,7 @@ pub use dialog::{Confirm, DialogLine, LineStyle, PendingWrite, Popup, TypedConfi
 pub use download::{DownloadForm, Transfer, download_target};
 pub use form::{Field, FieldKind, Form};
 pub use mouse::{Mouse, MouseKind};
-pub use objects::{Marks, ObjectsPane};
+pub use objects::{Marks, ObjectsPane, ReleasedRows};
 pub use report_view::{ReportStage, ReportView, file_name as report_file_name};
 pub use retention::{RetentionForm, check as check_retention, compliance_refusal, parse_until};
 pub use upload::{UploadForm, check as check_upload};
@@ -381,6 +381,10 @@ pub enum Action {
 /// What `update` asks the runtime to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
+    /// Rows no longer shown, too many to drop in the middle of an update: handing hundreds
+    /// of megabytes back at once stalls the next page. The runtime drops them on a thread of
+    /// their own, a few megabytes at a time.
+    Release(Box<ReleasedRows>),
     ListBuckets {
         request: RequestId,
     },
@@ -770,6 +774,14 @@ impl AppState {
 
 /// Applies one action. Returns what the runtime should do next.
 pub fn update(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Effect> {
+    let mut effects = dispatch(state, action, now);
+    if let Some(rows) = state.objects.released.take() {
+        effects.push(Effect::Release(rows));
+    }
+    effects
+}
+
+fn dispatch(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Effect> {
     match action {
         Action::Key(key) => {
             // An error stays until the user acts; then it goes, so that an old refusal never

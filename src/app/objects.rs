@@ -109,6 +109,8 @@ pub struct ObjectsPane {
     /// lists in byte order; they differ only for unpadded numbers). Then an object's index
     /// breaks ties in name order, and sorting by size or date needs no name comparisons.
     names_in_order: bool,
+    /// A large level just replaced, for `update` to hand to the runtime.
+    pub(super) released: Option<Box<ReleasedRows>>,
 }
 
 impl ObjectsPane {
@@ -124,7 +126,7 @@ impl ObjectsPane {
             self.view.reorder(None, SortedRows::new(self.sort), None, 0);
             self.names_in_order = true;
             let old = std::mem::replace(&mut self.level, Level::as_of(self.as_of));
-            discard(old, old_order);
+            self.retire(old, old_order);
             self.marks.clear();
         } else if let Some(row) = self.selected_name() {
             // A reload keeps showing the old rows until the first page replaces them, and
@@ -294,6 +296,13 @@ impl ObjectsPane {
         self.place(order, filter, selected, height);
     }
 
+    /// Lets go of a level no longer shown: a large one goes to the runtime to drop.
+    fn retire(&mut self, level: Level, order: Option<SortedRows>) {
+        if level.len() >= RELEASE_APART {
+            self.released = Some(Box::new(ReleasedRows { level, order }));
+        }
+    }
+
     /// Switches to the next order (`S`) and sorts every row afresh.
     fn cycle_sort(&mut self, height: usize) {
         self.sort = self.sort.next();
@@ -316,22 +325,25 @@ impl ObjectsPane {
     }
 }
 
-/// Rows from this many on are given back to the system on a thread of their own: handing
-/// ten million rows back takes tens of milliseconds, which a key press or a page would wait.
-const DISCARD_APART: usize = 100_000;
+/// A level of this many rows or more is not dropped in the update that replaces it but
+/// handed to the runtime (`Effect::Release`): handing ten million rows back takes tens of
+/// milliseconds, which a key press or a page would wait for.
+const RELEASE_APART: usize = 100_000;
 
-/// Drops a level that is no longer shown, and its order.
-fn discard(level: Level, order: Option<SortedRows>) {
-    if level.len() >= DISCARD_APART {
-        // If no thread can be started, the rows are dropped here instead.
-        let _ = std::thread::Builder::new()
-            .name("lockwatch-discard".into())
-            .spawn(move || {
-                level.release();
-                if let Some(order) = order {
-                    order.release();
-                }
-            });
+/// A level no longer shown, and its order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReleasedRows {
+    pub level: Level,
+    pub order: Option<SortedRows>,
+}
+
+impl ReleasedRows {
+    /// Drops the rows, handing their memory back a few megabytes at a time.
+    pub fn release(self) {
+        self.level.release();
+        if let Some(order) = self.order {
+            order.release();
+        }
     }
 }
 
@@ -385,7 +397,7 @@ pub(super) fn on_page(
         let old_order = pane.view.order.take();
         pane.view
             .reorder(None, SortedRows::new(pane.sort), filter, height);
-        discard(old, old_order);
+        pane.retire(old, old_order);
         pane.names_in_order = true;
     }
     let prefixes_before = pane.level.prefixes.len();

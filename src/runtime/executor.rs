@@ -74,6 +74,7 @@ impl Executor {
             | Effect::Redraw
             | Effect::Clipboard(_)
             | Effect::MouseCapture(_) => {}
+            Effect::Release(rows) => local::release(rows),
             Effect::Cancel(request) => {
                 if let Some(h) = self.running.remove(&request) {
                     h.abort();

@@ -1,7 +1,8 @@
-//! The effects on this machine: saving the report, completing a path typed in a form, and
-//! reading the audit trail. Blocking file work runs off the UI's threads.
+//! The effects on this machine: saving the report, completing a path typed in a form,
+//! reading the audit trail, and handing back the memory of rows no longer shown. Blocking
+//! work runs off the UI's threads.
 
-use crate::app::{Action, RequestId};
+use crate::app::{Action, ReleasedRows, RequestId};
 use std::path::PathBuf;
 
 /// Runs blocking file work on tokio's blocking threads; a panic there becomes an error text.
@@ -58,4 +59,13 @@ pub(super) async fn load_audit(path: Option<PathBuf>) -> Action {
         None => Err("no data directory is known for this user".into()),
     };
     Action::AuditLoaded { result }
+}
+
+/// Drops rows no longer shown on a thread of their own, a few megabytes at a time, so that
+/// the UI's threads never wait for hundreds of megabytes to be unmapped (nor, while they are,
+/// for a page fault). If no thread can be started, they are dropped here.
+pub(super) fn release(rows: Box<ReleasedRows>) {
+    let _ = std::thread::Builder::new()
+        .name("lockwatch-release".into())
+        .spawn(move || rows.release());
 }

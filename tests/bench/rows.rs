@@ -60,7 +60,19 @@ fn main() {
         },
         Rect::new(0, 0, width, height),
     );
-    let run = |state: &mut AppState, action: Action| -> Vec<Effect> { update(state, action, now) };
+    // Rows let go of are dropped on a thread of their own, as the runtime does.
+    let run = |state: &mut AppState, action: Action| -> Vec<Effect> {
+        update(state, action, now)
+            .into_iter()
+            .filter_map(|e| match e {
+                Effect::Release(rows) => {
+                    std::thread::spawn(move || rows.release());
+                    None
+                }
+                e => Some(e),
+            })
+            .collect()
+    };
     let effects = state.start(StartAt {
         bucket: Some("bench".into()),
         prefix: "backups/".into(),

@@ -1403,6 +1403,41 @@ fn the_selected_row_stays_selected_while_a_sorted_listing_streams() {
     }
 }
 
+/// A level of 100,000 rows or more that a reload or another folder replaces is handed to the
+/// runtime to drop (on a thread of its own), not dropped inside the update; a smaller one is
+/// just dropped.
+#[test]
+fn a_large_level_replaced_is_handed_to_the_runtime_to_drop() {
+    for (rows, handed) in [(100_000usize, true), (99_999, false)] {
+        let mut s = state();
+        let request = open_bup(&mut s);
+        let names: Vec<String> = (0..rows).map(|i| format!("k{i:06}")).collect();
+        let keys: Vec<&str> = names.iter().map(String::as_str).collect();
+        run(&mut s, vec![objects_page(request, &[], &keys, false)]);
+        assert_eq!(s.objects.level.len(), rows);
+        let effects = run(&mut s, vec![key('R')]);
+        let request = list_request(&effects).expect("R lists again");
+        assert!(
+            !effects.iter().any(|e| matches!(e, Effect::Release(_))),
+            "the old rows stay shown until the first page"
+        );
+        let effects = run(&mut s, vec![objects_page(request, &[], &["new"], false)]);
+        let released: Vec<usize> = effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Release(r) => Some(r.level.len()),
+                _ => None,
+            })
+            .collect();
+        if handed {
+            assert_eq!(released, [rows]);
+        } else {
+            assert!(released.is_empty(), "{released:?}");
+        }
+        assert_eq!(shown(&s), ["new"]);
+    }
+}
+
 #[test]
 fn stopping_a_sorted_listing_sorts_what_arrived() {
     let mut s = state();
