@@ -157,8 +157,9 @@ const fn compressed_max(exact: u32, bits: u32) -> u32 {
 const SIZE_EXACT: u32 = 26;
 const SIZE_MAX: u32 = compressed_max(SIZE_EXACT, 64);
 
-/// Times, in whole seconds from a reference: exact within four years of it. Two times jiff
-/// can hold are less than 2^39 seconds apart.
+/// Times, in whole seconds from a reference: exact within four years of it. Distances from
+/// 2^39 seconds on (17,000 years; jiff's calendar spans 20,000) are clamped there: their keys
+/// tie, and the exact times decide.
 const TIME_EXACT: u32 = 27;
 const TIME_BITS: u32 = 39;
 /// How many compressed time values there are.
@@ -190,14 +191,15 @@ fn entry_row(e: Entry) -> u32 {
 /// The rows of a level in a sort order, in 8 bytes a row (a level can hold ten million): each
 /// position holds the row and a 32-bit key that orders it as its exact rank (`rank`) would,
 /// wherever two keys differ. Equal keys are decided by the exact rank (read from the level,
-/// only where the key had to round: sizes from 64 MiB, times more than 18 hours from the
-/// first one seen), then by name.
+/// only where the key had to round: sizes from 64 MiB, times more than four years from the
+/// first one seen, times within one second that carry milliseconds), then by name.
 ///
 /// Rows added while a listing streams are merged into a short *pending* run at the end,
 /// sorted among itself and shown below the rest; the run is merged into the rest when it
-/// reaches a thirty-second of it, or when the listing ends. Every page then costs a pass over
-/// the pending run (small) and, now and then, one pass over all the rows: a page never waits
-/// for a sort of everything, and nothing is held twice.
+/// reaches a thirty-second of it, or when the caller asks (the objects pane does when a page
+/// brings folders, which stay on top, and when the listing ends). Every page then costs a
+/// pass over the pending run (small) and, now and then, one pass over all the rows: a page
+/// never waits for a sort of everything, and nothing is held twice.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SortedRows {
     by: SortBy,
@@ -909,7 +911,11 @@ mod tests {
 
         #[test]
         fn rounded_keys_are_decided_by_the_exact_values(
-            names in proptest::collection::btree_map("[fx][0-9]{0,2}", (size_strategy(), time_strategy()), 0..40),
+            names in proptest::collection::btree_map(
+                "[fx][0-9]{0,2}",
+                (size_strategy(), time_strategy()),
+                0..40,
+            ),
             cuts in proptest::collection::vec((0usize..40, any::<bool>()), 0..6),
         ) {
             let entries: Vec<(String, u64, i64)> =
