@@ -331,10 +331,20 @@ impl ObjectsPane {
 const RELEASE_APART: usize = 100_000;
 
 /// A level no longer shown, and its order.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct ReleasedRows {
     pub level: Level,
     pub order: Option<SortedRows>,
+}
+
+/// Only how many rows: effects are logged (`--log debug`), and ten million rows spelled out
+/// would be gigabytes of log.
+impl std::fmt::Debug for ReleasedRows {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReleasedRows")
+            .field("rows", &self.level.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl ReleasedRows {

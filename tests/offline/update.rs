@@ -1431,6 +1431,10 @@ fn a_large_level_replaced_is_handed_to_the_runtime_to_drop() {
             .collect();
         if handed {
             assert_eq!(released, [rows]);
+            // Effects are logged with `--log debug`: the rows are counted, not spelled out.
+            let logged = format!("{effects:?}");
+            assert!(logged.len() < 1000, "{} bytes", logged.len());
+            assert!(logged.contains(&format!("rows: {rows}")), "{logged}");
         } else {
             assert!(released.is_empty(), "{released:?}");
         }
