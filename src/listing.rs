@@ -421,7 +421,7 @@ async fn split<P: Pages>(
         Some("/"),
         shared.max_keys,
     );
-    let (items, folders, more) = match request::<P>(shared, &mut pager).await {
+    let (mut items, mut folders, more) = match request::<P>(shared, &mut pager).await {
         None => return,
         Some(Err(e)) => {
             let _ = tx.send(Err(e)).await;
@@ -451,7 +451,6 @@ async fn split<P: Pages>(
         let _ = tx.send(Err(outside(prefix, name))).await;
         return;
     }
-    let (mut items, mut folders) = (items, folders);
     // Going on after a marker: what comes before it is left out, the folder holding it goes
     // on from it.
     let mut resumed = None;

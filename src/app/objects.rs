@@ -237,29 +237,8 @@ impl ObjectsPane {
     /// Merges the rows still pending below the others into them: the listing will add no
     /// more (it stopped or failed).
     pub(super) fn sort_waiting(&mut self, height: usize) {
-        let Some(mut order) = self.view.order.take() else {
-            return;
-        };
-        let mut selected = self.view.selected_position();
-        let mut filter = self.view.filter.take();
-        if let Some(placed) = order.settle(&self.level, self.names_in_order, true) {
-            follow(&placed, &mut selected, &mut filter);
-        }
-        self.place(order, filter, selected, height);
-    }
-
-    /// Installs `order` and `filter` and selects the row now at `selected` (a position).
-    fn place(
-        &mut self,
-        order: SortedRows,
-        filter: Option<Filter>,
-        selected: Option<usize>,
-        height: usize,
-    ) {
-        self.view.replace(order, filter);
-        match selected {
-            Some(position) => self.view.select_position(position, height),
-            None => self.view.clamp(height),
+        if self.view.order.is_some() {
+            self.add_rows(&[], true, height);
         }
     }
 
@@ -288,12 +267,16 @@ impl ObjectsPane {
                 })
                 .map(position)
                 .collect();
-            sort::merge_ascending(&mut f.matches, 0, &found);
+            sort::merge_ascending(&mut f.matches, &found);
         }
         if let Some(placed) = order.settle(&self.level, self.names_in_order, settle_all) {
             follow(&placed, &mut selected, &mut filter);
         }
-        self.place(order, filter, selected, height);
+        self.view.replace(order, filter);
+        match selected {
+            Some(position) => self.view.select_position(position, height),
+            None => self.view.clamp(height),
+        }
     }
 
     /// Lets go of a level no longer shown: a large one goes to the runtime to drop.

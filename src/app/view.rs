@@ -7,6 +7,7 @@
 //! counts only the positions the filter lets through (the cursor's unit).
 
 use crate::domain::sort::SortedRows;
+pub use crate::domain::sort::index as position;
 use crate::keys::Command;
 use std::ops::Range;
 
@@ -54,12 +55,6 @@ pub fn positions_of(order: &SortedRows, hit: &RowSet) -> Vec<u32> {
         .filter(|&(_, r)| hit.contains(r))
         .map(|(p, _)| position(p))
         .collect()
-}
-
-/// A position or row as held in a filter's matches. Four billion rows would not fit in memory
-/// anyway.
-pub fn position(i: usize) -> u32 {
-    u32::try_from(i).unwrap_or(u32::MAX)
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

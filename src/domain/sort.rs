@@ -319,18 +319,32 @@ fn first_from_end<T: Copy>(sorted: &[T], tail: impl Fn(T) -> bool) -> usize {
     start
 }
 
-/// Merges `new` (ascending) into `v[from..]` (ascending, and at least every value before
-/// `from`), in place from the end: only the values after the first one inserted move.
-pub fn merge_ascending(v: &mut Vec<u32>, from: usize, new: &[u32]) {
-    let mut i = v.len();
-    v.resize(i + new.len(), 0);
+/// Merges `new` (ascending) into `v` (ascending) in place, from the end: each stretch of `v`
+/// that goes after a new value moves once, as a block.
+pub fn merge_ascending(v: &mut Vec<u32>, new: &[u32]) {
+    merge_from_end(v, 0, new, |old, n| old > n);
+}
+
+/// Merges `new` (in order) into `v[base..]` (in order) in place, from the end, `after(old,
+/// new)` saying whether a value already there goes after a new one. For each new value, how
+/// many of `v[base..]` went before it.
+fn merge_from_end<T: Copy + Default>(
+    v: &mut Vec<T>,
+    base: usize,
+    new: &[T],
+    after: impl Fn(T, T) -> bool,
+) -> Vec<u32> {
+    let mut end = v.len();
+    v.resize(end + new.len(), T::default());
+    let mut gaps = vec![0; new.len()];
     for (j, &n) in new.iter().enumerate().rev() {
-        while i > from && v[i - 1] > n {
-            v[i + j] = v[i - 1];
-            i -= 1;
-        }
-        v[i + j] = n;
+        let at = base + first_from_end(&v[base..end], |old| after(old, n));
+        v.copy_within(at..end, at + j + 1);
+        v[at + j] = n;
+        gaps[j] = u32::try_from(at - base).unwrap_or(u32::MAX);
+        end = at;
     }
+    gaps
 }
 
 /// How two entries of one level compare.
@@ -410,26 +424,11 @@ impl Compare<'_> {
         }
     }
 
-    /// How many of `sorted` come before `e`, searching from the end (where, merging from
-    /// the end, the answer nearly always is).
-    fn count_before(&self, sorted: &[Entry], e: Entry) -> usize {
-        first_from_end(sorted, |x| self.cmp(x, e) == Ordering::Greater)
-    }
-
-    /// Merges `new` (sorted) into `entries[base..]` (sorted) in place, from the end: each
-    /// stretch of entries that goes after a new one moves once, as a block.
+    /// Merges `new` (sorted) into `entries[base..]` (sorted) in place (see `merge_from_end`).
     fn merge_into(&self, entries: &mut Vec<Entry>, base: usize, new: &[Entry]) -> Vec<u32> {
-        let mut end = entries.len();
-        entries.resize(end + new.len(), 0);
-        let mut gaps = vec![0; new.len()];
-        for (j, &e) in new.iter().enumerate().rev() {
-            let at = base + self.count_before(&entries[base..end], e);
-            entries.copy_within(at..end, at + j + 1);
-            entries[at + j] = e;
-            gaps[j] = u32::try_from(at - base).unwrap_or(u32::MAX);
-            end = at;
-        }
-        gaps
+        merge_from_end(entries, base, new, |old, e| {
+            self.cmp(old, e) == Ordering::Greater
+        })
     }
 }
 
@@ -629,9 +628,9 @@ impl SortedRows {
     }
 }
 
-/// Rows are counted in u32 to halve an order's memory; four billion rows would not fit in
-/// memory anyway.
-fn index(i: usize) -> u32 {
+/// A row or position in 32 bits, as orders and a filter's matches hold them (half the memory);
+/// four billion rows would not fit in memory anyway.
+pub fn index(i: usize) -> u32 {
     u32::try_from(i).unwrap_or(u32::MAX)
 }
 
