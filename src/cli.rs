@@ -231,7 +231,13 @@ pub struct ReportArgs {
     pub seed: Option<u64>,
     /// Build the report from an S3 Inventory report (CSV or Parquet, with the Object Lock
     /// fields) instead of HEAD requests: s3://inventory-bucket/…/manifest.json
-    #[arg(long, value_name = "MANIFEST", conflicts_with = "checkpoint")]
+    // Taken as typed: a manifest is a key, not a folder.
+    #[arg(
+        long,
+        value_name = "MANIFEST",
+        conflicts_with = "checkpoint",
+        value_parser = S3Location::parse_exact
+    )]
     pub inventory: Option<S3Location>,
 }
 

@@ -17,7 +17,7 @@
 //! (a page of 1000 entries is a few hundred kilobytes).
 
 use crate::domain::history::merge_page;
-use crate::domain::pages::VersionMarker;
+use crate::domain::pages::{Listing, MergedOrder, VersionMarker};
 use crate::domain::{HistoryEntry, ObjectEntry};
 use crate::s3::{ObjectPager, S3, S3Error, VersionPager};
 use std::future::Future;
@@ -58,6 +58,12 @@ pub trait Pages: Send + 'static {
     /// Start after `marker` (before the first page), as the page after it would.
     fn resume_at(&mut self, marker: &Self::Marker);
     fn key(item: &Self::Item) -> &str;
+    /// An entry's version id (a version listing's).
+    fn version_id(item: &Self::Item) -> Option<&str>;
+    /// Which listing this is, for the check of the merged entries.
+    const LISTING: Listing;
+    /// The check of the merged entries, starting after `marker`.
+    fn order_after(marker: &Self::Marker) -> MergedOrder;
 }
 
 impl Pages for VersionPager {
@@ -106,6 +112,16 @@ impl Pages for VersionPager {
     fn key(item: &HistoryEntry) -> &str {
         &item.key
     }
+
+    fn version_id(item: &HistoryEntry) -> Option<&str> {
+        Some(&item.version_id)
+    }
+
+    const LISTING: Listing = Listing::Versions;
+
+    fn order_after(marker: &VersionMarker) -> MergedOrder {
+        MergedOrder::after(Listing::Versions, &marker.key, marker.version_id.as_deref())
+    }
 }
 
 impl Pages for ObjectPager {
@@ -150,6 +166,16 @@ impl Pages for ObjectPager {
     fn key(item: &ObjectEntry) -> &str {
         &item.key
     }
+
+    fn version_id(_: &ObjectEntry) -> Option<&str> {
+        None
+    }
+
+    const LISTING: Listing = Listing::Keys;
+
+    fn order_after(marker: &String) -> MergedOrder {
+        MergedOrder::after(Listing::Keys, marker, None)
+    }
 }
 
 /// What a level sends its reader, in key order.
@@ -179,6 +205,8 @@ pub struct Split<P: Pages> {
     stack: Vec<mpsc::Receiver<Result<Segment<P::Item>, S3Error>>>,
     shared: Arc<Shared>,
     failed: bool,
+    /// The merged entries checked once more, in the order given.
+    order: MergedOrder,
 }
 
 impl<P: Pages> Split<P> {
@@ -219,6 +247,9 @@ impl<P: Pages> Split<P> {
         // One listing at a time: nothing to split.
         let depth = if listings == 1 { 0 } else { 2 };
         let ahead = shared.listings;
+        let order = after
+            .as_ref()
+            .map_or_else(|| MergedOrder::new(P::LISTING), P::order_after);
         let root = level::<P>(
             shared.clone(),
             prefix.to_string(),
@@ -231,6 +262,7 @@ impl<P: Pages> Split<P> {
             stack: vec![root],
             shared,
             failed: false,
+            order,
         }
     }
 
@@ -257,7 +289,16 @@ impl<P: Pages> Split<P> {
                 }
                 Some(Ok(Segment::Folder(rx))) => self.stack.push(rx),
                 Some(Ok(Segment::Items(items))) if items.is_empty() => {}
-                Some(Ok(Segment::Items(items))) => return Some(Ok(items)),
+                Some(Ok(Segment::Items(items))) => {
+                    for item in &items {
+                        if let Err(why) = self.order.next(P::key(item), P::version_id(item)) {
+                            self.failed = true;
+                            self.stack.clear();
+                            return Some(Err(S3Error::Runaway(why)));
+                        }
+                    }
+                    return Some(Ok(items));
+                }
             }
         }
     }
@@ -319,6 +360,10 @@ type Sender<T> = mpsc::Sender<Result<Segment<T>, S3Error>>;
 
 /// One listing of everything under `prefix` (after the marker `after`), page by page; tells
 /// `probe` whether it took more than one page.
+///
+/// Going on after a key, the folders that sort right after it but share its start (`a/`
+/// after `a.txt` or `a-1`) are looked at on their own when the listing passes them without
+/// naming anything in them: SeaweedFS 4.48, asked to go on after `a.txt`, skips `a/`.
 async fn whole<P: Pages>(
     shared: &Shared,
     prefix: &str,
@@ -327,6 +372,10 @@ async fn whole<P: Pages>(
     mut probe: Option<tokio::sync::oneshot::Sender<Probe<P::Item>>>,
 ) {
     let mut pager = P::open(&shared.s3, &shared.bucket, prefix, None, shared.max_keys);
+    let mut beside: std::collections::VecDeque<String> = after
+        .as_ref()
+        .map(|m| folders_beside(prefix, P::marker_key(m)).into())
+        .unwrap_or_default();
     if let Some(after) = &after {
         pager.resume_at(after);
     }
@@ -340,10 +389,6 @@ async fn whole<P: Pages>(
             }
             Some(Ok(page)) => page,
         };
-        if let Some(name) = items.iter().map(P::key).find(|k| !k.starts_with(prefix)) {
-            let _ = tx.send(Err(outside(prefix, name))).await;
-            return;
-        }
         if more && let Some(p) = probe.take() {
             let _ = p.send(Probe::Large);
         }
@@ -352,15 +397,80 @@ async fn whole<P: Pages>(
         {
             last = Some(i.clone());
         }
-        if tx.send(Ok(Segment::Items(items))).await.is_err() {
+        let mut run = Vec::with_capacity(items.len());
+        for item in items {
+            while let Some(folder) = beside.front()
+                && P::key(&item) >= folder.as_str()
+            {
+                let passed = !P::key(&item).starts_with(folder.as_str());
+                let folder = beside.pop_front().unwrap_or_default();
+                if passed {
+                    let run = std::mem::take(&mut run);
+                    if !run.is_empty() && tx.send(Ok(Segment::Items(run))).await.is_err() {
+                        return;
+                    }
+                    if !folder_alone::<P>(shared, &folder, tx).await {
+                        return;
+                    }
+                }
+            }
+            run.push(item);
+        }
+        if tx.send(Ok(Segment::Items(run))).await.is_err() {
             return;
         }
         if !more {
             break;
         }
     }
+    for folder in beside {
+        if !folder_alone::<P>(shared, &folder, tx).await {
+            return;
+        }
+    }
     if let Some(p) = probe {
         let _ = p.send(Probe::Small(last));
+    }
+}
+
+/// The folders under `prefix` that sort right after `key` and share its start: `a/` for
+/// `a.txt`, `a-1` or `a!`; `x/a/` and `x/a.b/` for `x/a.b-c` (a byte below `/` follows the
+/// shared start), in byte order.
+fn folders_beside(prefix: &str, key: &str) -> Vec<String> {
+    let Some(rest) = key.strip_prefix(prefix) else {
+        return Vec::new();
+    };
+    let mut folders: Vec<String> = rest
+        .bytes()
+        .enumerate()
+        .filter(|(_, b)| *b < b'/')
+        // Bytes below `/` are ASCII: the cut is on a character boundary.
+        .map(|(i, _)| format!("{prefix}{}/", &rest[..i]))
+        .collect();
+    folders.sort();
+    folders
+}
+
+/// Everything under `folder`, from a listing of its own. False when the listing failed or the
+/// reader went.
+async fn folder_alone<P: Pages>(shared: &Shared, folder: &str, tx: &Sender<P::Item>) -> bool {
+    let mut pager = P::open(&shared.s3, &shared.bucket, folder, None, shared.max_keys);
+    loop {
+        match request::<P>(shared, &mut pager).await {
+            None => return true,
+            Some(Err(e)) => {
+                let _ = tx.send(Err(e)).await;
+                return false;
+            }
+            Some(Ok((items, _, more))) => {
+                if tx.send(Ok(Segment::Items(items))).await.is_err() {
+                    return false;
+                }
+                if !more {
+                    return true;
+                }
+            }
+        }
     }
 }
 
@@ -394,14 +504,6 @@ async fn rest_of_key<P: Pages>(shared: &Shared, marker: &P::Marker, tx: &Sender<
     }
 }
 
-fn outside(prefix: &str, name: &str) -> S3Error {
-    S3Error::Runaway(format!(
-        "asked for what is under \"{}\", the server answered with \"{}\"",
-        crate::domain::text::sanitize(prefix),
-        crate::domain::text::sanitize(name)
-    ))
-}
-
 /// `prefix` listed with the delimiter: its keys in order, each folder by a listing of its
 /// own. The first folders are probes: when each of them fits in one page, a listing per
 /// folder would cost more requests than it saves, and the rest of the level is listed in one
@@ -421,6 +523,8 @@ async fn split<P: Pages>(
         Some("/"),
         shared.max_keys,
     );
+    // The pager's guard has checked the answer: keys and folders under `prefix`, in order,
+    // folders ending at the delimiter, no key inside one.
     let (mut items, mut folders, more) = match request::<P>(shared, &mut pager).await {
         None => return,
         Some(Err(e)) => {
@@ -434,21 +538,6 @@ async fn split<P: Pages>(
     // level is listed whole, as one listing.
     if more {
         whole::<P>(shared, prefix, after, tx, None).await;
-        return;
-    }
-    // Each listing answers for its own prefix only: anything else would break the merged
-    // order (a server naming keys or folders outside what was asked).
-    let stray = items
-        .iter()
-        .map(P::key)
-        .chain(folders.iter().map(String::as_str))
-        .find(|k| !k.starts_with(prefix))
-        .or(folders
-            .iter()
-            .map(String::as_str)
-            .find(|f| f.len() <= prefix.len() || !f.ends_with('/')));
-    if let Some(name) = stray {
-        let _ = tx.send(Err(outside(prefix, name))).await;
         return;
     }
     // Going on after a marker: what comes before it is left out, the folder holding it goes
@@ -559,5 +648,23 @@ async fn request<P: Pages>(
             }
             other => return other,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::folders_beside;
+
+    #[test]
+    fn the_folders_beside_a_key_are_those_sharing_its_start_before_a_low_byte() {
+        assert_eq!(folders_beside("", "a.txt"), ["a/"]);
+        assert_eq!(folders_beside("", "x/a.b-c"), ["x/a.b/", "x/a/"]);
+        assert_eq!(folders_beside("x/", "x/a.b-c"), ["x/a.b/", "x/a/"]);
+        assert_eq!(folders_beside("", "b-/x"), ["b/"]);
+        assert!(folders_beside("", "a/b/c").is_empty());
+        assert!(folders_beside("", "a0").is_empty());
+        assert!(folders_beside("q/", "a.txt").is_empty());
+        // Non-ASCII before the low byte: cut on a character boundary.
+        assert_eq!(folders_beside("", "\u{fc}.x"), ["\u{fc}/"]);
     }
 }

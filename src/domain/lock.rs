@@ -245,6 +245,27 @@ pub struct LockInfo {
     pub legal_hold: LegalHold,
 }
 
+/// Whether a HEAD's answer speaks of the version asked for. In a versioned bucket the answer
+/// names its version (`x-amz-version-id`); an answer naming another one, or none, may come
+/// from a cache or proxy that ignores the query string, and would lend the version asked for
+/// another version's lock. `null` (the version written while versioning was off) may go
+/// unnamed.
+pub fn answered_for(asked: &str, answered: Option<&str>) -> Result<(), String> {
+    match answered {
+        Some(id) if id == asked => Ok(()),
+        None if asked == "null" => Ok(()),
+        Some(id) => Err(format!(
+            "the server answered for version {}, not the version asked for ({}): a cache or proxy in front of it may ignore the query string, so the lock cannot be read",
+            super::text::name(id),
+            super::text::name(asked)
+        )),
+        None => Err(format!(
+            "the server's answer named no version (asked for {}): it may not be the version's own answer, so the lock cannot be read",
+            super::text::name(asked)
+        )),
+    }
+}
+
 /// What the lock of a version means at a given moment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LockState {
@@ -372,6 +393,16 @@ pub fn format_remaining(remaining: SignedDuration) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_head_must_answer_for_the_version_asked() {
+        assert!(answered_for("v1", Some("v1")).is_ok());
+        assert!(answered_for("null", None).is_ok());
+        assert!(answered_for("v1", Some("v2")).is_err_and(|e| e.contains("v2")));
+        assert!(answered_for("v1", None).is_err());
+        assert!(answered_for("v1", Some("")).is_err());
+    }
+
     use super::*;
 
     #[test]

@@ -121,7 +121,8 @@ impl LeanHead {
             if attempt > 0 {
                 tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
             }
-            let sent = tokio::time::timeout(self.attempt_timeout, self.once(&url)).await;
+            let sent =
+                tokio::time::timeout(self.attempt_timeout, self.once(&url, version_id)).await;
             let result = match sent {
                 Ok(r) => r,
                 Err(_) => Err(S3Error::Timeout(format!(
@@ -137,7 +138,7 @@ impl LeanHead {
         Err(last.unwrap_or_else(|| S3Error::Other("HEAD was not sent".into())))
     }
 
-    async fn once(&self, url: &str) -> Result<LockInfo, S3Error> {
+    async fn once(&self, url: &str, version_id: &str) -> Result<LockInfo, S3Error> {
         let credentials = self.credentials().await?;
         let mut request = http::Request::builder()
             .method(http::Method::HEAD)
@@ -178,13 +179,27 @@ impl LeanHead {
                 status: Some(status),
             });
         }
-        let text = |name: &str| {
-            headers
-                .get(name)
-                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        // A header sent twice with different values cannot be read (which one would the
+        // server enforce?); the same value twice is that value.
+        let text = |name: &str| -> Result<Option<String>, S3Error> {
+            let mut values = headers
+                .get_all(name)
+                .iter()
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+            let first = values.next();
+            if let Some(other) = values.find(|v| Some(v) != first.as_ref()) {
+                return Err(S3Error::Other(format!(
+                    "the server sent {name} twice with different values ({}, {}): the lock cannot be read",
+                    crate::domain::text::name(first.as_deref().unwrap_or_default()),
+                    crate::domain::text::name(&other)
+                )));
+            }
+            Ok(first)
         };
-        let retain_until = text("x-amz-object-lock-retain-until-date");
-        let mode = text("x-amz-object-lock-mode").map(|m| RetentionMode::parse(&m));
+        crate::domain::lock::answered_for(version_id, text("x-amz-version-id")?.as_deref())
+            .map_err(S3Error::Other)?;
+        let retain_until = text("x-amz-object-lock-retain-until-date")?;
+        let mode = text("x-amz-object-lock-mode")?.map(|m| RetentionMode::parse(&m));
         Ok(LockInfo {
             retain_until: retain_until.as_deref().and_then(RetainUntil::parse_utc),
             // A date that cannot be read leaves a mode without a date: unknown, never none.
@@ -194,7 +209,7 @@ impl LeanHead {
                 ),
                 (mode, _) => mode,
             },
-            legal_hold: text("x-amz-object-lock-legal-hold")
+            legal_hold: text("x-amz-object-lock-legal-hold")?
                 .map_or(LegalHold::Off, |h| LegalHold::parse(&h)),
         })
     }

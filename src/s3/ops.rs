@@ -67,13 +67,16 @@ impl VersionPager {
             next: None,
             max_keys: None,
             done: false,
-            guard: PageGuard::new(Listing::Versions),
+            guard: PageGuard::under(Listing::Versions, prefix, delimiter),
         }
     }
 
     /// Starts after `marker` (the `next` of the last page that arrived) instead of at the
     /// beginning: resumes a listing that failed or was stopped.
     pub fn resume_from(mut self, marker: Option<VersionMarker>) -> VersionPager {
+        if let Some(m) = &marker {
+            self.guard.start_after_version(m);
+        }
         self.next = marker;
         self
     }
@@ -84,8 +87,10 @@ impl VersionPager {
         self.done = false;
     }
 
-    /// Starts after `marker` (set before the first page).
+    /// Starts after `marker` (set before the first page): the server must answer only what
+    /// follows it.
     pub fn resume_at(&mut self, marker: VersionMarker) {
+        self.guard.start_after_version(&marker);
         self.next = Some(marker);
     }
 
@@ -111,18 +116,8 @@ impl VersionPager {
             )
             .await;
         match result {
-            Ok(page) => {
-                let entries = page
-                    .versions
-                    .iter()
-                    .chain(&page.markers)
-                    .map(|e| (&*e.key, Some(e.version_id.as_str())))
-                    .chain(page.prefixes.iter().map(|p| (p.as_str(), None)));
-                let next = page
-                    .next
-                    .as_ref()
-                    .map(|m| [m.key.as_str(), m.version_id.as_deref().unwrap_or("")]);
-                if let Err(why) = self.guard.check(entries, next.as_ref().map(|n| &n[..])) {
+            Ok(mut page) => {
+                if let Err(why) = self.guard.versions_page(&mut page) {
                     // The page is dropped with the listing: its entries may be the loop.
                     self.done = true;
                     return Some(Err(S3Error::Runaway(why)));
@@ -163,12 +158,13 @@ impl ObjectPager {
             token: None,
             start_after: None,
             done: false,
-            guard: PageGuard::new(Listing::Keys),
+            guard: PageGuard::under(Listing::Keys, prefix, delimiter),
         }
     }
 
-    /// Starts after the key `key` (StartAfter).
+    /// Starts after the key `key` (StartAfter): the server must answer only what follows it.
     pub fn start_after_key(&mut self, key: &str) {
+        self.guard.start_after(key);
         self.start_after = Some(key.to_string());
     }
 
@@ -188,7 +184,7 @@ impl ObjectPager {
         if self.done {
             return None;
         }
-        let page = self
+        let mut page = self
             .s3
             .list_objects_page_in(
                 &self.bucket,
@@ -198,15 +194,9 @@ impl ObjectPager {
                 self.start_after.as_deref().filter(|_| self.token.is_none()),
             )
             .await;
-        match &page {
+        match &mut page {
             Ok(p) => {
-                let entries = p
-                    .objects
-                    .iter()
-                    .map(|o| (&*o.key, None))
-                    .chain(p.prefixes.iter().map(|p| (p.as_str(), None)));
-                let next = p.next_token.as_deref().map(|t| [t]);
-                if let Err(why) = self.guard.check(entries, next.as_ref().map(|n| &n[..])) {
+                if let Err(why) = self.guard.objects_page(p) {
                     self.done = true;
                     return Some(Err(S3Error::Runaway(why)));
                 }
@@ -256,7 +246,7 @@ impl S3 {
             let next = out.continuation_token().filter(|t| !t.is_empty());
             guard
                 .check(
-                    out.buckets().iter().filter_map(|b| Some((b.name()?, None))),
+                    out.buckets().iter().filter_map(|b| b.name()),
                     next.map(|t| [t]).as_ref().map(|n| &n[..]),
                 )
                 .map_err(S3Error::Runaway)?;
@@ -538,6 +528,9 @@ impl S3 {
             .send()
             .await
             .map_err(S3Error::from_sdk)?;
+        if let Some(asked) = version_id {
+            crate::domain::lock::answered_for(asked, out.version_id()).map_err(S3Error::Other)?;
+        }
         let mut metadata: Vec<(String, String)> = out
             .metadata()
             .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())

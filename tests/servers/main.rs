@@ -7,6 +7,7 @@
 mod support;
 
 mod commands;
+mod completeness;
 mod config;
 mod conformance;
 mod e2e;

@@ -775,6 +775,19 @@ fn an_inventory_gives_the_report_of_the_heads_without_one_head_and_is_checked() 
             "{source}"
         );
         assert!(built.markdown().contains("| Locks read from | the S3 Inventory taken"));
+        // The command line, in the README's form: the manifest's key as typed.
+        let from_cli = support::lockwatch_stdout(
+            &proxy.endpoint,
+            &[
+                "report",
+                "--inventory",
+                &format!("s3://{inventory}/{manifest}"),
+                &format!("s3://{bucket}/"),
+                "--format",
+                "csv",
+            ],
+        );
+        assert_eq!(sorted(&from_cli), sorted(&csv));
 
         // The same from a Parquet inventory.
         let parquet = write_parquet_inventory(&weed.endpoint, &bucket, &inventory).await;

@@ -206,7 +206,8 @@ fn same_order_as_one_listing(endpoint: &str, tag: &str, small_pages: bool) {
         cuts.dedup();
         for &cut in &cuts {
             let marker = Split::<VersionPager>::position(&entries[cut]);
-            for (listings, max_keys) in [(8, 50), (3, 1000)] {
+            // One listing too: going on after `a.txt`, SeaweedFS 4.48 skips the folder `a/`.
+            for (listings, max_keys) in [(8, 50), (3, 1000), (1, 1000)] {
                 let (rest, _) =
                     resumed_versions(&s3, &bucket, "", listings, max_keys, Some(marker.clone()))
                         .await;

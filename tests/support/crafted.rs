@@ -28,7 +28,7 @@ impl Request {
         let query = self.target.split_once('?')?.1;
         query.split('&').find_map(|pair| {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (k == name).then(|| decode(v))
+            (k == name).then(|| percent_decode(v))
         })
     }
 
@@ -37,7 +37,8 @@ impl Request {
     }
 }
 
-fn decode(s: &str) -> String {
+/// A query value or path as the client meant it: `%XX` and `+` decoded.
+pub fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
