@@ -17,7 +17,7 @@
 //! (a page of 1000 entries is a few hundred kilobytes).
 
 use crate::domain::history::merge_page;
-use crate::domain::pages::{Listing, MergedOrder, VersionMarker};
+use crate::domain::pages::{ListedAs, Listing, MergedOrder, VersionMarker};
 use crate::domain::{HistoryEntry, ObjectEntry};
 use crate::s3::{ObjectPager, S3, S3Error, VersionPager};
 use std::future::Future;
@@ -269,6 +269,14 @@ impl<P: Pages> Split<P> {
     /// Listings started so far (1 when nothing was split).
     pub fn listings_started(&self) -> usize {
         self.shared.started.load(Ordering::Relaxed)
+    }
+
+    /// How the entries given so far were listed: the folders listed on their own.
+    pub fn listed_as(&self) -> ListedAs {
+        ListedAs {
+            folders: self.listings_started().saturating_sub(1) as u64,
+            listings: self.shared.listings,
+        }
     }
 
     /// The next entries in key order, or `None` at the end. After an error, `None`.

@@ -5,6 +5,7 @@
 
 use crate::domain::format::plural;
 use crate::domain::location::S3Location;
+use crate::domain::pages::ListedAs;
 use crate::domain::undelete::{KeyAction, KeyGrouper, KeyPlan, READ_BACK, plan_key};
 pub use crate::domain::undelete::{
     Outcome, Tally, Targets, describe_key, describe_outcome, describe_summary, describe_tally,
@@ -29,9 +30,9 @@ pub async fn plan(
     location: &S3Location,
     after: Option<Timestamp>,
     mut progress: impl FnMut(usize),
-) -> Result<Vec<KeyPlan>, S3Error> {
+) -> Result<(Vec<KeyPlan>, ListedAs), S3Error> {
     let mut plans = Vec::new();
-    plan_listing(
+    let listed = plan_listing(
         s3,
         &location.bucket,
         &location.prefix,
@@ -42,7 +43,7 @@ pub async fn plan(
         &mut progress,
     )
     .await?;
-    Ok(plans)
+    Ok((plans, listed))
 }
 
 /// Plans the marked keys (from one listing of their level) and everything below the marked
@@ -96,8 +97,12 @@ async fn plan_listing(
     after: Option<Timestamp>,
     plans: &mut Vec<KeyPlan>,
     progress: &mut impl FnMut(usize),
-) -> Result<(), S3Error> {
+) -> Result<ListedAs, S3Error> {
     let mut grouper = KeyGrouper::default();
+    let mut listed = ListedAs {
+        folders: 0,
+        listings: 1,
+    };
     let mut absorb = |versions, markers, plans: &mut Vec<KeyPlan>| {
         for (key, history) in grouper.absorb(versions, markers) {
             if wanted(&key) {
@@ -112,6 +117,7 @@ async fn plan_listing(
             absorb(page?, Vec::new(), plans);
             progress(plans.len());
         }
+        listed = pages.listed_as();
     } else {
         let mut pager = VersionPager::new(s3, bucket, prefix, delimiter);
         while let Some(page) = pager.next_page().await {
@@ -125,7 +131,7 @@ async fn plan_listing(
     {
         plans.push(plan_key(key, &history, after));
     }
-    Ok(())
+    Ok(listed)
 }
 
 /// The audit trail's entry for one key of a run (none for a key left alone).

@@ -61,7 +61,7 @@ pub(super) async fn undelete(
     };
     let show_progress = console.err_is_terminal;
     let err = &mut *console.err;
-    let plans = match u::plan(s3, &options.location, after, |keys| {
+    let (plans, listed) = match u::plan(s3, &options.location, after, |keys| {
         if show_progress {
             let _ = write!(err, "\rlisting… {keys} keys planned");
         }
@@ -103,7 +103,13 @@ pub(super) async fn undelete(
                     u::describe_summary(&summary, &options.location, after)
                 )
             })
+            .and_then(|_| writeln!(out, "  listed {}", listed.describe()))
     };
+    if options.json {
+        // The plan's lines are one JSON object per key; how it was listed goes with the
+        // messages.
+        say!(console, "Listed {}.", listed.describe());
+    }
     if let Err(e) = printed.and_then(|_| out.flush()) {
         say!(console, "lockwatch: cannot print the plan: {e}");
         return Exit::CouldNotStart;

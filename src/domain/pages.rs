@@ -538,6 +538,41 @@ impl PageGuard {
     }
 }
 
+/// How a listing was made, for the report and the plan to say: a split listing trusts the
+/// server's delimiter answers to name every folder (a folder one leaves out is not listed).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ListedAs {
+    /// Folders listed by a listing of their own, as delimiter answers named them (0: one
+    /// listing in sequence).
+    pub folders: u64,
+    /// Listings at once (`--listings`).
+    pub listings: usize,
+}
+
+impl ListedAs {
+    /// One sentence, without a final period.
+    pub fn describe(&self) -> String {
+        if self.folders == 0 {
+            "in one sequence (ListObjectVersions, page by page)".to_string()
+        } else {
+            format!(
+                "split over {} folder{} as the server's delimiter answers named them, {} listings at once, merged and checked back into key order (a folder those answers leave out is not listed; --listings 1 lists in one sequence)",
+                self.folders,
+                if self.folders == 1 { "" } else { "s" },
+                self.listings
+            )
+        }
+    }
+
+    /// Two listings' worth (a report resumed in parts, a plan of several folders).
+    pub fn and(self, other: ListedAs) -> ListedAs {
+        ListedAs {
+            folders: self.folders + other.folders,
+            listings: self.listings.max(other.listings),
+        }
+    }
+}
+
 /// The entries of a listing merged from several (a split listing), checked once more one by
 /// one before anything is printed, counted or planned: keys in increasing order, a version
 /// listing's key once per version, each (key, version) once, all after where it started.

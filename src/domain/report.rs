@@ -160,6 +160,9 @@ pub struct Coverage {
     pub posture: Option<super::posture::Summary>,
     /// Where the locks came from when not from HEAD requests (an S3 Inventory report).
     pub source: Option<String>,
+    /// How the versions were listed (none: not listed, read from an inventory).
+    #[serde(default)]
+    pub listed: Option<super::pages::ListedAs>,
     /// HEAD requests sent, the most in flight at once, and how many answers said the server
     /// was overloaded (each was asked again later).
     pub head_requests: u64,
@@ -271,6 +274,7 @@ impl Coverage {
             unknown: Vec::new(),
             unknown_count: 0,
             source: None,
+            listed: None,
             head_requests: 0,
             head_concurrency_peak: 0,
             slowed_down: 0,
@@ -618,6 +622,12 @@ impl Coverage {
             }
         ));
         m.push_str(&format!("| Endpoint | {} |\n", cell(&self.endpoint)));
+        if let Some(listed) = &self.listed {
+            m.push_str(&format!(
+                "| Listed | {} |\n",
+                cell(&capitalized(&listed.describe()))
+            ));
+        }
         if let Some(source) = &self.source {
             m.push_str(&format!("| Locks read from | {} |\n", cell(source)));
         } else if self.head_requests > 0 {

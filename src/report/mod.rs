@@ -13,6 +13,7 @@ pub mod checkpoint;
 pub mod inventory;
 
 use crate::domain::location::S3Location;
+use crate::domain::pages::ListedAs;
 use crate::domain::pages::VersionMarker;
 use crate::domain::report::{CSV_HEADER, Coverage, Part, Protection, SampleSummary, csv_row};
 use crate::domain::sample::{Reservoir, Rng, estimate};
@@ -189,7 +190,11 @@ pub async fn build(
         return sample(coverage, pages, heads, no_lock, size, seed, progress).await;
     }
     let heads = Heads::new(s3, &location.bucket, options.concurrency, seed);
+    let listed_before = coverage.listed;
+    let listed = pages.listed.clone();
     let mut run = Run {
+        listed_before,
+        listed,
         coverage,
         heads,
         no_lock,
@@ -248,6 +253,17 @@ type ListedPage = (Vec<HistoryEntry>, Option<VersionMarker>);
 struct Listing {
     pages: tokio::sync::mpsc::Receiver<Result<ListedPage, S3Error>>,
     task: tokio::task::JoinHandle<()>,
+    /// How the pages given so far were listed.
+    listed: Arc<std::sync::Mutex<ListedAs>>,
+}
+
+impl Listing {
+    fn listed(&self) -> ListedAs {
+        match self.listed.lock() {
+            Ok(l) => *l,
+            Err(poisoned) => *poisoned.into_inner(),
+        }
+    }
 }
 
 impl Drop for Listing {
@@ -266,10 +282,15 @@ fn list_ahead(
 ) -> Listing {
     let (tx, rx) = tokio::sync::mpsc::channel(LIST_AHEAD);
     let (s3, bucket, prefix) = (s3.clone(), location.bucket.clone(), location.prefix.clone());
+    let listed = Arc::new(std::sync::Mutex::new(ListedAs::default()));
+    let shared = listed.clone();
     let task = tokio::spawn(async move {
         let mut pages =
             Split::<VersionPager>::resume(&s3, &bucket, &prefix, s3.listings(), max_keys, resume);
         while let Some(page) = pages.next_page().await {
+            if let Ok(mut l) = shared.lock() {
+                *l = pages.listed_as();
+            }
             let failed = page.is_err();
             let page = page.map(|entries| {
                 let next = entries.last().map(Split::position);
@@ -280,7 +301,11 @@ fn list_ahead(
             }
         }
     });
-    Listing { pages: rx, task }
+    Listing {
+        pages: rx,
+        task,
+        listed,
+    }
 }
 
 type Answer<T> = (T, u32, Arc<str>, String, Result<LockInfo, S3Error>);
@@ -412,9 +437,21 @@ struct Run {
     /// Where the listing goes on after the pages written so far.
     next: Option<checkpoint::Marker>,
     checkpoint: Option<(CheckpointFile, Identity, Instant)>,
+    /// How the parts before this one were listed, and this one's listing.
+    listed_before: Option<ListedAs>,
+    listed: Arc<std::sync::Mutex<ListedAs>>,
 }
 
 impl Run {
+    /// How everything read so far was listed, every part.
+    fn listed(&self) -> ListedAs {
+        let now = match self.listed.lock() {
+            Ok(l) => *l,
+            Err(poisoned) => *poisoned.into_inner(),
+        };
+        self.listed_before.map_or(now, |before| before.and(now))
+    }
+
     fn server_now(&self) -> Timestamp {
         let offset = self.coverage.server_clock_offset_seconds.unwrap_or(0);
         Timestamp::now()
@@ -553,6 +590,7 @@ impl Run {
     }
 
     fn save(&mut self, when: Save) -> Option<Result<(), String>> {
+        let listed = self.listed();
         let (file, identity, last) = self.checkpoint.as_mut()?;
         if when == Save::IfDue && last.elapsed() < SAVE_EVERY {
             return None;
@@ -560,6 +598,7 @@ impl Run {
         *last = Instant::now();
         let complete = when == Save::Complete;
         let mut state = self.coverage.clone();
+        state.listed = Some(listed);
         let mut part = self.part.clone();
         if part.ended_at.is_empty() {
             part.ended_at = Timestamp::now().to_string();
@@ -578,6 +617,7 @@ impl Run {
     }
 
     fn finish(mut self, ended: Ended, path: Option<PathBuf>) -> Result<Coverage, ReportError> {
+        self.coverage.listed = Some(self.listed());
         self.coverage.head_requests += self.heads.sent;
         self.coverage.head_concurrency_peak =
             self.coverage
@@ -736,5 +776,6 @@ async fn sample(
         0
     };
     coverage.slowed_down = heads.slowed_down;
+    coverage.listed = Some(listing.listed());
     Ok(coverage)
 }

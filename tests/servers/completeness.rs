@@ -25,6 +25,8 @@ enum Fault {
     MarkerIgnored,
     /// The entries of each page in reverse order.
     Reversed,
+    /// The level's delimiter answer leaves out the folder `f2/` (the full listing has it).
+    FolderOmitted,
     /// HEAD answers for another version (the current one, unlocked), as a cache that ignores
     /// the query string would.
     OtherVersion,
@@ -35,13 +37,15 @@ enum Fault {
 /// One entry of the bucket: key, version id, latest, delete marker.
 type Entry = (String, String, bool, bool);
 
-/// The bucket: two top-level keys, folders `f0/` to `f5/` of two keys each, every key with
-/// two versions; `f1/k2` and `z.txt` deleted (a delete marker on top). Server order: by key,
-/// newest first.
+/// The bucket: two top-level keys and folders `f0/` to `f9/`, every key with two versions;
+/// `f1/k2` and `z.txt` deleted (a delete marker on top). `f0/` to `f7/` hold two keys (one
+/// page each), `f8/` and `f9/` three (two pages). With eight listings the folders are listed
+/// whole, the first eight as probes: when those fit in a page each, the rest of the level is
+/// one listing going on after the last probe's last entry. Server order: by key, newest first.
 fn bucket() -> Vec<Entry> {
     let mut keys = vec!["a.txt".to_string(), "z.txt".to_string()];
-    for f in 0..6 {
-        for k in 1..=2 {
+    for f in 0..10 {
+        for k in 1..=(if f < 8 { 2 } else { 3 }) {
             keys.push(format!("f{f}/k{k}"));
         }
     }
@@ -58,6 +62,8 @@ fn bucket() -> Vec<Entry> {
     entries
 }
 
+/// Entries a page holds: a folder's listing takes two pages. A delimiter answer holds them
+/// all (a level is split only when its delimiter answer fits one page).
 const PAGE: usize = 5;
 const TIME: &str = "2026-11-01T00:00:00.000Z";
 
@@ -126,6 +132,9 @@ fn list_versions(request: &Request, fault: Fault) -> Answer {
             .unwrap_or(all.len());
         all.splice(at..at, f1);
     }
+    if fault == Fault::FolderOmitted && delimiter.is_some() && prefix.is_empty() {
+        all.retain(|i| !matches!(i, Item::Folder(f) if f == "f2/"));
+    }
     let key_marker = request.query("key-marker").filter(|k| !k.is_empty());
     let id_marker = request.query("version-id-marker").filter(|k| !k.is_empty());
     let ignore_marker = fault == Fault::MarkerIgnored && delimiter.is_none();
@@ -144,8 +153,8 @@ fn list_versions(request: &Request, fault: Fault) -> Answer {
     let page_size = request
         .query("max-keys")
         .and_then(|m| m.parse().ok())
-        .unwrap_or(PAGE)
-        .min(PAGE);
+        .unwrap_or(1000)
+        .min(if delimiter.is_some() { 1000 } else { PAGE });
     let mut page: Vec<&Item> = all[start.min(all.len())..].iter().take(page_size).collect();
     let truncated = start + page.len() < all.len();
     let next = if truncated {
@@ -455,4 +464,66 @@ fn lock_headers_sent_twice_that_disagree_are_unknown() {
             .contains("twice with different values"),
         "{json}"
     );
+}
+
+/// What a split listing trusts: a folder the delimiter answer leaves out is not listed. No
+/// single answer shows it; the report and the plan say how they were listed, and one listing
+/// (`--listings 1`) counts every version.
+#[test]
+fn the_report_and_the_plan_say_how_they_were_listed_and_one_listing_is_exact() {
+    let server = server(Fault::FolderOmitted);
+    let versions = bucket().iter().filter(|e| !e.3).count() as u64;
+    let markdown = |listings: &str| {
+        let out = run(
+            &server,
+            &listings_args(listings, &["report", "s3://bup/", "--format", "markdown"]),
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let split = markdown("8");
+    assert!(
+        split.contains("| Listed | Split over 9 folders as the server's delimiter answers named them, 8 listings at once")
+            && split.contains("--listings 1 lists in one sequence"),
+        "{split}"
+    );
+    let one = markdown("1");
+    assert!(
+        one.contains("| Listed | In one sequence (ListObjectVersions, page by page) |"),
+        "{one}"
+    );
+    assert!(
+        one.contains(&format!(
+            "| Keys, versions, delete markers | 24, {versions}, 2 |"
+        )),
+        "{one}"
+    );
+    let out = run(
+        &server,
+        &listings_args("1", &["report", "s3://bup/", "--format", "json"]),
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(json["listed"]["folders"], 0, "{json}");
+    assert_eq!(json["versions"], versions, "{json}");
+
+    // The plan says it too: in its summary, and beside the JSON lines on standard error.
+    let out = run(
+        &server,
+        &listings_args("8", &["undelete", "s3://bup/", "--dry-run"]),
+    );
+    assert!(
+        text(&out.stdout).contains("listed split over 9 folders"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = run(
+        &server,
+        &listings_args("1", &["undelete", "s3://bup/", "--dry-run", "--json"]),
+    );
+    assert!(
+        text(&out.stderr).contains("Listed in one sequence"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(text(&out.stdout).lines().all(|l| l.starts_with('{')));
 }

@@ -361,7 +361,7 @@ fn a_key_that_changes_after_the_plan_is_skipped_not_overwritten() {
             bucket: bucket.clone(),
             prefix: "data/".into(),
         };
-        let plans = lockwatch::undelete::plan(&s3, &location, None, |_| {})
+        let (plans, _) = lockwatch::undelete::plan(&s3, &location, None, |_| {})
             .await
             .expect("plan");
         let acting = plans.iter().filter(|p| p.acts()).count();
