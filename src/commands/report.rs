@@ -25,6 +25,11 @@ pub(super) async fn report(
     let err = std::cell::RefCell::new(err);
     let from_inventory = args.inventory.is_some();
     let progress = |p: Progress| {
+        if let Some(warning) = &p.warning {
+            let mut err = err.borrow_mut();
+            let end = if show_progress { "\r\x1b[K" } else { "" };
+            let _ = writeln!(err, "{end}lockwatch: warning: {warning}");
+        }
         if show_progress {
             let mut err = err.borrow_mut();
             let _ = match p.sample {
@@ -141,5 +146,12 @@ pub(super) async fn report(
         say!(console, "lockwatch: cannot write the report: {}", shown(&e));
         return Exit::CouldNotStart;
     }
-    Exit::Done
+    for warning in &coverage.warnings {
+        say!(console, "lockwatch: warning: {warning}");
+    }
+    if coverage.warnings.is_empty() {
+        Exit::Done
+    } else {
+        Exit::Partly
+    }
 }

@@ -176,6 +176,10 @@ pub struct Coverage {
     pub sample: Option<SampleSummary>,
     /// Current objects (keys whose latest entry is a version), counted from the listing.
     pub current_versions: u64,
+    /// What went wrong beside the report itself (a checkpoint that could not be saved):
+    /// said on standard error, and the command exits 1.
+    #[serde(skip)]
+    pub warnings: Vec<String>,
     #[serde(skip)]
     now: Timestamp,
     #[serde(skip)]
@@ -275,6 +279,7 @@ impl Coverage {
             unknown_count: 0,
             source: None,
             listed: None,
+            warnings: Vec::new(),
             head_requests: 0,
             head_concurrency_peak: 0,
             slowed_down: 0,

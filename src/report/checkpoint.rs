@@ -204,9 +204,29 @@ fn open_private(path: &Path, new: bool) -> std::io::Result<std::fs::File> {
     options.open(path)
 }
 
+/// Reads a checkpoint: a regular file only, opened without following a symlink at the name
+/// and without waiting (a FIFO there would wait for a writer; a link to `/dev/zero` would be
+/// read to the cap).
 fn read_capped(path: &Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
-    let file = std::fs::File::open(path)?;
+    use std::os::unix::fs::OpenOptionsExt;
+    let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(flags.bits() as i32)
+        .open(path)
+        .map_err(|e| {
+            if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) {
+                std::io::Error::other("it is a symbolic link; a checkpoint is a regular file")
+            } else {
+                e
+            }
+        })?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::other(
+            "not a regular file (a FIFO, a device or a folder); a checkpoint is a regular file",
+        ));
+    }
     let mut text = Vec::new();
     file.take(MAX_BYTES + 1).read_to_end(&mut text)?;
     if text.len() as u64 > MAX_BYTES {

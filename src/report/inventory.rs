@@ -139,6 +139,7 @@ pub async fn build(
                     versions: coverage.versions,
                     in_flight: 0,
                     sample: None,
+                    warning: None,
                 });
             }
             Ok(())

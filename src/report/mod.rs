@@ -91,7 +91,7 @@ impl Options {
 }
 
 /// Where the report is, for progress lines.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Progress {
     /// Versions whose lock was read (or counted, for a sample's listing).
     pub versions: u64,
@@ -99,6 +99,9 @@ pub struct Progress {
     pub in_flight: usize,
     /// For a sample: (read, to read) once the listing is done.
     pub sample: Option<(u64, u64)>,
+    /// Something the user must read now, terminal or not (a checkpoint that could not be
+    /// saved), said once.
+    pub warning: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -193,6 +196,7 @@ pub async fn build(
     let listed_before = coverage.listed;
     let listed = pages.listed.clone();
     let mut run = Run {
+        save_failed: false,
         listed_before,
         listed,
         coverage,
@@ -437,6 +441,8 @@ struct Run {
     /// Where the listing goes on after the pages written so far.
     next: Option<checkpoint::Marker>,
     checkpoint: Option<(CheckpointFile, Identity, Instant)>,
+    /// A periodic save failed (said once).
+    save_failed: bool,
     /// How the parts before this one were listed, and this one's listing.
     listed_before: Option<ListedAs>,
     listed: Arc<std::sync::Mutex<ListedAs>>,
@@ -502,14 +508,22 @@ impl Run {
                     if let Err(e) = self.write_page(page, format, out) {
                         return Ended::Output(e);
                     }
+                    let mut warning = None;
+                    if let Some(Err(e)) = self.save(Save::IfDue) {
+                        tracing::warn!(error = %e, "checkpoint not saved");
+                        if !self.save_failed {
+                            warning = Some(format!(
+                                "{e}: the report goes on, but a run cut now could not be resumed from here (said once; each later save is tried too)"
+                            ));
+                        }
+                        self.save_failed = true;
+                    }
                     progress(Progress {
                         versions: self.coverage.versions,
                         in_flight: self.heads.adaptive.limit(),
                         sample: None,
+                        warning,
                     });
-                    if let Some(Err(e)) = self.save(Save::IfDue) {
-                        tracing::warn!(error = %e, "checkpoint not saved");
-                    }
                 }
             }
             if pending.is_empty() && (listing_done || stopping) {
@@ -657,11 +671,17 @@ impl Run {
             return Err(error);
         }
         let part = self.part.clone();
-        if let Some(Err(e)) = self.save(Save::Complete) {
-            return Err(ReportError::Checkpoint(e));
-        }
-        if let Some((file, _, _)) = self.checkpoint.take() {
-            file.release();
+        match self.save(Save::Complete) {
+            // The report is whole: it is given, with why the checkpoint is not marked
+            // finished (a run of the same command would take it again from the last save).
+            Some(Err(e)) => self.coverage.warnings.push(format!(
+                "{e}: the report is whole, but its checkpoint is not marked finished (the same command would go on from the last checkpoint saved; remove it to start again)"
+            )),
+            _ => {
+                if let Some((file, _, _)) = self.checkpoint.take() {
+                    file.release();
+                }
+            }
         }
         self.coverage.parts.push(part);
         Ok(self.coverage)
@@ -707,6 +727,7 @@ async fn sample(
             versions: coverage.versions,
             in_flight: 0,
             sample: None,
+            warning: None,
         });
     }
     let chosen = reservoir.into_sorted();
@@ -730,6 +751,7 @@ async fn sample(
                     versions: coverage.versions,
                     in_flight: heads.adaptive.limit(),
                     sample: Some((done, total)),
+                    warning: None,
                 });
             }
             None if issued >= chosen.len() || no_lock => break,

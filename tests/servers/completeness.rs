@@ -16,8 +16,10 @@ use support::crafted::{
 
 /// What the crafted server gets wrong.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Fault {
+pub(crate) enum Fault {
     None,
+    /// Nothing wrong, but every HEAD takes 300 ms.
+    SlowHeads,
     /// The level's delimiter answer names the folder `f1/` and lists its keys as keys too.
     FolderAlsoListed,
     /// A listing without a delimiter ignores `key-marker` (and `start-after`): every page
@@ -232,7 +234,8 @@ fn head(request: &Request, fault: Fault) -> Answer {
     }
 }
 
-fn server(fault: Fault) -> Crafted {
+/// The crafted server of bucket `bup` (see `bucket`), getting `fault` wrong.
+pub(crate) fn server(fault: Fault) -> Crafted {
     Crafted::start(move |request: &Request| {
         let path = request.path();
         let on_bucket = path == "/bup" || path == "/bup/";
@@ -241,7 +244,12 @@ fn server(fault: Fault) -> Crafted {
             "GET" if on_bucket && request.has_query("versioning") => versioning_enabled(),
             "GET" if on_bucket && request.has_query("object-lock") => lock_enabled(),
             "GET" if on_bucket && request.has_query("versions") => list_versions(request, fault),
-            "HEAD" if path.starts_with("/bup/") => head(request, fault),
+            "HEAD" if path.starts_with("/bup/") => {
+                if fault == Fault::SlowHeads {
+                    std::thread::sleep(Duration::from_millis(300));
+                }
+                head(request, fault)
+            }
             _ => Answer::error(404, "NoSuchKey", "not crafted"),
         }
     })

@@ -6,6 +6,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod checkpoint;
 mod commands;
 mod completeness;
 mod config;
