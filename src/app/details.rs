@@ -274,12 +274,20 @@ pub(super) fn on_bucket_info(
             },
             error: false,
         },
+        // The details failed (read-only credentials may not read versioning): each posture
+        // part still says what it answered, as the report does.
         Err(e) => Popup::Message {
-            title: "Bucket details".into(),
-            lines: vec![DialogLine::new(
-                format!("The server refused or did not answer: {e}"),
-                LineStyle::Error,
-            )],
+            title: format!("Bucket {}", text::sanitize(&bucket)),
+            lines: {
+                let mut lines = vec![DialogLine::new(
+                    format!("The server refused or did not answer its details: {e}"),
+                    LineStyle::Error,
+                )];
+                if let Some(p) = &posture {
+                    lines.extend(posture_lines(p));
+                }
+                lines
+            },
             error: true,
         },
     });

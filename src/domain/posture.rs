@@ -168,12 +168,50 @@ pub enum Effect {
 pub struct Statement {
     pub sid: Option<String>,
     pub effect: Effect,
-    /// Principals as written (`*`, ARNs, canonical ids).
+    /// Principals as written (`*`, ARNs, canonical ids); with `not_principal`, the ones it
+    /// leaves out.
     pub principals: Vec<String>,
-    /// The actions of `DANGEROUS_ACTIONS` (or `*` / `s3:*`) it names.
+    /// `NotPrincipal`: the statement applies to everyone but `principals`.
+    pub not_principal: bool,
+    /// The action patterns as written that cover one of `DANGEROUS_ACTIONS`; with
+    /// `not_action`, every pattern of its `NotAction`.
     pub actions: Vec<String>,
+    /// `NotAction`: the statement covers every action but those `actions` match.
+    pub not_action: bool,
+    /// The actions of `DANGEROUS_ACTIONS` it covers, judged as IAM matches them.
+    pub grants: Vec<&'static str>,
     /// Whether it has a Condition (lockwatch does not evaluate conditions; it says so).
     pub conditional: bool,
+}
+
+impl Statement {
+    /// Whether it applies to everyone: `Principal` `*` (also `{"AWS": "*"}`), or a
+    /// `NotPrincipal` (everyone but the few it names).
+    pub fn everyone(&self) -> bool {
+        self.not_principal || self.principals.iter().any(|p| p == "*")
+    }
+
+    /// Its actions as written, for evidence.
+    pub fn actions_written(&self) -> String {
+        if self.not_action {
+            format!(
+                "every action but {} (NotAction), so {}",
+                self.actions.join(", "),
+                self.grants.join(", ")
+            )
+        } else {
+            self.actions.join(", ")
+        }
+    }
+
+    /// Its principals as written, for evidence.
+    pub fn principals_written(&self) -> String {
+        match (self.not_principal, self.principals.is_empty()) {
+            (true, _) => format!("everyone but {} (NotPrincipal)", self.principals.join(", ")),
+            (false, true) => "(no principal named)".to_string(),
+            (false, false) => self.principals.join(", "),
+        }
+    }
 }
 
 /// The actions that can remove versions or weaken their protection.
@@ -192,6 +230,9 @@ pub struct PolicySummary {
     pub statements: Vec<Statement>,
     /// The policy could not be read as JSON; the raw text's first characters.
     pub unreadable: Option<String>,
+    /// Statements lockwatch cannot judge (an Effect or an Action that is not what IAM
+    /// reads), each with why: said as a risk, never passed over.
+    pub cannot_judge: Vec<String>,
 }
 
 impl PolicySummary {
@@ -202,6 +243,7 @@ impl PolicySummary {
             return PolicySummary {
                 statements: Vec::new(),
                 unreadable: Some(document.chars().take(80).collect()),
+                cannot_judge: Vec::new(),
             };
         };
         let list = |v: Option<&serde_json::Value>| -> Vec<String> {
@@ -230,33 +272,92 @@ impl PolicySummary {
             Some(one @ serde_json::Value::Object(_)) => vec![one.clone()],
             _ => Vec::new(),
         };
-        let statements = statements
-            .iter()
-            .filter_map(|st| {
-                let effect = match st.get("Effect").and_then(|e| e.as_str()) {
-                    Some("Allow") => Effect::Allow,
-                    Some("Deny") => Effect::Deny,
-                    _ => return None,
-                };
-                let actions: Vec<String> = list(st.get("Action"))
-                    .into_iter()
-                    .filter(|a| covers_dangerous(a))
-                    .collect();
-                if actions.is_empty() {
-                    return None;
+        let mut cannot_judge = Vec::new();
+        let mut kept = Vec::new();
+        for (n, st) in statements.iter().enumerate() {
+            let sid = st.get("Sid").and_then(|s| s.as_str()).map(str::to_string);
+            let which = || match &sid {
+                Some(sid) => format!("statement {sid}"),
+                None => format!("statement {}", n + 1),
+            };
+            let effect = match st.get("Effect").and_then(|e| e.as_str()) {
+                Some("Allow") => Effect::Allow,
+                Some("Deny") => Effect::Deny,
+                other => {
+                    cannot_judge.push(format!(
+                        "{}: Effect {} (IAM knows Allow and Deny)",
+                        which(),
+                        other.unwrap_or("missing")
+                    ));
+                    continue;
                 }
-                Some(Statement {
-                    sid: st.get("Sid").and_then(|s| s.as_str()).map(str::to_string),
-                    effect,
-                    principals: list(st.get("Principal")),
-                    actions,
-                    conditional: st.get("Condition").is_some(),
-                })
-            })
-            .collect();
+            };
+            let (patterns, not_action) = match (st.get("Action"), st.get("NotAction")) {
+                (Some(a), None) => (a, false),
+                (None, Some(a)) => (a, true),
+                _ => {
+                    cannot_judge.push(format!(
+                        "{}: it has {} (IAM needs exactly one of Action and NotAction)",
+                        which(),
+                        if st.get("Action").is_some() {
+                            "both Action and NotAction"
+                        } else {
+                            "neither Action nor NotAction"
+                        }
+                    ));
+                    continue;
+                }
+            };
+            let patterns = match patterns {
+                serde_json::Value::String(p) => vec![p.clone()],
+                serde_json::Value::Array(a) if a.iter().all(|p| p.is_string()) => a
+                    .iter()
+                    .filter_map(|p| p.as_str().map(str::to_string))
+                    .collect(),
+                _ => {
+                    cannot_judge.push(format!(
+                        "{}: its {} is not a string or a list of strings",
+                        which(),
+                        if not_action { "NotAction" } else { "Action" }
+                    ));
+                    continue;
+                }
+            };
+            let grants: Vec<&'static str> = DANGEROUS_ACTIONS
+                .iter()
+                .copied()
+                .filter(|d| patterns.iter().any(|p| action_covers(p, d)) != not_action)
+                .collect();
+            if grants.is_empty() {
+                continue;
+            }
+            let actions = if not_action {
+                patterns
+            } else {
+                patterns
+                    .into_iter()
+                    .filter(|p| covers_dangerous(p))
+                    .collect()
+            };
+            let (principals, not_principal) = match st.get("NotPrincipal") {
+                Some(p) => (list(Some(p)), true),
+                None => (list(st.get("Principal")), false),
+            };
+            kept.push(Statement {
+                sid,
+                effect,
+                principals,
+                not_principal,
+                actions,
+                not_action,
+                grants,
+                conditional: st.get("Condition").is_some(),
+            });
+        }
         PolicySummary {
-            statements,
+            statements: kept,
             unreadable: None,
+            cannot_judge,
         }
     }
 
@@ -265,22 +366,42 @@ impl PolicySummary {
         self.statements
             .iter()
             .filter(|s| {
-                s.effect == Effect::Allow
-                    && s.actions
-                        .iter()
-                        .any(|a| action_covers(a, "s3:BypassGovernanceRetention"))
+                s.effect == Effect::Allow && s.grants.contains(&"s3:BypassGovernanceRetention")
             })
             .collect()
     }
 }
 
-/// Whether an action pattern (`s3:Delete*`, `*`) covers `action`.
+/// Whether an action pattern covers `action` as IAM matches them: case-insensitive, `*` any
+/// run of characters and `?` any one, anywhere in the pattern (`s3:Bypass*Retention`,
+/// `s3:Put?bjectRetention`, `s3:*Lifecycle*`).
 fn action_covers(pattern: &str, action: &str) -> bool {
-    let (p, a) = (pattern.to_ascii_lowercase(), action.to_ascii_lowercase());
-    match p.strip_suffix('*') {
-        Some(prefix) => a.starts_with(prefix),
-        None => p == a,
+    let p: Vec<char> = pattern.to_ascii_lowercase().chars().collect();
+    let a: Vec<char> = action.to_ascii_lowercase().chars().collect();
+    // Glob matching with one step back to the last `*`: linear in practice, never exponential.
+    let (mut pi, mut ai) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ai < a.len() {
+        match p.get(pi) {
+            Some('*') => {
+                star = Some((pi, ai));
+                pi += 1;
+            }
+            Some(c) if *c == '?' || *c == a[ai] => {
+                pi += 1;
+                ai += 1;
+            }
+            _ => match star {
+                Some((sp, sa)) => {
+                    pi = sp + 1;
+                    ai = sa + 1;
+                    star = Some((sp, sa + 1));
+                }
+                None => return false,
+            },
+        }
     }
+    p[pi..].iter().all(|c| *c == '*')
 }
 
 fn covers_dangerous(pattern: &str) -> bool {
@@ -415,8 +536,8 @@ pub fn recovery_window(posture: &Posture) -> RecoveryWindow {
                         evidence: format!(
                             "policy statement {} allows {} to {}",
                             st.sid.as_deref().unwrap_or("(no Sid)"),
-                            st.principals.join(", "),
-                            st.actions.join(", ")
+                            st.principals_written(),
+                            st.actions_written()
                         ),
                     });
                 } else {
@@ -520,14 +641,21 @@ pub fn recovery_window(posture: &Posture) -> RecoveryWindow {
             .iter()
             .filter(|s| s.effect == Effect::Allow)
         {
-            if st.principals.iter().any(|p| p == "*") && !st.conditional {
+            if st.everyone() && !st.conditional {
                 risks.push(Risk {
                     severity: Severity::High,
-                    finding: "the bucket policy allows everyone (Principal *) actions that remove or unprotect versions".into(),
+                    finding: format!(
+                        "the bucket policy allows everyone ({}) actions that remove or unprotect versions",
+                        if st.not_principal {
+                            "NotPrincipal: all but the principals it names"
+                        } else {
+                            "Principal *"
+                        }
+                    ),
                     evidence: format!(
                         "policy statement {}: {}",
                         st.sid.as_deref().unwrap_or("(no Sid)"),
-                        st.actions.join(", ")
+                        st.actions_written()
                     ),
                 });
             }
@@ -547,10 +675,30 @@ pub fn recovery_window(posture: &Posture) -> RecoveryWindow {
                 evidence: format!("GetBucketPolicy: {raw}…"),
             });
         }
+        for why in &policy.cannot_judge {
+            risks.push(Risk {
+                severity: Severity::Medium,
+                finding: "lockwatch cannot judge a statement of the bucket policy: it may grant what removes or unprotects versions".into(),
+                evidence: format!("GetBucketPolicy: {why}"),
+            });
+        }
+    } else if matches!(posture.policy, Answer::Denied(_) | Answer::Failed(_)) {
+        risks.push(Risk {
+            severity: Severity::Medium,
+            finding: "the bucket policy could not be read: a statement lockwatch cannot see may grant what removes or unprotects versions".into(),
+            evidence: format!(
+                "GetBucketPolicy: {}",
+                posture.policy.describe_absence().unwrap_or_default()
+            ),
+        });
     }
     risks.sort_by_key(|r| r.severity);
 
     let unversioned = matches!(status, Some(Versioning::Never | Versioning::Suspended));
+    // Rules lockwatch could not read may remove versions; a GOVERNANCE retention may be
+    // bypassed: what the window says is qualified by both.
+    let rules_unread = matches!(posture.lifecycle, Answer::Denied(_) | Answer::Failed(_));
+    let governance = matches!(&default, Some((RetentionMode::Governance, _, _)));
     let (at_least_days, sentence) = if unversioned {
         (
             Some(0),
@@ -562,12 +710,26 @@ pub fn recovery_window(posture: &Posture) -> RecoveryWindow {
             "unknown: the versioning status could not be read".into(),
         )
     } else {
+        let unless_unread = if rules_unread {
+            ", unless a lifecycle rule lockwatch could not read removes them sooner"
+        } else {
+            ""
+        };
         match window {
             Some((d, whom)) => (
                 Some(d),
                 format!(
-                    "a file deleted or overwritten now can be brought back for at least {d} days ({whom}; the shortest any rule allows)"
+                    "a file deleted or overwritten now can be brought back for at least {d} days ({whom}; the shortest any rule allows{}){unless_unread}",
+                    if governance && d <= retained {
+                        "; the GOVERNANCE retention that holds them that long can be bypassed by users allowed to, who can remove them sooner"
+                    } else {
+                        ""
+                    }
                 ),
+            ),
+            None if rules_unread => (
+                None,
+                "unknown: a file deleted or overwritten now can be brought back until someone deletes its versions, unless a lifecycle rule lockwatch could not read removes them".into(),
             ),
             None => (
                 None,
@@ -706,6 +868,149 @@ mod tests {
     }
 
     #[test]
+    fn actions_are_matched_as_iam_matches_them() {
+        for (pattern, action) in [
+            ("s3:Bypass*Retention", "s3:BypassGovernanceRetention"),
+            ("s3:Delete*Version", "s3:DeleteObjectVersion"),
+            ("s3:Put?bjectRetention", "s3:PutObjectRetention"),
+            ("s3:*Lifecycle*", "s3:PutLifecycleConfiguration"),
+            ("S3:DELETEOBJECTVERSION", "s3:DeleteObjectVersion"),
+            ("*", "s3:PutObjectLegalHold"),
+            ("s3:*", "s3:PutObjectLegalHold"),
+        ] {
+            assert!(action_covers(pattern, action), "{pattern} covers {action}");
+        }
+        for (pattern, action) in [
+            ("s3:GetObject", "s3:DeleteObjectVersion"),
+            ("s3:Delete?Version", "s3:DeleteObjectVersion"),
+            ("s3:Put*Retention", "s3:PutObjectLegalHold"),
+            ("iam:*", "s3:PutObjectRetention"),
+        ] {
+            assert!(
+                !action_covers(pattern, action),
+                "{pattern} does not cover {action}"
+            );
+        }
+    }
+
+    #[test]
+    fn not_action_and_not_principal_grant_what_they_do_not_name() {
+        // Everyone, every action but reading: the bypass and version deletes included.
+        let p = PolicySummary::parse(
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","NotAction":"s3:GetObject"}]}"#,
+        );
+        assert_eq!(p.statements.len(), 1);
+        assert_eq!(p.statements[0].grants.len(), DANGEROUS_ACTIONS.len());
+        assert_eq!(p.allows_bypass().len(), 1);
+        let mut posture = posture();
+        posture.policy = Answer::Configured(p);
+        let w = recovery_window(&posture);
+        assert!(
+            w.risks
+                .iter()
+                .any(|r| r.severity == Severity::High && r.finding.contains("allows everyone")),
+            "{w:?}"
+        );
+        let summary = summarize(&posture);
+        assert!(
+            !summary
+                .lines
+                .iter()
+                .any(|(_, l)| l.contains("no statement about removing")),
+            "{summary:?}"
+        );
+        // NotAction naming every dangerous action grants none of them.
+        let all = DANGEROUS_ACTIONS
+            .iter()
+            .map(|a| format!("\"{a}\""))
+            .collect::<Vec<_>>()
+            .join(",");
+        let p = PolicySummary::parse(&format!(
+            r#"{{"Statement":{{"Effect":"Allow","Principal":"*","NotAction":[{all}]}}}}"#
+        ));
+        assert!(p.statements.is_empty());
+        // NotPrincipal with Allow: everyone but those named.
+        let p = PolicySummary::parse(
+            r#"{"Statement":{"Effect":"Allow","NotPrincipal":{"AWS":"arn:aws:iam::1:root"},"Action":"s3:DeleteObjectVersion"}}"#,
+        );
+        assert!(p.statements[0].everyone());
+        assert!(
+            p.statements[0]
+                .principals_written()
+                .contains("everyone but")
+        );
+    }
+
+    #[test]
+    fn a_statement_lockwatch_cannot_read_or_a_policy_it_may_not_read_is_a_risk() {
+        let p = PolicySummary::parse(
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":{"odd":"s3:*"}},{"Effect":"Maybe","Action":"s3:*"}]}"#,
+        );
+        assert_eq!(p.cannot_judge.len(), 2, "{p:?}");
+        let mut posture = posture();
+        posture.policy = Answer::Configured(p);
+        assert!(
+            recovery_window(&posture)
+                .risks
+                .iter()
+                .filter(|r| r.finding.contains("cannot judge"))
+                .count()
+                == 2
+        );
+        for answer in [
+            Answer::Denied("AccessDenied".into()),
+            Answer::Failed("timeout".into()),
+        ] {
+            posture.policy = answer;
+            assert!(
+                recovery_window(&posture)
+                    .risks
+                    .iter()
+                    .any(|r| r.finding.contains("policy could not be read"))
+            );
+        }
+        posture.policy = Answer::NoneConfigured;
+        assert!(
+            !recovery_window(&posture)
+                .risks
+                .iter()
+                .any(|r| r.finding.contains("policy"))
+        );
+    }
+
+    #[test]
+    fn unread_lifecycle_rules_and_a_governance_bypass_qualify_the_window() {
+        let mut p = posture();
+        p.lifecycle = Answer::Denied("AccessDenied".into());
+        let w = recovery_window(&p);
+        assert!(w.sentence.starts_with("unknown"), "{}", w.sentence);
+        assert!(
+            w.sentence
+                .contains("unless a lifecycle rule lockwatch could not read removes them"),
+            "{}",
+            w.sentence
+        );
+        assert!(!w.sentence.contains("no rule removes them"));
+        // A rule read, another maybe not: qualified too.
+        p.lifecycle = Answer::Failed("timeout".into());
+        assert!(recovery_window(&p).sentence.contains("could not read"));
+        // GOVERNANCE holding versions longer than the rule: the bypass can end it sooner.
+        let mut p = posture();
+        p.lock = Answer::Configured(BucketLock::Enabled {
+            default_retention: Some((RetentionMode::Governance, RetentionPeriod::Days(14))),
+        });
+        p.lifecycle = Answer::Configured(vec![noncurrent(1, "")]);
+        let w = recovery_window(&p);
+        assert!(w.sentence.contains("at least 14 days"), "{}", w.sentence);
+        assert!(w.sentence.contains("can be bypassed"), "{}", w.sentence);
+        // COMPLIANCE: nobody can.
+        p.lock = Answer::Configured(BucketLock::Enabled {
+            default_retention: Some((RetentionMode::Compliance, RetentionPeriod::Days(14))),
+        });
+        assert!(!recovery_window(&p).sentence.contains("bypassed"));
+    }
+
+    #[test]
     fn policy_wildcards_and_single_statements_are_read() {
         let p = PolicySummary::parse(
             r#"{"Statement":{"Effect":"Allow","Principal":"*","Action":"*"}}"#,
@@ -810,7 +1115,9 @@ pub fn summarize(p: &Posture) -> Summary {
     }
     match &p.policy {
         Answer::Configured(policy)
-            if policy.statements.is_empty() && policy.unreadable.is_none() =>
+            if policy.statements.is_empty()
+                && policy.unreadable.is_none()
+                && policy.cannot_judge.is_empty() =>
         {
             lines.push((
                 "Bucket policy".into(),
@@ -842,12 +1149,8 @@ pub fn summarize(p: &Posture) -> Summary {
                             Effect::Allow => "Allow",
                             Effect::Deny => "Deny",
                         },
-                        st.actions.join(", "),
-                        if st.principals.is_empty() {
-                            "(no principal named)".to_string()
-                        } else {
-                            st.principals.join(", ")
-                        },
+                        st.actions_written(),
+                        st.principals_written(),
                         st.sid
                             .as_deref()
                             .map(|s| format!(" (Sid {s})"))
@@ -860,6 +1163,12 @@ pub fn summarize(p: &Posture) -> Summary {
                     ),
                 )
             }));
+            lines.extend(
+                policy
+                    .cannot_judge
+                    .iter()
+                    .map(|why| (String::new(), format!("cannot be judged: {why}"))),
+            );
         }
         Answer::NoneConfigured => lines.push((
             "Bucket policy".into(),

@@ -1741,3 +1741,70 @@ fn a_key_of_another_pane_says_where_it_works() {
         "{status}"
     );
 }
+
+#[test]
+fn bucket_details_refused_still_show_every_posture_part() {
+    use lockwatch::domain::posture::{Answer, Posture, summarize};
+    let mut s = state();
+    let effects = s.start(StartAt::default());
+    let [Effect::ListBuckets { request }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    run(
+        &mut s,
+        vec![Action::BucketsLoaded {
+            request: *request,
+            result: Ok(vec![Bucket {
+                name: "audit".into(),
+                created: None,
+            }]),
+        }],
+    );
+    let effects = run(&mut s, vec![key('i')]);
+    let Some(Effect::LoadBucketInfo { request, bucket }) = effects.first() else {
+        panic!("{effects:?}")
+    };
+    fn denied<T>() -> Answer<T> {
+        Answer::Denied("AccessDenied".into())
+    }
+    let posture = Posture {
+        versioning: denied(),
+        lock: denied(),
+        lifecycle: denied(),
+        policy: denied(),
+        policy_public: denied(),
+        replication: denied(),
+        encryption: Answer::NoneConfigured,
+    };
+    run(
+        &mut s,
+        vec![Action::BucketInfo {
+            request: *request,
+            bucket: bucket.clone(),
+            result: Err(S3Error::Service {
+                code: "AccessDenied".into(),
+                message: "versioning".into(),
+                status: Some(403),
+            }),
+            posture: Some(summarize(&posture)),
+        }],
+    );
+    let Some(lockwatch::app::Popup::Message { lines, .. }) = &s.popup else {
+        panic!("{:?}", s.popup)
+    };
+    let text: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
+    let joined = text.join("\n");
+    assert!(joined.contains("AccessDenied"), "{joined}");
+    for part in [
+        "Versioning",
+        "Object Lock",
+        "Lifecycle",
+        "Bucket policy",
+        "Policy status",
+        "Replication",
+        "Default encryption",
+        "Recovery window",
+    ] {
+        assert!(joined.contains(part), "{part} missing:\n{joined}");
+    }
+}

@@ -20,6 +20,9 @@ pub(crate) enum Fault {
     None,
     /// Nothing wrong, but every HEAD takes 300 ms.
     SlowHeads,
+    /// Listing right; its lifecycle rules may not be read (403), and its bucket policy
+    /// grants everyone every action but reading (`NotAction`).
+    PolicyNotAction,
     /// The level's delimiter answer names the folder `f1/` and lists its keys as keys too.
     FolderAlsoListed,
     /// A listing without a delimiter ignores `key-marker` (and `start-after`): every page
@@ -244,6 +247,16 @@ pub(crate) fn server(fault: Fault) -> Crafted {
             "GET" if on_bucket && request.has_query("versioning") => versioning_enabled(),
             "GET" if on_bucket && request.has_query("object-lock") => lock_enabled(),
             "GET" if on_bucket && request.has_query("versions") => list_versions(request, fault),
+            "GET" if on_bucket && request.has_query("lifecycle") && fault == Fault::PolicyNotAction => {
+                Answer::error(403, "AccessDenied", "not for these keys")
+            }
+            "GET" if on_bucket && request.has_query("policy") && fault == Fault::PolicyNotAction => {
+                Answer::Full {
+                    status: 200,
+                    headers: vec![("Content-Type".into(), "application/json".into())],
+                    body: br#"{"Version":"2012-10-17","Statement":[{"Sid":"all-but-read","Effect":"Allow","Principal":"*","NotAction":"s3:GetObject","Resource":"arn:aws:s3:::bup/*"}]}"#.to_vec(),
+                }
+            }
             "HEAD" if path.starts_with("/bup/") => {
                 if fault == Fault::SlowHeads {
                     std::thread::sleep(Duration::from_millis(300));

@@ -247,3 +247,30 @@ fn without_object_lock_the_report_reads_no_version_lock() {
     assert!(markdown.contains("| none | 3 |"), "{markdown}");
     assert_eq!(server.count(|r| r.method == "HEAD"), 0, "no HEAD was sent");
 }
+
+/// Read-only audit credentials often may not read the lifecycle rules, and a policy can grant
+/// with `NotAction`: the report says the recovery window is not known and names the grant as
+/// a risk, never "no rule removes them" or "no statement about removing versions".
+#[test]
+fn the_report_qualifies_what_it_could_not_read_and_judges_not_action() {
+    use super::completeness::{Fault, server};
+    let server = server(Fault::PolicyNotAction);
+    let markdown = support::lockwatch_stdout(
+        &server.endpoint,
+        &["report", "s3://bup/", "--format", "markdown"],
+    );
+    assert!(
+        markdown.contains("unless a lifecycle rule lockwatch could not read removes them"),
+        "{markdown}"
+    );
+    assert!(!markdown.contains("no rule removes them"), "{markdown}");
+    assert!(
+        markdown.contains("allows everyone (Principal *)")
+            && markdown.contains("every action but s3:GetObject (NotAction)"),
+        "{markdown}"
+    );
+    assert!(
+        !markdown.contains("no statement about removing or unprotecting versions"),
+        "{markdown}"
+    );
+}
