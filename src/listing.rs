@@ -369,9 +369,13 @@ type Sender<T> = mpsc::Sender<Result<Segment<T>, S3Error>>;
 /// One listing of everything under `prefix` (after the marker `after`), page by page; tells
 /// `probe` whether it took more than one page.
 ///
-/// Going on after a key, the folders that sort right after it but share its start (`a/`
-/// after `a.txt` or `a-1`) are looked at on their own when the listing passes them without
-/// naming anything in them: SeaweedFS 4.48, asked to go on after `a.txt`, skips `a/`.
+/// Where a server walking a file tree (SeaweedFS 4.48) skips entries, they are looked at on
+/// their own: going on after a key (the marker, or a page's last key), the folders that sort
+/// right after it and share its start (`a/` after `a.txt` or `a-1`), when the listing passes
+/// them naming nothing in them; and a page that ends inside a folder it entered may lack the
+/// keys beside that folder (`é` and `é.txt` before `é/`: the tree holds them after the
+/// folder), which are asked for and put in their place. A few small requests, only where a
+/// listing goes on after a key or a page ends in a new folder.
 async fn whole<P: Pages>(
     shared: &Shared,
     prefix: &str,
@@ -380,16 +384,18 @@ async fn whole<P: Pages>(
     mut probe: Option<tokio::sync::oneshot::Sender<Probe<P::Item>>>,
 ) {
     let mut pager = P::open(&shared.s3, &shared.bucket, prefix, None, shared.max_keys);
-    let mut beside: std::collections::VecDeque<String> = after
-        .as_ref()
-        .map(|m| folders_beside(prefix, P::marker_key(m)).into())
+    // Where the listing went on from last: a page's stems after it are new folders.
+    let mut went_on_after = after.as_ref().map(|m| P::marker_key(m).to_string());
+    let mut beside: Vec<String> = went_on_after
+        .as_deref()
+        .map(|k| folders_beside(prefix, k))
         .unwrap_or_default();
     if let Some(after) = &after {
         pager.resume_at(after);
     }
     let mut last: Option<P::Item> = None;
     loop {
-        let (items, _, more) = match request::<P>(shared, &mut pager).await {
+        let (mut items, _, more) = match request::<P>(shared, &mut pager).await {
             None => break,
             Some(Err(e)) => {
                 let _ = tx.send(Err(e)).await;
@@ -400,6 +406,19 @@ async fn whole<P: Pages>(
         if more && let Some(p) = probe.take() {
             let _ = p.send(Probe::Large);
         }
+        let page_last = items.last().map(|i| P::key(i).to_string());
+        if more && let Some(end) = &page_last {
+            let from = went_on_after.as_deref().unwrap_or("");
+            for stem in stems_after(prefix, end, from) {
+                match stem_keys::<P>(shared, &stem).await {
+                    Ok(found) => items = with_missing::<P>(items, found),
+                    Err(e) => {
+                        let _ = tx.send(Err(e)).await;
+                        return;
+                    }
+                }
+            }
+        }
         if probe.is_some()
             && let Some(i) = items.last()
         {
@@ -407,20 +426,8 @@ async fn whole<P: Pages>(
         }
         let mut run = Vec::with_capacity(items.len());
         for item in items {
-            while let Some(folder) = beside.front()
-                && P::key(&item) >= folder.as_str()
-            {
-                let passed = !P::key(&item).starts_with(folder.as_str());
-                let folder = beside.pop_front().unwrap_or_default();
-                if passed {
-                    let run = std::mem::take(&mut run);
-                    if !run.is_empty() && tx.send(Ok(Segment::Items(run))).await.is_err() {
-                        return;
-                    }
-                    if !folder_alone::<P>(shared, &folder, tx).await {
-                        return;
-                    }
-                }
+            if !passed_folders::<P>(shared, &mut beside, P::key(&item), &mut run, tx).await {
+                return;
             }
             run.push(item);
         }
@@ -429,6 +436,12 @@ async fn whole<P: Pages>(
         }
         if !more {
             break;
+        }
+        if let Some(k) = page_last {
+            beside.extend(folders_beside(prefix, &k));
+            beside.sort();
+            beside.dedup();
+            went_on_after = Some(k);
         }
     }
     for folder in beside {
@@ -439,6 +452,98 @@ async fn whole<P: Pages>(
     if let Some(p) = probe {
         let _ = p.send(Probe::Small(last));
     }
+}
+
+/// Sends the entries held so far. False when the reader went.
+async fn flush<P: Pages>(run: &mut Vec<P::Item>, tx: &Sender<P::Item>) -> bool {
+    let run = std::mem::take(run);
+    run.is_empty() || tx.send(Ok(Segment::Items(run))).await.is_ok()
+}
+
+/// The folders waiting to be looked at that sort up to `key`: each one `key` passed without
+/// being in it is listed on its own (after the entries held so far); the ones `key` is in need
+/// nothing. False when a listing failed or the reader went.
+async fn passed_folders<P: Pages>(
+    shared: &Shared,
+    beside: &mut Vec<String>,
+    key: &str,
+    run: &mut Vec<P::Item>,
+    tx: &Sender<P::Item>,
+) -> bool {
+    while let Some(folder) = beside.first()
+        && folder.as_str() <= key
+    {
+        let folder = beside.remove(0);
+        if key.starts_with(folder.as_str()) {
+            continue;
+        }
+        if !flush::<P>(run, tx).await || !folder_alone::<P>(shared, &folder, tx).await {
+            return false;
+        }
+    }
+    true
+}
+
+/// The folders `key` lies in below `prefix` whose name without the `/` sorts after `after`:
+/// `é` for `é/x` after `d`. Shortest first.
+fn stems_after(prefix: &str, key: &str, after: &str) -> Vec<String> {
+    let Some(rest) = key.strip_prefix(prefix) else {
+        return Vec::new();
+    };
+    rest.match_indices('/')
+        .filter(|(i, _)| *i > 0)
+        .map(|(i, _)| format!("{prefix}{}", &rest[..i]))
+        .filter(|stem| stem.as_str() > after)
+        .collect()
+}
+
+/// The keys beside the folder `stem/`, sorting before it: the key `stem` itself, `stem.txt`,
+/// `stem-1` (not `stem0`, which sorts after the folder), from a listing of their own with the
+/// delimiter.
+async fn stem_keys<P: Pages>(shared: &Shared, stem: &str) -> Result<Vec<P::Item>, S3Error> {
+    let mut pager = P::open(&shared.s3, &shared.bucket, stem, Some("/"), shared.max_keys);
+    let folder = format!("{stem}/");
+    let mut found = Vec::new();
+    while let Some(page) = request::<P>(shared, &mut pager).await {
+        let (items, _, _) = page?;
+        let before = items
+            .iter()
+            .take_while(|i| P::key(i) < folder.as_str())
+            .count();
+        let done = before < items.len();
+        found.extend(items.into_iter().take(before));
+        if done {
+            break;
+        }
+    }
+    Ok(found)
+}
+
+/// `page` with the entries of `found` whose keys it lacks put in their places (both in key
+/// order). A key the page has is whole in it: `found`'s keys sort before the page's last.
+fn with_missing<P: Pages>(page: Vec<P::Item>, found: Vec<P::Item>) -> Vec<P::Item> {
+    let listed: std::collections::HashSet<&str> = page.iter().map(P::key).collect();
+    let missing: Vec<P::Item> = found
+        .into_iter()
+        .filter(|i| !listed.contains(P::key(i)))
+        .collect();
+    if missing.is_empty() {
+        return page;
+    }
+    tracing::debug!(
+        entries = missing.len(),
+        "keys beside a folder the page ended in, left out by the server"
+    );
+    let mut merged = Vec::with_capacity(page.len() + missing.len());
+    let mut missing = missing.into_iter().peekable();
+    for item in page {
+        while missing.peek().is_some_and(|m| P::key(m) < P::key(&item)) {
+            merged.extend(missing.next());
+        }
+        merged.push(item);
+    }
+    merged.extend(missing);
+    merged
 }
 
 /// The folders under `prefix` that sort right after `key` and share its start: `a/` for
@@ -674,5 +779,18 @@ mod tests {
         assert!(folders_beside("q/", "a.txt").is_empty());
         // Non-ASCII before the low byte: cut on a character boundary.
         assert_eq!(folders_beside("", "\u{fc}.x"), ["\u{fc}/"]);
+    }
+
+    #[test]
+    fn the_stems_of_a_key_after_a_marker_are_its_folders_not_yet_passed() {
+        use super::stems_after;
+        assert_eq!(stems_after("", "\u{e9}/.x", "many"), ["\u{e9}"]);
+        assert_eq!(stems_after("", "b/c/d", "a"), ["b", "b/c"]);
+        assert_eq!(stems_after("", "b/c/d", "b/a"), ["b/c"]);
+        assert!(stems_after("", "b/c/d", "b/c/a").is_empty());
+        assert!(stems_after("", "top", "a").is_empty());
+        assert_eq!(stems_after("p/", "p/x/y", ""), ["p/x"]);
+        // `//`: an empty segment is no stem of its own.
+        assert_eq!(stems_after("", "a//b", ""), ["a", "a/"]);
     }
 }

@@ -77,6 +77,7 @@ pub async fn build(
             location.bucket
         )));
     }
+    check_data_files(&manifest, manifest_at).map_err(|e| fail(format!("{shown}: {e}")))?;
     let kind = if manifest.file_format.eq_ignore_ascii_case("CSV") {
         Kind::Csv(Schema::parse(&manifest.file_schema).map_err(|e| fail(format!("{shown}: {e}")))?)
     } else if manifest.file_format.eq_ignore_ascii_case("Parquet") {
@@ -99,12 +100,18 @@ pub async fn build(
         )));
     }
     coverage.count_keys_by_latest();
-    let created = manifest.created().map_or_else(
-        || "an unknown date".to_string(),
-        crate::domain::format::timestamp,
-    );
+    let taken_at: Option<jiff::Timestamp> = coverage.taken_at.parse().ok();
+    let created = match (manifest.created(), taken_at) {
+        (Some(c), Some(now)) => format!(
+            "{} UTC, {}",
+            crate::domain::format::timestamp(c),
+            age(c, now)
+        ),
+        (Some(c), None) => format!("{} UTC", crate::domain::format::timestamp(c)),
+        (None, _) => "at an unknown date (its manifest names none that can be read)".to_string(),
+    };
     coverage.source = Some(format!(
-        "the S3 Inventory taken {created} UTC ({shown}; {} data file{}; {checked}, each data file matches its MD5{}); versions written, changed or deleted since then are not in it, and no HEAD was sent",
+        "the S3 Inventory taken {created} ({shown}; {} data file{}; {checked}, each data file matches its MD5{}); versions written, changed or deleted since then are not in it, and no HEAD was sent",
         manifest.files.len(),
         if manifest.files.len() == 1 { "" } else { "s" },
         if kind.has_versions() {
@@ -168,6 +175,72 @@ pub async fn build(
     }
     out.flush().map_err(ReportError::Output)?;
     Ok(coverage)
+}
+
+/// How long before the report the inventory was taken, said plainly: an old inventory is
+/// evidence of then, not of now.
+fn age(created: jiff::Timestamp, now: jiff::Timestamp) -> String {
+    let seconds = now.as_second() - created.as_second();
+    match seconds {
+        s if s < 0 => format!(
+            "{} after this report was taken by the server's clock: the manifest's date is wrong, or the clocks are",
+            crate::domain::lock::format_remaining(jiff::SignedDuration::from_secs(-s))
+        ),
+        s if s < 86_400 => format!("{} h before this report", s / 3600),
+        s => format!(
+            "{} day{} before this report",
+            s / 86_400,
+            if s / 86_400 == 1 { "" } else { "s" }
+        ),
+    }
+}
+
+/// The data files a manifest names must be where an inventory writes them: in the bucket the
+/// manifest was read from (its `destinationBucket`), below the configuration's folder (the
+/// folder holding the manifest's dated folder), with no empty, `.` or `..` segment (which a
+/// client or a server may resolve to another object, or another bucket).
+fn check_data_files(manifest: &Manifest, manifest_at: &S3Location) -> Result<(), String> {
+    if let Some(destination) = &manifest.destination_bucket {
+        let named = destination
+            .strip_prefix("arn:aws:s3:::")
+            .unwrap_or(destination);
+        if named != manifest_at.bucket {
+            return Err(format!(
+                "it places its data files in the bucket {}, but it was read from {}: an inventory's manifest lies beside its data",
+                crate::domain::text::sanitize(named),
+                crate::domain::text::sanitize(&manifest_at.bucket)
+            ));
+        }
+    }
+    // `bup/config/2026-11-26T01-00Z/manifest.json` → `bup/config/`.
+    let folder = |k: &str| {
+        k.rsplit_once('/')
+            .map_or(String::new(), |(f, _)| f.to_string())
+    };
+    let dated = folder(&manifest_at.prefix);
+    let configuration = match dated.rsplit_once('/') {
+        Some((c, _)) => format!("{c}/"),
+        None => String::new(),
+    };
+    for file in &manifest.files {
+        let key = file.key.as_str();
+        let shown = crate::domain::text::sanitize(key);
+        if key
+            .split('/')
+            .any(|segment| segment.is_empty() || segment == "." || segment == "..")
+        {
+            return Err(format!(
+                "it names the data file {shown}, with an empty, '.' or '..' segment: refused, it could name another object"
+            ));
+        }
+        if !key.starts_with(configuration.as_str()) {
+            return Err(format!(
+                "it names the data file {shown}, outside its configuration's folder {}: refused",
+                crate::domain::text::sanitize(&configuration)
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// An inventory's data files: CSV (gzip) with its column list, or Parquet with its columns'
@@ -250,7 +323,17 @@ async fn read_parquet_file(
             crate::domain::text::sanitize(md5)
         ));
     }
-    parquet_rows(&temp.file, row)
+    // The Parquet reader is a large parser of a file someone else wrote: should it fail by
+    // panicking, the report fails with that, never the process.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        parquet_rows(&temp.file, row)
+    }))
+    .unwrap_or_else(|_| {
+        Err(
+            "the Parquet reader failed on it (the file is malformed): the report is not written"
+                .into(),
+        )
+    })
 }
 
 /// Each row of a Parquet inventory as `Fields`. A lock column of a type lockwatch does not

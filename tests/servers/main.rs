@@ -11,6 +11,7 @@ mod commands;
 mod completeness;
 mod config;
 mod conformance;
+mod differential;
 mod e2e;
 mod faults;
 mod hostile;

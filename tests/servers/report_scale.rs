@@ -225,7 +225,7 @@ fn a_checkpoint_is_never_written_through_a_symlink_nor_by_two_reports_at_once() 
         o.checkpoint = Some(link.clone());
         let (built, _) = report(&weed.endpoint, &bucket, o, |_| {}).await;
         assert!(
-            matches!(&built, Err(ReportError::Checkpoint(m)) if m.contains("is not a lockwatch report checkpoint")),
+            matches!(&built, Err(ReportError::Checkpoint(m)) if m.contains("symbolic link")),
             "{built:?}"
         );
         assert_eq!(std::fs::read_to_string(&victim).expect("victim"), "precious");
@@ -482,7 +482,15 @@ async fn put_inventory(
             .await
             .expect("inventory bucket");
     }
-    let folder = format!("{bucket}/{}/2026-11-27T00-00Z", format.to_lowercase());
+    // As an inventory lays itself out: `SOURCE/CONFIG/data/…` beside `SOURCE/CONFIG/DATE/`.
+    let configuration = files
+        .first()
+        .and_then(|(key, _)| key.split_once("/data/"))
+        .map_or_else(
+            || format!("{bucket}/{}", format.to_lowercase()),
+            |(c, _)| c.to_string(),
+        );
+    let folder = format!("{configuration}/2026-11-27T00-00Z");
     let mut listed = Vec::new();
     for (key, body) in files {
         listed.push(serde_json::json!({"key": key, "size": body.len(), "MD5checksum": hex(&body)}));
@@ -694,7 +702,7 @@ async fn write_parquet_inventory(endpoint: &str, bucket: &str, inventory: &str) 
         inventory,
         "Parquet",
         PARQUET_SCHEMA,
-        vec![(format!("{bucket}/config/data/0.parquet"), body)],
+        vec![(format!("{bucket}/config-parquet/data/0.parquet"), body)],
     )
     .await
 }
@@ -885,4 +893,352 @@ fn an_inventory_gives_the_report_of_the_heads_without_one_head_and_is_checked() 
         );
         assert_eq!(proxy.count(&Filter::method("HEAD")), 0);
     });
+}
+
+/// A CSV inventory of `rows` (already encoded) under the configuration folder `config`, as
+/// one gzip data file; returns the manifest's key.
+async fn csv_inventory(
+    endpoint: &str,
+    bucket: &str,
+    inventory: &str,
+    config: &str,
+    schema: &[&str],
+    rows: &[Vec<String>],
+) -> String {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    for row in rows {
+        writeln!(gz, "\"{}\"", row.join("\",\"")).expect("gzip");
+    }
+    put_inventory(
+        endpoint,
+        bucket,
+        inventory,
+        "CSV",
+        &schema.join(", "),
+        vec![(
+            format!("{config}/data/0.csv.gz"),
+            gz.finish().expect("gzip"),
+        )],
+    )
+    .await
+}
+
+/// `lockwatch report --inventory MANIFEST s3://BUCKET/ --format FORMAT`, as a user types it.
+fn inventory_report(
+    endpoint: &str,
+    inventory: &str,
+    manifest: &str,
+    bucket: &str,
+    format: &str,
+) -> std::process::Output {
+    let home = tempfile::tempdir().expect("home");
+    std::process::Command::new(env!("CARGO_BIN_EXE_lockwatch"))
+        .args([
+            "report",
+            "--inventory",
+            &format!("s3://{inventory}/{manifest}"),
+            &format!("s3://{bucket}/"),
+            "--format",
+            format,
+        ])
+        .env_clear()
+        .envs(support::binary_env(endpoint, home.path()))
+        .output()
+        .expect("run lockwatch")
+}
+
+/// Every hostile inventory, through the command line: refused with why (exit 2, nothing
+/// printed, never a panic), or, where it is only unusual (columns in another order, keys that
+/// are formulas or escape sequences, an old date), read right and said.
+#[test]
+fn hostile_inventories_through_the_command_line() {
+    let endpoint = support::sandbox::sandbox().endpoint.clone();
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    let (bucket, inventory, good) = support::runtime().block_on(async {
+        let bucket = bucket(&endpoint, "invcli").await;
+        let inventory = support::unique_bucket("invcli-inv");
+        let good = write_inventory(&endpoint, &bucket, &inventory, true).await;
+        (bucket, inventory, good)
+    });
+    let refused = |manifest: &str, why: &str| {
+        let out = inventory_report(&endpoint, &inventory, manifest, &bucket, "json");
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{manifest}: {stderr}");
+        assert!(
+            stderr.contains(why),
+            "{manifest}: expected {why:?}: {stderr}"
+        );
+        assert!(out.stdout.is_empty(), "{manifest}: nothing printed");
+    };
+
+    // The good one: read, dated, its age said.
+    let out = inventory_report(&endpoint, &inventory, &good, &bucket, "markdown");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let markdown = text(&out.stdout);
+    assert!(
+        markdown.contains("the S3 Inventory taken 2026-11-27 00:00:00 UTC, ")
+            && markdown.contains(" before this report"),
+        "{markdown}"
+    );
+    let good_csv = text(&inventory_report(&endpoint, &inventory, &good, &bucket, "csv").stdout);
+    let sorted = |s: &str| {
+        let mut l: Vec<String> = s.lines().map(str::to_string).collect();
+        l.sort();
+        l
+    };
+
+    let (rows, schema): (Vec<Vec<String>>, Vec<&str>) = support::runtime().block_on(async {
+        let names: Vec<&str> = SCHEMA.split(", ").collect();
+        let rows = inventory_rows(&endpoint, &bucket)
+            .await
+            .into_iter()
+            .map(|r| {
+                let fmt = |t: Option<aws_smithy_types::DateTime>| {
+                    t.and_then(|t| t.fmt(aws_smithy_types::date_time::Format::DateTime).ok())
+                        .unwrap_or_default()
+                };
+                vec![
+                    bucket.clone(),
+                    r.key.clone(),
+                    r.version_id.clone(),
+                    r.is_latest.to_string(),
+                    r.is_delete_marker.to_string(),
+                    r.size.map(|s| s.to_string()).unwrap_or_default(),
+                    fmt(r.last_modified),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    fmt(r.retain_until),
+                    r.mode.clone().unwrap_or_default(),
+                    r.hold.clone().unwrap_or_default(),
+                ]
+            })
+            .collect();
+        (rows, names)
+    });
+
+    // Columns in another order: the same report.
+    let reversed_schema: Vec<&str> = schema.iter().rev().copied().collect();
+    let reversed_rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().rev().cloned().collect())
+        .collect();
+    let reordered = support::runtime().block_on(csv_inventory(
+        &endpoint,
+        &bucket,
+        &inventory,
+        &format!("{bucket}/reordered"),
+        &reversed_schema,
+        &reversed_rows,
+    ));
+    let out = inventory_report(&endpoint, &inventory, &reordered, &bucket, "csv");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(sorted(&text(&out.stdout)), sorted(&good_csv));
+
+    // Missing columns: no key, or no lock fields.
+    let without = |drop: &[&str], config: &str| {
+        let keep: Vec<usize> = (0..schema.len())
+            .filter(|i| !drop.contains(&schema[*i]))
+            .collect();
+        let names: Vec<&str> = keep.iter().map(|i| schema[*i]).collect();
+        let rows: Vec<Vec<String>> = rows
+            .iter()
+            .map(|r| keep.iter().map(|i| r[*i].clone()).collect())
+            .collect();
+        support::runtime().block_on(csv_inventory(
+            &endpoint,
+            &bucket,
+            &inventory,
+            &format!("{bucket}/{config}"),
+            &names,
+            &rows,
+        ))
+    };
+    refused(&without(&["Key"], "nokey"), "Key");
+    refused(
+        &without(
+            &[
+                "ObjectLockMode",
+                "ObjectLockRetainUntilDate",
+                "ObjectLockLegalHoldStatus",
+            ],
+            "nolock",
+        ),
+        "no Object Lock fields",
+    );
+
+    // Keys that are formulas or escape sequences: kept as data, never run or shown raw.
+    let hostile: Vec<Vec<String>> = [
+        "=HYPERLINK(\"http://x\")",
+        "\u{1b}]0;pwned\u{7}",
+        "@SUM(A1)",
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, key)| {
+        let encoded: String = key.bytes().map(|b| format!("%{b:02X}")).collect();
+        let mut row = rows[0].clone();
+        row[1] = encoded;
+        row[2] = format!("hostile-{i}");
+        row
+    })
+    .collect();
+    let formulas = support::runtime().block_on(csv_inventory(
+        &endpoint,
+        &bucket,
+        &inventory,
+        &format!("{bucket}/formulas"),
+        &schema,
+        &hostile,
+    ));
+    for format in ["csv", "markdown", "json"] {
+        let out = inventory_report(&endpoint, &inventory, &formulas, &bucket, format);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let printed = text(&out.stdout);
+        assert!(
+            !printed.contains('\u{1b}') && !printed.contains('\u{7}'),
+            "{format}: {printed:?}"
+        );
+        if format == "csv" {
+            assert!(
+                printed
+                    .lines()
+                    .all(|l| !l.starts_with('=') && !l.starts_with('@')),
+                "{printed}"
+            );
+            assert!(printed.contains("'=HYPERLINK"), "{printed}");
+        }
+    }
+
+    // An MD5 that does not match, a gzip bomb: refused.
+    let tampered = support::runtime().block_on(async {
+        let key = csv_inventory(
+            &endpoint,
+            &bucket,
+            &inventory,
+            &format!("{bucket}/tampered"),
+            &schema,
+            &rows,
+        )
+        .await;
+        let s3 = support::client(&endpoint).await;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::Write::write_all(&mut gz, b"").expect("gzip");
+        s3.put_bytes(
+            &inventory,
+            &format!("{bucket}/tampered/data/0.csv.gz"),
+            gz.finish().expect("gz"),
+            &PutOptions::default(),
+        )
+        .await
+        .expect("tamper");
+        key
+    });
+    refused(&tampered, "MD5");
+    let bomb = support::runtime().block_on(async {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        for _ in 0..64 {
+            std::io::Write::write_all(&mut gz, &[b'a'; 1 << 20]).expect("gzip");
+        }
+        put_inventory(
+            &endpoint,
+            &bucket,
+            &inventory,
+            "CSV",
+            SCHEMA,
+            vec![(
+                format!("{bucket}/bomb/data/0.csv.gz"),
+                gz.finish().expect("gz"),
+            )],
+        )
+        .await
+    });
+    refused(&bomb, "longer than 64 KiB");
+
+    // Data files where no inventory writes them.
+    let placed = |data_key: String, config: &str| {
+        support::runtime().block_on(async {
+            let manifest = put_inventory(
+                &endpoint,
+                &bucket,
+                &inventory,
+                "CSV",
+                SCHEMA,
+                vec![(format!("{bucket}/{config}/data/0.csv.gz"), Vec::new())],
+            )
+            .await;
+            // The manifest rewritten to name `data_key` (and its checksum with it).
+            let s3 = support::client(&endpoint).await;
+            let body = s3
+                .get_bytes(&inventory, &manifest, None)
+                .await
+                .expect("manifest");
+            let text = String::from_utf8(body)
+                .expect("UTF-8")
+                .replace(&format!("{bucket}/{config}/data/0.csv.gz"), &data_key);
+            use md5::{Digest, Md5};
+            let sum: String = Md5::digest(text.as_bytes())
+                .iter()
+                .map(|x| format!("{x:02x}"))
+                .collect();
+            let folder = manifest
+                .rsplit_once('/')
+                .map(|(f, _)| f)
+                .unwrap_or_default();
+            s3.put_bytes(
+                &inventory,
+                &manifest,
+                text.into_bytes(),
+                &PutOptions::default(),
+            )
+            .await
+            .expect("manifest");
+            s3.put_bytes(
+                &inventory,
+                &format!("{folder}/manifest.checksum"),
+                sum.into_bytes(),
+                &PutOptions::default(),
+            )
+            .await
+            .expect("checksum");
+            manifest
+        })
+    };
+    refused(
+        &placed(
+            format!("{bucket}/dotdot/data/../../../{bucket}/x.csv.gz"),
+            "dotdot",
+        ),
+        "'..' segment",
+    );
+    refused(
+        &placed("elsewhere/data/0.csv.gz".to_string(), "outside"),
+        "outside its configuration's folder",
+    );
+
+    // Another bucket's inventory.
+    let out = inventory_report(&endpoint, &inventory, &good, &inventory, "json");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("is an inventory of the bucket"));
+
+    // A Parquet file that is not one (a footer claiming 2 GiB of metadata): refused, no panic.
+    let hostile_parquet = support::runtime().block_on(async {
+        let mut body = b"PAR1".to_vec();
+        body.extend_from_slice(&[0xff; 64]);
+        body.extend_from_slice(&0x7fff_fff0u32.to_le_bytes());
+        body.extend_from_slice(b"PAR1");
+        put_inventory(
+            &endpoint,
+            &bucket,
+            &inventory,
+            "Parquet",
+            PARQUET_SCHEMA,
+            vec![(format!("{bucket}/badparquet/data/0.parquet"), body)],
+        )
+        .await
+    });
+    refused(&hostile_parquet, "Parquet");
 }
