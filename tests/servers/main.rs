@@ -12,6 +12,7 @@ mod completeness;
 mod config;
 mod conformance;
 mod differential;
+mod docs;
 mod e2e;
 mod faults;
 mod hostile;
