@@ -186,8 +186,12 @@ pub enum LockStatus {
 /// Where a listing stopped, to go on from there.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Resume {
-    /// ListObjectsV2's continuation token.
-    Token(String),
+    /// ListObjectsV2's continuation token, and the greatest key or folder listed before it
+    /// (the token is opaque: the listing going on must answer only what follows that).
+    Token {
+        token: String,
+        after: Option<String>,
+    },
     /// ListObjectVersions' key and version-id markers.
     Marker(crate::domain::pages::VersionMarker),
 }

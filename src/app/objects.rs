@@ -402,7 +402,14 @@ pub(super) fn on_page(
         .map(|i| sort::rank(&pane.level, pane.sort, prefixes_before + i));
     match page {
         LevelPage::Objects(p) => {
-            pane.resume = p.next_token.map(Resume::Token);
+            // A page that goes on is in order (the guard has checked it): its greatest key or
+            // folder is the last of one list or the other.
+            let after = p
+                .objects
+                .last()
+                .map(|o| o.key.to_string())
+                .max(p.prefixes.last().cloned());
+            pane.resume = p.next_token.map(|token| Resume::Token { token, after });
             pane.level.absorb_objects_page(p.objects, p.prefixes)
         }
         LevelPage::Versions(p) => {

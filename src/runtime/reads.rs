@@ -91,11 +91,17 @@ pub(super) async fn list_level(
             });
         }
     } else {
-        let token = match from {
-            Some(Resume::Token(t)) => Some(t),
-            _ => None,
+        let (token, after) = match from {
+            Some(Resume::Token { token, after }) => (Some(token), after),
+            _ => (None, None),
         };
-        let mut pager = ObjectPager::new(&s3, &bucket, &prefix, Some("/")).resume_from(token);
+        let mut pager = ObjectPager::new(&s3, &bucket, &prefix, Some("/"));
+        // Where it stood: the guard checks that the listing goes on from there (the token
+        // alone says nothing a guard can read).
+        if let Some(after) = &after {
+            pager.start_after_key(after);
+        }
+        let mut pager = pager.resume_from(token);
         while let Some(page) = pager.next_page().await {
             let more = matches!(&page, Ok(p) if p.next_token.is_some());
             reply.send(Action::LevelPage {

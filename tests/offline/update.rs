@@ -178,6 +178,14 @@ fn pages_stream_in_and_the_listing_completes() {
     );
     assert_eq!(s.objects.level.len(), 2);
     assert_eq!(s.objects.load, Load::Loading { request, pages: 1 });
+    // `R` would go on from the token, and from after the last key (for the guard).
+    assert_eq!(
+        s.objects.resume,
+        Some(lockwatch::app::Resume::Token {
+            token: "t".into(),
+            after: Some("b".into())
+        })
+    );
     run(&mut s, vec![key('j')]);
     run(
         &mut s,
