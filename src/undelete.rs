@@ -54,37 +54,45 @@ pub async fn plan_targets(
     targets: &Targets,
     after: Option<Timestamp>,
     mut progress: impl FnMut(usize),
-) -> Result<Vec<KeyPlan>, S3Error> {
+) -> Result<(Vec<KeyPlan>, ListedAs), S3Error> {
     let mut plans = Vec::new();
+    let mut listed = ListedAs {
+        folders: 0,
+        listings: 1,
+    };
     if !targets.keys.is_empty() {
         let wanted: std::collections::HashSet<&str> =
             targets.keys.iter().map(String::as_str).collect();
-        plan_listing(
-            s3,
-            bucket,
-            &targets.level,
-            Some("/"),
-            |key| wanted.contains(key),
-            after,
-            &mut plans,
-            &mut progress,
-        )
-        .await?;
+        listed = listed.and(
+            plan_listing(
+                s3,
+                bucket,
+                &targets.level,
+                Some("/"),
+                |key| wanted.contains(key),
+                after,
+                &mut plans,
+                &mut progress,
+            )
+            .await?,
+        );
     }
     for folder in &targets.folders {
-        plan_listing(
-            s3,
-            bucket,
-            folder,
-            None,
-            |_| true,
-            after,
-            &mut plans,
-            &mut progress,
-        )
-        .await?;
+        listed = listed.and(
+            plan_listing(
+                s3,
+                bucket,
+                folder,
+                None,
+                |_| true,
+                after,
+                &mut plans,
+                &mut progress,
+            )
+            .await?,
+        );
     }
-    Ok(plans)
+    Ok((plans, listed))
 }
 
 #[allow(clippy::too_many_arguments)]

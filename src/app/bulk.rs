@@ -40,6 +40,8 @@ pub enum Stage {
         scroll: usize,
         /// Why `y` did nothing, when it did nothing.
         note: Option<String>,
+        /// How the keys were listed (the plan says it, as the command line's does).
+        listed: crate::domain::pages::ListedAs,
     },
     PlanFailed(String),
     Running {
@@ -343,7 +345,7 @@ pub(super) fn on_plan_progress(state: &mut AppState, request: RequestId, n: usiz
 pub(super) fn on_planned(
     state: &mut AppState,
     request: RequestId,
-    result: Result<Vec<KeyPlan>, S3Error>,
+    result: Result<(Vec<KeyPlan>, crate::domain::pages::ListedAs), S3Error>,
 ) {
     let Some(b) = current(state, request) else {
         return;
@@ -352,12 +354,13 @@ pub(super) fn on_planned(
         return;
     };
     b.stage = match result {
-        Ok(plans) => Stage::Plan {
+        Ok((plans, listed)) => Stage::Plan {
             after,
             summary: summarize(&plans),
             plans: Arc::new(plans),
             scroll: 0,
             note: None,
+            listed,
         },
         Err(e) => Stage::PlanFailed(format!(
             "Listing the versions failed: {e}. Nothing was sent."

@@ -351,7 +351,14 @@ pub enum Action {
     },
     BulkPlanned {
         request: RequestId,
-        result: Result<Vec<crate::domain::undelete::KeyPlan>, S3Error>,
+        /// The plan, and how its keys were listed.
+        result: Result<
+            (
+                Vec<crate::domain::undelete::KeyPlan>,
+                crate::domain::pages::ListedAs,
+            ),
+            S3Error,
+        >,
     },
     /// Bulk undelete: one key carried out.
     BulkKeyDone {

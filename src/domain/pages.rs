@@ -564,6 +564,19 @@ impl ListedAs {
         }
     }
 
+    /// The same in a few words, for a popup's line (under 60 characters up to a million folders).
+    pub fn short(&self) -> String {
+        if self.folders == 0 {
+            "in one sequence".to_string()
+        } else {
+            format!(
+                "split over {} folder{} as delimiter answers named them",
+                self.folders,
+                if self.folders == 1 { "" } else { "s" }
+            )
+        }
+    }
+
     /// Two listings' worth (a report resumed in parts, a plan of several folders).
     pub fn and(self, other: ListedAs) -> ListedAs {
         ListedAs {

@@ -932,10 +932,40 @@ fn bulk_undelete_plans_first_sends_only_on_y_and_reports() {
         &mut s,
         vec![Action::BulkPlanned {
             request,
-            result: Ok(plans),
+            result: Ok((
+                plans,
+                lockwatch::domain::pages::ListedAs {
+                    folders: 2,
+                    listings: 4,
+                },
+            )),
         }],
     );
     assert!(effects.is_empty());
+    // The plan says how its keys were listed, as the command line's does.
+    let mut terminal =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(200, 40)).expect("terminal");
+    terminal
+        .draw(|f| {
+            lockwatch::ui::render(
+                &s,
+                "2026-11-27T00:00:00Z".parse().expect("time"),
+                &lockwatch::ui::Theme::default(),
+                f,
+            )
+        })
+        .expect("draw");
+    let screen: String = terminal
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
+    assert!(
+        screen.contains("listed split over 2 folders as delimiter answers named them"),
+        "{screen}"
+    );
     // Esc would close it with nothing sent; y runs it.
     let effects = run(&mut s, vec![key('y')]);
     let (run_request, plans) = effects
@@ -999,11 +1029,14 @@ fn read_only_bulk_undelete_shows_the_plan_but_sends_nothing() {
         &mut s,
         vec![Action::BulkPlanned {
             request,
-            result: Ok(vec![lockwatch::domain::undelete::plan_key(
-                "a.sql".into(),
-                &history,
-                None,
-            )]),
+            result: Ok((
+                vec![lockwatch::domain::undelete::plan_key(
+                    "a.sql".into(),
+                    &history,
+                    None,
+                )],
+                lockwatch::domain::pages::ListedAs::default(),
+            )),
         }],
     );
     let effects = run(&mut s, vec![key('y')]);

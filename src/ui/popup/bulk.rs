@@ -59,6 +59,7 @@ pub(super) fn bulk_box(frame: &mut Frame, bulk: &crate::app::BulkUndelete, theme
             summary,
             scroll,
             note,
+            listed,
         } => {
             let location = crate::domain::location::S3Location {
                 bucket: bulk.bucket.clone(),
@@ -68,6 +69,10 @@ pub(super) fn bulk_box(frame: &mut Frame, bulk: &crate::app::BulkUndelete, theme
             for l in crate::domain::undelete::describe_summary(summary, &location, *after).lines() {
                 head.push(Line::raw(l.to_string()));
             }
+            head.push(Line::styled(
+                format!("  listed {}", listed.short()),
+                theme.dim,
+            ));
             head.push(Line::raw(""));
             // Only the rows that can show are formatted: a plan can hold a million keys.
             let rows = usize::from(frame.area().height);
