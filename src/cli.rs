@@ -104,7 +104,7 @@ pub struct Cli {
     /// Listings at once for `ls -r`, `report` and `undelete`: the listing is split over its
     /// folders and merged back into key order (the same output as one listing). Lowered for
     /// good when the server asks to slow down; 1 lists in one sequence
-    #[arg(long, global = true, value_name = "N", default_value_t = crate::listing::DEFAULT_LISTINGS as u16, value_parser = clap::value_parser!(u16).range(1..=64))]
+    #[arg(long, global = true, value_name = "N", default_value_t = crate::s3::DEFAULT_LISTINGS as u16, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub listings: u16,
 
     /// Never write: every write is refused before a request is sent, and write keys say so

@@ -1,5 +1,8 @@
 //! lockwatch: a terminal UI for versioned, Object-Lock-protected S3 buckets.
 
+// Nothing in lockwatch needs unsafe code; the compiler keeps it that way.
+#![forbid(unsafe_code)]
+
 pub mod app;
 pub mod audit;
 pub mod cli;

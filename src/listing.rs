@@ -25,8 +25,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::{Semaphore, mpsc};
 
-/// Listings at once unless told otherwise: modest, for servers shared with backups.
-pub const DEFAULT_LISTINGS: usize = 4;
 /// Pages a listing may hold before the reader reaches it.
 const BUFFER: usize = 4;
 /// Slow-down answers a page is asked again after.
@@ -754,7 +752,7 @@ async fn request<P: Pages>(
                 {
                     shared.requests.forget_permits(1);
                 }
-                let pause = crate::report::adaptive::back_off(tries, u64::from(tries) * 317);
+                let pause = crate::domain::backoff::back_off(tries, u64::from(tries) * 317);
                 tracing::debug!(error = %e, ?pause, "listing slowed down");
                 tokio::time::sleep(pause).await;
                 pager.retry();

@@ -2,6 +2,7 @@
 //! Nothing here performs I/O or reads the clock.
 
 pub mod audit;
+pub mod backoff;
 pub mod connection;
 pub mod error;
 pub mod format;

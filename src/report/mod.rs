@@ -395,7 +395,7 @@ impl<T: Send + 'static> Heads<T> {
                         Err(e) if e.is_slow_down() && tries + 1 < MAX_TRIES => {
                             self.slowed_down += 1;
                             self.adaptive.overloaded(now);
-                            let wait = adaptive::back_off(tries, self.rng.below(1000));
+                            let wait = crate::domain::backoff::back_off(tries, self.rng.below(1000));
                             self.waiting.push((now + wait, ticket, tries + 1, key, version_id));
                         }
                         answer => {

@@ -9,6 +9,10 @@ use aws_smithy_http_client::tls::{self, TlsContext, TrustStore, rustls_provider:
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// Listings at once unless told otherwise (`--listings`): modest, for servers shared with
+/// backups. A setting of the S3 client, which the split listings read from it.
+pub const DEFAULT_LISTINGS: usize = 4;
+
 /// When to address buckets as `endpoint/bucket` instead of `bucket.endpoint`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum PathStyle {
@@ -428,7 +432,7 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection, ConnectErro
             clock,
             lean,
             listings: match options.listings {
-                0 => crate::listing::DEFAULT_LISTINGS,
+                0 => DEFAULT_LISTINGS,
                 n => n,
             },
         },

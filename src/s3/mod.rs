@@ -16,8 +16,8 @@ pub use crate::domain::pages::{
 };
 pub use clock::{CLOCK_NOISE, ServerClock, parse_http_date};
 pub use connect::{
-    ConnectError, ConnectOptions, Connection, ConnectionInfo, EnvironmentKeys, PathStyle,
-    StaticCredentials, Timeouts, aws_credentials_file, connect, mask,
+    ConnectError, ConnectOptions, Connection, ConnectionInfo, DEFAULT_LISTINGS, EnvironmentKeys,
+    PathStyle, StaticCredentials, Timeouts, aws_credentials_file, connect, mask,
 };
 pub use error::S3Error;
 pub use ops::{Download, ObjectPager, PutOptions, VersionPager};
