@@ -125,6 +125,18 @@ struct Position {
     ids: HashSet<u64>,
 }
 
+impl Position {
+    /// Where a listing stands after `key` (and, in a version listing, its version
+    /// `version_id`: later versions of the key may follow, never that one again).
+    fn after(listing: Listing, key: &str, version_id: Option<&str>) -> Position {
+        Position {
+            key: Some(key.to_string()),
+            open: listing == Listing::Versions && version_id.is_some(),
+            ids: version_id.map(|id| hash(&[id])).into_iter().collect(),
+        }
+    }
+}
+
 /// One entry of a page, as the guard reads it.
 #[derive(Debug, Clone, Copy)]
 struct Seen<'a> {
@@ -182,25 +194,13 @@ impl PageGuard {
     /// The listing starts after `key` (StartAfter, a key-marker without a version id):
     /// everything it answers must come after it.
     pub fn start_after(&mut self, key: &str) {
-        self.at = Position {
-            key: Some(key.to_string()),
-            open: false,
-            ids: HashSet::new(),
-        };
+        self.at = Position::after(self.listing, key, None);
     }
 
     /// The version listing starts after `marker`: later versions of its key may follow
     /// (never the marker's own version again), then greater keys.
     pub fn start_after_version(&mut self, marker: &VersionMarker) {
-        let mut ids = HashSet::new();
-        if let Some(id) = &marker.version_id {
-            ids.insert(hash(&[id]));
-        }
-        self.at = Position {
-            key: Some(marker.key.clone()),
-            open: marker.version_id.is_some(),
-            ids,
-        };
+        self.at = Position::after(Listing::Versions, &marker.key, marker.version_id.as_deref());
     }
 
     /// Checks one page of bucket names (ListBuckets): names in increasing order, no token
@@ -592,41 +592,32 @@ impl ListedAs {
 #[derive(Debug)]
 pub struct MergedOrder {
     listing: Listing,
-    last: Option<String>,
-    /// Whether more versions of `last` may follow (not for a marker without a version id).
-    open: bool,
-    /// The version ids of `last` given so far.
-    ids: HashSet<u64>,
+    /// The last entry given (or the marker started after), as a page guard holds it.
+    at: Position,
 }
 
 impl MergedOrder {
     pub fn new(listing: Listing) -> MergedOrder {
         MergedOrder {
             listing,
-            last: None,
-            open: false,
-            ids: HashSet::new(),
+            at: Position::default(),
         }
     }
 
     /// Starting after a marker: a key (with the version it stopped at, in a version listing).
     pub fn after(listing: Listing, key: &str, version_id: Option<&str>) -> MergedOrder {
-        let mut order = MergedOrder::new(listing);
-        order.last = Some(key.to_string());
-        order.open = listing == Listing::Versions && version_id.is_some();
-        if let Some(id) = version_id {
-            order.ids.insert(hash(&[id]));
+        MergedOrder {
+            listing,
+            at: Position::after(listing, key, version_id),
         }
-        order
     }
 
     /// The next entry, or why it cannot follow the one before.
     pub fn next(&mut self, key: &str, version_id: Option<&str>) -> Result<(), String> {
-        match self.last.as_deref() {
+        match self.at.key.as_deref() {
             Some(last) if key == last => {
-                let repeated = !self.open
-                    || self.listing == Listing::Keys
-                    || !self.ids.insert(hash(&[version_id.unwrap_or("")]));
+                let repeated =
+                    !self.at.open || !self.at.ids.insert(hash(&[version_id.unwrap_or("")]));
                 if repeated {
                     return Err(format!(
                         "the listings merged from several answers gave {}{} twice: the server's folder answer (the delimiter listing) and its listings of the folders disagree",
@@ -642,14 +633,7 @@ impl MergedOrder {
                     name(last)
                 ));
             }
-            _ => {
-                self.last = Some(key.to_string());
-                self.open = self.listing == Listing::Versions;
-                self.ids.clear();
-                if let Some(id) = version_id {
-                    self.ids.insert(hash(&[id]));
-                }
-            }
+            _ => self.at = Position::after(self.listing, key, version_id),
         }
         Ok(())
     }

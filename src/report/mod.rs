@@ -261,12 +261,11 @@ struct Listing {
     listed: Arc<std::sync::Mutex<ListedAs>>,
 }
 
-impl Listing {
-    fn listed(&self) -> ListedAs {
-        match self.listed.lock() {
-            Ok(l) => *l,
-            Err(poisoned) => *poisoned.into_inner(),
-        }
+/// How a listing's pages so far were listed, as its task last said.
+fn listed(shared: &std::sync::Mutex<ListedAs>) -> ListedAs {
+    match shared.lock() {
+        Ok(l) => *l,
+        Err(poisoned) => *poisoned.into_inner(),
     }
 }
 
@@ -451,10 +450,7 @@ struct Run {
 impl Run {
     /// How everything read so far was listed, every part.
     fn listed(&self) -> ListedAs {
-        let now = match self.listed.lock() {
-            Ok(l) => *l,
-            Err(poisoned) => *poisoned.into_inner(),
-        };
+        let now = listed(&self.listed);
         self.listed_before.map_or(now, |before| before.and(now))
     }
 
@@ -798,6 +794,6 @@ async fn sample(
         0
     };
     coverage.slowed_down = heads.slowed_down;
-    coverage.listed = Some(listing.listed());
+    coverage.listed = Some(listed(&listing.listed));
     Ok(coverage)
 }

@@ -205,27 +205,21 @@ fn head(request: &Request, fault: Fault) -> Answer {
         ("Last-Modified", "Sun, 01 Nov 2026 00:00:00 GMT".to_string()),
     ];
     if fault == Fault::OtherVersion {
+        // The current version's answer, unlocked, whatever was asked.
         headers.push(("x-amz-version-id", "the-current-one".into()));
-        return Answer::Full {
-            status: 200,
-            headers: headers
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v))
-                .collect(),
-            body: Vec::new(),
-        };
-    }
-    headers.push(("x-amz-version-id", id));
-    if fault == Fault::HoldTwice {
-        headers.push(("x-amz-object-lock-legal-hold", "OFF".into()));
-        headers.push(("x-amz-object-lock-legal-hold", "ON".into()));
-    }
-    if key.starts_with("f1/") {
-        headers.push(("x-amz-object-lock-mode", "COMPLIANCE".into()));
-        headers.push((
-            "x-amz-object-lock-retain-until-date",
-            "2099-01-01T00:00:00Z".into(),
-        ));
+    } else {
+        headers.push(("x-amz-version-id", id));
+        if fault == Fault::HoldTwice {
+            headers.push(("x-amz-object-lock-legal-hold", "OFF".into()));
+            headers.push(("x-amz-object-lock-legal-hold", "ON".into()));
+        }
+        if key.starts_with("f1/") {
+            headers.push(("x-amz-object-lock-mode", "COMPLIANCE".into()));
+            headers.push((
+                "x-amz-object-lock-retain-until-date",
+                "2099-01-01T00:00:00Z".into(),
+            ));
+        }
     }
     Answer::Full {
         status: 200,

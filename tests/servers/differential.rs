@@ -266,6 +266,9 @@ async fn page_bounds(
     bounds
 }
 
+/// lockwatch as a user runs it, against `endpoint`. Its output (thousands of lines) is read
+/// while it runs: `hostile::lockwatch` reads only after the exit, and a full pipe would hold
+/// lockwatch for ever.
 fn run(endpoint: &str, args: &[&str]) -> std::process::Output {
     let home = tempfile::tempdir().expect("home");
     std::process::Command::new(env!("CARGO_BIN_EXE_lockwatch"))
