@@ -1,5 +1,9 @@
 //! Command-line flags.
 
+// The doc comments of the flags are clap's `--help` text, shown as written: a URL in them stays
+// bare, not a rustdoc link.
+#![allow(rustdoc::bare_urls)]
+
 use crate::config::{Config, Endpoint};
 use crate::domain::location::S3Location;
 use crate::s3::{ConnectOptions, PathStyle};
@@ -210,7 +214,7 @@ pub struct ReportArgs {
     /// markdown (to read and attach), json, or csv (one row per version and marker, written as
     /// they are read)
     #[arg(long, value_enum, default_value = "markdown")]
-    pub format: crate::report::Format,
+    pub format: crate::work::report::Format,
     /// The most HEAD requests in flight at once. lockwatch starts at 8, grows while it pays
     /// and halves when the server asks it to slow down (503 SlowDown)
     #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=1024))]

@@ -134,34 +134,12 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// A regular file's text, refusing anything else and anything larger than `max` bytes.
-pub fn read_regular_file(path: &Path, max: u64) -> std::io::Result<String> {
-    use std::io::Read;
-    // stat, not open: opening a FIFO would wait for a writer.
-    let meta = std::fs::metadata(path)?;
-    if !meta.is_file() {
-        return Err(std::io::Error::other("not a regular file"));
-    }
-    let file = std::fs::File::open(path)?;
-    if !file.metadata()?.is_file() {
-        return Err(std::io::Error::other("not a regular file"));
-    }
-    let mut bytes = Vec::new();
-    file.take(max + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > max {
-        return Err(std::io::Error::other(format!(
-            "larger than {max} bytes; a configuration file is a few KiB"
-        )));
-    }
-    String::from_utf8(bytes).map_err(|_| std::io::Error::other("not UTF-8 text"))
-}
-
 impl Config {
     /// Reads the file at `path`; a missing file is an empty configuration. Only a regular
     /// file of at most `MAX_CONFIG_BYTES` is read: a FIFO, a device (`/dev/zero`) or a huge
     /// file is a problem said at start, never a hang.
     pub fn load(path: &Path) -> Config {
-        match read_regular_file(path, MAX_CONFIG_BYTES) {
+        match crate::files::read_regular_text(path, MAX_CONFIG_BYTES) {
             Ok(text) => {
                 let mut c = Config::parse(&text);
                 c.path = Some(path.to_path_buf());

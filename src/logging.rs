@@ -3,7 +3,7 @@
 //! known secret replaced before a line reaches the file.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::{Mutex, RwLock};
 use tracing_subscriber::filter::Targets;
@@ -59,28 +59,6 @@ pub enum LogError {
     NoPath,
 }
 
-/// Opens (or creates) the log file readable by its owner only; a file that others could read
-/// is narrowed to 0600 first.
-fn open_private(path: &Path) -> std::io::Result<std::fs::File> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.create(true).append(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        options.mode(0o600);
-        let file = options.open(path)?;
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-        Ok(file)
-    }
-    #[cfg(not(unix))]
-    {
-        options.open(path)
-    }
-}
-
 /// A log file that scrubs secrets from each event (the formatter writes one event per call).
 struct Scrubbing(Mutex<std::fs::File>);
 
@@ -108,7 +86,7 @@ pub fn init(filter: &str, path: Option<PathBuf>) -> Result<PathBuf, LogError> {
     let targets =
         Targets::from_str(filter.trim()).map_err(|_| LogError::Filter(filter.to_string()))?;
     let path = path.or_else(default_path).ok_or(LogError::NoPath)?;
-    let file = open_private(&path).map_err(|source| LogError::File {
+    let file = crate::files::open_private_append(&path).map_err(|source| LogError::File {
         path: path.clone(),
         source,
     })?;
@@ -154,7 +132,7 @@ mod tests {
         std::fs::create_dir_all(dir.path().join("deep")).expect("dir");
         std::fs::write(&path, "old\n").expect("write");
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
-        open_private(&path).expect("open");
+        crate::files::open_private_append(&path).expect("open");
         let mode = std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
     }

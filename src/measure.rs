@@ -34,8 +34,9 @@ pub struct Measurements {
     pub rows_max: usize,
 }
 
+/// A set of timings: how many, the median, the 99th percentile and the slowest.
 #[derive(Debug, Serialize, PartialEq)]
-pub struct Summary {
+pub struct Percentiles {
     pub count: usize,
     pub p50_ms: f64,
     pub p99_ms: f64,
@@ -46,39 +47,41 @@ pub struct Summary {
 #[derive(Debug, Serialize)]
 pub struct FirstRows {
     /// From asking for the listing to its first page arriving in the UI.
-    pub page_round_trip: Summary,
+    pub page_round_trip: Percentiles,
     /// From asking for the listing to the frame that shows its first rows.
-    pub on_screen: Summary,
+    pub on_screen: Percentiles,
     /// The difference: what lockwatch itself added after the page arrived.
-    pub after_page: Summary,
+    pub after_page: Percentiles,
 }
 
 #[derive(Debug, Serialize)]
 pub struct Report {
-    pub frames: Summary,
-    pub key_to_frame: Summary,
-    pub key_update: Summary,
+    pub frames: Percentiles,
+    pub key_to_frame: Percentiles,
+    pub key_update: Percentiles,
     pub first_rows: FirstRows,
     pub rows_max: usize,
     /// Peak resident memory (VmHWM), where the system reports it.
     pub peak_rss_mb: Option<f64>,
 }
 
-pub fn summarize(samples: &[Duration]) -> Summary {
-    let mut ms: Vec<f64> = samples.iter().map(|d| d.as_secs_f64() * 1000.0).collect();
-    ms.sort_by(f64::total_cmp);
-    let at = |q: f64| -> f64 {
-        if ms.is_empty() {
-            return 0.0;
+impl Percentiles {
+    pub fn of(samples: &[Duration]) -> Percentiles {
+        let mut ms: Vec<f64> = samples.iter().map(|d| d.as_secs_f64() * 1000.0).collect();
+        ms.sort_by(f64::total_cmp);
+        let at = |q: f64| -> f64 {
+            if ms.is_empty() {
+                return 0.0;
+            }
+            let i = ((ms.len() as f64 - 1.0) * q).round() as usize;
+            ms[i.min(ms.len() - 1)]
+        };
+        Percentiles {
+            count: ms.len(),
+            p50_ms: at(0.5),
+            p99_ms: at(0.99),
+            max_ms: ms.last().copied().unwrap_or(0.0),
         }
-        let i = ((ms.len() as f64 - 1.0) * q).round() as usize;
-        ms[i.min(ms.len() - 1)]
-    };
-    Summary {
-        count: ms.len(),
-        p50_ms: at(0.5),
-        p99_ms: at(0.99),
-        max_ms: ms.last().copied().unwrap_or(0.0),
     }
 }
 
@@ -154,13 +157,13 @@ impl Measurements {
 
     pub fn report(&self) -> Report {
         Report {
-            frames: summarize(&self.draw),
-            key_to_frame: summarize(&self.key_to_frame),
-            key_update: summarize(&self.key_update),
+            frames: Percentiles::of(&self.draw),
+            key_to_frame: Percentiles::of(&self.key_to_frame),
+            key_update: Percentiles::of(&self.key_update),
             first_rows: FirstRows {
-                page_round_trip: summarize(&self.first_page_round_trip),
-                on_screen: summarize(&self.first_rows_on_screen),
-                after_page: summarize(&self.first_rows_after_page),
+                page_round_trip: Percentiles::of(&self.first_page_round_trip),
+                on_screen: Percentiles::of(&self.first_rows_on_screen),
+                after_page: Percentiles::of(&self.first_rows_after_page),
             },
             rows_max: self.rows_max,
             peak_rss_mb: peak_rss_mb(),
@@ -180,12 +183,12 @@ mod tests {
     #[test]
     fn percentiles_of_samples() {
         let samples: Vec<Duration> = (1..=100).map(Duration::from_millis).collect();
-        let s = summarize(&samples);
+        let s = Percentiles::of(&samples);
         assert_eq!(s.count, 100);
         assert_eq!(s.p50_ms, 51.0);
         assert_eq!(s.p99_ms, 99.0);
         assert_eq!(s.max_ms, 100.0);
-        assert_eq!(summarize(&[]).max_ms, 0.0);
+        assert_eq!(Percentiles::of(&[]).max_ms, 0.0);
     }
 
     #[test]

@@ -28,7 +28,7 @@ async fn fresh_bucket(
         report.skipped.push(bucket.to_string());
         return Ok(false);
     }
-    match s3.create_bucket(bucket, None, lock).await {
+    match s3.create_bucket(bucket, None, lock).unrecorded().await {
         Ok(()) => {
             report.created.push(bucket.to_string());
             Ok(true)
@@ -64,14 +64,16 @@ pub async fn seed_demo(s3: &S3, now: Timestamp) -> Result<SeedReport, S3Error> {
             "bup",
             Some((RetentionMode::Compliance, RetentionPeriod::Days(1))),
         )
+        .unrecorded()
         .await?;
         let svg = PutOptions {
             content_type: Some("image/svg+xml".into()),
             ..PutOptions::default()
         };
         s3.put_bytes("bup", "tux.svg", TUX_SVG.to_vec(), &svg)
+            .unrecorded()
             .await?;
-        s3.delete_object("bup", "tux.svg").await?;
+        s3.delete_object("bup", "tux.svg").unrecorded().await?;
 
         for day in 1..=3 {
             for db in ["customers", "orders"] {
@@ -82,12 +84,14 @@ pub async fn seed_demo(s3: &S3, now: Timestamp) -> Result<SeedReport, S3Error> {
                     body.into_bytes(),
                     &text(),
                 )
+                .unrecorded()
                 .await?;
             }
         }
         for revision in 1..=4 {
             let body = format!("# backup schedule, revision {revision}\nkeep: 30d\n");
             s3.put_bytes("bup", "etc/backup.conf", body.into_bytes(), &text())
+                .unrecorded()
                 .await?;
         }
         // A folder whose every file was deleted: only visible with deleted objects shown.
@@ -98,8 +102,11 @@ pub async fn seed_demo(s3: &S3, now: Timestamp) -> Result<SeedReport, S3Error> {
                 b"started\n".to_vec(),
                 &text(),
             )
+            .unrecorded()
             .await?;
-            s3.delete_object("bup", &format!("logs/{name}")).await?;
+            s3.delete_object("bup", &format!("logs/{name}"))
+                .unrecorded()
+                .await?;
         }
         let hold = PutOptions {
             legal_hold: true,
@@ -111,6 +118,7 @@ pub async fn seed_demo(s3: &S3, now: Timestamp) -> Result<SeedReport, S3Error> {
             b"evidence\n".to_vec(),
             &hold,
         )
+        .unrecorded()
         .await?;
         for (minutes, name) in [
             (2, "short-lock/expires-in-2-minutes.txt"),
@@ -124,7 +132,9 @@ pub async fn seed_demo(s3: &S3, now: Timestamp) -> Result<SeedReport, S3Error> {
                 ..text()
             };
             let body = format!("This version is locked for {minutes} minutes after seeding.\n");
-            s3.put_bytes("bup", name, body.into_bytes(), &short).await?;
+            s3.put_bytes("bup", name, body.into_bytes(), &short)
+                .unrecorded()
+                .await?;
         }
     }
 
@@ -133,6 +143,7 @@ pub async fn seed_demo(s3: &S3, now: Timestamp) -> Result<SeedReport, S3Error> {
             "bup-governance",
             Some((RetentionMode::Governance, RetentionPeriod::Days(7))),
         )
+        .unrecorded()
         .await?;
         for n in 1..=2 {
             let body = format!("weekly archive {n}\n");
@@ -142,11 +153,13 @@ pub async fn seed_demo(s3: &S3, now: Timestamp) -> Result<SeedReport, S3Error> {
                 body.into_bytes(),
                 &text(),
             )
+            .unrecorded()
             .await?;
         }
         // A lifecycle rule that ends the recovery window: what `i` and the report's Risks
         // section show.
         s3.expire_noncurrent_versions("bup-governance", "weekly-14-days", "weekly/", 14)
+            .unrecorded()
             .await?;
     }
 
@@ -157,6 +170,7 @@ pub async fn seed_demo(s3: &S3, now: Timestamp) -> Result<SeedReport, S3Error> {
             b"no versioning, no lock\n".to_vec(),
             &text(),
         )
+        .unrecorded()
         .await?;
     }
     Ok(report)

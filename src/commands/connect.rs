@@ -54,15 +54,18 @@ pub(super) async fn connect(
     let Some(source) =
         crate::openstack::requested(cli.os_cloud.as_deref(), endpoint_chosen, console.env)
     else {
-        return crate::s3::connect(&options)
+        let mut connection = crate::s3::connect(&options)
             .await
-            .map_err(|e| e.to_string());
+            .map_err(|e| e.to_string())?;
+        crate::audit::here(&mut connection.info.actor);
+        return Ok(connection);
     };
     let login = openstack_login(source, &mut options, cli.save_as.as_deref(), console).await?;
     let from_catalogue = options.endpoint_url.as_deref() == Some(login.0.endpoint.as_str());
     let mut connection = crate::s3::connect(&options)
         .await
         .map_err(|e| e.to_string())?;
+    crate::audit::here(&mut connection.info.actor);
     connection.info.endpoint = format!(
         "{} ({}, project {})",
         connection.info.endpoint,

@@ -20,6 +20,7 @@ pub(super) async fn seeded_sandbox(port: u16) -> Result<(Sandbox, Connection), S
     let mut connection = crate::s3::connect(&options)
         .await
         .map_err(|e| format!("cannot connect to the sandbox: {e}"))?;
+    crate::audit::here(&mut connection.info.actor);
     connection.info.credentials_source = "the built-in sandbox".into();
     connection.info.sandbox = true;
     connection.info.endpoint = format!("{} (built-in sandbox, in memory)", sandbox.endpoint);

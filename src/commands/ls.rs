@@ -7,7 +7,7 @@ use super::*;
 pub(super) async fn list(
     cli: &Cli,
     config: &Config,
-    mut options: crate::ls::LsOptions,
+    mut options: crate::work::ls::LsOptions,
     at: Option<TimeArg>,
     console: &mut Console<'_>,
 ) -> Exit {
@@ -26,7 +26,7 @@ pub(super) async fn list(
     }
     let options = &options;
     let mut out = std::io::BufWriter::with_capacity(256 * 1024, &mut *console.out);
-    let listed = crate::ls::run(&connection.s3, options, &mut out).await;
+    let listed = crate::work::ls::run(&connection.s3, options, &mut out).await;
     let flushed = out.flush();
     drop(out);
     match listed {
@@ -53,7 +53,9 @@ pub(super) async fn list(
             say!(console, "lockwatch: {}", shown(&e));
             match e {
                 // Not one page: nothing was listed.
-                crate::ls::LsError::Server { count, .. } if count.pages == 0 => Exit::CouldNotStart,
+                crate::work::ls::LsError::Server { count, .. } if count.pages == 0 => {
+                    Exit::CouldNotStart
+                }
                 _ => Exit::Partly,
             }
         }

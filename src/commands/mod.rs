@@ -169,7 +169,7 @@ where
                 json,
                 at,
             }) => {
-                let options = crate::ls::LsOptions {
+                let options = crate::work::ls::LsOptions {
                     location: location.clone(),
                     versions,
                     recursive,

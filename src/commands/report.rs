@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::cli::ReportArgs;
-use crate::report::{Format, Options, Progress, ReportError};
+use crate::work::report::{Format, Options, Progress, ReportError};
 
 /// `lockwatch report`: exit 0 with the report written, 1 when the listing failed part way or
 /// the report was stopped (nothing but CSV rows already written is printed; a checkpoint
@@ -55,7 +55,7 @@ pub(super) async fn report(
         }
     };
     let built = if let Some(manifest) = &args.inventory {
-        crate::report::inventory::build(
+        crate::work::report::inventory::build(
             &connection.s3,
             &connection.info.endpoint,
             &args.location,
@@ -78,7 +78,7 @@ pub(super) async fn report(
                 let _ = stop_rx.await;
             }));
         }
-        let building = crate::report::build(
+        let building = crate::work::report::build(
             &connection.s3,
             &connection.info.endpoint,
             &args.location,

@@ -19,7 +19,7 @@ pub(super) async fn undelete(
     options: &UndeleteOptions,
     console: &mut Console<'_>,
 ) -> Exit {
-    use crate::undelete as u;
+    use crate::work::undelete as u;
     let interactive = console.input_is_terminal;
     if !options.dry_run && !options.yes && !interactive {
         say!(
@@ -86,7 +86,7 @@ pub(super) async fn undelete(
     if show_progress {
         let _ = write!(console.err, "\r\x1b[K");
     }
-    let summary = crate::domain::undelete::summarize(&plans);
+    let summary = crate::domain::undelete::PlanSummary::of(&plans);
     let mut out: &mut dyn Write = &mut *console.out;
     let printed = if options.json {
         plans
@@ -137,7 +137,21 @@ pub(super) async fn undelete(
     }
     let cancel = std::sync::atomic::AtomicBool::new(false);
     let mut finished = 0usize;
-    let audit_path = console.audit_path.clone();
+    // The trail's failures, said once on stderr between the keys' lines.
+    let trail_failed = std::sync::Arc::new(std::sync::Mutex::new(None::<String>));
+    let trail = crate::audit::Trail::new(
+        console.audit_path.clone(),
+        &connection.info.endpoint,
+        connection.info.actor.clone(),
+        {
+            let failed = trail_failed.clone();
+            move |e| {
+                if let Ok(mut first) = failed.lock() {
+                    first.get_or_insert(e);
+                }
+            }
+        },
+    );
     let mut audit_failed = false;
     // stderr is written by the progress below and by Ctrl-C's message, one at a time (both run
     // in this task).
@@ -145,31 +159,16 @@ pub(super) async fn undelete(
     let err = std::cell::RefCell::new(&mut **err);
     let mut execution = Box::pin(u::execute(
         s3,
+        &trail,
         &options.location.bucket,
         &plans,
         &cancel,
         |plan, outcome| {
             finished += 1;
             let mut err = err.borrow_mut();
-            if let Some(entry) = u::audit_entry(
-                &connection.info.endpoint,
-                &options.location.bucket,
-                plan,
-                outcome,
-                Some(&connection.info.actor),
-            ) {
-                let written = audit_path
-                    .as_deref()
-                    .ok_or_else(|| {
-                        std::io::Error::other("no data directory is known for this user")
-                    })
-                    .and_then(|p| crate::audit::append(p, &entry));
-                if let Err(e) = written
-                    && !audit_failed
-                {
-                    audit_failed = true;
-                    let _ = writeln!(err, "lockwatch: warning: cannot write the audit trail: {e}");
-                }
+            if !audit_failed && let Some(e) = trail_failed.lock().ok().and_then(|f| f.clone()) {
+                audit_failed = true;
+                let _ = writeln!(err, "lockwatch: warning: cannot write the audit trail: {e}");
             }
             let _ = if options.json {
                 u::json_line(out, plan, Some(outcome))

@@ -166,7 +166,7 @@ fn cloud_from(
 ) -> Result<Cloud, OpenStackError> {
     use serde_yaml_ng::Value;
     let read = |p: &Path| -> Result<Value, OpenStackError> {
-        let text = crate::config::read_regular_file(p, crate::config::MAX_CONFIG_BYTES)
+        let text = crate::files::read_regular_text(p, crate::config::MAX_CONFIG_BYTES)
             .map_err(|e| OpenStackError::Config(format!("cannot read {}: {e}", p.display())))?;
         serde_yaml_ng::from_str(&text)
             .map_err(|e| OpenStackError::Config(format!("cannot parse {}: {e}", p.display())))

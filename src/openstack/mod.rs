@@ -1,7 +1,7 @@
 //! Connecting the way an OpenStack cloud's users do, without the openstack CLI: a cloud from
 //! `clouds.yaml` (with `secure.yaml`) or the `OS_*` variables of an openrc file, a Keystone v3
 //! login (password or application credential), the object-store endpoint from the token's
-//! catalogue cut to scheme://host[:port], and the user's EC2 credentials for the project.
+//! catalogue cut to `scheme://host[:port]`, and the user's EC2 credentials for the project.
 //!
 //! `cloud` reads the cloud's settings; `keystone` logs in, finds the object store and asks for
 //! the EC2 credentials, on the HTTP stack the S3 client uses. Everything secret stays in

@@ -1,12 +1,13 @@
 //! Runs each effect: the one place that spawns work on the S3 layer, the tasks and the disk,
 //! and sends what came back as actions. Stale replies are dropped by the app.
 
-use super::auditor::Auditor;
-use super::{local, reads, writes};
+use super::{Reply, local, reads, writes};
 use crate::app::{Action, Effect, RequestId};
+use crate::audit::Trail;
 use crate::domain::location::S3Location;
-use crate::s3::{S3, S3Error};
+use crate::s3::S3;
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -24,7 +25,7 @@ pub(super) const DETAIL_CONCURRENCY: usize = 8;
 
 pub(super) struct Executor {
     pub(super) s3: S3,
-    pub(super) audit: Auditor,
+    pub(super) trail: Trail,
     pub(super) tx: mpsc::UnboundedSender<Action>,
     pub(super) running: HashMap<RequestId, AbortHandle>,
     pub(super) heads: Arc<Semaphore>,
@@ -66,7 +67,7 @@ impl Executor {
         tracing::debug!(?effect, "effect");
         let s3 = self.s3.clone();
         let reply = self.reply();
-        let audit = self.audit.clone();
+        let trail = self.trail.clone();
         match effect {
             // The terminal's own: handled by the run loop.
             Effect::Quit
@@ -189,9 +190,9 @@ impl Executor {
                 bucket,
                 prefix,
             } => {
-                let endpoint = self.audit.endpoint.clone();
+                let endpoint = self.trail.endpoint().to_string();
                 let location = S3Location { bucket, prefix };
-                let taken_by = self.audit.actor().describe();
+                let taken_by = self.trail.actor().describe();
                 self.spawn(
                     Some(request),
                     reads::build_report(s3, reply, request, endpoint, location, taken_by),
@@ -205,14 +206,14 @@ impl Executor {
                 )
             }
 
-            // Writes: `writes` sends each once and audits it (see `Auditor`).
+            // Writes: `writes` sends each once and audits it (see `audit::Trail`).
             Effect::Restore {
                 request,
                 bucket,
                 key,
                 marker_version_id,
             } => self.answer(None, async move {
-                writes::restore(&s3, &audit, request, bucket, key, marker_version_id).await
+                writes::restore(&s3, &trail, request, bucket, key, marker_version_id).await
             }),
             Effect::DeleteObject {
                 request,
@@ -220,21 +221,21 @@ impl Executor {
                 key,
                 seen,
             } => self.answer(None, async move {
-                writes::delete_object(&s3, &audit, request, bucket, key, seen).await
+                writes::delete_object(&s3, &trail, request, bucket, key, seen).await
             }),
             Effect::DeleteVersion {
                 request,
                 version,
                 bypass,
             } => self.answer(None, async move {
-                writes::delete_version(&s3, &audit, request, version, bypass).await
+                writes::delete_version(&s3, &trail, request, version, bypass).await
             }),
             Effect::SetLegalHold {
                 request,
                 version,
                 on,
             } => self.answer(None, async move {
-                writes::set_legal_hold(&s3, &audit, request, version, on).await
+                writes::set_legal_hold(&s3, &trail, request, version, on).await
             }),
             Effect::CopyVersion {
                 request,
@@ -243,7 +244,7 @@ impl Executor {
                 size,
                 seen,
             } => self.answer(None, async move {
-                writes::copy_version(&s3, &audit, request, version, etag, size, seen).await
+                writes::copy_version(&s3, &trail, request, version, etag, size, seen).await
             }),
             Effect::SetRetention {
                 request,
@@ -252,16 +253,16 @@ impl Executor {
                 until,
                 bypass,
             } => self.answer(None, async move {
-                writes::set_retention(&s3, &audit, request, version, mode, until, bypass).await
+                writes::set_retention(&s3, &trail, request, version, mode, until, bypass).await
             }),
             Effect::ApplyBucket { request, asked } => self.answer(None, async move {
-                writes::apply_bucket(&s3, &audit, request, asked).await
+                writes::apply_bucket(&s3, &trail, request, asked).await
             }),
             // Esc may stop it while its body is being sent (`Cancel`).
             Effect::Upload { request, upload } => {
                 let progress = progress_reporter(self.tx.clone(), request);
                 self.answer(Some(request), async move {
-                    writes::upload(&s3, &audit, request, upload, progress).await
+                    writes::upload(&s3, &trail, request, upload, progress).await
                 })
             }
             Effect::RunBulk {
@@ -274,7 +275,7 @@ impl Executor {
                 self.bulk_cancels.insert(request, cancel.clone());
                 // Not abortable by request: keys under way must finish and be reported.
                 self.spawn(None, async move {
-                    writes::run_bulk(&s3, &audit, &reply, request, bucket, &plans, &cancel).await
+                    writes::run_bulk(&s3, &trail, &reply, request, bucket, &plans, &cancel).await
                 })
             }
 
@@ -288,33 +289,11 @@ impl Executor {
             Effect::CompleteDirectory { input } => {
                 self.answer(None, local::complete_directory(input))
             }
-            Effect::LoadAudit => self.answer(None, local::load_audit(self.audit.path.clone())),
+            Effect::LoadAudit => self.answer(
+                None,
+                local::load_audit(self.trail.path().map(Path::to_path_buf)),
+            ),
         }
-    }
-}
-
-/// Where a task's answers go: the run loop's queue. A send fails only once the UI has quit;
-/// nothing is left to tell then.
-#[derive(Clone)]
-pub(super) struct Reply(mpsc::UnboundedSender<Action>);
-
-impl Reply {
-    pub(super) fn send(&self, action: Action) {
-        let _ = self.0.send(action);
-    }
-}
-
-/// The key's history, read back after a write the server did not confirm (its answer was
-/// lost or it failed with a 5xx): the write is never sent again, what happened is shown.
-pub(super) async fn read_back_if_unconfirmed<T>(
-    s3: &S3,
-    result: &Result<T, S3Error>,
-    bucket: &str,
-    key: &str,
-) -> Option<Result<Vec<crate::domain::HistoryEntry>, S3Error>> {
-    match result {
-        Err(e) if e.outcome_unknown() => Some(s3.key_history(bucket, key).await),
-        _ => None,
     }
 }
 

@@ -39,14 +39,14 @@ pub(super) async fn save_report(request: RequestId, file_name: String, text: Str
 /// Tab in a form's local path: the files and folders that continue it.
 pub(super) async fn complete_path(input: String) -> Action {
     let listed = input.clone();
-    let result = blocking(move || crate::tasks::list_for_completion(&listed)).await;
+    let result = blocking(move || crate::work::tasks::list_for_completion(&listed)).await;
     Action::PathCompleted { input, result }
 }
 
 /// Tab in a form's local folder: the folders that continue it.
 pub(super) async fn complete_directory(input: String) -> Action {
     let listed = input.clone();
-    let result = blocking(move || crate::tasks::list_dirs_for_completion(&listed)).await;
+    let result = blocking(move || crate::work::tasks::list_dirs_for_completion(&listed)).await;
     Action::DirectoryCompleted { input, result }
 }
 

@@ -1,7 +1,6 @@
 //! The only place that spawns: runs effects through the S3 layer, feeds results back as
 //! actions, merges terminal events, signals and a once-a-second tick, and draws.
 
-mod auditor;
 mod events;
 mod executor;
 mod local;
@@ -10,12 +9,11 @@ pub mod terminal;
 mod writes;
 
 use crate::app::{Action, AppState, Effect, StartAt, update};
-use crate::audit::{self};
+use crate::audit;
 use crate::keys::Keymap;
 use crate::measure::Measurements;
 use crate::s3::Connection;
 use crate::ui::{self, Theme};
-use auditor::Auditor;
 use events::{forward_signals, forward_terminal_events, forward_ticks};
 use executor::{DETAIL_CONCURRENCY, Executor, LOCK_CONCURRENCY};
 use jiff::Timestamp;
@@ -25,6 +23,17 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use terminal::{set_mouse_capture, suspend, take_terminal_back};
 use tokio::sync::{Semaphore, mpsc};
+
+/// Where a task's answers go: the run loop's queue. A send fails only once the UI has quit;
+/// nothing is left to tell then.
+#[derive(Clone)]
+struct Reply(mpsc::UnboundedSender<Action>);
+
+impl Reply {
+    fn send(&self, action: Action) {
+        let _ = self.0.send(action);
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -105,34 +114,36 @@ async fn run_loop(
         Rect::new(0, 0, size.width, size.height),
     );
     state.mouse_capture = mouse;
-    let audit = Auditor {
-        // The sandbox's writes are a demonstration: they stay out of the user's real trail.
-        path: if connection.info.sandbox {
-            audit::sandbox_path()
-        } else {
-            audit::default_path()
-        },
-        endpoint: connection.info.endpoint.clone(),
-        tx: tx.clone(),
-        actor: Arc::new(std::sync::Mutex::new(connection.info.actor.clone())),
+    let trail = {
+        let tx = tx.clone();
+        audit::Trail::new(
+            // The sandbox's writes are a demonstration: they stay out of the user's real trail.
+            if connection.info.sandbox {
+                audit::sandbox_path()
+            } else {
+                audit::default_path()
+            },
+            &connection.info.endpoint,
+            connection.info.actor.clone(),
+            move |e| {
+                let _ = tx.send(Action::AuditFailed(e));
+            },
+        )
     };
     // Who these credentials are, for the audit trail and the top line: asked on the side, so
     // that nothing waits for it; until it answers, entries name the key and the local user.
     {
-        let (s3, actor, tx) = (connection.s3.clone(), audit.actor.clone(), tx.clone());
+        let (s3, trail, tx) = (connection.s3.clone(), trail.clone(), tx.clone());
         tokio::spawn(async move {
             if let Ok(Some(me)) = s3.identity().await {
-                if let Ok(mut a) = actor.lock() {
-                    a.owner_id = Some(me.id.clone()).filter(|i| !i.is_empty());
-                    a.owner_name = me.display_name.clone();
-                }
+                trail.identified(&me.id, me.display_name.clone());
                 let _ = tx.send(Action::Identified(me));
             }
         });
     }
     let mut executor = Executor {
         s3: connection.s3,
-        audit,
+        trail,
         tx,
         running: HashMap::new(),
         heads: Arc::new(Semaphore::new(LOCK_CONCURRENCY)),

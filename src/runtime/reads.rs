@@ -2,7 +2,7 @@
 //! the answer back. Listings send a page at a time; the rest send one action. Nothing here
 //! writes to the server.
 
-use super::executor::Reply;
+use super::Reply;
 use crate::app::{Action, LevelPage, RequestId, Resume};
 use crate::domain::VersionRef;
 use crate::domain::history;
@@ -43,7 +43,7 @@ pub(super) async fn bucket_info(s3: S3, request: RequestId, bucket: String) -> A
         request,
         bucket,
         result,
-        posture: Some(crate::domain::posture::summarize(&posture)),
+        posture: Some(crate::domain::posture::Summary::of(&posture)),
     }
 }
 
@@ -184,7 +184,7 @@ pub(super) async fn plan_bulk(
     after: Option<Timestamp>,
 ) {
     let progress = |keys| reply.send(Action::BulkPlanProgress { request, keys });
-    let result = crate::undelete::plan_targets(&s3, &bucket, &targets, after, progress).await;
+    let result = crate::work::undelete::plan_targets(&s3, &bucket, &targets, after, progress).await;
     reply.send(Action::BulkPlanned { request, result });
 }
 
@@ -197,11 +197,11 @@ pub(super) async fn build_report(
     location: S3Location,
     taken_by: String,
 ) {
-    let built = crate::report::build(
+    let built = crate::work::report::build(
         &s3,
         &endpoint,
         &location,
-        crate::report::Options::new(crate::report::Format::Markdown),
+        crate::work::report::Options::new(crate::work::report::Format::Markdown),
         &mut std::io::sink(),
         |p| {
             reply.send(Action::ReportProgress {
@@ -229,7 +229,7 @@ pub(super) async fn download(
     download: DownloadRequest,
     progress: impl FnMut(u64, Option<u64>) + Send + 'static,
 ) -> Action {
-    let result = crate::tasks::download(&s3, &download, progress).await;
+    let result = crate::work::tasks::download(&s3, &download, progress).await;
     Action::Downloaded {
         request,
         download,

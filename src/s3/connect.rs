@@ -460,40 +460,10 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection, ConnectErro
             sandbox: false,
             actor: crate::domain::audit::Actor {
                 access_key: Some(mask(credentials.access_key_id())),
-                local_user: local_user(),
-                host: local_host(),
                 ..Default::default()
             },
         },
     })
-}
-
-/// Who runs lockwatch on this machine: $USER or $LOGNAME, else the name /etc/passwd gives
-/// the user id, else the number.
-fn local_user() -> Option<String> {
-    let uid = rustix::process::getuid().as_raw();
-    let from_passwd = || {
-        let passwd =
-            crate::config::read_regular_file(std::path::Path::new("/etc/passwd"), 4 << 20).ok()?;
-        passwd.lines().find_map(|line| {
-            let mut fields = line.split(':');
-            let name = fields.next()?;
-            let id = fields.nth(1)?;
-            (id.parse::<u32>().ok()? == uid && !name.is_empty()).then(|| name.to_string())
-        })
-    };
-    let name = env_nonempty("USER")
-        .or_else(|| env_nonempty("LOGNAME"))
-        .or_else(from_passwd)
-        .unwrap_or_else(|| format!("uid {uid}"));
-    Some(crate::domain::text::sanitize(&name).into_owned())
-}
-
-/// This machine's host name (uname's nodename).
-fn local_host() -> Option<String> {
-    let uname = rustix::system::uname();
-    let name = uname.nodename().to_string_lossy();
-    (!name.is_empty()).then(|| crate::domain::text::sanitize(&name).into_owned())
 }
 
 #[cfg(test)]

@@ -5,8 +5,16 @@ use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 
 pub use crate::domain::error::S3Error;
 
-impl S3Error {
-    pub(crate) fn from_sdk<E>(err: SdkError<E, aws_sdk_s3::config::http::HttpResponse>) -> S3Error
+/// `S3Error::from_sdk`: the domain's error from the SDK's (a trait, as `S3Error` is the
+/// core crate's type).
+pub(crate) trait FromSdk {
+    fn from_sdk<E>(err: SdkError<E, aws_sdk_s3::config::http::HttpResponse>) -> S3Error
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static;
+}
+
+impl FromSdk for S3Error {
+    fn from_sdk<E>(err: SdkError<E, aws_sdk_s3::config::http::HttpResponse>) -> S3Error
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {

@@ -20,7 +20,7 @@ pub use connect::{
     PathStyle, StaticCredentials, Timeouts, aws_credentials_file, connect, mask,
 };
 pub use error::S3Error;
-pub use ops::{Download, ObjectPager, PutOptions, VersionPager};
+pub use ops::{Download, ObjectPager, Pager, PutOptions, VersionPager};
 
 /// A connected S3 client. Cheap to clone; clones share connections.
 #[derive(Clone, Debug)]
@@ -30,7 +30,7 @@ pub struct S3 {
     read_only: bool,
     /// The server's clock as its answers date them.
     clock: std::sync::Arc<ServerClock>,
-    /// Listings at once for recursive listings (`crate::listing`).
+    /// Listings at once for recursive listings (`crate::work::listing`).
     listings: usize,
     /// The report's HeadObject without the SDK's pipeline, where addressing is plain
     /// (a custom endpoint, path style).

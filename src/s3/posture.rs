@@ -2,6 +2,7 @@
 //! rules, the policy, replication and default encryption, each answer kept apart as
 //! configured, none configured, not supported by this server, access denied, or failed.
 
+use super::error::FromSdk;
 use super::{S3, S3Error};
 use crate::domain::posture::{
     Answer, LifecycleRule, PolicySummary, Posture, RuleFilter, VersioningState,

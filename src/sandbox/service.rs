@@ -2,9 +2,9 @@
 //! Operations not listed here answer NotImplemented (the trait's default).
 
 use super::store::{ListedVersion, NewLock, Object, Store, StoreError};
-use crate::domain::{RetainUntil, RetentionMode, RetentionPeriod, Versioning, percent};
 use futures::StreamExt;
 use jiff::Timestamp;
+use lockwatch_core::domain::{RetainUntil, RetentionMode, RetentionPeriod, Versioning, percent};
 use s3s::dto::{self, StreamingBlob};
 use s3s::{S3, S3Error, S3ErrorCode, S3Request, S3Response, S3Result};
 use std::collections::BTreeMap;

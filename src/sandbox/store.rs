@@ -1,8 +1,8 @@
 //! The sandbox's in-memory buckets with AWS Object Lock semantics. Pure: every call that
 //! depends on time takes `now`, so the lock rules are unit-tested without a server.
 
-use crate::domain::{RetainUntil, RetentionMode, RetentionPeriod, Versioning};
 use jiff::{SignedDuration, Timestamp};
+use lockwatch_core::domain::{RetainUntil, RetentionMode, RetentionPeriod, Versioning};
 use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::sync::Arc;

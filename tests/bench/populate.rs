@@ -75,11 +75,11 @@ fn main() -> ExitCode {
             }
         };
         let s3 = connection.s3;
-        if let Err(e) = s3.create_bucket(&bucket, None, lock).await {
+        if let Err(e) = s3.create_bucket(&bucket, None, lock).unrecorded().await {
             eprintln!("populate: create bucket {bucket}: {e}");
             return ExitCode::FAILURE;
         }
-        if let Err(e) = s3.enable_versioning(&bucket).await {
+        if let Err(e) = s3.enable_versioning(&bucket).unrecorded().await {
             eprintln!("populate: versioning on {bucket}: {e}");
             return ExitCode::FAILURE;
         }

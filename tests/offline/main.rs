@@ -4,9 +4,9 @@
 mod render;
 mod update;
 
-use lockwatch::app::AppState;
-use lockwatch::keys::Keymap;
-use lockwatch::s3::ConnectionInfo;
+use lockwatch_core::app::AppState;
+use lockwatch_core::domain::connection::ConnectionInfo;
+use lockwatch_core::keys::Keymap;
 use ratatui::layout::Rect;
 
 /// The state both suites start from: the default keymap, a plain local connection, a screen of

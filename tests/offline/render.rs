@@ -1,14 +1,15 @@
 //! Render snapshots of each pane and popup on ratatui's TestBackend, at a fixed `now`.
 
 use jiff::Timestamp;
-use lockwatch::app::{Action, AppState, Effect, LevelPage, StartAt, update};
-use lockwatch::domain::{
+use lockwatch_core::app::{Action, AppState, Effect, LevelPage, StartAt, update};
+use lockwatch_core::domain::error::S3Error;
+use lockwatch_core::domain::pages::VersionsPage;
+use lockwatch_core::domain::{
     Bucket, BucketDetails, BucketLock, EntryKind, HistoryEntry, LegalHold, LockInfo, RetainUntil,
     RetentionMode, RetentionPeriod, VersionRef, Versioning,
 };
-use lockwatch::keys::{Key, KeyCode};
-use lockwatch::s3::{S3Error, VersionsPage};
-use lockwatch::ui::{Theme, render};
+use lockwatch_core::keys::{Key, KeyCode};
+use lockwatch_core::ui::{Theme, render};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::sync::Arc;
@@ -282,7 +283,7 @@ fn guide_bucket_with_versions_and_every_lock_state() {
 #[test]
 fn the_owner_column_shows_where_there_is_room_and_goes_first_when_narrow() {
     // As in the backup guide's listing: a display name and an empty id.
-    let guide_owner = Arc::new(lockwatch::domain::Owner {
+    let guide_owner = Arc::new(lockwatch_core::domain::Owner {
         id: String::new(),
         display_name: Some("5002424".into()),
     });
@@ -390,25 +391,27 @@ fn hostile_key_names_are_drawn_escaped() {
         &mut s,
         vec![Action::LevelPage {
             request,
-            result: Ok(LevelPage::Objects(lockwatch::s3::ObjectsPage {
-                objects: [
-                    "evil\u{1b}]0;owned\u{7}.txt",
-                    "gpj\u{202e}.exe",
-                    "tab\there",
-                    "report.pdf ",
-                    "report.pdf",
-                ]
-                .iter()
-                .map(|k| lockwatch::domain::ObjectEntry {
-                    key: Arc::from(*k),
-                    size: Some(1),
-                    last_modified: None,
-                    storage_class: None,
-                })
-                .collect(),
-                prefixes: vec![],
-                next_token: None,
-            })),
+            result: Ok(LevelPage::Objects(
+                lockwatch_core::domain::pages::ObjectsPage {
+                    objects: [
+                        "evil\u{1b}]0;owned\u{7}.txt",
+                        "gpj\u{202e}.exe",
+                        "tab\there",
+                        "report.pdf ",
+                        "report.pdf",
+                    ]
+                    .iter()
+                    .map(|k| lockwatch_core::domain::ObjectEntry {
+                        key: Arc::from(*k),
+                        size: Some(1),
+                        last_modified: None,
+                        storage_class: None,
+                    })
+                    .collect(),
+                    prefixes: vec![],
+                    next_token: None,
+                },
+            )),
             more: false,
         }],
     );
@@ -490,7 +493,7 @@ fn a_narrow_title_keeps_loading_and_filter_and_the_end_of_a_deep_location() {
         })
         .expect("the level is listed");
     let objects = (0..1000)
-        .map(|i| lockwatch::domain::ObjectEntry {
+        .map(|i| lockwatch_core::domain::ObjectEntry {
             key: Arc::from(format!(
                 "servers/db-primary/postgres/base/2026/11/wal-{i:04}"
             )),
@@ -503,11 +506,13 @@ fn a_narrow_title_keeps_loading_and_filter_and_the_end_of_a_deep_location() {
         &mut s,
         vec![Action::LevelPage {
             request,
-            result: Ok(LevelPage::Objects(lockwatch::s3::ObjectsPage {
-                objects,
-                prefixes: Vec::new(),
-                next_token: Some("more".into()),
-            })),
+            result: Ok(LevelPage::Objects(
+                lockwatch_core::domain::pages::ObjectsPage {
+                    objects,
+                    prefixes: Vec::new(),
+                    next_token: Some("more".into()),
+                },
+            )),
             more: true,
         }],
     );
@@ -644,7 +649,7 @@ fn at_every_width_a_rows_protection_stays_in_text() {
 
 #[test]
 fn a_message_taller_than_the_screen_scrolls_and_says_which_lines_show() {
-    use lockwatch::app::{DialogLine, Popup};
+    use lockwatch_core::app::{DialogLine, Popup};
     let mut s = guide_state(80, 20);
     s.popup = Some(Popup::Message {
         title: "Bucket bup".into(),

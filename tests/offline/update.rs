@@ -1,12 +1,13 @@
 //! Sequences of actions through `update`, checking state and effects; no network.
 
 use jiff::Timestamp;
-use lockwatch::app::{
-    Action, AppState, Effect, LevelPage, Load, Pane, Popup, SeenLatest, StartAt, update,
+use lockwatch_core::app::{
+    Action, AppState, Effect, LevelPage, Load, Pane, Popup, RequestId, SeenLatest, StartAt, update,
 };
-use lockwatch::domain::{Bucket, EntryKind, HistoryEntry, ObjectEntry};
-use lockwatch::keys::{Key, KeyCode};
-use lockwatch::s3::{ObjectsPage, S3Error, VersionsPage};
+use lockwatch_core::domain::error::S3Error;
+use lockwatch_core::domain::pages::{ObjectsPage, VersionsPage};
+use lockwatch_core::domain::{Bucket, EntryKind, HistoryEntry, ObjectEntry};
+use lockwatch_core::keys::{Key, KeyCode};
 use std::sync::Arc;
 
 fn now() -> Timestamp {
@@ -23,6 +24,47 @@ fn key(c: char) -> Action {
 
 fn special(code: KeyCode) -> Action {
     Action::Key(Key::plain(code))
+}
+
+/// The buckets list answered for `request` with these names.
+fn buckets_arrived(request: RequestId, names: &[&str]) -> Action {
+    Action::BucketsLoaded {
+        request,
+        result: Ok(names
+            .iter()
+            .map(|n| Bucket {
+                name: n.to_string(),
+                created: None,
+            })
+            .collect()),
+    }
+}
+
+/// A page of a bucket's level arrived for `request`; `more` when the listing goes on.
+fn objects_arrived(request: RequestId, page: ObjectsPage, more: bool) -> Action {
+    Action::LevelPage {
+        request,
+        result: Ok(LevelPage::Objects(page)),
+        more,
+    }
+}
+
+/// A page of versions arrived for `request`.
+fn versions_arrived(request: RequestId, page: VersionsPage, more: bool) -> Action {
+    Action::LevelPage {
+        request,
+        result: Ok(LevelPage::Versions(page)),
+        more,
+    }
+}
+
+/// The listing of `request` failed with `error`.
+fn page_failed(request: RequestId, error: S3Error) -> Action {
+    Action::LevelPage {
+        request,
+        result: Err(error),
+        more: false,
+    }
 }
 
 fn run(state: &mut AppState, actions: Vec<Action>) -> Vec<Effect> {
@@ -54,7 +96,7 @@ fn marker(key: &str, id: &str, at: &str, latest: bool) -> HistoryEntry {
     }
 }
 
-fn list_request(effects: &[Effect]) -> Option<lockwatch::app::RequestId> {
+fn list_request(effects: &[Effect]) -> Option<lockwatch_core::app::RequestId> {
     effects.iter().find_map(|e| match e {
         Effect::ListLevel { request, .. } => Some(*request),
         _ => None,
@@ -62,22 +104,13 @@ fn list_request(effects: &[Effect]) -> Option<lockwatch::app::RequestId> {
 }
 
 /// Opens bucket `bup` with buckets loaded, returns the objects listing request.
-fn open_bup(s: &mut AppState) -> lockwatch::app::RequestId {
+fn open_bup(s: &mut AppState) -> lockwatch_core::app::RequestId {
     let effects = s.start(StartAt::default());
     let request = match effects.as_slice() {
         [Effect::ListBuckets { request }] => *request,
         other => panic!("expected one ListBuckets, got {other:?}"),
     };
-    let effects = run(
-        s,
-        vec![Action::BucketsLoaded {
-            request,
-            result: Ok(vec![Bucket {
-                name: "bup".into(),
-                created: None,
-            }]),
-        }],
-    );
+    let effects = run(s, vec![buckets_arrived(request, &["bup"])]);
     assert!(
         matches!(effects.as_slice(), [Effect::LoadBucketDetails { bucket, .. }] if bucket == "bup"),
         "{effects:?}"
@@ -94,16 +127,7 @@ fn opening_a_bucket_lists_its_top_level_without_deleted_objects() {
     let Effect::ListBuckets { request } = effects[0] else {
         panic!("start lists buckets")
     };
-    run(
-        &mut s,
-        vec![Action::BucketsLoaded {
-            request,
-            result: Ok(vec![Bucket {
-                name: "bup".into(),
-                created: None,
-            }]),
-        }],
-    );
+    run(&mut s, vec![buckets_arrived(request, &["bup"])]);
     let effects = run(&mut s, vec![special(KeyCode::Enter)]);
     assert!(matches!(
         effects.as_slice(),
@@ -140,14 +164,7 @@ fn replies_for_a_listing_the_user_left_are_dropped() {
         prefixes: vec![],
         next_token: None,
     };
-    run(
-        &mut s,
-        vec![Action::LevelPage {
-            request: first,
-            result: Ok(LevelPage::Objects(stale)),
-            more: false,
-        }],
-    );
+    run(&mut s, vec![objects_arrived(first, stale, false)]);
     assert!(s.objects.level.is_empty(), "a stale page must not be shown");
 }
 
@@ -170,18 +187,14 @@ fn pages_stream_in_and_the_listing_completes() {
     };
     run(
         &mut s,
-        vec![Action::LevelPage {
-            request,
-            result: Ok(LevelPage::Objects(page(&["a", "b"], Some("t")))),
-            more: true,
-        }],
+        vec![objects_arrived(request, page(&["a", "b"], Some("t")), true)],
     );
     assert_eq!(s.objects.level.len(), 2);
     assert_eq!(s.objects.load, Load::Loading { request, pages: 1 });
     // `R` would go on from the token, and from after the last key (for the guard).
     assert_eq!(
         s.objects.resume,
-        Some(lockwatch::app::Resume::Token {
+        Some(lockwatch_core::app::Resume::Token {
             token: "t".into(),
             after: Some("b".into())
         })
@@ -189,11 +202,7 @@ fn pages_stream_in_and_the_listing_completes() {
     run(&mut s, vec![key('j')]);
     run(
         &mut s,
-        vec![Action::LevelPage {
-            request,
-            result: Ok(LevelPage::Objects(page(&["c"], None))),
-            more: false,
-        }],
+        vec![objects_arrived(request, page(&["c"], None), false)],
     );
     assert_eq!(s.objects.level.len(), 3);
     assert_eq!(s.objects.load, Load::Complete { pages: 2 });
@@ -210,11 +219,10 @@ fn a_failed_page_leaves_a_partial_listing_marked_as_failed() {
     let request = open_bup(&mut s);
     run(
         &mut s,
-        vec![Action::LevelPage {
+        vec![page_failed(
             request,
-            result: Err(S3Error::Network("connection reset".into())),
-            more: false,
-        }],
+            S3Error::Network("connection reset".into()),
+        )],
     );
     assert!(matches!(s.objects.load, Load::Failed { .. }));
     assert!(
@@ -231,17 +239,17 @@ fn deleted_tux(s: &mut AppState) {
     assert_ne!(request, first);
     run(
         s,
-        vec![Action::LevelPage {
+        vec![versions_arrived(
             request,
-            result: Ok(LevelPage::Versions(VersionsPage {
+            VersionsPage {
                 versions: vec![version("tux.svg", "v1", "2024-04-10T10:31:11Z", false)],
                 markers: vec![marker("tux.svg", "m1", "2024-04-11T08:25:42Z", true)],
                 prefixes: vec![],
                 next: None,
                 altered_keys: false,
-            })),
-            more: false,
-        }],
+            },
+            false,
+        )],
     );
 }
 
@@ -325,7 +333,7 @@ fn confirming_a_restore_sends_the_marker_seen_in_the_plan() {
     assert!(matches!(
         effects.as_slice(),
         [Effect::Restore { marker_version_id, request, .. }]
-            if marker_version_id == "m2" && *request != lockwatch::app::PENDING
+            if marker_version_id == "m2" && *request != lockwatch_core::app::PENDING
     ));
     assert_eq!(s.writes.len(), 1, "the status line says what runs");
 }
@@ -336,9 +344,9 @@ fn restore_of_an_object_that_is_not_deleted_sends_nothing() {
     let request = open_bup(&mut s);
     run(
         &mut s,
-        vec![Action::LevelPage {
+        vec![objects_arrived(
             request,
-            result: Ok(LevelPage::Objects(ObjectsPage {
+            ObjectsPage {
                 objects: vec![ObjectEntry {
                     key: Arc::from("tux.svg"),
                     size: Some(1),
@@ -347,9 +355,9 @@ fn restore_of_an_object_that_is_not_deleted_sends_nothing() {
                 }],
                 prefixes: vec![],
                 next_token: None,
-            })),
-            more: false,
-        }],
+            },
+            false,
+        )],
     );
     let effects = run(&mut s, vec![key('r')]);
     assert!(effects.is_empty());
@@ -422,14 +430,14 @@ fn delete_on_an_unversioned_bucket_needs_the_typed_name() {
         vec![
             Action::BucketDetails {
                 bucket: "bup".into(),
-                result: Ok(lockwatch::domain::BucketDetails {
-                    versioning: lockwatch::domain::Versioning::Never,
-                    lock: lockwatch::domain::BucketLock::Disabled,
+                result: Ok(lockwatch_core::domain::BucketDetails {
+                    versioning: lockwatch_core::domain::Versioning::Never,
+                    lock: lockwatch_core::domain::BucketLock::Disabled,
                 }),
             },
-            Action::LevelPage {
+            objects_arrived(
                 request,
-                result: Ok(LevelPage::Objects(ObjectsPage {
+                ObjectsPage {
                     objects: vec![ObjectEntry {
                         key: Arc::from("notes.txt"),
                         size: Some(1),
@@ -438,9 +446,9 @@ fn delete_on_an_unversioned_bucket_needs_the_typed_name() {
                     }],
                     prefixes: vec![],
                     next_token: None,
-                })),
-                more: false,
-            },
+                },
+                false,
+            ),
         ],
     );
     let effects = run(&mut s, vec![key('d')]);
@@ -484,14 +492,14 @@ fn delete_on_a_versioned_bucket_confirms_with_y() {
         vec![
             Action::BucketDetails {
                 bucket: "bup".into(),
-                result: Ok(lockwatch::domain::BucketDetails {
-                    versioning: lockwatch::domain::Versioning::Enabled,
-                    lock: lockwatch::domain::BucketLock::Disabled,
+                result: Ok(lockwatch_core::domain::BucketDetails {
+                    versioning: lockwatch_core::domain::Versioning::Enabled,
+                    lock: lockwatch_core::domain::BucketLock::Disabled,
                 }),
             },
-            Action::LevelPage {
+            objects_arrived(
                 request,
-                result: Ok(LevelPage::Objects(ObjectsPage {
+                ObjectsPage {
                     objects: vec![ObjectEntry {
                         key: Arc::from("tux.svg"),
                         size: Some(1),
@@ -500,9 +508,9 @@ fn delete_on_a_versioned_bucket_confirms_with_y() {
                     }],
                     prefixes: vec![],
                     next_token: None,
-                })),
-                more: false,
-            },
+                },
+                false,
+            ),
         ],
     );
     let effects = run(&mut s, vec![key('d')]);
@@ -531,15 +539,15 @@ fn filter_narrows_rows_and_escape_clears_it() {
         .collect();
     run(
         &mut s,
-        vec![Action::LevelPage {
+        vec![objects_arrived(
             request,
-            result: Ok(LevelPage::Objects(ObjectsPage {
+            ObjectsPage {
                 objects,
                 prefixes: vec![],
                 next_token: None,
-            })),
-            more: false,
-        }],
+            },
+            false,
+        )],
     );
     run(
         &mut s,
@@ -675,11 +683,7 @@ fn an_upload_shows_progress_and_ctrl_x_cancels_it() {
     let request = open_bup(&mut s);
     run(
         &mut s,
-        vec![Action::LevelPage {
-            request,
-            result: Ok(LevelPage::Objects(ObjectsPage::default())),
-            more: false,
-        }],
+        vec![objects_arrived(request, ObjectsPage::default(), false)],
     );
     run(&mut s, vec![key('u')]);
     assert!(matches!(s.popup, Some(Popup::Upload(_))));
@@ -718,14 +722,14 @@ fn an_upload_shows_progress_and_ctrl_x_cancels_it() {
 }
 
 fn objects_page(
-    request: lockwatch::app::RequestId,
+    request: lockwatch_core::app::RequestId,
     prefixes: &[&str],
     keys: &[&str],
     more: bool,
 ) -> Action {
-    Action::LevelPage {
+    objects_arrived(
         request,
-        result: Ok(LevelPage::Objects(ObjectsPage {
+        ObjectsPage {
             objects: keys
                 .iter()
                 .map(|k| ObjectEntry {
@@ -737,9 +741,9 @@ fn objects_page(
                 .collect(),
             prefixes: prefixes.iter().map(|p| p.to_string()).collect(),
             next_token: more.then(|| "next".to_string()),
-        })),
+        },
         more,
-    }
+    )
 }
 
 #[test]
@@ -807,21 +811,26 @@ fn four_deleted(s: &mut AppState) {
     }
     run(
         s,
-        vec![Action::LevelPage {
+        vec![versions_arrived(
             request,
-            result: Ok(LevelPage::Versions(VersionsPage {
+            VersionsPage {
                 versions,
                 markers,
                 prefixes: vec!["old/".into()],
                 next: None,
                 altered_keys: false,
-            })),
-            more: false,
-        }],
+            },
+            false,
+        )],
     );
 }
 
-fn plan_bulk(effects: &[Effect]) -> (lockwatch::app::RequestId, lockwatch::undelete::Targets) {
+fn plan_bulk(
+    effects: &[Effect],
+) -> (
+    lockwatch_core::app::RequestId,
+    lockwatch_core::domain::undelete::Targets,
+) {
     effects
         .iter()
         .find_map(|e| match e {
@@ -870,17 +879,17 @@ fn space_marks_and_moves_down_star_marks_what_the_filter_shows() {
     let request = s.objects.load.request().expect("reloading");
     run(
         &mut s,
-        vec![Action::LevelPage {
+        vec![versions_arrived(
             request,
-            result: Ok(LevelPage::Versions(VersionsPage {
+            VersionsPage {
                 versions: vec![],
                 markers: vec![],
                 prefixes: vec![],
                 next: None,
                 altered_keys: false,
-            })),
-            more: false,
-        }],
+            },
+            false,
+        )],
     );
     assert_eq!(s.objects.marks.count(), 0);
 }
@@ -902,7 +911,7 @@ fn bulk_undelete_plans_first_sends_only_on_y_and_reports() {
     assert!(
         matches!(
             &b.stage,
-            lockwatch::app::BulkStage::Time { error: Some(_), .. }
+            lockwatch_core::app::BulkStage::Time { error: Some(_), .. }
         ),
         "{:?}",
         b.stage
@@ -921,8 +930,8 @@ fn bulk_undelete_plans_first_sends_only_on_y_and_reports() {
         version("a.sql", "a.sql-v1", "2026-11-01T00:00:00Z", false),
     ];
     let plans = vec![
-        lockwatch::domain::undelete::plan_key("a.sql".into(), &history, None),
-        lockwatch::domain::undelete::plan_key(
+        lockwatch_core::domain::undelete::plan_key("a.sql".into(), &history, None),
+        lockwatch_core::domain::undelete::plan_key(
             "c.log".into(),
             &[version("c.log", "c1", "2026-11-01T00:00:00Z", true)],
             None,
@@ -934,7 +943,7 @@ fn bulk_undelete_plans_first_sends_only_on_y_and_reports() {
             request,
             result: Ok((
                 plans,
-                lockwatch::domain::pages::ListedAs {
+                lockwatch_core::domain::pages::ListedAs {
                     folders: 2,
                     listings: 4,
                 },
@@ -947,10 +956,10 @@ fn bulk_undelete_plans_first_sends_only_on_y_and_reports() {
         ratatui::Terminal::new(ratatui::backend::TestBackend::new(200, 40)).expect("terminal");
     terminal
         .draw(|f| {
-            lockwatch::ui::render(
+            lockwatch_core::ui::render(
                 &s,
                 "2026-11-27T00:00:00Z".parse().expect("time"),
-                &lockwatch::ui::Theme::default(),
+                &lockwatch_core::ui::Theme::default(),
                 f,
             )
         })
@@ -991,11 +1000,13 @@ fn bulk_undelete_plans_first_sends_only_on_y_and_reports() {
             Action::BulkKeyDone {
                 request: run_request,
                 key: "a.sql".into(),
-                outcome: lockwatch::undelete::Outcome::Done("removed 1 delete marker".into()),
+                outcome: lockwatch_core::domain::undelete::KeyOutcome::Done(
+                    "removed 1 delete marker".into(),
+                ),
             },
             Action::BulkFinished {
                 request: run_request,
-                tally: lockwatch::undelete::Tally {
+                tally: lockwatch_core::domain::undelete::Tally {
                     done: 1,
                     ..Default::default()
                 },
@@ -1005,7 +1016,9 @@ fn bulk_undelete_plans_first_sends_only_on_y_and_reports() {
     let Some(Popup::Bulk(b)) = &s.popup else {
         panic!("the report")
     };
-    assert!(matches!(&b.stage, lockwatch::app::BulkStage::Report { tally, .. } if tally.done == 1));
+    assert!(
+        matches!(&b.stage, lockwatch_core::app::BulkStage::Report { tally, .. } if tally.done == 1)
+    );
     // Closing the report reloads the level to show what came back.
     let effects = run(&mut s, vec![special(KeyCode::Esc)]);
     assert!(list_request(&effects).is_some(), "{effects:?}");
@@ -1030,12 +1043,12 @@ fn read_only_bulk_undelete_shows_the_plan_but_sends_nothing() {
         vec![Action::BulkPlanned {
             request,
             result: Ok((
-                vec![lockwatch::domain::undelete::plan_key(
+                vec![lockwatch_core::domain::undelete::plan_key(
                     "a.sql".into(),
                     &history,
                     None,
                 )],
-                lockwatch::domain::pages::ListedAs::default(),
+                lockwatch_core::domain::pages::ListedAs::default(),
             )),
         }],
     );
@@ -1045,7 +1058,7 @@ fn read_only_bulk_undelete_shows_the_plan_but_sends_nothing() {
         panic!("still the plan")
     };
     assert!(
-        matches!(&b.stage, lockwatch::app::BulkStage::Plan { note: Some(n), .. } if n.contains("Read-only"))
+        matches!(&b.stage, lockwatch_core::app::BulkStage::Plan { note: Some(n), .. } if n.contains("Read-only"))
     );
 }
 
@@ -1100,7 +1113,7 @@ fn the_point_in_time_view_lists_versions_is_read_only_and_plans_back_to_its_time
 
 #[test]
 fn a_click_selects_a_double_click_opens_and_the_wheel_scrolls() {
-    use lockwatch::app::{Mouse, MouseKind};
+    use lockwatch_core::app::{Mouse, MouseKind};
     let mut s = state();
     let request = open_bup(&mut s);
     let objects = (0..40)
@@ -1113,17 +1126,17 @@ fn a_click_selects_a_double_click_opens_and_the_wheel_scrolls() {
         .collect();
     run(
         &mut s,
-        vec![Action::LevelPage {
+        vec![objects_arrived(
             request,
-            result: Ok(LevelPage::Objects(ObjectsPage {
+            ObjectsPage {
                 objects,
                 prefixes: vec![],
                 next_token: None,
-            })),
-            more: false,
-        }],
+            },
+            false,
+        )],
     );
-    let area = lockwatch::layout::areas(s.screen, s.focus)
+    let area = lockwatch_core::layout::areas(s.screen, s.focus)
         .objects
         .expect("objects pane");
     let at = |kind, line: u16| {
@@ -1185,20 +1198,20 @@ fn sized(key: &str, size: u64, at: &str) -> ObjectEntry {
 }
 
 fn sized_page(
-    request: lockwatch::app::RequestId,
+    request: lockwatch_core::app::RequestId,
     prefixes: &[&str],
     objects: Vec<ObjectEntry>,
     more: bool,
 ) -> Action {
-    Action::LevelPage {
+    objects_arrived(
         request,
-        result: Ok(LevelPage::Objects(ObjectsPage {
+        ObjectsPage {
             objects,
             prefixes: prefixes.iter().map(|p| p.to_string()).collect(),
             next_token: more.then(|| "next".to_string()),
-        })),
+        },
         more,
-    }
+    )
 }
 
 fn selected_name(s: &AppState) -> Option<String> {
@@ -1363,8 +1376,8 @@ fn a_sorted_pane_streams_every_row_once_and_ends_in_order() {
     let rows: Vec<(u64, &str)> = (0..s.objects.view.visible_len())
         .filter_map(|v| s.objects.view.row_at(v))
         .filter_map(|i| match s.objects.level.row(i) {
-            Some(lockwatch::domain::listing::LevelRow::Object(
-                lockwatch::domain::listing::LevelObject::Present(p),
+            Some(lockwatch_core::domain::listing::LevelRow::Object(
+                lockwatch_core::domain::listing::LevelObject::Present(p),
             )) => Some((p.size?, p.key)),
             _ => None,
         })
@@ -1532,9 +1545,9 @@ fn copying_a_key_with_a_newline_copies_it_exactly_with_a_warning_or_escaped() {
     let hostile = "db\nrm -rf ~";
     run(
         &mut s,
-        vec![Action::LevelPage {
+        vec![objects_arrived(
             request,
-            result: Ok(LevelPage::Objects(ObjectsPage {
+            ObjectsPage {
                 objects: vec![ObjectEntry {
                     key: Arc::from(hostile),
                     size: Some(1),
@@ -1543,9 +1556,9 @@ fn copying_a_key_with_a_newline_copies_it_exactly_with_a_warning_or_escaped() {
                 }],
                 prefixes: vec![],
                 next_token: None,
-            })),
-            more: false,
-        }],
+            },
+            false,
+        )],
     );
     let effects = run(&mut s, vec![key('y'), key('k')]);
     assert_eq!(effects, vec![Effect::Clipboard(hostile.to_string())]);
@@ -1569,19 +1582,7 @@ fn escape_stops_bucket_details_and_the_checks_before_a_write_but_never_a_write()
     let [Effect::ListBuckets { request }] = effects.as_slice() else {
         panic!("{effects:?}")
     };
-    let effects = run(
-        &mut s,
-        vec![Action::BucketsLoaded {
-            request: *request,
-            result: Ok(["a", "b"]
-                .iter()
-                .map(|n| Bucket {
-                    name: n.to_string(),
-                    created: None,
-                })
-                .collect()),
-        }],
-    );
+    let effects = run(&mut s, vec![buckets_arrived(*request, &["a", "b"])]);
     let details: Vec<_> = effects
         .iter()
         .filter_map(|e| match e {
@@ -1604,15 +1605,15 @@ fn escape_stops_bucket_details_and_the_checks_before_a_write_but_never_a_write()
         &mut s,
         vec![Action::BucketDetails {
             bucket: "a".into(),
-            result: Ok(lockwatch::domain::BucketDetails {
-                versioning: lockwatch::domain::Versioning::Enabled,
-                lock: lockwatch::domain::BucketLock::Disabled,
+            result: Ok(lockwatch_core::domain::BucketDetails {
+                versioning: lockwatch_core::domain::Versioning::Enabled,
+                lock: lockwatch_core::domain::BucketLock::Disabled,
             }),
         }],
     );
     assert!(matches!(
         s.buckets.details("a"),
-        Some(lockwatch::app::Detail::Stopped)
+        Some(lockwatch_core::app::Detail::Stopped)
     ));
 
     // `i` reads the bucket; Esc stops it, and a late answer opens nothing.
@@ -1664,13 +1665,7 @@ fn a_refused_bucket_creation_reopens_the_form_as_it_was_and_explains_the_constra
     let [Effect::ListBuckets { request }] = effects.as_slice() else {
         panic!("{effects:?}")
     };
-    run(
-        &mut s,
-        vec![Action::BucketsLoaded {
-            request: *request,
-            result: Ok(vec![]),
-        }],
-    );
+    run(&mut s, vec![buckets_arrived(*request, &[])]);
     run(&mut s, vec![key('c')]);
     let Some(Popup::BucketForm(f)) = &s.popup else {
         panic!("the create form")
@@ -1728,13 +1723,7 @@ fn a_bucket_that_already_exists_is_said_to_be_stopped_by_lockwatch_not_the_serve
     let [Effect::ListBuckets { request }] = effects.as_slice() else {
         panic!("{effects:?}")
     };
-    run(
-        &mut s,
-        vec![Action::BucketsLoaded {
-            request: *request,
-            result: Ok(vec![]),
-        }],
-    );
+    run(&mut s, vec![buckets_arrived(*request, &[])]);
     let mut keys = vec![key('c')];
     keys.extend("bup".chars().map(key));
     keys.push(special(KeyCode::Enter));
@@ -1785,22 +1774,13 @@ fn a_key_of_another_pane_says_where_it_works() {
 
 #[test]
 fn bucket_details_refused_still_show_every_posture_part() {
-    use lockwatch::domain::posture::{Answer, Posture, summarize};
+    use lockwatch_core::domain::posture::{Answer, Posture, Summary};
     let mut s = state();
     let effects = s.start(StartAt::default());
     let [Effect::ListBuckets { request }] = effects.as_slice() else {
         panic!("{effects:?}")
     };
-    run(
-        &mut s,
-        vec![Action::BucketsLoaded {
-            request: *request,
-            result: Ok(vec![Bucket {
-                name: "audit".into(),
-                created: None,
-            }]),
-        }],
-    );
+    run(&mut s, vec![buckets_arrived(*request, &["audit"])]);
     let effects = run(&mut s, vec![key('i')]);
     let Some(Effect::LoadBucketInfo { request, bucket }) = effects.first() else {
         panic!("{effects:?}")
@@ -1827,10 +1807,10 @@ fn bucket_details_refused_still_show_every_posture_part() {
                 message: "versioning".into(),
                 status: Some(403),
             }),
-            posture: Some(summarize(&posture)),
+            posture: Some(Summary::of(&posture)),
         }],
     );
-    let Some(lockwatch::app::Popup::Message { lines, .. }) = &s.popup else {
+    let Some(lockwatch_core::app::Popup::Message { lines, .. }) = &s.popup else {
         panic!("{:?}", s.popup)
     };
     let text: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();

@@ -287,6 +287,7 @@ fn a_named_endpoint_connects_and_a_broken_file_does_not_stop_lockwatch() {
             let s3 = support::client(&weed.endpoint).await;
             let bucket = support::unique_bucket("named");
             s3.create_bucket(&bucket, None, false)
+                .unrecorded()
                 .await
                 .expect("create");
             s3.put_bytes(
@@ -295,6 +296,7 @@ fn a_named_endpoint_connects_and_a_broken_file_does_not_stop_lockwatch() {
                 b"here".to_vec(),
                 &lockwatch::s3::PutOptions::default(),
             )
+            .unrecorded()
             .await
             .expect("upload");
             bucket
@@ -328,18 +330,26 @@ fn a_rebound_key_works_and_help_shows_it() {
             let s3 = support::client(&weed.endpoint).await;
             let bucket = support::unique_bucket("rebind");
             s3.create_bucket(&bucket, None, false)
+                .unrecorded()
                 .await
                 .expect("create");
-            s3.enable_versioning(&bucket).await.expect("versioning");
+            s3.enable_versioning(&bucket)
+                .unrecorded()
+                .await
+                .expect("versioning");
             s3.put_bytes(
                 &bucket,
                 "gone.txt",
                 b"gone".to_vec(),
                 &lockwatch::s3::PutOptions::default(),
             )
+            .unrecorded()
             .await
             .expect("upload");
-            s3.delete_object(&bucket, "gone.txt").await.expect("delete");
+            s3.delete_object(&bucket, "gone.txt")
+                .unrecorded()
+                .await
+                .expect("delete");
             bucket
         });
     let home = tempfile::tempdir().expect("home");

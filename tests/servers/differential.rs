@@ -8,8 +8,8 @@
 //! is compared with the truth too, to name where the server itself answers wrong.
 
 use crate::support;
-use lockwatch::listing::Split;
 use lockwatch::s3::{PutOptions, S3, VersionPager};
+use lockwatch::work::listing::Split;
 use std::collections::{BTreeMap, HashSet};
 use std::time::{Duration, Instant};
 
@@ -87,7 +87,7 @@ async fn write(s3: &S3, bucket: &str, seed: u64, folder_objects: bool) -> Truth 
             let mut written = Vec::new();
             for (n, delete) in steps.iter().enumerate() {
                 if *delete {
-                    let out = s3.delete_object(bucket, key).await;
+                    let out = s3.delete_object(bucket, key).unrecorded().await;
                     let out = out.unwrap_or_else(|e| panic!("delete {key:?}: {e}"));
                     let id = out
                         .version_id
@@ -101,6 +101,7 @@ async fn write(s3: &S3, bucket: &str, seed: u64, folder_objects: bool) -> Truth 
                             n.to_string().into_bytes(),
                             &PutOptions::default(),
                         )
+                        .unrecorded()
                         .await
                         .unwrap_or_else(|e| panic!("upload {key:?}: {e}"))
                         .unwrap_or_else(|| panic!("{key:?}: no version id"));
@@ -346,7 +347,10 @@ fn differential(endpoint: &str, tag: &str, seed: u64, folder_objects: bool) {
     let (bucket, truth) = support::runtime().block_on(async {
         let s3 = support::client(endpoint).await;
         let bucket = support::unique_bucket(tag);
-        s3.create_bucket(&bucket, None, true).await.expect("create");
+        s3.create_bucket(&bucket, None, true)
+            .unrecorded()
+            .await
+            .expect("create");
         let truth = write(&s3, &bucket, seed, folder_objects).await;
         (bucket, truth)
     });

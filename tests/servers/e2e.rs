@@ -4,6 +4,7 @@ use crate::support;
 
 use lockwatch::domain::{RetentionMode, RetentionPeriod};
 use lockwatch::s3::PutOptions;
+use rustix::process::{Pid, Signal, kill_process};
 use std::time::Duration;
 use support::pty::Session;
 use support::weed::weed;
@@ -92,35 +93,33 @@ fn find_the_deleted_file_see_its_lock_restore_it() {
     );
 }
 
-fn restored_on_signal(signal: i32) {
+fn restored_on_signal(signal: Signal) {
     let endpoint = &weed().endpoint;
     let mut app = Session::start(endpoint, &[], 100, 30);
     app.wait_text("Buckets");
-    let pid = app.pid().expect("child pid") as i32;
-    // SAFETY: sending a signal to the child we spawned.
-    let sent = unsafe { libc::kill(pid, signal) };
-    assert_eq!(sent, 0, "signal sent");
+    let pid = app.pid().expect("child pid");
+    send(pid, signal);
     assert!(
         app.wait_exit(Duration::from_secs(2)).is_some(),
-        "lockwatch exits within 2 s of signal {signal}"
+        "lockwatch exits within 2 s of signal {signal:?}"
     );
     let raw = app.raw_output();
     let leave_alternate = b"\x1b[?1049l";
     assert!(
         raw.windows(leave_alternate.len())
             .any(|w| w == leave_alternate),
-        "the terminal is restored after signal {signal}"
+        "the terminal is restored after signal {signal:?}"
     );
 }
 
 #[test]
 fn sigterm_restores_the_terminal() {
-    restored_on_signal(libc::SIGTERM);
+    restored_on_signal(Signal::TERM);
 }
 
 #[test]
 fn sighup_restores_the_terminal() {
-    restored_on_signal(libc::SIGHUP);
+    restored_on_signal(Signal::HUP);
 }
 
 #[test]
@@ -297,6 +296,7 @@ fn sandbox_command_prints_its_environment_and_refuses_deleting_a_locked_version(
             .find(|e| !e.is_delete_marker())
             .expect("the hidden version");
         s3.delete_version("bup", "tux.svg", &version.version_id)
+            .unrecorded()
             .await
     });
     let _ = child.kill();
@@ -310,8 +310,7 @@ fn a_lock_runs_out_on_screen_and_the_refused_delete_then_succeeds() {
     let endpoint = support::sandbox::sandbox().endpoint.clone();
     let (bucket, version) = runtime().block_on(async {
         let s3 = support::client(&endpoint).await;
-        let bucket = support::unique_bucket("expiry");
-        s3.create_bucket(&bucket, None, true).await.expect("create");
+        let bucket = support::bucket::bucket("expiry").lock(None).on(&s3).await;
         let until = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(15);
         let options = PutOptions {
             retention: Some((RetentionMode::Compliance, until)),
@@ -319,10 +318,14 @@ fn a_lock_runs_out_on_screen_and_the_refused_delete_then_succeeds() {
         };
         let version = s3
             .put_bytes(&bucket, "short.txt", b"short".to_vec(), &options)
+            .unrecorded()
             .await
             .expect("put")
             .expect("version id");
-        let refused = s3.delete_version(&bucket, "short.txt", &version).await;
+        let refused = s3
+            .delete_version(&bucket, "short.txt", &version)
+            .unrecorded()
+            .await;
         assert_eq!(refused.expect_err("locked").code(), Some("AccessDenied"));
         (bucket, version)
     });
@@ -435,8 +438,7 @@ fn legal_hold_and_restore_by_copy_from_the_versions_pane() {
     let endpoint = support::sandbox::sandbox().endpoint.clone();
     let bucket = runtime().block_on(async {
         let s3 = support::client(&endpoint).await;
-        let bucket = support::unique_bucket("hold");
-        s3.create_bucket(&bucket, None, true).await.expect("create");
+        let bucket = support::bucket::bucket("hold").lock(None).on(&s3).await;
         for body in ["good", "ransomed"] {
             s3.put_bytes(
                 &bucket,
@@ -444,6 +446,7 @@ fn legal_hold_and_restore_by_copy_from_the_versions_pane() {
                 body.as_bytes().to_vec(),
                 &PutOptions::default(),
             )
+            .unrecorded()
             .await
             .expect("put");
         }
@@ -496,23 +499,11 @@ fn shortening_governance_retention_needs_the_bypass_and_is_read_back() {
     let endpoint = support::sandbox::sandbox().endpoint.clone();
     let bucket = runtime().block_on(async {
         let s3 = support::client(&endpoint).await;
-        let bucket = support::unique_bucket("gov");
-        s3.create_bucket(&bucket, None, true).await.expect("create");
-        s3.set_default_retention(
-            &bucket,
-            Some((RetentionMode::Governance, RetentionPeriod::Days(7))),
-        )
-        .await
-        .expect("default");
-        s3.put_bytes(
-            &bucket,
-            "weekly.tar",
-            b"tar".to_vec(),
-            &PutOptions::default(),
-        )
-        .await
-        .expect("put");
-        bucket
+        support::bucket::bucket("gov")
+            .lock(Some((RetentionMode::Governance, RetentionPeriod::Days(7))))
+            .put("weekly.tar", "tar")
+            .on(&s3)
+            .await
     });
     let location = format!("s3://{bucket}/");
     let mut app = Session::start(&endpoint, &[&location], 130, 40);
@@ -809,11 +800,7 @@ fn save_a_version_checked_against_its_etag_and_never_overwrite_silently() {
     let endpoint = support::sandbox::sandbox().endpoint.clone();
     let bucket = runtime().block_on(async {
         let s3 = support::client(&endpoint).await;
-        let bucket = support::unique_bucket("save");
-        s3.create_bucket(&bucket, None, false)
-            .await
-            .expect("create");
-        s3.enable_versioning(&bucket).await.expect("versioning");
+        let bucket = support::bucket::bucket("save").versioned().on(&s3).await;
         for body in ["first", "second"] {
             s3.put_bytes(
                 &bucket,
@@ -821,6 +808,7 @@ fn save_a_version_checked_against_its_etag_and_never_overwrite_silently() {
                 body.as_bytes().to_vec(),
                 &PutOptions::default(),
             )
+            .unrecorded()
             .await
             .expect("put");
         }
@@ -977,17 +965,14 @@ fn hostile_key_names_are_drawn_escaped_and_change_nothing_in_the_terminal() {
     let endpoint = &weed().endpoint;
     let bucket = runtime().block_on(async {
         let s3 = support::client(endpoint).await;
-        let bucket = support::unique_bucket("hostile");
-        s3.create_bucket(&bucket, None, false)
-            .await
-            .expect("create");
-        s3.enable_versioning(&bucket).await.expect("versioning");
+        let bucket = support::bucket::bucket("hostile").versioned().on(&s3).await;
         for key in support::hostile_keys() {
             // SeaweedFS refuses `.` and `..` segments (see Deviations in conformance.rs).
             if key.split('/').any(|s| s == "." || s == "..") {
                 continue;
             }
             s3.put_bytes(&bucket, &key, b"x".to_vec(), &PutOptions::default())
+                .unrecorded()
                 .await
                 .unwrap_or_else(|e| panic!("upload {key:?}: {e}"));
         }
@@ -1131,10 +1116,13 @@ fn wait_process_state(pid: u32, want: char) {
     );
 }
 
-fn signal(pid: u32, signal: i32) {
-    // SAFETY: kill(2) with a pid this test started; no memory is shared.
-    let rc = unsafe { libc::kill(pid as i32, signal) };
-    assert_eq!(rc, 0, "kill({pid}, {signal})");
+/// kill(2) to a process this test started.
+fn send(pid: u32, signal: Signal) {
+    let target = i32::try_from(pid)
+        .ok()
+        .and_then(Pid::from_raw)
+        .expect("a child's pid");
+    kill_process(target, signal).unwrap_or_else(|e| panic!("kill({pid}, {signal:?}): {e}"));
 }
 
 #[test]
@@ -1145,10 +1133,10 @@ fn ctrl_z_suspends_continue_redraws_and_resizing_never_breaks_the_screen() {
     app.wait_text("Objects");
     let pid = app.pid().expect("pid");
 
-    for (how, stop) in [("Ctrl-Z", None), ("kill -TSTP", Some(libc::SIGTSTP))] {
+    for (how, stop) in [("Ctrl-Z", None), ("kill -TSTP", Some(Signal::TSTP))] {
         match stop {
             None => app.send("\u{1a}"),
-            Some(sig) => signal(pid, sig),
+            Some(sig) => send(pid, sig),
         }
         wait_process_state(pid, 'T');
         let (alternate, cursor_hidden) = app
@@ -1159,7 +1147,7 @@ fn ctrl_z_suspends_continue_redraws_and_resizing_never_breaks_the_screen() {
             "after {how} the shell gets its screen and cursor back"
         );
         // What the shell's `fg` does.
-        signal(pid, libc::SIGCONT);
+        send(pid, Signal::CONT);
         app.wait_for(
             &format!("the whole screen drawn again after {how}"),
             Duration::from_secs(5),
@@ -1281,11 +1269,7 @@ fn a_confirmation_left_open_while_another_client_writes_rechecks_and_says_what_c
     let endpoint = &weed().endpoint;
     let bucket = runtime().block_on(async {
         let s3 = support::client(endpoint).await;
-        let bucket = support::unique_bucket("changed");
-        s3.create_bucket(&bucket, None, false)
-            .await
-            .expect("create");
-        s3.enable_versioning(&bucket).await.expect("versioning");
+        let bucket = support::bucket::bucket("changed").versioned().on(&s3).await;
         for (key, body) in [
             ("a.txt", "a1"),
             ("b.txt", "b1"),
@@ -1298,10 +1282,14 @@ fn a_confirmation_left_open_while_another_client_writes_rechecks_and_says_what_c
                 body.as_bytes().to_vec(),
                 &PutOptions::default(),
             )
+            .unrecorded()
             .await
             .expect("upload");
         }
-        s3.delete_object(&bucket, "a.txt").await.expect("delete");
+        s3.delete_object(&bucket, "a.txt")
+            .unrecorded()
+            .await
+            .expect("delete");
         bucket
     });
     // Another client, writing while lockwatch's confirmation is open.
@@ -1309,6 +1297,7 @@ fn a_confirmation_left_open_while_another_client_writes_rechecks_and_says_what_c
         runtime().block_on(async {
             let s3 = support::client(endpoint).await;
             s3.put_bytes(&bucket, key, b"meanwhile".to_vec(), &PutOptions::default())
+                .unrecorded()
                 .await
                 .expect("the other client's upload")
         })
@@ -1403,14 +1392,14 @@ fn countdowns_follow_the_servers_clock_when_it_differs_from_this_machines() {
     let endpoint = support::sandbox::sandbox().endpoint.clone();
     let bucket = runtime().block_on(async {
         let s3 = support::client(&endpoint).await;
-        let bucket = support::unique_bucket("clock");
-        s3.create_bucket(&bucket, None, true).await.expect("create");
+        let bucket = support::bucket::bucket("clock").lock(None).on(&s3).await;
         let until = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(2);
         let options = PutOptions {
             retention: Some((RetentionMode::Compliance, until)),
             ..PutOptions::default()
         };
         s3.put_bytes(&bucket, "audit.log", b"audit".to_vec(), &options)
+            .unrecorded()
             .await
             .expect("put");
         bucket
@@ -1453,16 +1442,14 @@ fn y_copies_the_uri_through_the_terminal_with_osc_52() {
     let endpoint = weed().endpoint.clone();
     let bucket = runtime().block_on(async {
         let s3 = support::client(&endpoint).await;
-        let bucket = support::unique_bucket("copy");
-        s3.create_bucket(&bucket, None, false)
-            .await
-            .expect("create");
+        let bucket = support::bucket::bucket("copy").on(&s3).await;
         s3.put_bytes(
             &bucket,
             "db/dump.sql",
             b"x".to_vec(),
             &PutOptions::default(),
         )
+        .unrecorded()
         .await
         .expect("upload");
         bucket
@@ -1489,13 +1476,10 @@ fn the_mouse_selects_opens_and_can_be_handed_back_to_the_terminal() {
     let endpoint = weed().endpoint.clone();
     let bucket = runtime().block_on(async {
         let s3 = support::client(&endpoint).await;
-        let bucket = support::unique_bucket("mouse");
-        s3.create_bucket(&bucket, None, false)
-            .await
-            .expect("create");
-        s3.enable_versioning(&bucket).await.expect("versioning");
+        let bucket = support::bucket::bucket("mouse").versioned().on(&s3).await;
         for name in ["a.txt", "b.txt", "c.txt"] {
             s3.put_bytes(&bucket, name, b"x".to_vec(), &PutOptions::default())
+                .unrecorded()
                 .await
                 .expect("upload");
         }

@@ -20,15 +20,20 @@ fn runtime() -> tokio::runtime::Runtime {
 async fn bucket_with_objects(s3: &S3, tag: &str, count: usize) -> String {
     let bucket = support::unique_bucket(tag);
     s3.create_bucket(&bucket, None, false)
+        .unrecorded()
         .await
         .expect("create");
-    s3.enable_versioning(&bucket).await.expect("versioning");
+    s3.enable_versioning(&bucket)
+        .unrecorded()
+        .await
+        .expect("versioning");
     let keys: Vec<String> = (0..count).map(|i| format!("obj-{i:05}")).collect();
     for chunk in keys.chunks(16) {
         let uploads = chunk.iter().map(|key| {
             let (s3, bucket) = (s3.clone(), bucket.clone());
             async move {
                 s3.put_bytes(&bucket, key, b"x".to_vec(), &PutOptions::default())
+                    .unrecorded()
                     .await
                     .unwrap_or_else(|e| panic!("upload {key}: {e}"))
             }
@@ -246,6 +251,7 @@ fn unconfirmed_deletes_are_not_repeated_and_what_the_server_holds_is_shown() {
     runtime().block_on(async {
         let s3 = support::client(&weed().endpoint).await;
         s3.put_bytes(&bucket, "tux.svg", b"tux".to_vec(), &PutOptions::default())
+            .unrecorded()
             .await
             .expect("upload");
     });
@@ -410,6 +416,7 @@ fn a_tall_versions_pane_gets_every_visible_lock_within_three_round_trips() {
                 format!("v{i}").into_bytes(),
                 &PutOptions::default(),
             )
+            .unrecorded()
             .await
             .expect("upload a version");
         }

@@ -79,9 +79,13 @@ fn ls_lists_a_large_bucket_key_for_key_and_version_for_version() {
     let expected = runtime.block_on(async {
         let s3 = support::client(&endpoint).await;
         s3.create_bucket(&bucket, None, false)
+            .unrecorded()
             .await
             .expect("create");
-        s3.enable_versioning(&bucket).await.expect("versioning");
+        s3.enable_versioning(&bucket)
+            .unrecorded()
+            .await
+            .expect("versioning");
         populate(&s3, &bucket, shape, |_| {}).await;
         plain_loop(&endpoint, &bucket).await
     });
@@ -144,9 +148,13 @@ fn one_key_with_ten_thousand_versions_fills_the_versions_pane_in_ten_pages() {
     let expected = runtime.block_on(async {
         let s3 = support::client(&endpoint).await;
         s3.create_bucket(&bucket, None, false)
+            .unrecorded()
             .await
             .expect("create");
-        s3.enable_versioning(&bucket).await.expect("versioning");
+        s3.enable_versioning(&bucket)
+            .unrecorded()
+            .await
+            .expect("versioning");
         let numbers: Vec<usize> = (0..versions).collect();
         for chunk in numbers.chunks(32) {
             let uploads = chunk.iter().map(|i| {
@@ -158,6 +166,7 @@ fn one_key_with_ten_thousand_versions_fills_the_versions_pane_in_ten_pages() {
                         format!("{i}").into_bytes(),
                         &lockwatch::s3::PutOptions::default(),
                     )
+                    .unrecorded()
                     .await
                     .unwrap_or_else(|e| panic!("version {i}: {e}"))
                 }

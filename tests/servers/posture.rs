@@ -47,11 +47,13 @@ fn cephs_lifecycle_deletes_what_the_recovery_window_said_and_nothing_else() {
                     format!("{key} {n}").into_bytes(),
                     &PutOptions::default(),
                 )
+                .unrecorded()
                 .await
                 .unwrap_or_else(|e| panic!("put {key}: {e}"));
             }
         }
         s3.expire_noncurrent_versions(&bucket, "weekly-1-day", "weekly/", 1)
+            .unrecorded()
             .await
             .expect("put lifecycle");
 

@@ -13,12 +13,16 @@ fn lock_bucket(endpoint: &str, tag: &str) -> String {
     support::runtime().block_on(async {
         let s3 = support::client(endpoint).await;
         let bucket = support::unique_bucket(tag);
-        s3.create_bucket(&bucket, None, true).await.expect("create");
+        s3.create_bucket(&bucket, None, true)
+            .unrecorded()
+            .await
+            .expect("create");
         let now = jiff::Timestamp::now();
         let put = |key: &'static str, options: PutOptions| {
             let (s3, bucket) = (s3.clone(), bucket.clone());
             async move {
                 s3.put_bytes(&bucket, key, key.as_bytes().to_vec(), &options)
+                    .unrecorded()
                     .await
                     .unwrap_or_else(|e| panic!("upload {key}: {e}"));
             }
@@ -48,6 +52,7 @@ fn lock_bucket(endpoint: &str, tag: &str) -> String {
         put("plain.txt", PutOptions::default()).await;
         put("deleted.txt", PutOptions::default()).await;
         s3.delete_object(&bucket, "deleted.txt")
+            .unrecorded()
             .await
             .expect("delete");
         // Its date is taken just before its upload: on a slow machine the uploads above take

@@ -7,10 +7,10 @@
 use crate::support;
 use crate::support::faults::{Fault, FaultProxy, Filter};
 use lockwatch::domain::RetentionMode;
+use lockwatch::domain::coverage::Coverage;
 use lockwatch::domain::location::S3Location;
-use lockwatch::domain::report::Coverage;
-use lockwatch::report::{Format, Options, ReportError};
 use lockwatch::s3::PutOptions;
+use lockwatch::work::report::{Format, Options, ReportError};
 use support::weed::weed;
 
 /// A lock bucket of 20 keys × 3 versions: keys 0–7 COMPLIANCE for two days, 8–11
@@ -24,7 +24,10 @@ async fn bucket(endpoint: &str, tag: &str) -> String {
 async fn bucket_in(endpoint: &str, tag: &str, name: impl Fn(u32) -> String) -> String {
     let s3 = support::client(endpoint).await;
     let bucket = support::unique_bucket(tag);
-    s3.create_bucket(&bucket, None, true).await.expect("create");
+    s3.create_bucket(&bucket, None, true)
+        .unrecorded()
+        .await
+        .expect("create");
     let until = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(48);
     for k in 0..20u32 {
         let key = name(k);
@@ -45,11 +48,15 @@ async fn bucket_in(endpoint: &str, tag: &str, name: impl Fn(u32) -> String) -> S
         };
         for v in 0..3 {
             s3.put_bytes(&bucket, &key, format!("{key} {v}").into_bytes(), &options)
+                .unrecorded()
                 .await
                 .unwrap_or_else(|e| panic!("upload {key}: {e}"));
         }
         if k % 5 == 4 {
-            s3.delete_object(&bucket, &key).await.expect("delete");
+            s3.delete_object(&bucket, &key)
+                .unrecorded()
+                .await
+                .expect("delete");
         }
     }
     bucket
@@ -67,13 +74,13 @@ async fn report(
     endpoint: &str,
     bucket: &str,
     options: Options,
-    progress: impl FnMut(lockwatch::report::Progress),
+    progress: impl FnMut(lockwatch::work::report::Progress),
 ) -> (Result<Coverage, ReportError>, String) {
     let s3 = support::client(endpoint).await;
     let location = S3Location::parse_exact(&format!("s3://{bucket}/")).expect("location");
     let mut out = Vec::new();
     let built =
-        lockwatch::report::build(&s3, endpoint, &location, options, &mut out, progress).await;
+        lockwatch::work::report::build(&s3, endpoint, &location, options, &mut out, progress).await;
     (built, String::from_utf8(out).expect("UTF-8"))
 }
 
@@ -232,13 +239,13 @@ fn a_checkpoint_is_never_written_through_a_symlink_nor_by_two_reports_at_once() 
 
         // Two reports on one checkpoint: the second is refused while the first holds it.
         let path = dir.path().join("shared.checkpoint");
-        let identity = lockwatch::report::checkpoint::Identity {
+        let identity = lockwatch::work::report::checkpoint::Identity {
             endpoint: weed.endpoint.clone(),
             bucket: bucket.clone(),
             prefix: String::new(),
             format: "json".into(),
         };
-        let held = lockwatch::report::checkpoint::CheckpointFile::open(&path, &identity)
+        let held = lockwatch::work::report::checkpoint::CheckpointFile::open(&path, &identity)
             .expect("the first report takes it");
         let mut o = options(Format::Json);
         o.checkpoint = Some(path.clone());
@@ -479,6 +486,7 @@ async fn put_inventory(
     let s3 = support::client(endpoint).await;
     if !s3.bucket_exists(inventory).await.expect("head bucket") {
         s3.create_bucket(inventory, None, false)
+            .unrecorded()
             .await
             .expect("inventory bucket");
     }
@@ -495,6 +503,7 @@ async fn put_inventory(
     for (key, body) in files {
         listed.push(serde_json::json!({"key": key, "size": body.len(), "MD5checksum": hex(&body)}));
         s3.put_bytes(inventory, &key, body, &PutOptions::default())
+            .unrecorded()
             .await
             .expect("data file");
     }
@@ -512,6 +521,7 @@ async fn put_inventory(
     let key = format!("{folder}/manifest.json");
     let checksum = hex(&manifest);
     s3.put_bytes(inventory, &key, manifest, &PutOptions::default())
+        .unrecorded()
         .await
         .expect("manifest");
     s3.put_bytes(
@@ -520,6 +530,7 @@ async fn put_inventory(
         checksum.into_bytes(),
         &PutOptions::default(),
     )
+    .unrecorded()
     .await
     .expect("checksum");
     key
@@ -728,7 +739,7 @@ fn an_inventory_gives_the_report_of_the_heads_without_one_head_and_is_checked() 
             let endpoint = proxy.endpoint.clone();
             async move {
                 let mut out = Vec::new();
-                let built = lockwatch::report::inventory::build(
+                let built = lockwatch::work::report::inventory::build(
                     &s3,
                     &endpoint,
                     &location,
@@ -802,7 +813,7 @@ fn an_inventory_gives_the_report_of_the_heads_without_one_head_and_is_checked() 
         let parquet_at =
             S3Location::parse_exact(&format!("s3://{inventory}/{parquet}")).expect("manifest");
         let mut out = Vec::new();
-        let from_parquet = lockwatch::report::inventory::build(
+        let from_parquet = lockwatch::work::report::inventory::build(
             &s3,
             &proxy.endpoint,
             &location,
@@ -824,6 +835,7 @@ fn an_inventory_gives_the_report_of_the_heads_without_one_head_and_is_checked() 
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         std::io::Write::write_all(&mut gz, b"").expect("gzip");
         s3.put_bytes(&inventory, &data, gz.finish().expect("gz"), &PutOptions::default())
+.unrecorded()
             .await
             .expect("tamper");
         let (tampered, _) = run(Format::Json).await;
@@ -849,7 +861,7 @@ fn an_inventory_gives_the_report_of_the_heads_without_one_head_and_is_checked() 
         .await;
         let bomb_at = S3Location::parse_exact(&format!("s3://{inventory}/{bomb}")).expect("manifest");
         let mut out = Vec::new();
-        let refused = lockwatch::report::inventory::build(
+        let refused = lockwatch::work::report::inventory::build(
             &s3,
             &proxy.endpoint,
             &location,
@@ -869,7 +881,7 @@ fn an_inventory_gives_the_report_of_the_heads_without_one_head_and_is_checked() 
         let manifest_at =
             S3Location::parse_exact(&format!("s3://{inventory}/{unlocked}")).expect("manifest");
         let mut out = Vec::new();
-        let refused = lockwatch::report::inventory::build(&s3, &proxy.endpoint, &location, &manifest_at, Format::Json, &mut out, |_| {}).await;
+        let refused = lockwatch::work::report::inventory::build(&s3, &proxy.endpoint, &location, &manifest_at, Format::Json, &mut out, |_| {}).await;
         assert!(
             matches!(&refused, Err(ReportError::Inventory(m)) if m.contains("no Object Lock fields")),
             "{refused:?}"
@@ -877,7 +889,7 @@ fn an_inventory_gives_the_report_of_the_heads_without_one_head_and_is_checked() 
 
         // Another bucket's inventory is not this bucket's report.
         let elsewhere = S3Location::parse_exact(&format!("s3://{inventory}/")).expect("location");
-        let refused = lockwatch::report::inventory::build(
+        let refused = lockwatch::work::report::inventory::build(
             &s3,
             &proxy.endpoint,
             &elsewhere,
@@ -1133,6 +1145,7 @@ fn hostile_inventories_through_the_command_line() {
             gz.finish().expect("gz"),
             &PutOptions::default(),
         )
+        .unrecorded()
         .await
         .expect("tamper");
         key
@@ -1194,6 +1207,7 @@ fn hostile_inventories_through_the_command_line() {
                 text.into_bytes(),
                 &PutOptions::default(),
             )
+            .unrecorded()
             .await
             .expect("manifest");
             s3.put_bytes(
@@ -1202,6 +1216,7 @@ fn hostile_inventories_through_the_command_line() {
                 sum.into_bytes(),
                 &PutOptions::default(),
             )
+            .unrecorded()
             .await
             .expect("checksum");
             manifest

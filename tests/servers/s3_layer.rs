@@ -4,6 +4,7 @@
 use crate::support;
 
 use jiff::Timestamp;
+use lockwatch::audit::Write;
 use lockwatch::domain::history::{self, plan_restore};
 use lockwatch::domain::listing::{Level, LevelObject};
 use lockwatch::domain::{BucketLock, RetentionMode, RetentionPeriod, Versioning};
@@ -15,12 +16,14 @@ const TUX: &[u8] = include_bytes!("../../assets/demo/tux.svg");
 async fn locked_bucket(s3: &S3, tag: &str) -> String {
     let bucket = support::unique_bucket(tag);
     s3.create_bucket(&bucket, None, true)
+        .unrecorded()
         .await
         .expect("create a bucket with Object Lock");
     s3.set_default_retention(
         &bucket,
         Some((RetentionMode::Compliance, RetentionPeriod::Days(1))),
     )
+    .unrecorded()
     .await
     .expect("set COMPLIANCE 1 day default retention");
     bucket
@@ -63,6 +66,7 @@ async fn guide_replayed_through_the_s3_layer() {
                 ..PutOptions::default()
             },
         )
+        .unrecorded()
         .await
         .expect("upload")
         .expect("a versioned bucket returns a version id");
@@ -85,7 +89,11 @@ async fn guide_replayed_through_the_s3_layer() {
     assert_eq!(page.objects.len(), 1);
     assert_eq!(page.objects[0].size, Some(TUX.len() as u64));
 
-    let deleted = s3.delete_object(&bucket, "tux.svg").await.expect("delete");
+    let deleted = s3
+        .delete_object(&bucket, "tux.svg")
+        .unrecorded()
+        .await
+        .expect("delete");
     assert!(deleted.delete_marker);
     let marker_id = deleted.version_id.expect("the marker's version id");
 
@@ -106,6 +114,7 @@ async fn guide_replayed_through_the_s3_layer() {
     assert!(plan.brings_file_back());
 
     s3.delete_version(&bucket, "tux.svg", &marker_id)
+        .unrecorded()
         .await
         .expect("removing the delete marker restores the file");
     let page = s3.list_objects_page(&bucket, "", None).await.expect("list");
@@ -113,6 +122,7 @@ async fn guide_replayed_through_the_s3_layer() {
 
     let refused = s3
         .delete_version(&bucket, "tux.svg", &version)
+        .unrecorded()
         .await
         .expect_err("a COMPLIANCE version cannot be deleted");
     assert_eq!(refused.code(), Some("AccessDenied"), "{refused}");
@@ -123,9 +133,13 @@ async fn history_of_a_key_spans_pages() {
     let s3 = support::client(&weed().endpoint).await;
     let bucket = support::unique_bucket("pages");
     s3.create_bucket(&bucket, None, false)
+        .unrecorded()
         .await
         .expect("create");
-    s3.enable_versioning(&bucket).await.expect("versioning");
+    s3.enable_versioning(&bucket)
+        .unrecorded()
+        .await
+        .expect("versioning");
     for i in 0..5 {
         s3.put_bytes(
             &bucket,
@@ -133,13 +147,18 @@ async fn history_of_a_key_spans_pages() {
             format!("v{i}").into_bytes(),
             &PutOptions::default(),
         )
+        .unrecorded()
         .await
         .expect("put k");
     }
     s3.put_bytes(&bucket, "l", b"x".to_vec(), &PutOptions::default())
+        .unrecorded()
         .await
         .expect("put l");
-    s3.delete_object(&bucket, "k").await.expect("delete k");
+    s3.delete_object(&bucket, "k")
+        .unrecorded()
+        .await
+        .expect("delete k");
 
     let mut entries = Vec::new();
     let mut pager = VersionPager::new(&s3, &bucket, "k", None).with_max_keys(2);
@@ -172,9 +191,13 @@ async fn history_of_a_key_ignores_keys_sharing_its_prefix() {
     let s3 = support::client(&weed().endpoint).await;
     let bucket = support::unique_bucket("neighbours");
     s3.create_bucket(&bucket, None, false)
+        .unrecorded()
         .await
         .expect("create");
-    s3.enable_versioning(&bucket).await.expect("versioning");
+    s3.enable_versioning(&bucket)
+        .unrecorded()
+        .await
+        .expect("versioning");
     for i in 0..3 {
         s3.put_bytes(
             &bucket,
@@ -182,12 +205,15 @@ async fn history_of_a_key_ignores_keys_sharing_its_prefix() {
             format!("v{i}").into_bytes(),
             &PutOptions::default(),
         )
+        .unrecorded()
         .await
         .expect("put k");
         s3.put_bytes(&bucket, "k.bak", b"x".to_vec(), &PutOptions::default())
+            .unrecorded()
             .await
             .expect("put k.bak");
         s3.put_bytes(&bucket, "k/inner", b"x".to_vec(), &PutOptions::default())
+            .unrecorded()
             .await
             .expect("put k/inner");
     }
@@ -202,16 +228,23 @@ async fn prefixes_with_only_deleted_objects_show_in_the_version_level() {
     let s3 = support::client(&weed().endpoint).await;
     let bucket = support::unique_bucket("levels");
     s3.create_bucket(&bucket, None, false)
+        .unrecorded()
         .await
         .expect("create");
-    s3.enable_versioning(&bucket).await.expect("versioning");
+    s3.enable_versioning(&bucket)
+        .unrecorded()
+        .await
+        .expect("versioning");
     s3.put_bytes(&bucket, "gone/a.txt", b"a".to_vec(), &PutOptions::default())
+        .unrecorded()
         .await
         .expect("put");
     s3.put_bytes(&bucket, "kept/b.txt", b"b".to_vec(), &PutOptions::default())
+        .unrecorded()
         .await
         .expect("put");
     s3.delete_object(&bucket, "gone/a.txt")
+        .unrecorded()
         .await
         .expect("delete");
 
@@ -242,22 +275,38 @@ async fn restore_refuses_when_marker_is_no_longer_latest_and_deletes_nothing() {
     let s3 = support::client(&weed().endpoint).await;
     let bucket = support::unique_bucket("recheck");
     s3.create_bucket(&bucket, None, false)
+        .unrecorded()
         .await
         .expect("create");
-    s3.enable_versioning(&bucket).await.expect("versioning");
+    s3.enable_versioning(&bucket)
+        .unrecorded()
+        .await
+        .expect("versioning");
     let key: std::sync::Arc<str> = std::sync::Arc::from("report.pdf");
     s3.put_bytes(&bucket, &key, b"v1".to_vec(), &PutOptions::default())
+        .unrecorded()
         .await
         .expect("put");
-    let first = s3.delete_object(&bucket, &key).await.expect("delete");
+    let first = s3
+        .delete_object(&bucket, &key)
+        .unrecorded()
+        .await
+        .expect("delete");
     let first_marker = first.version_id.expect("marker id");
     // Someone else deletes again while the user looks at the first marker.
-    let second = s3.delete_object(&bucket, &key).await.expect("delete again");
+    let second = s3
+        .delete_object(&bucket, &key)
+        .unrecorded()
+        .await
+        .expect("delete again");
     let second_marker = second.version_id.expect("marker id");
 
-    let refused = lockwatch::tasks::restore(&s3, &bucket, &key, &first_marker)
-        .await
-        .expect_err("the first marker is no longer the latest");
+    let (trail, trail_path) = support::trail("restore-trail");
+    let restore = Write::Restore;
+    let refused =
+        lockwatch::work::tasks::restore(&s3, &trail, restore, &bucket, &key, &first_marker)
+            .await
+            .expect_err("the first marker is no longer the latest");
     assert!(
         matches!(
             refused,
@@ -273,9 +322,34 @@ async fn restore_refuses_when_marker_is_no_longer_latest_and_deletes_nothing() {
         "nothing was deleted"
     );
 
-    let done = lockwatch::tasks::restore(&s3, &bucket, &key, &second_marker)
+    let restore = Write::Restore;
+    let done = lockwatch::work::tasks::restore(&s3, &trail, restore, &bucket, &key, &second_marker)
         .await
         .expect("the latest marker can be removed");
+    // The trail has both: the removal the re-check kept from being sent, and the one sent.
+    let lines = lockwatch::audit::read_last(&trail_path, 10).expect("the trail");
+    let said: Vec<(String, Option<String>, String)> = lines
+        .iter()
+        .map(|l| match l {
+            lockwatch::audit::AuditLine::Entry(e) => (
+                e.action.clone(),
+                e.version_id.clone(),
+                e.outcome.to_string(),
+            ),
+            other => panic!("an unreadable line: {other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        said,
+        [
+            (
+                "restore".into(),
+                Some(first_marker.clone()),
+                "not sent: changed".into()
+            ),
+            ("restore".into(), Some(second_marker.clone()), "ok".into()),
+        ]
+    );
     assert_eq!(done.marker_version_id, second_marker);
     assert!(
         done.becomes_current
@@ -374,13 +448,16 @@ async fn lock_writes_and_multi_delete_carry_content_md5_of_their_body() {
             "b",
             Some((RetentionMode::Compliance, RetentionPeriod::Days(1))),
         )
+        .unrecorded()
         .await;
     let _ = s3
         .set_retention("b", "k", "v", RetentionMode::Compliance, until, false)
+        .unrecorded()
         .await;
-    let _ = s3.set_legal_hold("b", "k", "v", true).await;
+    let _ = s3.set_legal_hold("b", "k", "v", true).unrecorded().await;
     let _ = s3
         .delete_versions("b", &[("k".into(), "v".into())], false)
+        .unrecorded()
         .await;
     for operation in ["object-lock", "retention", "legal-hold", "delete"] {
         let (head, body) = requests
@@ -410,46 +487,69 @@ async fn read_only_refuses_every_write_before_a_request_is_sent() {
     let s3 = support::read_only_client(&endpoint).await;
     let until: Timestamp = "2030-01-01T00:00:00Z".parse().expect("time");
     let results: Vec<(&str, Result<(), lockwatch::s3::S3Error>)> = vec![
-        ("create bucket", s3.create_bucket("b", None, true).await),
-        ("versioning", s3.enable_versioning("b").await),
-        ("suspend", s3.suspend_versioning("b").await),
-        ("lock config", s3.set_default_retention("b", None).await),
+        (
+            "create bucket",
+            s3.create_bucket("b", None, true).unrecorded().await,
+        ),
+        ("versioning", s3.enable_versioning("b").unrecorded().await),
+        ("suspend", s3.suspend_versioning("b").unrecorded().await),
+        (
+            "lock config",
+            s3.set_default_retention("b", None).unrecorded().await,
+        ),
         (
             "put",
             s3.put_bytes("b", "k", b"x".to_vec(), &PutOptions::default())
+                .unrecorded()
                 .await
                 .map(|_| ()),
         ),
-        ("delete", s3.delete_object("b", "k").await.map(|_| ())),
+        (
+            "delete",
+            s3.delete_object("b", "k").unrecorded().await.map(|_| ()),
+        ),
         (
             "delete version",
-            s3.delete_version("b", "k", "v").await.map(|_| ()),
+            s3.delete_version("b", "k", "v")
+                .unrecorded()
+                .await
+                .map(|_| ()),
         ),
         (
             "bypass",
             s3.delete_version_with("b", "k", "v", true)
+                .unrecorded()
                 .await
                 .map(|_| ()),
         ),
         (
             "retention",
             s3.set_retention("b", "k", "v", RetentionMode::Compliance, until, false)
+                .unrecorded()
                 .await,
         ),
-        ("hold", s3.set_legal_hold("b", "k", "v", true).await),
+        (
+            "hold",
+            s3.set_legal_hold("b", "k", "v", true).unrecorded().await,
+        ),
         (
             "copy",
-            s3.copy_version("b", "k", "v", None).await.map(|_| ()),
+            s3.copy_version("b", "k", "v", None)
+                .unrecorded()
+                .await
+                .map(|_| ()),
         ),
         (
             "copy in parts",
             s3.copy_version_in_parts("b", "k", "v", None, 10, 5)
+                .unrecorded()
                 .await
                 .map(|_| ()),
         ),
         (
             "multi delete",
             s3.delete_versions("b", &[("k".into(), "v".into())], false)
+                .unrecorded()
                 .await
                 .map(|_| ()),
         ),
@@ -467,7 +567,10 @@ async fn read_only_refuses_every_write_before_a_request_is_sent() {
         ),
         (
             "complete",
-            s3.complete_multipart("b", "k", "u", &[]).await.map(|_| ()),
+            s3.complete_multipart("b", "k", "u", &[])
+                .unrecorded()
+                .await
+                .map(|_| ()),
         ),
         ("abort", s3.abort_multipart("b", "k", "u").await),
     ];

@@ -1,4 +1,4 @@
-//! Listings split over folders and run several at once (`lockwatch::listing`): the entries
+//! Listings split over folders and run several at once (`lockwatch::work::listing`): the entries
 //! come out exactly as one listing gives them — keys sorting next to folder names, folders in
 //! folders, pages of two entries, versions and markers, objects — on SeaweedFS and Ceph RGW;
 //! `ls -r`, `undelete --dry-run` and the report print the same with `--listings 8` as with 1;
@@ -9,8 +9,8 @@ use crate::support;
 use crate::support::faults::{Fault, FaultProxy, Filter};
 use lockwatch::domain::HistoryEntry;
 use lockwatch::domain::pages::VersionMarker;
-use lockwatch::listing::Split;
 use lockwatch::s3::{ObjectPager, PutOptions, S3, VersionPager};
+use lockwatch::work::listing::Split;
 
 /// Keys that sort next to folder names ('-', '.', '0' and '~' around '/'), folders in
 /// folders, a key named like a folder, non-ASCII, 24 small folders and 10 larger ones.
@@ -58,11 +58,15 @@ async fn fill_under(s3: &S3, bucket: &str, prefix: &str) {
                         format!("{v}").into_bytes(),
                         &PutOptions::default(),
                     )
+                    .unrecorded()
                     .await
                     .unwrap_or_else(|e| panic!("upload {key:?}: {e}"));
                 }
                 if i % 3 == 0 {
-                    s3.delete_object(bucket, key).await.expect("delete");
+                    s3.delete_object(bucket, key)
+                        .unrecorded()
+                        .await
+                        .expect("delete");
                 }
             }
         });
@@ -152,7 +156,10 @@ fn same_order_as_one_listing(endpoint: &str, tag: &str, small_pages: bool) {
     support::runtime().block_on(async {
         let s3 = support::client(endpoint).await;
         let bucket = support::unique_bucket(tag);
-        s3.create_bucket(&bucket, None, true).await.expect("create");
+        s3.create_bucket(&bucket, None, true)
+            .unrecorded()
+            .await
+            .expect("create");
         fill(&s3, &bucket).await;
         for prefix in ["", "a", "a/", "c/", "f", "f0", "big/", "nothing/"] {
             let one = sequential_versions(&s3, &bucket, prefix, 1000).await;
@@ -261,7 +268,10 @@ fn ls_undelete_and_report_print_the_same_with_eight_listings_as_with_one() {
     let bucket = support::runtime().block_on(async {
         let s3 = support::client(&weed.endpoint).await;
         let bucket = support::unique_bucket("splitcli");
-        s3.create_bucket(&bucket, None, true).await.expect("create");
+        s3.create_bucket(&bucket, None, true)
+            .unrecorded()
+            .await
+            .expect("create");
         fill(&s3, &bucket).await;
         bucket
     });
@@ -271,7 +281,10 @@ fn ls_undelete_and_report_print_the_same_with_eight_listings_as_with_one() {
     let nested = support::runtime().block_on(async {
         let s3 = support::client(&weed.endpoint).await;
         let bucket = support::unique_bucket("splitone");
-        s3.create_bucket(&bucket, None, true).await.expect("create");
+        s3.create_bucket(&bucket, None, true)
+            .unrecorded()
+            .await
+            .expect("create");
         fill_under(&s3, &bucket, "backups/").await;
         format!("s3://{bucket}/")
     });

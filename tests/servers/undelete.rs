@@ -28,9 +28,13 @@ struct Shape {
 async fn deleted_bucket(s3: &S3, tag: &str, deleted: usize) -> (String, Shape) {
     let bucket = support::unique_bucket(tag);
     s3.create_bucket(&bucket, None, false)
+        .unrecorded()
         .await
         .expect("create");
-    s3.enable_versioning(&bucket).await.expect("versioning");
+    s3.enable_versioning(&bucket)
+        .unrecorded()
+        .await
+        .expect("versioning");
     let shape = Shape {
         deleted: (0..deleted)
             .map(|i| format!("data/file-{i:05}.bin"))
@@ -52,6 +56,7 @@ async fn deleted_bucket(s3: &S3, tag: &str, deleted: usize) -> (String, Shape) {
                         format!("{key} v1").into_bytes(),
                         &PutOptions::default(),
                     )
+                    .unrecorded()
                     .await;
                 match sent {
                     Ok(_) => return,
@@ -71,7 +76,7 @@ async fn deleted_bucket(s3: &S3, tag: &str, deleted: usize) -> (String, Shape) {
         let (s3, bucket, key) = (s3.clone(), bucket.clone(), key.clone());
         async move {
             for attempt in 1..=3 {
-                match s3.delete_object(&bucket, &key).await {
+                match s3.delete_object(&bucket, &key).unrecorded().await {
                     Ok(_) => return,
                     Err(e) if e.outcome_unknown() && attempt < 3 => {
                         let history = s3.key_history(&bucket, &key).await.unwrap_or_default();
@@ -246,13 +251,18 @@ fn after_the_incident_time_overwritten_keys_are_copied_back_and_older_deletes_ke
         let s3 = support::client(&endpoint).await;
         let bucket = support::unique_bucket("incident");
         s3.create_bucket(&bucket, None, false)
+            .unrecorded()
             .await
             .expect("create");
-        s3.enable_versioning(&bucket).await.expect("versioning");
+        s3.enable_versioning(&bucket)
+            .unrecorded()
+            .await
+            .expect("versioning");
         let put = |key: &'static str, body: &'static str| {
             let (s3, bucket) = (s3.clone(), bucket.clone());
             async move {
                 s3.put_bytes(&bucket, key, body.into(), &PutOptions::default())
+                    .unrecorded()
                     .await
                     .unwrap_or_else(|e| panic!("upload {key}: {e}"));
             }
@@ -262,6 +272,7 @@ fn after_the_incident_time_overwritten_keys_are_copied_back_and_older_deletes_ke
         put("encrypted.txt", "good").await;
         put("encrypted-then-deleted.txt", "good").await;
         s3.delete_object(&bucket, "deleted-before.txt")
+            .unrecorded()
             .await
             .expect("delete");
         // SeaweedFS keeps times to the second: the incident is a clear second after.
@@ -269,11 +280,13 @@ fn after_the_incident_time_overwritten_keys_are_copied_back_and_older_deletes_ke
         let incident = jiff::Timestamp::now();
         tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
         s3.delete_object(&bucket, "deleted-after.txt")
+            .unrecorded()
             .await
             .expect("delete");
         put("encrypted.txt", "ENCRYPTED").await;
         put("encrypted-then-deleted.txt", "ENCRYPTED").await;
         s3.delete_object(&bucket, "encrypted-then-deleted.txt")
+            .unrecorded()
             .await
             .expect("delete");
         put("created-after.txt", "new").await;
@@ -361,7 +374,7 @@ fn a_key_that_changes_after_the_plan_is_skipped_not_overwritten() {
             bucket: bucket.clone(),
             prefix: "data/".into(),
         };
-        let (plans, _) = lockwatch::undelete::plan(&s3, &location, None, |_| {})
+        let (plans, _) = lockwatch::work::undelete::plan(&s3, &location, None, |_| {})
             .await
             .expect("plan");
         let acting = plans.iter().filter(|p| p.acts()).count();
@@ -374,11 +387,14 @@ fn a_key_that_changes_after_the_plan_is_skipped_not_overwritten() {
         // Someone writes a new version of one key after the plan was made.
         let changed = &shape.deleted[1];
         s3.put_bytes(&bucket, changed, b"newer".to_vec(), &PutOptions::default())
+            .unrecorded()
             .await
             .expect("upload");
         let mut outcomes = Vec::new();
-        let tally = lockwatch::undelete::execute(
+        let (trail, _) = support::trail("undelete-trail");
+        let tally = lockwatch::work::undelete::execute(
             &s3,
+            &trail,
             &bucket,
             &plans,
             &AtomicBool::new(false),
@@ -391,7 +407,7 @@ fn a_key_that_changes_after_the_plan_is_skipped_not_overwritten() {
             .find(|(k, _)| k == changed)
             .expect("the changed key is reported");
         match outcome {
-            lockwatch::undelete::Outcome::Skipped(why) => {
+            lockwatch::work::undelete::KeyOutcome::Skipped(why) => {
                 assert!(why.contains("changed since the plan"), "{why}")
             }
             other => panic!("{other:?}"),
@@ -491,13 +507,18 @@ fn as_it_was_at_a_time_listed_shown_and_brought_back() {
         let s3 = support::client(&endpoint).await;
         let bucket = support::unique_bucket("asof");
         s3.create_bucket(&bucket, None, false)
+            .unrecorded()
             .await
             .expect("create");
-        s3.enable_versioning(&bucket).await.expect("versioning");
+        s3.enable_versioning(&bucket)
+            .unrecorded()
+            .await
+            .expect("versioning");
         let put = |key: &'static str, body: &'static str| {
             let (s3, bucket) = (s3.clone(), bucket.clone());
             async move {
                 s3.put_bytes(&bucket, key, body.into(), &PutOptions::default())
+                    .unrecorded()
                     .await
                     .unwrap_or_else(|e| panic!("upload {key}: {e}"));
             }
@@ -510,6 +531,7 @@ fn as_it_was_at_a_time_listed_shown_and_brought_back() {
         tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
         put("overwritten.txt", "ENCRYPTED!").await;
         s3.delete_object(&bucket, "deleted.txt")
+            .unrecorded()
             .await
             .expect("delete");
         put("new.txt", "new").await;
@@ -607,9 +629,14 @@ fn a_copy_back_whose_source_has_no_etag_is_not_sent() {
                 latest: entry("new", Some("e")),
             },
         };
-        match lockwatch::undelete::carry_out(&s3, "b", &plan).await {
-            lockwatch::undelete::Outcome::Failed(why) => {
-                assert!(why.contains("could not be guarded"), "{why}")
+        let (trail, trail_path) = support::trail("unguarded-copy");
+        match lockwatch::work::undelete::carry_out(&s3, &trail, "b", &plan).await {
+            lockwatch::work::undelete::KeyOutcome::Failed(why) => {
+                assert!(why.contains("could not be guarded"), "{why}");
+                assert!(
+                    !trail_path.exists(),
+                    "nothing was sent, so nothing is in the trail"
+                );
             }
             other => panic!("{other:?}"),
         }

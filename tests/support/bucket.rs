@@ -70,15 +70,18 @@ impl BucketBuilder {
     pub async fn on(self, s3: &S3) -> String {
         let name = super::unique_bucket(&self.tag);
         s3.create_bucket(&name, self.location.as_deref(), self.lock.is_some())
+            .unrecorded()
             .await
             .unwrap_or_else(|e| panic!("create bucket {name}: {e}"));
         if self.versioned && self.lock.is_none() {
             s3.enable_versioning(&name)
+                .unrecorded()
                 .await
                 .unwrap_or_else(|e| panic!("versioning on {name}: {e}"));
         }
         if let Some(default @ Some(_)) = self.lock {
             s3.set_default_retention(&name, default)
+                .unrecorded()
                 .await
                 .unwrap_or_else(|e| panic!("default retention on {name}: {e}"));
         }
@@ -86,11 +89,13 @@ impl BucketBuilder {
             match step {
                 Step::Put(key, body, options) => {
                     s3.put_bytes(&name, &key, body, &options)
+                        .unrecorded()
                         .await
                         .unwrap_or_else(|e| panic!("upload {key} to {name}: {e}"));
                 }
                 Step::Delete(key) => {
                     s3.delete_object(&name, &key)
+                        .unrecorded()
                         .await
                         .unwrap_or_else(|e| panic!("delete {key} in {name}: {e}"));
                 }

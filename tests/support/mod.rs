@@ -28,6 +28,22 @@ pub fn unique_bucket(tag: &str) -> String {
     format!("lw-{tag}-{}-{n}", std::process::id())
 }
 
+/// An audit trail of its own for a test that carries out lockwatch's work directly: a file
+/// under the temporary folder, read back with `lockwatch::audit::read_last`. A trail that
+/// cannot be written fails the test.
+pub fn trail(tag: &str) -> (lockwatch::audit::Trail, std::path::PathBuf) {
+    let path = std::env::temp_dir()
+        .join(unique_bucket(tag))
+        .join("audit.jsonl");
+    let trail = lockwatch::audit::Trail::new(
+        Some(path.clone()),
+        "test",
+        lockwatch::audit::Actor::default(),
+        |e| panic!("the audit trail could not be written: {e}"),
+    );
+    (trail, path)
+}
+
 /// lockwatch's own S3 layer, connected to `endpoint` with the test keys.
 pub async fn client(endpoint: &str) -> S3 {
     match try_client(endpoint, None).await {

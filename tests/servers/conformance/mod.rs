@@ -158,6 +158,7 @@ async fn lock_bucket(
 
 async fn put(s3: &S3, bucket: &str, key: &str, body: &str, options: PutOptions) -> String {
     s3.put_bytes(bucket, key, body.as_bytes().to_vec(), &options)
+        .unrecorded()
         .await
         .unwrap_or_else(|e| panic!("put {key}: {e}"))
         .unwrap_or_else(|| panic!("put {key}: a versioned bucket returns a version id"))
@@ -212,6 +213,7 @@ async fn version_paging_uses_both_markers(server: &Server) {
     }
     let marker = s3
         .delete_object(&bucket, "k")
+        .unrecorded()
         .await
         .expect("delete")
         .version_id;
@@ -247,6 +249,7 @@ async fn delete_marker_hides_and_removing_it_restores(server: &Server) {
     let version = put(&s3, &bucket, "tux.svg", "svg", PutOptions::default()).await;
     let deleted = s3
         .delete_object(&bucket, "tux.svg")
+        .unrecorded()
         .await
         .expect("delete without version id");
     assert!(
@@ -260,6 +263,7 @@ async fn delete_marker_hides_and_removing_it_restores(server: &Server) {
     let plan = plan_restore(&hist, Some(&marker)).expect("restorable");
     assert_eq!(plan.becomes_current.map(|e| e.version_id), Some(version));
     s3.delete_version(&bucket, "tux.svg", &marker)
+        .unrecorded()
         .await
         .expect("delete markers carry no lock");
     let listed = s3.list_objects_page(&bucket, "", None).await.expect("list");
@@ -283,6 +287,7 @@ async fn restore_by_copying_an_older_version(server: &Server) {
             &old,
             Some("00000000000000000000000000000000"),
         )
+        .unrecorded()
         .await;
     match refused {
         Err(e) => assert_eq!(e.code(), Some("PreconditionFailed"), "{e}"),
@@ -290,6 +295,7 @@ async fn restore_by_copying_an_older_version(server: &Server) {
     }
     let new = s3
         .copy_version(&bucket, "conf", &old, Some(&etag))
+        .unrecorded()
         .await
         .expect("copy");
     let hist = s3.key_history(&bucket, "conf").await.expect("history");
@@ -318,11 +324,14 @@ async fn compliance_refuses_delete_and_shortening(server: &Server) {
     };
     let version = put(&s3, &bucket, "db.sql", "dump", options).await;
     assert_locked(
-        s3.delete_version(&bucket, "db.sql", &version).await,
+        s3.delete_version(&bucket, "db.sql", &version)
+            .unrecorded()
+            .await,
         "delete under COMPLIANCE",
     );
     assert_locked(
         s3.delete_version_with(&bucket, "db.sql", &version, true)
+            .unrecorded()
             .await,
         "COMPLIANCE ignores the governance bypass",
     );
@@ -336,6 +345,7 @@ async fn compliance_refuses_delete_and_shortening(server: &Server) {
             shorter,
             false,
         )
+        .unrecorded()
         .await,
         "shortening COMPLIANCE",
     );
@@ -348,6 +358,7 @@ async fn compliance_refuses_delete_and_shortening(server: &Server) {
             until,
             true,
         )
+        .unrecorded()
         .await,
         "switching COMPLIANCE to GOVERNANCE",
     );
@@ -360,6 +371,7 @@ async fn compliance_refuses_delete_and_shortening(server: &Server) {
         later,
         false,
     )
+    .unrecorded()
     .await
     .expect("extending COMPLIANCE is allowed");
     let (mode, stored) = s3
@@ -389,6 +401,7 @@ async fn compliance_refuses_delete_and_shortening(server: &Server) {
         forever,
         false,
     )
+    .unrecorded()
     .await
     .expect("extending COMPLIANCE to 9999-12-31T23:59:59Z");
     let head = s3
@@ -404,6 +417,7 @@ async fn compliance_refuses_delete_and_shortening(server: &Server) {
         assert!(!head.blocks_delete(Timestamp::now()));
         // And the server agrees: the version it was asked to keep forever can be deleted.
         s3.delete_version(&bucket, "db.sql", &version)
+            .unrecorded()
             .await
             .expect("the server lets the version go: its lock ran out long ago");
         return;
@@ -411,7 +425,9 @@ async fn compliance_refuses_delete_and_shortening(server: &Server) {
     assert_eq!(head.retain_until, Some(forever));
     assert!(head.blocks_delete(Timestamp::now()));
     assert_locked(
-        s3.delete_version(&bucket, "db.sql", &version).await,
+        s3.delete_version(&bucket, "db.sql", &version)
+            .unrecorded()
+            .await,
         "delete under COMPLIANCE until 9999-12-31",
     );
 }
@@ -435,10 +451,13 @@ async fn governance_delete_needs_the_bypass(server: &Server) {
         "the bucket default applies"
     );
     assert_locked(
-        s3.delete_version(&bucket, "weekly.tar", &version).await,
+        s3.delete_version(&bucket, "weekly.tar", &version)
+            .unrecorded()
+            .await,
         "delete under GOVERNANCE",
     );
     s3.delete_version_with(&bucket, "weekly.tar", &version, true)
+        .unrecorded()
         .await
         .expect("the bypass deletes a GOVERNANCE version");
     assert!(
@@ -468,6 +487,7 @@ async fn governance_shortening_needs_the_bypass(server: &Server) {
             shorter,
             false,
         )
+        .unrecorded()
         .await,
         "shortening GOVERNANCE without the bypass",
     );
@@ -479,6 +499,7 @@ async fn governance_shortening_needs_the_bypass(server: &Server) {
         shorter,
         true,
     )
+    .unrecorded()
     .await
     .expect("shortening GOVERNANCE with the bypass");
 }
@@ -498,10 +519,13 @@ async fn legal_hold_blocks_delete_until_released(server: &Server) {
     assert!(head.legal_hold.is_on());
     assert_eq!(head.retain_until, None, "a hold is not a retention");
     assert_locked(
-        s3.delete_version(&bucket, "evidence.tar", &version).await,
+        s3.delete_version(&bucket, "evidence.tar", &version)
+            .unrecorded()
+            .await,
         "delete under legal hold",
     );
     s3.set_legal_hold(&bucket, "evidence.tar", &version, false)
+        .unrecorded()
         .await
         .expect("release the hold");
     assert!(
@@ -512,6 +536,7 @@ async fn legal_hold_blocks_delete_until_released(server: &Server) {
             .is_on()
     );
     s3.delete_version(&bucket, "evidence.tar", &version)
+        .unrecorded()
         .await
         .expect("delete after release");
 }
@@ -556,6 +581,7 @@ async fn versioning_cannot_be_suspended_with_object_lock(server: &Server) {
     let bucket = lock_bucket(&s3, "suspend", None).await;
     let err = s3
         .suspend_versioning(&bucket)
+        .unrecorded()
         .await
         .expect_err("suspend refused");
     assert!(
@@ -579,12 +605,15 @@ async fn an_expired_lock_allows_the_delete(server: &Server) {
     };
     let version = put(&s3, &bucket, "short", "x", options).await;
     assert_locked(
-        s3.delete_version(&bucket, "short", &version).await,
+        s3.delete_version(&bucket, "short", &version)
+            .unrecorded()
+            .await,
         "delete before expiry",
     );
     let wait = until.duration_since(Timestamp::now()) + SignedDuration::from_millis(1500);
     tokio::time::sleep(Duration::try_from(wait).unwrap_or(Duration::from_secs(5))).await;
     s3.delete_version(&bucket, "short", &version)
+        .unrecorded()
         .await
         .expect("the delete succeeds once retain-until has passed");
 }
@@ -593,6 +622,7 @@ async fn location_constraint_is_kept(server: &Server) {
     let s3 = server.s3().await;
     let bucket = support::unique_bucket("location");
     s3.create_bucket(&bucket, Some(server.location), true)
+        .unrecorded()
         .await
         .expect("create with LocationConstraint, as the guide does");
     let location = s3.bucket_location(&bucket).await.expect("get location");
@@ -611,6 +641,7 @@ async fn object_lock_on_an_existing_versioned_bucket(server: &Server) {
             &bucket,
             Some((RetentionMode::Governance, RetentionPeriod::Days(1))),
         )
+        .unrecorded()
         .await;
     if server.deviations.refuses_lock_on_versioned_bucket {
         assert!(result.is_err(), "this server refuses it");
@@ -639,6 +670,7 @@ async fn reads_return_each_version_and_hide_deleted_keys(server: &Server) {
         b"first"
     );
     s3.delete_object(&bucket, "notes.txt")
+        .unrecorded()
         .await
         .expect("delete");
     let hidden = s3
@@ -675,6 +707,7 @@ async fn delete_objects_answers_per_key(server: &Server) {
             ],
             false,
         )
+        .unrecorded()
         .await
         .expect("DeleteObjects");
     match &results[0] {
@@ -719,6 +752,7 @@ async fn multipart_upload_keeps_the_lock_asked_for(server: &Server) {
         .await
         .expect("part 2");
     s3.complete_multipart(&bucket, "big.tar", &id, &[(1, e1), (2, e2)])
+        .unrecorded()
         .await
         .expect("complete");
     let head = s3.head(&bucket, "big.tar", None).await.expect("head");
@@ -742,7 +776,7 @@ async fn upload_in_parts_ends_locked_as_asked_on_every_server(server: &Server) {
     let bucket = lock_bucket(&s3, "bigup", None).await;
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join("backup.tar");
-    let size = lockwatch::tasks::MULTIPART_THRESHOLD as usize + 1024;
+    let size = lockwatch::work::tasks::MULTIPART_THRESHOLD as usize + 1024;
     std::fs::write(&path, vec![1u8; size]).expect("file");
     let until = Timestamp::now() + SignedDuration::from_hours(3);
     let request = lockwatch::app::UploadRequest {
@@ -753,9 +787,35 @@ async fn upload_in_parts_ends_locked_as_asked_on_every_server(server: &Server) {
         legal_hold: true,
     };
     let mut reports = 0;
-    let done = lockwatch::tasks::upload(&s3, &request, |_, _| reports += 1)
+    let (trail, trail_path) = support::trail("upload-trail");
+    let done = lockwatch::work::tasks::upload(&s3, &trail, &request, |_, _| reports += 1)
         .await
         .expect("upload");
+    // The write that made the version is in the trail, with the version it made; a lock the
+    // server did not keep and lockwatch applied after is there as writes of their own.
+    let lines = lockwatch::audit::read_last(&trail_path, 10).expect("the trail");
+    let entries: Vec<_> = lines
+        .iter()
+        .map(|l| match l {
+            lockwatch::audit::AuditLine::Entry(e) => e,
+            other => panic!("an unreadable line: {other:?}"),
+        })
+        .collect();
+    assert_eq!(entries[0].action, "upload");
+    assert_eq!(entries[0].outcome, lockwatch::audit::Outcome::Ok);
+    assert_eq!(entries[0].result_version_id, done.version_id);
+    let after: Vec<&str> = entries[1..].iter().map(|e| e.action.as_str()).collect();
+    if done.lock_applied_after {
+        assert!(
+            !after.is_empty()
+                && after
+                    .iter()
+                    .all(|a| a.starts_with("retention-compliance-until-") || *a == "legal-hold-on"),
+            "{entries:?}"
+        );
+    } else {
+        assert!(after.is_empty(), "{entries:?}");
+    }
     assert!(
         done.multipart,
         "over the threshold, the file goes up in parts"
@@ -780,6 +840,7 @@ async fn copy_in_parts_restores_a_large_version_guarded_by_its_etag(server: &Ser
     let size = 6 * 1024 * 1024;
     let old = s3
         .put_bytes(&bucket, "disk.img", vec![3u8; size], &PutOptions::default())
+        .unrecorded()
         .await
         .expect("put")
         .expect("version");
@@ -806,6 +867,7 @@ async fn copy_in_parts_restores_a_large_version_guarded_by_its_etag(server: &Ser
             size as u64,
             part,
         )
+        .unrecorded()
         .await;
     match refused {
         Err(e) => assert_eq!(e.code(), Some("PreconditionFailed"), "{e}"),
@@ -819,6 +881,7 @@ async fn copy_in_parts_restores_a_large_version_guarded_by_its_etag(server: &Ser
         2
     );
     s3.copy_version_in_parts(&bucket, "disk.img", &old, Some(&etag), size as u64, part)
+        .unrecorded()
         .await
         .expect("copy in parts");
     let hist = s3.key_history(&bucket, "disk.img").await.expect("history");
@@ -850,7 +913,7 @@ async fn download_is_checked_against_size_and_etag(server: &Server) {
     )
     .await;
     let dir = tempfile::tempdir().expect("dir");
-    let request = lockwatch::tasks::DownloadRequest {
+    let request = lockwatch::work::tasks::DownloadRequest {
         bucket: bucket.clone(),
         key: "reports/q3.pdf".into(),
         version_id: Some(old),
@@ -858,7 +921,7 @@ async fn download_is_checked_against_size_and_etag(server: &Server) {
         name: lockwatch::domain::paths::local_name("reports/q3.pdf"),
         overwrite: false,
     };
-    let done = lockwatch::tasks::download(&s3, &request, |_, _| {})
+    let done = lockwatch::work::tasks::download(&s3, &request, |_, _| {})
         .await
         .expect("download");
     assert!(
@@ -867,9 +930,9 @@ async fn download_is_checked_against_size_and_etag(server: &Server) {
     );
     assert_eq!(done.path, dir.path().join("q3.pdf"));
     assert_eq!(std::fs::read(&done.path).expect("file"), b"quarterly");
-    let again = lockwatch::tasks::download(&s3, &request, |_, _| {}).await;
+    let again = lockwatch::work::tasks::download(&s3, &request, |_, _| {}).await;
     assert!(
-        matches!(again, Err(lockwatch::tasks::DownloadError::Exists(_))),
+        matches!(again, Err(lockwatch::work::tasks::DownloadError::Exists(_))),
         "{again:?}"
     );
     assert_eq!(
@@ -882,15 +945,15 @@ async fn download_is_checked_against_size_and_etag(server: &Server) {
     let outside = tempfile::tempdir().expect("outside");
     let victim = outside.path().join("victim");
     std::fs::write(&victim, b"keep").expect("victim");
-    let copy = lockwatch::tasks::DownloadRequest {
+    let copy = lockwatch::work::tasks::DownloadRequest {
         name: "q3-copy.pdf".into(),
         ..request.clone()
     };
     let planted = dir.path().join(".q3-copy.pdf.lockwatch-partial");
     std::os::unix::fs::symlink(&victim, &planted).expect("plant a link");
-    let refused = lockwatch::tasks::download(&s3, &copy, |_, _| {}).await;
+    let refused = lockwatch::work::tasks::download(&s3, &copy, |_, _| {}).await;
     assert!(
-        matches!(&refused, Err(lockwatch::tasks::DownloadError::Local(m)) if m.contains("exists")),
+        matches!(&refused, Err(lockwatch::work::tasks::DownloadError::Local(m)) if m.contains("exists")),
         "{refused:?}"
     );
     assert_eq!(std::fs::read(&victim).expect("victim"), b"keep");
@@ -902,9 +965,12 @@ async fn download_is_checked_against_size_and_etag(server: &Server) {
 
     // A link planted at the name itself is not replaced either.
     std::os::unix::fs::symlink(&victim, dir.path().join("q3-copy.pdf")).expect("plant a link");
-    let refused = lockwatch::tasks::download(&s3, &copy, |_, _| {}).await;
+    let refused = lockwatch::work::tasks::download(&s3, &copy, |_, _| {}).await;
     assert!(
-        matches!(refused, Err(lockwatch::tasks::DownloadError::Exists(_))),
+        matches!(
+            refused,
+            Err(lockwatch::work::tasks::DownloadError::Exists(_))
+        ),
         "{refused:?}"
     );
     assert_eq!(std::fs::read(&victim).expect("victim"), b"keep");
@@ -1086,6 +1152,7 @@ async fn a_mode_spelled_otherwise_is_refused(server: &Server) {
             until,
             false,
         )
+        .unrecorded()
         .await;
     let error = refused.expect_err("a lower-case mode is refused");
     assert_eq!(error.code(), Some("MalformedXML"), "{error}");
@@ -1119,6 +1186,7 @@ async fn only_an_empty_bucket_can_be_deleted(server: &Server) {
     let version = put(&s3, &bucket, "k", "x", PutOptions::default()).await;
     let marker = s3
         .delete_object(&bucket, "k")
+        .unrecorded()
         .await
         .expect("delete")
         .version_id
@@ -1126,26 +1194,35 @@ async fn only_an_empty_bucket_can_be_deleted(server: &Server) {
     if server.deviations.deletes_non_empty_buckets {
         // Measured: the server deletes it, and what it held is gone.
         s3.delete_bucket(&bucket)
+            .unrecorded()
             .await
             .expect("this server deletes a bucket that holds versions");
         let gone = s3.key_history(&bucket, "k").await.expect_err("no bucket");
         assert!(gone.code() == Some("NoSuchBucket"), "{gone}");
         return;
     }
-    let refused = s3.delete_bucket(&bucket).await.expect_err("not empty");
+    let refused = s3
+        .delete_bucket(&bucket)
+        .unrecorded()
+        .await
+        .expect_err("not empty");
     assert_eq!(refused.code(), Some("BucketNotEmpty"), "{refused}");
     s3.delete_version(&bucket, "k", &version)
+        .unrecorded()
         .await
         .expect("delete the version");
     let refused = s3
         .delete_bucket(&bucket)
+        .unrecorded()
         .await
         .expect_err("a marker is left");
     assert_eq!(refused.code(), Some("BucketNotEmpty"), "{refused}");
     s3.delete_version(&bucket, "k", &marker)
+        .unrecorded()
         .await
         .expect("delete the marker");
     s3.delete_bucket(&bucket)
+        .unrecorded()
         .await
         .expect("an empty bucket goes");
     let names: Vec<String> = s3
