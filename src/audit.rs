@@ -25,6 +25,19 @@ pub fn sandbox_path() -> Option<PathBuf> {
     default_path().map(|p| p.with_file_name("sandbox-audit.jsonl"))
 }
 
+/// A demonstration starts with a trail of its own: the sandbox is new each run and its version
+/// ids repeat, so the entries of an earlier run would look like this run's. The earlier trail is
+/// kept beside it as `sandbox-audit.previous.jsonl` (replacing the one before), never deleted.
+pub fn fresh_sandbox_trail() -> std::io::Result<()> {
+    let Some(path) = sandbox_path() else {
+        return Ok(());
+    };
+    match std::fs::rename(&path, path.with_file_name("sandbox-audit.previous.jsonl")) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
 /// What a write is about: bucket, key (empty for the bucket itself), version id.
 pub type Target<'a> = (&'a str, &'a str, Option<&'a str>);
 
@@ -225,7 +238,12 @@ fn env_nonempty(name: &str) -> Option<String> {
 /// Appends `entry` to the trail at `path` as one line, under a lock (see `Trail::append`).
 fn append_line(path: &Path, entry: &AuditEntry) -> std::io::Result<()> {
     let mut file = crate::files::open_private_append(path)?;
-    let mut line = serde_json::to_vec(entry).map_err(std::io::Error::other)?;
+    // Bidirectional overrides and invisible characters (a key, a Keystone project name) are
+    // written as `\uXXXX`: `tail` shows the line as it is.
+    let json = serde_json::to_string(entry).map_err(std::io::Error::other)?;
+    let mut line = crate::domain::text::json_visible(&json)
+        .into_owned()
+        .into_bytes();
     line.push(b'\n');
     file.lock()?;
     let written = file.write_all(&line);
@@ -420,6 +438,38 @@ mod tests {
         assert_eq!(
             failures.lock().expect("failures").as_slice(),
             ["no data directory is known for this user"]
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn invisible_and_bidi_characters_are_written_escaped_and_read_back_whole() {
+        let dir = std::env::temp_dir().join(format!("lockwatch-audit-bidi-{}", std::process::id()));
+        let path = dir.join("audit.jsonl");
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut e = entry("restore");
+        // U+202E reorders the rest of a line in a terminal; a tag character is invisible; an
+        // emoji above U+FFFF is harmless and stays as it is.
+        e.key = "invoice\u{202E}fdp.exe\u{E0041}-\u{1F600}".into();
+        e.actor = Some(Actor {
+            keystone_project: Some("ops\u{2066}x".into()),
+            ..Actor::default()
+        });
+        append_line(&path, &e).expect("append");
+        let raw = std::fs::read_to_string(&path).expect("read");
+        let line = raw.strip_suffix('\n').expect("one whole line");
+        assert!(
+            !line.chars().any(crate::domain::text::must_escape),
+            "a raw invisible or bidi character: {raw:?}"
+        );
+        assert!(
+            raw.contains("\\u202E") && raw.contains("\\uDB40\\uDC41") && raw.contains("\\u2066"),
+            "{raw}"
+        );
+        assert!(raw.contains('\u{1F600}'), "{raw}");
+        assert_eq!(
+            read_last(&path, 1).expect("read"),
+            [AuditLine::Entry(Box::new(e))]
         );
         let _ = std::fs::remove_dir_all(&dir);
     }

@@ -190,7 +190,7 @@ pub enum Command {
         #[command(subcommand)]
         action: ConfigAction,
     },
-    /// Print a shell completion script: lockwatch completions bash > /etc/bash_completion.d/lockwatch
+    /// Print a shell completion script: lockwatch completions bash > ~/.local/share/bash-completion/completions/lockwatch
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
@@ -203,6 +203,13 @@ pub enum Command {
         /// Port on 127.0.0.1 (default: any free port)
         #[arg(long, default_value_t = 0)]
         port: u16,
+        /// The access key the sandbox accepts (default: the documented lockwatch-sandbox)
+        #[arg(long, value_name = "KEY")]
+        access_key: Option<String>,
+        /// The secret key the sandbox accepts (default: the documented one, which anyone on
+        /// this machine can use; give your own where others log in)
+        #[arg(long, value_name = "SECRET")]
+        secret_key: Option<String>,
     },
 }
 

@@ -2,9 +2,44 @@
 
 use super::*;
 
+/// The keys a sandbox accepts.
+pub(super) struct Keys {
+    pub access_key: String,
+    pub secret_key: String,
+}
+
+impl Keys {
+    /// The sandbox's documented keys (`lockwatch sandbox` without `--access-key`).
+    pub fn documented() -> Keys {
+        Keys {
+            access_key: sandbox::ACCESS_KEY.into(),
+            secret_key: sandbox::SECRET_KEY.into(),
+        }
+    }
+
+    /// `--demo`'s keys: the documented access key with a secret of this run only, so that
+    /// no other user of this machine can change what the demonstration shows while it is
+    /// shown (lockwatch configures its own client; nobody else needs the secret).
+    pub fn of_this_run() -> Result<Keys, String> {
+        use std::io::Read;
+        let mut bytes = [0u8; 16];
+        std::fs::File::open("/dev/urandom")
+            .and_then(|mut f| f.read_exact(&mut bytes))
+            .map_err(|e| format!("cannot make a secret for the sandbox (/dev/urandom): {e}"))?;
+        Ok(Keys {
+            access_key: sandbox::ACCESS_KEY.into(),
+            secret_key: bytes.iter().map(|b| format!("{b:02x}")).collect(),
+        })
+    }
+}
+
 /// Starts the sandbox and seeds it through lockwatch's own S3 layer, as any client would.
-pub(super) async fn seeded_sandbox(port: u16) -> Result<(Sandbox, Connection), String> {
-    let sandbox = sandbox::start(port, sandbox::store::Limits::default())
+pub(super) async fn seeded_sandbox(
+    port: u16,
+    keys: &Keys,
+) -> Result<(Sandbox, Connection), String> {
+    let limits = sandbox::store::Limits::default();
+    let sandbox = sandbox::start_with_keys(port, limits, &keys.access_key, &keys.secret_key)
         .await
         .map_err(|e| format!("cannot start the sandbox on 127.0.0.1:{port}: {e}"))?;
     let options = ConnectOptions {
@@ -12,8 +47,8 @@ pub(super) async fn seeded_sandbox(port: u16) -> Result<(Sandbox, Connection), S
         region: Some(sandbox::REGION.into()),
         path_style: PathStyle::Auto,
         static_credentials: Some(StaticCredentials {
-            access_key_id: sandbox::ACCESS_KEY.into(),
-            secret_access_key: sandbox::SECRET_KEY.into(),
+            access_key_id: keys.access_key.clone(),
+            secret_access_key: keys.secret_key.clone(),
         }),
         ..ConnectOptions::default()
     };
@@ -30,8 +65,8 @@ pub(super) async fn seeded_sandbox(port: u16) -> Result<(Sandbox, Connection), S
     Ok((sandbox, connection))
 }
 
-pub(super) async fn serve_sandbox(port: u16, console: &mut Console<'_>) -> Exit {
-    let (sandbox, _connection) = match seeded_sandbox(port).await {
+pub(super) async fn serve_sandbox(port: u16, keys: Keys, console: &mut Console<'_>) -> Exit {
+    let (sandbox, _connection) = match seeded_sandbox(port, &keys).await {
         Ok(s) => s,
         Err(e) => {
             say!(console, "lockwatch: {}", shown(&e));
@@ -43,15 +78,11 @@ pub(super) async fn serve_sandbox(port: u16, console: &mut Console<'_>) -> Exit 
         "# lockwatch sandbox: in memory, on 127.0.0.1 only; Ctrl-C stops it."
     );
     let _ = writeln!(console.out, "export AWS_ENDPOINT_URL={}", sandbox.endpoint);
-    let _ = writeln!(
-        console.out,
-        "export AWS_ACCESS_KEY_ID={}",
-        sandbox::ACCESS_KEY
-    );
+    let _ = writeln!(console.out, "export AWS_ACCESS_KEY_ID={}", keys.access_key);
     let _ = writeln!(
         console.out,
         "export AWS_SECRET_ACCESS_KEY={}",
-        sandbox::SECRET_KEY
+        keys.secret_key
     );
     let _ = writeln!(console.out, "export AWS_REGION={}", sandbox::REGION);
     let _ = writeln!(

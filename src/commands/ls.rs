@@ -53,7 +53,8 @@ pub(super) async fn list(
             say!(console, "lockwatch: {}", shown(&e));
             match e {
                 // Not one page: nothing was listed.
-                crate::work::ls::LsError::Server { count, .. } if count.pages == 0 => {
+                crate::work::ls::LsError::Server { count, error } if count.pages == 0 => {
+                    explain_first_failure(&connection, &error, console).await;
                     Exit::CouldNotStart
                 }
                 _ => Exit::Partly,

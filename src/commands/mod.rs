@@ -81,6 +81,125 @@ impl Console<'_> {
     }
 }
 
+/// The manual page: clap's sections (from the same definitions as `--help`), then KEYS, every
+/// binding of the default keymap by pane with what it does (as `?` shows them, and as mc's and
+/// tig's pages have them).
+fn manual_page(command: clap::Command, page: &mut Vec<u8>) -> std::io::Result<()> {
+    let has_subcommands = command.has_subcommands();
+    let has_extra = command.get_after_help().is_some() || command.get_after_long_help().is_some();
+    let has_version = command.get_version().is_some();
+    let man = clap_mangen::Man::new(command);
+    man.render_title(page)?;
+    man.render_name_section(page)?;
+    man.render_synopsis_section(page)?;
+    man.render_description_section(page)?;
+    man.render_options_section(page)?;
+    if has_subcommands {
+        man.render_subcommands_section(page)?;
+    }
+    if has_extra {
+        man.render_extra_section(page)?;
+    }
+    if has_version {
+        man.render_version_section(page)?;
+    }
+    let keymap = crate::keys::Keymap::default_keymap();
+    writeln!(page, ".SH KEYS")?;
+    writeln!(
+        page,
+        "The terminal UI's keys, as ? shows them; a config file's [keys.*] tables rebind them."
+    )?;
+    use crate::keys::Scope;
+    for scope in [
+        Scope::Global,
+        Scope::Buckets,
+        Scope::Objects,
+        Scope::Versions,
+    ] {
+        writeln!(page, ".SS \"{}\"", scope.title())?;
+        for binding in keymap.bindings(scope) {
+            let keys: Vec<String> = binding
+                .keys
+                .iter()
+                .map(|k| format!("\\fB{}\\fR", roff_text(&k.to_string())))
+                .collect();
+            writeln!(page, ".TP")?;
+            writeln!(page, "{}", keys.join(", "))?;
+            writeln!(page, "{}", roff_text(&binding.desc))?;
+        }
+    }
+    Ok(())
+}
+
+/// Text as roff shows it literally: backslashes escaped, a line never starting with a control
+/// character.
+fn roff_text(text: &str) -> String {
+    let escaped = text.replace('\\', "\\e").replace('-', "\\-");
+    if escaped.starts_with(['.', '\'']) {
+        format!("\\&{escaped}")
+    } else {
+        escaped
+    }
+}
+
+/// Whether a write failed because its reader went away (`lockwatch … | head`): a command then
+/// stops quietly with exit 0, as Unix tools do.
+fn reader_gone(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::BrokenPipe
+}
+
+/// Writes a generated text whole to stdout: a reader that went away stops it quietly.
+fn write_out(console: &mut Console<'_>, text: &[u8], what: &str) -> Exit {
+    match console
+        .out
+        .write_all(text)
+        .and_then(|()| console.out.flush())
+    {
+        Ok(()) => Exit::Done,
+        Err(e) if reader_gone(&e) => Exit::Done,
+        Err(e) => {
+            say!(console, "lockwatch: cannot write {what}: {e}");
+            Exit::Partly
+        }
+    }
+}
+
+/// After a command's first request failed: what was tried and how to fix it, as the UI says it
+/// (`ConnectionInfo::advice`), and for a bucket that is not there, the buckets that are.
+async fn explain_first_failure(
+    connection: &Connection,
+    error: &crate::s3::S3Error,
+    console: &mut Console<'_>,
+) {
+    use crate::domain::connection::Surface;
+    for line in connection.info.tried() {
+        say!(console, "  {line}");
+    }
+    for line in connection.info.advice(error, Surface::CommandLine) {
+        say!(console, "{line}");
+    }
+    if error.code() == Some("NoSuchBucket")
+        && let Ok(buckets) = connection.s3.list_buckets().await
+    {
+        const SHOWN: usize = 20;
+        let names: Vec<String> = buckets
+            .iter()
+            .take(SHOWN)
+            .map(|b| crate::domain::text::name(&b.name).into_owned())
+            .collect();
+        match buckets.len() {
+            0 => say!(console, "These credentials see no bucket at this endpoint."),
+            n if n > SHOWN => say!(
+                console,
+                "Buckets here: {} and {} more (lockwatch shows them all).",
+                names.join(", "),
+                n - SHOWN
+            ),
+            _ => say!(console, "Buckets here: {}.", names.join(", ")),
+        }
+    }
+}
+
 /// A line on stderr; a failure to write it has nowhere to be said.
 macro_rules! say {
     ($console:expr, $($arg:tt)*) => {{
@@ -161,7 +280,18 @@ where
     };
     runtime.block_on(async move {
         match cli.command {
-            Some(Command::Sandbox { port }) => serve_sandbox(port, console).await,
+            Some(Command::Sandbox {
+                port,
+                ref access_key,
+                ref secret_key,
+            }) => {
+                let documented = demo::Keys::documented();
+                let keys = demo::Keys {
+                    access_key: access_key.clone().unwrap_or(documented.access_key),
+                    secret_key: secret_key.clone().unwrap_or(documented.secret_key),
+                };
+                serve_sandbox(port, keys, console).await
+            }
             Some(Command::Ls {
                 ref location,
                 versions,
@@ -197,24 +327,20 @@ where
             Some(Command::Report(ref args)) => report(&cli, &config, args, console).await,
             Some(Command::Config { action }) => config_command(action, &config, console),
             Some(Command::Completions { shell }) => {
+                // Generated whole first: clap_complete panics on a write that fails.
                 let mut command = <Cli as clap::CommandFactory>::command();
-                clap_complete::generate(shell, &mut command, "lockwatch", &mut console.out);
-                Exit::Done
+                let mut script = Vec::new();
+                clap_complete::generate(shell, &mut command, "lockwatch", &mut script);
+                write_out(console, &script, "the completions")
             }
             Some(Command::Man) => {
                 let command = <Cli as clap::CommandFactory>::command();
                 let mut page = Vec::new();
-                if let Err(e) = clap_mangen::Man::new(command).render(&mut page) {
+                if let Err(e) = manual_page(command, &mut page) {
                     say!(console, "lockwatch: cannot render the manual page: {e}");
                     return Exit::Partly;
                 }
-                match console.out.write_all(&page) {
-                    Ok(()) => Exit::Done,
-                    Err(e) => {
-                        say!(console, "lockwatch: cannot write the manual page: {e}");
-                        Exit::Partly
-                    }
-                }
+                write_out(console, &page, "the manual page")
             }
             None => run_ui(cli, config, console).await,
         }

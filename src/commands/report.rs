@@ -119,10 +119,18 @@ pub(super) async fn report(
             c.taken_by = Some(connection.info.actor.describe());
             c
         }
+        // The reader went away (`| head`): stop quietly, as Unix tools do.
+        Err(ReportError::Output(e)) if reader_gone(&e) => return Exit::Done,
         Err(e) => {
             let _ = out.flush();
             drop(out);
             say!(console, "lockwatch: {}", shown(&e));
+            if let ReportError::Listing {
+                versions: 0, error, ..
+            } = &e
+            {
+                explain_first_failure(&connection, error, console).await;
+            }
             return match e {
                 // Not one version read: nothing was listed.
                 ReportError::Listing { versions: 0, .. }
@@ -143,6 +151,9 @@ pub(super) async fn report(
     let written = written.and_then(|_| out.flush());
     drop(out);
     if let Err(e) = written {
+        if reader_gone(&e) {
+            return Exit::Done;
+        }
         say!(console, "lockwatch: cannot write the report: {}", shown(&e));
         return Exit::CouldNotStart;
     }

@@ -19,8 +19,21 @@ pub(super) async fn run_ui(mut cli: Cli, config: Config, console: &mut Console<'
     }
     let mut sandbox_guard = None;
     let connection = if cli.demo {
-        match seeded_sandbox(0).await {
+        let keys = match demo::Keys::of_this_run() {
+            Ok(keys) => keys,
+            Err(e) => {
+                say!(console, "lockwatch: {}", shown(&e));
+                return Exit::CouldNotStart;
+            }
+        };
+        match seeded_sandbox(0, &keys).await {
             Ok((sandbox, connection)) => {
+                if let Err(e) = crate::audit::fresh_sandbox_trail() {
+                    say!(
+                        console,
+                        "lockwatch: warning: the demo's trail still holds earlier runs (cannot set it aside: {e})"
+                    );
+                }
                 sandbox_guard = Some(sandbox);
                 connection
             }

@@ -80,6 +80,7 @@ pub(super) async fn undelete(
                 crate::domain::text::sanitize(&options.location.prefix),
                 shown(&e)
             );
+            explain_first_failure(&connection, &e, console).await;
             return Exit::CouldNotStart;
         }
     };
@@ -166,6 +167,13 @@ pub(super) async fn undelete(
         |plan, outcome| {
             finished += 1;
             let mut err = err.borrow_mut();
+            // The progress counter is cleared before a result line is written beside it on
+            // the same terminal, and drawn again after: the lines people paste into an
+            // incident ticket start with the result, never with `[1/50]`.
+            if show_progress {
+                let _ = write!(err, "\r\x1b[K");
+                let _ = err.flush();
+            }
             if !audit_failed && let Some(e) = trail_failed.lock().ok().and_then(|f| f.clone()) {
                 audit_failed = true;
                 let _ = writeln!(err, "lockwatch: warning: cannot write the audit trail: {e}");
@@ -177,7 +185,8 @@ pub(super) async fn undelete(
             };
             let _ = out.flush();
             if show_progress {
-                let _ = write!(err, "\r[{finished}/{acting}]");
+                let _ = write!(err, "[{finished}/{acting}]");
+                let _ = err.flush();
             }
         },
     ));

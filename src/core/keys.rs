@@ -201,6 +201,7 @@ pub enum Command {
     Report,
     Copy,
     ToggleMouse,
+    Messages,
     Sort,
 }
 

@@ -38,7 +38,7 @@ impl Reply {
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     #[error(
-        "lockwatch needs an interactive terminal (could not set it up: {0}). Run it in a terminal, not with redirected input or output."
+        "the UI needs an interactive terminal (could not set it up: {0}). Run it in a terminal, not with redirected input or output."
     )]
     NoTerminal(std::io::Error),
     #[error("the terminal stopped working: {0}")]

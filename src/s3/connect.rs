@@ -295,6 +295,20 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection, ConnectErro
     }
     if let Some(region) = &options.region {
         loader = loader.region(Region::new(region.clone()));
+    } else if options.endpoint_url.is_some() {
+        // A custom endpoint needs no region (us-east-1 below signs for it): only the
+        // environment and the profile are asked, never the instance-metadata service, which
+        // would be a request to a machine nobody named and a wait on start-up on cloud VMs.
+        let mut profile = aws_config::profile::ProfileFileRegionProvider::builder();
+        if let Some(name) = &options.profile {
+            profile = profile.profile_name(name);
+        }
+        loader = loader.region(
+            aws_config::meta::region::RegionProviderChain::first_try(
+                aws_config::environment::region::EnvironmentVariableRegionProvider::new(),
+            )
+            .or_else(profile.build()),
+        );
     }
     if let Some(url) = &options.endpoint_url {
         loader = loader.endpoint_url(url);

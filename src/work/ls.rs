@@ -119,10 +119,14 @@ async fn run_inner(s3: &S3, options: &LsOptions, out: &mut impl Write) -> Result
         while let Some(page) = pager.next_page().await {
             let page = page.map_err(|error| LsError::Server { error, count })?;
             for p in &page.prefixes {
-                printer.prefix(out, p).map_err(LsError::Output)?;
+                // A folder is listed as it was only if it held a key then.
+                let held = folder_held_a_key_at(s3, bucket, p, at).await;
+                if held.map_err(|error| LsError::Server { error, count })? {
+                    printer.prefix(out, p).map_err(LsError::Output)?;
+                    count.rows += 1;
+                }
             }
             count.pages += 1;
-            count.rows += page.prefixes.len() as u64;
             for (_, history) in grouper.absorb(page.versions, page.markers) {
                 count.rows += printer.at(out, &history, at).map_err(LsError::Output)?;
             }
@@ -171,6 +175,35 @@ async fn run_inner(s3: &S3, options: &LsOptions, out: &mut impl Write) -> Result
         }
     }
     Ok(count)
+}
+
+/// Whether the folder `prefix` held a key at `at` (as `history::state_at` judges a key): its
+/// versions are listed, without a delimiter, until one key present then is found. A folder
+/// whose files all came later, or were all deleted by then, did not exist as it was.
+async fn folder_held_a_key_at(
+    s3: &S3,
+    bucket: &str,
+    prefix: &str,
+    at: jiff::Timestamp,
+) -> Result<bool, S3Error> {
+    let present = |history: &[HistoryEntry]| {
+        crate::domain::history::state_at(history, at).is_some_and(|e| !e.is_delete_marker())
+    };
+    let mut pager = VersionPager::new(s3, bucket, prefix, None);
+    let mut grouper = KeyGrouper::default();
+    while let Some(page) = pager.next_page().await {
+        let page = page?;
+        if grouper
+            .absorb(page.versions, page.markers)
+            .iter()
+            .any(|(_, history)| present(history))
+        {
+            return Ok(true);
+        }
+    }
+    Ok(grouper
+        .finish()
+        .is_some_and(|(_, history)| present(&history)))
 }
 
 /// `ls -r`: the listing split over folders and run several at once (`crate::work::listing`), in
@@ -275,15 +308,7 @@ impl Printer<'_> {
         history: &[HistoryEntry],
         at: jiff::Timestamp,
     ) -> std::io::Result<u64> {
-        // The newest entry written by `at` was current then; on a tie in time the first in
-        // the history's order (newest first, markers first) wins.
-        let then = history
-            .iter()
-            .filter(|e| e.last_modified.is_some_and(|m| m <= at))
-            .fold(None::<&HistoryEntry>, |best, e| match best {
-                Some(b) if b.last_modified >= e.last_modified => Some(b),
-                _ => Some(e),
-            });
+        let then = crate::domain::history::state_at(history, at);
         let Some(entry) = then.filter(|e| !e.is_delete_marker()) else {
             return Ok(0);
         };

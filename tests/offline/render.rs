@@ -763,3 +763,60 @@ fn removing_or_weakening_the_default_retention_warns_before_it_is_sent() {
     assert!(!same.contains("unprotected"), "{same}");
     assert!(!same.contains("Weaker"), "{same}");
 }
+
+#[test]
+fn a_failed_listing_leaves_no_lock_cell_saying_loading() {
+    // The versions pane lists again (after a write) and the listing fails: a version whose lock
+    // was not read reads "unknown" with why, never "…" (loading) forever.
+    let mut s = guide_state(120, 35);
+    let request = s.versions.load.request();
+    let pages = match s.versions.load {
+        lockwatch_core::app::Load::Complete { pages } => pages,
+        ref other => panic!("the guide's versions are listed: {other:?} {request:?}"),
+    };
+    // No lock was read before the listing failed.
+    s.locks.clear();
+    s.versions.load = lockwatch_core::app::Load::Failed {
+        error: S3Error::Network("connection reset".into()),
+        pages,
+    };
+    let screen = draw(&s, 120, 35).backend().to_string();
+    let rows: Vec<&str> = screen.lines().filter(|l| l.contains("│version ")).collect();
+    assert!(!rows.is_empty(), "{screen}");
+    assert!(
+        rows.iter().all(|r| r.contains("unknown")),
+        "a lock cell still says loading:\n{screen}"
+    );
+    assert!(
+        rows.iter().any(|r| r.contains("no answer")),
+        "the reason is named:\n{screen}"
+    );
+}
+
+#[test]
+fn a_long_status_message_is_cut_with_a_mark_help_stays_and_m_shows_it_whole() {
+    let mut s = state(80, 24);
+    let long = format!(
+        "Cannot list s3://bup/: {} (the end of this message matters)",
+        "the server answered with something long ".repeat(4)
+    );
+    s.error(long.clone());
+    let screen = draw(&s, 80, 24).backend().to_string();
+    let status = screen.lines().nth(23).expect("the status line").to_string();
+    assert!(status.contains('…'), "cut without a mark: {status}");
+    assert!(
+        status.contains("m whole") && status.contains("? help"),
+        "{status}"
+    );
+    // `m` shows the message whole, with the time it was said (stamped by the update it was
+    // said in; here the next one).
+    apply(&mut s, vec![Action::Tick, Action::Key(Key::char('m'))]);
+    let Some(lockwatch_core::app::Popup::Message { lines, .. }) = &s.popup else {
+        panic!("{:?}", s.popup)
+    };
+    assert!(
+        lines[0].text.ends_with(&long) && lines[0].text.starts_with(|c: char| c.is_ascii_digit()),
+        "{:?}",
+        lines[0]
+    );
+}

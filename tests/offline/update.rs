@@ -908,6 +908,8 @@ fn bulk_undelete_plans_first_sends_only_on_y_and_reports() {
     let Some(Popup::Bulk(b)) = &s.popup else {
         panic!("the bulk popup")
     };
+    // The folder is named, not counted.
+    assert_eq!(b.what(), "2 keys and everything below old/");
     assert!(
         matches!(
             &b.stage,
@@ -994,7 +996,11 @@ fn bulk_undelete_plans_first_sends_only_on_y_and_reports() {
         }]
     );
     assert!(matches!(s.popup, Some(Popup::Bulk(_))));
-    run(
+    // The versions pane shows a.sql, with the marker the run removes as its latest entry.
+    s.versions.bucket = Some("bup".into());
+    s.versions.key = Some("a.sql".into());
+    s.versions.entries = history.to_vec();
+    let effects = run(
         &mut s,
         vec![
             Action::BulkKeyDone {
@@ -1019,10 +1025,21 @@ fn bulk_undelete_plans_first_sends_only_on_y_and_reports() {
     assert!(
         matches!(&b.stage, lockwatch_core::app::BulkStage::Report { tally, .. } if tally.done == 1)
     );
-    // Closing the report reloads the level to show what came back.
-    let effects = run(&mut s, vec![special(KeyCode::Esc)]);
+    // When the run ends, every pane showing a key it wrote to lists again: the level, and the
+    // versions of a.sql (no pane keeps showing the removed marker as latest).
     assert!(list_request(&effects).is_some(), "{effects:?}");
+    assert!(
+        effects.iter().any(|e| matches!(
+            e,
+            Effect::ListVersions { bucket, key, .. } if bucket == "bup" && &**key == "a.sql"
+        )),
+        "{effects:?}"
+    );
+    // Closing the report shows them.
+    let effects = run(&mut s, vec![special(KeyCode::Esc)]);
+    assert!(effects.is_empty(), "{effects:?}");
     assert!(s.popup.is_none());
+    assert_eq!(s.focus, Pane::Objects);
 }
 
 #[test]
@@ -1828,4 +1845,44 @@ fn bucket_details_refused_still_show_every_posture_part() {
     ] {
         assert!(joined.contains(part), "{part} missing:\n{joined}");
     }
+}
+
+#[test]
+fn a_bucket_without_risks_says_so_in_i() {
+    use lockwatch_core::domain::posture::Summary;
+    let mut s = state();
+    let effects = s.start(StartAt::default());
+    let [Effect::ListBuckets { request }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    run(&mut s, vec![buckets_arrived(*request, &["vault"])]);
+    let effects = run(&mut s, vec![key('i')]);
+    let Some(Effect::LoadBucketInfo { request, bucket }) = effects.first() else {
+        panic!("{effects:?}")
+    };
+    let calm = Summary {
+        lines: vec![("Versioning".into(), "Enabled".into())],
+        recovery_window: "at least 30 days".into(),
+        at_least_days: Some(30),
+        reasons: vec![],
+        risks: vec![],
+    };
+    run(
+        &mut s,
+        vec![Action::BucketInfo {
+            request: *request,
+            bucket: bucket.clone(),
+            result: Err(S3Error::Network("details timed out".into())),
+            posture: Some(calm),
+        }],
+    );
+    let Some(lockwatch_core::app::Popup::Message { lines, .. }) = &s.popup else {
+        panic!("{:?}", s.popup)
+    };
+    let text: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
+    assert!(
+        text.contains(&"Risks: none found in what the server reported"),
+        "an absent section reads as not checked:\n{}",
+        text.join("\n")
+    );
 }

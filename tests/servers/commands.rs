@@ -281,3 +281,202 @@ fn ls_of_a_prefix_that_is_no_folder_lists_the_keys_that_start_with_it() {
     assert!(ran.out.is_empty(), "{}", ran.out);
     assert!(ran.err.contains("nothing is listed under"), "{}", ran.err);
 }
+
+/// `lockwatch … | head -1`: the reader goes away before lockwatch writes (its end of the pipe is
+/// closed first). lockwatch stops quietly, exit 0, as Unix tools do: no panic, no error.
+#[test]
+fn a_reader_that_goes_away_stops_lockwatch_quietly() {
+    use std::io::Read;
+    let endpoint = &sandbox().endpoint;
+    let name = bucket("cmd-pipe")
+        .versioned()
+        .put("a.txt", "a")
+        .put("b.txt", "b")
+        .make(endpoint);
+    let home = tempfile::tempdir().expect("home");
+    let location = format!("s3://{name}/");
+    for args in [
+        vec!["completions", "zsh"],
+        vec!["man"],
+        vec!["report", location.as_str(), "--format", "csv"],
+        vec!["report", location.as_str()],
+        vec!["ls", "--versions", location.as_str()],
+    ] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lockwatch"))
+            .args(&args)
+            .env_clear()
+            .envs(support::binary_env(endpoint, home.path()))
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run lockwatch");
+        drop(child.stdout.take());
+        let mut err = String::new();
+        child
+            .stderr
+            .take()
+            .expect("stderr")
+            .read_to_string(&mut err)
+            .expect("stderr");
+        let status = child.wait().expect("exit");
+        assert_eq!(status.code(), Some(0), "lockwatch {args:?}: {err}");
+        assert!(err.is_empty(), "lockwatch {args:?} said: {err}");
+    }
+}
+
+/// A custom endpoint without a region: lockwatch signs for us-east-1 and asks nobody, never
+/// the instance-metadata service (here a listener on 127.0.0.1 standing in for it, counting
+/// who knocks).
+#[test]
+fn a_custom_endpoint_without_a_region_never_asks_the_instance_metadata_service() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let endpoint = &sandbox().endpoint;
+    let name = bucket("cmd-noregion").put("a.txt", "a").make(endpoint);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listener");
+    listener.set_nonblocking(true).expect("non-blocking");
+    let imds = format!("http://{}", listener.local_addr().expect("address"));
+    let knocks = std::sync::Arc::new(AtomicUsize::new(0));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let counter = {
+        let (knocks, stop) = (knocks.clone(), stop.clone());
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::SeqCst) {
+                match listener.accept() {
+                    Ok(_) => {
+                        knocks.fetch_add(1, Ordering::SeqCst);
+                    }
+                    Err(_) => std::thread::sleep(std::time::Duration::from_millis(10)),
+                }
+            }
+        })
+    };
+    let home = tempfile::tempdir().expect("home");
+    let env: Vec<(String, String)> = support::binary_env(endpoint, home.path())
+        .into_iter()
+        .filter(|(k, _)| k != "AWS_REGION" && k != "AWS_EC2_METADATA_DISABLED")
+        .chain([("AWS_EC2_METADATA_SERVICE_ENDPOINT".to_string(), imds)])
+        .collect();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lockwatch"))
+        .args(["ls", &format!("s3://{name}/")])
+        .env_clear()
+        .envs(env)
+        .output()
+        .expect("run lockwatch");
+    stop.store(true, Ordering::SeqCst);
+    counter.join().expect("listener");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("a.txt"));
+    assert_eq!(
+        knocks.load(Ordering::SeqCst),
+        0,
+        "lockwatch asked the instance-metadata service"
+    );
+}
+
+/// `ls --at T` lists the folders that held a key at T, not those whose files all came later
+/// (a folder of ransomware's files written after T) or were all deleted by then.
+#[test]
+fn ls_at_a_time_lists_only_the_folders_that_held_a_key_then() {
+    let endpoint = &sandbox().endpoint;
+    let s3_bucket = bucket("cmd-at-folders")
+        .versioned()
+        .put("old/a.txt", "a")
+        .put("gone/b.txt", "b")
+        .deleted("gone/b.txt")
+        .make(endpoint);
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    let at = jiff::Timestamp::now();
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    support::runtime().block_on(async {
+        let s3 = support::client(endpoint).await;
+        for key in ["ransom/x.txt", "ransom/y.txt"] {
+            s3.put_bytes(&s3_bucket, key, b"x".to_vec(), &Default::default())
+                .unrecorded()
+                .await
+                .expect("put");
+        }
+    });
+    let place = Place::new(endpoint);
+    let location = format!("s3://{s3_bucket}/");
+    let ran = place.run(&["ls", "--at", &at.to_string(), &location], "", At::Script);
+    assert_eq!(ran.exit, Exit::Done, "{}", ran.err);
+    assert!(ran.out.contains("old/"), "{}", ran.out);
+    assert!(!ran.out.contains("ransom/"), "{}", ran.out);
+    assert!(!ran.out.contains("gone/"), "{}", ran.out);
+    // And now, without --at, all three are there (gone/ as the server lists it).
+    let ran = place.run(&["ls", &location], "", At::Script);
+    assert!(
+        ran.out.contains("ransom/") && ran.out.contains("old/"),
+        "{}",
+        ran.out
+    );
+}
+
+/// Without a terminal, the UI says so once, in lockwatch's voice (not `lockwatch: lockwatch …`),
+/// and exits 2.
+#[test]
+fn without_a_terminal_the_ui_says_what_it_needs() {
+    let home = tempfile::tempdir().expect("home");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lockwatch"))
+        .arg("--demo")
+        .env_clear()
+        .env("HOME", home.path())
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("TERM", "xterm-256color")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run lockwatch");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("lockwatch: the UI needs an interactive terminal"),
+        "{err}"
+    );
+    assert!(!err.contains("lockwatch: lockwatch"), "{err}");
+}
+
+/// The command line explains a failure of its first request as the UI does: what was tried
+/// (endpoint, region, masked key and its source) and what to check; a bucket that is not there
+/// is answered with the buckets that are.
+#[test]
+fn the_command_line_explains_a_first_failure_as_the_ui_does() {
+    let endpoint = &sandbox().endpoint;
+    let name = bucket("cmd-explain").put("a.txt", "a").make(endpoint);
+    let mut place = Place::new(endpoint);
+
+    let ran = place.run(&["ls", "s3://no-such-bucket-here/"], "", At::Script);
+    assert_eq!(ran.exit, Exit::CouldNotStart, "{}", ran.err);
+    assert!(
+        ran.err.contains("Endpoint:") && ran.err.contains(endpoint.as_str()),
+        "{}",
+        ran.err
+    );
+    assert!(ran.err.contains("No bucket of that name"), "{}", ran.err);
+    assert!(
+        ran.err.contains("Buckets here:") && ran.err.contains(&name),
+        "{}",
+        ran.err
+    );
+
+    place
+        .env
+        .insert("AWS_SECRET_ACCESS_KEY".into(), "not-the-secret".into());
+    for args in [
+        vec!["ls", "s3://no-such-bucket-here/"],
+        vec!["report", "s3://no-such-bucket-here/"],
+        vec!["undelete", "--dry-run", "s3://no-such-bucket-here/"],
+    ] {
+        let ran = place.run(&args, "", At::Script);
+        assert_eq!(ran.exit, Exit::CouldNotStart, "{args:?}: {}", ran.err);
+        assert!(
+            ran.err.contains("Access key:") && ran.err.contains("rejected these credentials"),
+            "{args:?}: {}",
+            ran.err
+        );
+    }
+}

@@ -495,6 +495,24 @@ fn completions_and_the_manual_page_come_from_the_same_definitions() {
     for word in ["undelete", "report", "endpoint"] {
         assert!(man.contains(word), "{word} missing from the manual page");
     }
+    // The KEYS section has every pane's bindings from the keymap, escaped for roff.
+    assert!(man.contains(".SH KEYS"), "{man}");
+    for pane in [
+        "Everywhere",
+        "Buckets pane",
+        "Objects pane",
+        "Versions pane",
+    ] {
+        assert!(
+            man.contains(&format!(".SS \"{pane}\"")),
+            "{pane} missing: {man}"
+        );
+    }
+    assert!(man.contains("\\fBU\\fR"), "the U key: {man}");
+    assert!(
+        man.lines().all(|l| !l.starts_with('\'')),
+        "a line roff would read as a request: {man}"
+    );
 }
 
 #[test]

@@ -242,12 +242,6 @@ fn checks() -> Vec<(&'static str, Check)> {
             Run { code: 0, shows: "" },
         ),
         (
-            "lockwatch completions bash > /etc/bash_completion.d/lockwatch",
-            Syntax {
-                why: "it writes to /etc (the README's form, into the home, is run)",
-            },
-        ),
-        (
             "lockwatch completions bash|zsh|fish",
             Syntax { why: synopsis },
         ),

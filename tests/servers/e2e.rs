@@ -564,11 +564,23 @@ fn a_compliance_shortening_sent_anyway_shows_the_servers_refusal(endpoint: &str)
     app.send("\r");
     let screen = app.wait_text("Refused by the server");
     assert!(screen.contains("AccessDenied"), "{screen}");
-    // And explained from the version's lock, as a refused delete is.
+    // And explained as what it was: the retention sent, for which version, and why a
+    // COMPLIANCE retention refuses it (not the explanation of a refused delete).
+    // Read as one text: the popup wraps its lines between its borders.
+    let flat = screen
+        .split_whitespace()
+        .filter(|w| !w.chars().all(|c| ('\u{2500}'..='\u{257F}').contains(&c)))
+        .collect::<Vec<_>>()
+        .join(" ");
     assert!(
-        screen.contains("under COMPLIANCE retention until"),
+        flat.contains("Sent: COMPLIANCE retention until") && flat.contains("for version"),
         "{screen}"
     );
+    assert!(
+        flat.contains("can only be extended") && flat.contains("shorten it to"),
+        "{screen}"
+    );
+    assert!(!flat.contains("can delete it before then"), "{screen}");
     app.send("\u{1b}");
     app.send("q");
     assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
@@ -1512,6 +1524,37 @@ fn the_mouse_selects_opens_and_can_be_handed_back_to_the_terminal() {
 }
 
 #[test]
+fn the_demos_sandbox_refuses_the_documented_keys_while_it_is_shown() {
+    // Another user of this machine knows the documented keys; the demo's sandbox must not take
+    // them, or anyone could change what it shows an auditor while it is shown.
+    let mut app = Session::start("http://127.0.0.1:9", &["--demo"], 200, 30);
+    let screen = app.wait_text("(built-in sandbox, in memory)");
+    let endpoint = screen
+        .split_whitespace()
+        .find(|w| w.starts_with("http://127.0.0.1:"))
+        .expect("the demo's endpoint on the top line")
+        .to_string();
+    let refused = support::runtime().block_on(async {
+        let options = lockwatch::s3::ConnectOptions {
+            endpoint_url: Some(endpoint.clone()),
+            region: Some("us-east-1".into()),
+            path_style: lockwatch::s3::PathStyle::Auto,
+            static_credentials: Some(lockwatch::s3::StaticCredentials {
+                access_key_id: lockwatch::sandbox::ACCESS_KEY.into(),
+                secret_access_key: lockwatch::sandbox::SECRET_KEY.into(),
+            }),
+            ..lockwatch::s3::ConnectOptions::default()
+        };
+        let s3 = lockwatch::s3::connect(&options).await.expect("a client").s3;
+        s3.list_buckets().await
+    });
+    let error = refused.expect_err("the documented keys are refused by the demo's sandbox");
+    assert_eq!(error.code(), Some("SignatureDoesNotMatch"), "{error}");
+    app.send("q");
+    assert_eq!(app.wait_exit(Duration::from_secs(5)), Some(true));
+}
+
+#[test]
 fn the_demos_writes_go_to_a_trail_of_their_own() {
     // The endpoint is never contacted: --demo runs the built-in sandbox.
     let mut app = Session::start("http://127.0.0.1:9", &["--demo", "s3://bup/"], 160, 35);
@@ -1539,4 +1582,23 @@ fn the_demos_writes_go_to_a_trail_of_their_own() {
         !data.join("audit.jsonl").exists(),
         "the user's real trail holds no demonstration"
     );
+    // A second demonstration starts with a trail of its own: the first's restore (whose
+    // version ids this run's sandbox repeats) is set aside beside it, not shown as this run's.
+    let same_home = support::binary_env("http://127.0.0.1:9", app.home.path());
+    let mut again = Session::start_with_env(
+        &same_home,
+        &["--demo", "s3://bup/"],
+        160,
+        35,
+        tempfile::tempdir().expect("a working folder"),
+    );
+    again.wait_text("short-lock/");
+    again.send("A");
+    again.wait_text("lockwatch has made no writes yet.");
+    again.send("\u{1b}");
+    again.send("q");
+    assert_eq!(again.wait_exit(Duration::from_secs(5)), Some(true));
+    let earlier = std::fs::read_to_string(data.join("sandbox-audit.previous.jsonl"))
+        .expect("the earlier run's trail, kept");
+    assert!(earlier.contains("\"action\":\"restore\""), "{earlier}");
 }

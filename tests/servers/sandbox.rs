@@ -1,6 +1,7 @@
 //! The sandbox's own limits, which no real server shares: a hard cap on the memory its
 //! objects take (checked before a body is read, so uploads at the same time cannot add up past
-//! it), and Host headers it does not understand refused rather than misread.
+//! it), Host headers it does not understand refused rather than misread, and only the keys it was
+//! given accepted.
 
 use crate::support;
 
@@ -278,4 +279,75 @@ fn the_backup_guide_replayed_with_the_aws_cli() {
     assert!(said.contains("AccessDenied"), "{said}");
     let (versions, _) = ok(&["s3api", "list-object-versions", "--bucket", &bucket]);
     assert_eq!(versions["Versions"][0]["VersionId"], version_id.as_str());
+}
+
+/// `lockwatch sandbox --secret-key …` serves with the keys given and prints them; the
+/// documented ones no longer open it.
+#[test]
+fn the_sandbox_command_takes_its_own_keys_and_prints_them() {
+    use std::io::BufRead;
+    let home = tempfile::tempdir().expect("home");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lockwatch"))
+        .args([
+            "sandbox",
+            "--access-key",
+            "auditor",
+            "--secret-key",
+            "only-mine-2026",
+        ])
+        .env_clear()
+        .env("HOME", home.path())
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("run lockwatch sandbox");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut printed = Vec::new();
+    for line in std::io::BufReader::new(stdout).lines() {
+        let line = line.expect("a line");
+        let done = line.starts_with("# Try:");
+        printed.push(line);
+        if done {
+            break;
+        }
+    }
+    let value = |name: &str| {
+        printed
+            .iter()
+            .find_map(|l| l.strip_prefix(&format!("export {name}=")))
+            .unwrap_or_else(|| panic!("{name} printed: {printed:?}"))
+            .to_string()
+    };
+    let endpoint = value("AWS_ENDPOINT_URL");
+    assert_eq!(value("AWS_ACCESS_KEY_ID"), "auditor");
+    assert_eq!(value("AWS_SECRET_ACCESS_KEY"), "only-mine-2026");
+    let listed = |access: &str, secret: &str| {
+        let options = lockwatch::s3::ConnectOptions {
+            endpoint_url: Some(endpoint.clone()),
+            region: Some("us-east-1".into()),
+            path_style: lockwatch::s3::PathStyle::Auto,
+            static_credentials: Some(lockwatch::s3::StaticCredentials {
+                access_key_id: access.into(),
+                secret_access_key: secret.into(),
+            }),
+            ..lockwatch::s3::ConnectOptions::default()
+        };
+        support::runtime().block_on(async {
+            let s3 = lockwatch::s3::connect(&options).await.expect("a client").s3;
+            s3.list_buckets().await.map(|b| b.len())
+        })
+    };
+    let with_given = listed("auditor", "only-mine-2026");
+    let with_documented = listed(
+        lockwatch::sandbox::ACCESS_KEY,
+        lockwatch::sandbox::SECRET_KEY,
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        with_given.expect("the given keys open it") > 0,
+        "the seeded buckets"
+    );
+    assert!(with_documented.is_err(), "the documented keys are refused");
 }

@@ -447,7 +447,18 @@ fn on_a_terminal_the_plan_is_carried_out_only_when_typed_back() {
     app.wait_text("restore 3 keys by removing 3 delete markers");
     app.wait_text("Type 'undelete 3'");
     app.send("undelete 3\r");
-    app.wait_text("3 done, 0 skipped, 0 failed");
+    let screen = app.wait_text("3 done, 0 skipped, 0 failed");
+    // Each result line starts with its outcome, never with a left-over progress counter.
+    let results: Vec<&str> = screen
+        .lines()
+        .filter(|l| l.contains("data/"))
+        .filter(|l| l.contains("removed"))
+        .collect();
+    assert_eq!(results.len(), 3, "{screen}");
+    assert!(
+        results.iter().all(|l| l.starts_with("done ")),
+        "a result line carries the progress counter:\n{screen}"
+    );
     assert_eq!(app.wait_exit(std::time::Duration::from_secs(5)), Some(true));
     let now = support::runtime()
         .block_on(async { census(&support::client(&endpoint).await, &bucket).await });

@@ -157,47 +157,10 @@ fn explain_listing_failure(state: &mut AppState, error: &S3Error) {
             LineStyle::Error,
         ),
         DialogLine::plain(""),
-        DialogLine::plain(format!("Endpoint:     {}", info.endpoint)),
-        DialogLine::plain(format!("Region:       {}", info.region)),
-        DialogLine::plain(format!(
-            "Access key:   {} (from {})",
-            info.access_key_masked, info.credentials_source
-        )),
-        DialogLine::plain(format!(
-            "Addressing:   {}",
-            if info.path_style {
-                "path style"
-            } else {
-                "virtual-hosted style"
-            }
-        )),
-        DialogLine::plain(""),
     ];
-    let advice: Vec<String> = if error.is_credentials_rejected() {
-        vec![
-            "The server rejected these credentials.".into(),
-            "Check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the profile named by".into(),
-            "--profile / AWS_PROFILE in ~/.aws/credentials, and that the keys belong to this endpoint.".into(),
-        ]
-    } else if matches!(error, S3Error::Network(_) | S3Error::Timeout(_)) {
-        let check = match &info.endpoint_source {
-            Some(source) => format!(
-                "The endpoint came from {source}: check that entry, or give --endpoint-url."
-            ),
-            None => {
-                "Check --endpoint-url / AWS_ENDPOINT_URL (scheme, host and port) and your network."
-                    .into()
-            }
-        };
-        vec!["The server could not be reached.".into(), check]
-    } else if error.code() == Some("AccessDenied") {
-        vec![
-            "The credentials were accepted but may not list buckets.".into(),
-            "Open a bucket directly: lockwatch s3://BUCKET/".into(),
-        ]
-    } else {
-        vec!["Press R in the buckets pane to try again.".into()]
-    };
+    lines.extend(info.tried().into_iter().map(DialogLine::plain));
+    lines.push(DialogLine::plain(""));
+    let advice = info.advice(error, crate::domain::connection::Surface::Ui);
     lines.extend(advice.into_iter().map(DialogLine::plain));
     state.popup = Some(Popup::Message {
         title: "Cannot list buckets".into(),

@@ -136,8 +136,14 @@ pub fn posture_lines(p: &crate::domain::posture::Summary) -> Vec<DialogLine> {
             text::sanitize(reason)
         )));
     }
-    if !p.risks.is_empty() {
-        lines.push(DialogLine::plain(""));
+    lines.push(DialogLine::plain(""));
+    if p.risks.is_empty() {
+        // Said, not left out: an auditor reads an absent section as "not checked".
+        lines.push(DialogLine::new(
+            "Risks: none found in what the server reported",
+            LineStyle::Emphasis,
+        ));
+    } else {
         lines.push(DialogLine::new(
             "Risks, most serious first",
             LineStyle::Emphasis,

@@ -2,6 +2,7 @@
 //! binds it to in the focused pane; each command is one arm of `on_command`.
 
 use super::*;
+use crate::domain::text;
 
 pub(super) fn on_key(state: &mut AppState, key: Key, now: Timestamp) -> Vec<Effect> {
     if state.popup.is_some() {
@@ -197,6 +198,10 @@ pub(super) fn on_command(state: &mut AppState, command: Command, now: Timestamp)
             writes::on_command(state, command, now)
         }
         Command::AuditLog => vec![Effect::LoadAudit],
+        Command::Messages => {
+            show_messages(state);
+            Vec::new()
+        }
         Command::Details => details::on_command(state),
         Command::Retention => retention::open(state),
         Command::CreateBucket => bucket_forms::open_create(state),
@@ -205,4 +210,35 @@ pub(super) fn on_command(state: &mut AppState, command: Command, now: Timestamp)
         Command::CancelTransfer => download::cancel(state),
         Command::LockSettings => bucket_forms::open_lock_settings(state),
     }
+}
+
+/// `m`: the last status messages, newest first, each whole with the time it was said (the
+/// status line cuts a long one; lazygit's command log does the same service).
+fn show_messages(state: &mut AppState) {
+    let mut lines: Vec<DialogLine> = state
+        .message_log
+        .iter()
+        .rev()
+        .map(|m| {
+            let at = m.at.map_or("--:--:--".to_string(), |t| {
+                t.to_zoned(jiff::tz::TimeZone::UTC)
+                    .strftime("%H:%M:%S")
+                    .to_string()
+            });
+            let style = match m.kind {
+                MessageKind::Error => LineStyle::Error,
+                MessageKind::Success | MessageKind::Info => LineStyle::Normal,
+            };
+            DialogLine::new(format!("{at}  {}", text::sanitize(&m.text)), style)
+        })
+        .collect();
+    if lines.is_empty() {
+        lines.push(DialogLine::plain("No message yet."));
+    }
+    state.message_scroll = 0;
+    state.popup = Some(Popup::Message {
+        title: "Messages, newest first (UTC)".into(),
+        lines,
+        error: false,
+    });
 }

@@ -154,6 +154,18 @@ pub enum MessageKind {
     Error,
 }
 
+/// How many status messages `m` keeps.
+pub const MESSAGE_LOG: usize = 200;
+
+/// A status message as `m` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoggedMessage {
+    /// When it was said (set by `update`, which knows the time).
+    pub at: Option<Timestamp>,
+    pub kind: MessageKind,
+    pub text: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatusMessage {
     pub kind: MessageKind,
@@ -185,6 +197,9 @@ pub struct AppState {
     pub popup: Option<Popup>,
     pub input: Option<FilterInput>,
     pub status: Option<StatusMessage>,
+    /// The last status messages, oldest first, each with the time it was said (`m` shows them):
+    /// at most `MESSAGE_LOG` of them.
+    pub message_log: std::collections::VecDeque<LoggedMessage>,
     /// Writes under way, shown in the status line.
     pub writes: Vec<(RequestId, String)>,
     /// Of `writes`, the reads before a write (a restore's or delete's re-check) and `i`'s
@@ -242,6 +257,7 @@ impl AppState {
             server_clock: None,
             mouse_capture: true,
             message_scroll: 0,
+            message_log: std::collections::VecDeque::new(),
             last_click: None,
             next_request: 0,
         }
@@ -314,25 +330,30 @@ impl AppState {
     }
 
     pub fn info(&mut self, text: impl Into<String>) {
-        self.status = Some(StatusMessage {
-            kind: MessageKind::Info,
-            text: text.into(),
-            since: None,
-        });
+        self.say(MessageKind::Info, text.into());
     }
 
     pub fn error(&mut self, text: impl Into<String>) {
-        self.status = Some(StatusMessage {
-            kind: MessageKind::Error,
-            text: text.into(),
-            since: None,
-        });
+        self.say(MessageKind::Error, text.into());
     }
 
     fn success(&mut self, text: impl Into<String>) {
+        self.say(MessageKind::Success, text.into());
+    }
+
+    /// A status message, also kept in the log `m` shows (`update` stamps it with the time).
+    fn say(&mut self, kind: MessageKind, text: String) {
+        if self.message_log.len() == MESSAGE_LOG {
+            self.message_log.pop_front();
+        }
+        self.message_log.push_back(LoggedMessage {
+            at: None,
+            kind,
+            text: text.clone(),
+        });
         self.status = Some(StatusMessage {
-            kind: MessageKind::Success,
-            text: text.into(),
+            kind,
+            text,
             since: None,
         });
     }
@@ -396,6 +417,12 @@ impl AppState {
 /// Applies one action. Returns what the runtime should do next.
 pub fn update(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Effect> {
     let mut effects = dispatch(state, action, now);
+    for said in state.message_log.iter_mut().rev() {
+        if said.at.is_some() {
+            break;
+        }
+        said.at = Some(now);
+    }
     if let Some(rows) = state.objects.released.take() {
         effects.push(Effect::Release(rows));
     }
@@ -481,10 +508,7 @@ fn dispatch(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Effect>
             undelete::on_key_done(state, request, key, outcome);
             Vec::new()
         }
-        Action::BulkFinished { request, tally } => {
-            undelete::on_finished(state, request, tally);
-            Vec::new()
-        }
+        Action::BulkFinished { request, tally } => undelete::on_finished(state, request, tally),
         Action::BucketsLoaded { request, result } => buckets::on_loaded(state, request, result),
         Action::BucketDetails { bucket, result } => {
             state.buckets.on_details(&bucket, result);

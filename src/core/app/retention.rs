@@ -135,6 +135,43 @@ pub fn compliance_refusal(form: &RetentionForm, now: Timestamp) -> Option<Timest
     }
 }
 
+/// Why a retention change was refused, from the lock as last read: what the change would have
+/// done to the retention (shortened it, or weakened COMPLIANCE to GOVERNANCE), then what the
+/// lock allows. A delete's explanation (`lock_sentences`) would answer another question.
+fn refusal_reason(
+    current: &LockInfo,
+    requested: &(RetentionMode, Timestamp),
+    now: Timestamp,
+) -> Vec<String> {
+    let (mode, until) = requested;
+    match current.state(now) {
+        LockState::Retained {
+            mode: RetentionMode::Compliance,
+            until: held,
+            ..
+        } if *mode != RetentionMode::Compliance || *until < held.instant() => {
+            let change = if *mode != RetentionMode::Compliance {
+                format!("weaken it to {}", mode.as_str())
+            } else {
+                format!("shorten it to {} UTC", format::timestamp(*until))
+            };
+            vec![format!(
+                "This version is under COMPLIANCE retention until {}. A COMPLIANCE retention can only be extended: nobody, administrators included, can {change} before it runs out.",
+                lock::describe_until(held)
+            )]
+        }
+        LockState::Retained {
+            mode: RetentionMode::Governance,
+            until: held,
+            ..
+        } if *mode == RetentionMode::Governance && *until < held.instant() => vec![format!(
+            "This version is under GOVERNANCE retention until {}. Shortening it needs permission to bypass governance retention, sent as x-amz-bypass-governance-retention (ctrl-b in the form).",
+            lock::describe_until(held)
+        )],
+        _ => super::writes::lock_sentences(current, now),
+    }
+}
+
 /// The typed confirmation before sending a COMPLIANCE change the server must refuse: the
 /// refusal, shown and audited, is the evidence.
 fn demonstration(form: &RetentionForm, until: Timestamp) -> Confirm {
@@ -369,12 +406,22 @@ pub(super) fn on_set(
             }
         }
         Err(error) => {
-            // The server's words, then why, from the lock as last read: a refusal shown to an
-            // auditor is explained, not only reported.
-            let mut lines = vec![DialogLine::new(error.failure_sentence(), LineStyle::Error)];
+            // The server's words, what was sent, then why, from the lock as last read: a
+            // refusal shown to an auditor is explained, not only reported.
+            let mut lines = vec![
+                DialogLine::new(error.failure_sentence(), LineStyle::Error),
+                DialogLine::plain(format!(
+                    "Sent: {} retention until {} UTC for version {} of s3://{}/{}.",
+                    requested.0.as_str(),
+                    format::timestamp(requested.1),
+                    text::sanitize(&version.version_id),
+                    text::sanitize(&version.bucket),
+                    text::sanitize(&version.key)
+                )),
+            ];
             if let Some(LockStatus::Known(info)) = state.locks.get(&version) {
                 lines.extend(
-                    super::writes::lock_sentences(info, now)
+                    refusal_reason(info, &requested, now)
                         .into_iter()
                         .map(DialogLine::plain),
                 );

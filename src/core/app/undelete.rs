@@ -7,6 +7,7 @@ use crate::domain::error::S3Error;
 use crate::domain::format;
 use crate::domain::format::plural;
 use crate::domain::listing::LevelRow;
+use crate::domain::text;
 use crate::domain::undelete::{KeyOutcome, Tally, Targets};
 use crate::domain::undelete::{KeyPlan, PlanSummary};
 use crate::keys::{Key, KeyCode};
@@ -65,11 +66,20 @@ impl BulkUndelete {
         if !self.targets.keys.is_empty() {
             parts.push(plural(self.targets.keys.len(), "key"));
         }
-        if !self.targets.folders.is_empty() {
-            parts.push(format!(
-                "everything below {}",
-                plural(self.targets.folders.len(), "folder")
-            ));
+        // Folders by name: one or two said whole, more counted after the first.
+        match self.targets.folders.as_slice() {
+            [] => {}
+            [one] => parts.push(format!("everything below {}", text::name(one))),
+            [a, b] => parts.push(format!(
+                "everything below {} and {}",
+                text::name(a),
+                text::name(b)
+            )),
+            [first, rest @ ..] => parts.push(format!(
+                "everything below {} and {} more",
+                text::name(first),
+                plural(rest.len(), "folder")
+            )),
         }
         parts.join(" and ")
     }
@@ -302,8 +312,9 @@ pub(super) fn on_key(state: &mut AppState, key: Key, now: Timestamp) -> Vec<Effe
             outcomes, scroll, ..
         } => match key.code {
             KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') => {
+                // The panes listed again when the run finished.
                 state.popup = None;
-                return reload(state);
+                state.focus = Pane::Objects;
             }
             KeyCode::Char('j') | KeyCode::Down => *scroll = (*scroll + 1).min(outcomes.len()),
             KeyCode::Char('k') | KeyCode::Up => *scroll = scroll.saturating_sub(1),
@@ -315,16 +326,6 @@ pub(super) fn on_key(state: &mut AppState, key: Key, now: Timestamp) -> Vec<Effe
         },
     }
     Vec::new()
-}
-
-/// The objects pane lists its level again, to show what came back.
-fn reload(state: &mut AppState) -> Vec<Effect> {
-    let (Some(bucket), prefix) = (state.objects.bucket.clone(), state.objects.prefix.clone())
-    else {
-        return Vec::new();
-    };
-    state.focus = Pane::Objects;
-    state.open_level(bucket, prefix, None)
 }
 
 fn current(state: &mut AppState, request: RequestId) -> Option<&mut BulkUndelete> {
@@ -390,10 +391,26 @@ pub(super) fn on_key_done(
     }
 }
 
-pub(super) fn on_finished(state: &mut AppState, request: RequestId, final_tally: Tally) {
+/// The run is over: its report replaces the progress, and every pane showing a key it wrote
+/// to lists again (the objects pane its level; the versions pane its key, when that key was
+/// acted on), so that no pane keeps showing a removed marker as latest.
+pub(super) fn on_finished(
+    state: &mut AppState,
+    request: RequestId,
+    final_tally: Tally,
+) -> Vec<Effect> {
+    let shown = (state.versions.bucket.clone(), state.versions.key.clone());
+    let mut reload = None;
     if let Some(b) = current(state, request)
         && let Stage::Running { outcomes, .. } = &mut b.stage
     {
+        let bucket = b.bucket.clone();
+        let versions_touched = shown.0.as_deref() == Some(bucket.as_str())
+            && shown.1.as_ref().is_some_and(|key| {
+                outcomes
+                    .iter()
+                    .any(|(k, o)| k == key && !matches!(o, KeyOutcome::Skipped(_)))
+            });
         let mut outcomes = std::mem::take(outcomes);
         // Failures first, then skips, then what was done: what needs a look comes first.
         outcomes.sort_by_key(|(_, o)| match o {
@@ -406,6 +423,19 @@ pub(super) fn on_finished(state: &mut AppState, request: RequestId, final_tally:
             outcomes,
             scroll: 0,
         };
+        reload = Some((bucket, versions_touched));
+    }
+    let mut effects = Vec::new();
+    if let Some((bucket, versions_touched)) = reload {
+        if state.objects.bucket.as_deref() == Some(bucket.as_str()) {
+            let prefix = state.objects.prefix.clone();
+            effects.extend(state.open_level(bucket.clone(), prefix, None));
+        }
+        if versions_touched && let Some(key) = shown.1 {
+            let request = state.request_id();
+            effects.extend(state.versions.load.stop().map(Effect::Cancel));
+            effects.push(state.versions.open(bucket, key, request));
+        }
     }
     // Said in the status line too, in case another popup took the report's place.
     let t = final_tally;
@@ -418,4 +448,5 @@ pub(super) fn on_finished(state: &mut AppState, request: RequestId, final_tally:
     } else {
         state.info(text);
     }
+    effects
 }

@@ -35,3 +35,77 @@ pub fn mask(access_key: &str) -> String {
         .collect();
     format!("****************{tail}")
 }
+
+/// Where a failure's advice leads: the UI's keys, or the command line's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Surface {
+    Ui,
+    CommandLine,
+}
+
+impl ConnectionInfo {
+    /// What was tried, as lines: endpoint, region, masked access key and its source, addressing.
+    pub fn tried(&self) -> Vec<String> {
+        vec![
+            format!("Endpoint:     {}", super::text::sanitize(&self.endpoint)),
+            format!("Region:       {}", super::text::sanitize(&self.region)),
+            format!(
+                "Access key:   {} (from {})",
+                self.access_key_masked,
+                super::text::sanitize(&self.credentials_source)
+            ),
+            format!(
+                "Addressing:   {}",
+                if self.path_style {
+                    "path style"
+                } else {
+                    "virtual-hosted style"
+                }
+            ),
+        ]
+    }
+
+    /// How to fix a failure of the first request to the server, the same words in the UI and
+    /// on the command line (only the way to try again differs).
+    pub fn advice(&self, error: &super::error::S3Error, surface: Surface) -> Vec<String> {
+        use super::error::S3Error;
+        if error.is_credentials_rejected() {
+            return vec![
+                "The server rejected these credentials.".into(),
+                "Check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the profile named by".into(),
+                "--profile / AWS_PROFILE in ~/.aws/credentials, and that the keys belong to this endpoint.".into(),
+            ];
+        }
+        if matches!(error, S3Error::Network(_) | S3Error::Timeout(_)) {
+            let check = match &self.endpoint_source {
+                Some(source) => format!(
+                    "The endpoint came from {source}: check that entry, or give --endpoint-url."
+                ),
+                None => {
+                    "Check --endpoint-url / AWS_ENDPOINT_URL (scheme, host and port) and your network."
+                        .into()
+                }
+            };
+            return vec!["The server could not be reached.".into(), check];
+        }
+        match (error.code(), error.status()) {
+            (Some("AccessDenied"), _) => vec![
+                "The credentials were accepted but may not list buckets.".into(),
+                match surface {
+                    Surface::Ui => "Open a bucket directly: lockwatch s3://BUCKET/".into(),
+                    Surface::CommandLine => "Name a bucket: lockwatch ls s3://BUCKET/".into(),
+                },
+            ],
+            (Some("NoSuchBucket"), _) => vec![
+                "No bucket of that name is at this endpoint (names are exact: case and dashes count).".into(),
+            ],
+            (_, Some(404)) => vec![
+                "The endpoint answered 404 Not Found: this URL may not be an S3 endpoint (a web page, or a path the server does not serve). Check --endpoint-url.".into(),
+            ],
+            _ => vec![match surface {
+                Surface::Ui => "Press R in the buckets pane to try again.".into(),
+                Surface::CommandLine => "Run the command again once the server answers.".into(),
+            }],
+        }
+    }
+}

@@ -56,6 +56,15 @@ impl S3Error {
         }
     }
 
+    /// The HTTP status of the server's answer, when there was one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            S3Error::Service { status, .. } => *status,
+            S3Error::Unreadable { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
     pub fn code(&self) -> Option<&str> {
         match self {
             S3Error::Service { code, .. } => Some(code),

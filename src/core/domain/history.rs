@@ -64,6 +64,21 @@ pub fn passes_key(versions: &[HistoryEntry], markers: &[HistoryEntry], key: &str
     versions.iter().chain(markers).any(|e| e.key.as_ref() > key)
 }
 
+/// The entry that was current for the key at `t`: of the entries written at or before `t`, the
+/// newest; on a tie in time, the first in the history's order (the server's, newest first; a
+/// delete marker before a version it ties with, see `merge_page`). An entry without a time
+/// cannot be placed and is left out. The one rule of "a key as it was": the objects pane's
+/// `t`, `ls --at`, and the plans of `U` and `undelete --after` all judge by it.
+pub fn state_at(history: &[HistoryEntry], t: jiff::Timestamp) -> Option<&HistoryEntry> {
+    history
+        .iter()
+        .filter(|e| e.last_modified.is_some_and(|m| m <= t))
+        .fold(None, |best: Option<&HistoryEntry>, e| match best {
+            Some(b) if b.last_modified >= e.last_modified => Some(b),
+            _ => Some(e),
+        })
+}
+
 /// The entry that is current for the key: the one flagged latest, else the newest.
 pub fn latest(history: &[HistoryEntry]) -> Option<&HistoryEntry> {
     history

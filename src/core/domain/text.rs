@@ -44,6 +44,28 @@ pub fn must_escape(c: char) -> bool {
         )
 }
 
+/// JSON text with every character `must_escape` names written as a `\uXXXX` escape (a pair of
+/// them above U+FFFF): the same JSON to a parser, but a line that `tail` or `less` shows as it
+/// is, never reordered by a bidirectional override or hiding an invisible character. Only
+/// string contents can hold such characters, so replacing them anywhere is safe.
+pub fn json_visible(json: &str) -> Cow<'_, str> {
+    if !json.chars().any(must_escape) {
+        return Cow::Borrowed(json);
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if must_escape(c) {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04X}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// The display form of untrusted text: unchanged when harmless, else with each dangerous
 /// character written as a visible escape (`\x1b`, `\u{202e}`).
 pub fn sanitize(s: &str) -> Cow<'_, str> {

@@ -217,7 +217,21 @@ fn status_line(frame: &mut Frame, area: ratatui::layout::Rect, state: &AppState,
             MessageKind::Success => theme.success,
             MessageKind::Error => theme.error,
         };
-        Line::styled(text::sanitize(&message.text).into_owned(), style)
+        // A message longer than the line is cut with `…`, leaving room for the keys that show
+        // it whole (`m`) and help: nothing is cut without a mark, and help stays on screen.
+        let said = text::sanitize(&message.text).into_owned();
+        let all = state.keymap.hint(scope, Command::Messages);
+        let room = usize::from(area.width)
+            .saturating_sub(text::width(&format!(" {all} whole · {help} help ")));
+        if text::width(&said)
+            > usize::from(area.width).saturating_sub(text::width(&format!(" {help} help ")))
+        {
+            let cut = text::truncate(&said, room).into_owned();
+            let line = Line::styled(cut, style);
+            let right = format!(" {all} whole · {help} help ");
+            return status_parts(frame, area, line, right, theme);
+        }
+        Line::styled(said, style)
     } else {
         // The pane's keys end with help and quit themselves.
         Line::styled(hints(state, usize::from(area.width)), theme.dim)
@@ -232,21 +246,32 @@ fn status_line(frame: &mut Frame, area: ratatui::layout::Rect, state: &AppState,
     .into_iter()
     .find(|r| left.width() + text::width(r) <= width);
     if !hints_shown && let Some(right) = right {
-        let right_width = text::width(&right);
-        let left_area = ratatui::layout::Rect {
-            width: area.width - right_width as u16,
-            ..area
-        };
-        let right_area = ratatui::layout::Rect {
-            x: area.x + area.width - right_width as u16,
-            width: right_width as u16,
-            ..area
-        };
-        frame.render_widget(Paragraph::new(left), left_area);
-        frame.render_widget(Paragraph::new(Span::styled(right, theme.dim)), right_area);
+        status_parts(frame, area, left, right, theme);
     } else {
         frame.render_widget(Paragraph::new(left), area);
     }
+}
+
+/// The status line as `left`, then `right` (keys, dim) against the right edge.
+fn status_parts(
+    frame: &mut Frame,
+    area: ratatui::layout::Rect,
+    left: Line<'_>,
+    right: String,
+    theme: &Theme,
+) {
+    let right_width = (text::width(&right) as u16).min(area.width);
+    let left_area = ratatui::layout::Rect {
+        width: area.width - right_width,
+        ..area
+    };
+    let right_area = ratatui::layout::Rect {
+        x: area.x + area.width - right_width,
+        width: right_width,
+        ..area
+    };
+    frame.render_widget(Paragraph::new(left), left_area);
+    frame.render_widget(Paragraph::new(Span::styled(right, theme.dim)), right_area);
 }
 
 /// The most useful keys of the focused pane, from the keymap, as many as fit in `room` cells;

@@ -322,9 +322,13 @@ impl Level {
         prefixes: Vec<String>,
     ) {
         self.push_prefixes(prefixes);
-        let mut entries: Vec<HistoryEntry> = versions.into_iter().chain(markers).collect();
+        // The server's order, versions and markers interleaved as a key's history holds them
+        // (`merge_page`: a marker before a version it ties with in time).
+        let mut entries = super::history::merge_page(versions, markers);
         if let Some(t) = self.as_of {
-            // An entry without a time cannot be placed before or after `t`: left out.
+            // As `history::state_at` judges: entries written by `t`, the newest first, a tie
+            // kept in the history's order (the sort is stable). An entry without a time
+            // cannot be placed before or after `t`: left out.
             entries.retain(|e| e.last_modified.is_some_and(|m| m <= t));
             for e in &mut entries {
                 e.is_latest = false;

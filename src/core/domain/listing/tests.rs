@@ -263,3 +263,111 @@ mod paged {
         }
     }
 }
+
+#[test]
+fn a_version_and_its_marker_written_in_the_same_second_show_the_key_deleted_as_of_then() {
+    // An upload deleted within the second (a script, ransomware): the server lists the marker
+    // first, and the plans and `ls --at` say deleted; so must the pane.
+    let at: jiff::Timestamp = "2026-01-01T00:00:10Z".parse().expect("time");
+    let mut level = Level::as_of(Some(at));
+    level.absorb_versions_page(
+        vec![entry(
+            "app-2.log",
+            "v1",
+            "2026-01-01T00:00:05Z",
+            false,
+            false,
+        )],
+        vec![entry("app-2.log", "m1", "2026-01-01T00:00:05Z", true, true)],
+        vec![],
+    );
+    let shown: Vec<bool> = level
+        .objects()
+        .map(|o| matches!(o, LevelObject::Deleted(_)))
+        .collect();
+    assert_eq!(shown, [true], "deleted as of then");
+}
+
+mod state_at_agrees {
+    use super::*;
+    use crate::domain::history::{merge_page, state_at};
+    use crate::domain::undelete::{KeyAction, LeaveReason, plan_key};
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+        /// One key's history (times of a few seconds, so that ties are common) in the server's
+        /// order, listed in two pages cut anywhere: the objects pane as of `t` shows the entry
+        /// `state_at` names, and the point-in-time plan judges by the same entry.
+        #[test]
+        fn the_pane_and_the_plan_judge_a_key_at_t_as_state_at_does(
+            mut written in prop::collection::vec((0u8..4, any::<bool>()), 1..8),
+            t in 0u8..5,
+            cut in 0usize..8,
+        ) {
+            written.sort_by_key(|w| std::cmp::Reverse(w.0));
+            let all: Vec<HistoryEntry> = written
+                .iter()
+                .enumerate()
+                .map(|(i, (sec, marker))| {
+                    entry("k", &format!("e{i}"), &format!("2026-01-01T00:00:0{sec}Z"), i == 0, *marker)
+                })
+                .collect();
+            let split = |list: &[HistoryEntry]| -> (Vec<HistoryEntry>, Vec<HistoryEntry>) {
+                list.iter().cloned().partition(|e| !e.is_delete_marker())
+            };
+            let (versions, markers) = split(&all);
+            let history = merge_page(versions, markers);
+            let at: jiff::Timestamp = format!("2026-01-01T00:00:0{t}Z").parse().expect("time");
+            let then = state_at(&history, at);
+
+            let mut level = Level::as_of(Some(at));
+            let cut = cut.min(history.len());
+            for page in [&history[..cut], &history[cut..]] {
+                let (v, m) = split(page);
+                level.absorb_versions_page(v, m, vec![]);
+            }
+            let shown: Vec<(String, bool)> = level
+                .objects()
+                .map(|o| match o {
+                    LevelObject::Deleted(d) => (d.marker_version_id.to_string(), true),
+                    LevelObject::Present(p) => (format!("{:?}", p.last_modified), false),
+                })
+                .collect();
+            let expected: Vec<(String, bool)> = then
+                .map(|e| {
+                    if e.is_delete_marker() {
+                        (e.version_id.clone(), true)
+                    } else {
+                        (format!("{:?}", e.last_modified), false)
+                    }
+                })
+                .into_iter()
+                .collect();
+            prop_assert_eq!(shown, expected);
+
+            let plan = plan_key("k".into(), &history, Some(at));
+            match then {
+                None => prop_assert_eq!(plan.action, KeyAction::Leave(LeaveReason::CreatedAfter)),
+                Some(e) if e.is_delete_marker() => {
+                    prop_assert!(
+                        matches!(plan.action, KeyAction::Leave(LeaveReason::DeletedBefore(_))),
+                        "{:?}", plan.action
+                    )
+                }
+                Some(e) => match &plan.action {
+                    KeyAction::RemoveMarkers { becomes_current, .. } => {
+                        prop_assert_eq!(&becomes_current.version_id, &e.version_id)
+                    }
+                    KeyAction::CopyBack { source, .. } => {
+                        prop_assert_eq!(&source.version_id, &e.version_id)
+                    }
+                    KeyAction::Leave(LeaveReason::NotDeleted) => {
+                        prop_assert_eq!(&e.version_id, &history[0].version_id)
+                    }
+                    other => prop_assert!(false, "{other:?}"),
+                },
+            }
+        }
+    }
+}

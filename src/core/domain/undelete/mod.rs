@@ -132,8 +132,7 @@ fn plan_back_to(history: &[HistoryEntry], t: Timestamp) -> KeyAction {
         return KeyAction::Leave(LeaveReason::CreatedAfter);
     };
     let written_after = |e: &HistoryEntry| e.last_modified.is_some_and(|m| m > t);
-    // History is newest first: the first entry not written after `t` was current at `t`.
-    let Some(at_t) = history.iter().find(|e| !written_after(e)) else {
+    let Some(at_t) = super::history::state_at(history, t) else {
         return KeyAction::Leave(LeaveReason::CreatedAfter);
     };
     if at_t.is_delete_marker() {

@@ -328,7 +328,13 @@ pub fn versions(frame: &mut Frame, area: Rect, state: &AppState, now: Timestamp,
             key: key.clone(),
             version_id: entry.version_id.clone(),
         });
-        let lock = lock_cells(entry, status, now, theme);
+        // A lock not asked for while the listing that would have asked failed is not
+        // "loading": it is unknown, with the listing's failure as the reason.
+        let failed = match (&pane.load, status) {
+            (Load::Failed { error, .. }, None) => Some(LockStatus::Unknown(error.clone())),
+            _ => None,
+        };
+        let lock = lock_cells(entry, failed.as_ref().or(status), now, theme);
         let (kind, kind_style) = if entry.is_delete_marker() {
             ("marker", theme.marker)
         } else {
