@@ -820,3 +820,108 @@ fn a_long_status_message_is_cut_with_a_mark_help_stays_and_m_shows_it_whole() {
         lines[0]
     );
 }
+
+#[test]
+fn the_top_line_cuts_the_endpoint_with_a_mark_and_keeps_the_key_whole() {
+    let mut s = state(80, 24);
+    s.connection.endpoint = "http://127.0.0.1:33735 (built-in sandbox, in memory)".into();
+    s.connection.actor.owner_id = Some("lockwatch-sandbox".into());
+    let screen = draw(&s, 80, 24).backend().to_string();
+    let top = screen.lines().next().expect("the top line").to_string();
+    assert!(top.contains("****************262d"), "the key: {top}");
+    assert!(top.contains('…'), "the endpoint is cut with a mark: {top}");
+    assert!(top.contains("us-east-1"), "{top}");
+    // With room, everything, the server's name for the key included.
+    let screen = draw(&s, 160, 24).backend().to_string();
+    let top = screen.lines().next().expect("the top line").to_string();
+    assert!(
+        top.contains("in memory) · us-east-1 · ****************262d (lockwatch-sandbox)"),
+        "{top}"
+    );
+}
+
+#[test]
+fn the_report_at_80_columns_wraps_its_values_and_marks_every_cut() {
+    use lockwatch_core::app::{Popup, ReportStage, ReportView};
+    let mut s = state(80, 24);
+    let markdown = "# Object Lock coverage of s3://bup/\n\n| | |\n|---|---|\n\
+| Taken at | 2026-12-07 05:02:44 UTC by the server's clock, which is in step with this machine's |\n\
+| Taken by | lockwatch-sandbox (key ****************dbox; local ops@backup-1) |\n\n\
+| held key | version | last modified (UTC) |\n|---|---|---|\n\
+| `evidence/incident-2026-11.tar` | `808475f02ee3736300000011-and-a-long-tail` | 2026-12-07 05:03:36 |\n";
+    s.popup = Some(Popup::Report(Box::new(ReportView {
+        request: lockwatch_core::app::RequestId(1),
+        location: "s3://bup/".into(),
+        stage: ReportStage::Done {
+            markdown: markdown.into(),
+            file_name: "lockwatch-report-bup-20261207T050244Z.md".into(),
+            scroll: 0,
+            hscroll: 0,
+            saved: None,
+        },
+    })));
+    let screen = draw(&s, 80, 24).backend().to_string();
+    let flat = screen.split_whitespace().collect::<Vec<_>>().join(" ");
+    // Values wrap under their column: nothing of them is lost.
+    assert!(flat.contains("by the server's"), "{screen}");
+    assert!(
+        screen.contains("          with this machine's"),
+        "continued under the value: {screen}"
+    );
+    assert!(
+        flat.contains("****************dbox;"),
+        "the key whole: {screen}"
+    );
+    // The wide table is cut at the edge with a mark (h/l scrolls it).
+    let row = screen
+        .lines()
+        .find(|l| l.contains("evidence/incident-2026-11.tar"))
+        .expect("the held version's row");
+    assert!(row.contains('…'), "cut without a mark: {row}");
+    // The keys stay whole below a long file name.
+    assert!(flat.contains("h/l: sideways Esc: close"), "{screen}");
+}
+
+#[test]
+fn a_popup_wraps_a_long_value_under_its_value_column() {
+    use lockwatch_core::app::{DialogLine, Popup};
+    let mut s = state(80, 24);
+    s.popup = Some(Popup::Message {
+        title: "Bucket bup".into(),
+        lines: vec![
+            DialogLine::plain(format!(
+                "{:<20}  {}",
+                "Policy status",
+                "not supported by this server (NotImplemented: GetBucketPolicyStatus is not implemented yet)"
+            )),
+            DialogLine::plain(
+                "  because versioning is enabled: a delete or an overwrite keeps the data as a noncurrent version",
+            ),
+        ],
+        error: false,
+    });
+    let screen = draw(&s, 80, 24).backend().to_string();
+    let lines: Vec<&str> = screen.lines().collect();
+    let at = |needle: &str| -> (usize, usize) {
+        lines
+            .iter()
+            .enumerate()
+            .find_map(|(n, l)| l.find(needle).map(|i| (n, l[..i].chars().count())))
+            .unwrap_or_else(|| panic!("{needle:?} not on screen:\n{screen}"))
+    };
+    let (row, value_column) = at("not supported");
+    let (next, continued) = at("GetBucketPolicyStatus");
+    assert_eq!(next, row + 1, "{screen}");
+    assert_eq!(
+        continued, value_column,
+        "continued under the value:\n{screen}"
+    );
+    let (row, because) = at("because versioning");
+    let (next, rest) = at("as a noncurrent version");
+    assert_eq!(next, row + 1, "{screen}");
+    assert_eq!(
+        rest,
+        because + 2,
+        "an indented line continues two cells in:\n{screen}"
+    );
+}

@@ -977,6 +977,24 @@ fn bulk_undelete_plans_first_sends_only_on_y_and_reports() {
         screen.contains("listed split over 2 folders as delimiter answers named them"),
         "{screen}"
     );
+    // At 80 columns nothing is cut without a mark: the plan's rows wrap, and the keys of the
+    // footer stay on screen.
+    let mut narrow =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).expect("terminal");
+    narrow
+        .draw(|f| {
+            lockwatch_core::ui::render(
+                &s,
+                "2026-11-27T00:00:00Z".parse().expect("time"),
+                &lockwatch_core::ui::Theme::default(),
+                f,
+            )
+        })
+        .expect("draw");
+    let narrow = narrow.backend().to_string();
+    assert!(narrow.contains("Esc: close"), "{narrow}");
+    assert!(narrow.contains("a.sql-v1"), "the version id whole: {narrow}");
+    assert!(!narrow.contains('…'), "a cut: {narrow}");
     // Esc would close it with nothing sent; y runs it.
     let effects = run(&mut s, vec![key('y')]);
     let (run_request, plans) = effects

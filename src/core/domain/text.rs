@@ -126,8 +126,6 @@ pub fn width(s: &str) -> usize {
     s.chars().map(|c| c.width().unwrap_or(0)).sum()
 }
 
-/// Cuts already-sanitized text to at most `max` cells, ending in `…` when cut; never splits a
-/// character (a wide character that would straddle the edge is dropped).
 /// Splits `s` at spaces into lines at most `max` cells wide (a word wider than that gets a
 /// line of its own, cut).
 pub fn wrap(s: &str, max: usize) -> Vec<String> {
@@ -154,6 +152,8 @@ pub fn wrap(s: &str, max: usize) -> Vec<String> {
     lines
 }
 
+/// Cuts already-sanitized text to at most `max` cells, ending in `…` when cut; never splits a
+/// character (a wide character that would straddle the edge is dropped).
 pub fn truncate(s: &str, max: usize) -> Cow<'_, str> {
     if width(s) <= max {
         return Cow::Borrowed(s);

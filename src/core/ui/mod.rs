@@ -123,7 +123,8 @@ fn title_bar(frame: &mut Frame, area: ratatui::layout::Rect, state: &AppState, t
     }
     let used: usize = right.iter().map(|s| s.width()).sum::<usize>() + " lockwatch  ".len();
     let room = usize::from(area.width).saturating_sub(used);
-    // The access key goes first, then the region, then the endpoint is cut.
+    // Who writes and where: the endpoint is cut first (with `…`), then the region goes, and the
+    // masked key stays whole.
     let endpoint = text::sanitize(&state.connection.endpoint);
     let region = text::sanitize(&state.connection.region);
     // The key, and who the server says it is once it has said.
@@ -135,17 +136,13 @@ fn title_bar(frame: &mut Frame, area: ratatui::layout::Rect, state: &AppState, t
         ),
         None => state.connection.access_key_masked.clone(),
     };
-    let connection = [
-        format!("{endpoint} · {region} · {key}"),
-        format!(
-            "{endpoint} · {region} · {}",
-            state.connection.access_key_masked
-        ),
-        format!("{endpoint} · {region}"),
-    ]
-    .into_iter()
-    .find(|c| text::width(c) <= room)
-    .unwrap_or_else(|| endpoint.into_owned());
+    let connection = connection_text(
+        &endpoint,
+        &region,
+        &key,
+        &state.connection.access_key_masked,
+        room,
+    );
     let mut spans = vec![Span::styled(" lockwatch ", theme.title)];
     let shown = text::truncate(&connection, room);
     if !shown.is_empty() {
@@ -154,6 +151,26 @@ fn title_bar(frame: &mut Frame, area: ratatui::layout::Rect, state: &AppState, t
     }
     spans.extend(right);
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The top line's connection in `room` cells: whole if it fits; else the server's name for the
+/// key goes, then the endpoint is cut with `…` (at least 16 cells of it kept), then the region
+/// goes; the masked key is never cut while there is room for it.
+fn connection_text(endpoint: &str, region: &str, key: &str, masked: &str, room: usize) -> String {
+    const ENDPOINT_AT_LEAST: usize = 16;
+    for key in [key, masked] {
+        let whole = format!("{endpoint} · {region} · {key}");
+        if text::width(&whole) <= room {
+            return whole;
+        }
+    }
+    for tail in [format!(" · {region} · {masked}"), format!(" · {masked}")] {
+        let left = room.saturating_sub(text::width(&tail));
+        if left >= ENDPOINT_AT_LEAST {
+            return format!("{}{tail}", text::truncate(endpoint, left));
+        }
+    }
+    text::truncate(&format!("{masked} · {endpoint}"), room).into_owned()
 }
 
 fn areas_single(state: &AppState) -> bool {

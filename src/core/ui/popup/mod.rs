@@ -46,6 +46,97 @@ fn styled(line: &DialogLine, theme: &Theme) -> Line<'static> {
     Line::styled(text::sanitize(&line.text).into_owned(), style)
 }
 
+/// Where a line's continuation starts when it wraps: under the value of a `Label  value` line
+/// (the value begins after a run of two spaces within the first 32 cells), two cells in from
+/// an indented line, else at the left edge.
+fn hanging_indent(line: &str) -> usize {
+    let lead = line.chars().take_while(|c| *c == ' ').count();
+    if lead > 0 {
+        return lead + 2;
+    }
+    let chars: Vec<char> = line.chars().take(32).collect();
+    let mut i = 0;
+    while i + 2 < chars.len() {
+        if chars[i] != ' ' && chars[i + 1] == ' ' && chars[i + 2] == ' ' {
+            let start = chars[i + 1..]
+                .iter()
+                .position(|c| *c != ' ')
+                .map(|p| i + 1 + p);
+            if let Some(start) = start {
+                return text::width(&chars[..start].iter().collect::<String>());
+            }
+        }
+        i += 1;
+    }
+    0
+}
+
+/// Lines wrapped to `width` at spaces, each continuation indented by `hanging_indent` (a word
+/// longer than the room is broken across lines, never cut). Lines of several spans (forms,
+/// tables drawn in colours) are left to the paragraph's own wrapping.
+fn hang_wrap(lines: Vec<Line<'static>>, width: u16) -> Vec<Line<'static>> {
+    let width = usize::from(width.max(8));
+    let mut out = Vec::with_capacity(lines.len());
+    for line in lines {
+        if line.spans.len() != 1 || line.width() <= width {
+            out.push(line);
+            continue;
+        }
+        let style = line.spans[0].style.patch(line.style);
+        let content = line.spans[0].content.to_string();
+        let indent = hanging_indent(&content).min(width / 2);
+        let lead = (content.len() - content.trim_start_matches(' ').len()).min(width / 2);
+        let mut current = String::new();
+        let mut rows: Vec<String> = Vec::new();
+        let room = |rows: &Vec<String>| {
+            if rows.is_empty() {
+                width - lead
+            } else {
+                width - indent
+            }
+        };
+        for word in content.trim_start_matches(' ').split(' ') {
+            let sep = usize::from(!current.is_empty());
+            if text::width(&current) + sep + text::width(word) <= room(&rows) {
+                if sep == 1 {
+                    current.push(' ');
+                }
+                current.push_str(word);
+                continue;
+            }
+            if !current.trim().is_empty() {
+                rows.push(std::mem::take(&mut current));
+            } else {
+                current.clear();
+            }
+            let mut rest = word.to_string();
+            while text::width(&rest) > room(&rows) {
+                let mut head = String::new();
+                for c in rest.chars() {
+                    if text::width(&head) + text::width(c.encode_utf8(&mut [0; 4])) > room(&rows) {
+                        break;
+                    }
+                    head.push(c);
+                }
+                if head.is_empty() {
+                    break;
+                }
+                rest = rest[head.len()..].to_string();
+                rows.push(head);
+            }
+            current = rest;
+        }
+        if !current.is_empty() || rows.is_empty() {
+            rows.push(current);
+        }
+        for (k, row) in rows.into_iter().enumerate() {
+            let before = if k == 0 { lead } else { indent };
+            out.push(Line::styled(format!("{}{row}", " ".repeat(before)), style));
+        }
+    }
+    out
+}
+
 /// Rows `lines` take when wrapped at `width` (an estimate good enough to size the box).
 fn wrapped_height(lines: &[Line], width: u16) -> u16 {
     let width = usize::from(width.max(1));
@@ -58,6 +149,7 @@ fn wrapped_height(lines: &[Line], width: u16) -> u16 {
 fn boxed(frame: &mut Frame, title: &str, lines: Vec<Line<'static>>, border: Style, theme: &Theme) {
     let screen = frame.area();
     let width = screen.width.saturating_sub(4).clamp(20, 90);
+    let lines = hang_wrap(lines, width.saturating_sub(2));
     let height = wrapped_height(&lines, width.saturating_sub(2)) + 2;
     let area = centered(screen, width, height);
     frame.render_widget(Clear, area);
@@ -89,6 +181,7 @@ fn message_box(
 ) {
     let screen = frame.area();
     let width = screen.width.saturating_sub(4).clamp(20, 90);
+    let lines = hang_wrap(lines, width.saturating_sub(2));
     let total = wrapped_height(&lines, width.saturating_sub(2));
     if total + 2 <= screen.height {
         return boxed(frame, title, lines, border, theme);
@@ -211,6 +304,9 @@ struct ListBox {
     /// Only the rows that can show, from the scroll position on (callers format no more).
     list: Vec<Line<'static>>,
     foot: Vec<Line<'static>>,
+    /// Whether a list row too wide for the box wraps (a plan's rows: a version id is never
+    /// cut) or is cut with `…` (a table scrolled sideways). Head and foot always wrap.
+    wrap_list: bool,
 }
 
 fn list_box(frame: &mut Frame, b: ListBox, theme: &Theme) {
@@ -220,6 +316,7 @@ fn list_box(frame: &mut Frame, b: ListBox, theme: &Theme) {
         head,
         list,
         foot,
+        wrap_list,
     } = b;
     let screen = frame.area();
     let area = centered(
@@ -234,6 +331,13 @@ fn list_box(frame: &mut Frame, b: ListBox, theme: &Theme) {
         .title(Span::styled(format!(" {title} "), theme.emphasis));
     let inner = block.inner(area);
     frame.render_widget(block, area);
+    let head = hang_wrap(head, inner.width);
+    let foot = hang_wrap(foot, inner.width);
+    let list = if wrap_list {
+        hang_wrap(list, inner.width)
+    } else {
+        list
+    };
     let fixed = (head.len() + foot.len()) as u16;
     let room = usize::from(inner.height.saturating_sub(fixed));
     let mut lines = head;
@@ -243,8 +347,47 @@ fn list_box(frame: &mut Frame, b: ListBox, theme: &Theme) {
         lines.push(Line::raw(""));
     }
     lines.extend(foot);
-    // One row each, cut at the edge: a long key must not push the keys below off the box.
+    // One row each, so that a long key cannot push the keys below off the box; a row wider
+    // than the box ends with `…`: nothing is cut without a mark.
+    let width = usize::from(inner.width);
+    let lines: Vec<Line<'static>> = lines.into_iter().map(|l| marked_cut(l, width)).collect();
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// `line` cut to `width` cells with `…` as its last cell when it is wider; styles kept.
+fn marked_cut(line: Line<'static>, width: usize) -> Line<'static> {
+    if line.width() <= width || width == 0 {
+        return line;
+    }
+    let mut left = width - 1;
+    let mut spans = Vec::new();
+    let mut last_style = line.style;
+    for span in line.spans {
+        if left == 0 {
+            break;
+        }
+        let w = span.width();
+        last_style = span.style;
+        if w <= left {
+            left -= w;
+            spans.push(span);
+        } else {
+            let mut cut = String::new();
+            let mut used = 0;
+            for c in span.content.chars() {
+                let w = text::width(c.encode_utf8(&mut [0; 4]));
+                if used + w > left {
+                    break;
+                }
+                cut.push(c);
+                used += w;
+            }
+            spans.push(Span::styled(cut, span.style));
+            break;
+        }
+    }
+    spans.push(Span::styled("…", last_style));
+    Line::from(spans).style(line.style)
 }
 
 fn form_lines(form: &crate::app::Form, theme: &Theme) -> Vec<Line<'static>> {

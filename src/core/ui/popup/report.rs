@@ -39,10 +39,16 @@ pub(super) fn report_box(frame: &mut Frame, r: &crate::app::ReportView, theme: &
         } => {
             // The report as a terminal shows it: tables aligned, prose wrapped to the popup,
             // wide tables scrolled sideways.
-            let width = usize::from(frame.area().width.saturating_sub(6)).max(20);
+            // The list box's inside: the screen less 4 columns (at most 140), less its borders.
+            let width = usize::from(frame.area().width.saturating_sub(4).min(140))
+                .saturating_sub(2)
+                .max(20);
             let rendered = terminal_lines(markdown, width);
-            // Never past the last screenful (the popup's borders and footer take ~6 rows).
-            let rows = usize::from(frame.area().height.saturating_sub(6)).max(1);
+            let foot = report_foot(file_name, saved.as_ref(), width, theme);
+            // Never past the last screenful: the popup's borders, margins and footer.
+            let rows = usize::from(frame.area().height.saturating_sub(4))
+                .saturating_sub(foot.len())
+                .max(1);
             let scroll = (*scroll).min(rendered.len().saturating_sub(rows));
             let list: Vec<Line<'static>> = rendered
                 .into_iter()
@@ -54,28 +60,15 @@ pub(super) fn report_box(frame: &mut Frame, r: &crate::app::ReportView, theme: &
                         Kind::TableHead => theme.dim,
                         Kind::Text => Style::new(),
                     };
-                    let shown: String = l.chars().skip(*hscroll).collect();
-                    Line::styled(shown, style)
+                    // Nothing is cut without a mark: a line scrolled sideways starts with `…`,
+                    // one wider than the popup ends with it.
+                    let mut shown: String = l.chars().skip(*hscroll).collect();
+                    if *hscroll > 0 && !l.is_empty() {
+                        shown = format!("…{}", shown.chars().skip(1).collect::<String>());
+                    }
+                    Line::styled(text::truncate(&shown, width).into_owned(), style)
                 })
                 .collect();
-            let mut foot = vec![Line::raw("")];
-            match saved {
-                Some(Ok(path)) => foot.push(Line::styled(
-                    format!("Saved to {}", text::sanitize(path)),
-                    theme.success,
-                )),
-                Some(Err(e)) => {
-                    foot.push(Line::styled(text::sanitize(e).into_owned(), theme.error))
-                }
-                None => {}
-            }
-            foot.push(Line::styled(
-                format!(
-                    "s: save as ./{}   j/k pgup/pgdn: scroll   h/l: sideways   Esc: close",
-                    text::sanitize(file_name)
-                ),
-                theme.dim,
-            ));
             list_box(
                 frame,
                 ListBox {
@@ -84,11 +77,44 @@ pub(super) fn report_box(frame: &mut Frame, r: &crate::app::ReportView, theme: &
                     head: Vec::new(),
                     list,
                     foot,
+                    wrap_list: false,
                 },
                 theme,
             );
         }
     }
+}
+
+/// The report popup's footer: what saving did, the file it saves to, and the keys, on lines of
+/// their own so that a long file name never pushes the keys off.
+fn report_foot(
+    file_name: &str,
+    saved: Option<&Result<String, String>>,
+    width: usize,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let mut foot = vec![Line::raw("")];
+    match saved {
+        Some(Ok(path)) => foot.push(Line::styled(
+            format!("Saved to {}", text::sanitize(path)),
+            theme.success,
+        )),
+        Some(Err(e)) => foot.push(Line::styled(text::sanitize(e).into_owned(), theme.error)),
+        None => {}
+    }
+    foot.push(Line::styled(
+        text::truncate(
+            &format!("s: save as ./{}", text::sanitize(file_name)),
+            width,
+        )
+        .into_owned(),
+        theme.dim,
+    ));
+    foot.push(Line::styled(
+        "j/k pgup/pgdn: scroll   h/l: sideways   Esc: close",
+        theme.dim,
+    ));
+    foot
 }
 
 /// What a rendered line is, for its style.
@@ -111,7 +137,7 @@ fn terminal_lines(markdown: &str, width: usize) -> Vec<(String, Kind)> {
             continue;
         }
         if !table.is_empty() {
-            out.extend(render_table(&table));
+            out.extend(render_table(&table, width));
             table.clear();
         }
         // Code marks are Markdown's, not the report's.
@@ -159,7 +185,10 @@ fn cells(row: &str) -> Vec<String> {
     cells.into_iter().map(|c| c.trim().to_string()).collect()
 }
 
-fn render_table(rows: &[&str]) -> Vec<(String, Kind)> {
+/// A table's rows aligned. A label/value table (two columns, no header) wraps a value too wide for the
+/// popup onto lines indented under the value column; wider tables keep their rows whole, to be
+/// scrolled sideways.
+fn render_table(rows: &[&str], width: usize) -> Vec<(String, Kind)> {
     let is_separator = |cells: &[String]| {
         cells
             .iter()
@@ -177,6 +206,11 @@ fn render_table(rows: &[&str]) -> Vec<(String, Kind)> {
         .filter(|c| !is_separator(c) && c.iter().any(|x| !x.is_empty()))
         .collect();
     let columns = body.iter().map(|c| c.len()).max().unwrap_or(0);
+    // A label/value table: two columns under a header of empty cells.
+    let label_value = columns == 2
+        && parsed
+            .first()
+            .is_some_and(|h| h.iter().all(|c| c.is_empty()));
     let mut widths = vec![0usize; columns];
     for row in &body {
         for (i, c) in row.iter().enumerate() {
@@ -185,7 +219,7 @@ fn render_table(rows: &[&str]) -> Vec<(String, Kind)> {
     }
     body.iter()
         .enumerate()
-        .map(|(n, row)| {
+        .flat_map(|(n, row)| {
             let mut line = String::new();
             for (i, w) in widths.iter().enumerate() {
                 let cell = text::sanitize(row.get(i).map_or("", String::as_str)).into_owned();
@@ -210,7 +244,26 @@ fn render_table(rows: &[&str]) -> Vec<(String, Kind)> {
             } else {
                 Kind::Text
             };
-            (line.trim_end().to_string(), kind)
+            let line = line.trim_end().to_string();
+            if !label_value || text::width(&line) <= width {
+                return vec![(line, kind)];
+            }
+            let label = text::sanitize(row.first().map_or("", String::as_str)).into_owned();
+            let indent = widths[0] + 2;
+            let value = text::sanitize(row.get(1).map_or("", String::as_str)).into_owned();
+            let room = width.saturating_sub(indent).max(10);
+            wrap(&value, room)
+                .into_iter()
+                .enumerate()
+                .map(|(k, part)| {
+                    let lead = if k == 0 {
+                        format!("{label}{}", " ".repeat(indent - text::width(&label)))
+                    } else {
+                        " ".repeat(indent)
+                    };
+                    (format!("{lead}{part}"), kind)
+                })
+                .collect()
         })
         .collect()
 }
@@ -266,6 +319,28 @@ mod tests {
         assert!(
             text.contains(&"a|b  x"),
             "an escaped pipe is a pipe: {text:?}"
+        );
+    }
+
+    #[test]
+    fn a_label_value_table_wraps_its_values_under_the_value_column() {
+        let md = "| | |\n|---|---|\n| Taken at | 2026-12-07 05:02:44 UTC by the server's clock, which is in step with this machine's |\n| Versioning | Enabled |\n";
+        let lines = terminal_lines(md, 40);
+        let text: Vec<&str> = lines.iter().map(|(l, _)| l.as_str()).collect();
+        assert!(text.iter().all(|l| text::width(l) <= 40), "{text:?}");
+        assert!(text[0].starts_with("Taken at    2026-12-07"), "{text:?}");
+        assert!(
+            text[1].starts_with("            "),
+            "continued under the value: {text:?}"
+        );
+        let joined = text.join(" ");
+        assert!(
+            joined.contains("in step with this"),
+            "nothing lost: {text:?}"
+        );
+        assert!(
+            text.iter().any(|l| l.starts_with("Versioning  Enabled")),
+            "{text:?}"
         );
     }
 }

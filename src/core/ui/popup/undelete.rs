@@ -100,11 +100,15 @@ pub(super) fn bulk_box(frame: &mut Frame, bulk: &crate::app::BulkUndelete, theme
             list_box(
                 frame,
                 ListBox {
-                    title: format!("{title} — plan ({} keys)", plans.len()),
+                    title: format!(
+                        "{title} — plan ({})",
+                        crate::domain::format::plural(plans.len(), "key")
+                    ),
                     border: theme.border_focused,
                     head,
                     list,
                     foot,
+                    wrap_list: true,
                 },
                 theme,
             );
@@ -156,6 +160,7 @@ pub(super) fn bulk_box(frame: &mut Frame, bulk: &crate::app::BulkUndelete, theme
                     head,
                     list,
                     foot,
+                    wrap_list: true,
                 },
                 theme,
             );
@@ -203,6 +208,7 @@ pub(super) fn bulk_box(frame: &mut Frame, bulk: &crate::app::BulkUndelete, theme
                     head,
                     list,
                     foot,
+                    wrap_list: true,
                 },
                 theme,
             );
