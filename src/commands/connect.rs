@@ -98,6 +98,9 @@ pub(super) async fn openstack_login(
 ) -> Result<(crate::openstack::Login, Option<String>), String> {
     use crate::openstack;
     let cloud = openstack::load(&source).map_err(|e| e.to_string())?;
+    for warning in cloud.warnings() {
+        say!(console, "lockwatch: warning: {}", shown(&warning));
+    }
     // Keystone takes a moment (a token, the catalogue, the EC2 credentials): say so.
     if console.err_is_terminal {
         say!(

@@ -22,6 +22,10 @@ pub struct Cloud {
     /// The catalogue interface: `public` unless said otherwise.
     pub interface: Option<String>,
     pub region_name: Option<String>,
+    /// What the user should fix before a secret leaks: a file holding this cloud's password
+    /// that others can read (set by `load`; see also `Cloud::warnings`).
+    #[serde(skip)]
+    pub file_warnings: Vec<String>,
 }
 
 /// The `auth` section of a cloud.
@@ -82,6 +86,7 @@ impl Cloud {
             verify: None,
             interface: var("OS_INTERFACE"),
             region_name: var("OS_REGION_NAME"),
+            file_warnings: Vec::new(),
         }
     }
 
@@ -176,9 +181,12 @@ fn cloud_from(
     let mut cloud = entry(&read(clouds)?, "clouds", name).ok_or_else(|| {
         OpenStackError::Config(format!("no cloud {name:?} in {}", clouds.display()))
     })?;
+    let mut file_warnings = Vec::new();
+    file_warnings.extend(readable_secret(clouds, &cloud));
     if let Some(secure) = secure
         && let Some(extra) = entry(&read(&secure)?, "clouds", name)
     {
+        file_warnings.extend(readable_secret(&secure, &extra));
         merge(&mut cloud, extra, Merge::Overwrite);
     }
     if let Some(profile) = cloud.get("profile").cloned() {
@@ -204,8 +212,50 @@ fn cloud_from(
         };
         merge(&mut cloud, base, Merge::KeepExisting);
     }
-    serde_yaml_ng::from_value(cloud)
-        .map_err(|e| OpenStackError::Config(format!("cloud {name:?} in {}: {e}", clouds.display())))
+    let mut cloud: Cloud = serde_yaml_ng::from_value(cloud).map_err(|e| {
+        OpenStackError::Config(format!("cloud {name:?} in {}: {e}", clouds.display()))
+    })?;
+    cloud.file_warnings = file_warnings;
+    Ok(cloud)
+}
+
+/// A warning when `file`'s entry for the cloud holds a password or a secret and people other
+/// than its owner can read the file.
+fn readable_secret(file: &Path, entry: &serde_yaml_ng::Value) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let auth = entry.get("auth")?;
+    let secret = ["password", "application_credential_secret", "token"]
+        .into_iter()
+        .find(|k| auth.get(*k).is_some())?;
+    let mode = std::fs::metadata(file).ok()?.permissions().mode();
+    (mode & 0o077 != 0).then(|| {
+        format!(
+            "{} holds this cloud's {secret} and others on this machine can read it (mode {:o}): chmod 600 {}",
+            file.display(),
+            mode & 0o777,
+            file.display()
+        )
+    })
+}
+
+impl Cloud {
+    /// What to tell the user before logging in: files that leak the secret, and a plain
+    /// http:// Keystone (the password would travel unencrypted).
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = self.file_warnings.clone();
+        let sends_secret = self.auth.password.is_some()
+            || self.auth.application_credential_secret.is_some()
+            || self.auth.token.is_some();
+        if sends_secret
+            && let Some(url) = &self.auth.auth_url
+            && url.to_ascii_lowercase().starts_with("http://")
+        {
+            out.push(format!(
+                "Keystone's auth_url {url} is plain http://: the password or secret is sent unencrypted; use https:// where the cloud offers it"
+            ));
+        }
+        out
+    }
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -268,6 +318,41 @@ mod tests {
             "{missing}"
         );
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_password_others_can_read_and_a_plain_http_keystone_are_warned_of() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("dir");
+        let clouds = dir.path().join("clouds.yaml");
+        let secure = dir.path().join("secure.yaml");
+        std::fs::write(
+            &clouds,
+            "clouds:\n  c:\n    auth:\n      auth_url: http://keystone.example:5000/v3\n      username: alice\n",
+        )
+        .expect("write");
+        std::fs::write(
+            &secure,
+            "clouds:\n  c:\n    auth:\n      password: s3cret-pw\n",
+        )
+        .expect("write");
+        let chmod = |p: &Path, mode| {
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).expect("chmod")
+        };
+        chmod(&clouds, 0o644);
+        chmod(&secure, 0o644);
+        let cloud = cloud_from(&clouds, Some(secure.clone()), None, "c").expect("the cloud");
+        let warnings = cloud.warnings();
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(
+            warnings[0].contains("secure.yaml holds this cloud's password")
+                && warnings[0].contains("chmod 600"),
+            "only the file with the password: {warnings:?}"
+        );
+        assert!(warnings[1].contains("plain http://"), "{warnings:?}");
+        chmod(&secure, 0o600);
+        let cloud = cloud_from(&clouds, Some(secure), None, "c").expect("the cloud");
+        assert_eq!(cloud.warnings().len(), 1, "{:?}", cloud.warnings());
     }
 
     #[test]

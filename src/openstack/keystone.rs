@@ -367,8 +367,23 @@ fn object_store<'a>(
         .map(|e| e.url.as_str())
 }
 
-/// Logs in to Keystone with the cloud's settings and finds the project's object store.
+/// Logs in to Keystone with the cloud's settings and finds the project's object store. No
+/// secret of the login appears in an error it returns.
 pub async fn login(source: CloudSource, cloud: Cloud) -> Result<Login, OpenStackError> {
+    let auth = &cloud.auth;
+    let secrets: Vec<String> = [
+        auth.password.clone(),
+        auth.application_credential_secret.clone(),
+        auth.token.clone(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    log_in(source, cloud).await.map_err(|e| e.without(&secrets))
+}
+
+async fn log_in(source: CloudSource, cloud: Cloud) -> Result<Login, OpenStackError> {
     let auth_url = cloud.auth.auth_url.clone().ok_or_else(|| {
         OpenStackError::Config(format!(
             "{}: no auth_url (OS_AUTH_URL) to log in at",

@@ -49,6 +49,41 @@ pub enum OpenStackError {
     },
 }
 
+impl OpenStackError {
+    /// The error with every secret of the login written as `[redacted]`: Keystone may echo
+    /// what it was sent (a password in a validation error), and this message is printed.
+    pub fn without(self, secrets: &[&str]) -> OpenStackError {
+        let clean = |message: String| {
+            secrets
+                .iter()
+                .filter(|s| s.len() >= 4)
+                .fold(message, |m, s| m.replace(s, "[redacted]"))
+        };
+        match self {
+            OpenStackError::Config(m) => OpenStackError::Config(clean(m)),
+            OpenStackError::Refused { auth_url, message } => OpenStackError::Refused {
+                auth_url,
+                message: clean(message),
+            },
+            OpenStackError::Unreachable { auth_url, message } => OpenStackError::Unreachable {
+                auth_url,
+                message: clean(message),
+            },
+            OpenStackError::NoObjectStore(m) => OpenStackError::NoObjectStore(clean(m)),
+            OpenStackError::Keystone {
+                what,
+                status,
+                message,
+            } => OpenStackError::Keystone {
+                what,
+                status,
+                message: clean(message),
+            },
+            OpenStackError::Delegated => OpenStackError::Delegated,
+        }
+    }
+}
+
 fn at(url: &Option<String>) -> String {
     url.as_deref()
         .map(|u| format!(" at {u}"))
@@ -485,6 +520,20 @@ pub fn confirm_and_save(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_secret_keystone_echoes_is_never_printed() {
+        let echoed = OpenStackError::Keystone {
+            what: "the login".into(),
+            status: 400,
+            message: "Invalid input for field 'password': 'hunter2-long' is too short".into(),
+        };
+        let shown = echoed.without(&["hunter2-long", "ab"]).to_string();
+        assert!(!shown.contains("hunter2-long"), "{shown}");
+        assert!(shown.contains("[redacted]"), "{shown}");
+        // A secret of a few characters would redact ordinary words: left alone.
+        assert!(shown.contains("too short"), "{shown}");
+    }
 
     #[test]
     fn the_catalogue_url_is_cut_to_scheme_and_host() {

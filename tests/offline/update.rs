@@ -993,7 +993,10 @@ fn bulk_undelete_plans_first_sends_only_on_y_and_reports() {
         .expect("draw");
     let narrow = narrow.backend().to_string();
     assert!(narrow.contains("Esc: close"), "{narrow}");
-    assert!(narrow.contains("a.sql-v1"), "the version id whole: {narrow}");
+    assert!(
+        narrow.contains("a.sql-v1"),
+        "the version id whole: {narrow}"
+    );
     assert!(!narrow.contains('…'), "a cut: {narrow}");
     // Esc would close it with nothing sent; y runs it.
     let effects = run(&mut s, vec![key('y')]);

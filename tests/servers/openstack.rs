@@ -111,7 +111,7 @@ fn a_password_login_uses_the_users_ec2_credential_and_restores_a_deleted_file() 
     let cloud = cloud();
     let bucket = bucket_with_a_deleted_file(cloud);
     let (home, env) = home(cloud);
-    lists_tux(
+    let listed = lists_tux(
         home.path(),
         &env,
         &[
@@ -122,6 +122,14 @@ fn a_password_login_uses_the_users_ec2_credential_and_restores_a_deleted_file() 
             &format!("s3://{bucket}/"),
         ],
     );
+    // The test's clouds.yaml holds the password, readable by others (0644), and the test
+    // Keystone speaks plain http: both are said before the password is sent.
+    let said = String::from_utf8_lossy(&listed.stderr);
+    assert!(
+        said.contains("holds this cloud's password") && said.contains("chmod 600"),
+        "{said}"
+    );
+    assert!(said.contains("plain http://"), "{said}");
     let out = lockwatch(
         home.path(),
         &env,

@@ -76,6 +76,12 @@ impl ConnectionInfo {
                 "--profile / AWS_PROFILE in ~/.aws/credentials, and that the keys belong to this endpoint.".into(),
             ];
         }
+        if error.to_string().contains("CaUsedAsEndEntity") {
+            return vec![
+                "The server presents a CA certificate (CA:TRUE) as its own, which TLS refuses for a server; lockwatch does not skip the check.".into(),
+                "Give the server a leaf certificate signed by that CA, and the CA to --ca-bundle (`openssl req -x509` alone makes a CA certificate).".into(),
+            ];
+        }
         if matches!(error, S3Error::Network(_) | S3Error::Timeout(_)) {
             let check = match &self.endpoint_source {
                 Some(source) => format!(
@@ -107,5 +113,56 @@ impl ConnectionInfo {
                 Surface::CommandLine => "Run the command again once the server answers.".into(),
             }],
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::error::S3Error;
+
+    fn info() -> ConnectionInfo {
+        ConnectionInfo {
+            endpoint: "https://127.0.0.1:8443".into(),
+            endpoint_source: None,
+            region: "us-east-1".into(),
+            path_style: true,
+            access_key_masked: mask("AKIAEXAMPLE1234"),
+            credentials_source: "environment".into(),
+            read_only: false,
+            read_only_because: None,
+            warnings: Vec::new(),
+            sandbox: false,
+            actor: Default::default(),
+        }
+    }
+
+    #[test]
+    fn each_first_failure_gets_its_own_advice() {
+        let i = info();
+        let said = |e: S3Error| i.advice(&e, Surface::CommandLine).join(" ");
+        assert!(
+            said(S3Error::Network(
+                "invalid peer certificate: CaUsedAsEndEntity".into()
+            ))
+            .contains("leaf certificate signed by that CA")
+        );
+        assert!(
+            said(S3Error::Network("connection refused".into())).contains("could not be reached")
+        );
+        let service = |code: &str, status| S3Error::Service {
+            code: code.into(),
+            message: String::new(),
+            status: Some(status),
+        };
+        assert!(said(service("SignatureDoesNotMatch", 403)).contains("rejected these credentials"));
+        assert!(said(service("NoSuchBucket", 404)).contains("No bucket of that name"));
+        assert!(said(service("NotFound", 404)).contains("may not be an S3 endpoint"));
+        assert!(said(service("InternalError", 500)).contains("Run the command again"));
+        assert!(
+            i.advice(&service("InternalError", 500), Surface::Ui)
+                .join(" ")
+                .contains("Press R")
+        );
     }
 }
