@@ -553,10 +553,13 @@ fn a_narrow_title_keeps_loading_and_filter_and_the_end_of_a_deep_location() {
     ] {
         assert!(wide.contains(part), "{part:?} missing from {wide:?}");
     }
-    // Narrower: the counts go, then the location keeps its end.
+    // Narrower: the location keeps its end; the counts stay.
     let middle = title(180);
     assert!(middle.contains("…"), "{middle:?}");
-    assert!(middle.contains("/2026/11/ loading… 1 pages"), "{middle:?}");
+    assert!(
+        middle.contains("/2026/11/ 1000 objects loading… 1 pages"),
+        "{middle:?}"
+    );
     // Narrower still: the location keeps 24 cells, then loading and the filter say it briefly.
     let brief = title(120);
     assert!(brief.contains("…"), "{brief:?}");
@@ -923,5 +926,31 @@ fn a_popup_wraps_a_long_value_under_its_value_column() {
         rest,
         because + 2,
         "an indented line continues two cells in:\n{screen}"
+    );
+}
+
+#[test]
+fn at_80_columns_the_objects_title_keeps_its_counts_in_short_form() {
+    let s = guide_state(80, 24);
+    let screen = draw(&s, 80, 24).backend().to_string();
+    let title = screen
+        .lines()
+        .find(|l| l.contains("Objects"))
+        .expect("the objects pane's title")
+        .to_string();
+    assert!(
+        title.contains(" rows") && title.contains('×'),
+        "the counts, briefly: {title}"
+    );
+    // With room, said whole.
+    let screen = draw(&s, 200, 40).backend().to_string();
+    let title = screen
+        .lines()
+        .find(|l| l.contains("Objects"))
+        .expect("the objects pane's title")
+        .to_string();
+    assert!(
+        title.contains("deleted") && title.contains("folder"),
+        "{title}"
     );
 }

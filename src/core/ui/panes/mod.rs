@@ -85,6 +85,9 @@ enum Keep {
     Place,
     /// Counts and notes repeated elsewhere: left out first.
     Extra,
+    /// The pane's counts: kept (briefly if need be) while the place keeps 24 cells of its end,
+    /// left out before the place is cut further.
+    Count,
 }
 
 struct Part<'a> {
@@ -103,8 +106,9 @@ fn part(span: Span<'_>, keep: Keep) -> Part<'_> {
 }
 
 /// ` Name  part part ` fitted into a border `width` cells wide: `Extra` parts are left out from
-/// the last, then parts with a short form take it, then the `Place` part keeps its end
-/// (`…/deep/folder/`) or goes; the parts that say something is wrong or still running stay.
+/// the last, the `Place` part is cut to 24 cells of its end (`…/deep/folder/`), parts with a
+/// short form take it, the counts go, then the place is cut further or goes; the parts that say
+/// something is wrong or still running stay.
 fn title_line<'a>(
     name: &'a str,
     focused: bool,
@@ -134,6 +138,12 @@ fn title_line<'a>(
         if let Some(short) = parts[i].short.take() {
             parts[i].span = short;
         }
+    }
+    while used(&parts) > room {
+        let Some(i) = parts.iter().rposition(|p| p.keep == Keep::Count) else {
+            break;
+        };
+        parts.remove(i);
     }
     let over = used(&parts).saturating_sub(room);
     cut_place(&mut parts, over, 4);

@@ -58,7 +58,16 @@ pub fn objects(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     if pane.lists_versions() {
         counts.push_str(&format!(" · {deleted} deleted"));
     }
-    parts.push(part(Span::styled(counts, theme.dim), Keep::Extra));
+    // Briefly where the title is narrow: rows, and deleted ones with the pane's mark for them.
+    let mut brief = format!("{} rows", pane.level.len());
+    if pane.lists_versions() {
+        brief.push_str(&format!(" · {deleted}×"));
+    }
+    parts.push(Part {
+        span: Span::styled(counts, theme.dim),
+        short: Some(Span::styled(brief, theme.dim)),
+        keep: Keep::Count,
+    });
     if pane.show_deleted {
         parts.push(part(
             Span::styled("[deleted shown]", theme.warning),
