@@ -26,6 +26,23 @@ fn special(code: KeyCode) -> Action {
     Action::Key(Key::plain(code))
 }
 
+/// The screen `s` draws at `width` × `height`, a line each.
+fn drawn(s: &AppState, width: u16, height: u16) -> String {
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(width, height))
+        .expect("terminal");
+    terminal
+        .draw(|f| {
+            lockwatch_core::ui::render(
+                s,
+                "2026-11-27T00:00:00Z".parse().expect("time"),
+                &lockwatch_core::ui::Theme::default(),
+                f,
+            )
+        })
+        .expect("draw");
+    terminal.backend().to_string()
+}
+
 /// The buckets list answered for `request` with these names.
 fn buckets_arrived(request: RequestId, names: &[&str]) -> Action {
     Action::BucketsLoaded {
@@ -954,44 +971,14 @@ fn bulk_undelete_plans_first_sends_only_on_y_and_reports() {
     );
     assert!(effects.is_empty());
     // The plan says how its keys were listed, as the command line's does.
-    let mut terminal =
-        ratatui::Terminal::new(ratatui::backend::TestBackend::new(200, 40)).expect("terminal");
-    terminal
-        .draw(|f| {
-            lockwatch_core::ui::render(
-                &s,
-                "2026-11-27T00:00:00Z".parse().expect("time"),
-                &lockwatch_core::ui::Theme::default(),
-                f,
-            )
-        })
-        .expect("draw");
-    let screen: String = terminal
-        .backend()
-        .buffer()
-        .content()
-        .iter()
-        .map(|c| c.symbol())
-        .collect();
+    let screen = drawn(&s, 200, 40);
     assert!(
         screen.contains("listed split over 2 folders as delimiter answers named them"),
         "{screen}"
     );
     // At 80 columns nothing is cut without a mark: the plan's rows wrap, and the keys of the
     // footer stay on screen.
-    let mut narrow =
-        ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).expect("terminal");
-    narrow
-        .draw(|f| {
-            lockwatch_core::ui::render(
-                &s,
-                "2026-11-27T00:00:00Z".parse().expect("time"),
-                &lockwatch_core::ui::Theme::default(),
-                f,
-            )
-        })
-        .expect("draw");
-    let narrow = narrow.backend().to_string();
+    let narrow = drawn(&s, 80, 24);
     assert!(narrow.contains("Esc: close"), "{narrow}");
     assert!(
         narrow.contains("a.sql-v1"),
