@@ -54,65 +54,8 @@ pub struct Cli {
     /// Open at this place: s3://bucket or s3://bucket/prefix/
     pub location: Option<S3Location>,
 
-    /// A named endpoint from the config file ([endpoint.NAME]; also LOCKWATCH_ENDPOINT)
-    #[arg(long, global = true, value_name = "NAME", env = "LOCKWATCH_ENDPOINT")]
-    pub endpoint: Option<String>,
-
-    /// Log in to an OpenStack cloud of clouds.yaml (also OS_CLOUD; OS_AUTH_URL and the other
-    /// OS_* variables of an openrc file work without a name): the endpoint comes from
-    /// Keystone's catalogue and the keys are the user's EC2 credentials (created after asking
-    /// when there are none)
-    #[arg(long, global = true, value_name = "NAME", conflicts_with_all = ["endpoint", "endpoint_url"])]
-    pub os_cloud: Option<String>,
-
-    /// With --os-cloud: after asking, save the connection as NAME — the EC2 keys as profile
-    /// NAME in ~/.aws/credentials (mode 0600), the endpoint as [endpoint.NAME] in the config
-    /// file — so that --endpoint NAME connects without Keystone. Nothing is replaced.
-    #[arg(long, global = true, value_name = "NAME", requires = "os_cloud")]
-    pub save_as: Option<String>,
-
-    /// S3 endpoint, e.g. http://127.0.0.1:8333 or https://object.example.net
-    #[arg(long, global = true, value_name = "URL")]
-    pub endpoint_url: Option<String>,
-
-    /// Profile from ~/.aws/config and ~/.aws/credentials
-    #[arg(long, global = true, value_name = "NAME")]
-    pub profile: Option<String>,
-
-    /// Region to sign requests for (S3-compatible servers mostly ignore it)
-    #[arg(long, global = true, value_name = "REGION")]
-    pub region: Option<String>,
-
-    /// Path-style addressing: auto (the default) uses it whenever a custom endpoint is set
-    #[arg(long, global = true, value_enum)]
-    pub path_style: Option<PathStyle>,
-
-    /// PEM file of CA certificates to trust instead of the system's (also AWS_CA_BUNDLE)
-    #[arg(long, global = true, value_name = "FILE")]
-    pub ca_bundle: Option<PathBuf>,
-
-    /// Seconds to wait for a connection to the endpoint before giving up on an attempt
-    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 5.0)]
-    pub connect_timeout: f64,
-
-    /// Seconds to wait for the server to answer before giving up on an attempt (reads are
-    /// tried up to 3 times with backoff; writes are never repeated)
-    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 30.0)]
-    pub read_timeout: f64,
-
-    /// Seconds one attempt of a request may take in all, however the answer trickles in
-    /// (downloads: until their first byte)
-    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 120.0)]
-    pub attempt_timeout: f64,
-
-    /// Listings at once for `ls -r`, `report` and `undelete`: the listing is split over its
-    /// folders and merged back into key order (the same output as one listing). Lowered for
-    /// good when the server asks to slow down; 1 lists in one sequence
-    #[arg(long, global = true, value_name = "N", default_value_t = crate::s3::DEFAULT_LISTINGS as u16, value_parser = clap::value_parser!(u16).range(1..=64))]
-    pub listings: u16,
-
     /// Never write: every write is refused before a request is sent, and write keys say so
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub read_only: bool,
 
     /// Create lockwatch's demonstration buckets (bup, bup-governance, scratch) on the
@@ -127,12 +70,115 @@ pub struct Cli {
 
     /// Write a diagnostic log: a level (error, warn, info, debug, trace) or targets such as
     /// lockwatch=debug,aws_smithy_runtime=info. Off unless given. Secrets are never logged.
-    #[arg(long, global = true, value_name = "FILTER", env = "LOCKWATCH_LOG")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILTER",
+        env = "LOCKWATCH_LOG",
+        help_heading = "Logging"
+    )]
     pub log: Option<String>,
 
     /// Where the log goes (default: ~/.local/state/lockwatch/lockwatch.log, mode 0600)
-    #[arg(long, global = true, value_name = "FILE", env = "LOCKWATCH_LOG_FILE")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        env = "LOCKWATCH_LOG_FILE",
+        help_heading = "Logging"
+    )]
     pub log_file: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+/// How to connect: the options of every command that talks to a server (the UI, `ls`,
+/// `undelete`, `report`), and of no other. Given before the command (`lockwatch --profile p ls
+/// …`) or after it; after it wins.
+#[derive(Debug, Clone, Default, clap::Args)]
+#[command(next_help_heading = "Connection")]
+pub struct ConnectArgs {
+    /// A named endpoint from the config file ([endpoint.NAME]; also LOCKWATCH_ENDPOINT)
+    #[arg(long, value_name = "NAME", env = "LOCKWATCH_ENDPOINT")]
+    pub endpoint: Option<String>,
+
+    /// Log in to an OpenStack cloud of clouds.yaml (also OS_CLOUD; OS_AUTH_URL and the other
+    /// OS_* variables of an openrc file work without a name): the endpoint comes from
+    /// Keystone's catalogue and the keys are the user's EC2 credentials (created after asking
+    /// when there are none)
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["endpoint", "endpoint_url"])]
+    pub os_cloud: Option<String>,
+
+    /// With --os-cloud: after asking, save the connection as NAME — the EC2 keys as profile
+    /// NAME in ~/.aws/credentials (mode 0600), the endpoint as [endpoint.NAME] in the config
+    /// file — so that --endpoint NAME connects without Keystone. Nothing is replaced.
+    #[arg(long, value_name = "NAME", requires = "os_cloud")]
+    pub save_as: Option<String>,
+
+    /// S3 endpoint, e.g. http://127.0.0.1:8333 or https://object.example.net
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+
+    /// Profile from ~/.aws/config and ~/.aws/credentials
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Region to sign requests for (S3-compatible servers mostly ignore it)
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// Path-style addressing: auto (the default) uses it whenever a custom endpoint is set
+    #[arg(long, value_enum)]
+    pub path_style: Option<PathStyle>,
+
+    /// PEM file of CA certificates to trust instead of the system's (also AWS_CA_BUNDLE)
+    #[arg(long, value_name = "FILE")]
+    pub ca_bundle: Option<PathBuf>,
+
+    /// Seconds to wait for a connection to the endpoint before giving up on an attempt
+    /// (default 5)
+    #[arg(long, value_name = "SECONDS")]
+    pub connect_timeout: Option<f64>,
+
+    /// Seconds to wait for the server to answer before giving up on an attempt (reads are
+    /// tried up to 3 times with backoff; writes are never repeated; default 30)
+    #[arg(long, value_name = "SECONDS")]
+    pub read_timeout: Option<f64>,
+
+    /// Seconds one attempt of a request may take in all, however the answer trickles in
+    /// (downloads: until their first byte; default 120)
+    #[arg(long, value_name = "SECONDS")]
+    pub attempt_timeout: Option<f64>,
+
+    /// Listings at once for `ls -r`, `report` and `undelete`: the listing is split over its
+    /// folders and merged back into key order (the same output as one listing). Lowered for
+    /// good when the server asks to slow down; 1 lists in one sequence (default 4)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub listings: Option<u16>,
+}
+
+impl ConnectArgs {
+    /// These options with `over`'s wherever it gives one.
+    fn overlaid(&self, over: &ConnectArgs) -> ConnectArgs {
+        ConnectArgs {
+            endpoint: over.endpoint.clone().or_else(|| self.endpoint.clone()),
+            os_cloud: over.os_cloud.clone().or_else(|| self.os_cloud.clone()),
+            save_as: over.save_as.clone().or_else(|| self.save_as.clone()),
+            endpoint_url: over
+                .endpoint_url
+                .clone()
+                .or_else(|| self.endpoint_url.clone()),
+            profile: over.profile.clone().or_else(|| self.profile.clone()),
+            region: over.region.clone().or_else(|| self.region.clone()),
+            path_style: over.path_style.or(self.path_style),
+            ca_bundle: over.ca_bundle.clone().or_else(|| self.ca_bundle.clone()),
+            connect_timeout: over.connect_timeout.or(self.connect_timeout),
+            read_timeout: over.read_timeout.or(self.read_timeout),
+            attempt_timeout: over.attempt_timeout.or(self.attempt_timeout),
+            listings: over.listings.or(self.listings),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -149,7 +195,7 @@ pub enum Command {
         /// Everything below the prefix, not only one level
         #[arg(long, short = 'r')]
         recursive: bool,
-        /// One JSON object per line
+        /// One JSON object per line (its JSON Schema: assets/schemas/ in the source)
         #[arg(long)]
         json: bool,
         /// As it was at this time: each key's version of then (with --versions: the entries
@@ -157,6 +203,8 @@ pub enum Command {
         /// "2026-11-20 10:00" in UTC
         #[arg(long, allow_hyphen_values = true, value_parser = crate::domain::format::parse_time_arg)]
         at: Option<crate::domain::format::TimeArg>,
+        #[command(flatten)]
+        connect: ConnectArgs,
     },
     /// Bring back what was deleted (or overwritten) under a prefix: plans every key first and
     /// shows the plan; removes only delete markers, each re-checked as the latest entry just
@@ -171,12 +219,18 @@ pub enum Command {
         /// Show the plan and stop; nothing is sent
         #[arg(long)]
         dry_run: bool,
-        /// One JSON object per key (the plan, and after a run each key's outcome)
+        /// One JSON object per line: each key's plan ("phase": "plan"), and after a run each
+        /// key's outcome ("outcome") and the counts ("result"); JSON Schema: assets/schemas/
         #[arg(long)]
         json: bool,
         /// Carry out the plan without asking (needed when standard input is not a terminal)
         #[arg(long)]
         yes: bool,
+        /// Never write: the plan is shown and nothing is sent
+        #[arg(long)]
+        read_only: bool,
+        #[command(flatten)]
+        connect: ConnectArgs,
     },
     /// The lock-coverage report of a bucket or prefix, for an auditor: versioning and Object
     /// Lock configuration, versions and bytes by protection, retention bounds, current objects
@@ -250,9 +304,34 @@ pub struct ReportArgs {
         value_parser = S3Location::parse_exact
     )]
     pub inventory: Option<S3Location>,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
 }
 
 impl Cli {
+    /// The connection options given, before the command or after it (after wins).
+    pub fn connection(&self) -> ConnectArgs {
+        match &self.command {
+            Some(Command::Ls { connect, .. }) | Some(Command::Undelete { connect, .. }) => {
+                self.connect.overlaid(connect)
+            }
+            Some(Command::Report(args)) => self.connect.overlaid(&args.connect),
+            _ => self.connect.clone(),
+        }
+    }
+
+    /// Whether writes are refused: `--read-only` before the command or after `undelete`.
+    pub fn read_only(&self) -> bool {
+        self.read_only
+            || matches!(
+                self.command,
+                Some(Command::Undelete {
+                    read_only: true,
+                    ..
+                })
+            )
+    }
+
     /// How to connect: for each setting, flags > environment > the config file (the endpoint
     /// chosen with --endpoint, LOCKWATCH_ENDPOINT or default_endpoint) > AWS profile >
     /// defaults. `env` reads the environment (a parameter, for tests).
@@ -261,7 +340,8 @@ impl Cli {
         config: &Config,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<ConnectOptions, String> {
-        let name = self
+        let given = self.connection();
+        let name = given
             .endpoint
             .clone()
             .or_else(|| config.default_endpoint.clone());
@@ -289,7 +369,7 @@ impl Cli {
                 .find_map(|v| env(v).filter(|s| !s.is_empty()))
                 .or(value)
         };
-        let read_only_because = match (&name, self.read_only, chosen.read_only) {
+        let read_only_because = match (&name, self.read_only(), chosen.read_only) {
             (_, true, _) => None,
             (Some(n), false, true) => Some(format!(
                 "read_only = true for endpoint '{n}' in the config file"
@@ -297,35 +377,37 @@ impl Cli {
             _ => None,
         };
         Ok(ConnectOptions {
-            endpoint_url: self.endpoint_url.clone().or_else(|| {
+            endpoint_url: given.endpoint_url.clone().or_else(|| {
                 from_env(
                     &["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"],
                     chosen.endpoint_url,
                 )
             }),
-            profile: self
+            profile: given
                 .profile
                 .clone()
                 .or_else(|| from_env(&["AWS_PROFILE"], chosen.profile)),
-            region: self
+            region: given
                 .region
                 .clone()
                 .or_else(|| from_env(&["AWS_REGION", "AWS_DEFAULT_REGION"], chosen.region)),
-            path_style: self.path_style.or(chosen.path_style).unwrap_or_default(),
-            ca_bundle: self.ca_bundle.clone().or_else(|| {
+            path_style: given.path_style.or(chosen.path_style).unwrap_or_default(),
+            ca_bundle: given.ca_bundle.clone().or_else(|| {
                 from_env(&["AWS_CA_BUNDLE"], None)
                     .map(std::path::PathBuf::from)
                     .or(chosen.ca_bundle)
             }),
             static_credentials: None,
             environment_keys: crate::s3::EnvironmentKeys::from_env(&env),
-            read_only: self.read_only || chosen.read_only,
-            listings: usize::from(self.listings),
+            read_only: self.read_only() || chosen.read_only,
+            listings: given
+                .listings
+                .map_or(crate::s3::DEFAULT_LISTINGS, usize::from),
             read_only_because,
             timeouts: crate::s3::Timeouts {
-                connect: seconds(self.connect_timeout),
-                read: seconds(self.read_timeout),
-                attempt: seconds(self.attempt_timeout),
+                connect: seconds(given.connect_timeout.unwrap_or(5.0)),
+                read: seconds(given.read_timeout.unwrap_or(30.0)),
+                attempt: seconds(given.attempt_timeout.unwrap_or(120.0)),
             },
         })
     }

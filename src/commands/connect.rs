@@ -49,10 +49,12 @@ pub(super) async fn connect(
         );
     }
     let mut options = cli.connect_options(config, console.env)?;
-    let endpoint_chosen =
-        cli.endpoint.is_some() || cli.endpoint_url.is_some() || config.default_endpoint.is_some();
+    let given = cli.connection();
+    let endpoint_chosen = given.endpoint.is_some()
+        || given.endpoint_url.is_some()
+        || config.default_endpoint.is_some();
     let Some(source) =
-        crate::openstack::requested(cli.os_cloud.as_deref(), endpoint_chosen, console.env)
+        crate::openstack::requested(given.os_cloud.as_deref(), endpoint_chosen, console.env)
     else {
         let mut connection = crate::s3::connect(&options)
             .await
@@ -60,7 +62,7 @@ pub(super) async fn connect(
         crate::audit::here(&mut connection.info.actor);
         return Ok(connection);
     };
-    let login = openstack_login(source, &mut options, cli.save_as.as_deref(), console).await?;
+    let login = openstack_login(source, &mut options, given.save_as.as_deref(), console).await?;
     let from_catalogue = options.endpoint_url.as_deref() == Some(login.0.endpoint.as_str());
     let mut connection = crate::s3::connect(&options)
         .await
@@ -182,8 +184,9 @@ pub(super) fn pick_endpoint(
     config: &Config,
     console: &mut Console<'_>,
 ) -> Result<Option<String>, Exit> {
-    let said = cli.endpoint.is_some()
-        || cli.endpoint_url.is_some()
+    let given = cli.connection();
+    let said = given.endpoint.is_some()
+        || given.endpoint_url.is_some()
         || config.default_endpoint.is_some()
         || ["AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"]
             .iter()

@@ -298,6 +298,7 @@ where
                 recursive,
                 json,
                 at,
+                ..
             }) => {
                 let options = crate::work::ls::LsOptions {
                     location: location.clone(),
@@ -314,6 +315,7 @@ where
                 dry_run,
                 json,
                 yes,
+                ..
             }) => {
                 let options = UndeleteOptions {
                     location: location.clone(),

@@ -12,7 +12,7 @@ pub(super) async fn run_ui(mut cli: Cli, config: Config, console: &mut Console<'
     }
     if !cli.demo {
         match pick_endpoint(&cli, &config, console) {
-            Ok(Some(name)) => cli.endpoint = Some(name),
+            Ok(Some(name)) => cli.connect.endpoint = Some(name),
             Ok(None) => {}
             Err(code) => return code,
         }

@@ -196,6 +196,109 @@ fn flags_beat_the_environment_which_beats_the_file() {
     assert_eq!(o.path_style, PathStyle::Auto);
 }
 
+#[test]
+fn connection_options_go_before_or_after_the_command_and_only_where_they_apply() {
+    let cli = |args: &[&str]| {
+        Cli::try_parse_from(std::iter::once("lockwatch").chain(args.iter().copied()))
+            .expect("parses")
+    };
+    let options = |args: &[&str]| {
+        cli(args)
+            .connect_options(&Config::default(), no_env)
+            .expect("options")
+    };
+    // Before the command, after it, and after it winning.
+    for args in [
+        &["--endpoint-url", "http://127.0.0.1:2", "ls", "s3://b/"][..],
+        &["ls", "s3://b/", "--endpoint-url", "http://127.0.0.1:2"],
+        &[
+            "--endpoint-url",
+            "http://127.0.0.1:9",
+            "ls",
+            "s3://b/",
+            "--endpoint-url",
+            "http://127.0.0.1:2",
+        ],
+        &["report", "s3://b/", "--endpoint-url", "http://127.0.0.1:2"],
+        &[
+            "undelete",
+            "s3://b/",
+            "--endpoint-url",
+            "http://127.0.0.1:2",
+        ],
+    ] {
+        assert_eq!(
+            options(args).endpoint_url.as_deref(),
+            Some("http://127.0.0.1:2"),
+            "{args:?}"
+        );
+    }
+    // Defaults the help names, and a value given after the command.
+    let o = options(&["ls", "s3://b/"]);
+    assert_eq!(o.timeouts.connect, std::time::Duration::from_secs(5));
+    assert_eq!(o.timeouts.read, std::time::Duration::from_secs(30));
+    assert_eq!(o.timeouts.attempt, std::time::Duration::from_secs(120));
+    assert_eq!(o.listings, lockwatch::s3::DEFAULT_LISTINGS);
+    let help = String::from_utf8_lossy(
+        &lockwatch(Path::new("/nonexistent"), &[], &["ls", "--help"]).stdout,
+    )
+    .into_owned();
+    for said in ["(default 5)", "default 30)", "default 120)"] {
+        assert!(help.contains(said), "{said} in {help}");
+    }
+    assert!(
+        help.contains(&format!("(default {})", lockwatch::s3::DEFAULT_LISTINGS)),
+        "{help}"
+    );
+    let o = options(&[
+        "report",
+        "s3://b/",
+        "--read-timeout",
+        "7",
+        "--listings",
+        "9",
+    ]);
+    assert_eq!(o.timeouts.read, std::time::Duration::from_secs(7));
+    assert_eq!(o.listings, 9);
+    // --read-only: before the command or after undelete; ls and report never write.
+    assert!(options(&["--read-only", "undelete", "s3://b/"]).read_only);
+    assert!(options(&["undelete", "s3://b/", "--read-only"]).read_only);
+    assert!(!options(&["undelete", "s3://b/"]).read_only);
+    assert!(Cli::try_parse_from(["lockwatch", "ls", "s3://b/", "--read-only"]).is_err());
+    // Commands that connect to nothing neither take nor show them.
+    for command in [
+        &["completions", "bash"][..],
+        &["man"],
+        &["sandbox"],
+        &["config", "path"],
+    ] {
+        let mut args = vec!["lockwatch"];
+        args.extend_from_slice(command);
+        args.extend_from_slice(&["--endpoint-url", "http://127.0.0.1:2"]);
+        assert!(Cli::try_parse_from(&args).is_err(), "{args:?}");
+        let mut help = vec![command[0], "--help"];
+        if command[0] == "config" {
+            help.insert(1, "path");
+        }
+        let out = lockwatch(Path::new("/nonexistent"), &[], &help);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{help:?}: {text}");
+        assert!(
+            !text.contains("--endpoint-url") && !text.contains("Connection:"),
+            "{help:?} shows connection options:\n{text}"
+        );
+        assert!(text.lines().count() < 30, "{help:?}:\n{text}");
+    }
+    for command in ["ls", "undelete", "report"] {
+        let out = lockwatch(Path::new("/nonexistent"), &[], &[command, "--help"]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("Connection:") && text.contains("--endpoint-url"),
+            "{command}:\n{text}"
+        );
+    }
+}
+
 fn lockwatch(home: &Path, env: &[(&str, &str)], args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_lockwatch"))
         .args(args)
