@@ -106,14 +106,28 @@ pub(super) async fn undelete(
             })
             .and_then(|_| writeln!(out, "  listed {}", listed.describe()))
     };
+    match printed.and_then(|_| out.flush()) {
+        Ok(()) => {}
+        // `… | head`: the reader has what it wanted. A plan nobody read is not carried out.
+        Err(e) if reader_gone(&e) => {
+            if options.dry_run {
+                return Exit::Done;
+            }
+            say!(
+                console,
+                "lockwatch: the plan's reader went away before it was whole: nothing was sent."
+            );
+            return Exit::Partly;
+        }
+        Err(e) => {
+            say!(console, "lockwatch: cannot print the plan: {e}");
+            return Exit::CouldNotStart;
+        }
+    }
     if options.json {
         // The plan's lines are one JSON object per key; how it was listed goes with the
         // messages.
         say!(console, "Listed {}.", listed.describe());
-    }
-    if let Err(e) = printed.and_then(|_| out.flush()) {
-        say!(console, "lockwatch: cannot print the plan: {e}");
-        return Exit::CouldNotStart;
     }
     let acting = summary.remove + summary.copy;
     if options.dry_run {
@@ -212,6 +226,9 @@ pub(super) async fn undelete(
         let _ = write!(err, "\r\x1b[K");
     }
     let _ = writeln!(err, "{}", u::describe_tally(&tally));
+    if options.json {
+        let _ = u::json_result(out, &tally).and_then(|()| out.flush());
+    }
     if tally.failed == 0 && tally.not_attempted == 0 {
         Exit::Done
     } else {

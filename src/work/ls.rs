@@ -120,7 +120,7 @@ async fn run_inner(s3: &S3, options: &LsOptions, out: &mut impl Write) -> Result
             let page = page.map_err(|error| LsError::Server { error, count })?;
             for p in &page.prefixes {
                 // A folder is listed as it was only if it held a key then.
-                let held = folder_held_a_key_at(s3, bucket, p, at).await;
+                let held = folder_held_a_key_at(s3, bucket, p, at, None).await;
                 if held.map_err(|error| LsError::Server { error, count })? {
                     printer.prefix(out, p).map_err(LsError::Output)?;
                     count.rows += 1;
@@ -179,20 +179,31 @@ async fn run_inner(s3: &S3, options: &LsOptions, out: &mut impl Write) -> Result
 
 /// Whether the folder `prefix` held a key at `at` (as `history::state_at` judges a key): its
 /// versions are listed, without a delimiter, until one key present then is found. A folder
-/// whose files all came later, or were all deleted by then, did not exist as it was.
-async fn folder_held_a_key_at(
+/// whose files all came later, or were all deleted by then, did not exist as it was. With
+/// `pages`, a folder not decided within that many pages is an error that says so (the UI's
+/// probe of a folder on screen must not read a million versions).
+pub(crate) async fn folder_held_a_key_at(
     s3: &S3,
     bucket: &str,
     prefix: &str,
     at: jiff::Timestamp,
+    pages: Option<usize>,
 ) -> Result<bool, S3Error> {
     let present = |history: &[HistoryEntry]| {
         crate::domain::history::state_at(history, at).is_some_and(|e| !e.is_delete_marker())
     };
     let mut pager = VersionPager::new(s3, bucket, prefix, None);
     let mut grouper = KeyGrouper::default();
+    let mut read = 0;
     while let Some(page) = pager.next_page().await {
         let page = page?;
+        read += 1;
+        if pages.is_some_and(|most| read > most) {
+            return Err(S3Error::Other(format!(
+                "not decided within {most} pages of versions",
+                most = read - 1
+            )));
+        }
         if grouper
             .absorb(page.versions, page.markers)
             .iter()
@@ -204,6 +215,30 @@ async fn folder_held_a_key_at(
     Ok(grouper
         .finish()
         .is_some_and(|(_, history)| present(&history)))
+}
+
+/// Whether the folder `prefix` holds a current object (its keys are not all deleted): the
+/// first key of a listing of current objects below it, if any.
+pub(crate) async fn folder_holds_a_current_object(
+    s3: &S3,
+    bucket: &str,
+    prefix: &str,
+) -> Result<bool, S3Error> {
+    let mut pager = ObjectPager::new(s3, bucket, prefix, None).with_max_keys(1);
+    // A server that answers empty pages that go on is asked a few times, not forever.
+    for _ in 0..8 {
+        match pager.next_page().await {
+            Some(page) => {
+                if !page?.objects.is_empty() {
+                    return Ok(true);
+                }
+            }
+            None => return Ok(false),
+        }
+    }
+    Err(S3Error::Other(
+        "the server answered empty pages that went on".into(),
+    ))
 }
 
 /// `ls -r`: the listing split over folders and run several at once (`crate::work::listing`), in
@@ -286,7 +321,7 @@ impl Printer<'_> {
                 &JsonObject {
                     key: &o.key,
                     size: o.size,
-                    last_modified: o.last_modified.map(|t| t.to_string()),
+                    last_modified: o.last_modified.map(format::json_time),
                     storage_class: o.storage_class.as_deref(),
                 },
             );
@@ -319,7 +354,7 @@ impl Printer<'_> {
                     key: &entry.key,
                     version_id: &entry.version_id,
                     size: entry.size(),
-                    last_modified: entry.last_modified.map(|t| t.to_string()),
+                    last_modified: entry.last_modified.map(format::json_time),
                 },
             )?;
         } else {
@@ -352,7 +387,7 @@ impl Printer<'_> {
                     delete_marker: e.is_delete_marker(),
                     size,
                     etag,
-                    last_modified: e.last_modified.map(|t| t.to_string()),
+                    last_modified: e.last_modified.map(format::json_time),
                 },
             );
         }

@@ -319,7 +319,7 @@ impl<'a> From<&'a HistoryEntry> for JsonEntry<'a> {
     fn from(e: &'a HistoryEntry) -> Self {
         JsonEntry {
             version_id: &e.version_id,
-            last_modified: e.last_modified.map(|t| t.to_string()),
+            last_modified: e.last_modified.map(crate::domain::format::json_time),
             size: e.size(),
         }
     }
@@ -327,6 +327,9 @@ impl<'a> From<&'a HistoryEntry> for JsonEntry<'a> {
 
 #[derive(Serialize)]
 struct JsonKeyPlan<'a> {
+    /// `plan`: what will be done (every key, before anything is sent); `outcome`: what was
+    /// done, after a run, one line per key carried out.
+    phase: &'static str,
     key: &'a str,
     action: &'static str,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -343,6 +346,28 @@ struct JsonKeyPlan<'a> {
     detail: Option<&'a str>,
 }
 
+/// The last JSON line of a run: how many keys ended each way (`phase` `result`).
+pub fn json_result(out: &mut impl Write, tally: &Tally) -> std::io::Result<()> {
+    #[derive(Serialize)]
+    struct JsonResult {
+        phase: &'static str,
+        done: usize,
+        skipped: usize,
+        failed: usize,
+        not_attempted: usize,
+    }
+    let line = JsonResult {
+        phase: "result",
+        done: tally.done,
+        skipped: tally.skipped,
+        failed: tally.failed,
+        not_attempted: tally.not_attempted,
+    };
+    let mut bytes = serde_json::to_vec(&line).map_err(std::io::Error::other)?;
+    bytes.push(b'\n');
+    out.write_all(&bytes)
+}
+
 /// One key's plan (and, after a run, its outcome) as one JSON line.
 pub fn json_line(
     out: &mut impl Write,
@@ -350,6 +375,7 @@ pub fn json_line(
     outcome: Option<&KeyOutcome>,
 ) -> std::io::Result<()> {
     let mut line = JsonKeyPlan {
+        phase: if outcome.is_some() { "outcome" } else { "plan" },
         key: &plan.key,
         action: "leave",
         remove_markers: Vec::new(),

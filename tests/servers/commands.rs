@@ -292,18 +292,13 @@ fn a_reader_that_goes_away_stops_lockwatch_quietly() {
         .versioned()
         .put("a.txt", "a")
         .put("b.txt", "b")
+        .deleted("b.txt")
         .make(endpoint);
     let home = tempfile::tempdir().expect("home");
     let location = format!("s3://{name}/");
-    for args in [
-        vec!["completions", "zsh"],
-        vec!["man"],
-        vec!["report", location.as_str(), "--format", "csv"],
-        vec!["report", location.as_str()],
-        vec!["ls", "--versions", location.as_str()],
-    ] {
+    let gone = |args: &[&str]| {
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lockwatch"))
-            .args(&args)
+            .args(args)
             .env_clear()
             .envs(support::binary_env(endpoint, home.path()))
             .stdin(std::process::Stdio::null())
@@ -319,8 +314,39 @@ fn a_reader_that_goes_away_stops_lockwatch_quietly() {
             .expect("stderr")
             .read_to_string(&mut err)
             .expect("stderr");
-        let status = child.wait().expect("exit");
-        assert_eq!(status.code(), Some(0), "lockwatch {args:?}: {err}");
+        (child.wait().expect("exit").code(), err)
+    };
+    // A run whose plan nobody read is not carried out, and says so.
+    let (code, err) = gone(&["undelete", location.as_str(), "--yes", "--json"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("nothing was sent"), "{err}");
+    let listed = support::runtime().block_on(async {
+        support::sdk_client(endpoint)
+            .list_object_versions()
+            .bucket(&name)
+            .send()
+            .await
+            .expect("listing")
+    });
+    assert!(
+        listed
+            .delete_markers()
+            .iter()
+            .any(|m| m.key() == Some("b.txt") && m.is_latest() == Some(true)),
+        "the delete marker of b.txt is still the latest entry: {listed:?}"
+    );
+    for args in [
+        vec!["completions", "zsh"],
+        vec!["man"],
+        vec!["report", location.as_str(), "--format", "csv"],
+        vec!["report", location.as_str()],
+        vec!["ls", "--versions", location.as_str()],
+        vec!["ls", "-r", "--versions", "--json", location.as_str()],
+        vec!["undelete", location.as_str(), "--dry-run"],
+        vec!["undelete", location.as_str(), "--dry-run", "--json"],
+    ] {
+        let (code, err) = gone(&args);
+        assert_eq!(code, Some(0), "lockwatch {args:?}: {err}");
         assert!(err.is_empty(), "lockwatch {args:?} said: {err}");
     }
 }

@@ -321,10 +321,7 @@ fn an_honest_server_is_counted_exactly_with_one_listing_and_with_eight() {
         let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
         let versions = bucket().iter().filter(|e| !e.3).count() as u64;
         assert_eq!(json["versions"], versions, "{json}");
-        let compliance = json["by_protection"]
-            .as_array()
-            .and_then(|rows| rows.iter().find(|r| r[0] == "compliance"))
-            .and_then(|r| r[1]["versions"].as_u64());
+        let compliance = json["by_protection"]["compliance"]["versions"].as_u64();
         assert_eq!(compliance, Some(4), "{json}");
 
         let out = run(
@@ -447,11 +444,9 @@ fn report_json(server: &Crafted) -> serde_json::Value {
 }
 
 fn protection(json: &serde_json::Value, state: &str) -> u64 {
-    json["by_protection"]
-        .as_array()
-        .and_then(|rows| rows.iter().find(|r| r[0] == state))
-        .and_then(|r| r[1]["versions"].as_u64())
-        .unwrap_or(0)
+    json["by_protection"][state]["versions"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("no {state} in {json}"))
 }
 
 #[test]

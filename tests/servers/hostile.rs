@@ -121,11 +121,9 @@ fn locks_lockwatch_cannot_read_are_reported_as_unknown_never_unprotected() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     let count = |state: &str| -> u64 {
-        json["by_protection"]
-            .as_array()
-            .and_then(|rows| rows.iter().find(|r| r[0] == state))
-            .and_then(|r| r[1]["versions"].as_u64())
-            .unwrap_or_else(|| panic!("no {state} row in {json}"))
+        json["by_protection"][state]["versions"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("no {state} in {json}"))
     };
     assert_eq!(count("compliance"), 1, "{json}");
     assert_eq!(
@@ -136,7 +134,7 @@ fn locks_lockwatch_cannot_read_are_reported_as_unknown_never_unprotected() {
     assert_eq!(count("none"), 1, "only plain.tar is unprotected: {json}");
     assert_eq!(json["unprotected_current_count"], 1, "{json}");
     assert_eq!(
-        json["latest_retain_until"]["retain_until"], "9999-12-31T23:59:59Z",
+        json["latest_retain_until"]["retain_until"], "9999-12-31T23:59:59.000Z",
         "{json}"
     );
     let reasons = json["unknown"].to_string();
@@ -158,7 +156,7 @@ fn locks_lockwatch_cannot_read_are_reported_as_unknown_never_unprotected() {
             .to_string()
     };
     assert!(
-        line("forever.tar").contains(",compliance,COMPLIANCE,9999-12-31T23:59:59Z,false,"),
+        line("forever.tar").contains(",compliance,COMPLIANCE,9999-12-31T23:59:59.000Z,false,"),
         "{csv}"
     );
     assert!(line("foo-mode.tar").contains(",unknown,FOO,"), "{csv}");

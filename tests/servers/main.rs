@@ -23,5 +23,6 @@ mod report;
 mod report_scale;
 mod s3_layer;
 mod sandbox;
+mod schemas;
 mod split;
 mod undelete;

@@ -292,11 +292,14 @@ fn a_sampled_report_reads_only_its_sample_and_states_its_intervals() {
         assert_eq!(sampled.delete_markers, 4);
         let read: u64 = sampled.by_protection.iter().map(|(_, t)| t.versions).sum();
         assert_eq!(read, 20);
-        let (_, compliance) = &s.by_protection[0];
+        let compliance = &s.by_protection.compliance;
         assert!(
             compliance.versions_low <= compliance.versions_high && compliance.versions_high <= 60
         );
-        assert_eq!(compliance.sampled, sampled.by_protection[0].1.versions);
+        assert_eq!(
+            compliance.sampled,
+            sampled.by_protection.compliance.versions
+        );
         // 24 of 60 versions are COMPLIANCE (40%): a 95% interval holds it for most seeds
         // (fixed seeds: the outcome is the same on every run).
         let mut covered = 0;
@@ -306,7 +309,7 @@ fn a_sampled_report_reads_only_its_sample_and_states_its_intervals() {
             o.seed = Some(seed);
             let (c, _) = report(&proxy.endpoint, &bucket, o, |_| {}).await;
             let c = c.expect("sampled report");
-            let e = &c.sample.as_ref().expect("sample").by_protection[0].1;
+            let e = &c.sample.as_ref().expect("sample").by_protection.compliance;
             if e.low <= 0.4 && 0.4 <= e.high && e.versions_low <= 24 && 24 <= e.versions_high {
                 covered += 1;
             }
@@ -336,7 +339,7 @@ fn a_sampled_report_reads_only_its_sample_and_states_its_intervals() {
         let all = all.expect("full sample");
         let s = all.sample.as_ref().expect("sample");
         assert_eq!(s.size, 60);
-        let (_, compliance) = &s.by_protection[0];
+        let compliance = &s.by_protection.compliance;
         assert_eq!((compliance.low, compliance.high), (0.4, 0.4));
         assert_eq!(
             (compliance.versions_low, compliance.versions_high),

@@ -131,17 +131,49 @@ fn lockwatch_in(home: &std::path::Path, endpoint: &str, args: &[&str]) -> std::p
 
 #[derive(serde::Deserialize)]
 struct Line {
+    phase: String,
     key: String,
     action: String,
     reason: Option<String>,
     outcome: Option<String>,
 }
 
+/// The plan and outcome lines of `undelete --json`; a run's last line, its `result`, is
+/// checked against the outcomes.
 fn lines(out: &std::process::Output) -> Vec<Line> {
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut lines: Vec<&str> = text.lines().collect();
+    let result = lines
+        .last()
+        .and_then(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["phase"] == "result");
+    if result.is_some() {
+        lines.pop();
+    }
+    let lines: Vec<Line> = lines
+        .into_iter()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
-        .collect()
+        .collect();
+    let outcomes = |word: &str| {
+        lines
+            .iter()
+            .filter(|l| l.outcome.as_deref() == Some(word))
+            .count()
+    };
+    for l in &lines {
+        assert_eq!(l.phase == "outcome", l.outcome.is_some(), "{}", l.key);
+    }
+    if let Some(result) = result {
+        for word in ["done", "skipped", "failed"] {
+            assert_eq!(result[word], outcomes(word), "{word} in {result}");
+        }
+    } else {
+        assert_eq!(
+            outcomes("done") + outcomes("skipped") + outcomes("failed"),
+            0
+        );
+    }
+    lines
 }
 
 fn count(lines: &[Line], f: impl Fn(&Line) -> bool) -> usize {

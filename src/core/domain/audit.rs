@@ -179,7 +179,7 @@ impl Record {
     /// The trail's line for this record.
     pub fn entry(self, time: Timestamp, endpoint: &str, actor: Actor) -> AuditEntry {
         AuditEntry {
-            time: time.to_string(),
+            time: crate::domain::format::json_time(time),
             endpoint: endpoint.to_string(),
             bucket: self.bucket,
             key: self.key,

@@ -10,6 +10,29 @@ pub fn timestamp(t: Timestamp) -> String {
         .to_string()
 }
 
+/// `2026-11-26T19:50:35.000Z`: RFC 3339 in UTC to the millisecond, always three digits, as
+/// every time in lockwatch's JSON and CSV is written (one width, for tools).
+pub fn json_time(t: Timestamp) -> String {
+    t.to_zoned(TimeZone::UTC)
+        .strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
+}
+
+/// How long ago, in one unit and at most three digits: `45s`, `12m`, `47h`, `13d`, `99w`,
+/// `3y` (a time in the future is `0s`).
+pub fn age_short(age: jiff::SignedDuration) -> String {
+    let s = age.as_secs().max(0);
+    let (minute, hour, day, week) = (60, 3_600, 86_400, 604_800);
+    match s {
+        _ if s < minute => format!("{s}s"),
+        _ if s < hour => format!("{}m", s / minute),
+        _ if s < 48 * hour => format!("{}h", s / hour),
+        _ if s < 14 * day => format!("{}d", s / day),
+        _ if s < 100 * week => format!("{}w", s / week),
+        _ => format!("{}y", s / (365 * day)),
+    }
+}
+
 /// `timestamp` for an optional value; servers may omit dates.
 pub fn maybe_timestamp(t: Option<Timestamp>) -> String {
     t.map(timestamp).unwrap_or_else(|| "—".to_string())
@@ -172,6 +195,19 @@ mod tests {
         assert!(read("-2x").is_err());
         assert!(read("yesterday").is_err());
         assert!(read("-99999999999999d").is_err());
+    }
+
+    #[test]
+    fn ages_are_one_unit_of_at_most_three_digits() {
+        let age = |s: i64| age_short(jiff::SignedDuration::from_secs(s));
+        assert_eq!(age(-5), "0s");
+        assert_eq!(age(59), "59s");
+        assert_eq!(age(3_599), "59m");
+        assert_eq!(age(47 * 3_600), "47h");
+        assert_eq!(age(13 * 86_400), "13d");
+        assert_eq!(age(99 * 604_800), "99w");
+        assert_eq!(age(100 * 604_800), "1y");
+        assert_eq!(age(i64::MAX), format!("{}y", i64::MAX / (365 * 86_400)));
     }
 
     #[test]

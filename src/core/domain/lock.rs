@@ -154,6 +154,14 @@ impl RetainUntil {
         }
     }
 
+    /// RFC 3339 to the millisecond, always three digits (`2026-11-26T19:50:35.000Z`), as
+    /// lockwatch's JSON and CSV write every time: one width for tools to read. S3 keeps no
+    /// finer time; a finer one is cut, never rounded up.
+    pub fn rfc3339_millis(self) -> String {
+        let (date, h, m, s) = self.civil();
+        format!("{date}T{h:02}:{m:02}:{s:02}.{:03}Z", self.nanos / 1_000_000)
+    }
+
     /// Reads `YYYY-MM-DDTHH:MM:SS[.fff]Z` (as S3 Inventory and the XML API write dates),
     /// including dates past the calendar lockwatch computes with (9999-12-31T23:59:59Z).
     pub fn parse_utc(s: &str) -> Option<RetainUntil> {
@@ -542,6 +550,31 @@ mod tests {
         assert!(info.blocks_delete(now));
         assert!(describe_until(until).contains("beyond the calendar"));
         assert_eq!(countdown(until, SignedDuration::ZERO), "until 9999-12-31");
+    }
+
+    #[test]
+    fn json_times_have_three_digits_of_milliseconds_even_beyond_the_calendar() {
+        assert_eq!(
+            RetainUntil::from_unix(FOREVER, 0).rfc3339_millis(),
+            "9999-12-31T23:59:59.000Z"
+        );
+        assert_eq!(
+            RetainUntil::from_unix(FOREVER, 999_999_999).rfc3339_millis(),
+            "9999-12-31T23:59:59.999Z"
+        );
+        let t = ts("2026-11-27T19:15:50.94Z");
+        assert_eq!(
+            RetainUntil::at(t).rfc3339_millis(),
+            "2026-11-27T19:15:50.940Z"
+        );
+        assert_eq!(
+            crate::domain::format::json_time(t),
+            RetainUntil::at(t).rfc3339_millis()
+        );
+        assert_eq!(
+            crate::domain::format::json_time(ts("2026-11-27T19:15:50Z")),
+            "2026-11-27T19:15:50.000Z"
+        );
     }
 
     #[test]

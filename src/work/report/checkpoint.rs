@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-const FORMAT_VERSION: u32 = 1;
+const FORMAT_VERSION: u32 = 2;
 /// A checkpoint holds capped lists; anything larger is not one of lockwatch's.
 const MAX_BYTES: u64 = 256 << 20;
 

@@ -12,7 +12,8 @@ pub mod adaptive;
 pub mod checkpoint;
 pub mod inventory;
 
-use crate::domain::coverage::{CSV_HEADER, Coverage, Part, Protection, SampleSummary, csv_row};
+use crate::domain::coverage::{ByProtection, CSV_HEADER, Coverage, Part, SampleSummary, csv_row};
+use crate::domain::format::json_time;
 use crate::domain::location::S3Location;
 use crate::domain::pages::ListedAs;
 use crate::domain::pages::VersionMarker;
@@ -203,7 +204,7 @@ pub async fn build(
         heads,
         no_lock,
         part: Part {
-            started_at: Timestamp::now().to_string(),
+            started_at: json_time(Timestamp::now()),
             ended_at: String::new(),
             from_key: next.as_ref().map(|m| m.key.clone()),
             entries: 0,
@@ -212,7 +213,7 @@ pub async fn build(
         next: next.map(|m| (&m).into()),
         checkpoint: file.map(|f| (f, identity, Instant::now())),
     };
-    run.part.started_at = run.server_now().to_string();
+    run.part.started_at = json_time(run.server_now());
     let ended = run
         .full(pages, stop, options.format, out, &mut progress)
         .await;
@@ -611,7 +612,7 @@ impl Run {
         state.listed = Some(listed);
         let mut part = self.part.clone();
         if part.ended_at.is_empty() {
-            part.ended_at = Timestamp::now().to_string();
+            part.ended_at = json_time(Timestamp::now());
         }
         if part.cut.is_none() && !complete {
             part.cut = Some(
@@ -638,7 +639,7 @@ impl Run {
                     0
                 });
         self.coverage.slowed_down += self.heads.slowed_down;
-        self.part.ended_at = self.server_now().to_string();
+        self.part.ended_at = json_time(self.server_now());
         let versions = self.coverage.versions;
         let (cut, error) = match ended {
             Ended::Complete => (None, None),
@@ -768,17 +769,9 @@ async fn sample(
         size: total,
         population,
         seed,
-        by_protection: Protection::ALL
-            .iter()
-            .map(|p| {
-                let n = coverage
-                    .by_protection
-                    .iter()
-                    .find(|(q, _)| q == p)
-                    .map_or(0, |(_, t)| t.versions);
-                (*p, estimate(n, total, population))
-            })
-            .collect(),
+        by_protection: ByProtection::from_fn(|p| {
+            estimate(coverage.by_protection.get(p).versions, total, population)
+        }),
         legal_hold: estimate(coverage.legal_holds, total, population),
         current_sampled,
         unprotected_current: estimate(

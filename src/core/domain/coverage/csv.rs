@@ -34,7 +34,9 @@ pub fn csv_row(
     let (mode, until, hold, error) = match lock {
         Some(Ok(l)) => (
             l.mode.as_ref().map_or("", |m| m.as_str()).to_string(),
-            l.retain_until.map(|t| t.rfc3339()).unwrap_or_default(),
+            l.retain_until
+                .map(|t| t.rfc3339_millis())
+                .unwrap_or_default(),
             match &l.legal_hold {
                 LegalHold::On => "true".to_string(),
                 LegalHold::Off => "false".to_string(),
@@ -53,7 +55,7 @@ pub fn csv_row(
         entry.size().map(|s| s.to_string()).unwrap_or_default(),
         entry
             .last_modified
-            .map(|t| t.to_string())
+            .map(format::json_time)
             .unwrap_or_default(),
         protection.map(|p| p.code()).unwrap_or("").to_string(),
         q(&mode),

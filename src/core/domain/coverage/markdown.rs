@@ -10,7 +10,7 @@ impl Coverage {
             m.push_str("Object Lock is not enabled on this bucket: no version can carry a retention or a legal hold, so no version's lock was read (no HEAD requests).\n\n");
         }
         m.push_str("| protection | versions | bytes |\n|---|---:|---:|\n");
-        for (p, t) in &self.by_protection {
+        for (p, t) in self.by_protection.iter() {
             m.push_str(&format!(
                 "| {} | {} | {} |\n",
                 p.label(),
@@ -84,7 +84,7 @@ impl Coverage {
             "## Versions by protection (sampled: {} of {})\n\n| protection | sampled versions | share (95% interval) | versions, of {} listed |\n|---|---:|---:|---:|\n",
             sample.size, sample.population, sample.population
         ));
-        for (p, e) in &sample.by_protection {
+        for (p, e) in sample.by_protection.iter() {
             m.push_str(&format!(
                 "| {} | {} | {} | {}–{} |\n",
                 p.label(),
@@ -246,19 +246,22 @@ impl Coverage {
         }
 
         m.push_str("## Delete markers by age\n\n| age | delete markers | of which hide their key now |\n|---|---:|---:|\n");
-        for (label, all, latest) in &self.markers_by_age {
-            m.push_str(&format!("| {label} | {all} | {latest} |\n"));
+        for (label, count) in self.markers_by_age.iter() {
+            m.push_str(&format!(
+                "| {label} | {} | {} |\n",
+                count.markers, count.keys_deleted_now
+            ));
         }
         m.push('\n');
 
         if !self.unknown.is_empty() {
             m.push_str("## Versions whose lock could not be read\n\n| key | version | error |\n|---|---|---|\n");
-            for (v, why) in &self.unknown {
+            for u in &self.unknown {
                 m.push_str(&format!(
                     "| `{}` | `{}` | {} |\n",
-                    cell(&v.key),
-                    cell(&v.version_id),
-                    cell(why)
+                    cell(&u.version.key),
+                    cell(&u.version.version_id),
+                    cell(&u.error)
                 ));
             }
             if self.unknown_count > self.unknown.len() as u64 {
@@ -291,8 +294,14 @@ fn objects_table(versions: &[ListedVersion], m: &mut String) {
 
 /// `2026-11-27 01:52:15` from an RFC 3339 time (one past jiff's calendar is rewritten as is).
 fn time(rfc3339: &str) -> String {
+    // Dates past the calendar lockwatch computes with (9999-12-31T23:59:59.000Z) too.
     rfc3339.parse::<Timestamp>().map_or_else(
-        |_| cell(&rfc3339.replacen('T', " ", 1).replace('Z', "")),
+        |_| {
+            RetainUntil::parse_utc(rfc3339).map_or_else(
+                || cell(&rfc3339.replacen('T', " ", 1).replace('Z', "")),
+                RetainUntil::utc,
+            )
+        },
         format::timestamp,
     )
 }

@@ -100,6 +100,110 @@ pub const MARKER_AGES: [(&str, Option<i64>); 5] = [
     ("over 90 days", None),
 ];
 
+/// One value for each protection state, written as an object keyed by the state's name, so
+/// that a tool reads `.by_protection.compliance.versions`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ByProtection<T> {
+    pub compliance: T,
+    pub governance: T,
+    pub legal_hold: T,
+    pub expired: T,
+    pub none: T,
+    pub unknown: T,
+}
+
+impl<T> ByProtection<T> {
+    /// The value of each state, from `f`.
+    pub fn from_fn(mut f: impl FnMut(Protection) -> T) -> Self {
+        ByProtection {
+            compliance: f(Protection::Compliance),
+            governance: f(Protection::Governance),
+            legal_hold: f(Protection::LegalHold),
+            expired: f(Protection::Expired),
+            none: f(Protection::None),
+            unknown: f(Protection::Unknown),
+        }
+    }
+
+    pub fn get(&self, p: Protection) -> &T {
+        match p {
+            Protection::Compliance => &self.compliance,
+            Protection::Governance => &self.governance,
+            Protection::LegalHold => &self.legal_hold,
+            Protection::Expired => &self.expired,
+            Protection::None => &self.none,
+            Protection::Unknown => &self.unknown,
+        }
+    }
+
+    pub fn get_mut(&mut self, p: Protection) -> &mut T {
+        match p {
+            Protection::Compliance => &mut self.compliance,
+            Protection::Governance => &mut self.governance,
+            Protection::LegalHold => &mut self.legal_hold,
+            Protection::Expired => &mut self.expired,
+            Protection::None => &mut self.none,
+            Protection::Unknown => &mut self.unknown,
+        }
+    }
+
+    /// Each state with its value, in `Protection::ALL` order.
+    pub fn iter(&self) -> impl Iterator<Item = (Protection, &T)> {
+        Protection::ALL.into_iter().map(|p| (p, self.get(p)))
+    }
+}
+
+/// Delete markers of one age: all of them, and those that are the latest entry of their key
+/// (keys deleted now).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MarkerCount {
+    pub markers: u64,
+    pub keys_deleted_now: u64,
+}
+
+/// Delete markers by age (`MARKER_AGES`), written as an object keyed by the age's name.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MarkersByAge {
+    pub under_1_day: MarkerCount,
+    pub days_1_to_7: MarkerCount,
+    pub days_7_to_30: MarkerCount,
+    pub days_30_to_90: MarkerCount,
+    pub over_90_days: MarkerCount,
+}
+
+impl MarkersByAge {
+    /// Each age's label (as `MARKER_AGES` has it) and its count, youngest first.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, MarkerCount)> {
+        let counts = [
+            self.under_1_day,
+            self.days_1_to_7,
+            self.days_7_to_30,
+            self.days_30_to_90,
+            self.over_90_days,
+        ];
+        MARKER_AGES.iter().map(|(label, _)| *label).zip(counts)
+    }
+
+    /// The count of the age at `slot` of `MARKER_AGES` (the oldest beyond it).
+    fn slot_mut(&mut self, slot: usize) -> &mut MarkerCount {
+        match slot {
+            0 => &mut self.under_1_day,
+            1 => &mut self.days_1_to_7,
+            2 => &mut self.days_7_to_30,
+            3 => &mut self.days_30_to_90,
+            _ => &mut self.over_90_days,
+        }
+    }
+}
+
+/// A version whose lock could not be read, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnknownVersion {
+    #[serde(flatten)]
+    pub version: ListedVersion,
+    pub error: String,
+}
+
 /// How many versions, and how many bytes they hold.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Count {
@@ -142,8 +246,8 @@ pub struct Coverage {
     pub keys: u64,
     pub versions: u64,
     pub delete_markers: u64,
-    /// Per protection state, in `Protection::ALL` order.
-    pub by_protection: Vec<(Protection, Count)>,
+    /// Per protection state.
+    pub by_protection: ByProtection<Count>,
     /// Versions under a legal hold, whatever their retention.
     pub legal_holds: u64,
     /// The versions under a legal hold, by name (the first `LISTED_UNPROTECTED`).
@@ -153,11 +257,10 @@ pub struct Coverage {
     /// Current objects (the latest entry of their key is a version) that can be deleted.
     pub unprotected_current: Vec<ListedVersion>,
     pub unprotected_current_count: u64,
-    /// Delete markers by age, in `MARKER_AGES` order: (all markers, markers that are the latest
-    /// entry of their key, i.e. keys deleted now).
-    pub markers_by_age: Vec<(String, u64, u64)>,
+    /// Delete markers by age.
+    pub markers_by_age: MarkersByAge,
     /// Versions whose HEAD failed, with why.
-    pub unknown: Vec<(ListedVersion, String)>,
+    pub unknown: Vec<UnknownVersion>,
     /// All of them (the list keeps the first `LISTED_UNPROTECTED`, so that a bucket whose
     /// every HEAD fails cannot grow the report without bound).
     pub unknown_count: u64,
@@ -227,8 +330,8 @@ pub struct SampleSummary {
     pub population: u64,
     /// The seed of the choice: the same seed over the same listing chooses the same versions.
     pub seed: u64,
-    /// Per protection state, in `Protection::ALL` order, with 95% confidence intervals.
-    pub by_protection: Vec<(Protection, super::sample::Estimate)>,
+    /// Per protection state, with 95% confidence intervals.
+    pub by_protection: ByProtection<super::sample::Estimate>,
     pub legal_hold: super::sample::Estimate,
     /// Sampled current objects, and those of them that can be deleted now.
     pub current_sampled: u64,
@@ -263,28 +366,22 @@ impl Coverage {
             taken_by: None,
             locks_not_read: false,
             posture: None,
-            taken_at: now.to_string(),
-            local_time: local.to_string(),
+            taken_at: format::json_time(now),
+            local_time: format::json_time(local),
             server_clock_offset_seconds: offset.map(|o| o.as_secs()),
             versioning: None,
             object_lock: None,
             keys: 0,
             versions: 0,
             delete_markers: 0,
-            by_protection: Protection::ALL
-                .iter()
-                .map(|p| (*p, Count::default()))
-                .collect(),
+            by_protection: ByProtection::default(),
             legal_holds: 0,
             held: Vec::new(),
             earliest_retain_until: None,
             latest_retain_until: None,
             unprotected_current: Vec::new(),
             unprotected_current_count: 0,
-            markers_by_age: MARKER_AGES
-                .iter()
-                .map(|(l, _)| (l.to_string(), 0, 0))
-                .collect(),
+            markers_by_age: MarkersByAge::default(),
             unknown: Vec::new(),
             unknown_count: 0,
             source: None,
@@ -396,7 +493,7 @@ impl Coverage {
                     && let Some(until) = lock.retain_until
                 {
                     let bound = || Bound {
-                        retain_until: until.rfc3339(),
+                        retain_until: until.rfc3339_millis(),
                         key: entry.key.to_string(),
                         version_id: entry.version_id.clone(),
                     };
@@ -416,10 +513,9 @@ impl Coverage {
                 Protection::Unknown
             }
         };
-        if let Some((_, t)) = self.by_protection.iter_mut().find(|(q, _)| *q == p) {
-            t.versions += 1;
-            t.bytes += entry.size().unwrap_or(0);
-        }
+        let t = self.by_protection.get_mut(p);
+        t.versions += 1;
+        t.bytes += entry.size().unwrap_or(0);
         if entry.is_latest && p.deletable() {
             self.unprotected_current_count += 1;
             if self.unprotected_current.len() < LISTED_UNPROTECTED {
@@ -474,18 +570,20 @@ impl Coverage {
                 (_, None) => true,
             })
             .unwrap_or(MARKER_AGES.len() - 1);
-        if let Some(row) = self.markers_by_age.get_mut(slot) {
-            row.1 += 1;
-            if entry.is_latest {
-                row.2 += 1;
-            }
+        let count = self.markers_by_age.slot_mut(slot);
+        count.markers += 1;
+        if entry.is_latest {
+            count.keys_deleted_now += 1;
         }
     }
 
     fn note_unknown(&mut self, r: &ListedVersion, why: String) {
         self.unknown_count += 1;
         if self.unknown.len() < LISTED_UNPROTECTED {
-            self.unknown.push((r.clone(), why));
+            self.unknown.push(UnknownVersion {
+                version: r.clone(),
+                error: why,
+            });
         }
     }
 }
@@ -495,6 +593,6 @@ fn listed_version(entry: &HistoryEntry) -> ListedVersion {
         key: entry.key.to_string(),
         version_id: entry.version_id.clone(),
         size: entry.size(),
-        last_modified: entry.last_modified.map(|t| t.to_string()),
+        last_modified: entry.last_modified.map(format::json_time),
     }
 }

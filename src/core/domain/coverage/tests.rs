@@ -81,10 +81,8 @@ fn each_version_counts_once_by_what_protects_it_now() {
     c.add_marker(&marker("e", "em", true, "2026-11-26T12:00:00Z"));
     c.add_marker(&marker("f", "fm", false, "2026-06-01T00:00:00Z"));
     let get = |p: Protection| {
-        c.by_protection
-            .iter()
-            .find(|(q, _)| *q == p)
-            .map(|(_, t)| (t.versions, t.bytes))
+        let t = c.by_protection.get(p);
+        Some((t.versions, t.bytes))
     };
     assert_eq!(get(Protection::Compliance), Some((1, 10)));
     assert_eq!(get(Protection::Governance), Some((1, 20)));
@@ -116,8 +114,18 @@ fn each_version_counts_once_by_what_protects_it_now() {
         .map(|v| v.key.as_str())
         .collect();
     assert_eq!(current, ["c", "d"]);
-    assert_eq!(c.markers_by_age[0], ("under 1 day".to_string(), 1, 1));
-    assert_eq!(c.markers_by_age[4], ("over 90 days".to_string(), 1, 0));
+    let one = |markers, keys_deleted_now| MarkerCount {
+        markers,
+        keys_deleted_now,
+    };
+    assert_eq!(c.markers_by_age.under_1_day, one(1, 1));
+    assert_eq!(c.markers_by_age.over_90_days, one(1, 0));
+    // For tools: objects keyed by name, read with `.by_protection.compliance.versions`.
+    let json = serde_json::to_value(&c).expect("json");
+    assert_eq!(json["by_protection"]["compliance"]["versions"], 1);
+    assert_eq!(json["by_protection"]["legal_hold"]["bytes"], 30);
+    assert_eq!(json["markers_by_age"]["under_1_day"]["keys_deleted_now"], 1);
+    assert_eq!(json["markers_by_age"]["over_90_days"]["markers"], 1);
     let md = c.markdown();
     for needle in [
         "| COMPLIANCE (retained) | 1 | 10 bytes |",
@@ -202,12 +210,20 @@ fn unreadable_locks_are_counted_unknown_never_unprotected() {
     assert_eq!(c.unprotected_current_count, 0);
     assert_eq!(c.unknown.len(), 2);
     assert_eq!(c.unknown_count, 2);
-    assert!(c.unknown[0].1.contains("FOO"), "{:?}", c.unknown);
+    assert!(c.unknown[0].error.contains("FOO"), "{:?}", c.unknown);
+    let json = serde_json::to_value(&c).expect("json");
+    assert_eq!(json["unknown"][0]["key"], "a", "{json}");
+    assert!(
+        json["unknown"][0]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("FOO")),
+        "{json}"
+    );
     assert_eq!(
         c.latest_retain_until
             .as_ref()
             .map(|b| b.retain_until.as_str()),
-        Some("9999-12-31T23:59:59Z")
+        Some("9999-12-31T23:59:59.000Z")
     );
     let md = c.markdown();
     assert!(md.contains("9999-12-31 23:59:59 UTC"), "{md}");
@@ -217,7 +233,7 @@ fn unreadable_locks_are_counted_unknown_never_unprotected() {
         Some(Protection::Compliance),
     );
     assert!(
-        row.contains(",COMPLIANCE,9999-12-31T23:59:59Z,false,"),
+        row.contains(",COMPLIANCE,9999-12-31T23:59:59.000Z,false,"),
         "{row}"
     );
 }

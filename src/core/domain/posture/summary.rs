@@ -6,12 +6,27 @@ use super::*;
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Summary {
     /// (what, what it is and means), in a fixed order; lifecycle rules and policy statements
-    /// follow their heading as lines of their own with an empty name.
+    /// follow their heading as lines of their own with an empty name. Written for tools as
+    /// `{"name": …, "value": …}` objects.
+    #[serde(serialize_with = "named_lines")]
     pub lines: Vec<(String, String)>,
     pub recovery_window: String,
     pub at_least_days: Option<u32>,
     pub reasons: Vec<String>,
     pub risks: Vec<RiskRow>,
+}
+
+/// `lines` as a list of `{"name", "value"}` objects.
+fn named_lines<S: serde::Serializer>(
+    lines: &[(String, String)],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    #[derive(serde::Serialize)]
+    struct Line<'a> {
+        name: &'a str,
+        value: &'a str,
+    }
+    serializer.collect_seq(lines.iter().map(|(name, value)| Line { name, value }))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
