@@ -175,6 +175,7 @@ pub enum Command {
     NextPane,
     PreviousPane,
     Filter,
+    GoTo,
     Refresh,
     Help,
     Close,

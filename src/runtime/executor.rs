@@ -20,6 +20,10 @@ use tokio::task::AbortHandle;
 pub(super) const LOCK_CONCURRENCY: usize = 8;
 const LOCK_ROUNDS: usize = 3;
 const LOCK_CONCURRENCY_MAX: usize = 64;
+/// Pages of versions a folder's probe reads at most, as of a time, before saying it could not
+/// decide (a folder of a million versions created after the time would otherwise be read
+/// whole for one mark).
+const PROBE_PAGES: usize = 20;
 /// Bucket detail requests in flight at once.
 pub(super) const DETAIL_CONCURRENCY: usize = 8;
 
@@ -149,6 +153,38 @@ impl Executor {
                         }
                     });
                 }
+            }
+            Effect::ProbeFolder {
+                request,
+                bucket,
+                prefix,
+                at,
+            } => {
+                let permits = self.details.clone();
+                self.answer(Some(request), async move {
+                    let _permit = permits.acquire_owned().await;
+                    let result = match at {
+                        None => {
+                            crate::work::ls::folder_holds_a_current_object(&s3, &bucket, &prefix)
+                                .await
+                        }
+                        Some(at) => {
+                            crate::work::ls::folder_held_a_key_at(
+                                &s3,
+                                &bucket,
+                                &prefix,
+                                at,
+                                Some(PROBE_PAGES),
+                            )
+                            .await
+                        }
+                    };
+                    Action::FolderProbed {
+                        request,
+                        prefix,
+                        result,
+                    }
+                })
             }
             Effect::PlanRestore {
                 request,

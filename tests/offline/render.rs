@@ -942,6 +942,17 @@ fn at_80_columns_the_objects_title_keeps_its_counts_in_short_form() {
         title.contains(" rows") && title.contains('×'),
         "the counts, briefly: {title}"
     );
+    // The date column is left out at 80 columns: a deleted row says when, in the size column.
+    let deleted: jiff::Timestamp = "2026-11-26T08:25:42Z".parse().expect("time");
+    let row = screen
+        .lines()
+        .find(|l| l.contains("× tux.svg"))
+        .expect("the deleted row");
+    let age = lockwatch_core::domain::format::age_short(now().duration_since(deleted));
+    assert!(
+        row.contains(&format!("del {age} ago")),
+        "when it was deleted ({age}):\n{screen}"
+    );
     // With room, said whole.
     let screen = draw(&s, 200, 40).backend().to_string();
     let title = screen

@@ -1894,3 +1894,256 @@ fn a_bucket_without_risks_says_so_in_i() {
         text.join("\n")
     );
 }
+
+/// The help at 80×24: `G` reaches the last row and says so, the bottom border marks more below
+/// until then, `g` returns, and `/` keeps only the keys that match.
+#[test]
+fn help_scrolls_to_its_end_marks_more_below_and_finds_a_key() {
+    let mut s = crate::app_state(80, 24);
+    run(&mut s, vec![key('?')]);
+    let first = drawn(&s, 80, 24);
+    assert!(first.contains("more below"), "{first}");
+    assert!(first.contains("lines 1–20 of"), "{first}");
+    run(&mut s, vec![key('G')]);
+    let end = drawn(&s, 80, 24);
+    assert!(!end.contains("more below"), "{end}");
+    assert!(end.contains("Times are UTC."), "the last row shows:\n{end}");
+    // Up from the end moves at once (the scroll was kept within the rows).
+    run(&mut s, vec![key('k')]);
+    let up = drawn(&s, 80, 24);
+    assert!(up.contains("more below"), "{up}");
+    run(&mut s, vec![key('g')]);
+    assert_eq!(drawn(&s, 80, 24), first);
+    // `/restore`: only the bindings that speak of restoring, with their sections.
+    let mut typing = vec![key('/')];
+    typing.extend("restore".chars().map(key));
+    run(&mut s, typing);
+    let found = drawn(&s, 80, 24);
+    assert!(found.contains("/restore▏"), "{found}");
+    assert!(found.contains("[restore]"), "{found}");
+    assert!(found.contains("[restore_by_copy]"), "{found}");
+    assert!(!found.contains("[quit]"), "{found}");
+    assert!(!found.contains("more below"), "{found}");
+    // Enter keeps the filter; Esc shows all again; a second Esc closes.
+    run(&mut s, vec![special(KeyCode::Enter)]);
+    assert!(drawn(&s, 80, 24).contains("Keys whose name, command or description"));
+    run(&mut s, vec![special(KeyCode::Esc)]);
+    assert_eq!(drawn(&s, 80, 24), first);
+    run(&mut s, vec![special(KeyCode::Esc)]);
+    assert!(s.popup.is_none());
+    // Nothing matches: said, not an empty box.
+    let mut typing = vec![key('?'), key('/')];
+    typing.extend("zzqx".chars().map(key));
+    run(&mut s, typing);
+    assert!(drawn(&s, 80, 24).contains("No key matches \"zzqx\""));
+}
+
+/// `:` goes to a place typed as on the command line, from any pane, with or without s3://.
+#[test]
+fn colon_goes_to_a_bucket_and_folder() {
+    let mut s = state();
+    let effects = s.start(StartAt::default());
+    let Effect::ListBuckets { request } = effects[0] else {
+        panic!("start lists buckets")
+    };
+    run(&mut s, vec![buckets_arrived(request, &["a", "bup", "c"])]);
+    let mut typing = vec![key(':')];
+    typing.extend("s3://bup/db/2026".chars().map(key));
+    let shown = {
+        run(&mut s, typing);
+        drawn(&s, 120, 35)
+    };
+    assert!(shown.contains(":s3://bup/db/2026▏"), "{shown}");
+    let effects = run(&mut s, vec![special(KeyCode::Enter)]);
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::ListLevel { bucket, prefix, .. }
+            if bucket == "bup" && prefix == "db/2026/")),
+        "{effects:?}"
+    );
+    assert_eq!(s.focus, Pane::Objects);
+    assert_eq!(
+        s.buckets.selected().map(|r| r.bucket.name.as_str()),
+        Some("bup")
+    );
+    // Without the scheme, and a bucket's root.
+    let mut typing = vec![key(':')];
+    typing.extend("c".chars().map(key));
+    typing.push(special(KeyCode::Enter));
+    let effects = run(&mut s, typing);
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::ListLevel { bucket, prefix, .. }
+            if bucket == "c" && prefix.is_empty())),
+        "{effects:?}"
+    );
+    assert_eq!(
+        s.buckets.selected().map(|r| r.bucket.name.as_str()),
+        Some("c")
+    );
+    // Nonsense is said and changes nothing; Esc sends nothing.
+    let mut typing = vec![key(':')];
+    typing.extend("s3:///x".chars().map(key));
+    typing.push(special(KeyCode::Enter));
+    assert!(run(&mut s, typing).is_empty());
+    assert!(
+        s.status
+            .as_ref()
+            .is_some_and(|m| m.text.starts_with("Cannot go there")),
+        "{:?}",
+        s.status
+    );
+    assert!(run(&mut s, vec![key(':'), key('x'), special(KeyCode::Esc)]).is_empty());
+    assert!(s.input.is_none());
+}
+
+/// With deleted objects shown, each folder on screen is asked whether it still holds a current
+/// object; one holding deleted files only is marked as a deleted key is. As of a time, a
+/// folder that held no key then says so. Probes of a level left are cancelled.
+#[test]
+fn folders_of_deleted_files_and_folders_of_later_files_are_marked() {
+    use lockwatch_core::app::FolderProbe;
+    let mut s = state();
+    open_bup(&mut s);
+    let effects = run(&mut s, vec![key('.')]);
+    let request = list_request(&effects).expect("listed again with versions");
+    let page = VersionsPage {
+        versions: vec![version("kept.txt", "v1", "2026-11-20T10:00:00Z", true)],
+        markers: vec![],
+        prefixes: vec!["db/".into(), "logs/".into()],
+        next: None,
+        altered_keys: false,
+    };
+    let effects = run(&mut s, vec![versions_arrived(request, page.clone(), false)]);
+    let probes: Vec<(RequestId, String, Option<Timestamp>)> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::ProbeFolder {
+                request,
+                prefix,
+                at,
+                ..
+            } => Some((*request, prefix.clone(), *at)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        probes
+            .iter()
+            .map(|p| (p.1.as_str(), p.2))
+            .collect::<Vec<_>>(),
+        [("db/", None), ("logs/", None)],
+        "{effects:?}"
+    );
+    // Asked once: the next key asks nothing again.
+    let again = run(&mut s, vec![key('j')]);
+    assert!(
+        !again
+            .iter()
+            .any(|e| matches!(e, Effect::ProbeFolder { .. })),
+        "{again:?}"
+    );
+    run(
+        &mut s,
+        vec![
+            Action::FolderProbed {
+                request: probes[0].0,
+                prefix: "db/".into(),
+                result: Ok(true),
+            },
+            Action::FolderProbed {
+                request: probes[1].0,
+                prefix: "logs/".into(),
+                result: Ok(false),
+            },
+        ],
+    );
+    let screen = drawn(&s, 120, 35);
+    let logs = screen.lines().find(|l| l.contains("logs/")).expect("logs/");
+    assert!(
+        logs.contains("× logs/") && logs.contains("all deleted"),
+        "{screen}"
+    );
+    let db = screen.lines().find(|l| l.contains("db/")).expect("db/");
+    assert!(!db.contains('×') && db.contains("folder"), "{screen}");
+
+    // The view as of a time asks whether each folder held a key then; a probe still out for
+    // the level left is cancelled.
+    let effects = run(&mut s, vec![key('.')]);
+    let request = list_request(&effects).expect("listed again");
+    run(
+        &mut s,
+        vec![objects_arrived(
+            request,
+            ObjectsPage {
+                objects: vec![],
+                prefixes: vec!["db/".into()],
+                next_token: None,
+            },
+            false,
+        )],
+    );
+    assert!(
+        s.objects.folders.is_empty(),
+        "nothing asked without versions"
+    );
+    run(&mut s, vec![key('t')]);
+    let mut typed: Vec<Action> = "2026-11-20 10:00".chars().map(key).collect();
+    typed.push(special(KeyCode::Enter));
+    let effects = run(&mut s, typed);
+    let request = list_request(&effects).expect("listed as of then");
+    let effects = run(&mut s, vec![versions_arrived(request, page, true)]);
+    let at: Timestamp = "2026-11-20T10:00:00Z".parse().expect("time");
+    let asked: Vec<RequestId> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::ProbeFolder {
+                request, at: when, ..
+            } if *when == Some(at) => Some(*request),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(asked.len(), 2, "{effects:?}");
+    run(
+        &mut s,
+        vec![Action::FolderProbed {
+            request: asked[1],
+            prefix: "logs/".into(),
+            result: Ok(false),
+        }],
+    );
+    let screen = drawn(&s, 120, 35);
+    let logs = screen.lines().find(|l| l.contains("logs/")).expect("logs/");
+    assert!(
+        logs.contains("none then") && !logs.contains('×'),
+        "{screen}"
+    );
+    assert_eq!(
+        s.objects.folders.get("db/"),
+        Some(&FolderProbe::Asking(asked[0]))
+    );
+    // Back to now: the level is replaced and db/'s probe is cancelled.
+    run(&mut s, vec![key('t')]);
+    let clear = Key {
+        code: KeyCode::Char('u'),
+        ctrl: true,
+        alt: false,
+    };
+    let effects = run(&mut s, vec![Action::Key(clear), special(KeyCode::Enter)]);
+    let request = list_request(&effects).expect("listed now");
+    let effects = run(
+        &mut s,
+        vec![objects_arrived(
+            request,
+            ObjectsPage {
+                objects: vec![],
+                prefixes: vec!["db/".into()],
+                next_token: None,
+            },
+            false,
+        )],
+    );
+    assert!(effects.contains(&Effect::Cancel(asked[0])), "{effects:?}");
+}

@@ -41,6 +41,9 @@ fn on_filter_key(state: &mut AppState, key: Key) -> Vec<Effect> {
     let Some(input) = state.input.as_mut() else {
         return Vec::new();
     };
+    if input.kind == InputKind::GoTo {
+        return on_go_to_key(state, key);
+    }
     let pane = input.pane;
     match key.code {
         KeyCode::Esc => {
@@ -69,7 +72,68 @@ fn on_filter_key(state: &mut AppState, key: Key) -> Vec<Effect> {
     }
 }
 
+/// A key while `:` is typing a place: Enter goes there, Esc forgets it.
+fn on_go_to_key(state: &mut AppState, key: Key) -> Vec<Effect> {
+    let Some(input) = state.input.as_mut() else {
+        return Vec::new();
+    };
+    match key.code {
+        KeyCode::Esc => state.input = None,
+        KeyCode::Backspace => {
+            input.text.pop();
+        }
+        KeyCode::Char(c) if !key.ctrl && !key.alt => input.text.push(c),
+        KeyCode::Enter => {
+            let typed = input.text.trim().to_string();
+            state.input = None;
+            if typed.is_empty() {
+                return Vec::new();
+            }
+            let with_scheme = if typed.starts_with("s3://") {
+                typed.clone()
+            } else {
+                format!("s3://{}", typed.trim_start_matches('/'))
+            };
+            return match with_scheme.parse::<crate::domain::location::S3Location>() {
+                Ok(place) => state.go_to(place.bucket, place.prefix),
+                Err(e) => {
+                    state.error(format!("Cannot go there: {e}."));
+                    Vec::new()
+                }
+            };
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
 impl AppState {
+    /// Opens `prefix` of `bucket` in the objects pane, the bucket selected in its pane (now, or
+    /// when the bucket list arrives), as a location on the command line opens.
+    pub(super) fn go_to(&mut self, bucket: String, prefix: String) -> Vec<Effect> {
+        let height = self.page_height(Pane::Buckets);
+        match self
+            .buckets
+            .rows
+            .iter()
+            .position(|r| r.bucket.name == bucket)
+        {
+            Some(i) => {
+                if self.buckets.view.filter_text().is_some() {
+                    self.buckets.set_filter(None, height);
+                }
+                self.buckets.view.select_row(i, height);
+            }
+            None if self.buckets.load.is_loading() => {
+                self.buckets.pending_select = Some(bucket.clone())
+            }
+            None => {}
+        }
+        // A view as of a time stays so (its title says so); t and an empty time leave it.
+        self.focus = Pane::Objects;
+        self.open_level(bucket, prefix, None)
+    }
+
     pub(super) fn set_filter(&mut self, pane: Pane, text: Option<String>) {
         let text = text.filter(|t| !t.is_empty());
         let height = self.page_height(pane);
@@ -116,10 +180,7 @@ pub(super) fn on_command(state: &mut AppState, command: Command, now: Timestamp)
             vec![Effect::Quit]
         }
         Command::Suspend => vec![Effect::Suspend],
-        Command::Help => {
-            state.popup = Some(Popup::Help { scroll: 0 });
-            Vec::new()
-        }
+        Command::Help => help::open(state),
         Command::NextPane | Command::PreviousPane => {
             state.focus = if command == Command::NextPane {
                 pane.next()
@@ -131,7 +192,19 @@ pub(super) fn on_command(state: &mut AppState, command: Command, now: Timestamp)
         }
         Command::Filter => {
             let text = state.view_mut(pane).filter_text().unwrap_or_default();
-            state.input = Some(FilterInput { pane, text });
+            state.input = Some(FilterInput {
+                pane,
+                text,
+                kind: InputKind::Filter,
+            });
+            Vec::new()
+        }
+        Command::GoTo => {
+            state.input = Some(FilterInput {
+                pane,
+                text: String::new(),
+                kind: InputKind::GoTo,
+            });
             Vec::new()
         }
         Command::Close => {

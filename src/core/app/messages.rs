@@ -64,6 +64,13 @@ pub enum Action {
         version: VersionRef,
         result: Result<LockInfo, S3Error>,
     },
+    /// What a folder of the objects pane holds (`Effect::ProbeFolder`): `true` when it holds a
+    /// current object (or, as of a time, held a key then).
+    FolderProbed {
+        request: RequestId,
+        prefix: String,
+        result: Result<bool, S3Error>,
+    },
     RestorePlanned {
         request: RequestId,
         bucket: String,
@@ -247,6 +254,15 @@ pub enum Effect {
     },
     HeadVersions {
         versions: Vec<VersionRef>,
+    },
+    /// Whether a folder shown with deleted objects holds a current object (`at`: none), or
+    /// whether it held a key at `at` (the view as of a time): a folder of deleted files only,
+    /// or one whose files all came later, is marked so.
+    ProbeFolder {
+        request: RequestId,
+        bucket: String,
+        prefix: String,
+        at: Option<jiff::Timestamp>,
     },
     PlanRestore {
         request: RequestId,

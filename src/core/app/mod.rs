@@ -8,6 +8,7 @@ mod details;
 mod dialog;
 mod download;
 mod form;
+pub mod help;
 mod input;
 mod messages;
 mod mouse;
@@ -27,9 +28,10 @@ pub use buckets::{BucketRow, BucketsPane, Detail};
 pub use dialog::{Confirm, DialogLine, LineStyle, PendingWrite, Popup, TypedConfirm};
 pub use download::{DownloadForm, Transfer, download_target};
 pub use form::{Field, FieldKind, Form};
+pub use help::{Help, HelpRow};
 pub use messages::{Action, Effect, LevelPage, LockStatus, Resume};
 pub use mouse::{Mouse, MouseKind};
-pub use objects::{Marks, ObjectsPane, ReleasedRows};
+pub use objects::{FolderProbe, Marks, ObjectsPane, ReleasedRows};
 pub use report_view::{ReportStage, ReportView, file_name as report_file_name};
 pub use retention::{RetentionForm, check as check_retention, compliance_refusal, parse_until};
 pub use undelete::{BulkUndelete, Stage as BulkStage};
@@ -178,11 +180,21 @@ pub struct StatusMessage {
 /// the next key).
 pub const STATUS_SECONDS: i64 = 8;
 
-/// A filter being typed for the focused pane.
+/// A line being typed at the bottom: a filter for the focused pane, or a place to go to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FilterInput {
     pub pane: Pane,
     pub text: String,
+    /// What Enter does with the text: `/` filters as it is typed, `:` goes to a place.
+    pub kind: InputKind,
+}
+
+/// What a line typed at the bottom is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum InputKind {
+    #[default]
+    Filter,
+    GoTo,
 }
 
 pub struct AppState {
@@ -387,6 +399,46 @@ impl AppState {
         effects
     }
 
+    /// Asks what the folders now on screen hold, for those not asked yet, while the level lists
+    /// versions: a folder of deleted files only, or one that held no key at the view's time,
+    /// is then marked so.
+    fn probe_visible_folders(&mut self) -> Vec<Effect> {
+        if !self.objects.lists_versions() {
+            return Vec::new();
+        }
+        let Some(bucket) = self.objects.bucket.clone() else {
+            return Vec::new();
+        };
+        let height = self.page_height(Pane::Objects);
+        let pane = &self.objects;
+        let wanted: Vec<String> = pane
+            .view
+            .on_screen(height)
+            .filter_map(|p| pane.view.row_at(p))
+            .filter_map(|i| match pane.level.row(i) {
+                Some(crate::domain::listing::LevelRow::Prefix(p)) => Some(p.to_string()),
+                _ => None,
+            })
+            .filter(|p| !pane.folders.contains_key(p))
+            .collect();
+        let at = self.objects.as_of;
+        wanted
+            .into_iter()
+            .map(|prefix| {
+                let request = self.request_id();
+                self.objects
+                    .folders
+                    .insert(prefix.clone(), FolderProbe::Asking(request));
+                Effect::ProbeFolder {
+                    request,
+                    bucket: bucket.clone(),
+                    prefix,
+                    at,
+                }
+            })
+            .collect()
+    }
+
     /// Asks for the locks of the version rows now on screen that are not known yet.
     fn request_visible_locks(&mut self) -> Vec<Effect> {
         let height = self.page_height(Pane::Versions);
@@ -426,6 +478,8 @@ pub fn update(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Effec
     if let Some(rows) = state.objects.released.take() {
         effects.push(Effect::Release(rows));
     }
+    effects.extend(state.objects.stale_probes.drain(..).map(Effect::Cancel));
+    effects.extend(state.probe_visible_folders());
     effects
 }
 
@@ -530,6 +584,22 @@ fn dispatch(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Effect>
             } else {
                 Vec::new()
             }
+        }
+        Action::FolderProbed {
+            request,
+            prefix,
+            result,
+        } => {
+            if let Some(probe) = state.objects.folders.get_mut(&prefix)
+                && *probe == FolderProbe::Asking(request)
+            {
+                *probe = match result {
+                    Ok(true) => FolderProbe::Holds,
+                    Ok(false) => FolderProbe::Empty,
+                    Err(e) => FolderProbe::Failed(e),
+                };
+            }
+            Vec::new()
         }
         Action::LockLoaded { version, result } => {
             let status = match result {

@@ -86,6 +86,17 @@ impl Marks {
     }
 }
 
+/// What a folder shown with deleted objects (or as of a time) holds, as far as asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FolderProbe {
+    Asking(RequestId),
+    /// A current object (as of a time: a key then).
+    Holds,
+    /// Deleted files only (as of a time: no key then; its files came later or were gone).
+    Empty,
+    Failed(S3Error),
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct ObjectsPane {
     pub bucket: Option<String>,
@@ -111,6 +122,11 @@ pub struct ObjectsPane {
     names_in_order: bool,
     /// A large level just replaced, for `update` to hand to the runtime.
     pub(super) released: Option<Box<ReleasedRows>>,
+    /// What the folders on screen hold, while the level lists versions (deleted objects shown,
+    /// or a past time): asked for each folder once it is on screen.
+    pub folders: std::collections::HashMap<String, FolderProbe>,
+    /// Probes of a level replaced, for `update` to cancel.
+    pub(super) stale_probes: Vec<RequestId>,
 }
 
 impl ObjectsPane {
@@ -281,6 +297,11 @@ impl ObjectsPane {
 
     /// Lets go of a level no longer shown: a large one goes to the runtime to drop.
     fn retire(&mut self, level: Level, order: Option<SortedRows>) {
+        for (_, probe) in self.folders.drain() {
+            if let FolderProbe::Asking(request) = probe {
+                self.stale_probes.push(request);
+            }
+        }
         if level.len() >= RELEASE_APART {
             self.released = Some(Box::new(ReleasedRows { level, order }));
         }

@@ -23,7 +23,7 @@ pub fn render(state: &AppState, now: Timestamp, theme: &Theme, frame: &mut Frame
         panes::buckets(frame, a, state, theme);
     }
     if let Some(a) = areas.objects {
-        panes::objects(frame, a, state, theme);
+        panes::objects(frame, a, state, now, theme);
     }
     if let Some(a) = areas.versions {
         panes::versions(frame, a, state, now, theme);
@@ -189,11 +189,18 @@ fn status_line(frame: &mut Frame, area: ratatui::layout::Rect, state: &AppState,
         && state.writes.is_empty()
         && state.status.is_none();
     let left: Line = if let Some(input) = &state.input {
+        let (lead, hint) = match input.kind {
+            crate::app::InputKind::Filter => ("/", "  Enter keeps the filter, Esc clears it"),
+            crate::app::InputKind::GoTo => (
+                ":",
+                "  Enter goes to s3://bucket/folder/ (s3:// optional), Esc cancels",
+            ),
+        };
         Line::from(vec![
-            Span::styled("/", theme.warning),
+            Span::styled(lead, theme.warning),
             Span::raw(text::sanitize(&input.text).into_owned()),
             Span::styled("▏", theme.warning),
-            Span::styled("  Enter keeps the filter, Esc clears it", theme.dim),
+            Span::styled(hint, theme.dim),
         ])
     } else if let Some(t) = state.transfers.first() {
         let (percent, bar) = match t.total {

@@ -106,9 +106,7 @@ pub struct Confirm {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Popup {
-    Help {
-        scroll: u16,
-    },
+    Help(super::help::Help),
     Audit {
         entries: Vec<crate::domain::audit::AuditLine>,
         scroll: u16,
@@ -168,19 +166,7 @@ pub(super) fn on_key(state: &mut AppState, key: Key, now: jiff::Timestamp) -> Ve
         return Vec::new();
     };
     match popup {
-        Popup::Help { scroll } => {
-            match (key.code, state.keymap.lookup(Scope::Global, key)) {
-                (_, Some(Command::Down)) => *scroll = scroll.saturating_add(1),
-                (_, Some(Command::Up)) => *scroll = scroll.saturating_sub(1),
-                (_, Some(Command::PageDown)) => *scroll = scroll.saturating_add(10),
-                (_, Some(Command::PageUp)) => *scroll = scroll.saturating_sub(10),
-                (_, Some(Command::Top)) => *scroll = 0,
-                (KeyCode::Esc | KeyCode::Enter, _)
-                | (_, Some(Command::Help | Command::Close | Command::Quit)) => state.popup = None,
-                _ => {}
-            }
-            Vec::new()
-        }
+        Popup::Help(_) => super::help::on_key(state, key),
         Popup::Audit { scroll, .. } => {
             match (key.code, state.keymap.lookup(Scope::Global, key)) {
                 (_, Some(Command::Down)) => *scroll = scroll.saturating_add(1),

@@ -11,7 +11,7 @@ pub use versions::versions;
 
 use super::table::{self, Column, TableSpec, cell};
 use super::theme::Theme;
-use crate::app::{AppState, Detail, Load, LockStatus, Pane};
+use crate::app::{AppState, Detail, FolderProbe, Load, LockStatus, Pane};
 use crate::domain::format::plural;
 use crate::domain::listing::{LevelObject, LevelRow};
 use crate::domain::lock::{self, LockState};

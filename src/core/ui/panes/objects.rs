@@ -3,7 +3,7 @@
 
 use super::*;
 
-pub fn objects(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+pub fn objects(frame: &mut Frame, area: Rect, state: &AppState, now: Timestamp, theme: &Theme) {
     let focused = state.focus == Pane::Objects;
     let pane = &state.objects;
     let Some(bucket) = &pane.bucket else {
@@ -59,7 +59,7 @@ pub fn objects(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         counts.push_str(&format!(" · {deleted} deleted"));
     }
     // Briefly where the title is narrow: rows, and deleted ones with the pane's mark for them.
-    let mut brief = format!("{} rows", pane.level.len());
+    let mut brief = plural(pane.level.len(), "row");
     if pane.lists_versions() {
         brief.push_str(&format!(" · {deleted}×"));
     }
@@ -160,7 +160,8 @@ pub fn objects(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         },
         Column {
             header: sorted(SortBy::Size, "Size", "Size ↓"),
-            width: 10,
+            // Room for "del 59m ago" on a deleted row when the date column is left out.
+            width: if pane.lists_versions() { 11 } else { 10 },
             flex: false,
             priority: 1,
         },
@@ -191,15 +192,45 @@ pub fn objects(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         let mark = |style: Style| -> Style { if marked { theme.warning } else { style } };
         let shown = |name: String| -> String { if marked { format!("● {name}") } else { name } };
         let cells: Vec<_> = match row {
-            LevelRow::Prefix(_) => chosen
-                .iter()
-                .zip(widths)
-                .map(|(&c, &w)| match c {
-                    0 => cell(&shown(text::name(name).into_owned()), w, mark(theme.prefix)),
-                    1 => cell("folder", w, theme.dim),
-                    _ => cell("", w, Style::new()),
-                })
-                .collect(),
+            LevelRow::Prefix(prefix) => {
+                // With deleted objects shown: a folder of deleted files only is marked as a
+                // deleted key is. As of a time: a folder that held no key then says so.
+                let (name, name_style, kind, kind_style) = match pane.folders.get(&**prefix) {
+                    Some(FolderProbe::Empty) if pane.as_of.is_some() => (
+                        text::name(name).into_owned(),
+                        theme.dim,
+                        "none then",
+                        theme.dim,
+                    ),
+                    Some(FolderProbe::Empty) => (
+                        format!("× {}", text::name(name)),
+                        theme.deleted,
+                        "all deleted",
+                        theme.marker,
+                    ),
+                    Some(FolderProbe::Failed(_)) => (
+                        text::name(name).into_owned(),
+                        theme.prefix,
+                        "folder ?",
+                        theme.unknown,
+                    ),
+                    _ => (
+                        text::name(name).into_owned(),
+                        theme.prefix,
+                        "folder",
+                        theme.dim,
+                    ),
+                };
+                chosen
+                    .iter()
+                    .zip(widths)
+                    .map(|(&c, &w)| match c {
+                        0 => cell(&shown(name.clone()), w, mark(name_style)),
+                        1 => cell(kind, w, kind_style),
+                        _ => cell("", w, Style::new()),
+                    })
+                    .collect()
+            }
             LevelRow::Object(LevelObject::Present(o)) => chosen
                 .iter()
                 .zip(widths)
@@ -218,6 +249,14 @@ pub fn objects(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                         &shown(format!("× {}", text::name(name))),
                         w,
                         mark(theme.deleted),
+                    ),
+                    // Without the date column, when it was deleted goes here.
+                    1 if !chosen.contains(&2) => cell(
+                        &d.deleted_at.map_or("deleted".to_string(), |t| {
+                            format!("del {} ago", format::age_short(now.duration_since(t)))
+                        }),
+                        w,
+                        theme.marker,
                     ),
                     1 => cell("deleted", w, theme.marker),
                     2 => cell(&format::maybe_timestamp(d.deleted_at), w, theme.deleted),

@@ -11,7 +11,6 @@ mod undelete;
 use super::theme::Theme;
 use crate::app::{AppState, Confirm, DialogLine, LineStyle, Popup};
 use crate::domain::text;
-use crate::keys::Scope;
 use audit::audit_box;
 use confirm::confirm_box;
 use forms::{bucket_form_box, download_box, upload_box};
@@ -216,7 +215,7 @@ pub fn render(frame: &mut Frame, state: &AppState, now: jiff::Timestamp, theme: 
         return;
     };
     match popup {
-        Popup::Help { scroll } => help(frame, state, *scroll, theme),
+        Popup::Help(h) => help(frame, state, h, theme),
         Popup::Message {
             title,
             lines,
