@@ -40,8 +40,15 @@ fn the_readme_walkthrough_works_as_written_at_80x24() {
     app.wait_text("COMPLIANCE 1 day");
     app.send("\r");
     app.wait_text("short-lock/");
-    readme_says("Press `.` to show deleted objects: `× tux.svg` appears. Move to it with `j`/`k`");
+    readme_says(
+        "Press `.` to show deleted objects: `× tux.svg` appears, and `× logs/` says `all deleted`",
+    );
     app.send(".");
+    app.wait_for("logs/ marked", Duration::from_secs(20), |s| {
+        s.lines()
+            .any(|l| l.contains("× logs/") && l.contains("all deleted"))
+    });
+    readme_says("Move to `tux.svg` with `j`/`k`");
     let screen = app.wait_text("× tux.svg");
     // Down to it: one `j` per row above it.
     let rows_above = screen
@@ -77,11 +84,27 @@ fn the_readme_walkthrough_works_as_written_at_80x24() {
         s.contains("Restored tux.svg") && s.contains("0 delete markers")
     });
     readme_says(
-        "`?` shows every key of the pane you are in; `Tab` moves between panes; `q` quits.",
+        "`?` shows every key of the pane you are in (type `/` and a word, such as `/restore`, to keep the keys that match; `Esc` twice closes it)",
     );
     app.send("?");
     app.wait_text("Help — keys");
+    app.send("/restore");
+    app.wait_for("the keys that match", Duration::from_secs(10), |s| {
+        s.contains("holds \"restore\"")
+            && s.contains("[restore_by_copy]")
+            && !s.contains("[delete]")
+    });
     app.send("\u{1b}");
+    app.wait_text("To rebind");
+    app.send("\u{1b}");
+    app.wait_for("help closed", Duration::from_secs(10), |s| {
+        !s.contains("Help — keys")
+    });
+    readme_says(
+        "`:` goes to any place, as `:bup-governance` and `Enter` does; `Tab` moves between panes; `q` quits.",
+    );
+    app.send(":bup-governance\r");
+    app.wait_text("s3://bup-governance/");
     app.send("\t");
     app.send("q");
     assert_eq!(app.wait_exit(Duration::from_secs(10)), Some(true));
