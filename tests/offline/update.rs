@@ -2147,3 +2147,50 @@ fn folders_of_deleted_files_and_folders_of_later_files_are_marked() {
     );
     assert!(effects.contains(&Effect::Cancel(asked[0])), "{effects:?}");
 }
+
+/// Paging fast through many folders never has more than 32 probes out; answers make room.
+#[test]
+fn folder_probes_out_at_once_are_bounded() {
+    let mut s = state();
+    open_bup(&mut s);
+    let effects = run(&mut s, vec![key('.')]);
+    let request = list_request(&effects).expect("listed again with versions");
+    let page = VersionsPage {
+        versions: vec![],
+        markers: vec![],
+        prefixes: (0..500).map(|i| format!("f{i:03}/")).collect(),
+        next: None,
+        altered_keys: false,
+    };
+    let probes = |effects: &[Effect]| -> Vec<(RequestId, String)> {
+        effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::ProbeFolder {
+                    request, prefix, ..
+                } => Some((*request, prefix.clone())),
+                _ => None,
+            })
+            .collect()
+    };
+    let mut out = probes(&run(&mut s, vec![versions_arrived(request, page, false)]));
+    for _ in 0..30 {
+        out.extend(probes(&run(&mut s, vec![special(KeyCode::PageDown)])));
+    }
+    assert_eq!(out.len(), 32, "at most 32 out: {}", out.len());
+    // Answered, they make room for the folders now on screen.
+    let answers = out
+        .iter()
+        .map(|(request, prefix)| Action::FolderProbed {
+            request: *request,
+            prefix: prefix.clone(),
+            result: Ok(true),
+        })
+        .collect();
+    let more = probes(&run(&mut s, answers));
+    assert!(!more.is_empty(), "the folders on screen are asked");
+    assert!(
+        more.iter().all(|(_, p)| p.as_str() > "f100/"),
+        "those on screen now: {more:?}"
+    );
+}

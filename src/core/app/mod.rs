@@ -242,6 +242,9 @@ pub struct StartAt {
     pub prefix: String,
 }
 
+/// Folder probes out at once, at most (`probe_visible_folders`).
+const PROBES_IN_FLIGHT: usize = 32;
+
 impl AppState {
     pub fn new(keymap: Keymap, connection: ConnectionInfo, screen: Rect) -> AppState {
         let status = connection.warnings.first().map(|w| StatusMessage {
@@ -411,6 +414,14 @@ impl AppState {
         };
         let height = self.page_height(Pane::Objects);
         let pane = &self.objects;
+        // Scrolling fast through thousands of folders must not queue a probe for each: new
+        // ones wait until those out come back (a tick asks again).
+        let asking = pane
+            .folders
+            .values()
+            .filter(|p| matches!(p, FolderProbe::Asking(_)))
+            .count();
+        let room = PROBES_IN_FLIGHT.saturating_sub(asking);
         let wanted: Vec<String> = pane
             .view
             .on_screen(height)
@@ -420,6 +431,7 @@ impl AppState {
                 _ => None,
             })
             .filter(|p| !pane.folders.contains_key(p))
+            .take(room)
             .collect();
         let at = self.objects.as_of;
         wanted
