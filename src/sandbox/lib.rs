@@ -4,6 +4,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod integrity;
 mod service;
 pub mod store;
 

@@ -1,6 +1,7 @@
 //! The sandbox as an `s3s::S3` implementation: S3 requests in, `Store` calls, S3 answers out.
 //! Operations not listed here answer NotImplemented (the trait's default).
 
+use super::integrity::{Algorithm, Claims};
 use super::store::{ListedVersion, NewLock, Object, Store, StoreError};
 use futures::StreamExt;
 use jiff::Timestamp;
@@ -346,12 +347,34 @@ fn lock_headers(
 }
 
 /// The headers HeadObject (and GetObject) answer for one version; a delete marker has none.
-fn head_output(entry: &super::store::Entry) -> S3Result<dto::HeadObjectOutput> {
+/// The version's checksum only when asked for (`x-amz-checksum-mode: ENABLED`), as AWS.
+fn head_output(
+    entry: &super::store::Entry,
+    checksum_mode: Option<&dto::ChecksumMode>,
+) -> S3Result<dto::HeadObjectOutput> {
     let Some(object) = entry.object() else {
         return Err(s3_error(StoreError::MethodNotAllowed));
     };
     let (mode, until, hold) = lock_headers(entry);
+    let mut sums = dto::HeadObjectOutput::default();
+    if checksum_mode.is_some_and(|m| m.as_str() == dto::ChecksumMode::ENABLED)
+        && let Some(kept) = &object.checksum
+    {
+        let value = Some(kept.value.clone());
+        match kept.algorithm {
+            Algorithm::Crc32 => sums.checksum_crc32 = value,
+            Algorithm::Crc32c => sums.checksum_crc32c = value,
+            Algorithm::Crc64Nvme => sums.checksum_crc64nvme = value,
+            Algorithm::Sha1 => sums.checksum_sha1 = value,
+            Algorithm::Sha256 => sums.checksum_sha256 = value,
+        }
+    }
     Ok(dto::HeadObjectOutput {
+        checksum_crc32: sums.checksum_crc32,
+        checksum_crc32c: sums.checksum_crc32c,
+        checksum_crc64nvme: sums.checksum_crc64nvme,
+        checksum_sha1: sums.checksum_sha1,
+        checksum_sha256: sums.checksum_sha256,
         content_length: Some(object.body.len() as i64),
         content_type: object.content_type.as_deref().and_then(|c| c.parse().ok()),
         e_tag: Some(etag(&object.etag)),
@@ -576,6 +599,8 @@ impl S3 for SandboxS3 {
         &self,
         req: S3Request<dto::PutObjectInput>,
     ) -> S3Result<S3Response<dto::PutObjectOutput>> {
+        let mut claims = Claims::from_headers(&req.headers)?;
+        let trailer = req.trailing_headers;
         let input = req.input;
         let max = self.store()?.limits.max_object_bytes;
         let lock = new_lock(
@@ -585,19 +610,35 @@ impl S3 for SandboxS3 {
         )?;
         let mut reservation = self.reservation();
         let body = read_body(input.body, max, input.content_length, &mut reservation).await?;
+        if let Some(trailer) = trailer.and_then(|t| t.take()) {
+            claims.add_trailer(&trailer);
+        }
+        let checksum = claims.verify(&body)?;
         let metadata: BTreeMap<String, String> =
             input.metadata.unwrap_or_default().into_iter().collect();
-        let object = Object::new(body, input.content_type.map(|c| c.to_string()), metadata);
+        let mut object = Object::new(body, input.content_type.map(|c| c.to_string()), metadata);
+        object.checksum = checksum.clone();
         let tag = object.etag.clone();
         let version = reservation
             .commit()?
             .put_object(&input.bucket, &input.key, object, lock, now())
             .map_err(s3_error)?;
-        Ok(S3Response::new(dto::PutObjectOutput {
+        let mut output = dto::PutObjectOutput {
             e_tag: Some(etag(&tag)),
             version_id: version,
             ..Default::default()
-        }))
+        };
+        if let Some(kept) = checksum {
+            let value = Some(kept.value);
+            match kept.algorithm {
+                Algorithm::Crc32 => output.checksum_crc32 = value,
+                Algorithm::Crc32c => output.checksum_crc32c = value,
+                Algorithm::Crc64Nvme => output.checksum_crc64nvme = value,
+                Algorithm::Sha1 => output.checksum_sha1 = value,
+                Algorithm::Sha256 => output.checksum_sha256 = value,
+            }
+        }
+        Ok(S3Response::new(output))
     }
 
     async fn head_object(
@@ -609,7 +650,10 @@ impl S3 for SandboxS3 {
         let entry = store
             .read(&input.bucket, &input.key, input.version_id.as_deref())
             .map_err(s3_error)?;
-        Ok(S3Response::new(head_output(entry)?))
+        Ok(S3Response::new(head_output(
+            entry,
+            input.checksum_mode.as_ref(),
+        )?))
     }
 
     async fn get_object(
@@ -622,7 +666,7 @@ impl S3 for SandboxS3 {
             .read(&input.bucket, &input.key, input.version_id.as_deref())
             .map_err(s3_error)?;
         let body = entry.object().map(|o| o.body.clone()).unwrap_or_default();
-        let head = head_output(entry)?;
+        let head = head_output(entry, input.checksum_mode.as_ref())?;
         // One byte range (`Range: bytes=…`): 206 with that slice, as clients that download in
         // parts expect; a range past the end is 416 InvalidRange.
         let full = body.len() as u64;
@@ -647,6 +691,7 @@ impl S3 for SandboxS3 {
             }
         };
         let partial = content_range.is_some();
+        let partial_range = partial;
         // GetObject answers with the same headers as HeadObject, plus the body.
         let mut response = S3Response::new(dto::GetObjectOutput {
             content_length: Some(body.len() as i64),
@@ -654,6 +699,12 @@ impl S3 for SandboxS3 {
             accept_ranges: Some("bytes".to_string()),
             body: Some(StreamingBlob::from(s3s::Body::from(body))),
             content_type: head.content_type,
+            // A part of the object is not what its checksum covers.
+            checksum_crc32: head.checksum_crc32.filter(|_| !partial_range),
+            checksum_crc32c: head.checksum_crc32c.filter(|_| !partial_range),
+            checksum_crc64nvme: head.checksum_crc64nvme.filter(|_| !partial_range),
+            checksum_sha1: head.checksum_sha1.filter(|_| !partial_range),
+            checksum_sha256: head.checksum_sha256.filter(|_| !partial_range),
             e_tag: head.e_tag,
             last_modified: head.last_modified,
             metadata: head.metadata,
@@ -967,10 +1018,16 @@ impl S3 for SandboxS3 {
         &self,
         req: S3Request<dto::UploadPartInput>,
     ) -> S3Result<S3Response<dto::UploadPartOutput>> {
+        let mut claims = Claims::from_headers(&req.headers)?;
+        let trailer = req.trailing_headers;
         let input = req.input;
         let max = self.store()?.limits.max_object_bytes;
         let mut reservation = self.reservation();
         let body = read_body(input.body, max, input.content_length, &mut reservation).await?;
+        if let Some(trailer) = trailer.and_then(|t| t.take()) {
+            claims.add_trailer(&trailer);
+        }
+        claims.verify(&body)?;
         let tag = reservation
             .commit()?
             .upload_part(

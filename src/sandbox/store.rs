@@ -81,6 +81,8 @@ pub struct Object {
     pub etag: String,
     pub content_type: Option<String>,
     pub metadata: BTreeMap<String, String>,
+    /// The checksum sent with it (or asked for by algorithm), checked when it came.
+    pub checksum: Option<crate::integrity::Kept>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,6 +101,9 @@ pub struct Entry {
     pub legal_hold: bool,
     /// The version's tag set (PutObjectTagging); a delete marker has none.
     pub tags: BTreeMap<String, String>,
+    /// Its place in the order of writes (a key's entries are newest first, so decreasing):
+    /// a listing marker naming a version deleted since is placed by it.
+    pub seq: u64,
 }
 
 impl Object {
@@ -112,6 +117,7 @@ impl Object {
             body,
             content_type,
             metadata,
+            checksum: None,
         }
     }
 }
@@ -253,6 +259,16 @@ fn valid_bucket_name(name: &str) -> Result<(), StoreError> {
     }
 }
 
+/// The place in the order of writes a version id of this sandbox carries (its last hex
+/// digits after the first 16), or `None` for an id it never made ("null" included).
+fn seq_of_version_id(id: &str) -> Option<u64> {
+    let (scrambled, counter) = (id.get(..16)?, id.get(16..)?);
+    if counter.len() < 8 || !scrambled.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    u64::from_str_radix(counter, 16).ok().filter(|&n| n > 0)
+}
+
 /// Where a key falls at one level: itself, or rolled up into a common prefix.
 fn roll_up<'a>(key: &'a str, prefix: &str, delimiter: Option<&str>) -> Option<&'a str> {
     let delimiter = delimiter.filter(|d| !d.is_empty())?;
@@ -269,7 +285,7 @@ impl Store {
         }
     }
 
-    /// An opaque, unique version id (splitmix64 of a counter).
+    /// An opaque, unique version id (splitmix64 of a counter, then the counter).
     fn new_version_id(&mut self) -> String {
         self.versions_made += 1;
         let mut z = self.versions_made.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -277,6 +293,18 @@ impl Store {
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^= z >> 31;
         format!("{z:016x}{:08x}", self.versions_made)
+    }
+
+    /// The id and place in the order of writes of a new entry: a fresh id on a versioned
+    /// bucket, "null" otherwise (placed all the same).
+    fn new_entry_id(&mut self, versioned: bool) -> (String, u64) {
+        if versioned {
+            let id = self.new_version_id();
+            (id, self.versions_made)
+        } else {
+            self.versions_made += 1;
+            ("null".to_string(), self.versions_made)
+        }
     }
 
     pub fn bucket(&self, name: &str) -> Result<&Bucket, StoreError> {
@@ -459,11 +487,7 @@ impl Store {
             })
         });
         let versioned = b.versioning == Versioning::Enabled;
-        let version_id = if versioned {
-            self.new_version_id()
-        } else {
-            "null".to_string()
-        };
+        let (version_id, seq) = self.new_entry_id(versioned);
         let entry = Entry {
             version_id: version_id.clone(),
             content: Content::Data(Arc::new(object)),
@@ -471,6 +495,7 @@ impl Store {
             retention,
             legal_hold: lock.legal_hold,
             tags: BTreeMap::new(),
+            seq,
         };
         self.insert(bucket, key, entry, !versioned, now)?;
         self.bytes += size;
@@ -557,11 +582,7 @@ impl Store {
         match versioning {
             Versioning::Enabled | Versioning::Suspended => {
                 let versioned = versioning == Versioning::Enabled;
-                let version_id = if versioned {
-                    self.new_version_id()
-                } else {
-                    "null".to_string()
-                };
+                let (version_id, seq) = self.new_entry_id(versioned);
                 let marker = Entry {
                     version_id: version_id.clone(),
                     content: Content::DeleteMarker,
@@ -569,6 +590,7 @@ impl Store {
                     retention: None,
                     legal_hold: false,
                     tags: BTreeMap::new(),
+                    seq,
                 };
                 self.insert(bucket, key, marker, !versioned, now)?;
                 Ok(Deleted {
@@ -939,6 +961,7 @@ impl Store {
             etag: etag.clone(),
             content_type: upload.content_type.clone(),
             metadata: upload.metadata.clone(),
+            checksum: None,
         };
         let version = self.put_object(bucket, key, object, upload.lock.clone(), now)?;
         self.uploads.remove(id);
@@ -1043,25 +1066,31 @@ impl Store {
             marker.0.filter(|k| !k.is_empty()),
             marker.1.filter(|v| !v.is_empty()),
         );
-        // AWS: a version-id marker needs a key marker, and must name a version of that key.
-        match (key_marker, version_marker) {
+        // AWS: a version-id marker needs a key marker. It names a place in the key's order,
+        // not a version that must still be there: a listing goes on after a version deleted
+        // since its page (as boto3's `object_versions.delete()` does, page after page). The
+        // place of a deleted version comes from its id; an id the sandbox never made is
+        // refused, as AWS refuses one it cannot read.
+        let resume_at: Option<usize> = match (key_marker, version_marker) {
             (None, Some(_)) => {
                 return Err(StoreError::InvalidArgument(
                     "A version-id marker cannot be specified without a key marker.".into(),
                 ));
             }
-            (Some(km), Some(vm))
-                if !b
-                    .keys
-                    .get(km)
-                    .is_some_and(|entries| entries.iter().any(|e| e.version_id == vm)) =>
-            {
-                return Err(StoreError::InvalidArgument(
-                    "Invalid version id specified".into(),
-                ));
+            (Some(km), Some(vm)) => {
+                let entries = b.keys.get(km).map(Vec::as_slice).unwrap_or_default();
+                match entries.iter().position(|e| e.version_id == vm) {
+                    Some(i) => Some(i + 1),
+                    None => {
+                        let seq = seq_of_version_id(vm).ok_or_else(|| {
+                            StoreError::InvalidArgument("Invalid version id specified".into())
+                        })?;
+                        Some(entries.iter().take_while(|e| e.seq >= seq).count())
+                    }
+                }
             }
-            _ => {}
-        }
+            _ => None,
+        };
         let mut listing = VersionListing::default();
         let mut last_prefix: Option<&str> = None;
         let start = key_marker.map_or(prefix, |k| k.max(prefix));
@@ -1097,12 +1126,8 @@ impl Store {
                 listing.rows.push(ListedVersion::Prefix(p.to_string()));
                 continue;
             }
-            let skip_to = match (key_marker, version_marker) {
-                (Some(km), Some(vm)) if key == km => entries
-                    .iter()
-                    .position(|e| e.version_id == vm)
-                    .map(|i| i + 1)
-                    .unwrap_or(0),
+            let skip_to = match (key_marker, resume_at) {
+                (Some(km), Some(at)) if key == km => at,
                 _ => 0,
             };
             for (i, entry) in entries.iter().enumerate().skip(skip_to) {

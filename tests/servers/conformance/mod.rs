@@ -52,6 +52,14 @@ struct Deviations {
     accepts_unknown_version_id_marker: bool,
     /// Ceph RGW 16 has no GetObjectAttributes: it answers 403 SignatureDoesNotMatch.
     lacks_object_attributes: bool,
+    /// Going on from version markers whose version was deleted since is refused as 400
+    /// InvalidArgument (AWS goes on from that place in the order).
+    refuses_marker_of_a_deleted_version: bool,
+    /// Ceph RGW 16, going on from version markers whose version was deleted since, skips the
+    /// rest of that key: its older versions are never listed (AWS lists them).
+    skips_the_key_of_a_deleted_marker: bool,
+    /// `x-amz-checksum-*` values are neither checked nor kept (Ceph RGW 16 predates them).
+    ignores_checksums: bool,
     /// SeaweedFS 4.48 refuses an upload with an unknown lock mode as 400 InvalidRequest (AWS:
     /// InvalidArgument); it is refused all the same.
     unknown_upload_mode_is_invalid_request: bool,
@@ -92,6 +100,9 @@ fn seaweedfs() -> Server {
             unknown_upload_mode_is_invalid_request: true,
             marker_owner_is_anonymous: true,
             lacks_object_attributes: false,
+            refuses_marker_of_a_deleted_version: false,
+            skips_the_key_of_a_deleted_marker: false,
+            ignores_checksums: false,
         },
     }
 }
@@ -116,6 +127,9 @@ fn sandbox() -> Server {
             unknown_upload_mode_is_invalid_request: false,
             marker_owner_is_anonymous: false,
             lacks_object_attributes: false,
+            refuses_marker_of_a_deleted_version: false,
+            skips_the_key_of_a_deleted_marker: false,
+            ignores_checksums: false,
         },
     }
 }
@@ -140,6 +154,9 @@ fn ceph() -> Server {
             unknown_upload_mode_is_invalid_request: false,
             marker_owner_is_anonymous: false,
             lacks_object_attributes: true,
+            refuses_marker_of_a_deleted_version: false,
+            skips_the_key_of_a_deleted_marker: true,
+            ignores_checksums: true,
         },
     }
 }
@@ -1282,6 +1299,8 @@ macro_rules! every_server {
                 creating_a_bucket_you_own_again_changes_nothing,
                 object_lock_enabled_must_say_enabled,
                 an_unknown_version_id_marker_is_refused,
+                a_version_listing_goes_on_after_its_marker_was_deleted,
+                a_body_whose_digest_does_not_match_is_refused,
                 multipart_uploads_are_listed_aborted_and_keep_metadata,
                 copy_replaces_metadata_only_when_asked,
                 acls_name_the_owner_with_full_control,

@@ -110,6 +110,220 @@ pub(super) async fn an_unknown_version_id_marker_is_refused(server: &Server) {
     assert_eq!(code(&error), "InvalidArgument", "{error:?}");
 }
 
+/// A version listing goes on from its markers after the version they name was deleted: the
+/// markers name a place in the order, not a version that must still exist (boto3's
+/// `bucket.object_versions.delete()`, the usual way to empty a versioned bucket, deletes each
+/// page before asking for the next). Every version left is listed once.
+pub(super) async fn a_version_listing_goes_on_after_its_marker_was_deleted(server: &Server) {
+    let s3 = server.s3().await;
+    let sdk = support::sdk_client(&server.endpoint);
+    let bucket = versioned_bucket(&s3, "vgone").await;
+    for (key, n) in [("a", 3), ("b", 2), ("c", 1)] {
+        for i in 0..n {
+            put(
+                &s3,
+                &bucket,
+                key,
+                &format!("{key}{i}"),
+                PutOptions::default(),
+            )
+            .await;
+        }
+    }
+    let first = sdk
+        .list_object_versions()
+        .bucket(&bucket)
+        .max_keys(2)
+        .send()
+        .await
+        .expect("the first page");
+    let listed: Vec<(String, String)> = first
+        .versions()
+        .iter()
+        .map(|v| {
+            (
+                v.key().unwrap_or_default().to_string(),
+                v.version_id().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(listed.len(), 2, "{first:?}");
+    let (key_marker, id_marker) = (
+        first.next_key_marker().unwrap_or_default().to_string(),
+        first
+            .next_version_id_marker()
+            .unwrap_or_default()
+            .to_string(),
+    );
+    assert_eq!((key_marker.as_str(), &id_marker), ("a", &listed[1].1));
+    // The page's versions are deleted before the next page is asked for.
+    for (key, id) in &listed {
+        sdk.delete_object()
+            .bucket(&bucket)
+            .key(key)
+            .version_id(id)
+            .send()
+            .await
+            .expect("delete the listed version");
+    }
+    let rest = sdk
+        .list_object_versions()
+        .bucket(&bucket)
+        .key_marker(&key_marker)
+        .version_id_marker(&id_marker)
+        .send()
+        .await;
+    if server.deviations.refuses_marker_of_a_deleted_version {
+        let error = rest.expect_err("measured: refused");
+        assert_eq!(code(&error), "InvalidArgument", "{error:?}");
+        return;
+    }
+    let rest = rest.expect("the listing goes on");
+    let keys: Vec<&str> = rest.versions().iter().filter_map(|v| v.key()).collect();
+    if server.deviations.skips_the_key_of_a_deleted_marker {
+        // Measured: the rest of the marker's key is skipped, its oldest version never listed.
+        assert_eq!(keys, ["b", "b", "c"], "{rest:?}");
+        return;
+    }
+    assert_eq!(keys, ["a", "b", "b", "c"], "{rest:?}");
+    assert!(
+        rest.versions().iter().all(|v| !listed
+            .iter()
+            .any(|(_, id)| Some(id.as_str()) == v.version_id())),
+        "nothing listed twice: {rest:?}"
+    );
+}
+
+/// A body whose `Content-MD5` or `x-amz-checksum-*` does not match is refused as 400
+/// BadDigest and nothing is stored (PutObject and UploadPart); a matching checksum is kept
+/// and given back when asked for (`x-amz-checksum-mode: ENABLED`).
+pub(super) async fn a_body_whose_digest_does_not_match_is_refused(server: &Server) {
+    use aws_sdk_s3::primitives::ByteStream;
+    use aws_sdk_s3::types::{ChecksumMode, CompletedMultipartUpload, CompletedPart};
+    let s3 = server.s3().await;
+    let sdk = support::sdk_client(&server.endpoint);
+    let bucket = versioned_bucket(&s3, "digest").await;
+    let b64 = |bytes: &[u8]| lockwatch::sandbox::integrity::base64(bytes);
+    let md5 = |body: &[u8]| {
+        use md5::Digest;
+        b64(&md5::Md5::digest(body))
+    };
+    let sha256 = |body: &[u8]| lockwatch::sandbox::integrity::Algorithm::Sha256.of(body);
+    let body = b"the bytes the client meant".to_vec();
+    let other = b"the bytes that arrived".to_vec();
+    let refused = sdk
+        .put_object()
+        .bucket(&bucket)
+        .key("md5.txt")
+        .content_md5(md5(&other))
+        .body(ByteStream::from(body.clone()))
+        .send()
+        .await
+        .expect_err("a Content-MD5 of other bytes");
+    assert_eq!(code(&refused), "BadDigest", "{refused:?}");
+    let refused = sdk
+        .put_object()
+        .bucket(&bucket)
+        .key("sha.txt")
+        .checksum_sha256(sha256(&other))
+        .body(ByteStream::from(body.clone()))
+        .send()
+        .await;
+    if server.deviations.ignores_checksums {
+        refused.expect("measured: stored anyway");
+    } else {
+        let refused = refused.expect_err("a SHA-256 of other bytes");
+        assert_eq!(code(&refused), "BadDigest", "{refused:?}");
+        for key in ["md5.txt", "sha.txt"] {
+            let head = sdk.head_object().bucket(&bucket).key(key).send().await;
+            assert!(head.is_err(), "{key} was stored: {head:?}");
+        }
+    }
+    // Matching: stored, and the checksum comes back when asked for.
+    sdk.put_object()
+        .bucket(&bucket)
+        .key("good.txt")
+        .content_md5(md5(&body))
+        .checksum_sha256(sha256(&body))
+        .body(ByteStream::from(body.clone()))
+        .send()
+        .await
+        .expect("matching digests");
+    let head = sdk
+        .head_object()
+        .bucket(&bucket)
+        .key("good.txt")
+        .checksum_mode(ChecksumMode::Enabled)
+        .send()
+        .await
+        .expect("head");
+    if !server.deviations.ignores_checksums {
+        assert_eq!(
+            head.checksum_sha256(),
+            Some(sha256(&body).as_str()),
+            "{head:?}"
+        );
+    }
+    // A part whose Content-MD5 is another's is refused; the upload completes without it.
+    let upload = sdk
+        .create_multipart_upload()
+        .bucket(&bucket)
+        .key("parts.bin")
+        .send()
+        .await
+        .expect("create");
+    let id = upload.upload_id().unwrap_or_default();
+    let refused = sdk
+        .upload_part()
+        .bucket(&bucket)
+        .key("parts.bin")
+        .upload_id(id)
+        .part_number(1)
+        .content_md5(md5(&other))
+        .body(ByteStream::from(body.clone()))
+        .send()
+        .await
+        .expect_err("a part with another's MD5");
+    assert_eq!(code(&refused), "BadDigest", "{refused:?}");
+    let part = sdk
+        .upload_part()
+        .bucket(&bucket)
+        .key("parts.bin")
+        .upload_id(id)
+        .part_number(1)
+        .content_md5(md5(&body))
+        .body(ByteStream::from(body.clone()))
+        .send()
+        .await
+        .expect("a part with its own MD5");
+    sdk.complete_multipart_upload()
+        .bucket(&bucket)
+        .key("parts.bin")
+        .upload_id(id)
+        .multipart_upload(
+            CompletedMultipartUpload::builder()
+                .parts(
+                    CompletedPart::builder()
+                        .part_number(1)
+                        .set_e_tag(part.e_tag().map(str::to_string))
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("complete");
+    let got = sdk
+        .get_object()
+        .bucket(&bucket)
+        .key("parts.bin")
+        .send()
+        .await
+        .expect("get");
+    let bytes = got.body.collect().await.expect("body").into_bytes();
+    assert_eq!(bytes.as_ref(), body.as_slice());
+}
+
 /// A multipart upload under way is listed (key and id), can be aborted, and is then gone; the
 /// user metadata given when it began is kept on the version it completes to.
 pub(super) async fn multipart_uploads_are_listed_aborted_and_keep_metadata(server: &Server) {
