@@ -169,6 +169,9 @@ pub struct Bucket {
     /// The bucket policy document as the client sent it (stored and returned; the sandbox has
     /// one user and does not evaluate it).
     pub policy: Option<String>,
+    /// Where the deleted "null" version of a key stood among the key's remaining entries
+    /// (its place in the order of writes), so a listing marker naming it still has a place.
+    pub deleted_null: BTreeMap<String, u64>,
 }
 
 /// What a delete did.
@@ -341,18 +344,21 @@ impl Store {
                 keys: BTreeMap::new(),
                 lifecycle: None,
                 policy: None,
+                deleted_null: BTreeMap::new(),
             },
         );
         Ok(())
     }
 
-    /// DeleteBucket: only an empty bucket — no version, no delete marker, no upload under way.
+    /// DeleteBucket: only a bucket with no version and no delete marker. Uploads still under
+    /// way go with it, as AWS aborts them (an upload is not an object).
     pub fn delete_bucket(&mut self, name: &str) -> Result<(), StoreError> {
         let b = self.bucket(name)?;
-        if !b.keys.is_empty() || self.uploads.values().any(|u| u.bucket == name) {
+        if !b.keys.is_empty() {
             return Err(StoreError::BucketNotEmpty);
         }
         self.buckets.remove(name);
+        self.uploads.retain(|_, u| u.bucket != name);
         Ok(())
     }
 
@@ -644,6 +650,9 @@ impl Store {
         let removed = entries.remove(i);
         if entries.is_empty() {
             b.keys.remove(key);
+            b.deleted_null.remove(key);
+        } else if removed.version_id == "null" {
+            b.deleted_null.insert(key.to_string(), removed.seq);
         }
         self.bytes -= removed.size();
         Ok(Deleted {
@@ -1082,9 +1091,15 @@ impl Store {
                 match entries.iter().position(|e| e.version_id == vm) {
                     Some(i) => Some(i + 1),
                     None => {
-                        let seq = seq_of_version_id(vm).ok_or_else(|| {
-                            StoreError::InvalidArgument("Invalid version id specified".into())
-                        })?;
+                        let seq = if vm == "null" {
+                            // A key with no entries left lists nothing; otherwise the null
+                            // version's place was kept when it was deleted.
+                            b.deleted_null.get(km).copied().unwrap_or(u64::MAX)
+                        } else {
+                            seq_of_version_id(vm).ok_or_else(|| {
+                                StoreError::InvalidArgument("Invalid version id specified".into())
+                            })?
+                        };
                         Some(entries.iter().take_while(|e| e.seq >= seq).count())
                     }
                 }
@@ -1222,7 +1237,7 @@ mod tests {
     }
 
     #[test]
-    fn a_bucket_with_an_upload_under_way_is_not_empty() {
+    fn a_bucket_goes_with_its_unfinished_uploads() {
         let mut s = lock_store(None);
         let id = s
             .create_upload(
@@ -1233,10 +1248,59 @@ mod tests {
                 t(NOW),
             )
             .expect("upload");
-        assert_eq!(s.delete_bucket("bup"), Err(StoreError::BucketNotEmpty));
-        s.abort_upload("bup", "big", &id).expect("abort");
+        s.upload_part("bup", "big", &id, 1, bytes::Bytes::from("part"))
+            .expect("part");
         assert_eq!(s.delete_bucket("bup"), Ok(()));
         assert_eq!(s.delete_bucket("bup"), Err(StoreError::NoSuchBucket));
+        // The upload went with it: a bucket made again under the name has none.
+        s.create_bucket("bup", None, true, t(NOW)).expect("again");
+        assert_eq!(s.list_uploads("bup", "").map(|l| l.len()), Ok(0));
+        assert!(s.abort_upload("bup", "big", &id).is_err());
+    }
+
+    #[test]
+    fn a_null_version_marker_still_has_a_place_after_the_null_version_is_gone() {
+        let mut s = Store::new(Limits::default());
+        s.create_bucket("plain", None, false, t(NOW))
+            .expect("bucket");
+        let body = || Object::new(bytes::Bytes::from("x"), None, BTreeMap::new());
+        // A null version from before versioning, then two versions on top of it.
+        s.put_object("plain", "k", body(), NewLock::default(), t(NOW))
+            .expect("null");
+        s.set_versioning("plain", true).expect("versioning");
+        s.put_object("plain", "k", body(), NewLock::default(), t(NOW))
+            .expect("v2");
+        s.put_object("plain", "j", body(), NewLock::default(), t(NOW))
+            .expect("other key");
+        let all = s
+            .list_versions("plain", "", None, (None, None), 1000)
+            .expect("list");
+        assert_eq!(all.rows.len(), 3);
+        s.delete_version("plain", "k", "null", false, t(NOW))
+            .expect("delete null");
+        // Going on from ("k", "null") lists nothing of k again and loses nothing after it.
+        let after = s
+            .list_versions("plain", "", None, (Some("k"), Some("null")), 1000)
+            .expect("go on after a deleted null version");
+        assert!(after.rows.is_empty(), "{:?}", after.rows);
+        let after_j = s
+            .list_versions("plain", "", None, (Some("j"), Some("null")), 1000)
+            .expect("go on from a key that never had a null version");
+        // A place never known lists the key again rather than lose any of it.
+        assert_eq!(after_j.rows.len(), 2, "j's version again, then k's");
+        // With the key gone entirely, its marker lists from the next key on.
+        let v2 = s.entries("plain", "k").expect("k")[0].version_id.clone();
+        s.delete_version("plain", "k", &v2, false, t(NOW))
+            .expect("delete v2");
+        assert!(s.bucket("plain").expect("b").deleted_null.is_empty());
+        let gone = s
+            .list_versions("plain", "", None, (Some("j"), Some("null")), 1000)
+            .expect("list");
+        assert!(
+            gone.rows
+                .iter()
+                .all(|r| !matches!(r, ListedVersion::Entry { key, .. } if key == "k"))
+        );
     }
 
     #[test]

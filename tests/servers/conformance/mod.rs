@@ -3,9 +3,11 @@
 //! `Deviations`; every other case must pass everywhere.
 
 mod operations;
+mod strict;
 
 use crate::support;
 use operations::*;
+use strict::*;
 
 use jiff::{SignedDuration, Timestamp};
 use lockwatch::domain::history::{self, plan_restore};
@@ -1301,6 +1303,8 @@ macro_rules! every_server {
                 an_unknown_version_id_marker_is_refused,
                 a_version_listing_goes_on_after_its_marker_was_deleted,
                 a_body_whose_digest_does_not_match_is_refused,
+                a_versioned_bucket_is_emptied_page_by_page,
+                a_bucket_goes_with_its_unfinished_uploads,
                 multipart_uploads_are_listed_aborted_and_keep_metadata,
                 copy_replaces_metadata_only_when_asked,
                 acls_name_the_owner_with_full_control,

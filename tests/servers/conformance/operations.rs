@@ -14,7 +14,7 @@ use aws_sdk_s3::types::{
 use lockwatch::domain::BucketLock;
 use lockwatch::s3::PutOptions;
 
-fn code<E: ProvideErrorMetadata>(e: &aws_sdk_s3::error::SdkError<E>) -> String {
+pub(super) fn code<E: ProvideErrorMetadata>(e: &aws_sdk_s3::error::SdkError<E>) -> String {
     e.as_service_error()
         .and_then(|s| s.code())
         .unwrap_or("(no code)")
