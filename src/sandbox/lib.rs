@@ -4,6 +4,8 @@
 
 #![forbid(unsafe_code)]
 
+pub mod conditions;
+mod exchange;
 pub mod integrity;
 mod service;
 pub mod store;
@@ -48,7 +50,9 @@ pub async fn start_with_keys(
     let addr = listener.local_addr()?;
     let store = Arc::new(Mutex::new(store::Store::new(limits)));
     let service = {
-        let mut builder = s3s::service::S3ServiceBuilder::new(service::SandboxS3 { store });
+        let mut builder = s3s::service::S3ServiceBuilder::new(service::SandboxS3 {
+            store: store.clone(),
+        });
         builder.set_auth(OneKey {
             access_key: access_key.to_string(),
             secret_key: s3s::auth::SecretKey::from(secret_key),
@@ -61,10 +65,13 @@ pub async fn start_with_keys(
             let Ok((stream, _)) = listener.accept().await else {
                 continue;
             };
-            let service = service.clone();
+            let (service, store) = (service.clone(), store.clone());
+            let exchange = hyper::service::service_fn(move |req| {
+                exchange::serve(service.clone(), store.clone(), req)
+            });
             tokio::spawn(async move {
                 let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
+                    .serve_connection(TokioIo::new(stream), exchange)
                     .await;
             });
         }

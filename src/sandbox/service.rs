@@ -1,8 +1,11 @@
 //! The sandbox as an `s3s::S3` implementation: S3 requests in, `Store` calls, S3 answers out.
 //! Operations not listed here answer NotImplemented (the trait's default).
 
+use super::conditions::{DeleteConditions, ReadConditions, Tag, Verdict, WriteConditions};
 use super::integrity::{Algorithm, Claims};
-use super::store::{ListedVersion, NewLock, Object, Store, StoreError};
+use super::store::{
+    CopyAs, Described, ListedVersion, NewLock, Object, Setting, Store, StoreError, Write,
+};
 use futures::StreamExt;
 use jiff::Timestamp;
 use lockwatch_core::domain::{RetainUntil, RetentionMode, RetentionPeriod, Versioning, percent};
@@ -86,6 +89,10 @@ fn s3_error(e: StoreError) -> S3Error {
         StoreError::NoSuchObjectLockConfiguration => S3ErrorCode::NoSuchObjectLockConfiguration,
         StoreError::NoSuchUpload(_) => S3ErrorCode::NoSuchUpload,
         StoreError::BucketNotEmpty => S3ErrorCode::BucketNotEmpty,
+        StoreError::InvalidPart(_) => S3ErrorCode::InvalidPart,
+        StoreError::InvalidPartOrder => S3ErrorCode::InvalidPartOrder,
+        StoreError::EntityTooSmall => S3ErrorCode::EntityTooSmall,
+        StoreError::InvalidRange(_) => S3ErrorCode::InvalidRange,
     };
     let mut err = S3Error::with_message(code, message);
     if matches!(
@@ -305,6 +312,167 @@ fn listed_objects(
     (contents, prefixes)
 }
 
+fn timestamp_of(t: dto::Timestamp) -> Timestamp {
+    let odt = time::OffsetDateTime::from(t);
+    Timestamp::from_nanosecond(odt.unix_timestamp_nanos()).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+fn tag_condition(c: Option<dto::ETagCondition>) -> Option<Tag> {
+    c.map(|c| match c {
+        dto::ETagCondition::Any => Tag::Any,
+        dto::ETagCondition::ETag(e) => Tag::parse(e.value()),
+    })
+}
+
+/// What a client said about an object with its upload (PutObject, CreateMultipartUpload, a
+/// CopyObject that replaces metadata): the same fields in each input.
+macro_rules! described {
+    ($input:expr) => {
+        Described {
+            content_type: $input.content_type.map(|c| c.to_string()),
+            cache_control: $input.cache_control,
+            content_disposition: $input.content_disposition,
+            content_encoding: $input.content_encoding.and_then(stored_encoding),
+            content_language: $input.content_language,
+            expires: $input.expires.map(timestamp_of),
+            metadata: $input.metadata.unwrap_or_default().into_iter().collect(),
+        }
+    };
+}
+
+/// `aws-chunked` describes how a body was sent, not the object: AWS keeps the other codings.
+fn stored_encoding(sent: String) -> Option<String> {
+    let kept: Vec<&str> = sent
+        .split(',')
+        .map(str::trim)
+        .filter(|c| !c.is_empty() && !c.eq_ignore_ascii_case("aws-chunked"))
+        .collect();
+    (!kept.is_empty()).then(|| kept.join(", "))
+}
+
+fn invalid_tag(message: &'static str) -> S3Error {
+    S3Error::with_message(S3ErrorCode::InvalidTag, message)
+}
+
+/// AWS's limits on an object's tags: at most 10, keys of 1 to 128 characters, values of at
+/// most 256.
+fn check_tags(tags: &BTreeMap<String, String>) -> S3Result<()> {
+    if tags.len() > 10 {
+        return Err(invalid_tag("Object tags cannot be greater than 10"));
+    }
+    for (key, value) in tags {
+        if key.is_empty() || key.chars().count() > 128 {
+            return Err(invalid_tag("The TagKey you have provided is invalid"));
+        }
+        if value.chars().count() > 256 {
+            return Err(invalid_tag("The TagValue you have provided is invalid"));
+        }
+    }
+    Ok(())
+}
+
+/// The tag set of an `x-amz-tagging` header (`k1=v1&k2=v2`, URL-encoded).
+fn header_tags(header: Option<&str>) -> S3Result<BTreeMap<String, String>> {
+    let mut tags = BTreeMap::new();
+    for (key, value) in form_urlencoded::parse(header.unwrap_or_default().as_bytes()) {
+        if tags.insert(key.into_owned(), value.into_owned()).is_some() {
+            return Err(invalid_tag(
+                "Cannot provide multiple Tags with the same key",
+            ));
+        }
+    }
+    check_tags(&tags)?;
+    Ok(tags)
+}
+
+/// A delete's conditions against what it would delete: the version named, or the key's latest
+/// entry (a delete marker included).
+fn delete_holds(
+    store: &Store,
+    (bucket, key, version): (&str, &str, Option<&str>),
+    conditions: &DeleteConditions,
+) -> S3Result<()> {
+    if conditions.if_match.is_none()
+        && conditions.last_modified.is_none()
+        && conditions.size.is_none()
+    {
+        return Ok(());
+    }
+    let entries = store
+        .bucket(bucket)
+        .map_err(s3_error)?
+        .keys
+        .get(key)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let target = match version {
+        Some(v) => entries.iter().find(|e| e.version_id == v),
+        None => entries.first(),
+    };
+    let facts = target.map(|e| {
+        let object = e.object();
+        (
+            object.map(|o| o.etag.as_str()),
+            e.last_modified,
+            object.map_or(0, |o| o.body.len() as u64),
+        )
+    });
+    if conditions.hold(facts) {
+        Ok(())
+    } else {
+        Err(s3_error(StoreError::PreconditionFailed))
+    }
+}
+
+/// 304 Not Modified, with the ETag and Last-Modified the client compares with.
+fn not_modified(entry: &super::store::Entry) -> S3Error {
+    let mut err = S3Error::with_message(S3ErrorCode::NotModified, "Not Modified");
+    let mut headers = http::HeaderMap::new();
+    if let Some(object) = entry.object()
+        && let Ok(value) = http::HeaderValue::from_str(&format!("\"{}\"", object.etag))
+    {
+        headers.insert(http::header::ETAG, value);
+    }
+    err.set_headers(headers);
+    err
+}
+
+/// A GET's or HEAD's conditions, answered: 304 or 412 stop it.
+fn check_read(entry: &super::store::Entry, conditions: &ReadConditions) -> S3Result<()> {
+    let Some(object) = entry.object() else {
+        return Ok(());
+    };
+    match conditions.evaluate(&object.etag, entry.last_modified) {
+        Verdict::Go => Ok(()),
+        Verdict::NotModified => Err(not_modified(entry)),
+        Verdict::Failed => Err(s3_error(StoreError::PreconditionFailed)),
+    }
+}
+
+/// One part of a multipart object (`?partNumber=N`): its byte range and how many parts there
+/// are. An object uploaded whole is one part. A part past the last is 416 InvalidPartNumber.
+fn part_range(object: &Object, number: i32) -> S3Result<(u64, u64, usize)> {
+    let sizes: &[u64] = if object.parts.is_empty() {
+        &[object.body.len() as u64]
+    } else {
+        &object.parts
+    };
+    let index = usize::try_from(number)
+        .ok()
+        .and_then(|n| n.checked_sub(1))
+        .filter(|&i| i < sizes.len());
+    let Some(index) = index else {
+        let mut err = S3Error::with_message(
+            S3ErrorCode::Custom("InvalidPartNumber".into()),
+            "The requested partnumber is not satisfiable",
+        );
+        err.set_status_code(http::StatusCode::RANGE_NOT_SATISFIABLE);
+        return Err(err);
+    };
+    let start: u64 = sizes[..index].iter().sum();
+    Ok((start, start + sizes[index], sizes.len()))
+}
+
 fn tag_set(tags: &BTreeMap<String, String>) -> dto::TagSet {
     tags.iter()
         .map(|(k, v)| dto::Tag {
@@ -376,10 +544,15 @@ fn head_output(
         checksum_sha1: sums.checksum_sha1,
         checksum_sha256: sums.checksum_sha256,
         content_length: Some(object.body.len() as i64),
-        content_type: object.content_type.as_deref().and_then(|c| c.parse().ok()),
+        content_type: object.described.content_type.clone(),
+        cache_control: object.described.cache_control.clone(),
+        content_disposition: object.described.content_disposition.clone(),
+        content_encoding: object.described.content_encoding.clone(),
+        content_language: object.described.content_language.clone(),
+        expires: object.described.expires.map(to_s3_time),
         e_tag: Some(etag(&object.etag)),
         last_modified: Some(to_s3_time(entry.last_modified)),
-        metadata: Some(object.metadata.clone().into_iter().collect()),
+        metadata: Some(object.described.metadata.clone().into_iter().collect()),
         object_lock_mode: mode,
         object_lock_retain_until_date: until,
         object_lock_legal_hold_status: hold,
@@ -614,14 +787,22 @@ impl S3 for SandboxS3 {
             claims.add_trailer(&trailer);
         }
         let checksum = claims.verify(&body)?;
-        let metadata: BTreeMap<String, String> =
-            input.metadata.unwrap_or_default().into_iter().collect();
-        let mut object = Object::new(body, input.content_type.map(|c| c.to_string()), metadata);
+        let tags = header_tags(input.tagging.as_deref())?;
+        let conditions = WriteConditions {
+            if_match: tag_condition(input.if_match),
+            if_none_match: tag_condition(input.if_none_match),
+        };
+        let mut object = Object::new(body, described!(input));
         object.checksum = checksum.clone();
         let tag = object.etag.clone();
+        let write = Write {
+            lock,
+            tags,
+            conditions,
+        };
         let version = reservation
             .commit()?
-            .put_object(&input.bucket, &input.key, object, lock, now())
+            .put_object(&input.bucket, &input.key, object, write, now())
             .map_err(s3_error)?;
         let mut output = dto::PutObjectOutput {
             e_tag: Some(etag(&tag)),
@@ -650,10 +831,39 @@ impl S3 for SandboxS3 {
         let entry = store
             .read(&input.bucket, &input.key, input.version_id.as_deref())
             .map_err(s3_error)?;
-        Ok(S3Response::new(head_output(
+        check_read(
             entry,
-            input.checksum_mode.as_ref(),
-        )?))
+            &ReadConditions {
+                if_match: tag_condition(input.if_match),
+                if_none_match: tag_condition(input.if_none_match),
+                if_modified_since: input.if_modified_since.map(timestamp_of),
+                if_unmodified_since: input.if_unmodified_since.map(timestamp_of),
+            },
+        )?;
+        let mut head = head_output(entry, input.checksum_mode.as_ref())?;
+        let mut status = None;
+        if let (Some(number), Some(object)) = (input.part_number, entry.object()) {
+            let (start, end, count) = part_range(object, number)?;
+            head.content_length = Some((end - start) as i64);
+            if !object.parts.is_empty() {
+                head.parts_count = Some(count as i32);
+                head.content_range = Some(format!(
+                    "bytes {start}-{}/{}",
+                    end.saturating_sub(1),
+                    object.body.len()
+                ));
+                status = Some(http::StatusCode::PARTIAL_CONTENT);
+            }
+        }
+        let mut response = S3Response::new(head);
+        response.status = status;
+        if !entry.tags.is_empty() {
+            response.headers.insert(
+                "x-amz-tagging-count",
+                http::HeaderValue::from(entry.tags.len()),
+            );
+        }
+        Ok(response)
     }
 
     async fn get_object(
@@ -665,14 +875,41 @@ impl S3 for SandboxS3 {
         let entry = store
             .read(&input.bucket, &input.key, input.version_id.as_deref())
             .map_err(s3_error)?;
+        check_read(
+            entry,
+            &ReadConditions {
+                if_match: tag_condition(input.if_match),
+                if_none_match: tag_condition(input.if_none_match),
+                if_modified_since: input.if_modified_since.map(timestamp_of),
+                if_unmodified_since: input.if_unmodified_since.map(timestamp_of),
+            },
+        )?;
         let body = entry.object().map(|o| o.body.clone()).unwrap_or_default();
         let head = head_output(entry, input.checksum_mode.as_ref())?;
+        let full = body.len() as u64;
+        // `?partNumber=N` of a multipart object: 206 with that part (a whole upload is part 1).
+        let mut parts_count = None;
+        let part = match (input.part_number, entry.object()) {
+            (Some(number), Some(object)) => {
+                let (start, end, count) = part_range(object, number)?;
+                if object.parts.is_empty() {
+                    None
+                } else {
+                    parts_count = Some(count as i32);
+                    Some((start, end))
+                }
+            }
+            _ => None,
+        };
         // One byte range (`Range: bytes=…`): 206 with that slice, as clients that download in
         // parts expect; a range past the end is 416 InvalidRange.
-        let full = body.len() as u64;
-        let (body, content_range) = match &input.range {
-            None => (body, None),
-            Some(range) => {
+        let (body, content_range) = match (&input.range, part) {
+            (_, Some((start, end))) => (
+                body.slice(start as usize..end as usize),
+                Some(format!("bytes {start}-{}/{full}", end.saturating_sub(1))),
+            ),
+            (None, None) => (body, None),
+            (Some(range), None) => {
                 let r = range.check(full).map_err(|_| {
                     S3Error::with_message(
                         S3ErrorCode::InvalidRange,
@@ -699,6 +936,13 @@ impl S3 for SandboxS3 {
             accept_ranges: Some("bytes".to_string()),
             body: Some(StreamingBlob::from(s3s::Body::from(body))),
             content_type: head.content_type,
+            cache_control: head.cache_control,
+            content_disposition: head.content_disposition,
+            content_encoding: head.content_encoding,
+            content_language: head.content_language,
+            expires: head.expires,
+            parts_count,
+            tag_count: (!entry.tags.is_empty()).then_some(entry.tags.len() as i32),
             // A part of the object is not what its checksum covers.
             checksum_crc32: head.checksum_crc32.filter(|_| !partial_range),
             checksum_crc32c: head.checksum_crc32c.filter(|_| !partial_range),
@@ -737,22 +981,32 @@ impl S3 for SandboxS3 {
                 "the sandbox copies from bucket/key sources only",
             ));
         };
-        let if_match = match &input.copy_source_if_match {
-            Some(dto::ETagCondition::ETag(e)) => Some(e.value().to_string()),
-            Some(dto::ETagCondition::Any) => Some("*".to_string()),
-            None => None,
+        let conditions = ReadConditions {
+            if_match: tag_condition(input.copy_source_if_match.clone()),
+            if_none_match: tag_condition(input.copy_source_if_none_match.clone()),
+            if_modified_since: input.copy_source_if_modified_since.map(timestamp_of),
+            if_unmodified_since: input.copy_source_if_unmodified_since.map(timestamp_of),
         };
         let lock = new_lock(
             input.object_lock_mode.as_ref(),
             input.object_lock_retain_until_date,
             input.object_lock_legal_hold_status.as_ref(),
         )?;
-        let replace = match input.metadata_directive.as_ref().map(|d| d.as_str()) {
+        let tags = match input.tagging_directive.as_ref().map(|d| d.as_str()) {
+            None | Some(dto::TaggingDirective::COPY) => None,
+            Some(dto::TaggingDirective::REPLACE) => Some(header_tags(input.tagging.as_deref())?),
+            Some(other) => {
+                return Err(S3Error::with_message(
+                    S3ErrorCode::InvalidArgument,
+                    format!("Unknown tagging directive {other:?}: COPY or REPLACE."),
+                ));
+            }
+        };
+        let (src_bucket, src_key, src_version) =
+            (src_bucket.clone(), src_key.clone(), src_version.clone());
+        let described = match input.metadata_directive.as_ref().map(|d| d.as_str()) {
             None | Some(dto::MetadataDirective::COPY) => None,
-            Some(dto::MetadataDirective::REPLACE) => Some((
-                input.content_type.map(|c| c.to_string()),
-                input.metadata.unwrap_or_default().into_iter().collect(),
-            )),
+            Some(dto::MetadataDirective::REPLACE) => Some(described!(input)),
             Some(other) => {
                 return Err(S3Error::with_message(
                     S3ErrorCode::InvalidArgument,
@@ -764,10 +1018,10 @@ impl S3 for SandboxS3 {
         let (version, source_version, tag) = self
             .store()?
             .copy_object(
-                (src_bucket, src_key, src_version.as_deref()),
+                (&src_bucket, &src_key, src_version.as_deref()),
                 (&input.bucket, &input.key),
-                if_match.as_deref(),
-                replace,
+                &conditions,
+                CopyAs { described, tags },
                 lock,
                 time,
             )
@@ -790,6 +1044,16 @@ impl S3 for SandboxS3 {
     ) -> S3Result<S3Response<dto::DeleteObjectOutput>> {
         let input = req.input;
         let mut store = self.store()?;
+        let conditions = DeleteConditions {
+            if_match: tag_condition(input.if_match),
+            last_modified: input.if_match_last_modified_time.map(timestamp_of),
+            size: input.if_match_size,
+        };
+        delete_holds(
+            &store,
+            (&input.bucket, &input.key, input.version_id.as_deref()),
+            &conditions,
+        )?;
         let deleted = match input.version_id.as_deref() {
             Some(v) => store.delete_version(
                 &input.bucket,
@@ -815,13 +1079,34 @@ impl S3 for SandboxS3 {
         let input = req.input;
         let bypass = input.bypass_governance_retention.unwrap_or(false);
         let quiet = input.delete.quiet.unwrap_or(false);
+        if input.delete.objects.len() > 1000 {
+            return Err(S3Error::with_message(
+                S3ErrorCode::MalformedXML,
+                "The XML you provided was not well-formed or did not validate against our published schema (at most 1000 keys)",
+            ));
+        }
         let mut store = self.store()?;
         store.bucket(&input.bucket).map_err(s3_error)?;
         let (mut deleted, mut errors) = (Vec::new(), Vec::new());
         for object in input.delete.objects {
-            let result = match object.version_id.as_deref() {
-                Some(v) => store.delete_version(&input.bucket, &object.key, v, bypass, now()),
-                None => store.delete_object(&input.bucket, &object.key, now()),
+            let conditions = DeleteConditions {
+                if_match: tag_condition(object.e_tag.clone().map(dto::ETagCondition::ETag)),
+                last_modified: object.last_modified_time.clone().map(timestamp_of),
+                size: object.size,
+            };
+            let held = delete_holds(
+                &store,
+                (&input.bucket, &object.key, object.version_id.as_deref()),
+                &conditions,
+            );
+            let result = match (held, object.version_id.as_deref()) {
+                (Err(refused), _) => Err(refused),
+                (Ok(()), Some(v)) => store
+                    .delete_version(&input.bucket, &object.key, v, bypass, now())
+                    .map_err(s3_error),
+                (Ok(()), None) => store
+                    .delete_object(&input.bucket, &object.key, now())
+                    .map_err(s3_error),
             };
             match result {
                 Ok(d) => {
@@ -840,8 +1125,7 @@ impl S3 for SandboxS3 {
                         });
                     }
                 }
-                Err(e) => {
-                    let err = s3_error(e);
+                Err(err) => {
                     errors.push(dto::Error {
                         code: Some(err.code().as_str().to_string()),
                         key: Some(object.key.clone()),
@@ -892,7 +1176,11 @@ impl S3 for SandboxS3 {
         Ok(S3Response::new(dto::ListObjectsV2Output {
             name: Some(input.bucket),
             prefix: Some(code.key(&prefix)),
-            delimiter: input.delimiter.as_deref().map(|d| code.key(d)),
+            delimiter: input
+                .delimiter
+                .as_deref()
+                .filter(|d| !d.is_empty())
+                .map(|d| code.key(d)),
             max_keys: Some(max as i32),
             key_count: Some(key_count),
             continuation_token: input.continuation_token,
@@ -968,7 +1256,11 @@ impl S3 for SandboxS3 {
         Ok(S3Response::new(dto::ListObjectVersionsOutput {
             name: Some(input.bucket),
             prefix: Some(code.key(&prefix)),
-            delimiter: input.delimiter.as_deref().map(|d| code.key(d)),
+            delimiter: input
+                .delimiter
+                .as_deref()
+                .filter(|d| !d.is_empty())
+                .map(|d| code.key(d)),
             key_marker: input.key_marker.as_deref().map(|k| code.key(k)),
             version_id_marker: input.version_id_marker,
             max_keys: Some(max as i32),
@@ -993,22 +1285,15 @@ impl S3 for SandboxS3 {
             input.object_lock_retain_until_date,
             input.object_lock_legal_hold_status.as_ref(),
         )?;
+        let tags = header_tags(input.tagging.as_deref())?;
+        let (bucket, key) = (input.bucket.clone(), input.key.clone());
         let id = self
             .store()?
-            .create_upload(
-                &input.bucket,
-                &input.key,
-                (
-                    input.content_type.map(|c| c.to_string()),
-                    input.metadata.unwrap_or_default().into_iter().collect(),
-                ),
-                lock,
-                now(),
-            )
+            .create_upload(&bucket, &key, (described!(input), tags), lock, now())
             .map_err(s3_error)?;
         Ok(S3Response::new(dto::CreateMultipartUploadOutput {
-            bucket: Some(input.bucket),
-            key: Some(input.key),
+            bucket: Some(bucket),
+            key: Some(key),
             upload_id: Some(id),
             ..Default::default()
         }))
@@ -1078,10 +1363,11 @@ impl S3 for SandboxS3 {
                 }
             }
         };
-        let if_match = match &input.copy_source_if_match {
-            Some(dto::ETagCondition::ETag(e)) => Some(e.value().to_string()),
-            Some(dto::ETagCondition::Any) => Some("*".to_string()),
-            None => None,
+        let conditions = ReadConditions {
+            if_match: tag_condition(input.copy_source_if_match.clone()),
+            if_none_match: tag_condition(input.copy_source_if_none_match.clone()),
+            if_modified_since: input.copy_source_if_modified_since.map(timestamp_of),
+            if_unmodified_since: input.copy_source_if_unmodified_since.map(timestamp_of),
         };
         let tag = self
             .store()?
@@ -1090,7 +1376,7 @@ impl S3 for SandboxS3 {
                 input.part_number,
                 (src_bucket, src_key, src_version.as_deref()),
                 range,
-                if_match.as_deref(),
+                &conditions,
             )
             .map_err(s3_error)?;
         Ok(S3Response::new(dto::UploadPartCopyOutput {
@@ -1120,9 +1406,20 @@ impl S3 for SandboxS3 {
                 )
             })
             .collect();
+        let conditions = WriteConditions {
+            if_match: tag_condition(input.if_match),
+            if_none_match: tag_condition(input.if_none_match),
+        };
         let (version, tag) = self
             .store()?
-            .complete_upload(&input.bucket, &input.key, &input.upload_id, &parts, now())
+            .complete_upload(
+                &input.bucket,
+                &input.key,
+                &input.upload_id,
+                &parts,
+                conditions,
+                now(),
+            )
             .map_err(s3_error)?;
         Ok(S3Response::new(dto::CompleteMultipartUploadOutput {
             bucket: Some(input.bucket),
@@ -1274,7 +1571,11 @@ impl S3 for SandboxS3 {
                     .map(|m| code.key(m))
                     .unwrap_or_default(),
             ),
-            delimiter: input.delimiter.as_deref().map(|d| code.key(d)),
+            delimiter: input
+                .delimiter
+                .as_deref()
+                .filter(|d| !d.is_empty())
+                .map(|d| code.key(d)),
             max_keys: Some(max as i32),
             is_truncated: Some(listing.next.is_some()),
             next_marker,
@@ -1391,6 +1692,7 @@ impl S3 for SandboxS3 {
                 ));
             }
         }
+        check_tags(&tags)?;
         let version_id = self
             .store()?
             .set_tags(&input.bucket, &input.key, input.version_id.as_deref(), tags)
@@ -1467,7 +1769,52 @@ impl S3 for SandboxS3 {
                 .any(|x| x.trim().eq_ignore_ascii_case(a))
         };
         let versioned = entry.version_id != "null";
+        // The parts of a multipart object, paged by part number (`max-parts` of them after
+        // `part-number-marker`).
+        let object_parts = (asked("ObjectParts") && !object.parts.is_empty()).then(|| {
+            let after = input.part_number_marker.unwrap_or(0).max(0) as usize;
+            let max = input.max_parts.map_or(1000, |m| m.clamp(0, 1000)) as usize;
+            let page: Vec<dto::ObjectPart> = object
+                .parts
+                .iter()
+                .enumerate()
+                .skip(after)
+                .take(max)
+                .map(|(i, size)| dto::ObjectPart {
+                    part_number: Some(i as i32 + 1),
+                    size: Some(*size as i64),
+                    ..Default::default()
+                })
+                .collect();
+            let last = page.last().and_then(|p| p.part_number);
+            let truncated = after + page.len() < object.parts.len();
+            dto::GetObjectAttributesParts {
+                total_parts_count: Some(object.parts.len() as i32),
+                part_number_marker: Some(after as i32),
+                next_part_number_marker: if truncated { last } else { None },
+                max_parts: Some(max as i32),
+                is_truncated: Some(truncated),
+                parts: Some(page),
+            }
+        });
+        let checksum = asked("Checksum")
+            .then_some(object.checksum.as_ref())
+            .flatten()
+            .map(|kept| {
+                let value = Some(kept.value.clone());
+                let mut sums = dto::Checksum::default();
+                match kept.algorithm {
+                    Algorithm::Crc32 => sums.checksum_crc32 = value,
+                    Algorithm::Crc32c => sums.checksum_crc32c = value,
+                    Algorithm::Crc64Nvme => sums.checksum_crc64nvme = value,
+                    Algorithm::Sha1 => sums.checksum_sha1 = value,
+                    Algorithm::Sha256 => sums.checksum_sha256 = value,
+                }
+                sums
+            });
         Ok(S3Response::new(dto::GetObjectAttributesOutput {
+            object_parts,
+            checksum,
             // The ETag here is unquoted, as AWS sends it.
             e_tag: asked("ETag").then(|| dto::ETag::Strong(object.etag.clone())),
             object_size: asked("ObjectSize").then_some(object.body.len() as i64),
@@ -1556,6 +1903,223 @@ impl S3 for SandboxS3 {
             .set_lifecycle(&req.input.bucket, None)
             .map_err(s3_error)?;
         Ok(S3Response::new(dto::DeleteBucketLifecycleOutput::default()))
+    }
+
+    async fn put_bucket_tagging(
+        &self,
+        req: S3Request<dto::PutBucketTaggingInput>,
+    ) -> S3Result<S3Response<dto::PutBucketTaggingOutput>> {
+        let input = req.input;
+        let mut tags = BTreeMap::new();
+        for tag in &input.tagging.tag_set {
+            let (Some(key), Some(value)) = (&tag.key, &tag.value) else {
+                return Err(S3Error::with_message(
+                    S3ErrorCode::MalformedXML,
+                    "A Tag needs a Key and a Value",
+                ));
+            };
+            if key.is_empty() || key.chars().count() > 128 || value.chars().count() > 256 {
+                return Err(invalid_tag(
+                    "A bucket tag's key is 1 to 128 characters and its value at most 256",
+                ));
+            }
+            if tags.insert(key.clone(), value.clone()).is_some() {
+                return Err(invalid_tag(
+                    "Cannot provide multiple Tags with the same key",
+                ));
+            }
+        }
+        if tags.len() > 50 {
+            return Err(invalid_tag("A bucket has at most 50 tags"));
+        }
+        let value = serde_json::to_value(&tags)
+            .map_err(|e| S3Error::with_message(S3ErrorCode::InternalError, e.to_string()))?;
+        self.store()?
+            .set_setting(&input.bucket, Setting::Tagging, Some(value))
+            .map_err(s3_error)?;
+        Ok(S3Response::new(dto::PutBucketTaggingOutput::default()))
+    }
+
+    async fn get_bucket_tagging(
+        &self,
+        req: S3Request<dto::GetBucketTaggingInput>,
+    ) -> S3Result<S3Response<dto::GetBucketTaggingOutput>> {
+        let store = self.store()?;
+        let bucket = store.bucket(&req.input.bucket).map_err(s3_error)?;
+        let tags: BTreeMap<String, String> = bucket
+            .settings
+            .get(&Setting::Tagging)
+            .and_then(|v| serde_json::from_value(v.clone()).ok())
+            .ok_or_else(|| {
+                S3Error::with_message(S3ErrorCode::NoSuchTagSet, "The TagSet does not exist")
+            })?;
+        Ok(S3Response::new(dto::GetBucketTaggingOutput {
+            tag_set: tag_set(&tags),
+        }))
+    }
+
+    async fn delete_bucket_tagging(
+        &self,
+        req: S3Request<dto::DeleteBucketTaggingInput>,
+    ) -> S3Result<S3Response<dto::DeleteBucketTaggingOutput>> {
+        self.store()?
+            .set_setting(&req.input.bucket, Setting::Tagging, None)
+            .map_err(s3_error)?;
+        Ok(S3Response::new(dto::DeleteBucketTaggingOutput::default()))
+    }
+
+    async fn put_bucket_ownership_controls(
+        &self,
+        req: S3Request<dto::PutBucketOwnershipControlsInput>,
+    ) -> S3Result<S3Response<dto::PutBucketOwnershipControlsOutput>> {
+        let input = req.input;
+        let rules = &input.ownership_controls.rules;
+        let known = [
+            dto::ObjectOwnership::BUCKET_OWNER_ENFORCED,
+            dto::ObjectOwnership::BUCKET_OWNER_PREFERRED,
+            dto::ObjectOwnership::OBJECT_WRITER,
+        ];
+        if rules.len() != 1 || !known.contains(&rules[0].object_ownership.as_str()) {
+            return Err(S3Error::with_message(
+                S3ErrorCode::MalformedXML,
+                "OwnershipControls holds one Rule whose ObjectOwnership is BucketOwnerEnforced, BucketOwnerPreferred or ObjectWriter",
+            ));
+        }
+        let value = serde_json::Value::String(rules[0].object_ownership.as_str().to_string());
+        self.store()?
+            .set_setting(&input.bucket, Setting::OwnershipControls, Some(value))
+            .map_err(s3_error)?;
+        Ok(S3Response::new(
+            dto::PutBucketOwnershipControlsOutput::default(),
+        ))
+    }
+
+    async fn get_bucket_ownership_controls(
+        &self,
+        req: S3Request<dto::GetBucketOwnershipControlsInput>,
+    ) -> S3Result<S3Response<dto::GetBucketOwnershipControlsOutput>> {
+        let store = self.store()?;
+        let bucket = store.bucket(&req.input.bucket).map_err(s3_error)?;
+        let controls = bucket
+            .settings
+            .get(&Setting::OwnershipControls)
+            .and_then(|v| v.as_str())
+            .map(|ownership| dto::OwnershipControls {
+                rules: vec![dto::OwnershipControlsRule {
+                    object_ownership: dto::ObjectOwnership::from(ownership.to_string()),
+                }],
+            })
+            .ok_or_else(|| {
+                S3Error::with_message(
+                    S3ErrorCode::OwnershipControlsNotFoundError,
+                    "The bucket ownership controls were not found",
+                )
+            })?;
+        Ok(S3Response::new(dto::GetBucketOwnershipControlsOutput {
+            ownership_controls: Some(controls),
+        }))
+    }
+
+    async fn delete_bucket_ownership_controls(
+        &self,
+        req: S3Request<dto::DeleteBucketOwnershipControlsInput>,
+    ) -> S3Result<S3Response<dto::DeleteBucketOwnershipControlsOutput>> {
+        self.store()?
+            .set_setting(&req.input.bucket, Setting::OwnershipControls, None)
+            .map_err(s3_error)?;
+        Ok(S3Response::new(
+            dto::DeleteBucketOwnershipControlsOutput::default(),
+        ))
+    }
+
+    async fn put_public_access_block(
+        &self,
+        req: S3Request<dto::PutPublicAccessBlockInput>,
+    ) -> S3Result<S3Response<dto::PutPublicAccessBlockOutput>> {
+        let input = req.input;
+        let value = serde_json::to_value(&input.public_access_block_configuration)
+            .map_err(|e| S3Error::with_message(S3ErrorCode::InternalError, e.to_string()))?;
+        self.store()?
+            .set_setting(&input.bucket, Setting::PublicAccessBlock, Some(value))
+            .map_err(s3_error)?;
+        Ok(S3Response::new(dto::PutPublicAccessBlockOutput::default()))
+    }
+
+    async fn get_public_access_block(
+        &self,
+        req: S3Request<dto::GetPublicAccessBlockInput>,
+    ) -> S3Result<S3Response<dto::GetPublicAccessBlockOutput>> {
+        let store = self.store()?;
+        let bucket = store.bucket(&req.input.bucket).map_err(s3_error)?;
+        let config: dto::PublicAccessBlockConfiguration = bucket
+            .settings
+            .get(&Setting::PublicAccessBlock)
+            .and_then(|v| serde_json::from_value(v.clone()).ok())
+            .ok_or_else(|| {
+                let mut err = S3Error::with_message(
+                    S3ErrorCode::Custom("NoSuchPublicAccessBlockConfiguration".into()),
+                    "The public access block configuration was not found",
+                );
+                err.set_status_code(http::StatusCode::NOT_FOUND);
+                err
+            })?;
+        Ok(S3Response::new(dto::GetPublicAccessBlockOutput {
+            public_access_block_configuration: Some(config),
+        }))
+    }
+
+    async fn delete_public_access_block(
+        &self,
+        req: S3Request<dto::DeletePublicAccessBlockInput>,
+    ) -> S3Result<S3Response<dto::DeletePublicAccessBlockOutput>> {
+        self.store()?
+            .set_setting(&req.input.bucket, Setting::PublicAccessBlock, None)
+            .map_err(s3_error)?;
+        Ok(S3Response::new(
+            dto::DeletePublicAccessBlockOutput::default(),
+        ))
+    }
+
+    /// The sandbox has one user and keeps no ACL but the owner's FULL_CONTROL: `private` (or
+    /// that one grant) is what every object already has; anything else would be a grant the
+    /// sandbox cannot keep, and is refused rather than ignored.
+    async fn put_object_acl(
+        &self,
+        req: S3Request<dto::PutObjectAclInput>,
+    ) -> S3Result<S3Response<dto::PutObjectAclOutput>> {
+        let input = req.input;
+        self.store()?
+            .read(&input.bucket, &input.key, input.version_id.as_deref())
+            .map_err(s3_error)?;
+        let private = input
+            .acl
+            .as_ref()
+            .is_some_and(|a| a.as_str() == dto::ObjectCannedACL::PRIVATE);
+        let owner_only = input.acl.is_none()
+            && input.grant_full_control.is_none()
+            && input.grant_read.is_none()
+            && input.grant_read_acp.is_none()
+            && input.grant_write_acp.is_none()
+            && input.access_control_policy.as_ref().is_some_and(|p| {
+                p.grants.as_ref().is_some_and(|grants| {
+                    grants.iter().all(|g| {
+                        g.permission
+                            .as_ref()
+                            .is_some_and(|p| p.as_str() == dto::Permission::FULL_CONTROL)
+                            && g.grantee
+                                .as_ref()
+                                .and_then(|g| g.id.as_deref())
+                                .is_some_and(|id| id == OWNER_ID)
+                    })
+                })
+            });
+        if !(private || owner_only) {
+            return Err(S3Error::with_message(
+                S3ErrorCode::NotImplemented,
+                "The sandbox has one user and keeps only its FULL_CONTROL grant: ACLs other than private are not kept.",
+            ));
+        }
+        Ok(S3Response::new(dto::PutObjectAclOutput::default()))
     }
 
     async fn put_bucket_policy(

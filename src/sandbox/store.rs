@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::sync::Arc;
 
+use crate::conditions::{ReadConditions, Verdict, WriteConditions, WriteVerdict};
+
 /// What the sandbox refuses, in S3's terms.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
@@ -44,6 +46,16 @@ pub enum StoreError {
     NoSuchUpload(String),
     #[error("The bucket you tried to delete is not empty")]
     BucketNotEmpty,
+    #[error("{0}")]
+    InvalidPart(String),
+    #[error("{0}")]
+    InvalidRange(String),
+    #[error(
+        "The list of parts was not in ascending order. The parts list must be specified in order by part number."
+    )]
+    InvalidPartOrder,
+    #[error("Your proposed upload is smaller than the minimum allowed object size.")]
+    EntityTooSmall,
 }
 
 const LOCKED: &str = "Access Denied because object protected by object lock.";
@@ -73,16 +85,48 @@ pub fn etag_of(body: &[u8]) -> String {
         .collect()
 }
 
+/// What a client says about an object when it writes it, kept and sent back on every read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Described {
+    pub content_type: Option<String>,
+    pub cache_control: Option<String>,
+    pub content_disposition: Option<String>,
+    pub content_encoding: Option<String>,
+    pub content_language: Option<String>,
+    pub expires: Option<Timestamp>,
+    /// `x-amz-meta-*`, names lowercased.
+    pub metadata: BTreeMap<String, String>,
+}
+
 /// The data and metadata of one object version.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Object {
     pub body: bytes::Bytes,
     /// Hex MD5 of the body, unquoted.
     pub etag: String,
-    pub content_type: Option<String>,
-    pub metadata: BTreeMap<String, String>,
+    pub described: Described,
     /// The checksum sent with it (or asked for by algorithm), checked when it came.
     pub checksum: Option<crate::integrity::Kept>,
+    /// The sizes of the parts it was uploaded in, in order; empty for a single upload.
+    pub parts: Vec<u64>,
+}
+
+/// What comes with a new version beside its data: the lock asked for, its tags, and the
+/// conditions on the key's current object under which it may be written.
+#[derive(Debug, Clone, Default)]
+pub struct Write {
+    pub lock: NewLock,
+    pub tags: BTreeMap<String, String>,
+    pub conditions: WriteConditions,
+}
+
+impl From<NewLock> for Write {
+    fn from(lock: NewLock) -> Write {
+        Write {
+            lock,
+            ..Write::default()
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,17 +151,13 @@ pub struct Entry {
 }
 
 impl Object {
-    pub fn new(
-        body: bytes::Bytes,
-        content_type: Option<String>,
-        metadata: BTreeMap<String, String>,
-    ) -> Object {
+    pub fn new(body: bytes::Bytes, described: Described) -> Object {
         Object {
             etag: etag_of(&body),
             body,
-            content_type,
-            metadata,
+            described,
             checksum: None,
+            parts: Vec::new(),
         }
     }
 }
@@ -172,6 +212,17 @@ pub struct Bucket {
     /// Where the deleted "null" version of a key stood among the key's remaining entries
     /// (its place in the order of writes), so a listing marker naming it still has a place.
     pub deleted_null: BTreeMap<String, u64>,
+    /// Other bucket configurations a client sets and reads back (tagging, ownership controls,
+    /// public access block), as sent; the sandbox keeps them and enforces none.
+    pub settings: BTreeMap<Setting, serde_json::Value>,
+}
+
+/// A bucket configuration kept as sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Setting {
+    Tagging,
+    OwnershipControls,
+    PublicAccessBlock,
 }
 
 /// What a delete did.
@@ -179,6 +230,13 @@ pub struct Bucket {
 pub struct Deleted {
     pub version_id: Option<String>,
     pub delete_marker: bool,
+}
+
+/// What a copy changes: `None` keeps the source's.
+#[derive(Debug, Clone, Default)]
+pub struct CopyAs {
+    pub described: Option<Described>,
+    pub tags: Option<BTreeMap<String, String>>,
 }
 
 /// Lock settings asked for with a new object.
@@ -218,8 +276,8 @@ pub struct ObjectListing {
 struct Upload {
     bucket: String,
     key: String,
-    content_type: Option<String>,
-    metadata: BTreeMap<String, String>,
+    described: Described,
+    tags: BTreeMap<String, String>,
     lock: NewLock,
     initiated: Timestamp,
     parts: BTreeMap<i32, (bytes::Bytes, String)>,
@@ -241,7 +299,26 @@ pub struct Store {
     reserved: u64,
     versions_made: u64,
     uploads: BTreeMap<String, Upload>,
+    /// The last uploads completed, so that a CompleteMultipartUpload sent again (an SDK
+    /// retrying after a lost answer) is answered as the first was; oldest first.
+    completed: std::collections::VecDeque<Completed>,
     pub limits: Limits,
+}
+
+/// How many completed uploads are remembered for a repeated CompleteMultipartUpload.
+const COMPLETIONS_KEPT: usize = 1000;
+
+/// The smallest part AWS accepts, except the last.
+pub const MIN_PART_BYTES: u64 = 5 * 1024 * 1024;
+
+#[derive(Debug, Clone)]
+struct Completed {
+    id: String,
+    bucket: String,
+    key: String,
+    parts: Vec<(i32, String)>,
+    version: Option<String>,
+    etag: String,
 }
 
 fn valid_bucket_name(name: &str) -> Result<(), StoreError> {
@@ -253,11 +330,14 @@ fn valid_bucket_name(name: &str) -> Result<(), StoreError> {
         .next()
         .zip(name.bytes().last())
         .is_some_and(|(a, z)| a.is_ascii_alphanumeric() && z.is_ascii_alphanumeric());
-    if (3..=63).contains(&name.len()) && ok_chars && edges && !name.contains("..") {
+    // AWS also refuses a dot beside a dot or a hyphen, and a name written as an IPv4 address.
+    let dots = ["..", ".-", "-."].iter().any(|p| name.contains(p));
+    let ip = name.parse::<std::net::Ipv4Addr>().is_ok();
+    if (3..=63).contains(&name.len()) && ok_chars && edges && !dots && !ip {
         Ok(())
     } else {
         Err(StoreError::InvalidBucketName(format!(
-            "The specified bucket is not valid: '{name}' (3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit)"
+            "The specified bucket is not valid: '{name}' (3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit, no dot beside a dot or a hyphen, not an IP address)"
         )))
     }
 }
@@ -345,6 +425,7 @@ impl Store {
                 lifecycle: None,
                 policy: None,
                 deleted_null: BTreeMap::new(),
+                settings: BTreeMap::new(),
             },
         );
         Ok(())
@@ -461,12 +542,32 @@ impl Store {
         bucket: &str,
         key: &str,
         object: Object,
-        lock: NewLock,
+        write: impl Into<Write>,
         now: Timestamp,
     ) -> Result<Option<String>, StoreError> {
+        let Write {
+            lock,
+            tags,
+            conditions,
+        } = write.into();
         let size = object.body.len() as u64;
         self.check_space(size)?;
         let b = self.bucket(bucket)?;
+        let current = b
+            .keys
+            .get(key)
+            .and_then(|e| e.first())
+            .and_then(Entry::object)
+            .map(|o| o.etag.as_str());
+        match conditions.evaluate(current) {
+            WriteVerdict::Go => {}
+            WriteVerdict::NoSuchKey => {
+                return Err(StoreError::NoSuchKey {
+                    delete_marker: false,
+                });
+            }
+            WriteVerdict::Failed => return Err(StoreError::PreconditionFailed),
+        }
         if (lock.retention.is_some() || lock.legal_hold) && !b.lock_enabled {
             return Err(StoreError::InvalidRequest(
                 "Bucket is missing Object Lock Configuration".into(),
@@ -500,7 +601,7 @@ impl Store {
             last_modified: now,
             retention,
             legal_hold: lock.legal_hold,
-            tags: BTreeMap::new(),
+            tags,
             seq,
         };
         self.insert(bucket, key, entry, !versioned, now)?;
@@ -797,8 +898,8 @@ impl Store {
         &mut self,
         source: (&str, &str, Option<&str>),
         dest: (&str, &str),
-        if_match: Option<&str>,
-        replace: Option<(Option<String>, BTreeMap<String, String>)>,
+        conditions: &ReadConditions,
+        replace: CopyAs,
         lock: NewLock,
         now: Timestamp,
     ) -> Result<(Option<String>, String, String), StoreError> {
@@ -809,19 +910,35 @@ impl Store {
             .object()
             .cloned()
             .ok_or(StoreError::MethodNotAllowed)?;
-        if let Some(expected) = if_match
-            && expected != "*"
-            && expected.trim_matches('"') != object.etag
-        {
+        if conditions.evaluate(&object.etag, entry.last_modified) != Verdict::Go {
             return Err(StoreError::PreconditionFailed);
         }
+        let is_current = self
+            .entries(src_bucket, src_key)
+            .is_ok_and(|e| e[0].version_id == source_version);
+        if (src_bucket, src_key) == dest
+            && is_current
+            && replace.described.is_none()
+            && replace.tags.is_none()
+            && lock.retention.is_none()
+            && !lock.legal_hold
+        {
+            return Err(StoreError::InvalidRequest(
+                "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.".into(),
+            ));
+        }
+        let tags = replace.tags.unwrap_or_else(|| entry.tags.clone());
         let etag = object.etag.clone();
         let mut copy = (*object).clone();
-        if let Some((content_type, metadata)) = replace {
-            copy.content_type = content_type;
-            copy.metadata = metadata;
+        if let Some(described) = replace.described {
+            copy.described = described;
         }
-        let version = self.put_object(dest.0, dest.1, copy, lock, now)?;
+        let write = Write {
+            lock,
+            tags,
+            conditions: WriteConditions::default(),
+        };
+        let version = self.put_object(dest.0, dest.1, copy, write, now)?;
         Ok((version, source_version, etag))
     }
 
@@ -830,11 +947,11 @@ impl Store {
         &mut self,
         bucket: &str,
         key: &str,
-        content: (Option<String>, BTreeMap<String, String>),
+        content: (Described, BTreeMap<String, String>),
         lock: NewLock,
         now: Timestamp,
     ) -> Result<String, StoreError> {
-        let (content_type, metadata) = content;
+        let (described, tags) = content;
         let b = self.bucket(bucket)?;
         if (lock.retention.is_some() || lock.legal_hold) && !b.lock_enabled {
             return Err(StoreError::InvalidRequest(
@@ -854,8 +971,8 @@ impl Store {
             Upload {
                 bucket: bucket.to_string(),
                 key: key.to_string(),
-                content_type,
-                metadata,
+                described,
+                tags,
                 lock,
                 initiated: now,
                 parts: BTreeMap::new(),
@@ -900,23 +1017,20 @@ impl Store {
         part: i32,
         source: (&str, &str, Option<&str>),
         range: Option<(u64, u64)>,
-        if_match: Option<&str>,
+        conditions: &ReadConditions,
     ) -> Result<String, StoreError> {
         let entry = self.read(source.0, source.1, source.2)?;
         let object = entry
             .object()
             .cloned()
             .ok_or(StoreError::MethodNotAllowed)?;
-        if let Some(expected) = if_match
-            && expected != "*"
-            && expected.trim_matches('"') != object.etag
-        {
+        if conditions.evaluate(&object.etag, entry.last_modified) != Verdict::Go {
             return Err(StoreError::PreconditionFailed);
         }
         let len = object.body.len() as u64;
         let (start, end) = range.unwrap_or((0, len.saturating_sub(1)));
         if start > end || end >= len {
-            return Err(StoreError::InvalidArgument(format!(
+            return Err(StoreError::InvalidRange(format!(
                 "The x-amz-copy-source-range bytes={start}-{end} is not within the source's {len} bytes."
             )));
         }
@@ -924,56 +1038,93 @@ impl Store {
         self.upload_part(dest.0, dest.1, dest.2, part, body)
     }
 
-    /// CompleteMultipartUpload: the listed parts, in order, become one new version.
+    /// CompleteMultipartUpload: the listed parts, in order, become one new version. Every part
+    /// but the last must hold at least 5 MiB. The same completion sent again is answered as
+    /// the first was.
     pub fn complete_upload(
         &mut self,
         bucket: &str,
         key: &str,
         id: &str,
         parts: &[(i32, String)],
+        conditions: WriteConditions,
         now: Timestamp,
     ) -> Result<(Option<String>, String), StoreError> {
-        let upload = self.upload_mut(bucket, key, id)?.clone();
-        if parts.is_empty() {
+        self.bucket(bucket)?;
+        let listed: Vec<(i32, String)> = parts
+            .iter()
+            .map(|(n, e)| (*n, e.trim_matches('"').to_string()))
+            .collect();
+        let upload = match self.upload_mut(bucket, key, id) {
+            Ok(upload) => upload.clone(),
+            Err(missing) => {
+                return self
+                    .completed
+                    .iter()
+                    .find(|c| c.id == id && c.bucket == bucket && c.key == key)
+                    .filter(|c| c.parts == listed)
+                    .map(|c| (c.version.clone(), c.etag.clone()))
+                    .ok_or(missing);
+            }
+        };
+        if listed.is_empty() {
             return Err(StoreError::InvalidRequest(
                 "You must specify at least one part".into(),
             ));
         }
         let mut body = bytes::BytesMut::new();
         let mut digests = Vec::new();
-        let mut last = 0;
-        for (number, etag) in parts {
-            if *number <= last {
-                return Err(StoreError::InvalidArgument(
-                    "The list of parts was not in ascending order.".into(),
-                ));
+        let mut sizes = Vec::new();
+        if listed.windows(2).any(|w| w[0].0 >= w[1].0) {
+            return Err(StoreError::InvalidPartOrder);
+        }
+        for (i, (number, etag)) in listed.iter().enumerate() {
+            let invalid = || {
+                StoreError::InvalidPart(format!(
+                    "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag. (part {number})"
+                ))
+            };
+            let (data, held) = upload.parts.get(number).ok_or_else(invalid)?;
+            if held != etag {
+                return Err(invalid());
             }
-            last = *number;
-            let (data, held) = upload.parts.get(number).ok_or_else(|| {
-                StoreError::InvalidArgument(format!("Part {number} was not uploaded."))
-            })?;
-            if held != etag.trim_matches('"') {
-                return Err(StoreError::InvalidArgument(format!(
-                    "Part {number}'s ETag does not match."
-                )));
+            if i + 1 < listed.len() && (data.len() as u64) < MIN_PART_BYTES {
+                return Err(StoreError::EntityTooSmall);
             }
             body.extend_from_slice(data);
+            sizes.push(data.len() as u64);
             digests.extend(
                 (0..held.len() / 2)
                     .filter_map(|i| u8::from_str_radix(&held[2 * i..2 * i + 2], 16).ok()),
             );
         }
         // The ETag of a multipart object: the MD5 of the parts' MD5s, then "-" and the count.
-        let etag = format!("{}-{}", etag_of(&digests), parts.len());
+        let etag = format!("{}-{}", etag_of(&digests), listed.len());
         let object = Object {
             body: body.freeze(),
             etag: etag.clone(),
-            content_type: upload.content_type.clone(),
-            metadata: upload.metadata.clone(),
+            described: upload.described.clone(),
             checksum: None,
+            parts: sizes,
         };
-        let version = self.put_object(bucket, key, object, upload.lock.clone(), now)?;
+        let write = Write {
+            lock: upload.lock.clone(),
+            tags: upload.tags.clone(),
+            conditions,
+        };
+        let version = self.put_object(bucket, key, object, write, now)?;
         self.uploads.remove(id);
+        if self.completed.len() == COMPLETIONS_KEPT {
+            self.completed.pop_front();
+        }
+        self.completed.push_back(Completed {
+            id: id.to_string(),
+            bucket: bucket.to_string(),
+            key: key.to_string(),
+            parts: listed,
+            version: version.clone(),
+            etag: etag.clone(),
+        });
         Ok((version, etag))
     }
 
@@ -1052,6 +1203,21 @@ impl Store {
         lifecycle: Option<serde_json::Value>,
     ) -> Result<(), StoreError> {
         self.bucket_mut(bucket)?.lifecycle = lifecycle;
+        Ok(())
+    }
+
+    /// Sets (or with `None` removes) one of a bucket's kept configurations.
+    pub fn set_setting(
+        &mut self,
+        bucket: &str,
+        setting: Setting,
+        value: Option<serde_json::Value>,
+    ) -> Result<(), StoreError> {
+        let settings = &mut self.bucket_mut(bucket)?.settings;
+        match value {
+            Some(v) => settings.insert(setting, v),
+            None => settings.remove(&setting),
+        };
         Ok(())
     }
 
@@ -1243,7 +1409,7 @@ mod tests {
             .create_upload(
                 "bup",
                 "big",
-                (None, BTreeMap::new()),
+                (Described::default(), BTreeMap::new()),
                 NewLock::default(),
                 t(NOW),
             )
@@ -1263,7 +1429,7 @@ mod tests {
         let mut s = Store::new(Limits::default());
         s.create_bucket("plain", None, false, t(NOW))
             .expect("bucket");
-        let body = || Object::new(bytes::Bytes::from("x"), None, BTreeMap::new());
+        let body = || Object::new(bytes::Bytes::from("x"), Described::default());
         // A null version from before versioning, then two versions on top of it.
         s.put_object("plain", "k", body(), NewLock::default(), t(NOW))
             .expect("null");
@@ -1331,7 +1497,7 @@ mod tests {
     }
 
     fn body(s: &str) -> Object {
-        Object::new(bytes::Bytes::from(s.to_string()), None, BTreeMap::new())
+        Object::new(bytes::Bytes::from(s.to_string()), Described::default())
     }
 
     #[test]
@@ -1596,22 +1762,54 @@ mod tests {
             legal_hold: false,
         };
         let id = s
-            .create_upload("bup", "big", (None, BTreeMap::new()), lock, t(NOW))
+            .create_upload(
+                "bup",
+                "big",
+                (Described::default(), BTreeMap::new()),
+                lock,
+                t(NOW),
+            )
             .expect("create");
-        let e1 = s
+        let first = bytes::Bytes::from(vec![b'h'; MIN_PART_BYTES as usize]);
+        let small = s
             .upload_part("bup", "big", &id, 1, bytes::Bytes::from("hello "))
-            .expect("part 1");
+            .expect("a small part 1");
         let e2 = s
             .upload_part("bup", "big", &id, 2, bytes::Bytes::from("world"))
             .expect("part 2");
-        let (version, etag) = s
-            .complete_upload("bup", "big", &id, &[(1, e1), (2, e2)], t(NOW))
-            .expect("complete");
+        let complete = |s: &mut Store, parts: &[(i32, String)]| {
+            s.complete_upload("bup", "big", &id, parts, WriteConditions::default(), t(NOW))
+        };
+        assert_eq!(
+            complete(&mut s, &[(1, small.clone()), (2, e2.clone())]),
+            Err(StoreError::EntityTooSmall),
+            "a part before the last under 5 MiB"
+        );
+        let e1 = s
+            .upload_part("bup", "big", &id, 1, first.clone())
+            .expect("part 1 again, 5 MiB");
+        assert!(matches!(
+            complete(&mut s, &[(1, small), (2, e2.clone())]),
+            Err(StoreError::InvalidPart(_))
+        ));
+        assert!(matches!(
+            complete(&mut s, &[(1, e1.clone()), (3, e2.clone())]),
+            Err(StoreError::InvalidPart(_))
+        ));
+        assert_eq!(
+            complete(&mut s, &[(2, e2.clone()), (1, e1.clone())]),
+            Err(StoreError::InvalidPartOrder)
+        );
+        let parts = [(1, format!("\"{e1}\"")), (2, e2)];
+        let (version, etag) = complete(&mut s, &parts).expect("complete");
         assert!(etag.ends_with("-2"));
         let entry = s.read("bup", "big", version.as_deref()).expect("read");
+        let mut whole = first.to_vec();
+        whole.extend_from_slice(b"world");
+        assert_eq!(entry.object().map(|o| o.body.to_vec()), Some(whole));
         assert_eq!(
-            entry.object().map(|o| o.body.clone()),
-            Some(bytes::Bytes::from("hello world"))
+            entry.object().map(|o| o.parts.clone()),
+            Some(vec![MIN_PART_BYTES, 5])
         );
         assert_eq!(
             entry.retention.as_ref().map(|r| r.0.clone()),
@@ -1621,12 +1819,36 @@ mod tests {
             s.abort_upload("bup", "big", &id),
             Err(StoreError::NoSuchUpload(_))
         ));
+        // Sent again, the same completion is answered as the first; other parts are not.
+        assert_eq!(
+            complete(&mut s, &parts),
+            Ok((version.clone(), etag.clone()))
+        );
+        assert_eq!(
+            s.entries("bup", "big").map(Vec::len),
+            Ok(1),
+            "no second version"
+        );
+        assert!(matches!(
+            complete(&mut s, &parts[..1]),
+            Err(StoreError::NoSuchUpload(_))
+        ));
     }
 
     #[test]
     fn bucket_names_are_checked() {
         let mut s = Store::new(Limits::default());
-        for bad in ["ab", "Bup", "-bup", "bup-", "b..p", "b_p"] {
+        for bad in [
+            "ab",
+            "Bup",
+            "-bup",
+            "bup-",
+            "b..p",
+            "b_p",
+            "b.-p",
+            "b-.p",
+            "192.168.5.4",
+        ] {
             assert!(
                 matches!(
                     s.create_bucket(bad, None, false, t(NOW)),
