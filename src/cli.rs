@@ -264,7 +264,50 @@ pub enum Command {
         /// this machine can use; give your own where others log in)
         #[arg(long, value_name = "SECRET")]
         secret_key: Option<String>,
+        /// The most memory the sandbox holds: bodies, versions, delete markers, metadata, tags,
+        /// buckets and uploads all count. Past it, uploads are refused (EntityTooLarge) and
+        /// other writes answered 503 SlowDown; deletes always work. Units: B, KiB, MiB, GiB
+        #[arg(long, value_name = "SIZE", default_value = "512MiB", value_parser = memory_size)]
+        max_memory: u64,
+        /// The largest object the sandbox takes in one upload or part (at most --max-memory)
+        #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = memory_size)]
+        max_object: u64,
+        /// Start with no buckets instead of the demo data (for a test suite that expects an
+        /// empty account)
+        #[arg(long)]
+        empty: bool,
     },
+}
+
+/// A memory size: a whole number of B, KiB, MiB or GiB (`512MiB`, `2GiB`), from 1 MiB to
+/// 1 TiB.
+fn memory_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let scale: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kib" => 1 << 10,
+        "m" | "mib" => 1 << 20,
+        "g" | "gib" => 1 << 30,
+        _ => {
+            return Err(format!(
+                "unknown unit {:?}: a size is a number of B, KiB, MiB or GiB, such as 512MiB",
+                unit.trim()
+            ));
+        }
+    };
+    let bytes = number
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(scale))
+        .ok_or_else(|| format!("{text:?} is not a size such as 512MiB"))?;
+    if !(1 << 20..=1 << 40).contains(&bytes) {
+        return Err(format!("{text} is outside 1MiB to 1024GiB"));
+    }
+    Ok(bytes)
 }
 
 /// `lockwatch report`'s arguments.

@@ -33,12 +33,22 @@ impl Keys {
     }
 }
 
-/// Starts the sandbox and seeds it through lockwatch's own S3 layer, as any client would.
+/// Starts the sandbox with the default memory caps and seeds it.
 pub(super) async fn seeded_sandbox(
     port: u16,
     keys: &Keys,
 ) -> Result<(Sandbox, Connection), String> {
-    let limits = sandbox::store::Limits::default();
+    started_sandbox(port, keys, sandbox::store::Limits::default(), true).await
+}
+
+/// Starts the sandbox and, with `seed`, seeds it through lockwatch's own S3 layer, as any
+/// client would.
+async fn started_sandbox(
+    port: u16,
+    keys: &Keys,
+    limits: sandbox::store::Limits,
+    seed: bool,
+) -> Result<(Sandbox, Connection), String> {
     let sandbox = sandbox::start_with_keys(port, limits, &keys.access_key, &keys.secret_key)
         .await
         .map_err(|e| format!("cannot start the sandbox on 127.0.0.1:{port}: {e}"))?;
@@ -59,14 +69,22 @@ pub(super) async fn seeded_sandbox(
     connection.info.credentials_source = "the built-in sandbox".into();
     connection.info.sandbox = true;
     connection.info.endpoint = format!("{} (built-in sandbox, in memory)", sandbox.endpoint);
-    crate::seed::seed_demo(&connection.s3, jiff::Timestamp::now())
-        .await
-        .map_err(|e| format!("seeding the sandbox failed: {e}"))?;
+    if seed {
+        crate::seed::seed_demo(&connection.s3, jiff::Timestamp::now())
+            .await
+            .map_err(|e| format!("seeding the sandbox failed: {e}"))?;
+    }
     Ok((sandbox, connection))
 }
 
-pub(super) async fn serve_sandbox(port: u16, keys: Keys, console: &mut Console<'_>) -> Exit {
-    let (sandbox, _connection) = match seeded_sandbox(port, &keys).await {
+pub(super) async fn serve_sandbox(
+    port: u16,
+    keys: Keys,
+    limits: sandbox::store::Limits,
+    seed: bool,
+    console: &mut Console<'_>,
+) -> Exit {
+    let (sandbox, _connection) = match started_sandbox(port, &keys, limits, seed).await {
         Ok(s) => s,
         Err(e) => {
             say!(console, "lockwatch: {}", shown(&e));
@@ -75,7 +93,9 @@ pub(super) async fn serve_sandbox(port: u16, keys: Keys, console: &mut Console<'
     };
     let _ = writeln!(
         console.out,
-        "# lockwatch sandbox: in memory, on 127.0.0.1 only; Ctrl-C stops it."
+        "# lockwatch sandbox: in memory (at most {}, objects of at most {}), on 127.0.0.1 only; Ctrl-C stops it.",
+        lockwatch_core::domain::format::size(limits.max_total_bytes),
+        lockwatch_core::domain::format::size(limits.max_object_bytes),
     );
     let _ = writeln!(console.out, "export AWS_ENDPOINT_URL={}", sandbox.endpoint);
     let _ = writeln!(console.out, "export AWS_ACCESS_KEY_ID={}", keys.access_key);
@@ -85,10 +105,12 @@ pub(super) async fn serve_sandbox(port: u16, keys: Keys, console: &mut Console<'
         keys.secret_key
     );
     let _ = writeln!(console.out, "export AWS_REGION={}", sandbox::REGION);
-    let _ = writeln!(
-        console.out,
-        "# Try: aws s3api list-object-versions --bucket bup"
-    );
+    if seed {
+        let _ = writeln!(
+            console.out,
+            "# Try: aws s3api list-object-versions --bucket bup"
+        );
+    }
     use tokio::signal::unix::{SignalKind, signal};
     let (Ok(mut term), Ok(mut hup)) = (
         signal(SignalKind::terminate()),

@@ -284,13 +284,20 @@ where
                 port,
                 ref access_key,
                 ref secret_key,
+                max_memory,
+                max_object,
+                empty,
             }) => {
                 let documented = demo::Keys::documented();
                 let keys = demo::Keys {
                     access_key: access_key.clone().unwrap_or(documented.access_key),
                     secret_key: secret_key.clone().unwrap_or(documented.secret_key),
                 };
-                serve_sandbox(port, keys, console).await
+                let limits = lockwatch_sandbox::store::Limits {
+                    max_object_bytes: max_object.min(max_memory),
+                    max_total_bytes: max_memory,
+                };
+                serve_sandbox(port, keys, limits, !empty, console).await
             }
             Some(Command::Ls {
                 ref location,

@@ -83,6 +83,7 @@ fn s3_error(e: StoreError) -> S3Error {
         StoreError::PreconditionFailed => S3ErrorCode::PreconditionFailed,
         StoreError::MethodNotAllowed => S3ErrorCode::MethodNotAllowed,
         StoreError::EntityTooLarge(_) => S3ErrorCode::EntityTooLarge,
+        StoreError::Full(_) => S3ErrorCode::SlowDown,
         StoreError::ObjectLockConfigurationNotFound => {
             S3ErrorCode::ObjectLockConfigurationNotFoundError
         }

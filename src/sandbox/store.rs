@@ -38,6 +38,10 @@ pub enum StoreError {
     MethodNotAllowed,
     #[error("{0}")]
     EntityTooLarge(String),
+    /// The memory cap is reached by what is not a body (markers, metadata, tags, buckets,
+    /// uploads): S3 answers 503 SlowDown.
+    #[error("{0}")]
+    Full(String),
     #[error("Object Lock configuration does not exist for this bucket")]
     ObjectLockConfigurationNotFound,
     #[error("The specified object does not have a ObjectLock configuration")]
@@ -74,6 +78,50 @@ impl Default for Limits {
             max_total_bytes: 512 * 1024 * 1024,
         }
     }
+}
+
+/// What the memory cap counts for what the store keeps beside bodies: each record's share of
+/// the maps and structs that hold it (measured order of magnitude, rounded up), plus the
+/// bytes of its strings. Over-counting is safe; under-counting would let small requests grow
+/// the process past the cap.
+/// An entry's struct, with room for the slack of the vector that holds a key's entries (a
+/// new key's first entry reserves four slots) and the allocator's own bookkeeping.
+const ENTRY_COST: u64 = 4 * std::mem::size_of::<Entry>() as u64 + 128;
+const STRING_COST: u64 = 48;
+const UPLOAD_COST: u64 = 320;
+const PART_COST: u64 = 96;
+const BUCKET_COST: u64 = 640;
+
+fn strings_cost(map: &BTreeMap<String, String>) -> u64 {
+    map.iter()
+        .map(|(k, v)| STRING_COST + (k.len() + v.len()) as u64)
+        .sum()
+}
+
+impl Described {
+    fn cost(&self) -> u64 {
+        let fields = [
+            &self.content_type,
+            &self.cache_control,
+            &self.content_disposition,
+            &self.content_encoding,
+            &self.content_language,
+        ];
+        let strings: u64 = fields
+            .iter()
+            .filter_map(|f| f.as_ref())
+            .map(|f| STRING_COST + f.len() as u64)
+            .sum();
+        strings + strings_cost(&self.metadata)
+    }
+}
+
+fn bucket_cost(name: &str, location: Option<&str>) -> u64 {
+    BUCKET_COST + name.len() as u64 + location.map_or(0, |l| l.len() as u64)
+}
+
+fn json_cost(value: &serde_json::Value) -> u64 {
+    STRING_COST + serde_json::to_string(value).map_or(0, |t| 4 * t.len() as u64)
 }
 
 /// The hex MD5 of a body: the ETag of a single-part upload.
@@ -163,10 +211,21 @@ impl Object {
 }
 
 impl Entry {
-    fn size(&self) -> u64 {
+    /// What keeping this entry under `key` counts against the memory cap: its body and
+    /// everything said about it.
+    fn cost(&self, key: &str) -> u64 {
+        let own =
+            ENTRY_COST + (key.len() + self.version_id.len()) as u64 + strings_cost(&self.tags);
         match &self.content {
-            Content::Data(o) => o.body.len() as u64,
-            Content::DeleteMarker => 0,
+            Content::Data(o) => {
+                own + o.body.len() as u64
+                    + o.described.cost()
+                    + 8 * o.parts.len() as u64
+                    + o.checksum
+                        .as_ref()
+                        .map_or(0, |c| STRING_COST + c.value.len() as u64)
+            }
+            Content::DeleteMarker => own,
         }
     }
 
@@ -281,6 +340,20 @@ struct Upload {
     lock: NewLock,
     initiated: Timestamp,
     parts: BTreeMap<i32, (bytes::Bytes, String)>,
+}
+
+impl Upload {
+    fn cost(&self) -> u64 {
+        UPLOAD_COST
+            + (self.bucket.len() + self.key.len()) as u64
+            + self.described.cost()
+            + strings_cost(&self.tags)
+            + self
+                .parts
+                .values()
+                .map(|(b, _)| PART_COST + b.len() as u64)
+                .sum::<u64>()
+    }
 }
 
 /// A multipart upload under way, as ListMultipartUploads shows it.
@@ -409,6 +482,9 @@ impl Store {
         if self.buckets.contains_key(name) {
             return Err(StoreError::BucketAlreadyOwnedByYou);
         }
+        let cost = bucket_cost(name, location.as_deref());
+        self.check_room(cost)?;
+        self.grow(cost);
         self.buckets.insert(
             name.to_string(),
             Bucket {
@@ -438,8 +514,22 @@ impl Store {
         if !b.keys.is_empty() {
             return Err(StoreError::BucketNotEmpty);
         }
-        self.buckets.remove(name);
+        let freed = self.buckets.remove(name).map_or(0, |b| {
+            bucket_cost(name, b.location.as_deref())
+                + b.lifecycle.as_ref().map_or(0, json_cost)
+                + b.policy
+                    .as_ref()
+                    .map_or(0, |p| STRING_COST + p.len() as u64)
+                + b.settings.values().map(json_cost).sum::<u64>()
+        });
+        let uploads: u64 = self
+            .uploads
+            .values()
+            .filter(|u| u.bucket == name)
+            .map(Upload::cost)
+            .sum();
         self.uploads.retain(|_, u| u.bucket != name);
+        self.shrink(freed + uploads);
         Ok(())
     }
 
@@ -502,26 +592,44 @@ impl Store {
         self.check_total(size)
     }
 
-    /// Everything held: stored versions, parts of uploads under way, and bodies being read.
-    fn held(&self) -> u64 {
-        let parts: u64 = self
-            .uploads
-            .values()
-            .flat_map(|u| u.parts.values())
-            .map(|(b, _)| b.len() as u64)
-            .sum();
-        self.bytes + parts + self.reserved
+    /// Everything held: buckets, versions, markers, tags, uploads and their parts (`bytes`),
+    /// and bodies being read (`reserved`).
+    pub fn held(&self) -> u64 {
+        self.bytes + self.reserved
     }
 
+    /// Room for a body of `more` bytes (with what is said about it): EntityTooLarge beyond the
+    /// cap, as a body too large for the sandbox.
     fn check_total(&self, more: u64) -> Result<(), StoreError> {
         let held = self.held();
         if held.saturating_add(more) > self.limits.max_total_bytes {
             return Err(StoreError::EntityTooLarge(format!(
-                "This sandbox keeps at most {} bytes in memory in total and holds {held} already.",
+                "This sandbox keeps at most {} bytes in memory in total (lockwatch sandbox --max-memory) and holds {held} already.",
                 self.limits.max_total_bytes
             )));
         }
         Ok(())
+    }
+
+    /// Room for a record with no body (a delete marker, tags, a bucket, an upload): 503
+    /// SlowDown beyond the cap, so that a loop of small requests cannot grow the process.
+    fn check_room(&self, more: u64) -> Result<(), StoreError> {
+        let held = self.held();
+        if held.saturating_add(more) > self.limits.max_total_bytes {
+            return Err(StoreError::Full(format!(
+                "This sandbox keeps at most {} bytes in memory in total (lockwatch sandbox --max-memory) and holds {held}: delete versions, markers or buckets to make room.",
+                self.limits.max_total_bytes
+            )));
+        }
+        Ok(())
+    }
+
+    fn grow(&mut self, n: u64) {
+        self.bytes = self.bytes.saturating_add(n);
+    }
+
+    fn shrink(&mut self, n: u64) {
+        self.bytes = self.bytes.saturating_sub(n);
     }
 
     /// Promises `n` more bytes to a body being read, so that bodies read at the same time never
@@ -604,8 +712,8 @@ impl Store {
             tags,
             seq,
         };
+        self.check_total(entry.cost(key))?;
         self.insert(bucket, key, entry, !versioned, now)?;
-        self.bytes += size;
         Ok(versioned.then_some(version_id))
     }
 
@@ -619,6 +727,7 @@ impl Store {
         replace_null: bool,
         now: Timestamp,
     ) -> Result<(), StoreError> {
+        let cost = entry.cost(key);
         let b = self.bucket_mut(bucket)?;
         let entries = b.keys.entry(key.to_string()).or_default();
         let mut freed = 0;
@@ -626,10 +735,11 @@ impl Store {
             if let Some(refusal) = entries[i].lock_refusal(false, now) {
                 return Err(refusal);
             }
-            freed = entries.remove(i).size();
+            freed = entries.remove(i).cost(key);
         }
         entries.insert(0, entry);
-        self.bytes -= freed;
+        self.shrink(freed);
+        self.grow(cost);
         Ok(())
     }
 
@@ -699,6 +809,7 @@ impl Store {
                     tags: BTreeMap::new(),
                     seq,
                 };
+                self.check_room(marker.cost(key))?;
                 self.insert(bucket, key, marker, !versioned, now)?;
                 Ok(Deleted {
                     version_id: Some(version_id),
@@ -710,9 +821,9 @@ impl Store {
                 let freed = b
                     .keys
                     .remove(key)
-                    .map(|e| e.iter().map(Entry::size).sum::<u64>())
+                    .map(|e| e.iter().map(|e| e.cost(key)).sum::<u64>())
                     .unwrap_or(0);
-                self.bytes -= freed;
+                self.shrink(freed);
                 Ok(Deleted {
                     version_id: None,
                     delete_marker: false,
@@ -749,13 +860,22 @@ impl Store {
             return Err(refusal);
         }
         let removed = entries.remove(i);
+        let tombstone = STRING_COST + key.len() as u64;
+        let mut freed = removed.cost(key);
         if entries.is_empty() {
             b.keys.remove(key);
-            b.deleted_null.remove(key);
-        } else if removed.version_id == "null" {
-            b.deleted_null.insert(key.to_string(), removed.seq);
+            if b.deleted_null.remove(key).is_some() {
+                freed += tombstone;
+            }
+        } else if removed.version_id == "null"
+            && b.deleted_null
+                .insert(key.to_string(), removed.seq)
+                .is_none()
+        {
+            // The place kept for a listing marker is memory too (at most one per key).
+            freed = freed.saturating_sub(tombstone);
         }
-        self.bytes -= removed.size();
+        self.shrink(freed);
         Ok(Deleted {
             version_id: Some(version_id.to_string()),
             delete_marker: matches!(removed.content, Content::DeleteMarker),
@@ -965,19 +1085,20 @@ impl Store {
                 "The retain until date must be in the future!".into(),
             ));
         }
+        let upload = Upload {
+            bucket: bucket.to_string(),
+            key: key.to_string(),
+            described,
+            tags,
+            lock,
+            initiated: now,
+            parts: BTreeMap::new(),
+        };
+        let cost = upload.cost();
+        self.check_room(cost)?;
         let id = format!("upload-{}", self.new_version_id());
-        self.uploads.insert(
-            id.clone(),
-            Upload {
-                bucket: bucket.to_string(),
-                key: key.to_string(),
-                described,
-                tags,
-                lock,
-                initiated: now,
-                parts: BTreeMap::new(),
-            },
-        );
+        self.uploads.insert(id.clone(), upload);
+        self.grow(cost);
         Ok(id)
     }
 
@@ -1001,11 +1122,16 @@ impl Store {
                 "Part number must be an integer between 1 and 10000".into(),
             ));
         }
-        self.check_total(body.len() as u64)?;
+        let cost = PART_COST + body.len() as u64;
+        self.upload_mut(bucket, key, id)?;
+        self.check_total(cost)?;
         let etag = etag_of(&body);
-        self.upload_mut(bucket, key, id)?
+        let replaced = self
+            .upload_mut(bucket, key, id)?
             .parts
             .insert(part, (body, etag.clone()));
+        self.shrink(replaced.map_or(0, |(b, _)| PART_COST + b.len() as u64));
+        self.grow(cost);
         Ok(etag)
     }
 
@@ -1112,7 +1238,17 @@ impl Store {
             tags: upload.tags.clone(),
             conditions,
         };
-        let version = self.put_object(bucket, key, object, write, now)?;
+        // The parts become the object: their memory is given back before the object's is
+        // counted, and taken again if it cannot be stored.
+        let upload_cost = upload.cost();
+        self.shrink(upload_cost);
+        let version = match self.put_object(bucket, key, object, write, now) {
+            Ok(version) => version,
+            Err(refused) => {
+                self.grow(upload_cost);
+                return Err(refused);
+            }
+        };
         self.uploads.remove(id);
         if self.completed.len() == COMPLETIONS_KEPT {
             self.completed.pop_front();
@@ -1130,7 +1266,8 @@ impl Store {
 
     pub fn abort_upload(&mut self, bucket: &str, key: &str, id: &str) -> Result<(), StoreError> {
         self.upload_mut(bucket, key, id)?;
-        self.uploads.remove(id);
+        let freed = self.uploads.remove(id).map_or(0, |u| u.cost());
+        self.shrink(freed);
         Ok(())
     }
 
@@ -1192,9 +1329,17 @@ impl Store {
                 "The TagKey you have provided is invalid".into(),
             ));
         }
+        let old = strings_cost(&self.entry_mut(bucket, key, version_id)?.tags);
+        let new = strings_cost(&tags);
+        if new > old {
+            self.check_room(new - old)?;
+        }
         let entry = self.entry_mut(bucket, key, version_id)?;
         entry.tags = tags;
-        Ok(entry.version_id.clone())
+        let id = entry.version_id.clone();
+        self.shrink(old);
+        self.grow(new);
+        Ok(id)
     }
 
     pub fn set_lifecycle(
@@ -1202,7 +1347,14 @@ impl Store {
         bucket: &str,
         lifecycle: Option<serde_json::Value>,
     ) -> Result<(), StoreError> {
+        let new = lifecycle.as_ref().map_or(0, json_cost);
+        let old = self.bucket(bucket)?.lifecycle.as_ref().map_or(0, json_cost);
+        if new > old {
+            self.check_room(new - old)?;
+        }
         self.bucket_mut(bucket)?.lifecycle = lifecycle;
+        self.shrink(old);
+        self.grow(new);
         Ok(())
     }
 
@@ -1213,16 +1365,34 @@ impl Store {
         setting: Setting,
         value: Option<serde_json::Value>,
     ) -> Result<(), StoreError> {
+        let new = value.as_ref().map_or(0, json_cost);
+        let old = self
+            .bucket(bucket)?
+            .settings
+            .get(&setting)
+            .map_or(0, json_cost);
+        if new > old {
+            self.check_room(new - old)?;
+        }
         let settings = &mut self.bucket_mut(bucket)?.settings;
         match value {
             Some(v) => settings.insert(setting, v),
             None => settings.remove(&setting),
         };
+        self.shrink(old);
+        self.grow(new);
         Ok(())
     }
 
     pub fn set_policy(&mut self, bucket: &str, policy: Option<String>) -> Result<(), StoreError> {
+        let cost = |p: &Option<String>| p.as_ref().map_or(0, |p| STRING_COST + p.len() as u64);
+        let (new, old) = (cost(&policy), cost(&self.bucket(bucket)?.policy));
+        if new > old {
+            self.check_room(new - old)?;
+        }
         self.bucket_mut(bucket)?.policy = policy;
+        self.shrink(old);
+        self.grow(new);
         Ok(())
     }
 
@@ -1651,11 +1821,153 @@ mod tests {
         ));
     }
 
+    /// What `bytes` should be, counted from scratch.
+    fn recount(s: &Store) -> u64 {
+        let buckets: u64 = s
+            .buckets
+            .iter()
+            .map(|(name, b)| {
+                bucket_cost(name, b.location.as_deref())
+                    + b.lifecycle.as_ref().map_or(0, json_cost)
+                    + b.policy
+                        .as_ref()
+                        .map_or(0, |p| STRING_COST + p.len() as u64)
+                    + b.settings.values().map(json_cost).sum::<u64>()
+                    + b.keys
+                        .iter()
+                        .flat_map(|(k, es)| es.iter().map(move |e| e.cost(k)))
+                        .sum::<u64>()
+                    + b.deleted_null
+                        .keys()
+                        .map(|k| STRING_COST + k.len() as u64)
+                        .sum::<u64>()
+            })
+            .sum();
+        buckets + s.uploads.values().map(Upload::cost).sum::<u64>()
+    }
+
+    #[test]
+    fn everything_kept_is_counted_and_given_back() {
+        let mut s = Store::new(Limits::default());
+        let check = |s: &Store, what: &str| assert_eq!(s.bytes, recount(s), "after {what}");
+        s.create_bucket("plain", Some("eu".into()), false, t(NOW))
+            .expect("bucket");
+        s.put_object(
+            "plain",
+            "k",
+            body("null version"),
+            NewLock::default(),
+            t(NOW),
+        )
+        .expect("put");
+        s.set_versioning("plain", true).expect("versioning");
+        check(&s, "a null version");
+        for i in 0..5 {
+            s.put_object(
+                "plain",
+                "k",
+                body(&"v".repeat(i)),
+                NewLock::default(),
+                t(NOW),
+            )
+            .expect("put");
+            s.delete_object("plain", "k", t(NOW)).expect("marker");
+        }
+        check(&s, "versions and markers");
+        let tags: BTreeMap<String, String> = [("a".into(), "b".repeat(200))].into();
+        s.set_tags("plain", "k", Some("null"), tags).expect("tags");
+        s.set_policy("plain", Some("{}".repeat(100)))
+            .expect("policy");
+        s.set_setting(
+            "plain",
+            Setting::Tagging,
+            Some(serde_json::json!({"x": "y"})),
+        )
+        .expect("setting");
+        check(&s, "tags, policy, setting");
+        s.delete_version("plain", "k", "null", false, t(NOW))
+            .expect("delete null");
+        check(&s, "a deleted null version's place");
+        let id = s
+            .create_upload(
+                "plain",
+                "big",
+                (Described::default(), BTreeMap::new()),
+                NewLock::default(),
+                t(NOW),
+            )
+            .expect("upload");
+        s.upload_part("plain", "big", &id, 1, bytes::Bytes::from("one"))
+            .expect("part");
+        s.upload_part("plain", "big", &id, 1, bytes::Bytes::from("one again"))
+            .expect("part again");
+        check(&s, "an upload and its parts");
+        let e = s
+            .upload_part("plain", "big", &id, 2, bytes::Bytes::from("2"))
+            .expect("part 2");
+        let e1 = etag_of(b"one again");
+        s.complete_upload(
+            "plain",
+            "big",
+            &id,
+            &[(1, e1), (2, e)],
+            WriteConditions::default(),
+            t(NOW),
+        )
+        .expect_err("part 1 is too small");
+        check(&s, "a refused completion");
+        let ids: Vec<(String, String)> = s.buckets["plain"]
+            .keys
+            .iter()
+            .flat_map(|(k, es)| es.iter().map(move |e| (k.clone(), e.version_id.clone())))
+            .collect();
+        for (k, v) in ids {
+            s.delete_version("plain", &k, &v, false, t(NOW))
+                .expect("delete");
+        }
+        check(&s, "every version deleted");
+        s.delete_bucket("plain")
+            .expect("bucket goes with its upload");
+        assert_eq!(s.bytes, 0, "nothing left held");
+    }
+
+    #[test]
+    fn a_storm_of_small_requests_stops_at_the_cap_and_deleting_makes_room() {
+        let mut s = Store::new(Limits {
+            max_object_bytes: 1024,
+            max_total_bytes: 64 * 1024,
+        });
+        s.create_bucket("b-1", None, true, t(NOW)).expect("bucket");
+        let mut made = 0;
+        let refusal = loop {
+            match s.delete_object("b-1", &format!("key-{made}"), t(NOW)) {
+                Ok(_) => made += 1,
+                Err(e) => break e,
+            }
+            assert!(made < 10_000, "markers never stopped");
+        };
+        assert!(matches!(refusal, StoreError::Full(_)), "{refusal:?}");
+        assert!(refusal.to_string().contains("--max-memory"), "{refusal}");
+        assert!(s.held() <= 64 * 1024);
+        assert!(made > 50, "{made} markers fit in 64 KiB");
+        assert!(matches!(
+            s.create_bucket("b-2", None, false, t(NOW)),
+            Err(StoreError::Full(_))
+        ));
+        let first = s.buckets["b-1"].keys["key-0"][0].version_id.clone();
+        s.delete_version("b-1", "key-0", &first, false, t(NOW))
+            .expect("deleting is always allowed");
+        s.delete_object("b-1", "one-more", t(NOW))
+            .expect("room again");
+    }
+
     #[test]
     fn size_caps_give_a_clear_error() {
+        // Room for the bucket and two small versions' records, besides the bodies.
+        let records = BUCKET_COST + 3 + 2 * (ENTRY_COST + 1 + 4);
         let mut s = Store::new(Limits {
             max_object_bytes: 4,
-            max_total_bytes: 6,
+            max_total_bytes: records + 6,
         });
         s.create_bucket("b-1", None, false, t(NOW)).expect("create");
         assert!(matches!(

@@ -1,6 +1,6 @@
-//! The sandbox's own limits, which no real server shares: a hard cap on the memory its
-//! objects take (checked before a body is read, so uploads at the same time cannot add up past
-//! it), Host headers it does not understand refused rather than misread, and only the keys it was
+//! The sandbox's own limits, which no real server shares: a hard cap on the memory it holds —
+//! bodies (checked before a body is read, so uploads at the same time cannot add up past it)
+//! and every record beside them, so a loop of small requests cannot grow it either — Host headers it does not understand refused rather than misread, and only the keys it was
 //! given accepted.
 
 use crate::support;
@@ -114,6 +114,193 @@ async fn uploads_at_the_same_time_cannot_pass_the_memory_cap() {
         format!("{refused:?}").contains("EntityTooLarge"),
         "{refused:?}"
     );
+}
+
+/// A storm of DeleteObjects (1,000 new keys each, every one a delete marker) stops at the cap
+/// with 503 SlowDown, keys named in the refusal; deleting versions is still answered and makes
+/// room again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_storm_of_delete_markers_stops_at_the_memory_cap() {
+    use aws_sdk_s3::types::{Delete, ObjectIdentifier};
+    let limits = Limits {
+        max_object_bytes: MIB,
+        max_total_bytes: 4 * MIB,
+    };
+    let sandbox =
+        lockwatch::sandbox::start_with_keys(0, limits, support::ACCESS_KEY, support::SECRET_KEY)
+            .await
+            .expect("a sandbox");
+    let sdk = support::sdk_client(&sandbox.endpoint);
+    let s3 = support::client(&sandbox.endpoint).await;
+    let bucket = support::bucket::bucket("storm").versioned().on(&s3).await;
+    let mut made = 0usize;
+    let mut refusal = None;
+    for round in 0..100 {
+        let keys: Vec<ObjectIdentifier> = (0..1000)
+            .map(|i| {
+                ObjectIdentifier::builder()
+                    .key(format!("{round:03}-{i:04}-{}", "x".repeat(200)))
+                    .build()
+                    .expect("identifier")
+            })
+            .collect();
+        let answer = sdk
+            .delete_objects()
+            .bucket(&bucket)
+            .delete(
+                Delete::builder()
+                    .set_objects(Some(keys))
+                    .build()
+                    .expect("delete"),
+            )
+            .send()
+            .await
+            .expect("DeleteObjects answers per key");
+        made += answer.deleted().len();
+        if let Some(error) = answer.errors().first() {
+            refusal = Some((
+                error.code().unwrap_or_default().to_string(),
+                error.message().unwrap_or_default().to_string(),
+            ));
+            break;
+        }
+    }
+    let (code, message) = refusal.expect("the storm was stopped before 100,000 markers");
+    assert_eq!(code, "SlowDown", "{message}");
+    assert!(message.contains("--max-memory"), "{message}");
+    assert!(made > 1000, "{made} markers fit in 4 MiB");
+    // Full: even a small upload is refused, and nothing was half-stored.
+    let upload = sdk
+        .put_object()
+        .bucket(&bucket)
+        .key("one-more")
+        .body(ByteStream::from_static(b"x"))
+        .send()
+        .await;
+    assert!(upload.is_err(), "{upload:?}");
+    // Deleting is always answered, and makes room.
+    let listed = sdk
+        .list_object_versions()
+        .bucket(&bucket)
+        .max_keys(100)
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(listed.delete_markers().len(), 100);
+    for marker in listed.delete_markers() {
+        sdk.delete_object()
+            .bucket(&bucket)
+            .key(marker.key().unwrap_or_default())
+            .version_id(marker.version_id().unwrap_or_default())
+            .send()
+            .await
+            .expect("a delete when full");
+    }
+    sdk.put_object()
+        .bucket(&bucket)
+        .key("one-more")
+        .body(ByteStream::from_static(b"x"))
+        .send()
+        .await
+        .expect("room again");
+}
+
+/// `lockwatch sandbox --empty --max-memory 8MiB`, as the README writes it: it says its cap,
+/// starts with no bucket, and a storm of delete markers through it stops at that cap with 503
+/// SlowDown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_memory_cap_set_on_the_command_line_holds() {
+    use aws_sdk_s3::types::{
+        BucketVersioningStatus, Delete, ObjectIdentifier, VersioningConfiguration,
+    };
+    use std::io::BufRead;
+    let home = tempfile::tempdir().expect("home");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lockwatch"))
+        .args(["sandbox", "--empty", "--max-memory", "8MiB"])
+        .env_clear()
+        .env("HOME", home.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("lockwatch sandbox");
+    struct Stop(std::process::Child);
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let stdout = child.stdout.take().expect("stdout");
+    let _stop = Stop(child);
+    let (banner, endpoint) = tokio::task::spawn_blocking(move || {
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        let banner = lines.next().and_then(Result::ok).unwrap_or_default();
+        let mut endpoint = String::new();
+        for line in lines.map_while(Result::ok) {
+            if let Some(url) = line.strip_prefix("export AWS_ENDPOINT_URL=") {
+                endpoint = url.to_string();
+            }
+            if line.starts_with("export AWS_REGION=") {
+                break;
+            }
+        }
+        (banner, endpoint)
+    })
+    .await
+    .expect("read the banner");
+    assert!(banner.contains("at most 8.0 MiB"), "{banner}");
+    assert!(endpoint.starts_with("http://127.0.0.1:"), "{endpoint:?}");
+    let sdk = support::sdk_client_with(&endpoint, "lockwatch-sandbox", "lockwatch-sandbox-secret");
+    let buckets = sdk.list_buckets().send().await.expect("list buckets");
+    assert!(buckets.buckets().is_empty(), "--empty: {buckets:?}");
+    sdk.create_bucket()
+        .bucket("storm")
+        .send()
+        .await
+        .expect("bucket");
+    sdk.put_bucket_versioning()
+        .bucket("storm")
+        .versioning_configuration(
+            VersioningConfiguration::builder()
+                .status(BucketVersioningStatus::Enabled)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("versioning");
+    let mut made = 0usize;
+    for round in 0..200 {
+        let keys: Vec<ObjectIdentifier> = (0..1000)
+            .map(|i| {
+                ObjectIdentifier::builder()
+                    .key(format!("{round:03}-{i:04}-{}", "x".repeat(200)))
+                    .build()
+                    .expect("identifier")
+            })
+            .collect();
+        let answer = sdk
+            .delete_objects()
+            .bucket("storm")
+            .delete(
+                Delete::builder()
+                    .set_objects(Some(keys))
+                    .build()
+                    .expect("delete"),
+            )
+            .send()
+            .await
+            .expect("DeleteObjects answers per key");
+        made += answer.deleted().len();
+        if let Some(error) = answer.errors().first() {
+            assert_eq!(error.code(), Some("SlowDown"), "{error:?}");
+            assert!(
+                made * 200 < 8 * MIB as usize,
+                "{made} markers of 200-byte keys in 8 MiB"
+            );
+            return;
+        }
+    }
+    panic!("200,000 delete markers and no refusal: the cap does not hold");
 }
 
 #[test]

@@ -56,12 +56,17 @@ pub async fn client(endpoint: &str) -> S3 {
 /// required, as Ceph RGW needs): for operations lockwatch's S3 layer does not have, so that
 /// the conformance suite can compare servers on them.
 pub fn sdk_client(endpoint: &str) -> aws_sdk_s3::Client {
+    sdk_client_with(endpoint, ACCESS_KEY, SECRET_KEY)
+}
+
+/// `sdk_client` with other keys (a sandbox started with its documented ones).
+pub fn sdk_client_with(endpoint: &str, access_key: &str, secret_key: &str) -> aws_sdk_s3::Client {
     let config = aws_sdk_s3::Config::builder()
         .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
         .endpoint_url(endpoint)
         .region(aws_sdk_s3::config::Region::new(REGION))
         .credentials_provider(aws_sdk_s3::config::Credentials::new(
-            ACCESS_KEY, SECRET_KEY, None, None, "test",
+            access_key, secret_key, None, None, "test",
         ))
         .force_path_style(true)
         .request_checksum_calculation(aws_sdk_s3::config::RequestChecksumCalculation::WhenRequired)
