@@ -67,6 +67,22 @@ struct Deviations {
     unknown_upload_mode_is_invalid_request: bool,
     /// SeaweedFS 4.48 names the owner of every delete marker "anonymous", whoever deleted.
     marker_owner_is_anonymous: bool,
+    /// Ceph RGW 16 has no bucket ownership controls (it answers the GET as a listing).
+    lacks_ownership_controls: bool,
+    /// No public access block (SeaweedFS 4.48: 501 NotImplemented).
+    lacks_public_access_block: bool,
+    /// Ceph RGW 16 ignores `x-amz-copy-source-if-none-match`: the copy is made.
+    ignores_copy_source_if_none_match: bool,
+    /// `If-Match` on a key with no object is 412 (AWS: 404 NoSuchKey).
+    if_match_on_a_missing_key_is_412: bool,
+    /// SeaweedFS 4.48 keeps more than 10 tags from `x-amz-tagging` (AWS: InvalidTag).
+    accepts_too_many_tags: bool,
+    /// Ceph RGW 16 refuses more than 10 tags as InvalidArgument (AWS: InvalidTag).
+    too_many_tags_is_invalid_argument: bool,
+    /// SeaweedFS 4.48 copies an object onto itself with nothing changed (AWS: InvalidRequest).
+    copies_onto_itself: bool,
+    /// Ceph RGW 16 ignores `?partNumber=` on GET: the whole object, 200, no parts count.
+    ignores_part_number: bool,
 }
 
 struct Server {
@@ -101,6 +117,14 @@ fn seaweedfs() -> Server {
             accepts_unknown_version_id_marker: true,
             unknown_upload_mode_is_invalid_request: true,
             marker_owner_is_anonymous: true,
+            lacks_ownership_controls: false,
+            lacks_public_access_block: true,
+            ignores_copy_source_if_none_match: false,
+            if_match_on_a_missing_key_is_412: true,
+            accepts_too_many_tags: true,
+            too_many_tags_is_invalid_argument: false,
+            copies_onto_itself: true,
+            ignores_part_number: false,
             lacks_object_attributes: false,
             refuses_marker_of_a_deleted_version: false,
             skips_the_key_of_a_deleted_marker: false,
@@ -128,6 +152,14 @@ fn sandbox() -> Server {
             accepts_unknown_version_id_marker: false,
             unknown_upload_mode_is_invalid_request: false,
             marker_owner_is_anonymous: false,
+            lacks_ownership_controls: false,
+            lacks_public_access_block: false,
+            ignores_copy_source_if_none_match: false,
+            if_match_on_a_missing_key_is_412: false,
+            accepts_too_many_tags: false,
+            too_many_tags_is_invalid_argument: false,
+            copies_onto_itself: false,
+            ignores_part_number: false,
             lacks_object_attributes: false,
             refuses_marker_of_a_deleted_version: false,
             skips_the_key_of_a_deleted_marker: false,
@@ -155,6 +187,14 @@ fn ceph() -> Server {
             accepts_unknown_version_id_marker: true,
             unknown_upload_mode_is_invalid_request: false,
             marker_owner_is_anonymous: false,
+            lacks_ownership_controls: true,
+            lacks_public_access_block: false,
+            ignores_copy_source_if_none_match: true,
+            if_match_on_a_missing_key_is_412: true,
+            accepts_too_many_tags: false,
+            too_many_tags_is_invalid_argument: true,
+            copies_onto_itself: false,
+            ignores_part_number: true,
             lacks_object_attributes: true,
             refuses_marker_of_a_deleted_version: false,
             skips_the_key_of_a_deleted_marker: true,
@@ -1305,6 +1345,11 @@ macro_rules! every_server {
                 a_body_whose_digest_does_not_match_is_refused,
                 a_versioned_bucket_is_emptied_page_by_page,
                 a_bucket_goes_with_its_unfinished_uploads,
+                conditions_decide_reads_and_writes,
+                multipart_objects_keep_their_parts,
+                what_a_client_says_about_an_object_is_kept,
+                what_aws_refuses_is_refused,
+                bucket_configurations_are_kept,
                 multipart_uploads_are_listed_aborted_and_keep_metadata,
                 copy_replaces_metadata_only_when_asked,
                 acls_name_the_owner_with_full_control,
