@@ -387,17 +387,19 @@ fn header_tags(header: Option<&str>) -> S3Result<BTreeMap<String, String>> {
 }
 
 /// A delete's conditions against what it would delete: the version named, or the key's latest
-/// entry (a delete marker included).
+/// entry (a delete marker included). `Ok(false)`: conditions were given and there is nothing
+/// they could hold for, so the delete succeeds without writing anything (no delete marker for
+/// a key the client believed to hold an object).
 fn delete_holds(
     store: &Store,
     (bucket, key, version): (&str, &str, Option<&str>),
     conditions: &DeleteConditions,
-) -> S3Result<()> {
+) -> S3Result<bool> {
     if conditions.if_match.is_none()
         && conditions.last_modified.is_none()
         && conditions.size.is_none()
     {
-        return Ok(());
+        return Ok(true);
     }
     let entries = store
         .bucket(bucket)
@@ -418,8 +420,10 @@ fn delete_holds(
             object.map_or(0, |o| o.body.len() as u64),
         )
     });
-    if conditions.hold(facts) {
-        Ok(())
+    if facts.is_none() {
+        Ok(false)
+    } else if conditions.hold(facts) {
+        Ok(true)
     } else {
         Err(s3_error(StoreError::PreconditionFailed))
     }
@@ -1050,11 +1054,17 @@ impl S3 for SandboxS3 {
             last_modified: input.if_match_last_modified_time.map(timestamp_of),
             size: input.if_match_size,
         };
-        delete_holds(
+        let something = delete_holds(
             &store,
             (&input.bucket, &input.key, input.version_id.as_deref()),
             &conditions,
         )?;
+        if !something {
+            return Ok(S3Response::new(dto::DeleteObjectOutput {
+                version_id: input.version_id,
+                ..Default::default()
+            }));
+        }
         let deleted = match input.version_id.as_deref() {
             Some(v) => store.delete_version(
                 &input.bucket,
@@ -1102,10 +1112,14 @@ impl S3 for SandboxS3 {
             );
             let result = match (held, object.version_id.as_deref()) {
                 (Err(refused), _) => Err(refused),
-                (Ok(()), Some(v)) => store
+                (Ok(false), v) => Ok(super::store::Deleted {
+                    version_id: v.map(str::to_string),
+                    delete_marker: false,
+                }),
+                (Ok(true), Some(v)) => store
                     .delete_version(&input.bucket, &object.key, v, bypass, now())
                     .map_err(s3_error),
-                (Ok(()), None) => store
+                (Ok(true), None) => store
                     .delete_object(&input.bucket, &object.key, now())
                     .map_err(s3_error),
             };

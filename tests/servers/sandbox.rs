@@ -538,3 +538,65 @@ fn the_sandbox_command_takes_its_own_keys_and_prints_them() {
     );
     assert!(with_documented.is_err(), "the documented keys are refused");
 }
+
+/// A delete with conditions honours them: 412 when they do not hold, and no delete marker
+/// written for a key that holds nothing for them to hold for (the client believed it held
+/// an object). A delete without conditions still writes its marker.
+#[test]
+fn conditional_deletes_are_honoured_and_write_nothing_for_nothing() {
+    let endpoint = support::sandbox::sandbox().endpoint.clone();
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let s3 = support::client(&endpoint).await;
+        let sdk = support::sdk_client(&endpoint);
+        let bucket = support::bucket::bucket("cdel").versioned().on(&s3).await;
+        let put = sdk
+            .put_object()
+            .bucket(&bucket)
+            .key("k")
+            .body(ByteStream::from_static(b"x"))
+            .send()
+            .await
+            .expect("put");
+        let refused = sdk
+            .delete_object()
+            .bucket(&bucket)
+            .key("k")
+            .if_match("\"0000\"")
+            .send()
+            .await
+            .expect_err("not this ETag");
+        assert_eq!(
+            refused.raw_response().map(|r| r.status().as_u16()),
+            Some(412)
+        );
+        let deleted = sdk
+            .delete_object()
+            .bucket(&bucket)
+            .key("k")
+            .if_match(put.e_tag().unwrap_or_default())
+            .send()
+            .await
+            .expect("the ETag holds");
+        assert_eq!(deleted.delete_marker(), Some(true));
+        sdk.delete_object()
+            .bucket(&bucket)
+            .key("never")
+            .if_match("*")
+            .send()
+            .await
+            .expect("nothing to delete: success");
+        let listed = sdk
+            .list_object_versions()
+            .bucket(&bucket)
+            .send()
+            .await
+            .expect("list");
+        let marked: Vec<&str> = listed
+            .delete_markers()
+            .iter()
+            .filter_map(|m| m.key())
+            .collect();
+        assert_eq!(marked, ["k"], "no marker for the key that held nothing");
+    });
+}
