@@ -569,24 +569,59 @@ fn head_output(
 
 #[async_trait::async_trait]
 impl S3 for SandboxS3 {
+    /// ListBuckets: every bucket, or pages of `max-buckets` (1 to 10,000) going on from an
+    /// opaque continuation token (the last name given, percent-encoded), with `prefix`.
     async fn list_buckets(
         &self,
-        _req: S3Request<dto::ListBucketsInput>,
+        req: S3Request<dto::ListBucketsInput>,
     ) -> S3Result<S3Response<dto::ListBucketsOutput>> {
+        let input = req.input;
+        let max = match input.max_buckets {
+            None => usize::MAX,
+            Some(m) if (1..=10_000).contains(&m) => m as usize,
+            Some(_) => {
+                return Err(S3Error::with_message(
+                    S3ErrorCode::InvalidArgument,
+                    "max-buckets is 1 to 10000",
+                ));
+            }
+        };
+        let after = match input.continuation_token.as_deref() {
+            Some(t) => Some(percent::decode(t).map_err(|_| {
+                S3Error::with_message(S3ErrorCode::InvalidArgument, "invalid continuation token")
+            })?),
+            None => None,
+        };
+        let prefix = input.prefix.clone().unwrap_or_default();
         let store = self.store()?;
-        let buckets = store
+        let mut names = store
             .buckets
             .iter()
+            .filter(|(name, _)| name.starts_with(&prefix))
+            .filter(|(name, _)| after.as_ref().is_none_or(|a| name.as_str() > a.as_str()));
+        let buckets: Vec<dto::Bucket> = names
+            .by_ref()
+            .take(max)
             .map(|(name, b)| dto::Bucket {
                 name: Some(name.clone()),
                 creation_date: Some(to_s3_time(b.created)),
-                ..Default::default()
+                bucket_region: Some(super::REGION.to_string()),
             })
             .collect();
+        let more = names.next().is_some();
+        let token = more
+            .then(|| {
+                buckets
+                    .last()
+                    .and_then(|b| b.name.as_deref())
+                    .map(percent::encode)
+            })
+            .flatten();
         Ok(S3Response::new(dto::ListBucketsOutput {
             buckets: Some(buckets),
             owner: Some(owner()),
-            ..Default::default()
+            continuation_token: token,
+            prefix: input.prefix,
         }))
     }
 

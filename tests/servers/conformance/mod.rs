@@ -83,6 +83,8 @@ struct Deviations {
     copies_onto_itself: bool,
     /// Ceph RGW 16 ignores `?partNumber=` on GET: the whole object, 200, no parts count.
     ignores_part_number: bool,
+    /// Ceph RGW 16 ignores `max-buckets`: ListBuckets answers every bucket at once.
+    ignores_max_buckets: bool,
 }
 
 struct Server {
@@ -125,6 +127,7 @@ fn seaweedfs() -> Server {
             too_many_tags_is_invalid_argument: false,
             copies_onto_itself: true,
             ignores_part_number: false,
+            ignores_max_buckets: false,
             lacks_object_attributes: false,
             refuses_marker_of_a_deleted_version: false,
             skips_the_key_of_a_deleted_marker: false,
@@ -160,6 +163,7 @@ fn sandbox() -> Server {
             too_many_tags_is_invalid_argument: false,
             copies_onto_itself: false,
             ignores_part_number: false,
+            ignores_max_buckets: false,
             lacks_object_attributes: false,
             refuses_marker_of_a_deleted_version: false,
             skips_the_key_of_a_deleted_marker: false,
@@ -195,6 +199,7 @@ fn ceph() -> Server {
             too_many_tags_is_invalid_argument: true,
             copies_onto_itself: false,
             ignores_part_number: true,
+            ignores_max_buckets: true,
             lacks_object_attributes: true,
             refuses_marker_of_a_deleted_version: false,
             skips_the_key_of_a_deleted_marker: true,
@@ -1350,6 +1355,7 @@ macro_rules! every_server {
                 what_a_client_says_about_an_object_is_kept,
                 what_aws_refuses_is_refused,
                 bucket_configurations_are_kept,
+                buckets_are_listed_in_pages,
                 multipart_uploads_are_listed_aborted_and_keep_metadata,
                 copy_replaces_metadata_only_when_asked,
                 acls_name_the_owner_with_full_control,
