@@ -198,6 +198,12 @@ fn checks() -> Vec<(&'static str, Check)> {
     vec![
         ("lockwatch sandbox --port 9000", Sandbox),
         (
+            "lockwatch sandbox --empty --max-memory 256MiB",
+            Syntax {
+                why: "it serves until interrupted; sandbox::the_memory_cap_set_on_the_command_line_holds runs it with 8MiB",
+            },
+        ),
+        (
             "lockwatch",
             Ui {
                 shows: "bup-governance",
