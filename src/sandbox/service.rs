@@ -2,9 +2,10 @@
 //! Operations not listed here answer NotImplemented (the trait's default).
 
 use super::conditions::{DeleteConditions, ReadConditions, Tag, Verdict, WriteConditions};
-use super::integrity::{Algorithm, Claims};
+use super::integrity::{Algorithm, Claims, Kept};
 use super::store::{
-    CopyAs, Described, ListedVersion, NewLock, Object, Setting, Store, StoreError, Write,
+    CompletionSums, CopyAs, Described, ListedVersion, NewLock, Object, PartsChecksum, Setting,
+    Store, StoreError, Write,
 };
 use futures::StreamExt;
 use jiff::Timestamp;
@@ -93,6 +94,7 @@ fn s3_error(e: StoreError) -> S3Error {
         StoreError::InvalidPart(_) => S3ErrorCode::InvalidPart,
         StoreError::InvalidPartOrder => S3ErrorCode::InvalidPartOrder,
         StoreError::EntityTooSmall => S3ErrorCode::EntityTooSmall,
+        StoreError::BadDigest(_) => S3ErrorCode::BadDigest,
         StoreError::InvalidRange(_) => S3ErrorCode::InvalidRange,
     };
     let mut err = S3Error::with_message(code, message);
@@ -318,6 +320,106 @@ fn timestamp_of(t: dto::Timestamp) -> Timestamp {
     Timestamp::from_nanosecond(odt.unix_timestamp_nanos()).unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
+/// Puts a kept checksum in the one of an output's five `checksum_*` fields its algorithm names.
+macro_rules! set_checksum {
+    ($output:expr, $kept:expr) => {
+        if let Some(kept) = $kept {
+            let value = Some(kept.value.clone());
+            match kept.algorithm {
+                Algorithm::Crc32 => $output.checksum_crc32 = value,
+                Algorithm::Crc32c => $output.checksum_crc32c = value,
+                Algorithm::Crc64Nvme => $output.checksum_crc64nvme = value,
+                Algorithm::Sha1 => $output.checksum_sha1 = value,
+                Algorithm::Sha256 => $output.checksum_sha256 = value,
+            }
+        }
+    };
+}
+
+/// The checksum an input's five `checksum_*` fields name (the first given).
+macro_rules! named_checksum {
+    ($input:expr) => {
+        [
+            (Algorithm::Crc32, $input.checksum_crc32.clone()),
+            (Algorithm::Crc32c, $input.checksum_crc32c.clone()),
+            (Algorithm::Crc64Nvme, $input.checksum_crc64nvme.clone()),
+            (Algorithm::Sha1, $input.checksum_sha1.clone()),
+            (Algorithm::Sha256, $input.checksum_sha256.clone()),
+        ]
+        .into_iter()
+        .find_map(|(algorithm, value)| value.map(|value| Kept { algorithm, value }))
+    };
+}
+
+/// CreateMultipartUpload's `x-amz-checksum-algorithm` and `-type`: SHA-1 and SHA-256 checksum
+/// the parts' checksums (COMPOSITE), CRC64NVME all the bytes (FULL_OBJECT), CRC32 and CRC32C
+/// either (COMPOSITE unless asked), as AWS allows.
+fn parts_checksum(
+    algorithm: Option<&dto::ChecksumAlgorithm>,
+    kind: Option<&dto::ChecksumType>,
+) -> S3Result<Option<PartsChecksum>> {
+    let Some(algorithm) = algorithm else {
+        return match kind {
+            Some(_) => Err(S3Error::with_message(
+                S3ErrorCode::InvalidRequest,
+                "x-amz-checksum-type needs x-amz-checksum-algorithm.",
+            )),
+            None => Ok(None),
+        };
+    };
+    let algorithm = Algorithm::parse(algorithm.as_str()).ok_or_else(|| {
+        S3Error::with_message(
+            S3ErrorCode::InvalidRequest,
+            "Value for x-amz-checksum-algorithm header is invalid.",
+        )
+    })?;
+    let full_object = match kind.map(|k| k.as_str()) {
+        None => algorithm == Algorithm::Crc64Nvme,
+        Some(dto::ChecksumType::FULL_OBJECT) => true,
+        Some(dto::ChecksumType::COMPOSITE) => false,
+        Some(other) => {
+            return Err(S3Error::with_message(
+                S3ErrorCode::InvalidRequest,
+                format!("Unknown x-amz-checksum-type {other:?}: COMPOSITE or FULL_OBJECT."),
+            ));
+        }
+    };
+    let allowed = match algorithm {
+        Algorithm::Sha1 | Algorithm::Sha256 => !full_object,
+        Algorithm::Crc64Nvme => full_object,
+        Algorithm::Crc32 | Algorithm::Crc32c => true,
+    };
+    if !allowed {
+        return Err(S3Error::with_message(
+            S3ErrorCode::InvalidRequest,
+            format!(
+                "The {} checksum type is not supported with {}.",
+                if full_object {
+                    "FULL_OBJECT"
+                } else {
+                    "COMPOSITE"
+                },
+                algorithm.name()
+            ),
+        ));
+    }
+    Ok(Some(PartsChecksum {
+        algorithm,
+        full_object,
+    }))
+}
+
+/// `COMPOSITE` for a checksum of the parts' checksums (`…-N`), `FULL_OBJECT` otherwise.
+fn checksum_type(kept: Option<&Kept>) -> Option<dto::ChecksumType> {
+    kept.map(|k| {
+        dto::ChecksumType::from_static(if k.value.contains('-') {
+            dto::ChecksumType::COMPOSITE
+        } else {
+            dto::ChecksumType::FULL_OBJECT
+        })
+    })
+}
+
 fn tag_condition(c: Option<dto::ETagCondition>) -> Option<Tag> {
     c.map(|c| match c {
         dto::ETagCondition::Any => Tag::Any,
@@ -478,6 +580,14 @@ fn part_range(object: &Object, number: i32) -> S3Result<(u64, u64, usize)> {
     Ok((start, start + sizes[index], sizes.len()))
 }
 
+/// Part `number`'s checksum, when the object was uploaded in checksummed parts.
+fn part_checksum(object: &Object, number: i32) -> Option<&Kept> {
+    usize::try_from(number)
+        .ok()
+        .and_then(|n| n.checked_sub(1))
+        .and_then(|i| object.part_checksums.get(i))
+}
+
 fn tag_set(tags: &BTreeMap<String, String>) -> dto::TagSet {
     tags.iter()
         .map(|(k, v)| dto::Tag {
@@ -530,24 +640,18 @@ fn head_output(
     };
     let (mode, until, hold) = lock_headers(entry);
     let mut sums = dto::HeadObjectOutput::default();
-    if checksum_mode.is_some_and(|m| m.as_str() == dto::ChecksumMode::ENABLED)
-        && let Some(kept) = &object.checksum
-    {
-        let value = Some(kept.value.clone());
-        match kept.algorithm {
-            Algorithm::Crc32 => sums.checksum_crc32 = value,
-            Algorithm::Crc32c => sums.checksum_crc32c = value,
-            Algorithm::Crc64Nvme => sums.checksum_crc64nvme = value,
-            Algorithm::Sha1 => sums.checksum_sha1 = value,
-            Algorithm::Sha256 => sums.checksum_sha256 = value,
-        }
-    }
+    let shown = object
+        .checksum
+        .as_ref()
+        .filter(|_| checksum_mode.is_some_and(|m| m.as_str() == dto::ChecksumMode::ENABLED));
+    set_checksum!(sums, shown);
     Ok(dto::HeadObjectOutput {
         checksum_crc32: sums.checksum_crc32,
         checksum_crc32c: sums.checksum_crc32c,
         checksum_crc64nvme: sums.checksum_crc64nvme,
         checksum_sha1: sums.checksum_sha1,
         checksum_sha256: sums.checksum_sha256,
+        checksum_type: checksum_type(shown),
         content_length: Some(object.body.len() as i64),
         content_type: object.described.content_type.clone(),
         cache_control: object.described.cache_control.clone(),
@@ -849,16 +953,7 @@ impl S3 for SandboxS3 {
             version_id: version,
             ..Default::default()
         };
-        if let Some(kept) = checksum {
-            let value = Some(kept.value);
-            match kept.algorithm {
-                Algorithm::Crc32 => output.checksum_crc32 = value,
-                Algorithm::Crc32c => output.checksum_crc32c = value,
-                Algorithm::Crc64Nvme => output.checksum_crc64nvme = value,
-                Algorithm::Sha1 => output.checksum_sha1 = value,
-                Algorithm::Sha256 => output.checksum_sha256 = value,
-            }
-        }
+        set_checksum!(output, checksum.as_ref());
         Ok(S3Response::new(output))
     }
 
@@ -893,6 +988,19 @@ impl S3 for SandboxS3 {
                     object.body.len()
                 ));
                 status = Some(http::StatusCode::PARTIAL_CONTENT);
+                // A part's own checksum, when the upload kept one (and it was asked for).
+                let shown = head.checksum_type.is_some();
+                let part = part_checksum(object, number).filter(|_| shown);
+                let mut sums = dto::HeadObjectOutput::default();
+                set_checksum!(sums, part);
+                head.checksum_crc32 = sums.checksum_crc32;
+                head.checksum_crc32c = sums.checksum_crc32c;
+                head.checksum_crc64nvme = sums.checksum_crc64nvme;
+                head.checksum_sha1 = sums.checksum_sha1;
+                head.checksum_sha256 = sums.checksum_sha256;
+                if part.is_none() {
+                    head.checksum_type = None;
+                }
             }
         }
         let mut response = S3Response::new(head);
@@ -929,6 +1037,7 @@ impl S3 for SandboxS3 {
         let full = body.len() as u64;
         // `?partNumber=N` of a multipart object: 206 with that part (a whole upload is part 1).
         let mut parts_count = None;
+        let mut part_sum = None;
         let part = match (input.part_number, entry.object()) {
             (Some(number), Some(object)) => {
                 let (start, end, count) = part_range(object, number)?;
@@ -936,6 +1045,7 @@ impl S3 for SandboxS3 {
                     None
                 } else {
                     parts_count = Some(count as i32);
+                    part_sum = part_checksum(object, number).cloned();
                     Some((start, end))
                 }
             }
@@ -968,7 +1078,25 @@ impl S3 for SandboxS3 {
             }
         };
         let partial = content_range.is_some();
-        let partial_range = partial;
+        // A part of the object is not what its checksum covers: a part read by number has its
+        // own, a byte range none.
+        let whole = !partial;
+        let mut sums = dto::GetObjectOutput::default();
+        let checksum_type = match (&part_sum, head.checksum_type) {
+            (Some(part), Some(kind)) => {
+                set_checksum!(sums, Some(part));
+                Some(kind)
+            }
+            (None, kind) if whole => {
+                sums.checksum_crc32 = head.checksum_crc32;
+                sums.checksum_crc32c = head.checksum_crc32c;
+                sums.checksum_crc64nvme = head.checksum_crc64nvme;
+                sums.checksum_sha1 = head.checksum_sha1;
+                sums.checksum_sha256 = head.checksum_sha256;
+                kind
+            }
+            _ => None,
+        };
         // GetObject answers with the same headers as HeadObject, plus the body.
         let mut response = S3Response::new(dto::GetObjectOutput {
             content_length: Some(body.len() as i64),
@@ -983,12 +1111,12 @@ impl S3 for SandboxS3 {
             expires: head.expires,
             parts_count,
             tag_count: (!entry.tags.is_empty()).then_some(entry.tags.len() as i32),
-            // A part of the object is not what its checksum covers.
-            checksum_crc32: head.checksum_crc32.filter(|_| !partial_range),
-            checksum_crc32c: head.checksum_crc32c.filter(|_| !partial_range),
-            checksum_crc64nvme: head.checksum_crc64nvme.filter(|_| !partial_range),
-            checksum_sha1: head.checksum_sha1.filter(|_| !partial_range),
-            checksum_sha256: head.checksum_sha256.filter(|_| !partial_range),
+            checksum_crc32: sums.checksum_crc32,
+            checksum_crc32c: sums.checksum_crc32c,
+            checksum_crc64nvme: sums.checksum_crc64nvme,
+            checksum_sha1: sums.checksum_sha1,
+            checksum_sha256: sums.checksum_sha256,
+            checksum_type,
             e_tag: head.e_tag,
             last_modified: head.last_modified,
             metadata: head.metadata,
@@ -1336,15 +1464,35 @@ impl S3 for SandboxS3 {
             input.object_lock_legal_hold_status.as_ref(),
         )?;
         let tags = header_tags(input.tagging.as_deref())?;
+        let checksum = parts_checksum(
+            input.checksum_algorithm.as_ref(),
+            input.checksum_type.as_ref(),
+        )?;
         let (bucket, key) = (input.bucket.clone(), input.key.clone());
         let id = self
             .store()?
-            .create_upload(&bucket, &key, (described!(input), tags), lock, now())
+            .create_upload_checked(
+                &bucket,
+                &key,
+                (described!(input), tags),
+                lock,
+                checksum,
+                now(),
+            )
             .map_err(s3_error)?;
         Ok(S3Response::new(dto::CreateMultipartUploadOutput {
             bucket: Some(bucket),
             key: Some(key),
             upload_id: Some(id),
+            checksum_algorithm: checksum
+                .map(|c| dto::ChecksumAlgorithm::from(c.algorithm.name().to_string())),
+            checksum_type: checksum.map(|c| {
+                dto::ChecksumType::from_static(if c.full_object {
+                    dto::ChecksumType::FULL_OBJECT
+                } else {
+                    dto::ChecksumType::COMPOSITE
+                })
+            }),
             ..Default::default()
         }))
     }
@@ -1362,21 +1510,24 @@ impl S3 for SandboxS3 {
         if let Some(trailer) = trailer.and_then(|t| t.take()) {
             claims.add_trailer(&trailer);
         }
-        claims.verify(&body)?;
-        let tag = reservation
+        let sent = claims.verify(&body)?;
+        let (tag, checksum) = reservation
             .commit()?
-            .upload_part(
+            .upload_part_checked(
                 &input.bucket,
                 &input.key,
                 &input.upload_id,
                 input.part_number,
                 body,
+                sent,
             )
             .map_err(s3_error)?;
-        Ok(S3Response::new(dto::UploadPartOutput {
+        let mut output = dto::UploadPartOutput {
             e_tag: Some(etag(&tag)),
             ..Default::default()
-        }))
+        };
+        set_checksum!(output, checksum.as_ref());
+        Ok(S3Response::new(output))
     }
 
     async fn upload_part_copy(
@@ -1444,14 +1595,24 @@ impl S3 for SandboxS3 {
         req: S3Request<dto::CompleteMultipartUploadInput>,
     ) -> S3Result<S3Response<dto::CompleteMultipartUploadOutput>> {
         let input = req.input;
-        let parts: Vec<(i32, String)> = input
+        let listed = input
             .multipart_upload
-            .and_then(|m| m.parts)
-            .unwrap_or_default()
+            .as_ref()
+            .and_then(|m| m.parts.clone())
+            .unwrap_or_default();
+        let mut sums = CompletionSums {
+            parts: BTreeMap::new(),
+            object: named_checksum!(input),
+        };
+        let parts: Vec<(i32, String)> = listed
             .into_iter()
             .map(|p| {
+                let number = p.part_number.unwrap_or(0);
+                if let Some(kept) = named_checksum!(p) {
+                    sums.parts.insert(number, kept);
+                }
                 (
-                    p.part_number.unwrap_or(0),
+                    number,
                     p.e_tag.map(|e| e.value().to_string()).unwrap_or_default(),
                 )
             })
@@ -1460,24 +1621,28 @@ impl S3 for SandboxS3 {
             if_match: tag_condition(input.if_match),
             if_none_match: tag_condition(input.if_none_match),
         };
-        let (version, tag) = self
+        let (version, tag, checksum) = self
             .store()?
             .complete_upload(
                 &input.bucket,
                 &input.key,
                 &input.upload_id,
                 &parts,
+                &sums,
                 conditions,
                 now(),
             )
             .map_err(s3_error)?;
-        Ok(S3Response::new(dto::CompleteMultipartUploadOutput {
+        let mut output = dto::CompleteMultipartUploadOutput {
             bucket: Some(input.bucket),
             key: Some(input.key),
             e_tag: Some(etag(&tag)),
             version_id: version,
+            checksum_type: checksum_type(checksum.as_ref()),
             ..Default::default()
-        }))
+        };
+        set_checksum!(output, checksum.as_ref());
+        Ok(S3Response::new(output))
     }
 
     async fn abort_multipart_upload(
@@ -1830,10 +1995,14 @@ impl S3 for SandboxS3 {
                 .enumerate()
                 .skip(after)
                 .take(max)
-                .map(|(i, size)| dto::ObjectPart {
-                    part_number: Some(i as i32 + 1),
-                    size: Some(*size as i64),
-                    ..Default::default()
+                .map(|(i, size)| {
+                    let mut part = dto::ObjectPart {
+                        part_number: Some(i as i32 + 1),
+                        size: Some(*size as i64),
+                        ..Default::default()
+                    };
+                    set_checksum!(part, object.part_checksums.get(i));
+                    part
                 })
                 .collect();
             let last = page.last().and_then(|p| p.part_number);
@@ -1851,15 +2020,11 @@ impl S3 for SandboxS3 {
             .then_some(object.checksum.as_ref())
             .flatten()
             .map(|kept| {
-                let value = Some(kept.value.clone());
-                let mut sums = dto::Checksum::default();
-                match kept.algorithm {
-                    Algorithm::Crc32 => sums.checksum_crc32 = value,
-                    Algorithm::Crc32c => sums.checksum_crc32c = value,
-                    Algorithm::Crc64Nvme => sums.checksum_crc64nvme = value,
-                    Algorithm::Sha1 => sums.checksum_sha1 = value,
-                    Algorithm::Sha256 => sums.checksum_sha256 = value,
-                }
+                let mut sums = dto::Checksum {
+                    checksum_type: checksum_type(Some(kept)),
+                    ..Default::default()
+                };
+                set_checksum!(sums, Some(kept));
                 sums
             });
         Ok(S3Response::new(dto::GetObjectAttributesOutput {

@@ -8,6 +8,7 @@ use std::ops::Bound;
 use std::sync::Arc;
 
 use crate::conditions::{ReadConditions, Verdict, WriteConditions, WriteVerdict};
+use crate::integrity::{Algorithm, Kept};
 
 /// What the sandbox refuses, in S3's terms.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -60,6 +61,8 @@ pub enum StoreError {
     InvalidPartOrder,
     #[error("Your proposed upload is smaller than the minimum allowed object size.")]
     EntityTooSmall,
+    #[error("{0}")]
+    BadDigest(String),
 }
 
 const LOCKED: &str = "Access Denied because object protected by object lock.";
@@ -116,6 +119,67 @@ impl Described {
     }
 }
 
+/// The checksum of an object completed from parts: with the upload's algorithm, of the parts'
+/// checksums (then `-N`) or of all its bytes; with none, the one the completion names, checked
+/// against all the bytes. The checksum the completion names must be the one computed
+/// (BadDigest otherwise).
+fn object_checksum(
+    upload: &Upload,
+    listed: &[(i32, String)],
+    body: &[u8],
+    named: Option<&Kept>,
+) -> Result<Option<Kept>, StoreError> {
+    let computed = match upload.checksum {
+        Some(PartsChecksum {
+            algorithm,
+            full_object: false,
+        }) => {
+            let mut digests = Vec::new();
+            for (number, _) in listed {
+                let sum = upload
+                    .parts
+                    .get(number)
+                    .and_then(|(_, _, sum)| sum.as_ref())
+                    .and_then(|sum| crate::integrity::decode(&sum.value))
+                    .ok_or_else(|| {
+                        StoreError::InvalidPart(format!(
+                            "Part {number} has no {} checksum.",
+                            algorithm.name()
+                        ))
+                    })?;
+                digests.extend(sum);
+            }
+            Some(Kept {
+                algorithm,
+                value: format!(
+                    "{}-{}",
+                    crate::integrity::base64(&algorithm.digest(&digests)),
+                    listed.len()
+                ),
+            })
+        }
+        Some(PartsChecksum { algorithm, .. }) => Some(Kept {
+            algorithm,
+            value: algorithm.of(body),
+        }),
+        None => named.map(|n| Kept {
+            algorithm: n.algorithm,
+            value: n.algorithm.of(body),
+        }),
+    };
+    if let (Some(named), Some(computed)) = (named, &computed) {
+        // A composite value may be named with or without its `-N`.
+        let bare = |v: &str| v.split('-').next().unwrap_or_default().to_string();
+        if named.algorithm != computed.algorithm || bare(&named.value) != bare(&computed.value) {
+            return Err(StoreError::BadDigest(format!(
+                "The {} you specified did not match the calculated checksum.",
+                named.algorithm.name()
+            )));
+        }
+    }
+    Ok(computed)
+}
+
 fn bucket_cost(name: &str, location: Option<&str>) -> u64 {
     BUCKET_COST + name.len() as u64 + location.map_or(0, |l| l.len() as u64)
 }
@@ -157,6 +221,8 @@ pub struct Object {
     pub checksum: Option<crate::integrity::Kept>,
     /// The sizes of the parts it was uploaded in, in order; empty for a single upload.
     pub parts: Vec<u64>,
+    /// The parts' checksums, in order, when the upload was checksummed; empty otherwise.
+    pub part_checksums: Vec<Kept>,
 }
 
 /// What comes with a new version beside its data: the lock asked for, its tags, and the
@@ -206,6 +272,7 @@ impl Object {
             described,
             checksum: None,
             parts: Vec::new(),
+            part_checksums: Vec::new(),
         }
     }
 }
@@ -221,6 +288,10 @@ impl Entry {
                 own + o.body.len() as u64
                     + o.described.cost()
                     + 8 * o.parts.len() as u64
+                    + o.part_checksums
+                        .iter()
+                        .map(|c| STRING_COST + c.value.len() as u64)
+                        .sum::<u64>()
                     + o.checksum
                         .as_ref()
                         .map_or(0, |c| STRING_COST + c.value.len() as u64)
@@ -339,7 +410,25 @@ struct Upload {
     tags: BTreeMap<String, String>,
     lock: NewLock,
     initiated: Timestamp,
-    parts: BTreeMap<i32, (bytes::Bytes, String)>,
+    /// Each part: its bytes, its ETag, and its checksum (sent, or computed with the upload's).
+    parts: BTreeMap<i32, (bytes::Bytes, String, Option<Kept>)>,
+    checksum: Option<PartsChecksum>,
+}
+
+/// How an upload in parts is checksummed, as CreateMultipartUpload asked: every part with
+/// `algorithm`, and the object with the checksum of the parts' checksums (`-N` after it) or,
+/// `full_object`, with the checksum of all its bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PartsChecksum {
+    pub algorithm: Algorithm,
+    pub full_object: bool,
+}
+
+/// The checksums a CompleteMultipartUpload names: each part's (by number) and the object's.
+#[derive(Debug, Clone, Default)]
+pub struct CompletionSums {
+    pub parts: BTreeMap<i32, Kept>,
+    pub object: Option<Kept>,
 }
 
 impl Upload {
@@ -351,7 +440,7 @@ impl Upload {
             + self
                 .parts
                 .values()
-                .map(|(b, _)| PART_COST + b.len() as u64)
+                .map(|(b, _, _)| PART_COST + b.len() as u64)
                 .sum::<u64>()
     }
 }
@@ -392,6 +481,7 @@ struct Completed {
     parts: Vec<(i32, String)>,
     version: Option<String>,
     etag: String,
+    checksum: Option<Kept>,
 }
 
 fn valid_bucket_name(name: &str) -> Result<(), StoreError> {
@@ -1071,6 +1161,19 @@ impl Store {
         lock: NewLock,
         now: Timestamp,
     ) -> Result<String, StoreError> {
+        self.create_upload_checked(bucket, key, content, lock, None, now)
+    }
+
+    /// `create_upload`, the parts and the object checksummed as `checksum` says.
+    pub fn create_upload_checked(
+        &mut self,
+        bucket: &str,
+        key: &str,
+        content: (Described, BTreeMap<String, String>),
+        lock: NewLock,
+        checksum: Option<PartsChecksum>,
+        now: Timestamp,
+    ) -> Result<String, StoreError> {
         let (described, tags) = content;
         let b = self.bucket(bucket)?;
         if (lock.retention.is_some() || lock.legal_hold) && !b.lock_enabled {
@@ -1093,6 +1196,7 @@ impl Store {
             lock,
             initiated: now,
             parts: BTreeMap::new(),
+            checksum,
         };
         let cost = upload.cost();
         self.check_room(cost)?;
@@ -1117,22 +1221,52 @@ impl Store {
         part: i32,
         body: bytes::Bytes,
     ) -> Result<String, StoreError> {
+        self.upload_part_checked(bucket, key, id, part, body, None)
+            .map(|(etag, _)| etag)
+    }
+
+    /// UploadPart with the checksum the part came with (already checked against its bytes):
+    /// an upload begun with an algorithm takes parts of that algorithm only, and computes the
+    /// checksum of a part sent without one. The part's ETag and checksum.
+    pub fn upload_part_checked(
+        &mut self,
+        bucket: &str,
+        key: &str,
+        id: &str,
+        part: i32,
+        body: bytes::Bytes,
+        sent: Option<Kept>,
+    ) -> Result<(String, Option<Kept>), StoreError> {
         if !(1..=10_000).contains(&part) {
             return Err(StoreError::InvalidArgument(
                 "Part number must be an integer between 1 and 10000".into(),
             ));
         }
         let cost = PART_COST + body.len() as u64;
-        self.upload_mut(bucket, key, id)?;
+        let asked = self.upload_mut(bucket, key, id)?.checksum;
+        let checksum = match (asked, sent) {
+            (Some(asked), Some(sent)) if sent.algorithm != asked.algorithm => {
+                return Err(StoreError::InvalidRequest(format!(
+                    "Checksum Type mismatch occurred, expected checksum Type: {}, actual checksum Type: {}",
+                    asked.algorithm.name().to_ascii_lowercase(),
+                    sent.algorithm.name().to_ascii_lowercase()
+                )));
+            }
+            (Some(asked), None) => Some(Kept {
+                algorithm: asked.algorithm,
+                value: asked.algorithm.of(&body),
+            }),
+            (_, sent) => sent,
+        };
         self.check_total(cost)?;
         let etag = etag_of(&body);
         let replaced = self
             .upload_mut(bucket, key, id)?
             .parts
-            .insert(part, (body, etag.clone()));
-        self.shrink(replaced.map_or(0, |(b, _)| PART_COST + b.len() as u64));
+            .insert(part, (body, etag.clone(), checksum.clone()));
+        self.shrink(replaced.map_or(0, |(b, _, _)| PART_COST + b.len() as u64));
         self.grow(cost);
-        Ok(etag)
+        Ok((etag, checksum))
     }
 
     /// UploadPartCopy: a byte range (inclusive) of a source version becomes a part.
@@ -1167,15 +1301,17 @@ impl Store {
     /// CompleteMultipartUpload: the listed parts, in order, become one new version. Every part
     /// but the last must hold at least 5 MiB. The same completion sent again is answered as
     /// the first was.
+    #[allow(clippy::too_many_arguments)]
     pub fn complete_upload(
         &mut self,
         bucket: &str,
         key: &str,
         id: &str,
         parts: &[(i32, String)],
+        sums: &CompletionSums,
         conditions: WriteConditions,
         now: Timestamp,
-    ) -> Result<(Option<String>, String), StoreError> {
+    ) -> Result<(Option<String>, String, Option<Kept>), StoreError> {
         self.bucket(bucket)?;
         let listed: Vec<(i32, String)> = parts
             .iter()
@@ -1189,7 +1325,7 @@ impl Store {
                     .iter()
                     .find(|c| c.id == id && c.bucket == bucket && c.key == key)
                     .filter(|c| c.parts == listed)
-                    .map(|c| (c.version.clone(), c.etag.clone()))
+                    .map(|c| (c.version.clone(), c.etag.clone(), c.checksum.clone()))
                     .ok_or(missing);
             }
         };
@@ -1210,8 +1346,13 @@ impl Store {
                     "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag. (part {number})"
                 ))
             };
-            let (data, held) = upload.parts.get(number).ok_or_else(invalid)?;
+            let (data, held, sum) = upload.parts.get(number).ok_or_else(invalid)?;
             if held != etag {
+                return Err(invalid());
+            }
+            if let Some(named) = sums.parts.get(number)
+                && sum.as_ref() != Some(named)
+            {
                 return Err(invalid());
             }
             if i + 1 < listed.len() && (data.len() as u64) < MIN_PART_BYTES {
@@ -1226,12 +1367,22 @@ impl Store {
         }
         // The ETag of a multipart object: the MD5 of the parts' MD5s, then "-" and the count.
         let etag = format!("{}-{}", etag_of(&digests), listed.len());
+        let checksum = object_checksum(&upload, &listed, &body, sums.object.as_ref())?;
+        let part_checksums: Vec<Kept> = if upload.checksum.is_some() {
+            listed
+                .iter()
+                .filter_map(|(n, _)| upload.parts.get(n).and_then(|(_, _, k)| k.clone()))
+                .collect()
+        } else {
+            Vec::new()
+        };
         let object = Object {
             body: body.freeze(),
             etag: etag.clone(),
             described: upload.described.clone(),
-            checksum: None,
+            checksum: checksum.clone(),
             parts: sizes,
+            part_checksums,
         };
         let write = Write {
             lock: upload.lock.clone(),
@@ -1260,8 +1411,9 @@ impl Store {
             parts: listed,
             version: version.clone(),
             etag: etag.clone(),
+            checksum: checksum.clone(),
         });
-        Ok((version, etag))
+        Ok((version, etag, checksum))
     }
 
     pub fn abort_upload(&mut self, bucket: &str, key: &str, id: &str) -> Result<(), StoreError> {
@@ -1911,6 +2063,7 @@ mod tests {
             "big",
             &id,
             &[(1, e1), (2, e)],
+            &CompletionSums::default(),
             WriteConditions::default(),
             t(NOW),
         )
@@ -2090,7 +2243,15 @@ mod tests {
             .upload_part("bup", "big", &id, 2, bytes::Bytes::from("world"))
             .expect("part 2");
         let complete = |s: &mut Store, parts: &[(i32, String)]| {
-            s.complete_upload("bup", "big", &id, parts, WriteConditions::default(), t(NOW))
+            s.complete_upload(
+                "bup",
+                "big",
+                &id,
+                parts,
+                &CompletionSums::default(),
+                WriteConditions::default(),
+                t(NOW),
+            )
         };
         assert_eq!(
             complete(&mut s, &[(1, small.clone()), (2, e2.clone())]),
@@ -2113,7 +2274,8 @@ mod tests {
             Err(StoreError::InvalidPartOrder)
         );
         let parts = [(1, format!("\"{e1}\"")), (2, e2)];
-        let (version, etag) = complete(&mut s, &parts).expect("complete");
+        let (version, etag, checksum) = complete(&mut s, &parts).expect("complete");
+        assert_eq!(checksum, None, "no algorithm asked, none named");
         assert!(etag.ends_with("-2"));
         let entry = s.read("bup", "big", version.as_deref()).expect("read");
         let mut whole = first.to_vec();
@@ -2134,7 +2296,7 @@ mod tests {
         // Sent again, the same completion is answered as the first; other parts are not.
         assert_eq!(
             complete(&mut s, &parts),
-            Ok((version.clone(), etag.clone()))
+            Ok((version.clone(), etag.clone(), None))
         );
         assert_eq!(
             s.entries("bup", "big").map(Vec::len),
@@ -2145,6 +2307,109 @@ mod tests {
             complete(&mut s, &parts[..1]),
             Err(StoreError::NoSuchUpload(_))
         ));
+    }
+
+    #[test]
+    fn an_upload_with_an_algorithm_checksums_its_parts_and_the_whole() {
+        let mut s = lock_store(None);
+        let sha = Algorithm::Sha256;
+        let begin = |s: &mut Store, full_object| {
+            s.create_upload_checked(
+                "bup",
+                "mp",
+                (Described::default(), BTreeMap::new()),
+                NewLock::default(),
+                Some(PartsChecksum {
+                    algorithm: sha,
+                    full_object,
+                }),
+                t(NOW),
+            )
+            .expect("create")
+        };
+        let first = bytes::Bytes::from(vec![b'a'; MIN_PART_BYTES as usize]);
+        let id = begin(&mut s, false);
+        let (e1, k1) = s
+            .upload_part_checked("bup", "mp", &id, 1, first.clone(), None)
+            .expect("part 1");
+        let k1 = k1.expect("computed with the upload's algorithm");
+        assert_eq!(k1.value, sha.of(&first));
+        let crc = Kept {
+            algorithm: Algorithm::Crc32,
+            value: Algorithm::Crc32.of(b"tail"),
+        };
+        assert!(matches!(
+            s.upload_part_checked("bup", "mp", &id, 2, bytes::Bytes::from("tail"), Some(crc)),
+            Err(StoreError::InvalidRequest(_))
+        ));
+        let (e2, k2) = s
+            .upload_part_checked("bup", "mp", &id, 2, bytes::Bytes::from("tail"), None)
+            .expect("part 2");
+        let k2 = k2.expect("part 2's");
+        let mut both = crate::integrity::decode(&k1.value).expect("b64");
+        both.extend(crate::integrity::decode(&k2.value).expect("b64"));
+        let composite = format!("{}-2", crate::integrity::base64(&sha.digest(&both)));
+        let parts = [(1, e1), (2, e2)];
+        let wrong = CompletionSums {
+            parts: BTreeMap::new(),
+            object: Some(Kept {
+                algorithm: sha,
+                value: sha.of(b"something else"),
+            }),
+        };
+        assert!(matches!(
+            s.complete_upload(
+                "bup",
+                "mp",
+                &id,
+                &parts,
+                &wrong,
+                WriteConditions::default(),
+                t(NOW)
+            ),
+            Err(StoreError::BadDigest(_))
+        ));
+        let named = CompletionSums {
+            parts: [(1, k1.clone()), (2, k2.clone())].into(),
+            object: Some(Kept {
+                algorithm: sha,
+                value: composite.clone(),
+            }),
+        };
+        let (_, _, kept) = s
+            .complete_upload(
+                "bup",
+                "mp",
+                &id,
+                &parts,
+                &named,
+                WriteConditions::default(),
+                t(NOW),
+            )
+            .expect("complete");
+        assert_eq!(kept.map(|k| k.value), Some(composite));
+        // Full-object: the checksum of every byte.
+        let id = begin(&mut s, true);
+        let (e1, _) = s
+            .upload_part_checked("bup", "mp", &id, 1, first.clone(), None)
+            .expect("part 1");
+        let (e2, _) = s
+            .upload_part_checked("bup", "mp", &id, 2, bytes::Bytes::from("tail"), None)
+            .expect("part 2");
+        let (_, _, kept) = s
+            .complete_upload(
+                "bup",
+                "mp",
+                &id,
+                &[(1, e1), (2, e2)],
+                &CompletionSums::default(),
+                WriteConditions::default(),
+                t(NOW),
+            )
+            .expect("complete");
+        let mut all = first.to_vec();
+        all.extend_from_slice(b"tail");
+        assert_eq!(kept.map(|k| k.value), Some(sha.of(&all)));
     }
 
     #[test]

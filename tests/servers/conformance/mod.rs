@@ -85,6 +85,8 @@ struct Deviations {
     ignores_part_number: bool,
     /// Ceph RGW 16 ignores `max-buckets`: ListBuckets answers every bucket at once.
     ignores_max_buckets: bool,
+    /// SeaweedFS 4.48 sends no checksum with a part read by number (AWS: the part's own).
+    no_checksum_on_part_reads: bool,
 }
 
 struct Server {
@@ -128,6 +130,7 @@ fn seaweedfs() -> Server {
             copies_onto_itself: true,
             ignores_part_number: false,
             ignores_max_buckets: false,
+            no_checksum_on_part_reads: true,
             lacks_object_attributes: false,
             refuses_marker_of_a_deleted_version: false,
             skips_the_key_of_a_deleted_marker: false,
@@ -164,6 +167,7 @@ fn sandbox() -> Server {
             copies_onto_itself: false,
             ignores_part_number: false,
             ignores_max_buckets: false,
+            no_checksum_on_part_reads: false,
             lacks_object_attributes: false,
             refuses_marker_of_a_deleted_version: false,
             skips_the_key_of_a_deleted_marker: false,
@@ -200,6 +204,7 @@ fn ceph() -> Server {
             copies_onto_itself: false,
             ignores_part_number: true,
             ignores_max_buckets: true,
+            no_checksum_on_part_reads: false,
             lacks_object_attributes: true,
             refuses_marker_of_a_deleted_version: false,
             skips_the_key_of_a_deleted_marker: true,
@@ -1356,6 +1361,7 @@ macro_rules! every_server {
                 what_aws_refuses_is_refused,
                 bucket_configurations_are_kept,
                 buckets_are_listed_in_pages,
+                an_upload_in_parts_is_checksummed_as_asked,
                 multipart_uploads_are_listed_aborted_and_keep_metadata,
                 copy_replaces_metadata_only_when_asked,
                 acls_name_the_owner_with_full_control,

@@ -788,3 +788,105 @@ pub(super) async fn buckets_are_listed_in_pages(server: &Server) {
         assert!(names.contains(bucket), "{bucket} listed: {names:?}");
     }
 }
+
+/// An upload in parts begun with a checksum algorithm: each part's checksum is checked and
+/// given back, the completed object's is the checksum of the parts' checksums (`-N` after it),
+/// a completion naming another is BadDigest, and HEAD with checksum mode returns it.
+pub(super) async fn an_upload_in_parts_is_checksummed_as_asked(server: &Server) {
+    use aws_sdk_s3::types::{
+        ChecksumAlgorithm, ChecksumMode, CompletedMultipartUpload, CompletedPart,
+    };
+    use lockwatch::sandbox::integrity::{Algorithm, base64};
+    let sdk = support::sdk_client(&server.endpoint);
+    let bucket = plain_bucket(&sdk, "mpsum").await;
+    let created = sdk
+        .create_multipart_upload()
+        .bucket(&bucket)
+        .key("mp")
+        .checksum_algorithm(ChecksumAlgorithm::Sha256)
+        .send()
+        .await
+        .expect("create");
+    let id = created.upload_id().unwrap_or_default().to_string();
+    if server.deviations.ignores_checksums {
+        // Measured: no algorithm is echoed, and nothing below is kept.
+        assert_eq!(created.checksum_algorithm(), None);
+        return;
+    }
+    assert_eq!(
+        created.checksum_algorithm(),
+        Some(&ChecksumAlgorithm::Sha256)
+    );
+    let bodies = [vec![b'a'; 5 * 1024 * 1024], b"tail".to_vec()];
+    let mut parts = Vec::new();
+    let mut digests = Vec::new();
+    for (i, body) in bodies.iter().enumerate() {
+        let sum = Algorithm::Sha256.of(body);
+        digests.extend(Algorithm::Sha256.digest(body));
+        let answer = sdk
+            .upload_part()
+            .bucket(&bucket)
+            .key("mp")
+            .upload_id(&id)
+            .part_number(i as i32 + 1)
+            .checksum_sha256(&sum)
+            .body(ByteStream::from(body.clone()))
+            .send()
+            .await
+            .expect("part");
+        assert_eq!(answer.checksum_sha256(), Some(sum.as_str()), "{answer:?}");
+        parts.push(
+            CompletedPart::builder()
+                .part_number(i as i32 + 1)
+                .e_tag(answer.e_tag().unwrap_or_default())
+                .checksum_sha256(sum)
+                .build(),
+        );
+    }
+    let composite = format!("{}-2", base64(&Algorithm::Sha256.digest(&digests)));
+    let complete = |named: String| {
+        sdk.complete_multipart_upload()
+            .bucket(&bucket)
+            .key("mp")
+            .upload_id(&id)
+            .checksum_sha256(named)
+            .multipart_upload(
+                CompletedMultipartUpload::builder()
+                    .set_parts(Some(parts.clone()))
+                    .build(),
+            )
+            .send()
+    };
+    let wrong = complete(Algorithm::Sha256.of(b"other"))
+        .await
+        .expect_err("another checksum");
+    assert_eq!(code(&wrong), "BadDigest", "{wrong:?}");
+    let done = complete(composite.clone()).await.expect("complete");
+    assert_eq!(done.checksum_sha256(), Some(composite.as_str()), "{done:?}");
+    let head = sdk
+        .head_object()
+        .bucket(&bucket)
+        .key("mp")
+        .checksum_mode(ChecksumMode::Enabled)
+        .send()
+        .await
+        .expect("head");
+    assert_eq!(head.checksum_sha256(), Some(composite.as_str()), "{head:?}");
+    // A part read by number has its own checksum.
+    let first = sdk
+        .get_object()
+        .bucket(&bucket)
+        .key("mp")
+        .part_number(1)
+        .checksum_mode(ChecksumMode::Enabled)
+        .send()
+        .await
+        .expect("part 1");
+    let part_one = Algorithm::Sha256.of(&bodies[0]);
+    let expected = if server.deviations.no_checksum_on_part_reads {
+        None
+    } else {
+        Some(part_one.as_str())
+    };
+    assert_eq!(first.checksum_sha256(), expected, "{first:?}");
+}
