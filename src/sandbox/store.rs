@@ -2413,6 +2413,64 @@ mod tests {
     }
 
     #[test]
+    fn a_part_retried_completes_whichever_send_finishes_last() {
+        let mut s = lock_store(None);
+        let id = s
+            .create_upload(
+                "bup",
+                "mp",
+                (Described::default(), BTreeMap::new()),
+                NewLock::default(),
+                t(NOW),
+            )
+            .expect("create");
+        let body = bytes::Bytes::from(vec![b'r'; MIN_PART_BYTES as usize]);
+        let retry = s
+            .upload_part("bup", "mp", &id, 1, body.clone())
+            .expect("the retry finishes first");
+        let first = s
+            .upload_part("bup", "mp", &id, 1, body.clone())
+            .expect("the first send finishes last");
+        assert_eq!(retry, first, "the same bytes, the same ETag");
+        let other = s
+            .upload_part("bup", "mp", &id, 2, bytes::Bytes::from("other"))
+            .expect("part 2 once");
+        s.upload_part("bup", "mp", &id, 2, bytes::Bytes::from("changed"))
+            .expect("part 2 again, other bytes");
+        // As on AWS, the part is the send that finished last.
+        let sums = CompletionSums::default();
+        assert!(matches!(
+            s.complete_upload(
+                "bup",
+                "mp",
+                &id,
+                &[(1, retry.clone()), (2, other)],
+                &sums,
+                WriteConditions::default(),
+                t(NOW),
+            ),
+            Err(StoreError::InvalidPart(_))
+        ));
+        let changed = etag_of(b"changed");
+        s.complete_upload(
+            "bup",
+            "mp",
+            &id,
+            &[(1, retry), (2, changed)],
+            &sums,
+            WriteConditions::default(),
+            t(NOW),
+        )
+        .expect("the retried part and the last send of part 2");
+        let entry = s.read("bup", "mp", None).expect("read");
+        assert!(
+            entry
+                .object()
+                .is_some_and(|o| o.body.ends_with(b"changed") && o.parts.len() == 2)
+        );
+    }
+
+    #[test]
     fn bucket_names_are_checked() {
         let mut s = Store::new(Limits::default());
         for bad in [
