@@ -420,6 +420,30 @@ fn checksum_type(kept: Option<&Kept>) -> Option<dto::ChecksumType> {
     })
 }
 
+/// A GET's or HEAD's `If-*` headers (the same four fields in both inputs).
+macro_rules! read_conditions {
+    ($input:expr) => {
+        ReadConditions {
+            if_match: tag_condition($input.if_match),
+            if_none_match: tag_condition($input.if_none_match),
+            if_modified_since: $input.if_modified_since.map(timestamp_of),
+            if_unmodified_since: $input.if_unmodified_since.map(timestamp_of),
+        }
+    };
+}
+
+/// A copy's `x-amz-copy-source-if-*` headers (CopyObject, UploadPartCopy).
+macro_rules! copy_source_conditions {
+    ($input:expr) => {
+        ReadConditions {
+            if_match: tag_condition($input.copy_source_if_match.clone()),
+            if_none_match: tag_condition($input.copy_source_if_none_match.clone()),
+            if_modified_since: $input.copy_source_if_modified_since.map(timestamp_of),
+            if_unmodified_since: $input.copy_source_if_unmodified_since.map(timestamp_of),
+        }
+    };
+}
+
 fn tag_condition(c: Option<dto::ETagCondition>) -> Option<Tag> {
     c.map(|c| match c {
         dto::ETagCondition::Any => Tag::Any,
@@ -966,15 +990,7 @@ impl S3 for SandboxS3 {
         let entry = store
             .read(&input.bucket, &input.key, input.version_id.as_deref())
             .map_err(s3_error)?;
-        check_read(
-            entry,
-            &ReadConditions {
-                if_match: tag_condition(input.if_match),
-                if_none_match: tag_condition(input.if_none_match),
-                if_modified_since: input.if_modified_since.map(timestamp_of),
-                if_unmodified_since: input.if_unmodified_since.map(timestamp_of),
-            },
-        )?;
+        check_read(entry, &read_conditions!(input))?;
         let mut head = head_output(entry, input.checksum_mode.as_ref())?;
         let mut status = None;
         if let (Some(number), Some(object)) = (input.part_number, entry.object()) {
@@ -1023,15 +1039,7 @@ impl S3 for SandboxS3 {
         let entry = store
             .read(&input.bucket, &input.key, input.version_id.as_deref())
             .map_err(s3_error)?;
-        check_read(
-            entry,
-            &ReadConditions {
-                if_match: tag_condition(input.if_match),
-                if_none_match: tag_condition(input.if_none_match),
-                if_modified_since: input.if_modified_since.map(timestamp_of),
-                if_unmodified_since: input.if_unmodified_since.map(timestamp_of),
-            },
-        )?;
+        check_read(entry, &read_conditions!(input))?;
         let body = entry.object().map(|o| o.body.clone()).unwrap_or_default();
         let head = head_output(entry, input.checksum_mode.as_ref())?;
         let full = body.len() as u64;
@@ -1149,12 +1157,7 @@ impl S3 for SandboxS3 {
                 "the sandbox copies from bucket/key sources only",
             ));
         };
-        let conditions = ReadConditions {
-            if_match: tag_condition(input.copy_source_if_match.clone()),
-            if_none_match: tag_condition(input.copy_source_if_none_match.clone()),
-            if_modified_since: input.copy_source_if_modified_since.map(timestamp_of),
-            if_unmodified_since: input.copy_source_if_unmodified_since.map(timestamp_of),
-        };
+        let conditions = copy_source_conditions!(input);
         let lock = new_lock(
             input.object_lock_mode.as_ref(),
             input.object_lock_retain_until_date,
@@ -1564,12 +1567,7 @@ impl S3 for SandboxS3 {
                 }
             }
         };
-        let conditions = ReadConditions {
-            if_match: tag_condition(input.copy_source_if_match.clone()),
-            if_none_match: tag_condition(input.copy_source_if_none_match.clone()),
-            if_modified_since: input.copy_source_if_modified_since.map(timestamp_of),
-            if_unmodified_since: input.copy_source_if_unmodified_since.map(timestamp_of),
-        };
+        let conditions = copy_source_conditions!(input);
         let tag = self
             .store()?
             .upload_part_copy(

@@ -425,15 +425,8 @@ fn every_documented_command_runs_as_written() {
         .spawn()
         .expect("lockwatch sandbox");
     // Stopped however the test ends: a sandbox left on port 9000 would fail the next run.
-    struct Stop(std::process::Child);
-    impl Drop for Stop {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
     let stdout = sandbox.stdout.take().expect("stdout");
-    let _stop = Stop(sandbox);
+    let _stop = crate::support::daemon::Stopped(sandbox);
     let mut env: Vec<(String, String)> = Vec::new();
     {
         use std::io::BufRead;

@@ -116,26 +116,16 @@ async fn uploads_at_the_same_time_cannot_pass_the_memory_cap() {
     );
 }
 
-/// A storm of DeleteObjects (1,000 new keys each, every one a delete marker) stops at the cap
-/// with 503 SlowDown, keys named in the refusal; deleting versions is still answered and makes
-/// room again.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_storm_of_delete_markers_stops_at_the_memory_cap() {
+/// DeleteObjects of 1,000 new keys (200-byte names), `rounds` times or until a key is refused:
+/// how many delete markers were made, and the first refusal's code and message.
+async fn delete_markers_until_refused(
+    sdk: &aws_sdk_s3::Client,
+    bucket: &str,
+    rounds: usize,
+) -> (usize, Option<(String, String)>) {
     use aws_sdk_s3::types::{Delete, ObjectIdentifier};
-    let limits = Limits {
-        max_object_bytes: MIB,
-        max_total_bytes: 4 * MIB,
-    };
-    let sandbox =
-        lockwatch::sandbox::start_with_keys(0, limits, support::ACCESS_KEY, support::SECRET_KEY)
-            .await
-            .expect("a sandbox");
-    let sdk = support::sdk_client(&sandbox.endpoint);
-    let s3 = support::client(&sandbox.endpoint).await;
-    let bucket = support::bucket::bucket("storm").versioned().on(&s3).await;
-    let mut made = 0usize;
-    let mut refusal = None;
-    for round in 0..100 {
+    let mut made = 0;
+    for round in 0..rounds {
         let keys: Vec<ObjectIdentifier> = (0..1000)
             .map(|i| {
                 ObjectIdentifier::builder()
@@ -146,7 +136,7 @@ async fn a_storm_of_delete_markers_stops_at_the_memory_cap() {
             .collect();
         let answer = sdk
             .delete_objects()
-            .bucket(&bucket)
+            .bucket(bucket)
             .delete(
                 Delete::builder()
                     .set_objects(Some(keys))
@@ -158,13 +148,33 @@ async fn a_storm_of_delete_markers_stops_at_the_memory_cap() {
             .expect("DeleteObjects answers per key");
         made += answer.deleted().len();
         if let Some(error) = answer.errors().first() {
-            refusal = Some((
+            let refusal = (
                 error.code().unwrap_or_default().to_string(),
                 error.message().unwrap_or_default().to_string(),
-            ));
-            break;
+            );
+            return (made, Some(refusal));
         }
     }
+    (made, None)
+}
+
+/// A storm of DeleteObjects (1,000 new keys each, every one a delete marker) stops at the cap
+/// with 503 SlowDown, keys named in the refusal; deleting versions is still answered and makes
+/// room again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_storm_of_delete_markers_stops_at_the_memory_cap() {
+    let limits = Limits {
+        max_object_bytes: MIB,
+        max_total_bytes: 4 * MIB,
+    };
+    let sandbox =
+        lockwatch::sandbox::start_with_keys(0, limits, support::ACCESS_KEY, support::SECRET_KEY)
+            .await
+            .expect("a sandbox");
+    let sdk = support::sdk_client(&sandbox.endpoint);
+    let s3 = support::client(&sandbox.endpoint).await;
+    let bucket = support::bucket::bucket("storm").versioned().on(&s3).await;
+    let (made, refusal) = delete_markers_until_refused(&sdk, &bucket, 100).await;
     let (code, message) = refusal.expect("the storm was stopped before 100,000 markers");
     assert_eq!(code, "SlowDown", "{message}");
     assert!(message.contains("--max-memory"), "{message}");
@@ -210,9 +220,7 @@ async fn a_storm_of_delete_markers_stops_at_the_memory_cap() {
 /// SlowDown.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_memory_cap_set_on_the_command_line_holds() {
-    use aws_sdk_s3::types::{
-        BucketVersioningStatus, Delete, ObjectIdentifier, VersioningConfiguration,
-    };
+    use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
     use std::io::BufRead;
     let home = tempfile::tempdir().expect("home");
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lockwatch"))
@@ -223,15 +231,8 @@ async fn the_memory_cap_set_on_the_command_line_holds() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("lockwatch sandbox");
-    struct Stop(std::process::Child);
-    impl Drop for Stop {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
     let stdout = child.stdout.take().expect("stdout");
-    let _stop = Stop(child);
+    let _stop = support::daemon::Stopped(child);
     let (banner, endpoint) = tokio::task::spawn_blocking(move || {
         let mut lines = std::io::BufReader::new(stdout).lines();
         let banner = lines.next().and_then(Result::ok).unwrap_or_default();
@@ -268,39 +269,14 @@ async fn the_memory_cap_set_on_the_command_line_holds() {
         .send()
         .await
         .expect("versioning");
-    let mut made = 0usize;
-    for round in 0..200 {
-        let keys: Vec<ObjectIdentifier> = (0..1000)
-            .map(|i| {
-                ObjectIdentifier::builder()
-                    .key(format!("{round:03}-{i:04}-{}", "x".repeat(200)))
-                    .build()
-                    .expect("identifier")
-            })
-            .collect();
-        let answer = sdk
-            .delete_objects()
-            .bucket("storm")
-            .delete(
-                Delete::builder()
-                    .set_objects(Some(keys))
-                    .build()
-                    .expect("delete"),
-            )
-            .send()
-            .await
-            .expect("DeleteObjects answers per key");
-        made += answer.deleted().len();
-        if let Some(error) = answer.errors().first() {
-            assert_eq!(error.code(), Some("SlowDown"), "{error:?}");
-            assert!(
-                made * 200 < 8 * MIB as usize,
-                "{made} markers of 200-byte keys in 8 MiB"
-            );
-            return;
-        }
-    }
-    panic!("200,000 delete markers and no refusal: the cap does not hold");
+    let (made, refusal) = delete_markers_until_refused(&sdk, "storm", 200).await;
+    let (code, message) =
+        refusal.expect("200,000 delete markers and no refusal: the cap does not hold");
+    assert_eq!(code, "SlowDown", "{message}");
+    assert!(
+        made * 200 < 8 * MIB as usize,
+        "{made} markers of 200-byte keys in 8 MiB"
+    );
 }
 
 #[test]

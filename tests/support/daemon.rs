@@ -192,3 +192,13 @@ fn die_with_the_tests(command: &mut Command) {
         });
     }
 }
+
+/// A child process killed and reaped however the test holding it ends.
+pub struct Stopped(pub std::process::Child);
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
