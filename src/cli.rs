@@ -33,13 +33,15 @@ Examples:
   lockwatch ls --at -3h s3://bup/db/            the folder as it was three hours ago
   lockwatch undelete s3://bup/db/ --after -3h --dry-run   plan a recovery, send nothing
   lockwatch report s3://bup/ > coverage.md      lock coverage, for an auditor
+  lockwatch watch s3://bup/ --metrics 127.0.0.1:9464   alert on deletion storms and weakening
+  lockwatch check s3://bup/        one check for Nagios or Icinga (exit 0-3)
   lockwatch config init            write a commented config file
   lockwatch completions bash       shell completion; lockwatch man: the manual page
 
 Exit codes: 0 done (the listing, report or run is complete, or the UI was quit); 1 done in \
 part or refused (a listing cut short, a key that failed, a plan not confirmed, a config file \
 with problems); 2 could not start (no connection, nothing listed at all, no terminal, nobody \
-to ask).",
+to ask). `lockwatch check` has its own: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (check --help).",
     subcommand_precedence_over_arg = true
 )]
 pub struct Cli {
@@ -94,7 +96,7 @@ pub struct Cli {
 }
 
 /// How to connect: the options of every command that talks to a server (the UI, `ls`,
-/// `undelete`, `report`), and of no other. Given before the command (`lockwatch --profile p ls
+/// `undelete`, `report`, `watch`, `check`), and of no other. Given before the command (`lockwatch --profile p ls
 /// …`) or after it; after it wins.
 #[derive(Debug, Clone, Default, clap::Args)]
 #[command(next_help_heading = "Connection")]
@@ -239,6 +241,29 @@ pub enum Command {
     /// or of a random sample (--sample), or takes the locks from an S3 Inventory report
     /// (--inventory). --checkpoint makes a long report resumable.
     Report(ReportArgs),
+    /// Watch buckets while it happens: each interval, read each location's posture and list
+    /// its versions, compare with what was kept, and say what weakened its protection and
+    /// every deletion storm, as JSON lines, to --on-alert and on --metrics. Runs until
+    /// interrupted (--once: one look).
+    Watch(WatchArgs),
+    /// One check of a location for Nagios, Icinga, Zabbix or cron, as the Monitoring Plugins
+    /// guidelines say: one status line with performance data, and the exit status 0 OK, 1
+    /// WARNING, 2 CRITICAL, 3 UNKNOWN. Reports the watcher's status when `lockwatch watch`
+    /// watches the location (CRITICAL when it stopped); looks itself otherwise.
+    #[command(
+        after_help = "Exit status (the Monitoring Plugins' meaning, not lockwatch's other commands'):
+  0 OK        nothing weakened, no storm, everything read
+  1 WARNING   a warning: replication or default encryption removed, a lifecycle rule that
+              removes versions without shortening the recovery window
+  2 CRITICAL  a deletion storm, a weakened posture, what it watches cannot be read (denied,
+              unreachable), or the watcher of the location stopped or is late
+  3 UNKNOWN   the check could not be made: bad arguments, a state folder it cannot use
+
+Examples:
+  lockwatch check s3://bup/                  look, compare with the last check, say
+  lockwatch check s3://bup/ --accept         take the posture now as the one to compare with"
+    )]
+    Check(CheckArgs),
     /// The configuration file: where it is, a commented default, and a check of every line
     Config {
         #[command(subcommand)]
@@ -351,6 +376,95 @@ pub struct ReportArgs {
     pub connect: ConnectArgs,
 }
 
+/// How a watcher or a check judges what it sees, and where it keeps what it saw.
+#[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "Judging")]
+pub struct JudgeArgs {
+    /// A deletion storm: this many delete markers, deleted versions and overwrites in one
+    /// interval
+    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub storm: u64,
+    /// A deletion storm too: this many times the location's recent rate (the mean of its last
+    /// 12 intervals, once 3 are known), with at least a tenth of --storm changes
+    #[arg(long, value_name = "FACTOR", default_value_t = 10.0, value_parser = factor)]
+    pub storm_factor: f64,
+    /// Take the bucket's posture now as the one to compare with: the weakenings alerted so
+    /// far are accepted (said in an event), and no longer alerted
+    #[arg(long)]
+    pub accept: bool,
+    /// Read the posture only: no listing, so no storm is seen
+    #[arg(long)]
+    pub no_listing: bool,
+    /// Where what was seen is kept, one folder per location (default:
+    /// ~/.local/state/lockwatch/)
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// Listing pages of at most N entries (tests)
+    #[arg(long, value_name = "N", hide = true)]
+    pub max_keys: Option<i32>,
+}
+
+fn factor(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(f) if f.is_finite() && f >= 1.0 => Ok(f),
+        _ => Err(format!("{text:?} is not a factor of 1 or more")),
+    }
+}
+
+/// `lockwatch watch`'s arguments.
+#[derive(Debug, Clone, clap::Args)]
+pub struct WatchArgs {
+    /// s3://bucket or s3://bucket/prefix/, one or more
+    #[arg(required = true)]
+    pub locations: Vec<S3Location>,
+    /// Seconds from the start of one interval to the start of the next (a longer interval
+    /// starts the next at once)
+    #[arg(long, value_name = "SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub interval: u64,
+    /// Look once, say what was found, and stop (exit 1 when something could not be read)
+    #[arg(long)]
+    pub once: bool,
+    /// Append the events (JSON lines; JSON Schema: assets/schemas/) to FILE (created 0600)
+    /// instead of writing them on standard output
+    #[arg(long, value_name = "FILE")]
+    pub events: Option<PathBuf>,
+    /// JSON lines on standard output even when it is a terminal (where each event is
+    /// otherwise one line to read, its evidence below it)
+    #[arg(long)]
+    pub json: bool,
+    /// Serve Prometheus metrics at http://ADDR/metrics, e.g. 127.0.0.1:9464 (they name the
+    /// buckets and prefixes watched: keep ADDR on a trusted network)
+    #[arg(long, value_name = "ADDR")]
+    pub metrics: Option<std::net::SocketAddr>,
+    /// Run CMD for each alert, with the event (one JSON object) on its standard input. CMD is
+    /// split into words as a shell would but never run through one; at most 4 run at once,
+    /// each killed after 60 s
+    #[arg(long, value_name = "CMD")]
+    pub on_alert: Option<String>,
+    #[command(flatten)]
+    pub judge: JudgeArgs,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+/// `lockwatch check`'s arguments.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CheckArgs {
+    /// s3://bucket or s3://bucket/prefix/
+    pub location: S3Location,
+    /// CRITICAL when the watcher of the location has not finished an interval for this many
+    /// seconds (default: three of its intervals, and a minute)
+    #[arg(long, value_name = "SECONDS")]
+    pub max_age: Option<u64>,
+    /// Look at the bucket itself even when a watcher keeps the location's status
+    #[arg(long)]
+    pub standalone: bool,
+    #[command(flatten)]
+    pub judge: JudgeArgs,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
 impl Cli {
     /// The connection options given, before the command or after it (after wins).
     pub fn connection(&self) -> ConnectArgs {
@@ -359,6 +473,8 @@ impl Cli {
                 self.connect.overlaid(connect)
             }
             Some(Command::Report(args)) => self.connect.overlaid(&args.connect),
+            Some(Command::Watch(args)) => self.connect.overlaid(&args.connect),
+            Some(Command::Check(args)) => self.connect.overlaid(&args.connect),
             _ => self.connect.clone(),
         }
     }

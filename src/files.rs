@@ -76,6 +76,50 @@ pub fn open_private_append(path: &Path) -> std::io::Result<File> {
     Ok(file)
 }
 
+/// Opens `path` to read and write, creating it 0600, without following a symbolic link at
+/// the name (a link there is an error, never a way to write elsewhere); `new` insists on a
+/// file that does not exist yet.
+pub fn open_private(path: &Path, new: bool) -> std::io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut options = std::fs::OpenOptions::new();
+    options
+        .read(true)
+        .write(true)
+        .mode(0o600)
+        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32);
+    if new {
+        options.create_new(true);
+    } else {
+        options.create(true);
+    }
+    options.open(path)
+}
+
+/// Replaces the file at `path` whole with what `write` writes: written to `PATH.tmp` (a file
+/// or link a crash left there is removed, never followed), synced, then renamed over `path`,
+/// so a reader finds the old file or the new one, never part of one. For a file only its
+/// writer's process writes (it holds a lock beside it).
+pub fn replace_whole(
+    path: &Path,
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut temp = path.as_os_str().to_os_string();
+    temp.push(".tmp");
+    let temp = std::path::PathBuf::from(temp);
+    match std::fs::remove_file(&temp) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    let mut file = open_private(&temp, true)?;
+    let mut out = std::io::BufWriter::new(&mut file);
+    write(&mut out)?;
+    out.flush()?;
+    drop(out);
+    file.sync_all()?;
+    std::fs::rename(&temp, path)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

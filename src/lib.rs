@@ -13,6 +13,7 @@ pub mod openstack;
 pub mod runtime;
 pub mod s3;
 pub mod seed;
+pub mod watch;
 pub mod work;
 
 // The pure half and the sandbox are crates of their own; their paths stay `crate::domain`,

@@ -10,6 +10,7 @@ mod ls;
 mod report;
 mod ui;
 mod undelete;
+mod watch;
 
 use crate::app::StartAt;
 use crate::cli::{Cli, Command};
@@ -30,6 +31,7 @@ use ls::list;
 use report::report;
 use ui::run_ui;
 use undelete::{UndeleteOptions, undelete};
+use watch::{check, watch};
 
 /// lockwatch's exit codes, one meaning each (`--help`, the man page and the README say so).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +43,8 @@ pub enum Exit {
     Partly,
     /// Could not start: no connection, nothing listed at all, no terminal, nobody to ask.
     CouldNotStart,
+    /// `lockwatch check`'s Monitoring Plugins status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
+    Status(u8),
 }
 
 impl From<Exit> for ExitCode {
@@ -49,6 +53,7 @@ impl From<Exit> for ExitCode {
             Exit::Done => 0,
             Exit::Partly => 1,
             Exit::CouldNotStart => 2,
+            Exit::Status(code) => code,
         })
     }
 }
@@ -64,6 +69,8 @@ pub struct Console<'a> {
     pub input_is_terminal: bool,
     /// Whether `err` is a terminal: progress lines are drawn only then.
     pub err_is_terminal: bool,
+    /// Whether `out` is a terminal: `watch` writes its events for a person then.
+    pub out_is_terminal: bool,
     /// The environment variables lockwatch reads itself (the AWS SDK still reads the process's
     /// for what lockwatch does not hand it: profiles, web identity, instance metadata).
     pub env: &'a dyn Fn(&str) -> Option<String>,
@@ -219,6 +226,7 @@ pub fn main() -> ExitCode {
         input: &mut input,
         input_is_terminal: std::io::stdin().is_terminal(),
         err_is_terminal: err.is_terminal(),
+        out_is_terminal: out.is_terminal(),
         out: &mut out,
         err: &mut err,
         env: &env,
@@ -235,12 +243,28 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
+    let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+    let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(e) => {
-            // --help and --version are answers on stdout; anything else is a usage error.
+            // --help and --version are answers on stdout; anything else is a usage error,
+            // which a monitoring plugin says with UNKNOWN (3).
+            let checking = args.iter().skip(1).any(|a| a == "check");
             return if e.use_stderr() {
                 let _ = write!(console.err, "{}", e.render());
+                if checking {
+                    let _ = write!(
+                        console.out,
+                        "{}",
+                        crate::domain::watch::status::render(
+                            crate::domain::watch::status::Status::Unknown,
+                            "bad arguments (see lockwatch check --help)",
+                            &[],
+                            &[]
+                        )
+                    );
+                    return Exit::Status(3);
+                }
                 Exit::CouldNotStart
             } else {
                 let _ = write!(console.out, "{}", e.render());
@@ -334,6 +358,8 @@ where
                 undelete(&cli, &config, &options, console).await
             }
             Some(Command::Report(ref args)) => report(&cli, &config, args, console).await,
+            Some(Command::Watch(ref args)) => watch(&cli, &config, args, console).await,
+            Some(Command::Check(ref args)) => check(&cli, &config, args, console).await,
             Some(Command::Config { action }) => config_command(action, &config, console),
             Some(Command::Completions { shell }) => {
                 // Generated whole first: clap_complete panics on a write that fails.

@@ -394,6 +394,7 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection, ConnectErro
         PathStyle::Never => false,
     };
     let clock = std::sync::Arc::new(super::ServerClock::default());
+    let requests = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     let mut config = aws_sdk_s3::config::Builder::from(&sdk)
         .force_path_style(path_style)
         // Ceph RGW 16 refuses aws-chunked uploads with trailing checksums and returns none.
@@ -402,6 +403,7 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection, ConnectErro
         .interceptor(super::integrity::CapAnswers)
         .interceptor(super::integrity::CompleteXml)
         .interceptor(super::clock::ReadServerDate(clock.clone()))
+        .interceptor(super::integrity::CountRequests(requests.clone()))
         .retry_classifier(super::integrity::RetryCutAnswers);
     // S3-compatible servers do not care about the region, but signing needs one.
     let region = match sdk.region() {
@@ -444,6 +446,7 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection, ConnectErro
             client: aws_sdk_s3::Client::from_conf(config.build()),
             read_only,
             clock,
+            requests,
             lean,
             listings: match options.listings {
                 0 => DEFAULT_LISTINGS,

@@ -219,6 +219,27 @@ impl Intercept for CapAnswers {
     }
 }
 
+/// Counts every attempt sent (a retried request counts each time), for the watcher's
+/// requests per interval.
+#[derive(Debug)]
+pub(crate) struct CountRequests(pub std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+impl Intercept for CountRequests {
+    fn name(&self) -> &'static str {
+        "lockwatch::CountRequests"
+    }
+
+    fn read_before_transmit(
+        &self,
+        _: &aws_sdk_s3::config::interceptors::BeforeTransmitInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

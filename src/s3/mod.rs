@@ -30,6 +30,8 @@ pub struct S3 {
     read_only: bool,
     /// The server's clock as its answers date them.
     clock: std::sync::Arc<ServerClock>,
+    /// Attempts sent through the SDK so far (the lean HEADs are not counted).
+    requests: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// Listings at once for recursive listings (`crate::work::listing`).
     listings: usize,
     /// The report's HeadObject without the SDK's pipeline, where addressing is plain
@@ -76,5 +78,18 @@ impl S3 {
     /// within the noise of measuring it (2 s) or unknown.
     pub fn server_clock_offset(&self) -> Option<jiff::SignedDuration> {
         self.clock.significant_offset()
+    }
+
+    /// The server's time now, as its answers have told (this machine's when they have not).
+    pub fn server_now(&self) -> jiff::Timestamp {
+        let local = jiff::Timestamp::now();
+        self.server_clock_offset()
+            .and_then(|o| local.checked_add(o).ok())
+            .unwrap_or(local)
+    }
+
+    /// Requests sent through the SDK so far by this client and its clones (each attempt).
+    pub fn requests_sent(&self) -> u64 {
+        self.requests.load(std::sync::atomic::Ordering::Relaxed)
     }
 }

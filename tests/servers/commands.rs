@@ -58,6 +58,7 @@ impl Place {
             err: &mut err,
             input_is_terminal: at == At::Terminal,
             err_is_terminal: false,
+            out_is_terminal: false,
             env: &env,
             config_path: Some(self.config()),
             audit_path: Some(self.audit()),

@@ -155,6 +155,8 @@ fn documented() -> BTreeSet<String> {
         "completions",
         "man",
         "sandbox",
+        "watch",
+        "check",
     ] {
         helps.push(vec![sub.to_string(), "--help".to_string()]);
     }
@@ -197,6 +199,26 @@ fn checks() -> Vec<(&'static str, Check)> {
     let synopsis = "a synopsis with placeholders, each form of it run by another entry";
     vec![
         ("lockwatch sandbox --port 9000", Sandbox),
+        (
+            "lockwatch watch s3://bup/ --metrics 127.0.0.1:9464",
+            Syntax {
+                why: "it watches until interrupted; watch::prometheus_scrapes_the_watcher_and_the_readme_rules_fire runs it with --metrics",
+            },
+        ),
+        (
+            "lockwatch check s3://bup/",
+            Run {
+                code: 0,
+                shows: "LOCKWATCH OK - s3://bup/: nothing weakened, no storm",
+            },
+        ),
+        (
+            "lockwatch check s3://bup/ --accept",
+            Run {
+                code: 0,
+                shows: "LOCKWATCH OK - s3://bup/",
+            },
+        ),
         (
             "lockwatch sandbox --empty --max-memory 256MiB",
             Syntax {
@@ -354,6 +376,7 @@ fn checks() -> Vec<(&'static str, Check)> {
             Run { code: 2, shows: "" },
         ),
         ("lockwatch report", Mention),
+        ("lockwatch watch", Mention),
         ("lockwatch ls", Mention),
         (
             "lockwatch completions bash",

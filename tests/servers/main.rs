@@ -26,3 +26,4 @@ mod sandbox;
 mod schemas;
 mod split;
 mod undelete;
+mod watch;

@@ -35,7 +35,7 @@ fn python() -> PathBuf {
 
 /// Each line of `jsonl` (or the one document it holds) checked against the schema `name`: the
 /// errors, one per line (empty when every line is valid).
-fn errors(name: &str, jsonl: &str) -> String {
+pub(crate) fn errors(name: &str, jsonl: &str) -> String {
     const CHECK: &str = r#"
 import json, sys, jsonschema
 schema = json.load(open(sys.argv[1]))

@@ -21,6 +21,7 @@ pub mod sort;
 pub mod text;
 pub mod transfer;
 pub mod undelete;
+pub mod watch;
 
 use jiff::Timestamp;
 use std::sync::Arc;

@@ -7,7 +7,6 @@
 use crate::domain::coverage::Resumable;
 use crate::domain::pages::VersionMarker;
 use serde::{Deserialize, Serialize};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 const FORMAT_VERSION: u32 = 2;
@@ -76,7 +75,7 @@ impl CheckpointFile {
     ) -> Result<(CheckpointFile, Option<Checkpoint>), String> {
         let shown = path.display();
         let lock_path = sibling(path, ".lock");
-        let lock = open_private(&lock_path, false)
+        let lock = crate::files::open_private(&lock_path, false)
             .map_err(|e| format!("cannot open {}: {e}", lock_path.display()))?;
         match lock.try_lock() {
             Ok(()) => {}
@@ -148,23 +147,10 @@ impl CheckpointFile {
 
     /// Replaces the checkpoint on disk with `checkpoint`.
     pub fn save(&self, checkpoint: &Checkpoint) -> Result<(), String> {
-        let temp = sibling(&self.path, ".tmp");
-        let write = || -> std::io::Result<()> {
-            // Ours while the lock is held: one left by a crash is removed (a symlink put there
-            // is removed, never followed).
-            match std::fs::remove_file(&temp) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
-                _ => {}
-            }
-            let mut file = open_private(&temp, true)?;
-            let mut out = std::io::BufWriter::new(&mut file);
-            serde_json::to_writer(&mut out, checkpoint).map_err(std::io::Error::other)?;
-            out.flush()?;
-            drop(out);
-            file.sync_all()?;
-            std::fs::rename(&temp, &self.path)
-        };
-        write().map_err(|e| format!("cannot save the checkpoint {}: {e}", self.path.display()))
+        crate::files::replace_whole(&self.path, |out| {
+            serde_json::to_writer(out, checkpoint).map_err(std::io::Error::other)
+        })
+        .map_err(|e| format!("cannot save the checkpoint {}: {e}", self.path.display()))
     }
 }
 
@@ -185,22 +171,4 @@ fn sibling(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.as_os_str().to_os_string();
     name.push(suffix);
     PathBuf::from(name)
-}
-
-/// Opens (creating it 0600) without following a symlink at the name; `new` insists on a new
-/// file.
-fn open_private(path: &Path, new: bool) -> std::io::Result<std::fs::File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut options = std::fs::OpenOptions::new();
-    options
-        .read(true)
-        .write(true)
-        .mode(0o600)
-        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32);
-    if new {
-        options.create_new(true);
-    } else {
-        options.create(true);
-    }
-    options.open(path)
 }

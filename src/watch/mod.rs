@@ -1,0 +1,457 @@
+//! `lockwatch watch` and `lockwatch check`: each interval, per location, the bucket's posture
+//! is read and compared with its baseline, the versions are listed and compared with the last
+//! listing, and what is found becomes events (JSON lines, `--on-alert`), metrics (`/metrics`)
+//! and the location's `status.json`, which `check` and the UI read.
+//!
+//! The judging is pure (`crate::domain::watch`); this module reads, keeps and tells.
+
+pub mod alert;
+pub mod scan;
+pub mod serve;
+pub mod state;
+
+use crate::domain::format::json_time;
+use crate::domain::location::S3Location;
+use crate::domain::posture::Severity;
+use crate::domain::watch::posture::{Snapshot, Window, accept, advance, weakenings};
+use crate::domain::watch::status::{Perf, Status, render};
+use crate::domain::watch::storm::{self, Thresholds};
+use crate::domain::watch::{Event, Finding, Kind, Level, metrics};
+use crate::s3::S3;
+use serde::{Deserialize, Serialize};
+use state::{Identity, StateDir};
+use std::collections::BTreeMap;
+
+/// What a location's watcher says of itself after each interval (`status.json`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WatchStatus {
+    pub endpoint: String,
+    pub bucket: String,
+    pub prefix: String,
+    /// Seconds between intervals (0: one look, `check` or `--once`).
+    pub interval_seconds: u64,
+    /// The server's time at the end of the last interval.
+    pub updated_at: String,
+    /// The server's time at the end of the last interval that read everything.
+    pub last_success: Option<String>,
+    /// Why the last interval could not read everything.
+    pub failing: Option<String>,
+    /// Weakenings alerted and neither restored nor accepted.
+    pub weakened: Vec<Event>,
+    /// The storm under way.
+    pub storm: Option<storm::Active>,
+    /// The recovery window (none: unknown).
+    pub window: Option<Window>,
+    /// Risks of the posture by severity.
+    pub risks: BTreeMap<String, u64>,
+    /// What the last listing saw and changed.
+    pub listed: Option<u64>,
+    pub last_changes: Option<storm::Counts>,
+    /// The last alerts (at most `KEPT_ALERTS`), newest last, for the UI.
+    pub alerts: Vec<Event>,
+}
+
+/// Alerts kept in `status.json`.
+pub const KEPT_ALERTS: usize = 20;
+
+/// How a location is watched.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub endpoint: String,
+    pub thresholds: Thresholds,
+    /// Take the posture now as the baseline (weakenings alerted so far are accepted).
+    pub accept: bool,
+    /// Leave the listing out: posture only.
+    pub no_listing: bool,
+    pub interval_seconds: u64,
+    /// Smaller listing pages (tests).
+    pub max_keys: Option<i32>,
+}
+
+/// One watched location, with what is kept between intervals.
+pub struct Watched {
+    pub location: S3Location,
+    pub dir: StateDir,
+    baseline: Option<Snapshot>,
+    storm: storm::State,
+    pub status: WatchStatus,
+    pub metrics: metrics::Location,
+}
+
+impl Watched {
+    /// Takes the location's state folder under `base/role` and reads what it kept.
+    pub fn open(
+        base: &std::path::Path,
+        role: &str,
+        endpoint: &str,
+        location: &S3Location,
+    ) -> Result<Watched, String> {
+        let identity = Identity {
+            endpoint: endpoint.to_string(),
+            bucket: location.bucket.clone(),
+            prefix: location.prefix.clone(),
+        };
+        let dir = StateDir::open(base, role, &identity)?;
+        let baseline = dir.load::<Snapshot>("baseline.json")?;
+        let storm = dir.load::<storm::State>("storm.json")?.unwrap_or_default();
+        let status = dir
+            .load::<WatchStatus>("status.json")?
+            .unwrap_or(WatchStatus {
+                endpoint: endpoint.to_string(),
+                bucket: location.bucket.clone(),
+                prefix: location.prefix.clone(),
+                ..WatchStatus::default()
+            });
+        let metrics = metrics::Location {
+            bucket: location.bucket.clone(),
+            prefix: location.prefix.clone(),
+            ..Default::default()
+        };
+        Ok(Watched {
+            location: location.clone(),
+            dir,
+            baseline,
+            storm,
+            status,
+            metrics,
+        })
+    }
+
+    fn event(&self, finding: Finding, at: jiff::Timestamp) -> Event {
+        Event::new(finding, &self.location.bucket, &self.location.prefix, at)
+    }
+
+    /// One interval: reads, compares, keeps; returns the events, in the order found.
+    pub async fn interval(&mut self, s3: &S3, settings: &Settings) -> Vec<Event> {
+        let requests_before = s3.requests_sent();
+        let bucket = self.location.bucket.clone();
+        let prefix = self.location.prefix.clone();
+        let posture = s3.bucket_posture(&bucket).await;
+        let snapshot = Snapshot::of(&posture);
+        let window = crate::domain::posture::recovery_window(&posture);
+        let mut events = Vec::new();
+        let mut failures: Vec<String> = snapshot.unread.clone();
+        let denied = matches!(
+            posture.versioning,
+            crate::domain::posture::Answer::Denied(_)
+        ) || snapshot.unread.iter().any(|u| u.contains("access denied"));
+        let first = self.baseline.is_none();
+        let since_last = self
+            .status
+            .updated_at
+            .parse::<jiff::Timestamp>()
+            .ok()
+            .and_then(|t| u64::try_from(s3.server_now().duration_since(t).as_secs()).ok());
+
+        // The posture.
+        let baseline = match self.baseline.take() {
+            None => snapshot.clone(),
+            Some(b) if settings.accept => {
+                let accepted = weakenings(&b, &snapshot);
+                if !accepted.is_empty() {
+                    let at = s3.server_now();
+                    events.push(self.event(
+                        Finding {
+                            kind: Kind::PostureAccepted,
+                            level: Level::Info,
+                            summary: format!(
+                                "the posture now is accepted as the baseline: {} weakening{} no longer alerted",
+                                accepted.len(),
+                                if accepted.len() == 1 { "" } else { "s" }
+                            ),
+                            evidence: accepted.iter().map(|f| f.summary.clone()).collect(),
+                            counts: None,
+                        },
+                        at,
+                    ));
+                }
+                // Nothing accepted is said restored; what could not be read now keeps what
+                // was known.
+                self.status.weakened.clear();
+                accept(&b, &snapshot)
+            }
+            Some(b) => b,
+        };
+        let weak = weakenings(&baseline, &snapshot);
+        let at = s3.server_now();
+        let was: Vec<Kind> = self.status.weakened.iter().map(|e| e.event).collect();
+        let mut still = Vec::new();
+        for f in weak {
+            let kind = f.kind;
+            let event = self.event(f, at);
+            if !was.contains(&kind) {
+                events.push(event.clone());
+            }
+            still.push(event);
+        }
+        // A part is restored when no weakening of it is left (one replaced by another of the
+        // same part is not a restoration).
+        let mut restored: Vec<&Event> = Vec::new();
+        for gone in self.status.weakened.iter().filter(|e| {
+            !still
+                .iter()
+                .any(|s| s.event == e.event || s.event.part() == e.event.part())
+        }) {
+            if restored.iter().any(|r| r.event.part() == gone.event.part()) {
+                continue;
+            }
+            restored.push(gone);
+        }
+        for gone in restored {
+            // Restored only when the part is read again (an unread part says nothing).
+            events.push(self.event(
+                Finding {
+                    kind: Kind::PostureRestored,
+                    level: Level::Info,
+                    summary: format!("restored: {}", gone.summary),
+                    evidence: vec![format!("alerted at {} as {}", gone.at, gone.event.code())],
+                    counts: None,
+                },
+                at,
+            ));
+        }
+        self.status.weakened = still;
+        self.baseline = Some(advance(&baseline, &snapshot));
+
+        // The listing.
+        let mut listed_ok = true;
+        if !settings.no_listing {
+            match scan::scan(s3, &bucket, &prefix, self.dir.dir(), settings.max_keys).await {
+                Ok(scanned) => {
+                    let at = s3.server_now();
+                    self.status.listed = Some(scanned.entries);
+                    self.metrics.listed = Some(scanned.entries);
+                    self.metrics.listing_seconds = Some(scanned.seconds);
+                    if scanned.baseline.is_none() {
+                        self.status.last_changes = Some(scanned.counts);
+                        self.metrics.changes.add(&scanned.counts);
+                        // The span the changes happened in: since the last look.
+                        let seconds = since_last.unwrap_or(settings.interval_seconds).max(1);
+                        if let Some(f) = self.storm.observe(
+                            &settings.thresholds,
+                            &scanned.counts,
+                            &json_time(at),
+                            seconds,
+                            &scanned.examples,
+                        ) {
+                            events.push(self.event(f, at));
+                        }
+                    } else if !first {
+                        // A damaged or lost scan: said, and the next interval compares.
+                        events.push(self.event(
+                            Finding {
+                                kind: Kind::Baseline,
+                                level: Level::Info,
+                                summary: format!(
+                                    "the listing starts again from this scan: {}",
+                                    scanned.baseline.unwrap_or_default()
+                                ),
+                                evidence: vec![format!("{} entries listed", scanned.entries)],
+                                counts: None,
+                            },
+                            at,
+                        ));
+                    }
+                }
+                Err(e) => {
+                    listed_ok = false;
+                    failures.push(e.to_string());
+                }
+            }
+        }
+        let at = s3.server_now();
+        if first {
+            events.insert(
+                0,
+                self.event(
+                    Finding {
+                        kind: Kind::Baseline,
+                        level: Level::Info,
+                        summary: format!(
+                            "watching s3://{}/{}: versioning {}, default retention {}, recovery window {}",
+                            bucket,
+                            prefix,
+                            snapshot.versioning.as_deref().unwrap_or("unknown"),
+                            snapshot
+                                .lock
+                                .as_ref()
+                                .map_or("unknown".to_string(), |l| match &l.default {
+                                    Some(r) => format!("{} for {}", r.mode, r.written),
+                                    None => "none".into(),
+                                }),
+                            match snapshot.window {
+                                None => "unknown".to_string(),
+                                Some(w) => w.described(),
+                            }
+                        ),
+                        evidence: match self.status.listed {
+                            Some(n) if listed_ok && !settings.no_listing => {
+                                vec![format!("{} listed", entries(n))]
+                            }
+                            _ => Vec::new(),
+                        },
+                        counts: None,
+                    },
+                    at,
+                ),
+            );
+        }
+
+        // The watcher itself.
+        let failing = (!failures.is_empty()).then(|| failures.join("; "));
+        match (&self.status.failing, &failing) {
+            (None, Some(why)) => events.push(self.event(
+                Finding {
+                    kind: Kind::WatcherFailing,
+                    level: Level::Critical,
+                    summary: format!("the watcher cannot read what it watches: {why}"),
+                    evidence: failures.clone(),
+                    counts: None,
+                },
+                at,
+            )),
+            (Some(was), None) => events.push(self.event(
+                Finding {
+                    kind: Kind::WatcherRecovered,
+                    level: Level::Info,
+                    summary: "the watcher reads everything again".into(),
+                    evidence: vec![format!("it could not: {was}")],
+                    counts: None,
+                },
+                at,
+            )),
+            _ => {}
+        }
+        if failing.is_some() {
+            *self
+                .metrics
+                .errors
+                .entry(if denied { "denied" } else { "failed" })
+                .or_insert(0) += 1;
+        } else {
+            self.status.last_success = Some(json_time(at));
+            self.metrics.last_success = Some(at.as_millisecond() as f64 / 1000.0);
+        }
+        self.metrics.up = failing.is_none();
+        self.status.failing = failing;
+        self.status.updated_at = json_time(at);
+        self.status.interval_seconds = settings.interval_seconds;
+        self.status.storm = self.storm.active.clone();
+        self.status.window = snapshot.window;
+        let mut risks = BTreeMap::new();
+        for r in &window.risks {
+            *risks.entry(r.severity.label().to_string()).or_insert(0) += 1;
+        }
+        self.metrics.risks = [Severity::High, Severity::Medium, Severity::Low]
+            .iter()
+            .map(|s| (s.label(), risks.get(s.label()).copied().unwrap_or(0)))
+            .collect();
+        self.status.risks = risks;
+        self.metrics.window = snapshot.window;
+        self.metrics.storm_active = self.storm.active.is_some();
+        self.metrics.weakened = BTreeMap::new();
+        for e in &self.status.weakened {
+            *self.metrics.weakened.entry(e.event).or_insert(0) += 1;
+        }
+        for e in &events {
+            *self.metrics.events.entry(e.event).or_insert(0) += 1;
+            if e.level.is_alert() {
+                self.status.alerts.push(e.clone());
+            }
+        }
+        let excess = self.status.alerts.len().saturating_sub(KEPT_ALERTS);
+        self.status.alerts.drain(..excess);
+        self.metrics.requests = s3.requests_sent().saturating_sub(requests_before);
+        events
+    }
+
+    /// Keeps what the interval found; a state that cannot be saved is an error to say (the
+    /// next interval compares with what was saved last).
+    pub fn save(&self) -> Result<(), String> {
+        if let Some(b) = &self.baseline {
+            self.dir.save("baseline.json", b)?;
+        }
+        self.dir.save("storm.json", &self.storm)?;
+        self.dir.save("status.json", &self.status)
+    }
+}
+
+/// "1 version or delete marker", "40 versions and delete markers".
+fn entries(n: u64) -> String {
+    if n == 1 {
+        "1 version or delete marker".into()
+    } else {
+        format!("{n} versions and delete markers")
+    }
+}
+
+/// `check`'s judgement of a location's status: the plugin status, the summary, the details
+/// and the performance data. `stale` is set when the watcher that keeps the status is not
+/// running or has not finished an interval in time.
+pub fn judge(
+    status: &WatchStatus,
+    stale: Option<String>,
+) -> (Status, String, Vec<String>, Vec<Perf>) {
+    let place = format!(
+        "s3://{}/{}",
+        crate::domain::text::sanitize(&status.bucket),
+        crate::domain::text::sanitize(&status.prefix)
+    );
+    let mut worst = Status::Ok;
+    let mut said = Vec::new();
+    let mut details = Vec::new();
+    if let Some(why) = &stale {
+        worst = Status::Critical;
+        said.push(why.clone());
+    }
+    if let Some(why) = &status.failing {
+        worst = worst.worst(Status::Critical);
+        said.push(format!("cannot read what it watches: {why}"));
+    }
+    if let Some(storm) = &status.storm {
+        worst = worst.worst(Status::Critical);
+        said.push(format!(
+            "deletion storm since {}: {}",
+            storm.since,
+            storm.totals.described()
+        ));
+    }
+    for w in &status.weakened {
+        worst = worst.worst(Status::of(w.level));
+        said.push(w.summary.clone());
+        for e in &w.evidence {
+            details.push(format!("{}: {e}", w.event.code()));
+        }
+    }
+    let summary = if said.is_empty() {
+        format!(
+            "{place}: nothing weakened, no storm{}",
+            match status.listed {
+                Some(n) => format!(", {} listed", entries(n)),
+                None => String::new(),
+            }
+        )
+    } else {
+        format!("{place}: {}", said.join("; "))
+    };
+    let mut perf = Vec::new();
+    if let Some(c) = &status.last_changes {
+        perf.push(Perf::new("markers_created", c.markers_created as f64, ""));
+        perf.push(Perf::new("versions_deleted", c.versions_deleted as f64, ""));
+        perf.push(Perf::new("overwrites", c.overwrites as f64, ""));
+    }
+    if let Some(n) = status.listed {
+        perf.push(Perf::new("listed", n as f64, ""));
+    }
+    if let Some(Window::Days(d)) = status.window {
+        perf.push(Perf::new("recovery_window_days", f64::from(d), ""));
+    }
+    perf.push(Perf::new("weakened", status.weakened.len() as f64, ""));
+    (worst, summary, details, perf)
+}
+
+/// `check`'s output for a status.
+pub fn report(status: &WatchStatus, stale: Option<String>) -> (Status, String) {
+    let (s, summary, details, perf) = judge(status, stale);
+    (s, render(s, &summary, &details, &perf))
+}

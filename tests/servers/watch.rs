@@ -1,0 +1,716 @@
+//! `lockwatch watch` and `lockwatch check` as a user runs them, against the sandbox and Ceph
+//! RGW: a storm of delete markers raises exactly one alert with its counts and ends with one
+//! event; each weakening of the posture raises its event and an unchanged bucket none over
+//! many intervals; `check` exits 0, 1, 2 or 3 as the Monitoring Plugins say; a stopped or
+//! denied watcher shows as failing in `check` and in `/metrics`.
+
+use crate::support;
+use lockwatch::domain::{RetentionMode, RetentionPeriod};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// A user of the binary: a home of their own and a state folder.
+struct User {
+    endpoint: String,
+    home: tempfile::TempDir,
+}
+
+impl User {
+    fn new(endpoint: &str) -> User {
+        User {
+            endpoint: endpoint.to_string(),
+            home: tempfile::tempdir().expect("home"),
+        }
+    }
+
+    fn state(&self) -> PathBuf {
+        self.home.path().join("state")
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_lockwatch"));
+        command
+            .args(args)
+            .env_clear()
+            .envs(support::binary_env(&self.endpoint, self.home.path()))
+            .stdin(Stdio::null());
+        command
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("run lockwatch")
+    }
+
+    /// `watch --once` with the state folder and a storm threshold of 20: the events.
+    fn look(&self, location: &str) -> Vec<Value> {
+        let state = self.state();
+        let out = self.run(&[
+            "watch",
+            "--once",
+            "--storm",
+            "20",
+            "--state-dir",
+            &state.to_string_lossy(),
+            location,
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "watch --once {location}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        events(&out.stdout)
+    }
+
+    /// `watch` every second with `/metrics` on a port of its own, in the background: the
+    /// process, the port, and the path of the location's `status.json`.
+    fn watcher(
+        &self,
+        extra: &[&str],
+        env: &[(&str, &str)],
+        bucket: &str,
+    ) -> (support::daemon::Stopped, u16, PathBuf) {
+        let state = self.state();
+        let port = support::free_port();
+        let addr = format!("127.0.0.1:{port}");
+        let location = format!("s3://{bucket}/");
+        let mut args = vec![
+            "watch",
+            "--interval",
+            "1",
+            "--state-dir",
+            state.to_str().expect("UTF-8"),
+            "--metrics",
+            &addr,
+        ];
+        args.extend_from_slice(extra);
+        args.push(&location);
+        let mut command = self.command(&args);
+        command
+            .envs(env.iter().copied())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        let child = command.spawn().expect("start the watcher");
+        let status = lockwatch::watch::state::folder(&state, "watch", &self.endpoint, bucket, "")
+            .join("status.json");
+        (support::daemon::Stopped(child), port, status)
+    }
+
+    /// `check` with the state folder: its exit code and its output.
+    fn check(&self, extra: &[&str], location: &str) -> (i32, String) {
+        let state = self.state();
+        let mut args = vec!["check", "--state-dir", state.to_str().expect("UTF-8")];
+        args.extend_from_slice(extra);
+        args.push(location);
+        let out = self.run(&args);
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    }
+}
+
+/// JSON lines, each checked against the shipped schema of an event.
+fn events(stdout: &[u8]) -> Vec<Value> {
+    let text = String::from_utf8_lossy(stdout);
+    if !text.trim().is_empty() {
+        assert_eq!(crate::schemas::errors("watch", &text), "", "{text}");
+    }
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect()
+}
+
+fn kinds(events: &[Value]) -> Vec<String> {
+    events
+        .iter()
+        .map(|e| e["event"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+fn a_storm_of_delete_markers_raises_exactly_one_alert(endpoint: &str, tag: &str) {
+    let mut builder = support::bucket::bucket(tag).versioned();
+    for i in 0..40 {
+        builder = builder.put(&format!("db/{i:03}.tar"), format!("backup {i}"));
+    }
+    let bucket = builder.make(endpoint);
+    let location = format!("s3://{bucket}/");
+    let user = User::new(endpoint);
+
+    let first = user.look(&location);
+    assert_eq!(kinds(&first), ["baseline"], "{first:?}");
+    assert!(
+        first[0]["evidence"][0]
+            .as_str()
+            .is_some_and(|e| e.starts_with("40 versions")),
+        "{first:?}"
+    );
+    // Quiet intervals: nothing said.
+    for _ in 0..3 {
+        assert_eq!(user.look(&location), Vec::<Value>::new());
+    }
+    assert_eq!(user.check(&[], &location).0, 0);
+
+    // The storm: 30 delete markers and 2 versions deleted for good.
+    each_key(
+        endpoint,
+        &bucket,
+        (0..30).map(|i| format!("db/{i:03}.tar")),
+        None,
+    );
+    support::runtime().block_on(async {
+        let s3 = support::client(endpoint).await;
+        for i in 38..40 {
+            let key = format!("db/{i:03}.tar");
+            let history = s3.key_history(&bucket, &key).await.expect("history");
+            s3.delete_version(&bucket, &key, &history[0].version_id)
+                .unrecorded()
+                .await
+                .expect("delete version");
+        }
+    });
+    let storm = user.look(&location);
+    assert_eq!(kinds(&storm), ["deletion_storm"], "{storm:?}");
+    let counts = &storm[0]["counts"];
+    assert_eq!(counts["markers_created"], 30, "{storm:?}");
+    assert_eq!(counts["versions_deleted"], 2, "{storm:?}");
+    assert_eq!(counts["overwrites"], 0, "{storm:?}");
+    assert_eq!(storm[0]["level"], "critical");
+    assert!(
+        storm[0]["evidence"].as_array().is_some_and(|e| e
+            .iter()
+            .any(|l| l == "for example: db/000.tar (1 delete marker)")),
+        "{storm:?}"
+    );
+    let (code, text) = user.check(&[], &location);
+    assert_eq!(code, 2, "{text}");
+    assert!(
+        text.starts_with(&format!(
+            "LOCKWATCH CRITICAL - {location}: deletion storm since "
+        )),
+        "{text}"
+    );
+    assert!(text.contains("markers_created=30;"), "{text}");
+
+    // The next quiet interval ends it, once, with its totals.
+    let after = user.look(&location);
+    assert_eq!(kinds(&after), ["storm_ended"], "{after:?}");
+    assert_eq!(after[0]["counts"]["markers_created"], 30);
+    assert_eq!(user.look(&location), Vec::<Value>::new());
+    let (code, text) = user.check(&[], &location);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.starts_with("LOCKWATCH OK - "), "{text}");
+}
+
+#[test]
+fn a_storm_of_delete_markers_raises_exactly_one_alert_on_the_sandbox() {
+    a_storm_of_delete_markers_raises_exactly_one_alert(
+        &support::sandbox::sandbox().endpoint,
+        "stormsb",
+    );
+}
+
+#[test]
+fn a_storm_of_delete_markers_raises_exactly_one_alert_on_ceph() {
+    a_storm_of_delete_markers_raises_exactly_one_alert(
+        &support::ceph::ceph().endpoint,
+        "stormceph",
+    );
+}
+
+fn each_weakening_raises_its_event(endpoint: &str, tag: &str) {
+    let locked = support::bucket::bucket(&format!("{tag}l"))
+        .lock(Some((RetentionMode::Compliance, RetentionPeriod::Days(30))))
+        .make(endpoint);
+    let plain = support::bucket::bucket(&format!("{tag}v"))
+        .versioned()
+        .make(endpoint);
+    let user = User::new(endpoint);
+    let (l, p) = (format!("s3://{locked}/"), format!("s3://{plain}/"));
+    assert_eq!(kinds(&user.look(&l)), ["baseline"]);
+    assert_eq!(kinds(&user.look(&p)), ["baseline"]);
+    for _ in 0..5 {
+        assert!(user.look(&l).is_empty());
+        assert!(user.look(&p).is_empty());
+    }
+    let sdk = support::sdk_client(endpoint);
+    let runtime = support::runtime();
+    let retention = |mode: Option<(&str, i32)>| {
+        let sdk = sdk.clone();
+        let locked = locked.clone();
+        runtime.block_on(async move {
+            use aws_sdk_s3::types::*;
+            let mut config =
+                ObjectLockConfiguration::builder().object_lock_enabled(ObjectLockEnabled::Enabled);
+            if let Some((mode, days)) = mode {
+                config = config.rule(
+                    ObjectLockRule::builder()
+                        .default_retention(
+                            DefaultRetention::builder()
+                                .mode(ObjectLockRetentionMode::from(mode))
+                                .days(days)
+                                .build(),
+                        )
+                        .build(),
+                );
+            }
+            sdk.put_object_lock_configuration()
+                .bucket(&locked)
+                .object_lock_configuration(config.build())
+                .send()
+                .await
+                .expect("put lock configuration");
+        })
+    };
+
+    retention(Some(("COMPLIANCE", 1)));
+    let found = user.look(&l);
+    assert_eq!(kinds(&found), ["default_retention_shortened"], "{found:?}");
+    assert!(
+        found[0]["summary"]
+            .as_str()
+            .is_some_and(|s| s.contains("from 30 days to 1 day")),
+        "{found:?}"
+    );
+    // Still weakened: not said again, and check says so.
+    assert!(user.look(&l).is_empty());
+    let (code, text) = user.check(&[], &l);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("shortened from 30 days to 1 day"), "{text}");
+    // Restored, then made GOVERNANCE (longer), then removed.
+    retention(Some(("COMPLIANCE", 30)));
+    assert_eq!(kinds(&user.look(&l)), ["posture_restored"]);
+    retention(Some(("GOVERNANCE", 60)));
+    assert_eq!(kinds(&user.look(&l)), ["default_retention_weakened"]);
+    retention(None);
+    assert_eq!(kinds(&user.look(&l)), ["default_retention_removed"]);
+    // Accepted: said once, then quiet, and check is OK.
+    let state = user.state();
+    let out = user.run(&[
+        "watch",
+        "--once",
+        "--accept",
+        "--state-dir",
+        state.to_str().expect("UTF-8"),
+        &l,
+    ]);
+    assert_eq!(kinds(&events(&out.stdout)), ["posture_accepted"]);
+    assert!(user.look(&l).is_empty());
+    assert_eq!(user.check(&[], &l).0, 0);
+
+    // A policy that lets everyone delete versions.
+    runtime.block_on(async {
+        sdk.put_bucket_policy()
+            .bucket(&locked)
+            .policy(format!(
+                r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"wide","Effect":"Allow","Principal":"*","Action":"s3:DeleteObjectVersion","Resource":"arn:aws:s3:::{locked}/*"}}]}}"#
+            ))
+            .send()
+            .await
+            .expect("put policy");
+    });
+    let found = user.look(&l);
+    assert_eq!(kinds(&found), ["policy_grants_dangerous"], "{found:?}");
+    assert!(
+        found[0]["evidence"][0]
+            .as_str()
+            .is_some_and(|e| e.contains("statement wide allows *")),
+        "{found:?}"
+    );
+
+    // A lifecycle rule that deletes noncurrent versions after 3 days.
+    runtime.block_on(async {
+        let s3 = support::client(endpoint).await;
+        s3.expire_noncurrent_versions(&plain, "prune", "", 3)
+            .unrecorded()
+            .await
+            .expect("put lifecycle");
+    });
+    let found = user.look(&p);
+    assert_eq!(kinds(&found), ["lifecycle_expires_versions"], "{found:?}");
+    assert!(
+        found[0]["summary"]
+            .as_str()
+            .is_some_and(|s| s.contains("from unbounded (no rule removes versions) to 3 days")),
+        "{found:?}"
+    );
+    // Versioning suspended.
+    runtime.block_on(async {
+        let s3 = support::client(endpoint).await;
+        s3.suspend_versioning(&plain)
+            .unrecorded()
+            .await
+            .expect("suspend");
+    });
+    let found = user.look(&p);
+    assert_eq!(kinds(&found), ["versioning_suspended"], "{found:?}");
+    let (code, text) = user.check(&[], &p);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("versioning is suspended"), "{text}");
+    assert!(text.contains("weakened=2;"), "{text}");
+}
+
+#[test]
+fn each_weakening_raises_its_event_on_the_sandbox() {
+    each_weakening_raises_its_event(&support::sandbox::sandbox().endpoint, "weaksb");
+}
+
+#[test]
+fn each_weakening_raises_its_event_on_ceph() {
+    each_weakening_raises_its_event(&support::ceph::ceph().endpoint, "weakceph");
+}
+
+#[test]
+fn check_exits_with_each_plugin_status() {
+    let endpoint = &support::sandbox::sandbox().endpoint;
+    let bucket = support::bucket::bucket("checkst")
+        .versioned()
+        .put("a", "a")
+        .make(endpoint);
+    let location = format!("s3://{bucket}/");
+    let user = User::new(endpoint);
+    // The first check records the baseline and is OK.
+    let (code, text) = user.check(&[], &location);
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.starts_with(&format!(
+            "LOCKWATCH OK - {location}: nothing weakened, no storm, 1 version or delete marker listed | "
+        )),
+        "{text}"
+    );
+    // WARNING: a rule that expires current versions leaves the recovery window as it was.
+    let sdk = support::sdk_client(endpoint);
+    support::runtime().block_on(async {
+        use aws_sdk_s3::types::*;
+        sdk.put_bucket_lifecycle_configuration()
+            .bucket(&bucket)
+            .lifecycle_configuration(
+                BucketLifecycleConfiguration::builder()
+                    .rules(
+                        LifecycleRule::builder()
+                            .id("expire-current")
+                            .status(ExpirationStatus::Enabled)
+                            .filter(LifecycleRuleFilter::builder().prefix("").build())
+                            .expiration(LifecycleExpiration::builder().days(400).build())
+                            .build()
+                            .expect("rule"),
+                    )
+                    .build()
+                    .expect("configuration"),
+            )
+            .send()
+            .await
+            .expect("put lifecycle");
+    });
+    let (code, text) = user.check(&[], &location);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.starts_with("LOCKWATCH WARNING - "), "{text}");
+    // CRITICAL: a storm.
+    each_key(
+        endpoint,
+        &bucket,
+        (0..12).map(|i| format!("k{i}")),
+        Some("x"),
+    );
+    assert_eq!(user.check(&["--storm", "10"], &location).0, 1);
+    each_key(endpoint, &bucket, (0..12).map(|i| format!("k{i}")), None);
+    let (code, text) = user.check(&["--storm", "10"], &location);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("deletion storm"), "{text}");
+    // UNKNOWN: bad arguments, and a state folder that cannot be used.
+    let (code, text) = user.check(&["--storm", "0"], &location);
+    assert_eq!(code, 3, "{text}");
+    assert!(
+        text.starts_with("LOCKWATCH UNKNOWN - bad arguments"),
+        "{text}"
+    );
+    let file = user.home.path().join("a-file");
+    std::fs::write(&file, "not a folder").expect("write");
+    let out = user.run(&[
+        "check",
+        "--state-dir",
+        file.to_str().expect("UTF-8"),
+        &location,
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("LOCKWATCH UNKNOWN - cannot ") && text.contains("a-file/watch/"),
+        "{text}"
+    );
+}
+
+/// Writes (`Some(body)`) or deletes (`None`) each key of `bucket`, as a client would.
+fn each_key(endpoint: &str, bucket: &str, keys: impl Iterator<Item = String>, body: Option<&str>) {
+    support::runtime().block_on(async {
+        let s3 = support::client(endpoint).await;
+        for key in keys {
+            match body {
+                Some(b) => s3
+                    .put_bytes(bucket, &key, b.as_bytes().to_vec(), &Default::default())
+                    .unrecorded()
+                    .await
+                    .map(|_| ()),
+                None => s3
+                    .delete_object(bucket, &key)
+                    .unrecorded()
+                    .await
+                    .map(|_| ()),
+            }
+            .unwrap_or_else(|e| panic!("{key}: {e}"));
+        }
+    });
+}
+
+/// Waits until `path` holds a status whose `updated_at` differs from `before`.
+fn wait_for_interval(status: &Path, before: Option<String>) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        if let Ok(text) = std::fs::read_to_string(status)
+            && let Ok(v) = serde_json::from_str::<Value>(&text)
+            && v["updated_at"].as_str().map(str::to_string) != before
+        {
+            return v;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no interval finished in 30 s ({})",
+            status.display()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+fn scrape(port: u16) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream
+        .write_all(b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .expect("send");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("read");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    answer
+}
+
+#[test]
+fn a_stopped_or_denied_watcher_shows_as_failing() {
+    let endpoint = &support::sandbox::sandbox().endpoint;
+    let bucket = support::bucket::bucket("watcher")
+        .versioned()
+        .put("a", "a")
+        .make(endpoint);
+    let location = format!("s3://{bucket}/");
+    let user = User::new(endpoint);
+    let (mut watcher, port, status) = user.watcher(&[], &[], &bucket);
+    let first = wait_for_interval(&status, None);
+    let second = wait_for_interval(&status, first["updated_at"].as_str().map(str::to_string));
+    assert!(second["failing"].is_null(), "{second}");
+    let metrics = scrape(port);
+    assert!(
+        metrics.contains(&format!(
+            "lockwatch_up{{bucket=\"{bucket}\",prefix=\"\"}} 1\n"
+        )),
+        "{metrics}"
+    );
+    // While it runs, check reports its status.
+    let (code, text) = user.check(&[], &location);
+    assert_eq!(code, 0, "{text}");
+    // Stopped: CRITICAL, and it says how to go on.
+    let _ = watcher.0.kill();
+    let _ = watcher.0.wait();
+    let (code, text) = user.check(&[], &location);
+    assert_eq!(code, 2, "{text}");
+    assert!(
+        text.starts_with(&format!(
+            "LOCKWATCH CRITICAL - {location}: the watcher of this location is not running"
+        )),
+        "{text}"
+    );
+
+    // Denied: a watcher with a wrong secret fails, says so, and /metrics and check show it.
+    let denied = User::new(endpoint);
+    let (watcher, port, status) =
+        denied.watcher(&[], &[("AWS_SECRET_ACCESS_KEY", "not-the-secret")], &bucket);
+    let kept = wait_for_interval(&status, None);
+    assert!(
+        kept["failing"]
+            .as_str()
+            .is_some_and(|f| f.contains("access denied") || f.contains("SignatureDoesNotMatch")),
+        "{kept}"
+    );
+    let metrics = scrape(port);
+    assert!(
+        metrics.contains(&format!(
+            "lockwatch_up{{bucket=\"{bucket}\",prefix=\"\"}} 0\n"
+        )),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(&format!(
+            "lockwatch_errors_total{{bucket=\"{bucket}\",prefix=\"\",reason=\"denied\"}} "
+        )),
+        "{metrics}"
+    );
+    let (code, text) = denied.check(&[], &location);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("cannot read what it watches"), "{text}");
+    drop(watcher);
+}
+
+/// The README's Prometheus rules, exactly as written there.
+fn readme_rules() -> String {
+    const README: &str = include_str!("../../README.md");
+    let start = README
+        .find("```yaml\ngroups:\n  - name: lockwatch")
+        .expect("the README's Prometheus rules");
+    let body = &README[start + "```yaml\n".len()..];
+    body[..body.find("```").expect("the end of the rules")].to_string()
+}
+
+/// A program of Debian's `prometheus` package (installed by `tests/run`).
+fn prometheus_tool(name: &str) -> PathBuf {
+    let path = Path::new("/usr/bin").join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: run the tests with tests/run, which installs Debian's prometheus package",
+        path.display()
+    );
+    path
+}
+
+/// Asks Prometheus `query` until `ready` holds for its result (at most a minute).
+fn wait_query(port: u16, query: &str, what: &str, ready: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    let runtime = support::runtime();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let client = reqwest::Client::new();
+    loop {
+        let answer: Option<Value> = runtime.block_on(async {
+            client
+                .get(format!("http://127.0.0.1:{port}/api/v1/query"))
+                .query(&[("query", query)])
+                .send()
+                .await
+                .ok()?
+                .json()
+                .await
+                .ok()
+        });
+        let result = answer
+            .as_ref()
+            .and_then(|a| a["data"]["result"].as_array().cloned())
+            .unwrap_or_default();
+        if ready(&result) {
+            return result;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "Prometheus did not see {what} in 60 s: {query} gave {answer:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    }
+}
+
+#[test]
+fn prometheus_scrapes_the_watcher_and_the_readme_rules_fire() {
+    let endpoint = &support::sandbox::sandbox().endpoint;
+    let mut builder = support::bucket::bucket("prom").versioned();
+    for i in 0..10 {
+        builder = builder.put(&format!("k{i}"), "x");
+    }
+    let bucket = builder.make(endpoint);
+    let user = User::new(endpoint);
+    let (mut watcher, metrics_port, status) = user.watcher(&["--storm", "5"], &[], &bucket);
+    wait_for_interval(&status, None);
+
+    // promtool's own check of the exposition.
+    let scraped = scrape(metrics_port);
+    let body = scraped.split("\r\n\r\n").nth(1).expect("a body");
+    let mut promtool = Command::new(prometheus_tool("promtool"))
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("promtool");
+    std::io::Write::write_all(&mut promtool.stdin.take().expect("stdin"), body.as_bytes())
+        .expect("metrics to promtool");
+    let checked = promtool.wait_with_output().expect("promtool");
+    assert!(
+        checked.status.success() && checked.stdout.is_empty() && checked.stderr.is_empty(),
+        "promtool check metrics: {}{}\n{body}",
+        String::from_utf8_lossy(&checked.stdout),
+        String::from_utf8_lossy(&checked.stderr)
+    );
+
+    // The README's rules, checked, then loaded into a Prometheus scraping the watcher.
+    let dir = tempfile::tempdir().expect("prometheus folder");
+    let rules = dir.path().join("lockwatch.rules.yml");
+    std::fs::write(&rules, readme_rules()).expect("rules");
+    let checked = Command::new(prometheus_tool("promtool"))
+        .args(["check", "rules"])
+        .arg(&rules)
+        .output()
+        .expect("promtool");
+    assert!(
+        checked.status.success()
+            && String::from_utf8_lossy(&checked.stdout).contains("SUCCESS: 5 rules found"),
+        "promtool check rules: {}{}",
+        String::from_utf8_lossy(&checked.stdout),
+        String::from_utf8_lossy(&checked.stderr)
+    );
+    let config = dir.path().join("prometheus.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files:\n  - {}\nscrape_configs:\n  - job_name: lockwatch\n    static_configs:\n      - targets: ['127.0.0.1:{metrics_port}']\n",
+            rules.display()
+        ),
+    )
+    .expect("config");
+    let port = support::free_port();
+    let prometheus = support::daemon::spawn(
+        &prometheus_tool("prometheus"),
+        &[
+            format!("--config.file={}", config.display()),
+            format!("--storage.tsdb.path={}", dir.path().join("data").display()),
+            format!("--web.listen-address=127.0.0.1:{port}"),
+        ],
+        &dir.path().join("prometheus.log"),
+    );
+    wait_query(port, "lockwatch_up", "lockwatch_up 1", |r| {
+        r.iter()
+            .any(|s| s["metric"]["bucket"] == bucket.as_str() && s["value"][1] == "1")
+    });
+    // Nothing fires on a quiet bucket.
+    let quiet = wait_query(port, "ALERTS", "the alerts", |_| true);
+    assert!(
+        quiet
+            .iter()
+            .all(|a| a["metric"]["bucket"] != bucket.as_str()),
+        "{quiet:?}"
+    );
+
+    // A storm: the storm alert fires.
+    each_key(endpoint, &bucket, (0..8).map(|i| format!("k{i}")), None);
+    wait_query(
+        port,
+        "ALERTS{alertname=\"LockwatchDeletionStorm\",alertstate=\"firing\"}",
+        "the storm alert firing",
+        |r| r.iter().any(|a| a["metric"]["bucket"] == bucket.as_str()),
+    );
+    // The watcher stopped: the down alert's expression holds (pending for its 15 minutes).
+    let _ = watcher.0.kill();
+    let _ = watcher.0.wait();
+    wait_query(
+        port,
+        "ALERTS{alertname=\"LockwatchDown\"}",
+        "the down alert pending",
+        |r| !r.is_empty(),
+    );
+    if let Ok(mut p) = prometheus.lock() {
+        let _ = p.kill();
+        let _ = p.wait();
+    }
+}
