@@ -253,11 +253,13 @@ pub enum Command {
     #[command(
         after_help = "Exit status (the Monitoring Plugins' meaning, not lockwatch's other commands'):
   0 OK        nothing weakened, no storm, everything read
-  1 WARNING   a warning: replication or default encryption removed, a lifecycle rule that
-              removes versions without shortening the recovery window
-  2 CRITICAL  a deletion storm, a weakened posture, what it watches cannot be read (denied,
-              unreachable), or the watcher of the location stopped or is late
+  1 WARNING   replication or default encryption removed, a lifecycle rule that removes
+              versions without shortening the recovery window
+  2 CRITICAL  a deletion storm, a weakened posture, a legal hold released or a retention
+              shortened, what it watches cannot be read (denied, unreachable), or the
+              watcher of the location stopped or is late
   3 UNKNOWN   the check could not be made: bad arguments, a state folder it cannot use
+  --warning and --critical add the protection of current versions running out.
 
 Examples:
   lockwatch check s3://bup/                  look, compare with the last check, say
@@ -392,9 +394,17 @@ pub struct JudgeArgs {
     /// far are accepted (said in an event), and no longer alerted
     #[arg(long)]
     pub accept: bool,
-    /// Read the posture only: no listing, so no storm is seen
+    /// Read the posture only: no listing and no lock count, so no storm is seen
     #[arg(long)]
     pub no_listing: bool,
+    /// Read every version's lock (one HEAD each, as `report` does) this often, in seconds,
+    /// and at the first look: it finds legal holds released, retentions shortened, and the
+    /// current versions whose protection runs out. 0: never
+    #[arg(long, value_name = "SECONDS", default_value_t = 86_400)]
+    pub locks_every: u64,
+    /// Protection running out: current versions whose retention ends within this many days
+    #[arg(long, value_name = "DAYS", default_value_t = 7, value_parser = clap::value_parser!(u64).range(1..=36_500))]
+    pub expiring: u64,
     /// Where what was seen is kept, one folder per location (default:
     /// ~/.local/state/lockwatch/)
     #[arg(long, value_name = "DIR")]
@@ -408,6 +418,13 @@ fn factor(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(f) if f.is_finite() && f >= 1.0 => Ok(f),
         _ => Err(format!("{text:?} is not a factor of 1 or more")),
+    }
+}
+
+fn days(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(d) if d.is_finite() && d >= 0.0 => Ok(d),
+        _ => Err(format!("{text:?} is not a number of days")),
     }
 }
 
@@ -459,6 +476,13 @@ pub struct CheckArgs {
     /// Look at the bucket itself even when a watcher keeps the location's status
     #[arg(long)]
     pub standalone: bool,
+    /// WARNING when the protection of a current version ends within DAYS (from the last lock
+    /// count; decimals allowed)
+    #[arg(long, value_name = "DAYS", value_parser = days)]
+    pub warning: Option<f64>,
+    /// CRITICAL when the protection of a current version ends within DAYS
+    #[arg(long, value_name = "DAYS", value_parser = days)]
+    pub critical: Option<f64>,
     #[command(flatten)]
     pub judge: JudgeArgs,
     #[command(flatten)]

@@ -14,6 +14,8 @@ fn settings(judge: &JudgeArgs, endpoint: &str, interval_seconds: u64) -> Setting
         accept: judge.accept,
         no_listing: judge.no_listing,
         interval_seconds,
+        locks_every: judge.locks_every,
+        horizon_days: judge.expiring,
         max_keys: judge.max_keys,
     }
 }
@@ -166,6 +168,14 @@ async fn shutdown() {
     }
 }
 
+fn expiry(args: &CheckArgs, s3: &crate::s3::S3) -> crate::watch::Expiry {
+    crate::watch::Expiry {
+        warning: args.warning,
+        critical: args.critical,
+        now: s3.server_now().as_second(),
+    }
+}
+
 /// `lockwatch check`: the Monitoring Plugins status line on standard output, the status as
 /// the exit code.
 pub(super) async fn check(
@@ -255,7 +265,7 @@ pub(super) async fn check(
                     None => Some("the watcher has not finished an interval yet".to_string()),
                 }
             };
-            crate::watch::report(&kept, stale)
+            crate::watch::report(&kept, stale, expiry(args, &connection.s3))
         }
         None => {
             let mut watched = match Watched::open(&base, "check", &endpoint, location) {
@@ -267,7 +277,7 @@ pub(super) async fn check(
             if let Err(e) = watched.save() {
                 return unknown(console, &e);
             }
-            crate::watch::report(&watched.status, None)
+            crate::watch::report(&watched.status, None, expiry(args, &connection.s3))
         }
     };
     let _ = write!(console.out, "{text}");

@@ -426,6 +426,7 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection, ConnectErro
                 region: &region,
                 provider: provider.clone(),
                 clock: clock.clone(),
+                requests: requests.clone(),
                 ca_bundle: pem.as_deref(),
                 connect_timeout: options.timeouts.connect,
                 attempt_timeout: options.timeouts.attempt,

@@ -32,6 +32,8 @@ pub struct LeanHead {
     cached: Mutex<Option<(Credentials, Instant)>>,
     clock: Arc<ServerClock>,
     attempt_timeout: Duration,
+    /// The connection's count of requests sent (each attempt).
+    requests: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl std::fmt::Debug for LeanHead {
@@ -47,6 +49,7 @@ pub struct LeanSettings<'a> {
     pub region: &'a str,
     pub provider: SharedCredentialsProvider,
     pub clock: Arc<ServerClock>,
+    pub requests: Arc<std::sync::atomic::AtomicU64>,
     /// PEM certificates to trust instead of the system's.
     pub ca_bundle: Option<&'a [u8]>,
     pub connect_timeout: Duration,
@@ -79,6 +82,7 @@ impl LeanHead {
             cached: Mutex::new(None),
             clock: settings.clock,
             attempt_timeout: settings.attempt_timeout,
+            requests: settings.requests,
         })
     }
 
@@ -121,6 +125,8 @@ impl LeanHead {
             if attempt > 0 {
                 tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
             }
+            self.requests
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let sent =
                 tokio::time::timeout(self.attempt_timeout, self.once(&url, version_id)).await;
             let result = match sent {

@@ -30,7 +30,7 @@ pub struct S3 {
     read_only: bool,
     /// The server's clock as its answers date them.
     clock: std::sync::Arc<ServerClock>,
-    /// Attempts sent through the SDK so far (the lean HEADs are not counted).
+    /// Attempts sent so far, through the SDK and the lean HEAD alike.
     requests: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// Listings at once for recursive listings (`crate::work::listing`).
     listings: usize,
@@ -88,7 +88,7 @@ impl S3 {
             .unwrap_or(local)
     }
 
-    /// Requests sent through the SDK so far by this client and its clones (each attempt).
+    /// Requests sent so far by this client and its clones (each attempt).
     pub fn requests_sent(&self) -> u64 {
         self.requests.load(std::sync::atomic::Ordering::Relaxed)
     }

@@ -6,6 +6,8 @@
 //! The judging is pure (`crate::domain::watch`); this module reads, keeps and tells.
 
 pub mod alert;
+pub mod locks;
+pub mod records;
 pub mod scan;
 pub mod serve;
 pub mod state;
@@ -49,6 +51,15 @@ pub struct WatchStatus {
     pub last_changes: Option<storm::Counts>,
     /// The last alerts (at most `KEPT_ALERTS`), newest last, for the UI.
     pub alerts: Vec<Event>,
+    /// What the last lock count found.
+    #[serde(default)]
+    pub locks: Option<locks::Counted>,
+    /// Legal holds released and retentions shortened, alerted until accepted (`--accept`).
+    #[serde(default)]
+    pub lock_changes: Vec<Event>,
+    /// The protection of current versions runs out within the horizon (alerted once).
+    #[serde(default)]
+    pub running_out: Option<Event>,
 }
 
 /// Alerts kept in `status.json`.
@@ -64,6 +75,10 @@ pub struct Settings {
     /// Leave the listing out: posture only.
     pub no_listing: bool,
     pub interval_seconds: u64,
+    /// Seconds between lock counts (0: none).
+    pub locks_every: u64,
+    /// Protection running out: within this many days.
+    pub horizon_days: u64,
     /// Smaller listing pages (tests).
     pub max_keys: Option<i32>,
 }
@@ -147,7 +162,16 @@ impl Watched {
         let baseline = match self.baseline.take() {
             None => snapshot.clone(),
             Some(b) if settings.accept => {
-                let accepted = weakenings(&b, &snapshot);
+                let accepted: Vec<Finding> = weakenings(&b, &snapshot)
+                    .into_iter()
+                    .chain(self.status.lock_changes.iter().map(|e| Finding {
+                        kind: e.event,
+                        level: e.level,
+                        summary: e.summary.clone(),
+                        evidence: Vec::new(),
+                        counts: None,
+                    }))
+                    .collect();
                 if !accepted.is_empty() {
                     let at = s3.server_now();
                     events.push(self.event(
@@ -168,6 +192,7 @@ impl Watched {
                 // Nothing accepted is said restored; what could not be read now keeps what
                 // was known.
                 self.status.weakened.clear();
+                self.status.lock_changes.clear();
                 accept(&b, &snapshot)
             }
             Some(b) => b,
@@ -259,6 +284,123 @@ impl Watched {
                 }
             }
         }
+        // The lock count, when due (and at the first look).
+        let due = !settings.no_listing
+            && settings.locks_every > 0
+            && self.status.locks.as_ref().is_none_or(|c| {
+                s3.server_now().as_second().saturating_sub(c.at_seconds)
+                    >= i64::try_from(settings.locks_every).unwrap_or(i64::MAX)
+            });
+        if due {
+            match locks::count(
+                s3,
+                &settings.endpoint,
+                &self.location,
+                self.dir.dir(),
+                settings.horizon_days,
+                settings.max_keys,
+            )
+            .await
+            {
+                Ok(counted) => {
+                    let at = s3.server_now();
+                    for (kind, n, examples, what) in [
+                        (
+                            Kind::LegalHoldReleased,
+                            counted.released_count,
+                            &counted.released,
+                            "legal holds released",
+                        ),
+                        (
+                            Kind::RetentionShortened,
+                            counted.shortened_count,
+                            &counted.shortened,
+                            "retentions shortened or removed",
+                        ),
+                    ] {
+                        if n == 0 || counted.first {
+                            continue;
+                        }
+                        let event = self.event(
+                            Finding {
+                                kind,
+                                level: Level::Critical,
+                                summary: format!(
+                                    "{what} on {n} version{} since the lock count of {}",
+                                    if n == 1 { "" } else { "s" },
+                                    self.status
+                                        .locks
+                                        .as_ref()
+                                        .map_or("before", |c| c.at.as_str())
+                                ),
+                                evidence: examples.clone(),
+                                counts: None,
+                            },
+                            at,
+                        );
+                        events.push(event.clone());
+                        self.status.lock_changes.push(event);
+                    }
+                    self.status.locks = Some(counted);
+                }
+                Err(e) => failures.push(e),
+            }
+        }
+        // Running out, judged each interval from the last count (its dates do not move).
+        let now_seconds = s3.server_now().as_second();
+        let ending = self.status.locks.as_ref().and_then(|c| {
+            let earliest = c.earliest_current.as_ref()?;
+            let horizon = i64::try_from(settings.horizon_days.saturating_mul(86_400)).ok()?;
+            (earliest.until_seconds <= now_seconds.saturating_add(horizon)
+                && earliest.until_seconds > now_seconds)
+                .then_some((c, earliest))
+        });
+        match (ending, &self.status.running_out) {
+            (Some((c, earliest)), None) => {
+                let event = self.event(
+                    Finding {
+                        kind: Kind::RetentionRunningOut,
+                        level: Level::Warning,
+                        summary: format!(
+                            "the protection of {} current version{} ends within {} days: the first, {} (version {}), is {} until {}",
+                            c.current_ending.max(1),
+                            if c.current_ending > 1 { "s" } else { "" },
+                            settings.horizon_days,
+                            crate::domain::text::sanitize(&earliest.key),
+                            crate::domain::text::sanitize(&earliest.version_id),
+                            earliest.mode,
+                            earliest.until
+                        ),
+                        evidence: vec![format!(
+                            "the lock count of {}: {} current versions, {} protected",
+                            c.at, c.current_versions, c.current_protected
+                        )],
+                        counts: None,
+                    },
+                    s3.server_now(),
+                );
+                events.push(event.clone());
+                self.status.running_out = Some(event);
+            }
+            (None, Some(was)) if self.status.locks.is_some() => {
+                events.push(self.event(
+                    Finding {
+                        kind: Kind::RetentionRenewed,
+                        level: Level::Info,
+                        summary: format!(
+                            "no current version's protection ends within {} days any more",
+                            settings.horizon_days
+                        ),
+                        evidence: vec![format!("alerted at {}: {}", was.at, was.summary)],
+                        counts: None,
+                    },
+                    s3.server_now(),
+                ));
+                self.status.running_out = None;
+            }
+            _ => {}
+        }
+
         let at = s3.server_now();
         if first {
             events.insert(
@@ -361,6 +503,17 @@ impl Watched {
         }
         let excess = self.status.alerts.len().saturating_sub(KEPT_ALERTS);
         self.status.alerts.drain(..excess);
+        if let Some(c) = &self.status.locks {
+            self.metrics.versions = c.by_protection.clone();
+            self.metrics.legal_holds = Some(c.legal_holds);
+            self.metrics.current_ending = Some((c.horizon_days, c.current_ending));
+            self.metrics.last_lock_count = Some(c.at_seconds as f64);
+            self.metrics.earliest_current_until =
+                c.earliest_current.as_ref().map(|e| e.until_seconds as f64);
+        }
+        for e in &self.status.lock_changes {
+            *self.metrics.weakened.entry(e.event).or_insert(0) += 1;
+        }
         self.metrics.requests = s3.requests_sent().saturating_sub(requests_before);
         events
     }
@@ -388,9 +541,19 @@ fn entries(n: u64) -> String {
 /// `check`'s judgement of a location's status: the plugin status, the summary, the details
 /// and the performance data. `stale` is set when the watcher that keeps the status is not
 /// running or has not finished an interval in time.
+/// `check`'s thresholds on the protection of current versions running out, in days, and the
+/// time (Unix seconds) they are judged at.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Expiry {
+    pub warning: Option<f64>,
+    pub critical: Option<f64>,
+    pub now: i64,
+}
+
 pub fn judge(
     status: &WatchStatus,
     stale: Option<String>,
+    expiry: Expiry,
 ) -> (Status, String, Vec<String>, Vec<Perf>) {
     let place = format!(
         "s3://{}/{}",
@@ -416,11 +579,52 @@ pub fn judge(
             storm.totals.described()
         ));
     }
-    for w in &status.weakened {
+    for w in status.weakened.iter().chain(&status.lock_changes) {
         worst = worst.worst(Status::of(w.level));
         said.push(w.summary.clone());
         for e in &w.evidence {
             details.push(format!("{}: {e}", w.event.code()));
+        }
+    }
+    let mut ends_in = None;
+    if expiry.warning.is_some() || expiry.critical.is_some() {
+        match status.locks.as_ref() {
+            None => {
+                worst = worst.worst(Status::Unknown);
+                said.push(
+                    "no lock count yet, so the protection running out is not judged (see --locks-every)"
+                        .into(),
+                );
+            }
+            Some(c) => {
+                if let Some(e) = &c.earliest_current {
+                    let days = e.until_seconds.saturating_sub(expiry.now) as f64 / 86_400.0;
+                    ends_in = Some(days);
+                    let level = if expiry.critical.is_some_and(|c| days < c) {
+                        Status::Critical
+                    } else if expiry.warning.is_some_and(|w| days < w) {
+                        Status::Warning
+                    } else {
+                        Status::Ok
+                    };
+                    if level != Status::Ok {
+                        worst = worst.worst(level);
+                        said.push(format!(
+                            "the protection of {} (version {}) ends {} ({} until {}; lock count of {})",
+                            crate::domain::text::sanitize(&e.key),
+                            crate::domain::text::sanitize(&e.version_id),
+                            if days < 0.0 {
+                                format!("ended {:.1} days ago", -days)
+                            } else {
+                                format!("in {days:.1} days")
+                            },
+                            e.mode,
+                            e.until,
+                            c.at
+                        ));
+                    }
+                }
+            }
         }
     }
     let summary = if said.is_empty() {
@@ -446,12 +650,23 @@ pub fn judge(
     if let Some(Window::Days(d)) = status.window {
         perf.push(Perf::new("recovery_window_days", f64::from(d), ""));
     }
-    perf.push(Perf::new("weakened", status.weakened.len() as f64, ""));
+    perf.push(Perf::new(
+        "weakened",
+        (status.weakened.len() + status.lock_changes.len()) as f64,
+        "",
+    ));
+    if let Some(days) = ends_in {
+        let mut p = Perf::new("protection_days_left", (days * 100.0).round() / 100.0, "");
+        p.warn = expiry.warning;
+        p.crit = expiry.critical;
+        p.min = None;
+        perf.push(p);
+    }
     (worst, summary, details, perf)
 }
 
 /// `check`'s output for a status.
-pub fn report(status: &WatchStatus, stale: Option<String>) -> (Status, String) {
-    let (s, summary, details, perf) = judge(status, stale);
+pub fn report(status: &WatchStatus, stale: Option<String>, expiry: Expiry) -> (Status, String) {
+    let (s, summary, details, perf) = judge(status, stale, expiry);
     (s, render(s, &summary, &details, &perf))
 }

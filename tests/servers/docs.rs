@@ -213,6 +213,14 @@ fn checks() -> Vec<(&'static str, Check)> {
             },
         ),
         (
+            "lockwatch check s3://bup/ --warning 14 --critical 3",
+            // The demo's bup keeps versions one day: the first of them ends within 3 days.
+            Run {
+                code: 2,
+                shows: "LOCKWATCH CRITICAL - s3://bup/: the protection of ",
+            },
+        ),
+        (
             "lockwatch check s3://bup/ --accept",
             Run {
                 code: 0,

@@ -655,7 +655,7 @@ fn prometheus_scrapes_the_watcher_and_the_readme_rules_fire() {
         .expect("promtool");
     assert!(
         checked.status.success()
-            && String::from_utf8_lossy(&checked.stdout).contains("SUCCESS: 5 rules found"),
+            && String::from_utf8_lossy(&checked.stdout).contains("SUCCESS: 6 rules found"),
         "promtool check rules: {}{}",
         String::from_utf8_lossy(&checked.stdout),
         String::from_utf8_lossy(&checked.stderr)
@@ -713,4 +713,154 @@ fn prometheus_scrapes_the_watcher_and_the_readme_rules_fire() {
         let _ = p.kill();
         let _ = p.wait();
     }
+}
+
+fn the_lock_count_finds_holds_released_retentions_shortened_and_protection_running_out(
+    endpoint: &str,
+    tag: &str,
+) {
+    use aws_sdk_s3::primitives::{ByteStream, DateTime};
+    use aws_sdk_s3::types::*;
+    let bucket = support::bucket::bucket(tag).lock(None).make(endpoint);
+    let location = format!("s3://{bucket}/");
+    let sdk = support::sdk_client(endpoint);
+    let runtime = support::runtime();
+    let in_days = |days: f64| {
+        DateTime::from_secs(jiff::Timestamp::now().as_second() + (days * 86_400.0) as i64)
+    };
+    runtime.block_on(async {
+        sdk.put_object()
+            .bucket(&bucket)
+            .key("held")
+            .body(ByteStream::from_static(b"h"))
+            .object_lock_legal_hold_status(ObjectLockLegalHoldStatus::On)
+            .send()
+            .await
+            .expect("put held");
+        for (key, days) in [("gov", 30.0), ("soon", 1.0)] {
+            sdk.put_object()
+                .bucket(&bucket)
+                .key(key)
+                .body(ByteStream::from_static(b"g"))
+                .object_lock_mode(ObjectLockMode::Governance)
+                .object_lock_retain_until_date(in_days(days))
+                .send()
+                .await
+                .expect("put retained");
+        }
+    });
+    let user = User::new(endpoint);
+    let state = user.state();
+    let look = |extra: &[&str]| {
+        let mut args = vec![
+            "watch",
+            "--once",
+            "--state-dir",
+            state.to_str().expect("UTF-8"),
+        ];
+        args.extend_from_slice(extra);
+        args.push(&location);
+        let out = user.run(&args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        events(&out.stdout)
+    };
+    // The first look counts the locks: "soon" ends within the 7 days.
+    let first = look(&[]);
+    assert_eq!(
+        kinds(&first),
+        ["baseline", "retention_running_out"],
+        "{first:?}"
+    );
+    assert!(
+        first[1]["summary"].as_str().is_some_and(
+            |s| s.contains("the first, soon (version ") && s.contains("GOVERNANCE until")
+        ),
+        "{first:?}"
+    );
+    assert!(look(&[]).is_empty(), "said once");
+    let (code, text) = user.check(&["--warning", "14", "--critical", "3"], &location);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("the protection of soon (version "), "{text}");
+    assert!(
+        text.contains("protection_days_left=0.99;14;3")
+            || text.contains("protection_days_left=1;14;3"),
+        "{text}"
+    );
+    let (code, text) = user.check(&["--warning", "14", "--critical", "0.5"], &location);
+    assert_eq!(code, 1, "{text}");
+
+    // The hold released, a GOVERNANCE retention shortened with the bypass.
+    runtime.block_on(async {
+        sdk.put_object_legal_hold()
+            .bucket(&bucket)
+            .key("held")
+            .legal_hold(
+                ObjectLockLegalHold::builder()
+                    .status(ObjectLockLegalHoldStatus::Off)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("release the hold");
+        sdk.put_object_retention()
+            .bucket(&bucket)
+            .key("gov")
+            .bypass_governance_retention(true)
+            .retention(
+                ObjectLockRetention::builder()
+                    .mode(ObjectLockRetentionMode::Governance)
+                    .retain_until_date(in_days(20.0))
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("shorten with the bypass");
+    });
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let found = look(&["--locks-every", "1"]);
+    assert_eq!(
+        kinds(&found),
+        ["legal_hold_released", "retention_shortened"],
+        "{found:?}"
+    );
+    assert!(
+        found[0]["evidence"][0]
+            .as_str()
+            .is_some_and(|e| e.starts_with("held (version ") && e.ends_with("legal hold released")),
+        "{found:?}"
+    );
+    assert!(
+        found[1]["evidence"][0]
+            .as_str()
+            .is_some_and(|e| e.starts_with("gov (version ") && e.contains(", now GOVERNANCE until")),
+        "{found:?}"
+    );
+    let (code, text) = user.check(&[], &location);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("legal holds released on 1 version"), "{text}");
+    // Accepted: quiet, and check is OK but for the protection running out.
+    let accepted = look(&["--accept"]);
+    assert_eq!(kinds(&accepted), ["posture_accepted"], "{accepted:?}");
+    assert_eq!(user.check(&[], &location).0, 0);
+}
+
+#[test]
+fn the_lock_count_finds_what_weakened_each_version_on_the_sandbox() {
+    the_lock_count_finds_holds_released_retentions_shortened_and_protection_running_out(
+        &support::sandbox::sandbox().endpoint,
+        "lockssb",
+    );
+}
+
+#[test]
+fn the_lock_count_finds_what_weakened_each_version_on_ceph() {
+    the_lock_count_finds_holds_released_retentions_shortened_and_protection_running_out(
+        &support::ceph::ceph().endpoint,
+        "locksceph",
+    );
 }

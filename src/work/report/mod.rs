@@ -12,7 +12,9 @@ pub mod adaptive;
 pub mod checkpoint;
 pub mod inventory;
 
-use crate::domain::coverage::{ByProtection, CSV_HEADER, Coverage, Part, SampleSummary, csv_row};
+use crate::domain::coverage::{
+    ByProtection, CSV_HEADER, Coverage, Part, Protection, SampleSummary, csv_row,
+};
 use crate::domain::format::json_time;
 use crate::domain::location::S3Location;
 use crate::domain::pages::ListedAs;
@@ -75,7 +77,14 @@ pub struct Options {
     pub stop: Option<BoxFuture<'static, ()>>,
     /// Smaller listing pages (tests).
     pub max_keys: Option<i32>,
+    /// Given each version and delete marker as it is counted, in listing order: the entry,
+    /// and for a version what its HEAD said and its protection (the watcher keeps them).
+    pub each: Option<Each>,
 }
+
+/// What `Options::each` is.
+pub type Each =
+    Box<dyn FnMut(&HistoryEntry, Option<(&Result<LockInfo, String>, Protection)>) + Send>;
 
 impl Options {
     pub fn new(format: Format) -> Options {
@@ -87,6 +96,7 @@ impl Options {
             seed: None,
             stop: None,
             max_keys: None,
+            each: None,
         }
     }
 }
@@ -212,6 +222,7 @@ pub async fn build(
         },
         next: next.map(|m| (&m).into()),
         checkpoint: file.map(|f| (f, identity, Instant::now())),
+        each: options.each.take(),
     };
     run.part.started_at = json_time(run.server_now());
     let ended = run
@@ -446,6 +457,7 @@ struct Run {
     /// How the parts before this one were listed, and this one's listing.
     listed_before: Option<ListedAs>,
     listed: Arc<std::sync::Mutex<ListedAs>>,
+    each: Option<Each>,
 }
 
 impl Run {
@@ -588,6 +600,9 @@ impl Run {
                     None
                 }
             };
+            if let Some(each) = &mut self.each {
+                each(entry, lock.as_ref().zip(protection));
+            }
             self.part.entries += 1;
             if format == Format::Csv {
                 writeln!(out, "{}", csv_row(entry, lock.as_ref(), protection))?;

@@ -34,6 +34,14 @@ pub struct Location {
     pub listing_seconds: Option<f64>,
     /// Requests the last interval sent.
     pub requests: u64,
+    /// From the last lock count: versions by protection (its code), legal holds, current
+    /// versions whose protection ends within the horizon, and its time (Unix seconds).
+    pub versions: BTreeMap<String, u64>,
+    pub legal_holds: Option<u64>,
+    pub current_ending: Option<(u64, u64)>,
+    pub last_lock_count: Option<f64>,
+    /// Unix seconds at which the earliest retention of a current version ends.
+    pub earliest_current_until: Option<f64>,
 }
 
 /// Escapes a label value: backslash, double quote and line feed, as the format says.
@@ -190,6 +198,51 @@ pub fn render(locations: &[Location], started: f64) -> String {
         }
         families[11].add(at, &[], at.requests as f64);
     }
+    let mut lock_families = [
+        Family::new(
+            "lockwatch_versions",
+            "gauge",
+            "Versions by protection, from the last lock count",
+        ),
+        Family::new(
+            "lockwatch_legal_holds",
+            "gauge",
+            "Versions under a legal hold, from the last lock count",
+        ),
+        Family::new(
+            "lockwatch_current_protection_ending",
+            "gauge",
+            "Current versions whose retention ends within the horizon (days), from the last lock count",
+        ),
+        Family::new(
+            "lockwatch_last_lock_count_timestamp_seconds",
+            "gauge",
+            "Unix time the last lock count began",
+        ),
+        Family::new(
+            "lockwatch_earliest_current_retention_end_timestamp_seconds",
+            "gauge",
+            "Unix time the earliest retention of a current version ends (from the last lock count)",
+        ),
+    ];
+    for at in locations {
+        for (protection, n) in &at.versions {
+            lock_families[0].add(at, &[("protection", protection)], *n as f64);
+        }
+        if let Some(n) = at.legal_holds {
+            lock_families[1].add(at, &[], n as f64);
+        }
+        if let Some((days, n)) = at.current_ending {
+            lock_families[2].add(at, &[("days", &days.to_string())], n as f64);
+        }
+        if let Some(t) = at.last_lock_count {
+            lock_families[3].add(at, &[], t);
+        }
+        if let Some(t) = at.earliest_current_until {
+            lock_families[4].add(at, &[], t);
+        }
+    }
+    families.extend(lock_families);
     let mut started_family = Family::new(
         "lockwatch_start_time_seconds",
         "gauge",

@@ -69,6 +69,14 @@ pub enum Kind {
     PolicyPublic,
     ReplicationRemoved,
     EncryptionRemoved,
+    /// Legal holds that were on are off (the lock count).
+    LegalHoldReleased,
+    /// Retentions in force end sooner, or are gone (the lock count).
+    RetentionShortened,
+    /// The protection of current versions ends within the horizon.
+    RetentionRunningOut,
+    /// No current version's protection ends within the horizon any more.
+    RetentionRenewed,
     /// A weakening alerted before is undone: the posture is back to what it was.
     PostureRestored,
     /// The posture now is taken as the one to compare with (`--accept`).
@@ -95,6 +103,10 @@ impl Kind {
             Kind::PolicyPublic => "policy_public",
             Kind::ReplicationRemoved => "replication_removed",
             Kind::EncryptionRemoved => "encryption_removed",
+            Kind::LegalHoldReleased => "legal_hold_released",
+            Kind::RetentionShortened => "retention_shortened",
+            Kind::RetentionRunningOut => "retention_running_out",
+            Kind::RetentionRenewed => "retention_renewed",
             Kind::PostureRestored => "posture_restored",
             Kind::PostureAccepted => "posture_accepted",
             Kind::Baseline => "baseline",
@@ -121,7 +133,7 @@ impl Kind {
     }
 
     /// Every kind, in the order the README's table and the metrics list them.
-    pub const ALL: [Kind; 16] = [
+    pub const ALL: [Kind; 20] = [
         Kind::DeletionStorm,
         Kind::StormEnded,
         Kind::VersioningSuspended,
@@ -133,6 +145,10 @@ impl Kind {
         Kind::PolicyPublic,
         Kind::ReplicationRemoved,
         Kind::EncryptionRemoved,
+        Kind::LegalHoldReleased,
+        Kind::RetentionShortened,
+        Kind::RetentionRunningOut,
+        Kind::RetentionRenewed,
         Kind::PostureRestored,
         Kind::PostureAccepted,
         Kind::Baseline,

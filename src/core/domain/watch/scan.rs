@@ -15,6 +15,106 @@ pub struct Entry {
     /// LastModified, in milliseconds since 1970: a `null` version written again keeps its id
     /// and changes only this.
     pub modified: Option<i64>,
+    /// A version's lock, in the lock count's file (`None`: not read, or a delete marker).
+    pub lock: Option<Lock>,
+}
+
+/// A version's lock as its HEAD said.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Lock {
+    /// COMPLIANCE, GOVERNANCE or what else the server said; empty: no retention.
+    pub mode: String,
+    /// The retain-until date, as Unix seconds and nanoseconds (any year a server sends).
+    pub until: Option<(i64, u32)>,
+    /// A legal hold (ON, or a status lockwatch does not know, which may protect it).
+    pub hold: bool,
+}
+
+impl Lock {
+    pub fn of(info: &crate::domain::LockInfo) -> Lock {
+        Lock {
+            mode: info
+                .mode
+                .as_ref()
+                .map(|m| m.as_str().to_string())
+                .unwrap_or_default(),
+            until: info
+                .retain_until
+                .map(|u| (u.unix_seconds(), u.subsec_nanos())),
+            hold: !matches!(info.legal_hold, crate::domain::LegalHold::Off),
+        }
+    }
+
+    /// Whether a retention holds it at `now` (Unix seconds).
+    pub fn retained_at(&self, now: i64) -> bool {
+        !self.mode.is_empty() && self.until.is_some_and(|(s, _)| s > now)
+    }
+
+    fn described(&self) -> String {
+        let until = |u: Option<(i64, u32)>| {
+            u.map_or("no date".to_string(), |(s, n)| {
+                crate::domain::RetainUntil::from_unix(s, n).rfc3339_millis()
+            })
+        };
+        let retention = if self.mode.is_empty() {
+            "no retention".to_string()
+        } else {
+            format!("{} until {}", self.mode, until(self.until))
+        };
+        format!("{retention}{}", if self.hold { ", legal hold" } else { "" })
+    }
+}
+
+/// A change of one version's lock between two lock counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LockChange {
+    /// Its legal hold was on and is off.
+    HoldReleased { version_id: String },
+    /// Its retention, in force, ends sooner than it did, or is gone, or went from COMPLIANCE
+    /// to another mode.
+    Shortened {
+        version_id: String,
+        from: String,
+        to: String,
+    },
+}
+
+/// What changed of the locks of one key's versions that both counts read, judged at `now`
+/// (Unix seconds): a retention that had already ended may go without it being a change.
+pub fn lock_changes(old: &[Entry], new: &[Entry], now: i64) -> Vec<LockChange> {
+    let before: HashMap<&str, &Lock> = old
+        .iter()
+        .filter(|e| !e.marker)
+        .filter_map(|e| Some((e.version_id.as_str(), e.lock.as_ref()?)))
+        .collect();
+    let mut changes = Vec::new();
+    for e in new.iter().filter(|e| !e.marker) {
+        let (Some(was), Some(is)) = (before.get(e.version_id.as_str()), &e.lock) else {
+            continue;
+        };
+        if was.hold && !is.hold {
+            changes.push(LockChange::HoldReleased {
+                version_id: e.version_id.clone(),
+            });
+        }
+        if was.retained_at(now) {
+            let sooner = match (was.until, is.until) {
+                (Some(w), Some(i)) => i < w,
+                (Some(_), None) => true,
+                _ => false,
+            };
+            let weaker =
+                is.mode.is_empty() || (was.mode == "COMPLIANCE" && is.mode != "COMPLIANCE");
+            if sooner || weaker {
+                changes.push(LockChange::Shortened {
+                    version_id: e.version_id.clone(),
+                    from: was.described(),
+                    to: is.described(),
+                });
+            }
+        }
+    }
+    changes
 }
 
 /// What happened to one key between the listing before (`old`) and now (`new`).

@@ -260,6 +260,7 @@ fn entry(id: &str, marker: bool, latest: bool) -> Entry {
         marker,
         latest,
         modified: Some(1),
+        lock: None,
     }
 }
 
@@ -346,4 +347,55 @@ fn a_kept_posture_reads_back_as_it_was_every_part_included() {
         let back: Snapshot = serde_json::from_str(&text).expect("read back");
         assert_eq!(back, kept, "{text}");
     }
+}
+
+fn locked(id: &str, mode: &str, until: i64, hold: bool) -> Entry {
+    Entry {
+        lock: Some(super::scan::Lock {
+            mode: mode.into(),
+            until: (until > 0).then_some((until, 0)),
+            hold,
+        }),
+        ..entry(id, false, true)
+    }
+}
+
+#[test]
+fn a_released_hold_and_a_shortened_retention_are_named_and_an_ended_one_is_not() {
+    use super::scan::{LockChange, lock_changes};
+    let now = 1_000;
+    let old = [
+        locked("held", "", 0, true),
+        locked("gov", "GOVERNANCE", 5_000, false),
+        locked("comp", "COMPLIANCE", 5_000, false),
+        locked("ended", "GOVERNANCE", 500, false),
+        locked("same", "COMPLIANCE", 5_000, true),
+    ];
+    let new = [
+        locked("held", "", 0, false),
+        locked("gov", "GOVERNANCE", 2_000, false),
+        locked("comp", "GOVERNANCE", 9_000, false),
+        locked("ended", "", 0, false),
+        locked("same", "COMPLIANCE", 5_000, true),
+    ];
+    let changes = lock_changes(&old, &new, now);
+    let names: Vec<&str> = changes
+        .iter()
+        .map(|c| match c {
+            LockChange::HoldReleased { version_id } => version_id.as_str(),
+            LockChange::Shortened { version_id, .. } => version_id.as_str(),
+        })
+        .collect();
+    assert_eq!(names, ["held", "gov", "comp"], "{changes:?}");
+    match &changes[1] {
+        LockChange::Shortened { from, to, .. } => {
+            assert_eq!(from, "GOVERNANCE until 1970-01-01T01:23:20.000Z");
+            assert_eq!(to, "GOVERNANCE until 1970-01-01T00:33:20.000Z");
+        }
+        other => panic!("{other:?}"),
+    }
+    // A version not read in one of the counts says nothing.
+    let mut unread = new.clone();
+    unread[0].lock = None;
+    assert_eq!(lock_changes(&old, &unread, now).len(), 2);
 }
