@@ -1,7 +1,8 @@
 //! lockwatch's demonstration buckets: the backup guide's locked bucket with its deleted
 //! `tux.svg`, plus what makes lock behaviour visible — versions, deletes, a legal hold, a
 //! GOVERNANCE bucket, a bucket without versioning, and locks that run out minutes after
-//! seeding so an audience can watch a refused delete become possible.
+//! seeding so an audience can watch a refused delete become possible. `--demo` adds a bucket
+//! of nightly archives and, seconds in, an attack on it for its watcher to see.
 
 use crate::domain::{RetentionMode, RetentionPeriod};
 use crate::s3::{PutOptions, S3, S3Error};
@@ -174,4 +175,46 @@ pub async fn seed_demo(s3: &S3, now: Timestamp) -> Result<SeedReport, S3Error> {
         .await?;
     }
     Ok(report)
+}
+
+/// The demo's attacked bucket: nightly archives of 60 hosts, versioned, each new version
+/// kept 7 days by a GOVERNANCE default retention.
+pub const STORM_BUCKET: &str = "bup-nightly";
+const STORM_HOSTS: usize = 60;
+
+/// Creates `STORM_BUCKET` with its archives (for `--demo` only: the attack below needs it).
+pub async fn seed_storm_bucket(s3: &S3) -> Result<(), S3Error> {
+    let mut report = SeedReport::default();
+    if !fresh_bucket(s3, STORM_BUCKET, true, &mut report).await? {
+        return Ok(());
+    }
+    s3.set_default_retention(
+        STORM_BUCKET,
+        Some((RetentionMode::Governance, RetentionPeriod::Days(7))),
+    )
+    .unrecorded()
+    .await?;
+    for host in 1..=STORM_HOSTS {
+        let body = format!("nightly archive of host-{host:02}\n");
+        s3.put_bytes(
+            STORM_BUCKET,
+            &format!("host-{host:02}/nightly.tar"),
+            body.into_bytes(),
+            &text(),
+        )
+        .unrecorded()
+        .await?;
+    }
+    Ok(())
+}
+
+/// The demo's attack: every archive of `STORM_BUCKET` deleted, as ransomware with stolen keys
+/// would — a delete marker each; the locked versions stay, so everything can be brought back.
+pub async fn demo_attack(s3: &S3) -> Result<usize, S3Error> {
+    for host in 1..=STORM_HOSTS {
+        s3.delete_object(STORM_BUCKET, &format!("host-{host:02}/nightly.tar"))
+            .unrecorded()
+            .await?;
+    }
+    Ok(STORM_HOSTS)
 }

@@ -127,3 +127,76 @@ pub(super) async fn serve_sandbox(
     drop(sandbox);
     Exit::Done
 }
+
+/// `--demo`'s watcher: the demonstration buckets watched every 2 seconds (state in `dir`,
+/// read by the UI), and the attack on `bup-nightly` 8 seconds in, after the first look, so
+/// that the watcher sees a deletion storm. No lock count: the demo's one-day retentions would
+/// be flagged at once and hide the storm.
+pub(super) fn watch_demo(
+    s3: crate::s3::S3,
+    endpoint: String,
+    dir: PathBuf,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut watched = Vec::new();
+        for bucket in ["bup", "bup-governance", crate::seed::STORM_BUCKET] {
+            let location = crate::domain::location::S3Location {
+                bucket: bucket.to_string(),
+                prefix: String::new(),
+            };
+            match crate::watch::Watched::open(&dir, "watch", &endpoint, &location) {
+                Ok(w) => watched.push(w),
+                Err(e) => {
+                    tracing::warn!(error = %e, "the demo's watcher cannot keep its state");
+                    return;
+                }
+            }
+        }
+        let settings = crate::watch::Settings {
+            endpoint: endpoint.clone(),
+            thresholds: crate::domain::watch::storm::Thresholds::new(40, 10.0),
+            accept: false,
+            no_listing: false,
+            interval_seconds: 2,
+            locks_every: 0,
+            horizon_days: 7,
+            max_keys: None,
+        };
+        let started = std::time::Instant::now();
+        let mut attacked = false;
+        loop {
+            for w in &mut watched {
+                w.interval(&s3, &settings).await;
+                let _ = w.save();
+            }
+            if !attacked && started.elapsed() >= std::time::Duration::from_secs(8) {
+                attacked = true;
+                if let Err(e) = crate::seed::demo_attack(&s3).await {
+                    tracing::warn!(error = %e, "the demo's attack failed");
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        }
+    })
+}
+
+/// A folder of this user's only, for the demo watcher's state; removed when dropped.
+pub(super) struct DemoState(pub PathBuf);
+
+impl DemoState {
+    pub(super) fn create() -> std::io::Result<DemoState> {
+        use std::os::unix::fs::DirBuilderExt;
+        let nanos = jiff::Timestamp::now().subsec_nanosecond();
+        let dir =
+            std::env::temp_dir().join(format!("lockwatch-demo-{}-{nanos}", std::process::id()));
+        // Not recursive: a name someone else made (or a link put there) is refused.
+        std::fs::DirBuilder::new().mode(0o700).create(&dir)?;
+        Ok(DemoState(dir))
+    }
+}
+
+impl Drop for DemoState {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}

@@ -18,6 +18,7 @@ pub(super) async fn run_ui(mut cli: Cli, config: Config, console: &mut Console<'
         }
     }
     let mut sandbox_guard = None;
+    let mut demo_watch = None;
     let connection = if cli.demo {
         let keys = match demo::Keys::of_this_run() {
             Ok(keys) => keys,
@@ -35,6 +36,29 @@ pub(super) async fn run_ui(mut cli: Cli, config: Config, console: &mut Console<'
                     );
                 }
                 sandbox_guard = Some(sandbox);
+                // The demo's own watcher, so that the buckets pane can show an attack.
+                if let Err(e) = crate::seed::seed_storm_bucket(&connection.s3).await {
+                    say!(
+                        console,
+                        "lockwatch: seeding the sandbox failed: {}",
+                        shown(&e)
+                    );
+                    return Exit::CouldNotStart;
+                }
+                match demo::DemoState::create() {
+                    Ok(state) => {
+                        let task = demo::watch_demo(
+                            connection.s3.clone(),
+                            connection.info.endpoint.clone(),
+                            state.0.clone(),
+                        );
+                        demo_watch = Some((state, task));
+                    }
+                    Err(e) => say!(
+                        console,
+                        "lockwatch: warning: the demo's watcher cannot keep its state: {e}"
+                    ),
+                }
                 connection
             }
             Err(e) => {
@@ -111,6 +135,11 @@ pub(super) async fn run_ui(mut cli: Cli, config: Config, console: &mut Console<'
         env("NO_COLOR").is_some(),
         crate::ui::theme::has_256_colours(env("TERM").as_deref(), env("COLORTERM").as_deref()),
     );
+    // Where the watchers of this endpoint keep their status: the demo's own, or the user's.
+    let watch_state = match &demo_watch {
+        Some((state, _)) => Some(state.0.clone()),
+        None => crate::watch::state::default_base(),
+    };
     let result = crate::runtime::run(
         connection,
         keymap,
@@ -118,8 +147,13 @@ pub(super) async fn run_ui(mut cli: Cli, config: Config, console: &mut Console<'
         config.mouse.unwrap_or(true),
         start,
         cli.bench_report.clone(),
+        watch_state,
     )
     .await;
+    if let Some((state, task)) = demo_watch {
+        task.abort();
+        drop(state);
+    }
     drop(sandbox_guard);
     match result {
         Ok(()) => Exit::Done,

@@ -54,6 +54,7 @@ pub async fn run(
     mouse: bool,
     start: StartAt,
     bench_report: Option<PathBuf>,
+    watch_state: Option<PathBuf>,
 ) -> Result<(), RunError> {
     let info = &connection.info;
     tracing::info!(
@@ -78,6 +79,7 @@ pub async fn run(
         mouse,
         start,
         &mut measurements,
+        watch_state,
     )
     .await;
     let _ = set_mouse_capture(false);
@@ -99,8 +101,12 @@ async fn run_loop(
     mouse: bool,
     start: StartAt,
     measurements: &mut Option<Measurements>,
+    watch_state: Option<PathBuf>,
 ) -> Result<(), RunError> {
     let (tx, mut rx) = mpsc::unbounded_channel();
+    if let Some(base) = watch_state {
+        forward_watch(tx.clone(), base, connection.info.endpoint.clone());
+    }
     forward_terminal_events(
         tx.clone(),
         measurements.as_ref().map(|m| m.keys_read.clone()),
@@ -228,6 +234,27 @@ async fn run_loop(
             }
         }
     }
+}
+
+/// What the watchers of this endpoint say (`lockwatch watch`, or the demo's own), read every
+/// 2 seconds from their state folders on a blocking thread, sent when it changes.
+fn forward_watch(tx: mpsc::UnboundedSender<Action>, base: PathBuf, endpoint: String) {
+    tokio::spawn(async move {
+        let mut last = None;
+        loop {
+            let (b, e) = (base.clone(), endpoint.clone());
+            let read = tokio::task::spawn_blocking(move || crate::watch::read_alerts(&b, &e))
+                .await
+                .unwrap_or_default();
+            if last.as_ref() != Some(&read) {
+                last = Some(read.clone());
+                if tx.send(Action::Watched(read)).is_err() {
+                    return;
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        }
+    });
 }
 
 /// The server's time as its answers date it (the local time until they show a difference).

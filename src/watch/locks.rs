@@ -63,6 +63,11 @@ pub struct Counted {
     pub shortened: Vec<String>,
     #[serde(skip)]
     pub shortened_count: u64,
+    /// The keys of those examples, as the server sent them.
+    #[serde(skip)]
+    pub released_keys: Vec<String>,
+    #[serde(skip)]
+    pub shortened_keys: Vec<String>,
     /// There was no count before (or it could not be read): nothing compared.
     #[serde(skip)]
     pub first: bool,
@@ -247,12 +252,13 @@ pub async fn count(
     Ok(counted)
 }
 
-fn note(counted: &mut Counted, key: &str, change: LockChange) {
-    let key = crate::domain::text::sanitize(key);
+fn note(counted: &mut Counted, raw: &str, change: LockChange) {
+    let key = crate::domain::text::sanitize(raw);
     match change {
         LockChange::HoldReleased { version_id } => {
             counted.released_count += 1;
             if counted.released.len() < EXAMPLES {
+                counted.released_keys.push(raw.to_string());
                 counted.released.push(format!(
                     "{key} (version {}): legal hold released",
                     crate::domain::text::sanitize(&version_id)
@@ -266,6 +272,7 @@ fn note(counted: &mut Counted, key: &str, change: LockChange) {
         } => {
             counted.shortened_count += 1;
             if counted.shortened.len() < EXAMPLES {
+                counted.shortened_keys.push(raw.to_string());
                 counted.shortened.push(format!(
                     "{key} (version {}): {from}, now {to}",
                     crate::domain::text::sanitize(&version_id)

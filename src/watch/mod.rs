@@ -259,7 +259,11 @@ impl Watched {
                             seconds,
                             &scanned.examples,
                         ) {
-                            events.push(self.event(f, at));
+                            let mut event = self.event(f, at);
+                            if event.event == Kind::DeletionStorm {
+                                event.keys = scanned.example_keys.clone();
+                            }
+                            events.push(event);
                         }
                     } else if !first {
                         // A damaged or lost scan: said, and the next interval compares.
@@ -304,24 +308,26 @@ impl Watched {
             {
                 Ok(counted) => {
                     let at = s3.server_now();
-                    for (kind, n, examples, what) in [
+                    for (kind, n, examples, keys, what) in [
                         (
                             Kind::LegalHoldReleased,
                             counted.released_count,
                             &counted.released,
+                            &counted.released_keys,
                             "legal holds released",
                         ),
                         (
                             Kind::RetentionShortened,
                             counted.shortened_count,
                             &counted.shortened,
+                            &counted.shortened_keys,
                             "retentions shortened or removed",
                         ),
                     ] {
                         if n == 0 || counted.first {
                             continue;
                         }
-                        let event = self.event(
+                        let mut event = self.event(
                             Finding {
                                 kind,
                                 level: Level::Critical,
@@ -338,6 +344,7 @@ impl Watched {
                             },
                             at,
                         );
+                        event.keys = keys.clone();
                         events.push(event.clone());
                         self.status.lock_changes.push(event);
                     }
@@ -357,7 +364,7 @@ impl Watched {
         });
         match (ending, &self.status.running_out) {
             (Some((c, earliest)), None) => {
-                let event = self.event(
+                let mut event = self.event(
                     Finding {
                         kind: Kind::RetentionRunningOut,
                         level: Level::Warning,
@@ -379,6 +386,7 @@ impl Watched {
                     },
                     s3.server_now(),
                 );
+                event.keys = vec![earliest.key.clone()];
                 events.push(event.clone());
                 self.status.running_out = Some(event);
             }
@@ -527,6 +535,75 @@ impl Watched {
         self.dir.save("storm.json", &self.storm)?;
         self.dir.save("status.json", &self.status)
     }
+}
+
+impl WatchStatus {
+    /// What the UI shows of it.
+    pub fn alerts(&self) -> crate::domain::watch::Alerts {
+        let mut now: Vec<(Level, String)> = Vec::new();
+        if let Some(why) = &self.failing {
+            now.push((
+                Level::Critical,
+                format!("the watcher cannot read what it watches: {why}"),
+            ));
+        }
+        if let Some(storm) = &self.storm {
+            now.push((
+                Level::Critical,
+                format!(
+                    "deletion storm since {}: {}",
+                    storm.since,
+                    storm.totals.described()
+                ),
+            ));
+        }
+        for e in self
+            .weakened
+            .iter()
+            .chain(&self.lock_changes)
+            .chain(&self.running_out)
+        {
+            now.push((e.level, e.summary.clone()));
+        }
+        now.sort_by_key(|(level, _)| std::cmp::Reverse(*level));
+        // An alert of the last day marks the bucket too, though over (a storm that ended).
+        let updated = self.updated_at.parse::<jiff::Timestamp>().ok();
+        let lately = self
+            .alerts
+            .iter()
+            .filter(|e| match (updated, e.at.parse::<jiff::Timestamp>().ok()) {
+                (Some(u), Some(at)) => u.duration_since(at).as_secs() <= 86_400,
+                _ => false,
+            })
+            .map(|e| e.level)
+            .max();
+        crate::domain::watch::Alerts {
+            bucket: self.bucket.clone(),
+            prefix: self.prefix.clone(),
+            level: now.first().map(|(l, _)| *l).max(lately),
+            now,
+            recent: self.alerts.clone(),
+            updated_at: self.updated_at.clone(),
+        }
+    }
+}
+
+/// The watchers' statuses under `base` for `endpoint` (at most `MAX_WATCHED` folders read;
+/// one that cannot be read is left out).
+pub fn read_alerts(base: &std::path::Path, endpoint: &str) -> Vec<crate::domain::watch::Alerts> {
+    const MAX_WATCHED: usize = 1_000;
+    let Ok(dirs) = std::fs::read_dir(base.join("watch")) else {
+        return Vec::new();
+    };
+    let mut found: Vec<crate::domain::watch::Alerts> = dirs
+        .flatten()
+        .take(MAX_WATCHED)
+        .filter_map(|d| state::load::<WatchStatus>(&d.path().join("status.json")).ok()?)
+        .filter(|s| s.endpoint == endpoint)
+        .map(|s| s.alerts())
+        .collect();
+    found.sort_by(|a, b| (&a.bucket, &a.prefix).cmp(&(&b.bucket, &b.prefix)));
+    found
 }
 
 /// "1 version or delete marker", "40 versions and delete markers".

@@ -26,6 +26,8 @@ pub struct Scanned {
     pub counts: Counts,
     /// The first keys hidden, removed or replaced, with what happened to each.
     pub examples: Vec<String>,
+    /// Those keys, as the server sent them.
+    pub example_keys: Vec<String>,
     /// Versions and delete markers listed.
     pub entries: u64,
     pub keys: u64,
@@ -63,6 +65,7 @@ fn tally(scanned: &mut Scanned, key: &str, old: &[Entry], new: &[Entry]) {
             crate::domain::text::sanitize(key),
             what.join(", ")
         ));
+        scanned.example_keys.push(key.to_string());
     }
     scanned.counts.add(&c);
 }
@@ -174,6 +177,7 @@ pub async fn scan(
     if scanned.baseline.is_some() {
         scanned.counts = Counts::default();
         scanned.examples.clear();
+        scanned.example_keys.clear();
     }
     scanned.seconds = started.elapsed().as_secs_f64();
     Ok(scanned)

@@ -965,3 +965,111 @@ fn at_80_columns_the_objects_title_keeps_its_counts_in_short_form() {
         "{title}"
     );
 }
+
+/// What a watcher says of a bucket, as the runtime hands it over.
+fn alerts(
+    bucket: &str,
+    level: Option<lockwatch_core::domain::watch::Level>,
+) -> lockwatch_core::domain::watch::Alerts {
+    lockwatch_core::domain::watch::Alerts {
+        bucket: bucket.into(),
+        prefix: String::new(),
+        level,
+        now: Vec::new(),
+        recent: Vec::new(),
+        updated_at: "2026-11-26T12:00:00.000Z".into(),
+    }
+}
+
+#[test]
+fn a_bucket_its_watcher_alerts_on_is_marked_at_every_width() {
+    use lockwatch_core::domain::watch::Level;
+    for (width, height) in [(80, 24), (40, 12)] {
+        let mut s = guide_state(width, height);
+        apply(&mut s, vec![Action::Key(Key::plain(KeyCode::Tab))]);
+        let before = draw(&s, width, height).backend().to_string();
+        assert!(!before.contains('▲') && !before.contains('△'), "{before}");
+        apply(
+            &mut s,
+            vec![Action::Watched(vec![
+                alerts("bup", Some(Level::Critical)),
+                alerts("bup-governance", Some(Level::Warning)),
+                alerts("scratch", None),
+            ])],
+        );
+        // The buckets pane, focused, shows every mark (alone at 40 columns).
+        while s.focus != lockwatch_core::layout::Pane::Buckets {
+            apply(&mut s, vec![Action::Key(Key::plain(KeyCode::Tab))]);
+        }
+        let screen = draw(&s, width, height).backend().to_string();
+        assert!(screen.contains("▲ bup "), "{width}×{height}:\n{screen}");
+        assert!(
+            screen.contains("△ bup-governance"),
+            "{width}×{height}:\n{screen}"
+        );
+        assert!(
+            !screen.contains("▲ scratch") && !screen.contains("△ scratch"),
+            "{screen}"
+        );
+    }
+}
+
+#[test]
+fn a_versions_details_end_with_what_the_watcher_saw_of_its_key() {
+    use lockwatch_core::domain::watch::{Event, Kind, Level};
+    let mut s = guide_state(80, 24);
+    let mut storm = alerts("bup", Some(Level::Critical));
+    storm.recent.push(Event {
+        event: Kind::DeletionStorm,
+        level: Level::Critical,
+        bucket: "bup".into(),
+        prefix: String::new(),
+        at: "2026-11-26T11:59:00.000Z".into(),
+        summary: "deletion storm: 1200 delete markers in 300 s".into(),
+        evidence: vec!["for example: tux.svg (1 delete marker)".into()],
+        counts: None,
+        keys: vec!["tux.svg".into()],
+    });
+    apply(&mut s, vec![Action::Watched(vec![storm])]);
+    while s.focus != lockwatch_core::layout::Pane::Versions {
+        apply(&mut s, vec![Action::Key(Key::plain(KeyCode::Tab))]);
+    }
+    // The version under the delete marker.
+    apply(&mut s, vec![Action::Key(Key::char('j'))]);
+    let effects = apply(&mut s, vec![Action::Key(Key::char('i'))]);
+    let request = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::LoadObjectInfo { request, .. } => Some(*request),
+            _ => None,
+        })
+        .expect("the details asked for");
+    apply(
+        &mut s,
+        vec![Action::ObjectInfo {
+            request,
+            bucket: "bup".into(),
+            key: Arc::from("tux.svg"),
+            result: Ok(lockwatch_core::domain::pages::ObjectDetails {
+                version_id: Some("-IrCCqAYQt5ySttlBnI6VEw2jpw6f2.".into()),
+                size: Some(3),
+                etag: None,
+                content_type: None,
+                storage_class: None,
+                last_modified: None,
+                lock: Default::default(),
+                metadata: Vec::new(),
+            }),
+        }],
+    );
+    let Some(lockwatch_core::app::Popup::Message { lines, .. }) = &s.popup else {
+        panic!("no details: {:?}", s.popup)
+    };
+    let text: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
+    let at = text
+        .iter()
+        .position(|l| *l == "What the watcher saw of this key")
+        .unwrap_or_else(|| panic!("{text:#?}"));
+    assert!(text[at + 1].contains("deletion_storm: deletion storm: 1200 delete markers"));
+    assert!(text[at + 2].contains("for example: tux.svg (1 delete marker)"));
+}

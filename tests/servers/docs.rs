@@ -101,11 +101,28 @@ fn the_readme_walkthrough_works_as_written_at_80x24() {
         !s.contains("Help — keys")
     });
     readme_says(
-        "`:` goes to any place, as `:bup-governance` and `Enter` does; `Tab` moves between panes; `q` quits.",
+        "`:` goes to any place, as `:bup-governance` and `Enter` does; `Tab` moves between panes.",
     );
     app.send(":bup-governance\r");
     app.wait_text("s3://bup-governance/");
-    app.send("\t");
+    readme_says(
+        "the buckets pane marks it `▲ bup-nightly`. Press `:bup-nightly` and `Enter`, then `i`: the bucket's details end with the deletion storm, its counts and the keys it hit. `q` quits.",
+    );
+    app.wait_for("the storm marked", Duration::from_secs(30), |s| {
+        s.contains("▲ bup-nightly")
+    });
+    app.send(":bup-nightly\r");
+    app.wait_text("host-01/");
+    app.send("i");
+    app.wait_text("Bucket bup-nightly");
+    // The watch section is at the end of the details.
+    for _ in 0..4 {
+        app.send("\u{1b}[6~");
+    }
+    app.wait_for("the storm in the details", Duration::from_secs(10), |s| {
+        s.contains("deletion_storm: deletion storm: 60 delete") && s.contains("host-01/nightly.tar")
+    });
+    app.send("\u{1b}");
     app.send("q");
     assert_eq!(app.wait_exit(Duration::from_secs(10)), Some(true));
 }
@@ -384,6 +401,7 @@ fn checks() -> Vec<(&'static str, Check)> {
             Run { code: 2, shows: "" },
         ),
         ("lockwatch report", Mention),
+        ("lockwatch undelete", Mention),
         ("lockwatch watch", Mention),
         ("lockwatch ls", Mention),
         (

@@ -166,6 +166,91 @@ pub fn posture_lines(p: &crate::domain::posture::Summary) -> Vec<DialogLine> {
     lines
 }
 
+/// What the watchers say of a bucket (`lockwatch watch`): what is in force, then the last
+/// alerts with their evidence; one line when nothing watches it.
+pub fn watch_lines(state: &AppState, bucket: &str) -> Vec<DialogLine> {
+    let watched: Vec<&crate::domain::watch::Alerts> = state.watched(bucket).collect();
+    let mut lines = vec![DialogLine::plain("")];
+    if watched.is_empty() {
+        lines.push(DialogLine::plain(format!(
+            "{:<20}not watched (lockwatch watch s3://{}/ would)",
+            "Watch",
+            text::sanitize(bucket)
+        )));
+        return lines;
+    }
+    for a in watched {
+        lines.push(DialogLine::new(
+            format!(
+                "Watch of s3://{}/{} (last look {})",
+                text::sanitize(&a.bucket),
+                text::sanitize(&a.prefix),
+                text::sanitize(&a.updated_at)
+            ),
+            LineStyle::Emphasis,
+        ));
+        if a.now.is_empty() {
+            lines.push(DialogLine::plain(
+                "  nothing in force: no storm, nothing weakened",
+            ));
+        }
+        for (level, said) in &a.now {
+            lines.push(alert_line(*level, format!("  ▲ {}", text::sanitize(said))));
+        }
+        for e in a.recent.iter().rev().take(5) {
+            lines.extend(event_lines(e));
+        }
+    }
+    lines
+}
+
+fn alert_line(level: crate::domain::watch::Level, text: String) -> DialogLine {
+    DialogLine::new(
+        text,
+        match level {
+            crate::domain::watch::Level::Critical => LineStyle::Error,
+            crate::domain::watch::Level::Warning => LineStyle::Warning,
+            crate::domain::watch::Level::Info => LineStyle::Normal,
+        },
+    )
+}
+
+/// One alert: its time, name and summary, then its evidence.
+fn event_lines(e: &crate::domain::watch::Event) -> Vec<DialogLine> {
+    let mut lines = vec![alert_line(
+        e.level,
+        format!(
+            "  {} {}: {}",
+            text::sanitize(&e.at),
+            e.event.code(),
+            text::sanitize(&e.summary)
+        ),
+    )];
+    lines.extend(
+        e.evidence
+            .iter()
+            .map(|l| DialogLine::plain(format!("      {}", text::sanitize(l)))),
+    );
+    lines
+}
+
+/// The alerts of a bucket's watchers that name `key`.
+pub fn key_watch_lines(state: &AppState, bucket: &str, key: &str) -> Vec<DialogLine> {
+    let events: Vec<&crate::domain::watch::Event> =
+        state.watched(bucket).flat_map(|a| a.naming(key)).collect();
+    if events.is_empty() {
+        return Vec::new();
+    }
+    let mut lines = vec![
+        DialogLine::plain(""),
+        DialogLine::new("What the watcher saw of this key", LineStyle::Emphasis),
+    ];
+    for e in events {
+        lines.extend(event_lines(e));
+    }
+    lines
+}
+
 pub fn object_lines(
     bucket: &str,
     key: &str,
@@ -276,6 +361,7 @@ pub(super) fn on_bucket_info(
                     });
                     lines.extend(posture_lines(p));
                 }
+                lines.extend(watch_lines(state, &bucket));
                 lines
             },
             error: false,
@@ -324,7 +410,11 @@ pub(super) fn on_object_info(
     state.popup = Some(match result {
         Ok(details) => Popup::Message {
             title: "Version details (HeadObject)".into(),
-            lines: object_lines(&bucket, &key, &details, listed, now),
+            lines: {
+                let mut lines = object_lines(&bucket, &key, &details, listed, now);
+                lines.extend(key_watch_lines(state, &bucket, &key));
+                lines
+            },
             error: false,
         },
         Err(e) => Popup::Message {

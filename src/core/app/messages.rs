@@ -174,6 +174,8 @@ pub enum Action {
     AuditFailed(String),
     /// Who the server says these credentials are (ListBuckets' Owner).
     Identified(crate::domain::Owner),
+    /// What the watchers of this endpoint (`lockwatch watch`) say now, per location.
+    Watched(Vec<crate::domain::watch::Alerts>),
     /// SIGTERM, SIGHUP, or the terminal went away.
     Terminate,
     /// SIGTSTP from outside (`kill -TSTP`): suspend as Ctrl-Z does.

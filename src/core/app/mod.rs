@@ -206,6 +206,8 @@ pub struct AppState {
     pub objects: ObjectsPane,
     pub versions: VersionsPane,
     pub locks: HashMap<VersionRef, LockStatus>,
+    /// What the watchers of this endpoint say, per location (`lockwatch watch`).
+    pub watch: Vec<crate::domain::watch::Alerts>,
     pub popup: Option<Popup>,
     pub input: Option<FilterInput>,
     pub status: Option<StatusMessage>,
@@ -261,6 +263,7 @@ impl AppState {
             objects: ObjectsPane::default(),
             versions: VersionsPane::default(),
             locks: HashMap::new(),
+            watch: Vec::new(),
             popup: None,
             input: None,
             status,
@@ -718,10 +721,24 @@ fn dispatch(state: &mut AppState, action: Action, now: Timestamp) -> Vec<Effect>
             actor.owner_name = owner.display_name;
             Vec::new()
         }
+        Action::Watched(alerts) => {
+            state.watch = alerts;
+            Vec::new()
+        }
     }
 }
 
 impl AppState {
+    /// The watchers' word on a bucket: its locations (the bucket, its prefixes).
+    pub fn watched(&self, bucket: &str) -> impl Iterator<Item = &crate::domain::watch::Alerts> {
+        self.watch.iter().filter(move |a| a.bucket == bucket)
+    }
+
+    /// The worst level in force in a bucket, as its watchers say.
+    pub fn watch_level(&self, bucket: &str) -> Option<crate::domain::watch::Level> {
+        self.watched(bucket).filter_map(|a| a.level).max()
+    }
+
     fn clamp_cursors(&mut self) {
         let (b, o, v) = (
             self.page_height(Pane::Buckets),

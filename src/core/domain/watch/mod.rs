@@ -184,6 +184,33 @@ pub struct Event {
     pub evidence: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counts: Option<storm::Counts>,
+    /// The keys it names (at most ten), exactly as the server sent them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keys: Vec<String>,
+}
+
+/// What a watcher says of one location, as the UI shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alerts {
+    pub bucket: String,
+    pub prefix: String,
+    /// The worst level of what is in force (`None`: nothing).
+    pub level: Option<Level>,
+    /// What is in force, one sentence each, worst first.
+    pub now: Vec<(Level, String)>,
+    /// The last alerts, newest last.
+    pub recent: Vec<Event>,
+    /// The server's time at the end of the watcher's last interval.
+    pub updated_at: String,
+}
+
+impl Alerts {
+    /// The alerts that name `key`.
+    pub fn naming<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a Event> + 'a {
+        self.recent
+            .iter()
+            .filter(move |e| e.keys.iter().any(|k| k == key))
+    }
 }
 
 impl Event {
@@ -197,6 +224,7 @@ impl Event {
             summary: finding.summary,
             evidence: finding.evidence,
             counts: finding.counts,
+            keys: Vec::new(),
         }
     }
 }

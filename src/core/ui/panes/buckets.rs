@@ -38,7 +38,14 @@ pub fn buckets(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let longest = pane
         .rows
         .iter()
-        .map(|r| text::width(&text::name(&r.bucket.name)))
+        .map(|r| {
+            text::width(&text::name(&r.bucket.name))
+                + if state.watch_level(&r.bucket.name).is_some() {
+                    2
+                } else {
+                    0
+                }
+        })
         .max()
         .unwrap_or(0);
     let columns: [Column; 4] = [
@@ -96,8 +103,18 @@ pub fn buckets(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             .created
             .map(|t| format::timestamp(t)[..10].to_string())
             .unwrap_or_else(|| "—".into());
+        // A bucket its watcher alerts on: marked before its name, in the alert's colour.
+        let (name, name_style) = match state.watch_level(&row.bucket.name) {
+            Some(crate::domain::watch::Level::Critical) => {
+                (format!("▲ {}", text::name(&row.bucket.name)), theme.error)
+            }
+            Some(crate::domain::watch::Level::Warning) => {
+                (format!("△ {}", text::name(&row.bucket.name)), theme.warning)
+            }
+            _ => (text::name(&row.bucket.name).into_owned(), Style::new()),
+        };
         let cells = chosen.iter().zip(widths).map(|(&c, &w)| match c {
-            0 => cell(&text::name(&row.bucket.name), w, Style::new()),
+            0 => cell(&name, w, name_style),
             1 => cell(&versioning, w, Style::new()),
             2 => cell(&lock, w, lock_style),
             _ => cell(&created, w, theme.dim),
