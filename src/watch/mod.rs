@@ -51,6 +51,9 @@ pub struct WatchStatus {
     pub last_changes: Option<storm::Counts>,
     /// The last alerts (at most `KEPT_ALERTS`), newest last, for the UI.
     pub alerts: Vec<Event>,
+    /// Requests the last interval sent.
+    #[serde(default)]
+    pub requests: u64,
     /// What the last lock count found.
     #[serde(default)]
     pub locks: Option<locks::Counted>,
@@ -523,6 +526,7 @@ impl Watched {
             *self.metrics.weakened.entry(e.event).or_insert(0) += 1;
         }
         self.metrics.requests = s3.requests_sent().saturating_sub(requests_before);
+        self.status.requests = self.metrics.requests;
         events
     }
 
@@ -724,6 +728,7 @@ pub fn judge(
     if let Some(n) = status.listed {
         perf.push(Perf::new("listed", n as f64, ""));
     }
+    perf.push(Perf::new("requests", status.requests as f64, ""));
     if let Some(Window::Days(d)) = status.window {
         perf.push(Perf::new("recovery_window_days", f64::from(d), ""));
     }

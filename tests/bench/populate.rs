@@ -1,7 +1,7 @@
 //! Fills a bucket for the benchmarks (tests/bench/run.sh, tests/bench/scale.sh):
 //!   cargo run --release --example populate -- BUCKET KEYS VERSIONS_PER_KEY MARKER_EVERY [FOLDERS [lock]]
 //! Connects the way lockwatch does (AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, …), creates the bucket
-//! with versioning (and Object Lock with `lock`), and writes KEYS keys × VERSIONS_PER_KEY
+//! (or writes into one of this user's already there) with versioning (and Object Lock with `lock`), and writes KEYS keys × VERSIONS_PER_KEY
 //! versions spread over FOLDERS folders (default 1), with a delete marker on every
 //! MARKER_EVERY-th key, 64 requests at a time.
 
@@ -75,9 +75,14 @@ fn main() -> ExitCode {
             }
         };
         let s3 = connection.s3;
-        if let Err(e) = s3.create_bucket(&bucket, None, lock).unrecorded().await {
-            eprintln!("populate: create bucket {bucket}: {e}");
-            return ExitCode::FAILURE;
+        // A bucket of this user's already there is written into as it is (a second pass).
+        match s3.create_bucket(&bucket, None, lock).unrecorded().await {
+            Ok(()) => {}
+            Err(lockwatch::s3::S3Error::Changed(_)) => {}
+            Err(e) => {
+                eprintln!("populate: create bucket {bucket}: {e}");
+                return ExitCode::FAILURE;
+            }
         }
         if let Err(e) = s3.enable_versioning(&bucket).unrecorded().await {
             eprintln!("populate: versioning on {bucket}: {e}");
