@@ -180,15 +180,37 @@ pub(super) fn watch_demo(
     })
 }
 
-/// A folder of this user's only, for the demo watcher's state; removed when dropped.
+/// The demo watcher's state: `~/.local/state/lockwatch/demo/PID/`, 0700, removed when
+/// dropped. A demo killed before it could remove its folder leaves it for the next demo, which
+/// removes every folder there whose process is gone (two demos at once keep their own). A link
+/// put at a name is removed, never followed.
 pub(super) struct DemoState(pub PathBuf);
 
 impl DemoState {
     pub(super) fn create() -> std::io::Result<DemoState> {
         use std::os::unix::fs::DirBuilderExt;
-        let nanos = jiff::Timestamp::now().subsec_nanosecond();
-        let dir =
-            std::env::temp_dir().join(format!("lockwatch-demo-{}-{nanos}", std::process::id()));
+        let demos = crate::watch::state::default_base()
+            .ok_or_else(|| std::io::Error::other("no state folder is known for this user"))?
+            .join("demo");
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&demos)?;
+        for entry in std::fs::read_dir(&demos)?.flatten() {
+            let gone = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<u32>().ok())
+                .is_none_or(|pid| !std::path::Path::new(&format!("/proc/{pid}")).exists());
+            if gone {
+                let path = entry.path();
+                let _ = match std::fs::symlink_metadata(&path) {
+                    Ok(m) if m.is_dir() => std::fs::remove_dir_all(&path),
+                    _ => std::fs::remove_file(&path),
+                };
+            }
+        }
+        let dir = demos.join(std::process::id().to_string());
         // Not recursive: a name someone else made (or a link put there) is refused.
         std::fs::DirBuilder::new().mode(0o700).create(&dir)?;
         Ok(DemoState(dir))

@@ -151,7 +151,9 @@ pub(super) async fn run_ui(mut cli: Cli, config: Config, console: &mut Console<'
     )
     .await;
     if let Some((state, task)) = demo_watch {
+        // Stopped before its folder goes: an interval under way could write into it again.
         task.abort();
+        let _ = task.await;
         drop(state);
     }
     drop(sandbox_guard);
