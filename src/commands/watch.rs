@@ -70,7 +70,7 @@ pub(super) async fn watch(
             }
         }
     }
-    let settings = settings(
+    let mut settings = settings(
         &args.judge,
         &endpoint,
         if args.once { 0 } else { args.interval },
@@ -135,6 +135,9 @@ pub(super) async fn watch(
         if args.once {
             return if failing { Exit::Partly } else { Exit::Done };
         }
+        // --accept takes the posture of the first look only: a watcher left running with it
+        // must still alert on what weakens afterwards.
+        settings.accept = false;
         let next = started + std::time::Duration::from_secs(args.interval);
         tokio::select! {
             () = tokio::time::sleep_until(next) => {}
@@ -229,6 +232,13 @@ pub(super) async fn check(
             Err(e) => return unknown(console, &e),
         }
     };
+    // A running watcher keeps the baseline: accepting is its to do.
+    if args.judge.accept && kept.is_some() && state::held(&watcher) == Some(true) {
+        return unknown(
+            console,
+            "a running watcher keeps this location's baseline: restart it with --accept once (lockwatch watch --accept …), or check with --standalone",
+        );
+    }
     let (status, text) = match kept {
         // A watcher keeps this location: its status says, and whether it runs.
         Some(kept) => {

@@ -514,9 +514,12 @@ fn a_stopped_or_denied_watcher_shows_as_failing() {
         )),
         "{metrics}"
     );
-    // While it runs, check reports its status.
+    // While it runs, check reports its status, and leaves accepting to the watcher.
     let (code, text) = user.check(&[], &location);
     assert_eq!(code, 0, "{text}");
+    let (code, text) = user.check(&["--accept"], &location);
+    assert_eq!(code, 3, "{text}");
+    assert!(text.contains("restart it with --accept once"), "{text}");
     // Stopped: CRITICAL, and it says how to go on.
     let _ = watcher.0.kill();
     let _ = watcher.0.wait();
@@ -863,4 +866,32 @@ fn the_lock_count_finds_what_weakened_each_version_on_ceph() {
         &support::ceph::ceph().endpoint,
         "locksceph",
     );
+}
+
+#[test]
+fn a_watcher_started_with_accept_still_alerts_on_what_weakens_afterwards() {
+    let endpoint = &support::sandbox::sandbox().endpoint;
+    let bucket = support::bucket::bucket("acceptrun")
+        .versioned()
+        .put("a", "a")
+        .make(endpoint);
+    let user = User::new(endpoint);
+    let (_watcher, _port, status) = user.watcher(&["--accept"], &[], &bucket);
+    let first = wait_for_interval(&status, None);
+    support::runtime().block_on(async {
+        let s3 = support::client(endpoint).await;
+        s3.suspend_versioning(&bucket)
+            .unrecorded()
+            .await
+            .expect("suspend");
+    });
+    let mut seen = first["updated_at"].as_str().map(str::to_string);
+    let mut weakened = Vec::new();
+    for _ in 0..3 {
+        let kept = wait_for_interval(&status, seen.clone());
+        seen = kept["updated_at"].as_str().map(str::to_string);
+        weakened = kept["weakened"].as_array().cloned().unwrap_or_default();
+    }
+    assert_eq!(weakened.len(), 1, "{weakened:?}");
+    assert_eq!(weakened[0]["event"], "versioning_suspended");
 }
