@@ -458,6 +458,26 @@ pub struct WatchArgs {
     /// each killed after 60 s
     #[arg(long, value_name = "CMD")]
     pub on_alert: Option<String>,
+    /// Learn of changes from the server's bucket notifications (Ceph RGW) instead of listing
+    /// every interval: after asking, make a topic that posts to this watcher and add it to
+    /// each bucket's notification configuration (the rest kept); remove both on exit
+    #[arg(long, conflicts_with_all = ["once", "no_listing"])]
+    pub notifications: bool,
+    /// Where the notifications are received (--notifications)
+    #[arg(
+        long,
+        value_name = "ADDR",
+        default_value = "127.0.0.1:0",
+        requires = "notifications"
+    )]
+    pub listen: std::net::SocketAddr,
+    /// The address the server posts to, when it is not the --listen address as the server
+    /// sees it, e.g. http://watcher.example:9470 (a secret path is added)
+    #[arg(long, value_name = "URL", requires = "notifications")]
+    pub push_url: Option<String>,
+    /// Set up --notifications without asking (needed when standard input is not a terminal)
+    #[arg(long, requires = "notifications")]
+    pub yes: bool,
     #[command(flatten)]
     pub judge: JudgeArgs,
     #[command(flatten)]

@@ -210,6 +210,26 @@ pub async fn seed_storm_bucket(s3: &S3) -> Result<(), S3Error> {
 
 /// The demo's attack: every archive of `STORM_BUCKET` deleted, as ransomware with stolen keys
 /// would — a delete marker each; the locked versions stay, so everything can be brought back.
+/// Sets `--demo`'s watcher up to learn of `STORM_BUCKET`'s changes from notifications: a
+/// topic `topic` posting to `push`, and the bucket's notification configuration sending to it
+/// (the demo's own sandbox, so unrecorded, as the rest of the seed). The topic's ARN.
+pub async fn demo_notifications(s3: &S3, topic: &str, push: &str) -> Result<String, S3Error> {
+    let arn = s3.create_topic(topic, push).unrecorded().await?;
+    let config = [crate::s3::TopicConfig {
+        id: topic.to_string(),
+        topic_arn: arn.clone(),
+        events: crate::domain::watch::notice::EVENTS
+            .iter()
+            .map(|e| e.to_string())
+            .collect(),
+        prefix: String::new(),
+    }];
+    s3.put_notifications(STORM_BUCKET, &config)
+        .unrecorded()
+        .await?;
+    Ok(arn)
+}
+
 pub async fn demo_attack(s3: &S3) -> Result<usize, S3Error> {
     for host in 1..=STORM_HOSTS {
         s3.delete_object(STORM_BUCKET, &format!("host-{host:02}/nightly.tar"))

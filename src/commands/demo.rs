@@ -161,12 +161,58 @@ pub(super) fn watch_demo(
             locks_every: 0,
             horizon_days: 7,
             max_keys: None,
+            notifications: false,
+        };
+        // bup-nightly is watched by its notifications, as the sandbox sends them.
+        let storm = watched.len() - 1;
+        let mut listener = None;
+        let address = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+        match crate::watch::notify::listen(
+            address,
+            vec![(crate::seed::STORM_BUCKET.to_string(), String::new())],
+            settings.thresholds.count,
+        )
+        .await
+        {
+            Ok(l) => {
+                let name = crate::watch::notify::names(watched[storm].dir.dir());
+                let push = format!("http://{}{}", l.bound, l.path());
+                match crate::seed::demo_notifications(&s3, &name, &push).await {
+                    Ok(topic_arn) => {
+                        watched[storm].made = Some(crate::watch::notify::Made {
+                            bucket: crate::seed::STORM_BUCKET.to_string(),
+                            prefix: String::new(),
+                            id: name.clone(),
+                            topic: name,
+                            topic_arn,
+                        });
+                        listener = Some(l);
+                    }
+                    Err(e) => tracing::warn!(error = %e, "the demo's notifications are not set up"),
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "the demo's watcher cannot receive notifications"),
+        }
+        let mut notices = listener.as_mut().and_then(|l| l.notices.take());
+        let by_notices = crate::watch::Settings {
+            notifications: true,
+            ..settings.clone()
         };
         let started = std::time::Instant::now();
         let mut attacked = false;
         loop {
+            if let Some(rx) = notices.as_mut() {
+                while let Ok((_, n)) = rx.try_recv() {
+                    watched[storm].pending.push(n);
+                }
+            }
             for w in &mut watched {
-                w.interval(&s3, &settings).await;
+                let chosen = if w.made.is_some() {
+                    &by_notices
+                } else {
+                    &settings
+                };
+                w.interval(&s3, chosen).await;
                 let _ = w.save();
             }
             if !attacked && started.elapsed() >= std::time::Duration::from_secs(8) {

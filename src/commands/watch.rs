@@ -5,7 +5,7 @@ use crate::cli::{CheckArgs, JudgeArgs, WatchArgs};
 use crate::domain::watch::status::Status;
 use crate::domain::watch::storm::Thresholds;
 use crate::watch::alert::{Command as AlertCommand, Sinks};
-use crate::watch::{Settings, WatchStatus, Watched, state};
+use crate::watch::{Settings, WatchStatus, Watched, notify, state};
 
 fn settings(judge: &JudgeArgs, endpoint: &str, interval_seconds: u64) -> Settings {
     Settings {
@@ -17,6 +17,7 @@ fn settings(judge: &JudgeArgs, endpoint: &str, interval_seconds: u64) -> Setting
         locks_every: judge.locks_every,
         horizon_days: judge.expiring,
         max_keys: judge.max_keys,
+        notifications: false,
     }
 }
 
@@ -55,7 +56,7 @@ pub(super) async fn watch(
             return Exit::CouldNotStart;
         }
     };
-    let connection = match connect_for_command(cli, config, console).await {
+    let mut connection = match connect_for_command(cli, config, console).await {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -75,11 +76,50 @@ pub(super) async fn watch(
         &endpoint,
         if args.once { 0 } else { args.interval },
     );
+    settings.notifications = args.notifications;
+    // Bucket notifications: the listener first (its address goes into the topic), then the
+    // set-up, asked for.
+    let mut listener = None;
+    if args.notifications {
+        let located = watched
+            .iter()
+            .map(|w| (w.location.bucket.clone(), w.location.prefix.clone()))
+            .collect();
+        let l = match notify::listen(args.listen, located, settings.thresholds.count).await {
+            Ok(l) => l,
+            Err(e) => {
+                say!(
+                    console,
+                    "lockwatch: cannot receive notifications on {}: {e}",
+                    args.listen
+                );
+                return Exit::CouldNotStart;
+            }
+        };
+        let base = args
+            .push_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", l.bound));
+        let push = format!("{}{}", base.trim_end_matches('/'), l.path());
+        if let Err(code) =
+            set_up_notifications(args, &mut connection, &mut watched, &push, &base, console).await
+        {
+            return code;
+        }
+        say!(
+            console,
+            "lockwatch: receiving notifications at {}/lockwatch/… (listening on {})",
+            shown(&base.trim_end_matches('/')),
+            l.bound
+        );
+        listener = Some(l);
+    }
     let shared = crate::watch::serve::Shared {
         locations: std::sync::Arc::new(std::sync::Mutex::new(
             watched.iter().map(|w| w.metrics.clone()).collect(),
         )),
         started: jiff::Timestamp::now().as_millisecond() as f64 / 1000.0,
+        listener: listener.as_ref().map(|l| l.counters.clone()),
     };
     let _server = match args.metrics {
         Some(addr) => match crate::watch::serve::start(addr, shared.clone()).await {
@@ -112,13 +152,26 @@ pub(super) async fn watch(
         }
     );
     let mut stop = std::pin::pin!(shutdown());
-    loop {
+    let mut notices = listener.as_mut().and_then(|l| l.notices.take());
+    let counters = listener.as_ref().map(|l| l.counters.clone());
+    let exit = 'watching: loop {
         let started = tokio::time::Instant::now();
+        // The notices received so far, to the locations they are of.
+        if let Some(rx) = notices.as_mut() {
+            while let Ok((i, n)) = rx.try_recv() {
+                if let Some(w) = watched.get_mut(i) {
+                    w.pending.push(n);
+                }
+            }
+        }
+        if let Some(c) = &counters {
+            c.destructive.store(0, std::sync::atomic::Ordering::Relaxed);
+        }
         let mut failing = false;
         for (i, w) in watched.iter_mut().enumerate() {
             let events = tokio::select! {
                 events = w.interval(&connection.s3, &settings) => events,
-                () = &mut stop => return Exit::Done,
+                () = &mut stop => break 'watching Exit::Done,
             };
             failing |= w.status.failing.is_some();
             if let Err(e) = w.save() {
@@ -133,15 +186,190 @@ pub(super) async fn watch(
             }
         }
         if args.once {
-            return if failing { Exit::Partly } else { Exit::Done };
+            break if failing { Exit::Partly } else { Exit::Done };
         }
         // --accept takes the posture of the first look only: a watcher left running with it
         // must still alert on what weakens afterwards.
         settings.accept = false;
         let next = started + std::time::Duration::from_secs(args.interval);
-        tokio::select! {
-            () = tokio::time::sleep_until(next) => {}
-            () = &mut stop => return Exit::Done,
+        // Notices past the storm threshold bring the next look forward (at most one look
+        // every EARLIEST seconds).
+        let earliest = started + EARLIEST;
+        let mut early = false;
+        loop {
+            tokio::select! {
+                () = tokio::time::sleep_until(next) => break,
+                () = &mut stop => break 'watching Exit::Done,
+                Some((i, n)) = next_notice(&mut notices) => {
+                    if let Some(w) = watched.get_mut(i) {
+                        w.pending.push(n);
+                    }
+                }
+                () = woken(counters.as_deref()) => early = true,
+                () = tokio::time::sleep_until(earliest), if early => break,
+            }
+        }
+    };
+    drop(notices);
+    tear_down_notifications(&connection, &watched, console).await;
+    exit
+}
+
+/// The soonest a look follows the last when notices bring it forward.
+const EARLIEST: std::time::Duration = std::time::Duration::from_secs(10);
+
+async fn next_notice(
+    rx: &mut Option<tokio::sync::mpsc::Receiver<(usize, crate::domain::watch::notice::Notice)>>,
+) -> Option<(usize, crate::domain::watch::notice::Notice)> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn woken(counters: Option<&notify::Counters>) {
+    match counters {
+        Some(c) => c.wake.notified().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The audit trail of the watcher's own writes (the notification set-up).
+fn trail(connection: &crate::s3::Connection, console: &Console<'_>) -> crate::audit::Trail {
+    crate::audit::Trail::new(
+        console.audit_path.clone(),
+        &connection.info.endpoint,
+        connection.info.actor.clone(),
+        |e| eprintln!("lockwatch: warning: cannot write the audit trail: {e}"),
+    )
+}
+
+/// Says what `--notifications` will write, asks (unless --yes), and sets it up for each
+/// location; on a failure, removes what was made and says why.
+async fn set_up_notifications(
+    args: &WatchArgs,
+    connection: &mut crate::s3::Connection,
+    watched: &mut [Watched],
+    push: &str,
+    base: &str,
+    console: &mut Console<'_>,
+) -> Result<(), Exit> {
+    if connection.info.read_only {
+        say!(
+            console,
+            "lockwatch: --notifications writes a topic and each bucket's notification configuration, and this connection is read-only{}",
+            connection
+                .info
+                .read_only_because
+                .as_deref()
+                .map_or(String::new(), |w| format!(" ({w})"))
+        );
+        return Err(Exit::CouldNotStart);
+    }
+    say!(
+        console,
+        "lockwatch --notifications will write, and remove on exit:"
+    );
+    for w in watched.iter() {
+        let name = notify::names(w.dir.dir());
+        say!(
+            console,
+            "  - a topic {name} posting to {}/lockwatch/… (a secret path), and in the notification configuration of {} a topic configuration {name} for {}{} (the others kept)",
+            shown(&base.trim_end_matches('/')),
+            shown(&w.location.bucket),
+            notify::EVENTS.join(" and "),
+            if w.location.prefix.is_empty() {
+                String::new()
+            } else {
+                format!(" under {}", shown(&w.location.prefix))
+            }
+        );
+    }
+    say!(
+        console,
+        "  Ceph RGW 16.2 (Pacific) aborts on a multi-object delete (DeleteObjects) in a bucket with notifications (measured on 16.2.15): do not set them up there."
+    );
+    if !args.yes {
+        if !console.input_is_terminal {
+            say!(
+                console,
+                "lockwatch: standard input is not a terminal, so lockwatch cannot ask before writing: pass --yes to set up --notifications"
+            );
+            return Err(Exit::CouldNotStart);
+        }
+        let _ = write!(
+            console.err,
+            "Type 'notify' to set this up (anything else cancels): "
+        );
+        let mut line = String::new();
+        if console.input.read_line(&mut line).is_err() || line.trim() != "notify" {
+            say!(console, "Not confirmed: nothing was written.");
+            return Err(Exit::CouldNotStart);
+        }
+    }
+    learn_identity(connection).await;
+    let trail = trail(connection, console);
+    for i in 0..watched.len() {
+        let w = &watched[i];
+        let name = notify::names(w.dir.dir());
+        match notify::set_up(
+            &connection.s3,
+            &trail,
+            &w.location.bucket,
+            &w.location.prefix,
+            &name,
+            push,
+        )
+        .await
+        {
+            Ok(made) => {
+                if let Err(e) = w.dir.save("notifications.json", &made) {
+                    say!(console, "lockwatch: {}", shown(&e));
+                }
+                watched[i].made = Some(made);
+            }
+            Err(e) => {
+                say!(
+                    console,
+                    "lockwatch: cannot set up notifications: {}",
+                    shown(&e)
+                );
+                tear_down_notifications(connection, watched, console).await;
+                return Err(Exit::CouldNotStart);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Removes what `--notifications` made; what cannot be removed is said, and kept in the
+/// state folder for the next start.
+async fn tear_down_notifications(
+    connection: &crate::s3::Connection,
+    watched: &[Watched],
+    console: &mut Console<'_>,
+) {
+    let trail = trail(connection, console);
+    for w in watched {
+        let Some(made) = &w.made else { continue };
+        match notify::tear_down(&connection.s3, &trail, made).await {
+            Ok(()) => {
+                let _ = std::fs::remove_file(w.dir.path("notifications.json"));
+                say!(
+                    console,
+                    "lockwatch: removed the notification set-up of {} ({})",
+                    shown(&made.bucket),
+                    made.id
+                );
+            }
+            Err(e) => say!(
+                console,
+                "lockwatch: could not remove the notification set-up of {} ({}): {}; remove it with the SNS API (DeleteTopic {}) and the bucket's notification configuration",
+                shown(&made.bucket),
+                made.id,
+                shown(&e),
+                made.topic_arn
+            ),
         }
     }
 }

@@ -13,7 +13,7 @@ use crate::domain::{LegalHold, LockInfo, RetainUntil, RetentionMode, percent};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use bytes::Bytes;
-use http_body_util::Empty;
+use http_body_util::{BodyExt, Empty, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use std::sync::{Arc, Mutex};
@@ -25,6 +25,9 @@ const ATTEMPTS: u32 = 3;
 
 pub struct LeanHead {
     client: Client<hyper_rustls::HttpsConnector<HttpConnector>, Empty<Bytes>>,
+    /// For the few requests with a body the SDK does not send (the SNS API, Ceph RGW's
+    /// DELETE ?notification).
+    with_body: Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>,
     /// `http://host:port` (and any base path), without a trailing slash.
     endpoint: String,
     region: String,
@@ -73,9 +76,11 @@ impl LeanHead {
             }
         }
         let connector = super::https::connector(roots, settings.connect_timeout)?;
-        let client = Client::builder(hyper_util::rt::TokioExecutor::new()).build(connector);
+        let client = Client::builder(hyper_util::rt::TokioExecutor::new()).build(connector.clone());
+        let with_body = Client::builder(hyper_util::rt::TokioExecutor::new()).build(connector);
         Ok(LeanHead {
             client,
+            with_body,
             endpoint: settings.endpoint.trim_end_matches('/').to_string(),
             region: settings.region.to_string(),
             provider: settings.provider,
@@ -156,14 +161,7 @@ impl LeanHead {
             .body(Empty::<Bytes>::new())
             .map_err(|e| S3Error::Other(format!("cannot build the HEAD request: {e}")))?;
         sign(&mut request, url, &credentials, &self.region)?;
-        let response = self.client.request(request).await.map_err(|e| {
-            let text = super::error::causes(&e);
-            if text.contains("timed out") {
-                S3Error::Timeout(text)
-            } else {
-                S3Error::Network(text)
-            }
-        })?;
+        let response = self.client.request(request).await.map_err(unsent)?;
         let headers = response.headers();
         if let Some(date) = headers
             .get(http::header::DATE)
@@ -221,13 +219,98 @@ impl LeanHead {
     }
 }
 
-/// Signs `request` (SigV4, headers, an empty payload) for S3 in `region`.
-fn sign(
-    request: &mut http::Request<Empty<Bytes>>,
+/// A request that got no answer: a timeout, or the network.
+fn unsent(e: hyper_util::client::legacy::Error) -> S3Error {
+    let text = super::error::causes(&e);
+    if text.contains("timed out") {
+        S3Error::Timeout(text)
+    } else {
+        S3Error::Network(text)
+    }
+}
+
+/// An answer to `LeanHead::send`: the status and the body (at most `MAX_ANSWER` bytes).
+#[derive(Debug)]
+pub struct RawAnswer {
+    pub status: u16,
+    pub body: Bytes,
+}
+
+const MAX_ANSWER: usize = 1024 * 1024;
+
+impl LeanHead {
+    /// Sends one signed request with a body to `path_and_query` (after the endpoint), for
+    /// `service` ("s3" or "sns"), once: these are writes, never resent.
+    pub async fn send(
+        &self,
+        method: http::Method,
+        path_and_query: &str,
+        service: &str,
+        content_type: Option<&str>,
+        body: Bytes,
+    ) -> Result<RawAnswer, S3Error> {
+        let url = format!("{}{path_and_query}", self.endpoint);
+        self.requests
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let sent = async {
+            let credentials = self.credentials().await?;
+            let mut builder = http::Request::builder()
+                .method(method.clone())
+                .uri(&url)
+                .header(
+                    "user-agent",
+                    concat!("lockwatch/", env!("CARGO_PKG_VERSION")),
+                );
+            if let Some(t) = content_type {
+                builder = builder.header(http::header::CONTENT_TYPE, t);
+            }
+            let mut request = builder
+                .body(Full::new(body.clone()))
+                .map_err(|e| S3Error::Other(format!("cannot build the request: {e}")))?;
+            let headers: Vec<(String, String)> = request
+                .headers()
+                .iter()
+                .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
+                .collect();
+            let instructions = signing(
+                method.as_str(),
+                &url,
+                &headers,
+                &body,
+                &credentials,
+                &self.region,
+                service,
+            )?;
+            instructions.apply_to_request_http1x(&mut request);
+            let response = self.with_body.request(request).await.map_err(unsent)?;
+            let status = response.status().as_u16();
+            let body = http_body_util::Limited::new(response.into_body(), MAX_ANSWER)
+                .collect()
+                .await
+                .map_err(|e| S3Error::Network(format!("the answer could not be read: {e}")))?
+                .to_bytes();
+            Ok(RawAnswer { status, body })
+        };
+        match tokio::time::timeout(self.attempt_timeout, sent).await {
+            Ok(r) => r,
+            Err(_) => Err(S3Error::Timeout(format!(
+                "{method} took longer than {} s (--attempt-timeout); it may have happened",
+                self.attempt_timeout.as_secs()
+            ))),
+        }
+    }
+}
+
+/// The SigV4 signature of one request for `service` in `region`.
+fn signing(
+    method: &str,
     url: &str,
+    headers: &[(String, String)],
+    body: &[u8],
     credentials: &Credentials,
     region: &str,
-) -> Result<(), S3Error> {
+    service: &str,
+) -> Result<aws_sigv4::http_request::SigningInstructions, S3Error> {
     use aws_sigv4::http_request::{
         PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest, SigningSettings,
         UriPathNormalizationMode, sign,
@@ -240,21 +323,38 @@ fn sign(
     let params = aws_sigv4::sign::v4::SigningParams::builder()
         .identity(&identity)
         .region(region)
-        .name("s3")
+        .name(service)
         .time(SystemTime::now())
         .settings(settings)
         .build()
         .map_err(|e| S3Error::Other(format!("cannot sign: {e}")))?
         .into();
-    let headers = request
-        .headers()
-        .iter()
-        .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)));
-    let signable = SignableRequest::new("HEAD", url, headers, SignableBody::Bytes(&[]))
-        .map_err(|e| S3Error::Other(format!("cannot sign: {e}")))?;
+    let signable = SignableRequest::new(
+        method,
+        url,
+        headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        SignableBody::Bytes(body),
+    )
+    .map_err(|e| S3Error::Other(format!("cannot sign: {e}")))?;
     let (instructions, _) = sign(signable, &params)
         .map_err(|e| S3Error::Other(format!("cannot sign: {e}")))?
         .into_parts();
+    Ok(instructions)
+}
+
+/// Signs `request` (SigV4, headers, an empty payload) for S3 in `region`.
+fn sign(
+    request: &mut http::Request<Empty<Bytes>>,
+    url: &str,
+    credentials: &Credentials,
+    region: &str,
+) -> Result<(), S3Error> {
+    let headers: Vec<(String, String)> = request
+        .headers()
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
+        .collect();
+    let instructions = signing("HEAD", url, &headers, &[], credentials, region, "s3")?;
     instructions.apply_to_request_http1x(request);
     Ok(())
 }

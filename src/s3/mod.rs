@@ -7,7 +7,7 @@ mod connect;
 mod error;
 pub(crate) mod https;
 mod integrity;
-mod lean;
+pub(crate) mod lean;
 mod ops;
 mod posture;
 
@@ -20,7 +20,7 @@ pub use connect::{
     PathStyle, StaticCredentials, Timeouts, aws_credentials_file, connect, mask,
 };
 pub use error::S3Error;
-pub use ops::{Download, ObjectPager, Pager, PutOptions, VersionPager};
+pub use ops::{Download, ObjectPager, Pager, PutOptions, TopicConfig, VersionPager};
 
 /// A connected S3 client. Cheap to clone; clones share connections.
 #[derive(Clone, Debug)]

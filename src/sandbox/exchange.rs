@@ -25,6 +25,7 @@ fn next_request_id() -> String {
 pub(crate) async fn serve(
     service: S3Service,
     store: Arc<Mutex<Store>>,
+    keys: Arc<(String, String)>,
     req: http::Request<hyper::body::Incoming>,
 ) -> Result<HttpResponse, HttpError> {
     let id = next_request_id();
@@ -42,6 +43,9 @@ pub(crate) async fn serve(
     };
     let mut response = match refused {
         Some(refused) => refused,
+        None if super::notify::is_ours(&req) => {
+            super::notify::serve(req, &store, &keys.0, &keys.1).await
+        }
         None => service.call(req).await?,
     };
     if held > 0

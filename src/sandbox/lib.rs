@@ -7,6 +7,7 @@
 pub mod conditions;
 mod exchange;
 pub mod integrity;
+pub mod notify;
 mod service;
 pub mod store;
 
@@ -25,11 +26,14 @@ pub struct Sandbox {
     pub endpoint: String,
     pub addr: SocketAddr,
     server: tokio::task::JoinHandle<()>,
+    /// Posts bucket notifications (`notify`).
+    delivery: tokio::task::JoinHandle<()>,
 }
 
 impl Drop for Sandbox {
     fn drop(&mut self) {
         self.server.abort();
+        self.delivery.abort();
     }
 }
 
@@ -49,6 +53,11 @@ pub async fn start_with_keys(
     let listener = TcpListener::bind(("127.0.0.1", port)).await?;
     let addr = listener.local_addr()?;
     let store = Arc::new(Mutex::new(store::Store::new(limits)));
+    let (outbox, queued) = tokio::sync::mpsc::channel(notify::OUTBOX);
+    if let Ok(mut s) = store.lock() {
+        s.outbox = Some(outbox);
+    }
+    let delivery = tokio::spawn(notify::deliver(queued, store.clone()));
     let service = {
         let mut builder = s3s::service::S3ServiceBuilder::new(service::SandboxS3 {
             store: store.clone(),
@@ -60,14 +69,15 @@ pub async fn start_with_keys(
         builder.set_host(LocalHosts);
         builder.build()
     };
+    let keys = Arc::new((access_key.to_string(), secret_key.to_string()));
     let server = tokio::spawn(async move {
         loop {
             let Ok((stream, _)) = listener.accept().await else {
                 continue;
             };
-            let (service, store) = (service.clone(), store.clone());
+            let (service, store, keys) = (service.clone(), store.clone(), keys.clone());
             let exchange = hyper::service::service_fn(move |req| {
-                exchange::serve(service.clone(), store.clone(), req)
+                exchange::serve(service.clone(), store.clone(), keys.clone(), req)
             });
             tokio::spawn(async move {
                 let _ = hyper::server::conn::http1::Builder::new()
@@ -80,6 +90,7 @@ pub async fn start_with_keys(
         endpoint: format!("http://{addr}"),
         addr,
         server,
+        delivery,
     })
 }
 

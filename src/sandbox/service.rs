@@ -2335,6 +2335,116 @@ impl S3 for SandboxS3 {
         Ok(S3Response::new(dto::PutObjectAclOutput::default()))
     }
 
+    async fn put_bucket_notification_configuration(
+        &self,
+        req: S3Request<dto::PutBucketNotificationConfigurationInput>,
+    ) -> S3Result<S3Response<dto::PutBucketNotificationConfigurationOutput>> {
+        let input = req.input;
+        let config = input.notification_configuration;
+        if config
+            .queue_configurations
+            .as_ref()
+            .is_some_and(|q| !q.is_empty())
+            || config
+                .lambda_function_configurations
+                .as_ref()
+                .is_some_and(|l| !l.is_empty())
+        {
+            return Err(S3Error::with_message(
+                S3ErrorCode::InvalidArgument,
+                "the sandbox sends notifications to topics only",
+            ));
+        }
+        let mut store = self.store()?;
+        store.bucket(&input.bucket).map_err(s3_error)?;
+        let mut rules = Vec::new();
+        for t in config.topic_configurations.unwrap_or_default() {
+            if !store.topics.contains_key(&t.topic_arn) {
+                return Err(S3Error::with_message(
+                    S3ErrorCode::InvalidArgument,
+                    format!(
+                        "Unable to validate the following destination configurations: {}",
+                        t.topic_arn
+                    ),
+                ));
+            }
+            let events: Vec<String> = t.events.iter().map(|e| e.as_ref().to_string()).collect();
+            if events.is_empty()
+                || events.iter().any(|e| {
+                    !(e.starts_with("s3:ObjectCreated:") || e.starts_with("s3:ObjectRemoved:"))
+                })
+            {
+                return Err(S3Error::with_message(
+                    S3ErrorCode::InvalidArgument,
+                    "the sandbox sends s3:ObjectCreated:* and s3:ObjectRemoved:* events only",
+                ));
+            }
+            let prefix = t
+                .filter
+                .as_ref()
+                .and_then(|f| f.key.as_ref())
+                .and_then(|k| k.filter_rules.as_ref())
+                .into_iter()
+                .flatten()
+                .filter(|r| {
+                    r.name
+                        .as_ref()
+                        .is_some_and(|n| n.as_str().eq_ignore_ascii_case("prefix"))
+                })
+                .filter_map(|r| r.value.clone())
+                .collect::<String>();
+            rules.push(super::notify::Rule {
+                id: t.id.unwrap_or_else(|| format!("rule-{}", rules.len() + 1)),
+                topic_arn: t.topic_arn,
+                events,
+                prefix,
+            });
+        }
+        if let Some(kept) = store.notifications_mut(&input.bucket) {
+            *kept = rules;
+        }
+        Ok(S3Response::new(
+            dto::PutBucketNotificationConfigurationOutput::default(),
+        ))
+    }
+
+    async fn get_bucket_notification_configuration(
+        &self,
+        req: S3Request<dto::GetBucketNotificationConfigurationInput>,
+    ) -> S3Result<S3Response<dto::GetBucketNotificationConfigurationOutput>> {
+        let store = self.store()?;
+        let bucket = store.bucket(&req.input.bucket).map_err(s3_error)?;
+        let topics = bucket
+            .notifications
+            .iter()
+            .map(|r| dto::TopicConfiguration {
+                id: Some(r.id.clone()),
+                topic_arn: r.topic_arn.clone(),
+                events: r
+                    .events
+                    .iter()
+                    .map(|e| dto::Event::from(e.clone()))
+                    .collect(),
+                filter: (!r.prefix.is_empty()).then(|| dto::NotificationConfigurationFilter {
+                    key: Some(dto::S3KeyFilter {
+                        filter_rules: Some(vec![dto::FilterRule {
+                            name: Some(dto::FilterRuleName::from_static(
+                                dto::FilterRuleName::PREFIX,
+                            )),
+                            value: Some(r.prefix.clone()),
+                        }]),
+                    }),
+                }),
+            })
+            .collect();
+        Ok(S3Response::new(
+            dto::GetBucketNotificationConfigurationOutput {
+                topic_configurations: Some(topics),
+                ..Default::default()
+            },
+        ))
+    }
+
     async fn put_bucket_policy(
         &self,
         req: S3Request<dto::PutBucketPolicyInput>,

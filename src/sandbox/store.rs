@@ -345,6 +345,8 @@ pub struct Bucket {
     /// Other bucket configurations a client sets and reads back (tagging, ownership controls,
     /// public access block), as sent; the sandbox keeps them and enforces none.
     pub settings: BTreeMap<Setting, serde_json::Value>,
+    /// The bucket's notification configuration: its topic configurations.
+    pub notifications: Vec<super::notify::Rule>,
 }
 
 /// A bucket configuration kept as sent.
@@ -465,6 +467,13 @@ pub struct Store {
     /// retrying after a lost answer) is answered as the first was; oldest first.
     completed: std::collections::VecDeque<Completed>,
     pub limits: Limits,
+    /// Topics (the SNS API): ARN to push endpoint.
+    pub topics: BTreeMap<String, String>,
+    /// Where events go to be posted (none: nothing is sent).
+    pub outbox: Option<tokio::sync::mpsc::Sender<super::notify::Outgoing>>,
+    /// Events dropped because the outbox was full, and events no post delivered.
+    pub notices_dropped: u64,
+    pub notices_failed: u64,
 }
 
 /// How many completed uploads are remembered for a repeated CompleteMultipartUpload.
@@ -561,6 +570,11 @@ impl Store {
         self.buckets.get_mut(name).ok_or(StoreError::NoSuchBucket)
     }
 
+    /// A bucket's notification configuration, to change.
+    pub fn notifications_mut(&mut self, name: &str) -> Option<&mut Vec<super::notify::Rule>> {
+        self.buckets.get_mut(name).map(|b| &mut b.notifications)
+    }
+
     pub fn create_bucket(
         &mut self,
         name: &str,
@@ -592,6 +606,7 @@ impl Store {
                 policy: None,
                 deleted_null: BTreeMap::new(),
                 settings: BTreeMap::new(),
+                notifications: Vec::new(),
             },
         );
         Ok(())
@@ -827,9 +842,39 @@ impl Store {
             }
             freed = entries.remove(i).cost(key);
         }
+        let (name, version_id, etag, size, seq) = match &entry.content {
+            Content::DeleteMarker => (
+                "ObjectRemoved:DeleteMarkerCreated",
+                entry.version_id.clone(),
+                String::new(),
+                0,
+                entry.seq,
+            ),
+            Content::Data(o) => (
+                "ObjectCreated:Put",
+                entry.version_id.clone(),
+                o.etag.clone(),
+                o.body.len() as u64,
+                entry.seq,
+            ),
+        };
         entries.insert(0, entry);
         self.shrink(freed);
         self.grow(cost);
+        self.emit(super::notify::Change {
+            bucket,
+            key,
+            name,
+            version_id: if version_id == "null" {
+                ""
+            } else {
+                &version_id
+            },
+            etag: &etag,
+            size,
+            at: now,
+            seq,
+        });
         Ok(())
     }
 
@@ -908,12 +953,29 @@ impl Store {
             }
             Versioning::Never => {
                 let b = self.bucket_mut(bucket)?;
-                let freed = b
-                    .keys
-                    .remove(key)
+                let removed = b.keys.remove(key);
+                let freed = removed
+                    .as_ref()
                     .map(|e| e.iter().map(|e| e.cost(key)).sum::<u64>())
                     .unwrap_or(0);
                 self.shrink(freed);
+                if let Some(Entry {
+                    content: Content::Data(o),
+                    seq,
+                    ..
+                }) = removed.as_ref().and_then(|e| e.first())
+                {
+                    self.emit(super::notify::Change {
+                        bucket,
+                        key,
+                        name: "ObjectRemoved:Delete",
+                        version_id: "",
+                        etag: &o.etag,
+                        size: o.body.len() as u64,
+                        at: now,
+                        seq: *seq,
+                    });
+                }
                 Ok(Deleted {
                     version_id: None,
                     delete_marker: false,
@@ -966,6 +1028,20 @@ impl Store {
             freed = freed.saturating_sub(tombstone);
         }
         self.shrink(freed);
+        let (etag, size) = match &removed.content {
+            Content::DeleteMarker => (String::new(), 0),
+            Content::Data(o) => (o.etag.clone(), o.body.len() as u64),
+        };
+        self.emit(super::notify::Change {
+            bucket,
+            key,
+            name: "ObjectRemoved:Delete",
+            version_id,
+            etag: &etag,
+            size,
+            at: now,
+            seq: removed.seq,
+        });
         Ok(Deleted {
             version_id: Some(version_id.to_string()),
             delete_marker: matches!(removed.content, Content::DeleteMarker),

@@ -7,6 +7,7 @@
 
 pub mod alert;
 pub mod locks;
+pub mod notify;
 pub mod records;
 pub mod scan;
 pub mod serve;
@@ -15,6 +16,7 @@ pub mod state;
 use crate::domain::format::json_time;
 use crate::domain::location::S3Location;
 use crate::domain::posture::Severity;
+use crate::domain::watch::notice::{self, Confirmed, Verdict};
 use crate::domain::watch::posture::{Snapshot, Window, accept, advance, weakenings};
 use crate::domain::watch::status::{Perf, Status, render};
 use crate::domain::watch::storm::{self, Thresholds};
@@ -63,6 +65,9 @@ pub struct WatchStatus {
     /// The protection of current versions runs out within the horizon (alerted once).
     #[serde(default)]
     pub running_out: Option<Event>,
+    /// What became of the last interval's bucket notifications (`--notifications`).
+    #[serde(default)]
+    pub notices: Option<notice::Tally>,
 }
 
 /// Alerts kept in `status.json`.
@@ -84,6 +89,9 @@ pub struct Settings {
     pub horizon_days: u64,
     /// Smaller listing pages (tests).
     pub max_keys: Option<i32>,
+    /// Changes come as bucket notifications (`--notifications`): the versions are listed at
+    /// the first look of a run only (and every interval once the bucket no longer sends).
+    pub notifications: bool,
 }
 
 /// One watched location, with what is kept between intervals.
@@ -94,6 +102,15 @@ pub struct Watched {
     storm: storm::State,
     pub status: WatchStatus,
     pub metrics: metrics::Location,
+    /// Notices received since the last interval (`--notifications`).
+    pub pending: notify::Pending,
+    /// What `--notifications` set up for this location.
+    pub made: Option<notify::Made>,
+    /// Whether this run listed the versions already.
+    listed_this_run: bool,
+    /// Versions notices told created, and those counted already (`--notifications`).
+    created: notify::Recent,
+    counted: notify::Recent,
 }
 
 impl Watched {
@@ -132,6 +149,11 @@ impl Watched {
             storm,
             status,
             metrics,
+            pending: notify::Pending::default(),
+            made: None,
+            listed_this_run: false,
+            created: notify::Recent::default(),
+            counted: notify::Recent::default(),
         })
     }
 
@@ -241,43 +263,80 @@ impl Watched {
         self.status.weakened = still;
         self.baseline = Some(advance(&baseline, &snapshot));
 
-        // The listing.
+        // The bucket's notifications, where they are set up: still sending to this watcher?
+        let mut by_notices = settings.notifications && self.listed_this_run;
+        if let Some(made) = &self.made {
+            match notify::in_place(s3, made).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    failures.push(format!(
+                        "the notification configuration of {bucket} no longer sends to this watcher ({} is gone): the versions are listed each interval instead",
+                        made.id
+                    ));
+                    by_notices = false;
+                }
+                Err(e) => failures.push(e),
+            }
+        }
+        // The changes: from the notices, or from a listing.
         let mut listed_ok = true;
-        if !settings.no_listing {
+        if by_notices {
+            let pending = std::mem::take(&mut self.pending);
+            let (counts, examples, keys, tally, errors) =
+                self.changes_told(s3, settings, pending).await;
+            failures.extend(errors);
+            self.status.notices = Some(tally);
+            self.metrics
+                .notices
+                .get_or_insert_with(Default::default)
+                .add(&tally);
+            let at = s3.server_now();
+            if let Some(event) = self.observe(settings, &counts, &examples, keys, since_last, at) {
+                events.push(event);
+            }
+        } else if !settings.no_listing {
             match scan::scan(s3, &bucket, &prefix, self.dir.dir(), settings.max_keys).await {
                 Ok(scanned) => {
                     let at = s3.server_now();
                     self.status.listed = Some(scanned.entries);
                     self.metrics.listed = Some(scanned.entries);
                     self.metrics.listing_seconds = Some(scanned.seconds);
-                    if scanned.baseline.is_none() {
-                        self.status.last_changes = Some(scanned.counts);
-                        self.metrics.changes.add(&scanned.counts);
-                        // The span the changes happened in: since the last look.
-                        let seconds = since_last.unwrap_or(settings.interval_seconds).max(1);
-                        if let Some(f) = self.storm.observe(
-                            &settings.thresholds,
+                    // With notifications, the first listing of a run starts the count again:
+                    // what it finds since the last listing is what notices told before, and
+                    // what happened while no watcher ran.
+                    let rebaseline = settings.notifications && !self.listed_this_run && !first;
+                    self.listed_this_run = true;
+                    if settings.notifications {
+                        // What arrived before this listing, it saw.
+                        self.pending = notify::Pending::default();
+                    }
+                    if scanned.baseline.is_none() && !rebaseline {
+                        if let Some(event) = self.observe(
+                            settings,
                             &scanned.counts,
-                            &json_time(at),
-                            seconds,
                             &scanned.examples,
+                            scanned.example_keys.clone(),
+                            since_last,
+                            at,
                         ) {
-                            let mut event = self.event(f, at);
-                            if event.event == Kind::DeletionStorm {
-                                event.keys = scanned.example_keys.clone();
-                            }
                             events.push(event);
                         }
                     } else if !first {
-                        // A damaged or lost scan: said, and the next interval compares.
+                        // A damaged or lost scan, or the first listing of a run with
+                        // notifications: said, and what follows compares with it.
                         events.push(self.event(
                             Finding {
                                 kind: Kind::Baseline,
                                 level: Level::Info,
-                                summary: format!(
-                                    "the listing starts again from this scan: {}",
-                                    scanned.baseline.unwrap_or_default()
-                                ),
+                                summary: match scanned.baseline {
+                                    Some(why) => {
+                                        format!("the listing starts again from this scan: {why}")
+                                    }
+                                    None => format!(
+                                        "the listing starts again from this scan, and notices from now on: since the last listing, {}",
+                                        scanned.counts.described()
+                                    ),
+                                },
                                 evidence: vec![format!("{} entries listed", scanned.entries)],
                                 counts: None,
                             },
@@ -530,6 +589,174 @@ impl Watched {
         events
     }
 
+    /// One interval's changes judged for a storm: the event when one begins or ends.
+    fn observe(
+        &mut self,
+        settings: &Settings,
+        counts: &storm::Counts,
+        examples: &[String],
+        keys: Vec<String>,
+        since_last: Option<u64>,
+        at: jiff::Timestamp,
+    ) -> Option<Event> {
+        self.status.last_changes = Some(*counts);
+        self.metrics.changes.add(counts);
+        // The span the changes happened in: since the last look.
+        let seconds = since_last.unwrap_or(settings.interval_seconds).max(1);
+        let f = self.storm.observe(
+            &settings.thresholds,
+            counts,
+            &json_time(at),
+            seconds,
+            examples,
+        )?;
+        let mut event = self.event(f, at);
+        if event.event == Kind::DeletionStorm {
+            event.keys = keys;
+        }
+        Some(event)
+    }
+
+    /// The changes the notices of an interval come to. Under the storm thresholds even with
+    /// each notice counted at its worst, they are counted as they say; otherwise each key is
+    /// read back (at most `READ_BACK_KEYS`, `READ_BACKS` at once) and only what its history
+    /// confirms is counted. Returns the counts, examples, keys, the tally and what failed.
+    async fn changes_told(
+        &mut self,
+        s3: &S3,
+        settings: &Settings,
+        pending: notify::Pending,
+    ) -> (
+        storm::Counts,
+        Vec<String>,
+        Vec<String>,
+        notice::Tally,
+        Vec<String>,
+    ) {
+        use futures::StreamExt;
+        const READ_BACK_KEYS: usize = 5_000;
+        const READ_BACKS: usize = 8;
+        let mut tally = notice::Tally {
+            received: pending.notices.len() as u64,
+            dropped: pending.dropped,
+            ..Default::default()
+        };
+        for n in &pending.notices {
+            if n.change == notice::Change::Created && !n.version_id.is_empty() {
+                self.created.insert(&n.key, &n.version_id);
+            }
+        }
+        let upper = notice::upper_bound(&pending.notices);
+        if !self.storm.is_storm(&settings.thresholds, &upper) && pending.dropped == 0 {
+            tally.counted_unread = tally.received;
+            return (upper, Vec::new(), Vec::new(), tally, Vec::new());
+        }
+        let mut by_key: BTreeMap<&str, Vec<&notice::Notice>> = BTreeMap::new();
+        for n in &pending.notices {
+            by_key.entry(n.key.as_str()).or_default().push(n);
+        }
+        // The versions the last listing saw of the keys with a deletion.
+        let deleting: Vec<String> = by_key
+            .iter()
+            .take(READ_BACK_KEYS)
+            .filter(|(_, ns)| {
+                ns.iter().any(|n| {
+                    matches!(
+                        n.change,
+                        notice::Change::VersionDeleted | notice::Change::MarkerRemoved
+                    )
+                })
+            })
+            .map(|(k, _)| k.to_string())
+            .collect();
+        let listing = self.dir.path(scan::FILE);
+        let listed: std::collections::HashMap<String, Vec<String>> =
+            tokio::task::spawn_blocking(move || listed_versions(&listing, &deleting))
+                .await
+                .unwrap_or_default();
+        let since = self.status.updated_at.parse::<jiff::Timestamp>().ok();
+        let mut counts = storm::Counts::default();
+        let mut examples = Vec::new();
+        let mut keys = Vec::new();
+        let mut errors = Vec::new();
+        let bucket = self.location.bucket.as_str();
+        // The futures made first: a stream mapping a closure over borrowed keys is not
+        // `Send` for the compiler's higher-ranked check.
+        let reads: Vec<_> = by_key
+            .iter()
+            .take(READ_BACK_KEYS)
+            .map(|(key, notices)| {
+                let key: &str = key;
+                async move { (key, notices, s3.key_history(bucket, key).await) }
+            })
+            .collect();
+        let mut read = futures::stream::iter(reads).buffered(READ_BACKS);
+        while let Some((key, notices, history)) = read.next().await {
+            tally.keys_read_back += 1;
+            let history = match history {
+                Ok(h) => h,
+                Err(e) => {
+                    tally.unconfirmed += notices.len() as u64;
+                    if errors.len() < 3 {
+                        errors.push(format!(
+                            "reading back {}: {e}",
+                            crate::domain::text::name(key)
+                        ));
+                    }
+                    continue;
+                }
+            };
+            for n in notices {
+                let existed = |id: &str| {
+                    listed.get(key).is_some_and(|v| v.iter().any(|l| l == id))
+                        || self.created.contains(key, id)
+                };
+                let counted = |id: &str| self.counted.contains(key, id);
+                let (verdict, by) = notice::confirm(
+                    n,
+                    &history,
+                    &notice::Known {
+                        since,
+                        existed: &existed,
+                        counted: &counted,
+                    },
+                );
+                match verdict {
+                    Verdict::Confirmed(c) => {
+                        self.counted.insert(key, &by);
+                        tally.confirmed += 1;
+                        c.count(&mut counts);
+                        let what = match c {
+                            Confirmed::MarkerCreated => Some("delete marker created"),
+                            Confirmed::VersionDeleted => Some("version deleted"),
+                            Confirmed::Overwrite => Some("overwritten"),
+                            _ => None,
+                        };
+                        if let Some(what) = what {
+                            if examples.len() < storm::EXAMPLES {
+                                examples.push(format!(
+                                    "{}: {what}, read back",
+                                    crate::domain::text::name(key)
+                                ));
+                            }
+                            if keys.len() < storm::EXAMPLES && !keys.iter().any(|k| k == key) {
+                                keys.push(key.to_string());
+                            }
+                        }
+                    }
+                    Verdict::Unconfirmed => tally.unconfirmed += 1,
+                }
+            }
+        }
+        drop(read);
+        tally.not_read_back = by_key
+            .values()
+            .skip(READ_BACK_KEYS)
+            .map(|v| v.len() as u64)
+            .sum();
+        (counts, examples, keys, tally, errors)
+    }
+
     /// Keeps what the interval found; a state that cannot be saved is an error to say (the
     /// next interval compares with what was saved last).
     pub fn save(&self) -> Result<(), String> {
@@ -751,4 +978,26 @@ pub fn judge(
 pub fn report(status: &WatchStatus, stale: Option<String>, expiry: Expiry) -> (Status, String) {
     let (s, summary, details, perf) = judge(status, stale, expiry);
     (s, render(s, &summary, &details, &perf))
+}
+
+/// The version ids the listing kept at `path` has of each of `keys` (sorted): empty when
+/// there is no listing or it cannot be read (nothing is then known to have existed there).
+fn listed_versions(
+    path: &std::path::Path,
+    keys: &[String],
+) -> std::collections::HashMap<String, Vec<String>> {
+    let mut found = std::collections::HashMap::new();
+    let Ok(Some(mut walker)) = records::Walker::open(path) else {
+        return found;
+    };
+    for key in keys {
+        let entries = walker.until(key, &mut |_, _| {});
+        if !entries.is_empty() {
+            found.insert(
+                key.clone(),
+                entries.into_iter().map(|e| e.version_id).collect(),
+            );
+        }
+    }
+    found
 }

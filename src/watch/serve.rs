@@ -21,6 +21,8 @@ pub struct Shared {
     pub locations: Arc<Mutex<Vec<metrics::Location>>>,
     /// Unix time the watcher started.
     pub started: f64,
+    /// The notification listener's counts (`--notifications`).
+    pub listener: Option<Arc<crate::watch::notify::Counters>>,
 }
 
 impl Shared {
@@ -39,7 +41,12 @@ impl Shared {
             Ok(l) => l.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
         };
-        metrics::render(&all, self.started)
+        let refused = self
+            .listener
+            .as_ref()
+            .map(|c| c.refused())
+            .unwrap_or_default();
+        metrics::render(&all, self.started, &refused)
     }
 }
 
@@ -51,26 +58,50 @@ pub async fn start(
 ) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     let listener = TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
-    let slots = Arc::new(tokio::sync::Semaphore::new(CONNECTIONS));
-    let task = tokio::spawn(async move {
+    let task = spawn_bounded(listener, CONNECTIONS, CONNECTION_TIMEOUT, move || {
+        let shared = shared.clone();
+        hyper::service::service_fn(move |req| {
+            let shared = shared.clone();
+            async move { Ok::<_, std::convert::Infallible>(answer(&shared, &req)) }
+        })
+    });
+    Ok((bound, task))
+}
+
+/// Serves `listener` until the task is dropped: at most `connections` at once (one over is
+/// closed at once), each held at most `timeout`, one request each (no keep-alive), answered by
+/// a service `service` makes per connection.
+pub fn spawn_bounded<F, S>(
+    listener: TcpListener,
+    connections: usize,
+    timeout: Duration,
+    service: F,
+) -> tokio::task::JoinHandle<()>
+where
+    F: Fn() -> S + Send + 'static,
+    S: hyper::service::Service<
+            hyper::Request<hyper::body::Incoming>,
+            Response = hyper::Response<Full<Bytes>>,
+            Error = std::convert::Infallible,
+        > + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    let slots = Arc::new(tokio::sync::Semaphore::new(connections));
+    tokio::spawn(async move {
         loop {
             let Ok((stream, _)) = listener.accept().await else {
                 continue;
             };
-            // Over the limit, a connection is closed at once.
             let Ok(permit) = slots.clone().try_acquire_owned() else {
                 drop(stream);
                 continue;
             };
-            let shared = shared.clone();
+            let service = service();
             tokio::spawn(async move {
                 let _permit = permit;
-                let service = hyper::service::service_fn(move |req| {
-                    let shared = shared.clone();
-                    async move { Ok::<_, std::convert::Infallible>(answer(&shared, &req)) }
-                });
                 let _ = tokio::time::timeout(
-                    CONNECTION_TIMEOUT,
+                    timeout,
                     hyper::server::conn::http1::Builder::new()
                         .keep_alive(false)
                         .serve_connection(TokioIo::new(stream), service),
@@ -78,8 +109,7 @@ pub async fn start(
                 .await;
             });
         }
-    });
-    Ok((bound, task))
+    })
 }
 
 fn answer<B>(shared: &Shared, req: &hyper::Request<B>) -> hyper::Response<Full<Bytes>> {

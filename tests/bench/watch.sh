@@ -71,6 +71,52 @@ echo "bench: a storm: a delete marker on every 1000th key" >&2
 markers=$(( keys / 1000 > 0 ? keys / 1000 : 1 ))
 look "after a storm of $markers delete markers: compared with the kept listing" --storm "$markers"
 look "posture only (--no-listing)" --no-listing
+
+# With notifications: a running watcher that set them up on the sandbox (its first look lists),
+# a quiet interval, then a second storm of markers, alerted from the notices read back.
+echo "bench: with notifications" >&2
+rm -rf "$work/state"
+interval=10
+/usr/bin/time -f "%e %M" -o "$work/notify-time" \
+  "$bin/lockwatch" watch --notifications --yes --json --interval "$interval" --locks-every 0 \
+  --storm "$markers" --state-dir "$work/state" s3://watchbench/ \
+  >"$work/notify-events" 2>"$work/notify-err" &
+watcher=$!
+pids+=("$watcher")
+status() { python3 -c 'import glob, json, sys; f = glob.glob(sys.argv[1] + "/state/watch/*/status.json"); s = json.load(open(f[0])) if f else {}; print(s.get("updated_at", ""), s.get("requests", 0))' "$work"; }
+wait_change() { # wait_change BEFORE: the status line once its time differs
+  local now
+  for _ in $(seq 6000); do
+    now=$(status)
+    [ -n "${now% *}" ] && [ "${now% *}" != "${1% *}" ] && { echo "$now"; return; }
+    kill -0 "$watcher" 2>/dev/null || { cat "$work/notify-err" >&2; exit 1; }
+    sleep 0.1
+  done
+  echo "bench: the watcher finished no interval" >&2; exit 1
+}
+first=$(wait_change "")
+quiet=$(wait_change "$first")
+# A second delete marker on each key of the first storm.
+storm_started=$(date +%s.%N)
+"$bin/examples/populate" watchbench "$keys" 0 1000 100 >&2
+for _ in $(seq 6000); do grep -q deletion_storm "$work/notify-events" 2>/dev/null && break; sleep 0.1; done
+alerted=$(date +%s.%N)
+grep -q deletion_storm "$work/notify-events" || { echo "bench: no storm from the notices" >&2; cat "$work/notify-err" >&2; exit 1; }
+stormy=$(status)
+# SIGTERM to the watcher itself (the child of time), which then removes its set-up.
+pkill -TERM -P "$watcher"
+wait "$watcher" 2>/dev/null || true
+grep -q "removed the notification set-up" "$work/notify-err" || { echo "bench: the set-up was not removed" >&2; cat "$work/notify-err" >&2; exit 1; }
+read -r _ kb < <(tail -n 1 "$work/notify-time")
+echo
+echo "With --notifications (the sandbox sends them; the watcher ran throughout: peak memory $((kb / 1024)) MB)"
+echo
+echo "| interval | requests | events |"
+echo "|---|---|---|"
+printf '| first look: posture, listing kept, set-up checked | %s | baseline |\n' "${first#* }"
+printf '| a quiet interval: posture and the notification configuration | %s | none |\n' "${quiet#* }"
+printf '| the storm, from the notices, each key read back | %s | deletion_storm, %.1f s after the deletions began |\n' \
+  "${stormy#* }" "$(python3 -c "print($alerted - $storm_started)")"
 echo
 echo "The listing scan's engine without the network (records kept and compared; example \`watch\`)"
 echo

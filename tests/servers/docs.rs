@@ -223,6 +223,12 @@ fn checks() -> Vec<(&'static str, Check)> {
             },
         ),
         (
+            "lockwatch watch --notifications s3://bup/",
+            Syntax {
+                why: "it asks, then watches until interrupted; watch::notifications_raise_a_storm_only_when_read_back_on_ceph runs it with --yes against Ceph RGW",
+            },
+        ),
+        (
             "lockwatch check s3://bup/",
             Run {
                 code: 0,
@@ -403,6 +409,7 @@ fn checks() -> Vec<(&'static str, Check)> {
         ("lockwatch report", Mention),
         ("lockwatch undelete", Mention),
         ("lockwatch watch", Mention),
+        ("lockwatch watch --notifications", Mention),
         ("lockwatch ls", Mention),
         (
             "lockwatch completions bash",

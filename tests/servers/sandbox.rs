@@ -297,20 +297,6 @@ fn a_host_the_sandbox_does_not_serve_is_refused_with_what_it_serves() {
     assert!(answer.contains("BUCKET.localhost"), "{answer}");
 }
 
-/// The aws CLI (`.venv/bin/aws`, installed by tests/run; LOCKWATCH_AWS_CLI names another).
-fn aws_cli() -> std::path::PathBuf {
-    if let Some(p) = std::env::var_os("LOCKWATCH_AWS_CLI") {
-        return p.into();
-    }
-    let venv = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/aws");
-    assert!(
-        venv.exists(),
-        "the aws CLI was not found at $LOCKWATCH_AWS_CLI or .venv/bin/aws. Run the tests with \
-         `tests/run`, which installs it from PyPI (awscli) into .venv"
-    );
-    venv
-}
-
 /// The backup guide's own aws CLI commands, step by step, against the sandbox: the locked
 /// bucket, the upload, the delete that only hides the file, the versions that show it, the
 /// restore by deleting the marker, and the refused delete of the locked version.
@@ -322,19 +308,7 @@ fn the_backup_guide_replayed_with_the_aws_cli() {
     let file = home.path().join("tux.svg");
     std::fs::write(&file, b"<svg>tux</svg>\n").expect("the file");
     let aws = |args: &[&str]| -> (bool, serde_json::Value, String) {
-        let out = std::process::Command::new(aws_cli())
-            .args(args)
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", home.path())
-            .env("AWS_ENDPOINT_URL", endpoint)
-            .env("AWS_ACCESS_KEY_ID", support::ACCESS_KEY)
-            .env("AWS_SECRET_ACCESS_KEY", support::SECRET_KEY)
-            .env("AWS_DEFAULT_REGION", support::REGION)
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .current_dir(home.path())
-            .output()
-            .expect("run aws");
+        let out = support::aws(endpoint, home.path(), support::SECRET_KEY, args);
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
         let json = serde_json::from_str(&stdout).unwrap_or(serde_json::Value::Null);
         let said = format!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
@@ -575,4 +549,68 @@ fn conditional_deletes_are_honoured_and_write_nothing_for_nothing() {
             .collect();
         assert_eq!(marked, ["k"], "no marker for the key that held nothing");
     });
+}
+
+/// The sandbox's SNS API (topics for bucket notifications) as the aws CLI uses it: signed for
+/// the service `sns` with the sandbox's keys, or refused.
+#[test]
+fn the_sandbox_sns_api_takes_only_signed_requests() {
+    use std::io::{Read, Write};
+    let endpoint = &support::sandbox::sandbox().endpoint;
+    let home = tempfile::tempdir().expect("home");
+    let aws = |secret: &str, args: &[&str]| -> (bool, String) {
+        let out = support::aws(endpoint, home.path(), secret, args);
+        (
+            out.status.success(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        )
+    };
+    let name = support::unique_bucket("topic");
+    let (ok, said) = aws(
+        support::SECRET_KEY,
+        &[
+            "sns",
+            "create-topic",
+            "--name",
+            &name,
+            "--attributes",
+            "push-endpoint=http://127.0.0.1:9/x",
+        ],
+    );
+    assert!(ok, "{said}");
+    let arn = format!("arn:aws:sns:{}::{name}", lockwatch_sandbox::REGION);
+    assert!(said.contains(&arn), "{said}");
+    let (ok, said) = aws(support::SECRET_KEY, &["sns", "list-topics"]);
+    assert!(ok && said.contains(&arn), "{said}");
+    // A wrong secret is refused, and so is a request with no signature at all.
+    let (ok, said) = aws("not-the-secret", &["sns", "list-topics"]);
+    assert!(!ok && said.contains("SignatureDoesNotMatch"), "{said}");
+    let addr = endpoint.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    let body = format!("Action=DeleteTopic&TopicArn={arn}");
+    write!(
+        stream,
+        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("send");
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 403"), "{answer}");
+    let (ok, said) = aws(support::SECRET_KEY, &["sns", "list-topics"]);
+    assert!(
+        ok && said.contains(&arn),
+        "the unsigned delete took effect: {said}"
+    );
+    let (ok, said) = aws(
+        support::SECRET_KEY,
+        &["sns", "delete-topic", "--topic-arn", &arn],
+    );
+    assert!(ok, "{said}");
+    let (ok, said) = aws(support::SECRET_KEY, &["sns", "list-topics"]);
+    assert!(ok && !said.contains(&arn), "{said}");
 }

@@ -234,3 +234,40 @@ pub fn lockwatch_stdout(endpoint: &str, args: &[&str]) -> String {
     );
     String::from_utf8(out.stdout).expect("UTF-8")
 }
+
+/// The aws CLI (`.venv/bin/aws`, installed by tests/run; LOCKWATCH_AWS_CLI names another).
+pub fn aws_cli() -> std::path::PathBuf {
+    if let Some(p) = std::env::var_os("LOCKWATCH_AWS_CLI") {
+        return p.into();
+    }
+    let venv = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/aws");
+    assert!(
+        venv.exists(),
+        "the aws CLI was not found at $LOCKWATCH_AWS_CLI or .venv/bin/aws. Run the tests with \
+         `tests/run`, which installs it from PyPI (awscli) into .venv"
+    );
+    venv
+}
+
+/// The aws CLI as a user of `endpoint` runs it, in `home` (its own config), with the test keys
+/// (`secret` for the secret key) and nothing else of this process's environment but PATH.
+pub fn aws(
+    endpoint: &str,
+    home: &std::path::Path,
+    secret: &str,
+    args: &[&str],
+) -> std::process::Output {
+    std::process::Command::new(aws_cli())
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+        .env("AWS_SECRET_ACCESS_KEY", secret)
+        .env("AWS_DEFAULT_REGION", REGION)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .current_dir(home)
+        .output()
+        .expect("run aws")
+}

@@ -36,6 +36,13 @@ pub enum Write {
     BulkUndelete,
     /// One key of a bulk undelete: the version before the incident copied back.
     BulkCopyBack,
+    /// `watch --notifications`: a topic with an HTTP push endpoint (the SNS API).
+    CreateTopic,
+    DeleteTopic,
+    /// `watch --notifications`: the watcher's topic configuration added to the bucket's
+    /// notification configuration, or removed from it.
+    AddNotification,
+    RemoveNotification,
 }
 
 impl fmt::Display for Write {
@@ -66,6 +73,10 @@ impl fmt::Display for Write {
             Write::Upload => f.write_str("upload"),
             Write::BulkUndelete => f.write_str("bulk-undelete"),
             Write::BulkCopyBack => f.write_str("bulk-copy-back"),
+            Write::CreateTopic => f.write_str("create-topic"),
+            Write::DeleteTopic => f.write_str("delete-topic"),
+            Write::AddNotification => f.write_str("add-notification"),
+            Write::RemoveNotification => f.write_str("remove-notification"),
         }
     }
 }

@@ -7,9 +7,11 @@ mod deletes;
 mod listings;
 mod locks;
 mod multipart;
+mod notify;
 mod objects;
 mod pager;
 
+pub use notify::TopicConfig;
 pub use objects::{Download, PutOptions};
 pub use pager::{ObjectPager, Pager, VersionPager};
 

@@ -42,6 +42,9 @@ pub struct Location {
     pub last_lock_count: Option<f64>,
     /// Unix seconds at which the earliest retention of a current version ends.
     pub earliest_current_until: Option<f64>,
+    /// Bucket notifications received and what became of them, since the watcher started
+    /// (`None`: not watched with --notifications).
+    pub notices: Option<super::notice::Tally>,
 }
 
 /// Escapes a label value: backslash, double quote and line feed, as the format says.
@@ -93,7 +96,8 @@ impl Family {
 }
 
 /// The exposition of every location's metrics, and the watcher's own.
-pub fn render(locations: &[Location], started: f64) -> String {
+/// `refused`: notices the listener refused, by reason (empty without --notifications).
+pub fn render(locations: &[Location], started: f64, refused: &[(&str, u64)]) -> String {
     let mut families = vec![
         Family::new(
             "lockwatch_up",
@@ -243,6 +247,38 @@ pub fn render(locations: &[Location], started: f64) -> String {
         }
     }
     families.extend(lock_families);
+    let mut notice_families = [
+        Family::new(
+            "lockwatch_notices_total",
+            "counter",
+            "Bucket notifications received, and what the read-back made of them (confirmed, unconfirmed), counted without a read-back (under the thresholds at worst), not read back, dropped",
+        ),
+        Family::new(
+            "lockwatch_notices_refused_total",
+            "counter",
+            "Posts the notification listener refused, by reason (path, malformed, unwatched, queue_full)",
+        ),
+    ];
+    for at in locations {
+        if let Some(t) = &at.notices {
+            for (result, n) in [
+                ("received", t.received),
+                ("confirmed", t.confirmed),
+                ("unconfirmed", t.unconfirmed),
+                ("counted_unread", t.counted_unread),
+                ("not_read_back", t.not_read_back),
+                ("dropped", t.dropped),
+            ] {
+                notice_families[0].add(at, &[("result", result)], n as f64);
+            }
+        }
+    }
+    for (reason, n) in refused {
+        notice_families[1]
+            .samples
+            .push((vec![("reason", (*reason).to_string())], *n as f64));
+    }
+    families.extend(notice_families);
     let mut started_family = Family::new(
         "lockwatch_start_time_seconds",
         "gauge",

@@ -10,8 +10,10 @@
 //! - `storm`: deletions and overwrites per interval against thresholds, one alert per storm.
 //! - `status`: the Monitoring Plugins status line and performance data of `lockwatch check`.
 //! - `metrics`: the Prometheus exposition of `--metrics`.
+//! - `notice`: bucket notifications read, and confirmed by reading the key back.
 
 pub mod metrics;
+pub mod notice;
 pub mod posture;
 pub mod scan;
 pub mod status;

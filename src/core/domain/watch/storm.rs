@@ -110,6 +110,11 @@ impl State {
             .then(|| self.recent.iter().sum::<u64>() as f64 / self.recent.len() as f64)
     }
 
+    /// Whether `counts` would be judged a storm (nothing is kept).
+    pub fn is_storm(&self, thresholds: &Thresholds, counts: &Counts) -> bool {
+        self.judge(thresholds, counts).is_some()
+    }
+
     /// Why `counts` is a storm, or `None`.
     fn judge(&self, thresholds: &Thresholds, counts: &Counts) -> Option<String> {
         let n = counts.destructive();

@@ -320,7 +320,7 @@ fn metrics_escape_label_values() {
         window: Some(super::posture::Window::Unbounded),
         ..Default::default()
     };
-    let text = metrics::render(&[at], 1.0);
+    let text = metrics::render(&[at], 1.0, &[("malformed", 2)]);
     assert!(
         text.contains("lockwatch_up{bucket=\"bup\",prefix=\"a\\\"b\\\\c\\nd\"} 1\n"),
         "{text}"
@@ -329,6 +329,10 @@ fn metrics_escape_label_values() {
         "lockwatch_recovery_window_seconds{bucket=\"bup\",prefix=\"a\\\"b\\\\c\\nd\"} +Inf\n"
     ));
     assert!(text.contains("# TYPE lockwatch_events_total counter\n"));
+    assert!(
+        text.contains("lockwatch_notices_refused_total{reason=\"malformed\"} 2\n"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -398,4 +402,209 @@ fn a_released_hold_and_a_shortened_retention_are_named_and_an_ended_one_is_not()
     let mut unread = new.clone();
     unread[0].lock = None;
     assert_eq!(lock_changes(&old, &unread, now).len(), 2);
+}
+
+mod notices {
+    use super::super::notice::{
+        Change, Confirmed, Known, Notice, Verdict, confirm, parse, upper_bound,
+    };
+    use crate::domain::{EntryKind, HistoryEntry};
+
+    fn body(name: &str, key: &str, version: &str, etag: &str) -> String {
+        serde_json::json!({"Records": [{
+            "eventVersion": "2.2", "eventSource": "ceph:s3",
+            "eventTime": "2026-12-07T17:13:48.616916Z", "eventName": name,
+            "s3": {"bucket": {"name": "bup"},
+                   "object": {"key": key, "versionId": version, "eTag": etag, "size": 2}}
+        }]})
+        .to_string()
+    }
+
+    fn entry(key: &str, id: &str, marker: bool, at: &str) -> HistoryEntry {
+        HistoryEntry {
+            key: key.into(),
+            version_id: id.into(),
+            kind: if marker {
+                EntryKind::DeleteMarker
+            } else {
+                EntryKind::Version {
+                    size: Some(2),
+                    etag: None,
+                    storage_class: None,
+                }
+            },
+            is_latest: false,
+            last_modified: at.parse().ok(),
+            owner: None,
+        }
+    }
+
+    fn one(name: &str, version: &str, etag: &str) -> Notice {
+        let mut n = parse(body(name, "a b/ü", version, etag).as_bytes()).expect("parses");
+        assert_eq!(n.len(), 1);
+        n.remove(0)
+    }
+
+    #[test]
+    fn each_ceph_event_is_read_as_its_change() {
+        assert_eq!(one("ObjectCreated:Put", "v1", "e").change, Change::Created);
+        assert_eq!(
+            one("ObjectCreated:CompleteMultipartUpload", "v1", "e").change,
+            Change::Created
+        );
+        assert_eq!(
+            one("ObjectRemoved:DeleteMarkerCreated", "", "e").change,
+            Change::MarkerCreated
+        );
+        assert_eq!(
+            one("ObjectRemoved:Delete", "v1", "e").change,
+            Change::VersionDeleted
+        );
+        // Ceph RGW sends a delete marker's removal with no ETag.
+        assert_eq!(
+            one("ObjectRemoved:Delete", "m1", "").change,
+            Change::MarkerRemoved
+        );
+        let n = one("s3:ObjectRemoved:Delete", "v1", "e");
+        assert_eq!((n.bucket.as_str(), n.key.as_str()), ("bup", "a b/ü"));
+        assert_eq!(
+            n.at.map(|t| t.as_second()),
+            "2026-12-07T17:13:48Z"
+                .parse::<jiff::Timestamp>()
+                .ok()
+                .map(|t| t.as_second())
+        );
+    }
+
+    #[test]
+    fn malformed_or_unasked_bodies_are_refused_whole() {
+        for bad in [
+            "".to_string(),
+            "{}".to_string(),
+            r#"{"Records": []}"#.to_string(),
+            "[1,2]".to_string(),
+            body("ObjectRestore:Post", "k", "v", "e"),
+            body("ObjectCreated:Put", "", "v", "e"),
+            body("ObjectCreated:Put", &"k".repeat(1025), "v", "e"),
+            body("ObjectCreated:Put", "k", "v", "e").replace("2026-12-07T17", "yesterday"),
+            format!(
+                "{}{}",
+                body("ObjectCreated:Put", "k", "v", "e"),
+                " ".repeat(300_000)
+            ),
+        ] {
+            assert!(parse(bad.as_bytes()).is_err(), "accepted: {:.80}", bad);
+        }
+        let many = serde_json::json!({"Records": vec![
+            serde_json::from_str::<serde_json::Value>(&body("ObjectCreated:Put", "k", "v", "e")).expect("JSON")["Records"][0].clone(); 101]});
+        assert!(parse(many.to_string().as_bytes()).is_err());
+    }
+
+    fn judged(n: &Notice, history: &[HistoryEntry]) -> Verdict {
+        let existed = |id: &str| id == "v1" || id == "m1";
+        let counted = |id: &str| id == "counted";
+        confirm(
+            n,
+            history,
+            &Known {
+                since: "2026-12-07T17:00:00Z".parse().ok(),
+                existed: &existed,
+                counted: &counted,
+            },
+        )
+        .0
+    }
+
+    #[test]
+    fn a_read_back_confirms_only_what_the_history_shows() {
+        let at = "2026-12-07T17:13:48.614Z";
+        let marker = one("ObjectRemoved:DeleteMarkerCreated", "", "e");
+        // Ceph names no version: the marker written at the notice's time confirms it.
+        let hidden = [
+            entry("a b/ü", "m1", true, at),
+            entry("a b/ü", "v1", false, "2026-12-07T17:00:00Z"),
+        ];
+        assert_eq!(
+            judged(&marker, &hidden),
+            Verdict::Confirmed(Confirmed::MarkerCreated)
+        );
+        // A marker of another time, or of another key sharing the prefix, does not.
+        let other = [
+            entry("a b/ü", "m0", true, "2026-12-07T16:00:00Z"),
+            entry("a b/üx", "m1", true, at),
+        ];
+        assert_eq!(judged(&marker, &other), Verdict::Unconfirmed);
+        // Counted once: a notice sent again finds its marker counted.
+        assert_eq!(
+            judged(&marker, &[entry("a b/ü", "counted", true, at)]),
+            Verdict::Unconfirmed
+        );
+        // A version deleted: confirmed while it is absent, and only if it existed.
+        let deleted = one("ObjectRemoved:Delete", "v1", "e");
+        assert_eq!(judged(&deleted, &hidden), Verdict::Unconfirmed);
+        assert_eq!(
+            judged(&deleted, &[entry("a b/ü", "v2", false, at)]),
+            Verdict::Confirmed(Confirmed::VersionDeleted)
+        );
+        let forged = one("ObjectRemoved:Delete", "no-such-version", "e");
+        assert_eq!(judged(&forged, &[]), Verdict::Unconfirmed);
+        // A creation on top of a version is an overwrite; on top of a marker, or first, not.
+        let created = one("ObjectCreated:Put", "v2", "e");
+        assert_eq!(
+            judged(
+                &created,
+                &[
+                    entry("a b/ü", "v2", false, at),
+                    entry("a b/ü", "v1", false, at)
+                ]
+            ),
+            Verdict::Confirmed(Confirmed::Overwrite)
+        );
+        assert_eq!(
+            judged(
+                &created,
+                &[
+                    entry("a b/ü", "v2", false, at),
+                    entry("a b/ü", "m1", true, at)
+                ]
+            ),
+            Verdict::Confirmed(Confirmed::VersionCreated)
+        );
+        assert_eq!(
+            judged(&created, &[entry("a b/ü", "v1", false, at)]),
+            Verdict::Unconfirmed
+        );
+        // A notice naming a version the history has as a marker is not a creation; a
+        // version older than the last look is not new (a replayed notice).
+        assert_eq!(
+            judged(&created, &[entry("a b/ü", "v2", true, at)]),
+            Verdict::Unconfirmed
+        );
+        assert_eq!(
+            judged(
+                &created,
+                &[entry("a b/ü", "v2", false, "2026-12-07T10:00:00Z")]
+            ),
+            Verdict::Unconfirmed
+        );
+    }
+
+    #[test]
+    fn the_upper_bound_counts_every_creation_as_an_overwrite() {
+        let notices = [
+            one("ObjectCreated:Put", "v2", "e"),
+            one("ObjectRemoved:DeleteMarkerCreated", "", "e"),
+            one("ObjectRemoved:Delete", "m1", ""),
+        ];
+        let c = upper_bound(&notices);
+        assert_eq!(
+            (
+                c.overwrites,
+                c.markers_created,
+                c.markers_removed,
+                c.destructive()
+            ),
+            (1, 1, 1, 2)
+        );
+    }
 }
