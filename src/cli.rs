@@ -399,7 +399,8 @@ pub struct JudgeArgs {
     pub no_listing: bool,
     /// Read every version's lock (one HEAD each, as `report` does) this often, in seconds,
     /// and at the first look: it finds legal holds released, retentions shortened, and the
-    /// current versions whose protection runs out. 0: never
+    /// current versions whose protection runs out; with --notifications, the versions are
+    /// listed again as often and compared with what the notices told. 0: never
     #[arg(long, value_name = "SECONDS", default_value_t = 86_400)]
     pub locks_every: u64,
     /// Protection running out: current versions whose retention ends within this many days

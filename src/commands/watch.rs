@@ -268,26 +268,22 @@ async fn set_up_notifications(
     }
     say!(
         console,
-        "lockwatch --notifications will write, and remove on exit:"
+        "lockwatch watch --notifications writes, and removes on exit:"
     );
     for w in watched.iter() {
         let name = notify::names(w.dir.dir());
         say!(
             console,
-            "  - a topic {name} posting to {}/lockwatch/… (a secret path), and in the notification configuration of {} a topic configuration {name} for {}{} (the others kept)",
-            shown(&base.trim_end_matches('/')),
+            "  s3://{}/{}\n    topic {name}\n      posting to {}/lockwatch/… (a secret path)\n    topic configuration {name}\n      in the bucket's notification configuration (the others kept),\n      for {}",
             shown(&w.location.bucket),
-            notify::EVENTS.join(" and "),
-            if w.location.prefix.is_empty() {
-                String::new()
-            } else {
-                format!(" under {}", shown(&w.location.prefix))
-            }
+            shown(&w.location.prefix),
+            shown(&base.trim_end_matches('/')),
+            notify::EVENTS.join(" and ")
         );
     }
     say!(
         console,
-        "  Ceph RGW 16.2 (Pacific) aborts on a multi-object delete (DeleteObjects) in a bucket with notifications (measured on 16.2.15): do not set them up there."
+        "Ceph RGW 16.2 (Pacific) aborts at a multi-object delete (DeleteObjects) in a\nbucket with notifications (measured on 16.2.15): do not set them up there."
     );
     if !args.yes {
         if !console.input_is_terminal {

@@ -111,6 +111,19 @@ pub struct Watched {
     /// Versions notices told created, and those counted already (`--notifications`).
     created: notify::Recent,
     counted: notify::Recent,
+    /// With notifications: what the notices told since the last listing, when that listing
+    /// was (server seconds), and a listing's changes waiting to be compared with the notices
+    /// (at the next interval, so that notices still on their way count).
+    told: storm::Counts,
+    listed_at: Option<i64>,
+    reconciling: Option<Reconciling>,
+}
+
+/// A listing's changes, to compare with what the notices told over the same span.
+struct Reconciling {
+    listed: storm::Counts,
+    told_before: storm::Counts,
+    since: String,
 }
 
 impl Watched {
@@ -154,6 +167,9 @@ impl Watched {
             listed_this_run: false,
             created: notify::Recent::default(),
             counted: notify::Recent::default(),
+            told: storm::Counts::default(),
+            listed_at: None,
+            reconciling: None,
         })
     }
 
@@ -278,10 +294,19 @@ impl Watched {
                 Err(e) => failures.push(e),
             }
         }
-        // The changes: from the notices, or from a listing.
+        // The changes: from the notices, or from a listing. With notifications, the versions
+        // are listed again every --locks-every seconds, and what that listing found is
+        // compared with what the notices told.
         let mut listed_ok = true;
+        let reconcile = by_notices
+            && settings.locks_every > 0
+            && self.listed_at.is_some_and(|t| {
+                s3.server_now().as_second().saturating_sub(t)
+                    >= i64::try_from(settings.locks_every).unwrap_or(i64::MAX)
+            });
         if by_notices {
             let pending = std::mem::take(&mut self.pending);
+            self.told.add(&notice::upper_bound(&pending.notices));
             let (counts, examples, keys, tally, errors) =
                 self.changes_told(s3, settings, pending).await;
             failures.extend(errors);
@@ -294,7 +319,13 @@ impl Watched {
             if let Some(event) = self.observe(settings, &counts, &examples, keys, since_last, at) {
                 events.push(event);
             }
-        } else if !settings.no_listing {
+            if let Some(r) = self.reconciling.take()
+                && let Some(f) = missed(&r, &self.told, &settings.thresholds)
+            {
+                events.push(self.event(f, at));
+            }
+        }
+        if !settings.no_listing && (!by_notices || reconcile) {
             match scan::scan(s3, &bucket, &prefix, self.dir.dir(), settings.max_keys).await {
                 Ok(scanned) => {
                     let at = s3.server_now();
@@ -306,11 +337,22 @@ impl Watched {
                     // what happened while no watcher ran.
                     let rebaseline = settings.notifications && !self.listed_this_run && !first;
                     self.listed_this_run = true;
-                    if settings.notifications {
+                    let previous = self.listed_at.replace(at.as_second());
+                    if settings.notifications && !reconcile {
                         // What arrived before this listing, it saw.
                         self.pending = notify::Pending::default();
+                        self.told = storm::Counts::default();
                     }
-                    if scanned.baseline.is_none() && !rebaseline {
+                    if reconcile && scanned.baseline.is_none() {
+                        self.reconciling = Some(Reconciling {
+                            listed: scanned.counts,
+                            told_before: std::mem::take(&mut self.told),
+                            since: previous.map_or("the last listing".into(), |t| {
+                                jiff::Timestamp::from_second(t)
+                                    .map_or("the last listing".into(), json_time)
+                            }),
+                        });
+                    } else if scanned.baseline.is_none() && !rebaseline {
                         if let Some(event) = self.observe(
                             settings,
                             &scanned.counts,
@@ -1000,4 +1042,46 @@ fn listed_versions(
         }
     }
     found
+}
+
+/// What a listing found that the notices of the same span did not tell: delete markers and
+/// deleted versions (a listing sees fewer than happened — a marker made and removed between
+/// two listings is not seen — so more in the listing means notices were lost). `told` holds
+/// the notices since the listing, counted too: some of its changes came after them.
+fn missed(r: &Reconciling, told: &storm::Counts, thresholds: &Thresholds) -> Option<Finding> {
+    let mut all = r.told_before;
+    all.add(told);
+    let markers = r.listed.markers_created.saturating_sub(all.markers_created);
+    let deleted = r
+        .listed
+        .versions_deleted
+        .saturating_sub(all.versions_deleted);
+    let n = markers.saturating_add(deleted);
+    if n == 0 {
+        return None;
+    }
+    Some(Finding {
+        kind: Kind::NoticesMissed,
+        level: if n >= thresholds.count {
+            Level::Critical
+        } else {
+            Level::Warning
+        },
+        summary: format!(
+            "the listing found {n} deletion{} since {} that no notice told: notices were lost (by the server, the network, or a full queue), and the counts of those intervals were short",
+            if n == 1 { "" } else { "s" },
+            r.since
+        ),
+        evidence: vec![
+            format!(
+                "the listing: {} delete markers created, {} versions deleted",
+                r.listed.markers_created, r.listed.versions_deleted
+            ),
+            format!(
+                "the notices, from the listing before to the interval after: {} delete markers created, {} versions deleted",
+                all.markers_created, all.versions_deleted
+            ),
+        ],
+        counts: None,
+    })
 }

@@ -344,16 +344,23 @@ pub async fn tear_down(s3: &S3, trail: &Trail, made: &Made) -> Result<(), String
 #[derive(Debug, Default)]
 pub struct Pending {
     pub notices: Vec<Notice>,
-    /// Notices dropped because `MAX_PENDING` were waiting.
+    /// Bytes of their keys and version ids.
+    bytes: usize,
+    /// Notices dropped because `MAX_PENDING` (or `MAX_PENDING_BYTES`) were waiting.
     pub dropped: u64,
 }
 
-/// Notices kept per location between intervals (a storm is judged long before).
+/// Notices kept per location between intervals (a storm is judged long before): at most
+/// this many, and this many bytes of keys and version ids (keys of 1,024 bytes would
+/// otherwise make 200 MB).
 pub const MAX_PENDING: usize = 200_000;
+pub const MAX_PENDING_BYTES: usize = 32 << 20;
 
 impl Pending {
     pub fn push(&mut self, n: Notice) {
-        if self.notices.len() < MAX_PENDING {
+        let size = n.key.len() + n.version_id.len();
+        if self.notices.len() < MAX_PENDING && self.bytes + size <= MAX_PENDING_BYTES {
+            self.bytes += size;
             self.notices.push(n);
         } else {
             self.dropped = self.dropped.saturating_add(1);

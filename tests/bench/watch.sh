@@ -76,7 +76,7 @@ look "posture only (--no-listing)" --no-listing
 # a quiet interval, then a second storm of markers, alerted from the notices read back.
 echo "bench: with notifications" >&2
 rm -rf "$work/state"
-interval=10
+interval=60
 /usr/bin/time -f "%e %M" -o "$work/notify-time" \
   "$bin/lockwatch" watch --notifications --yes --json --interval "$interval" --locks-every 0 \
   --storm "$markers" --state-dir "$work/state" s3://watchbench/ \

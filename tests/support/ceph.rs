@@ -109,7 +109,15 @@ pub fn start_with(rgw_extra: &str, rgw_port: u16) -> Ceph {
     for tool in ["ceph", "ceph-authtool", "monmaptool", "radosgw-admin"] {
         require(tool);
     }
-    let dir = daemon::fresh_dir("lockwatch-ceph");
+    // A folder per cluster: a second cluster of this test binary (Keystone's, or a test's own)
+    // must not remove the first one's folder, which its daemons still use.
+    static CLUSTERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = CLUSTERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = daemon::fresh_dir(&if n == 0 {
+        "lockwatch-ceph".to_string()
+    } else {
+        format!("lockwatch-ceph{n}")
+    });
     for sub in ["mon", "osd", "rgw", "run", "log"] {
         std::fs::create_dir_all(dir.join(sub))
             .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));

@@ -89,6 +89,9 @@ pub enum Kind {
     WatcherFailing,
     /// The watcher reads again after failing.
     WatcherRecovered,
+    /// With notifications: a listing found more deletions than the notices told since the
+    /// last listing (notices lost by the server, the network or a full queue).
+    NoticesMissed,
 }
 
 impl Kind {
@@ -114,6 +117,7 @@ impl Kind {
             Kind::Baseline => "baseline",
             Kind::WatcherFailing => "watcher_failing",
             Kind::WatcherRecovered => "watcher_recovered",
+            Kind::NoticesMissed => "notices_missed",
         }
     }
 
@@ -135,7 +139,7 @@ impl Kind {
     }
 
     /// Every kind, in the order the README's table and the metrics list them.
-    pub const ALL: [Kind; 20] = [
+    pub const ALL: [Kind; 21] = [
         Kind::DeletionStorm,
         Kind::StormEnded,
         Kind::VersioningSuspended,
@@ -156,6 +160,7 @@ impl Kind {
         Kind::Baseline,
         Kind::WatcherFailing,
         Kind::WatcherRecovered,
+        Kind::NoticesMissed,
     ];
 }
 
