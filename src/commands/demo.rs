@@ -167,15 +167,14 @@ pub(super) fn watch_demo(
         let storm = watched.len() - 1;
         let mut listener = None;
         let address = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-        match crate::watch::notify::listen(
-            address,
-            vec![(crate::seed::STORM_BUCKET.to_string(), String::new())],
-            settings.thresholds.count,
-        )
-        .await
-        {
+        let name = crate::watch::notify::names(watched[storm].dir.dir());
+        let place = crate::watch::notify::Place {
+            bucket: crate::seed::STORM_BUCKET.to_string(),
+            prefix: String::new(),
+            id: name.clone(),
+        };
+        match crate::watch::notify::listen(address, vec![place], settings.thresholds.count).await {
             Ok(l) => {
-                let name = crate::watch::notify::names(watched[storm].dir.dir());
                 let push = format!("http://{}{}", l.bound, l.path());
                 match crate::seed::demo_notifications(&s3, &name, &push).await {
                     Ok(topic_arn) => {

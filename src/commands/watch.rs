@@ -83,7 +83,11 @@ pub(super) async fn watch(
     if args.notifications {
         let located = watched
             .iter()
-            .map(|w| (w.location.bucket.clone(), w.location.prefix.clone()))
+            .map(|w| notify::Place {
+                bucket: w.location.bucket.clone(),
+                prefix: w.location.prefix.clone(),
+                id: notify::names(w.dir.dir()),
+            })
             .collect();
         let l = match notify::listen(args.listen, located, settings.thresholds.count).await {
             Ok(l) => l,

@@ -91,10 +91,20 @@ fn secret() -> std::io::Result<String> {
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
-/// Binds `addr` and receives notices for `watched` (bucket, prefix) locations.
+/// A location notices are received for: its bucket, prefix, and the id of its topic
+/// configuration.
+#[derive(Debug, Clone)]
+pub struct Place {
+    pub bucket: String,
+    pub prefix: String,
+    pub id: String,
+}
+
+/// Binds `addr` and receives notices for the `watched` locations (a notice goes to the one
+/// whose configuration sent it).
 pub async fn listen(
     addr: SocketAddr,
-    watched: Vec<(String, String)>,
+    watched: Vec<Place>,
     wake_at: u64,
 ) -> std::io::Result<Listener> {
     let secret = secret()?;
@@ -138,7 +148,7 @@ fn same(a: &[u8], b: &[u8]) -> bool {
 async fn receive(
     req: hyper::Request<hyper::body::Incoming>,
     path: &str,
-    watched: &[(String, String)],
+    watched: &[Place],
     counters: &Counters,
     tx: &tokio::sync::mpsc::Sender<(usize, Notice)>,
 ) -> hyper::Response<Full<Bytes>> {
@@ -165,10 +175,11 @@ async fn receive(
     };
     let mut placed = Vec::with_capacity(notices.len());
     for n in notices {
-        match watched
-            .iter()
-            .position(|(b, p)| *b == n.bucket && n.key.starts_with(p.as_str()))
-        {
+        // Each location has its own topic configuration: a change under two watched prefixes
+        // comes once for each, and goes to each once.
+        match watched.iter().position(|w| {
+            w.id == n.configuration && w.bucket == n.bucket && n.key.starts_with(w.prefix.as_str())
+        }) {
             Some(i) => placed.push((i, n)),
             None => {
                 counters.refused_unwatched.fetch_add(1, Ordering::Relaxed);

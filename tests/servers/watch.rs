@@ -958,12 +958,12 @@ fn push_endpoint(endpoint: &str, arn: &str) -> String {
         .unwrap_or_else(|| panic!("no EndpointAddress in {v}"))
 }
 
-/// A notification body as Ceph RGW posts it.
-fn notice_body(bucket: &str, name: &str, key: &str, version: &str, etag: &str) -> String {
+/// A notification body as Ceph RGW posts it, from the topic configuration `id`.
+fn notice_body(id: &str, bucket: &str, name: &str, key: &str, version: &str, etag: &str) -> String {
     serde_json::json!({"Records": [{
         "eventVersion": "2.2", "eventSource": "ceph:s3", "awsRegion": "",
         "eventTime": "2026-12-07T10:00:00.000Z", "eventName": name,
-        "s3": {"s3SchemaVersion": "1.0", "configurationId": "forged",
+        "s3": {"s3SchemaVersion": "1.0", "configurationId": id,
                "bucket": {"name": bucket},
                "object": {"key": key, "size": 4, "eTag": etag, "versionId": version}}
     }]})
@@ -1050,7 +1050,14 @@ fn notifications_raise_a_storm_only_when_read_back(endpoint: &str, tag: &str) {
         post(
             port,
             "/lockwatch/guess",
-            &notice_body(&bucket, "ObjectRemoved:Delete", "db/000.tar", "v", "e")
+            &notice_body(
+                &name,
+                &bucket,
+                "ObjectRemoved:Delete",
+                "db/000.tar",
+                "v",
+                "e"
+            )
         )
         .contains(" 404")
     );
@@ -1060,10 +1067,27 @@ fn notifications_raise_a_storm_only_when_read_back(endpoint: &str, tag: &str) {
             port,
             &path,
             &notice_body(
+                &name,
                 "other-bucket",
                 "ObjectRemoved:DeleteMarkerCreated",
                 "k",
                 "",
+                "e"
+            )
+        )
+        .contains(" 400")
+    );
+
+    assert!(
+        post(
+            port,
+            &path,
+            &notice_body(
+                "another-configuration",
+                &bucket,
+                "ObjectRemoved:Delete",
+                "db/000.tar",
+                "v",
                 "e"
             )
         )
@@ -1077,6 +1101,7 @@ fn notifications_raise_a_storm_only_when_read_back(endpoint: &str, tag: &str) {
             port,
             &path,
             &notice_body(
+                &name,
                 &bucket,
                 "ObjectRemoved:Delete",
                 &format!("db/{i:03}.tar"),
@@ -1100,7 +1125,7 @@ fn notifications_raise_a_storm_only_when_read_back(endpoint: &str, tag: &str) {
         );
         std::thread::sleep(std::time::Duration::from_millis(200));
     };
-    for (reason, n) in [("path", 1), ("malformed", 1), ("unwatched", 1)] {
+    for (reason, n) in [("path", 1), ("malformed", 1), ("unwatched", 2)] {
         assert!(
             text.contains(&format!(
                 "lockwatch_notices_refused_total{{reason=\"{reason}\"}} {n}\n"

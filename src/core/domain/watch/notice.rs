@@ -45,6 +45,9 @@ pub enum Change {
 /// One change as a notice told it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
+    /// The id of the topic configuration that sent it (`s3.configurationId`): which watched
+    /// location it is for.
+    pub configuration: String,
     pub bucket: String,
     pub key: String,
     /// Empty when the notice names none.
@@ -71,6 +74,8 @@ struct Record {
 
 #[derive(Deserialize)]
 struct S3Part {
+    #[serde(rename = "configurationId", default)]
+    configuration_id: String,
     bucket: BucketPart,
     object: ObjectPart,
 }
@@ -145,6 +150,7 @@ fn notice(r: Record) -> Result<Notice, String> {
         })?),
     };
     Ok(Notice {
+        configuration: r.s3.configuration_id,
         bucket: r.s3.bucket.name,
         key: r.s3.object.key,
         version_id,
