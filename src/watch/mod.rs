@@ -117,6 +117,8 @@ pub struct Watched {
     told: storm::Counts,
     listed_at: Option<i64>,
     reconciling: Option<Reconciling>,
+    /// The server's time when the last interval began.
+    started_at: Option<jiff::Timestamp>,
 }
 
 /// A listing's changes, to compare with what the notices told over the same span.
@@ -170,6 +172,7 @@ impl Watched {
             told: storm::Counts::default(),
             listed_at: None,
             reconciling: None,
+            started_at: None,
         })
     }
 
@@ -180,6 +183,9 @@ impl Watched {
     /// One interval: reads, compares, keeps; returns the events, in the order found.
     pub async fn interval(&mut self, s3: &S3, settings: &Settings) -> Vec<Event> {
         let requests_before = s3.requests_sent();
+        // The notices this interval takes were sent since the last interval began (the loop
+        // takes the queue just before each): a change older than that is not new.
+        let previous_start = self.started_at.replace(s3.server_now());
         let bucket = self.location.bucket.clone();
         let prefix = self.location.prefix.clone();
         let posture = s3.bucket_posture(&bucket).await;
@@ -307,8 +313,9 @@ impl Watched {
         if by_notices {
             let pending = std::mem::take(&mut self.pending);
             self.told.add(&notice::upper_bound(&pending.notices));
-            let (counts, examples, keys, tally, errors) =
-                self.changes_told(s3, settings, pending).await;
+            let (counts, examples, keys, tally, errors) = self
+                .changes_told(s3, settings, pending, previous_start)
+                .await;
             failures.extend(errors);
             self.status.notices = Some(tally);
             self.metrics
@@ -668,6 +675,7 @@ impl Watched {
         s3: &S3,
         settings: &Settings,
         pending: notify::Pending,
+        since: Option<jiff::Timestamp>,
     ) -> (
         storm::Counts,
         Vec<String>,
@@ -716,7 +724,6 @@ impl Watched {
             tokio::task::spawn_blocking(move || listed_versions(&listing, &deleting))
                 .await
                 .unwrap_or_default();
-        let since = self.status.updated_at.parse::<jiff::Timestamp>().ok();
         let mut counts = storm::Counts::default();
         let mut examples = Vec::new();
         let mut keys = Vec::new();
