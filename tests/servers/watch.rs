@@ -1398,3 +1398,164 @@ fn ceph_16_aborts_at_a_multi_object_delete_in_a_bucket_with_notifications() {
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
 }
+
+/// A symbolic link put where the watcher keeps its state (status, listing, notification
+/// set-up) is never followed: the file it points at is neither read as state nor written, and
+/// the watcher says what it found.
+#[test]
+fn a_link_in_the_state_folder_is_never_followed() {
+    let endpoint = &support::sandbox::sandbox().endpoint;
+    let bucket = support::bucket::bucket("linked")
+        .versioned()
+        .put("a", "a")
+        .make(endpoint);
+    let location = format!("s3://{bucket}/");
+    for name in [
+        "status.json",
+        "listing.gz",
+        "locks.gz",
+        "baseline.json",
+        "storm.json",
+    ] {
+        let user = User::new(endpoint);
+        user.look(&location);
+        let folder = lockwatch::watch::state::folder(&user.state(), "watch", endpoint, &bucket, "");
+        let victim = user.home.path().join("victim");
+        std::fs::write(&victim, b"not lockwatch's\n").expect("victim");
+        let at = folder.join(name);
+        let _ = std::fs::remove_file(&at);
+        std::os::unix::fs::symlink(&victim, &at).expect("link");
+        let state = user.state();
+        // The lock count due again (a second from now), so that locks.gz is written.
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        let out = user.run(&[
+            "watch",
+            "--once",
+            "--locks-every",
+            "1",
+            "--state-dir",
+            state.to_str().expect("UTF-8"),
+            &location,
+        ]);
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            matches!(out.status.code(), Some(0..=2)),
+            "{name}: {:?} {said}",
+            out.status
+        );
+        assert_eq!(
+            std::fs::read(&victim).expect("victim"),
+            b"not lockwatch's\n",
+            "{name}: the link was followed; {said}"
+        );
+        // Either refused with the file named, or replaced by a file of lockwatch's own.
+        let meta = std::fs::symlink_metadata(&at).expect("the name is still there");
+        assert!(
+            out.status.code() == Some(2) && said.contains(name) || !meta.file_type().is_symlink(),
+            "{name}: exit {:?}, {said}",
+            out.status
+        );
+    }
+    // The notification set-up's record, written at start and removed on exit.
+    let user = User::new(endpoint);
+    user.look(&location);
+    let folder = lockwatch::watch::state::folder(&user.state(), "watch", endpoint, &bucket, "");
+    let victim = user.home.path().join("victim");
+    std::fs::write(&victim, b"not lockwatch's\n").expect("victim");
+    std::os::unix::fs::symlink(&victim, folder.join("notifications.json")).expect("link");
+    let state = user.state();
+    let events_file = user.home.path().join("events.jsonl");
+    let mut command = user.command(&[
+        "watch",
+        "--notifications",
+        "--yes",
+        "--state-dir",
+        state.to_str().expect("UTF-8"),
+        "--events",
+        events_file.to_str().expect("UTF-8"),
+        &location,
+    ]);
+    command.stdout(Stdio::null()).stderr(Stdio::null());
+    let mut watcher = support::daemon::Stopped(command.spawn().expect("start the watcher"));
+    wait_for_events(&events_file, "the look after the set-up", |e| !e.is_empty());
+    let pid = watcher.0.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill")
+            .success()
+    );
+    let code = watcher.0.wait().expect("wait");
+    assert_eq!(code.code(), Some(0));
+    assert_eq!(
+        std::fs::read(&victim).expect("victim"),
+        b"not lockwatch's\n",
+        "notifications.json: the link was followed"
+    );
+}
+
+/// Keys made of escapes and invisible characters, deleted in a storm told by notices: the
+/// event names them exactly in `keys` and shows them escaped in its evidence, never as
+/// terminal controls.
+#[test]
+fn hostile_keys_in_notices_are_named_exactly_and_shown_escaped() {
+    let endpoint = &support::sandbox::sandbox().endpoint;
+    let hostile: Vec<String> = (0..25)
+        .map(|i| format!("evil\u{1b}]52;c;Zm9v\u{7}\u{202e}{i:02}\u{200b}.tar"))
+        .collect();
+    let mut builder = support::bucket::bucket("hostilenote").versioned();
+    for k in &hostile {
+        builder = builder.put(k, "data");
+    }
+    let bucket = builder.make(endpoint);
+    let user = User::new(endpoint);
+    let state = user.state();
+    let events_file = user.home.path().join("events.jsonl");
+    let location = format!("s3://{bucket}/");
+    let mut command = user.command(&[
+        "watch",
+        "--notifications",
+        "--yes",
+        "--interval",
+        "3600",
+        "--storm",
+        "20",
+        "--state-dir",
+        state.to_str().expect("UTF-8"),
+        "--events",
+        events_file.to_str().expect("UTF-8"),
+        &location,
+    ]);
+    command.stdout(Stdio::null()).stderr(Stdio::null());
+    let _watcher = support::daemon::Stopped(command.spawn().expect("start the watcher"));
+    wait_for_events(&events_file, "the first look", |e| !e.is_empty());
+    each_key(endpoint, &bucket, hostile.iter().cloned(), None);
+    let found = wait_for_events(&events_file, "the storm", |e| {
+        kinds(e).iter().any(|k| k == "deletion_storm")
+    });
+    let storm = found
+        .iter()
+        .find(|e| e["event"] == "deletion_storm")
+        .expect("the storm");
+    assert_eq!(storm["counts"]["markers_created"], 25, "{storm}");
+    let keys: Vec<&str> = storm["keys"]
+        .as_array()
+        .expect("keys")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        !keys.is_empty() && keys.iter().all(|k| hostile.iter().any(|h| h == k)),
+        "{storm}"
+    );
+    for line in storm["evidence"].as_array().expect("evidence") {
+        let line = line.as_str().unwrap_or_default();
+        assert!(
+            !line
+                .chars()
+                .any(|c| c.is_control() || c == '\u{202e}' || c == '\u{200b}'),
+            "{line:?}"
+        );
+    }
+}
