@@ -238,11 +238,11 @@ pub async fn serve(
                 }
             }
             let endpoint = attributes.get("push-endpoint").cloned().unwrap_or_default();
-            if !endpoint.starts_with("http://") {
+            if !loopback(&endpoint) {
                 return error(
                     400,
                     "InvalidArgument",
-                    "the sandbox pushes to an http:// push-endpoint only",
+                    "the sandbox pushes only to http:// on this machine (127.0.0.1, [::1] or localhost)",
                 );
             }
             if store.topics.len() >= 1000 && !store.topics.contains_key(&arn(&name)) {
@@ -297,6 +297,23 @@ pub async fn serve(
             "the sandbox's SNS API has CreateTopic, DeleteTopic, GetTopicAttributes and ListTopics",
         ),
     }
+}
+
+/// Whether `endpoint` is `http://` to this machine: the sandbox, itself on 127.0.0.1, posts
+/// nowhere else (its users could otherwise make it post to any address).
+fn loopback(endpoint: &str) -> bool {
+    let Some(rest) = endpoint.strip_prefix("http://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.contains('@') {
+        return false;
+    }
+    let host = match authority.rsplit_once(':') {
+        Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => authority,
+    };
+    matches!(host, "127.0.0.1" | "[::1]" | "localhost")
 }
 
 /// A topic's ARN, as Ceph RGW writes it (no account).

@@ -583,6 +583,28 @@ fn the_sandbox_sns_api_takes_only_signed_requests() {
     );
     assert!(ok, "{said}");
     let arn = format!("arn:aws:sns:{}::{name}", lockwatch_sandbox::REGION);
+    // The sandbox posts only to this machine.
+    for elsewhere in [
+        "push-endpoint=http://example.com/x",
+        "push-endpoint=http://127.0.0.1@example.com/x",
+        "push-endpoint=https://127.0.0.1:9/x",
+    ] {
+        let (ok, said) = aws(
+            support::SECRET_KEY,
+            &[
+                "sns",
+                "create-topic",
+                "--name",
+                "elsewhere",
+                "--attributes",
+                elsewhere,
+            ],
+        );
+        assert!(
+            !ok && said.contains("InvalidArgument"),
+            "{elsewhere}: {said}"
+        );
+    }
     assert!(said.contains(&arn), "{said}");
     let (ok, said) = aws(support::SECRET_KEY, &["sns", "list-topics"]);
     assert!(ok && said.contains(&arn), "{said}");
