@@ -193,7 +193,13 @@ pub async fn serve(
     };
     if parts.method == http::Method::DELETE {
         let bucket = parts.uri.path().trim_start_matches('/').to_string();
-        let bucket = percent_decoded(&bucket);
+        let Ok(bucket) = lockwatch_core::domain::percent::decode(&bucket) else {
+            return error(
+                400,
+                "InvalidURI",
+                "a bucket name that is not percent-encoded text",
+            );
+        };
         let id = parts
             .uri
             .query()
@@ -319,35 +325,6 @@ fn loopback(endpoint: &str) -> bool {
 /// A topic's ARN, as Ceph RGW writes it (no account).
 pub fn arn(name: &str) -> String {
     format!("arn:aws:sns:{}::{name}", super::REGION)
-}
-
-fn percent_decoded(s: &str) -> String {
-    let bytes: Vec<u8> = percent_bytes(s);
-    String::from_utf8_lossy(&bytes).into_owned()
-}
-
-fn percent_bytes(s: &str) -> Vec<u8> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let escaped = (b[i] == b'%')
-            .then(|| b.get(i + 1..i + 3))
-            .flatten()
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match escaped {
-            Some(v) => {
-                out.push(v);
-                i += 3;
-            }
-            None => {
-                out.push(b[i]);
-                i += 1;
-            }
-        }
-    }
-    out
 }
 
 fn escape(s: &str) -> String {

@@ -97,6 +97,35 @@ impl User {
         (support::daemon::Stopped(child), port, status)
     }
 
+    /// `watch --notifications --yes` with the state folder, events to a file and standard
+    /// error to another, in the background: the process, the events file, the stderr file.
+    fn notified(
+        &self,
+        extra: &[&str],
+        location: &str,
+    ) -> (support::daemon::Stopped, PathBuf, PathBuf) {
+        let state = self.state();
+        let events = self.home.path().join("events.jsonl");
+        let stderr = self.home.path().join("stderr");
+        let mut args = vec![
+            "watch",
+            "--notifications",
+            "--yes",
+            "--state-dir",
+            state.to_str().expect("UTF-8"),
+            "--events",
+            events.to_str().expect("UTF-8"),
+        ];
+        args.extend_from_slice(extra);
+        args.push(location);
+        let mut command = self.command(&args);
+        command
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&stderr).expect("stderr file"));
+        let child = command.spawn().expect("start the watcher");
+        (support::daemon::Stopped(child), events, stderr)
+    }
+
     /// `check` with the state folder: its exit code and its output.
     fn check(&self, extra: &[&str], location: &str) -> (i32, String) {
         let state = self.state();
@@ -998,31 +1027,13 @@ fn notifications_raise_a_storm_only_when_read_back(endpoint: &str, tag: &str) {
     let bucket = builder.make(endpoint);
     let user = User::new(endpoint);
     let state = user.state();
-    let events_file = user.home.path().join("events.jsonl");
     let metrics_port = support::free_port();
     let metrics = format!("127.0.0.1:{metrics_port}");
     let location = format!("s3://{bucket}/");
-    let mut command = user.command(&[
-        "watch",
-        "--notifications",
-        "--yes",
-        "--interval",
-        "3600",
-        "--storm",
-        "20",
-        "--state-dir",
-        state.to_str().expect("UTF-8"),
-        "--events",
-        events_file.to_str().expect("UTF-8"),
-        "--metrics",
-        &metrics,
+    let (mut watcher, events_file, stderr) = user.notified(
+        &["--interval", "3600", "--storm", "20", "--metrics", &metrics],
         &location,
-    ]);
-    let stderr = user.home.path().join("stderr");
-    command
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&stderr).expect("stderr file"));
-    let mut watcher = support::daemon::Stopped(command.spawn().expect("start the watcher"));
+    );
     let first = wait_for_events(&events_file, "the first look", |e| !e.is_empty());
     assert_eq!(kinds(&first), ["baseline"], "{first:?}");
 
@@ -1213,26 +1224,11 @@ fn notices_lost_are_found_by_the_next_listing() {
     let bucket = builder.make(endpoint);
     let user = User::new(endpoint);
     let state = user.state();
-    let events_file = user.home.path().join("events.jsonl");
     let location = format!("s3://{bucket}/");
-    let mut command = user.command(&[
-        "watch",
-        "--notifications",
-        "--yes",
-        "--interval",
-        "2",
-        "--locks-every",
-        "6",
-        "--storm",
-        "100",
-        "--state-dir",
-        state.to_str().expect("UTF-8"),
-        "--events",
-        events_file.to_str().expect("UTF-8"),
+    let (_watcher, events_file, _) = user.notified(
+        &["--interval", "2", "--locks-every", "6", "--storm", "100"],
         &location,
-    ]);
-    command.stdout(Stdio::null()).stderr(Stdio::null());
-    let _watcher = support::daemon::Stopped(command.spawn().expect("start the watcher"));
+    );
     wait_for_events(&events_file, "the first look", |e| !e.is_empty());
     // The topic now posts where no one listens: the next deletions send no notice.
     let folder = lockwatch::watch::state::folder(&state, "watch", endpoint, &bucket, "");
@@ -1463,20 +1459,7 @@ fn a_link_in_the_state_folder_is_never_followed() {
     let victim = user.home.path().join("victim");
     std::fs::write(&victim, b"not lockwatch's\n").expect("victim");
     std::os::unix::fs::symlink(&victim, folder.join("notifications.json")).expect("link");
-    let state = user.state();
-    let events_file = user.home.path().join("events.jsonl");
-    let mut command = user.command(&[
-        "watch",
-        "--notifications",
-        "--yes",
-        "--state-dir",
-        state.to_str().expect("UTF-8"),
-        "--events",
-        events_file.to_str().expect("UTF-8"),
-        &location,
-    ]);
-    command.stdout(Stdio::null()).stderr(Stdio::null());
-    let mut watcher = support::daemon::Stopped(command.spawn().expect("start the watcher"));
+    let (mut watcher, events_file, _) = user.notified(&[], &location);
     wait_for_events(&events_file, "the look after the set-up", |e| !e.is_empty());
     let pid = watcher.0.id().to_string();
     assert!(
@@ -1510,25 +1493,9 @@ fn hostile_keys_in_notices_are_named_exactly_and_shown_escaped() {
     }
     let bucket = builder.make(endpoint);
     let user = User::new(endpoint);
-    let state = user.state();
-    let events_file = user.home.path().join("events.jsonl");
     let location = format!("s3://{bucket}/");
-    let mut command = user.command(&[
-        "watch",
-        "--notifications",
-        "--yes",
-        "--interval",
-        "3600",
-        "--storm",
-        "20",
-        "--state-dir",
-        state.to_str().expect("UTF-8"),
-        "--events",
-        events_file.to_str().expect("UTF-8"),
-        &location,
-    ]);
-    command.stdout(Stdio::null()).stderr(Stdio::null());
-    let _watcher = support::daemon::Stopped(command.spawn().expect("start the watcher"));
+    let (_watcher, events_file, _) =
+        user.notified(&["--interval", "3600", "--storm", "20"], &location);
     wait_for_events(&events_file, "the first look", |e| !e.is_empty());
     each_key(endpoint, &bucket, hostile.iter().cloned(), None);
     let found = wait_for_events(&events_file, "the storm", |e| {
