@@ -50,6 +50,13 @@ pub struct WatchStatus {
     pub risks: BTreeMap<String, u64>,
     /// What the last listing saw and changed.
     pub listed: Option<u64>,
+    /// The server's time when the last whole listing ended.
+    #[serde(default)]
+    pub listed_at: Option<String>,
+    /// A listing under way over several looks (it outlasted an interval, or failed and kept
+    /// what it listed): the entries listed so far.
+    #[serde(default)]
+    pub listing_so_far: Option<u64>,
     pub last_changes: Option<storm::Counts>,
     /// The last alerts (at most `KEPT_ALERTS`), newest last, for the UI.
     pub alerts: Vec<Event>,
@@ -333,9 +340,38 @@ impl Watched {
             }
         }
         if !settings.no_listing && (!by_notices || reconcile) {
-            match scan::scan(s3, &bucket, &prefix, self.dir.dir(), settings.max_keys).await {
+            // Where notices count the changes, the listing is one whole (the notices before
+            // it are dropped once it is done); otherwise it goes on from where an earlier
+            // look stopped, and one that outlasts the interval stops there for the next.
+            let plan = scan::Plan {
+                resumable: !settings.notifications,
+                budget: (!settings.notifications && settings.interval_seconds > 0)
+                    .then(|| std::time::Duration::from_secs(settings.interval_seconds)),
+            };
+            let since_listed = self
+                .status
+                .listed_at
+                .as_deref()
+                .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+                .and_then(|t| u64::try_from(s3.server_now().duration_since(t).as_secs()).ok());
+            match scan::scan(
+                s3,
+                &bucket,
+                &prefix,
+                self.dir.dir(),
+                settings.max_keys,
+                plan,
+            )
+            .await
+            {
+                Ok(scanned) if scanned.goes_on_after.is_some() => {
+                    // A piece: judged once the listing is whole.
+                    self.status.listing_so_far = Some(scanned.entries);
+                }
                 Ok(scanned) => {
                     let at = s3.server_now();
+                    self.status.listing_so_far = None;
+                    self.status.listed_at = Some(json_time(at));
                     self.status.listed = Some(scanned.entries);
                     self.metrics.listed = Some(scanned.entries);
                     self.metrics.listing_seconds = Some(scanned.seconds);
@@ -360,12 +396,13 @@ impl Watched {
                             }),
                         });
                     } else if scanned.baseline.is_none() && !rebaseline {
+                        // The span the changes happened in: since the last whole listing.
                         if let Some(event) = self.observe(
                             settings,
                             &scanned.counts,
                             &scanned.examples,
                             scanned.example_keys.clone(),
-                            since_last,
+                            since_listed.or(since_last),
                             at,
                         ) {
                             events.push(event);
@@ -395,6 +432,14 @@ impl Watched {
                 }
                 Err(e) => {
                     listed_ok = false;
+                    if let scan::ScanError::Listing {
+                        entries,
+                        kept_after: Some(_),
+                        ..
+                    } = &e
+                    {
+                        self.status.listing_so_far = Some(*entries);
+                    }
                     failures.push(e.to_string());
                 }
             }
@@ -545,8 +590,12 @@ impl Watched {
                                 Some(w) => w.described(),
                             }
                         ),
-                        evidence: match self.status.listed {
-                            Some(n) if listed_ok && !settings.no_listing => {
+                        evidence: match (self.status.listed, self.status.listing_so_far) {
+                            (_, Some(n)) if listed_ok && !settings.no_listing => vec![format!(
+                                "{} listed so far: the listing goes on at the next look",
+                                entries(n)
+                            )],
+                            (Some(n), _) if listed_ok && !settings.no_listing => {
                                 vec![format!("{} listed", entries(n))]
                             }
                             _ => Vec::new(),
@@ -987,9 +1036,10 @@ pub fn judge(
     let summary = if said.is_empty() {
         format!(
             "{place}: nothing weakened, no storm{}",
-            match status.listed {
-                Some(n) => format!(", {} listed", entries(n)),
-                None => String::new(),
+            match (status.listed, status.listing_so_far) {
+                (_, Some(n)) => format!(", a listing under way ({} so far)", entries(n)),
+                (Some(n), None) => format!(", {} listed", entries(n)),
+                (None, None) => String::new(),
             }
         )
     } else {

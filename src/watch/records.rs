@@ -3,6 +3,11 @@
 //! it is a marker and the latest, its LastModified, and in a lock count its lock. Written to
 //! `NAME.new` and renamed over `NAME` once whole; read back a key at a time, so memory holds
 //! one key's entries, never the bucket.
+//!
+//! A listing written in pieces (a scan that goes on at a later look) is saved at checkpoints:
+//! each ends the gzip member written so far and syncs the file, so the file up to a
+//! checkpoint's length is whole; a later piece cuts it back to that length and appends a
+//! member of its own (gzip members read back as one stream).
 
 use crate::domain::watch::scan::{Entry, Lock};
 use flate2::Compression;
@@ -29,7 +34,8 @@ fn write_bytes(out: &mut impl Write, bytes: &[u8]) -> std::io::Result<()> {
 
 /// A new listing being written beside the kept one.
 pub struct Writer {
-    out: GzEncoder<BufWriter<File>>,
+    /// `None` only while a checkpoint swaps members.
+    out: Option<GzEncoder<BufWriter<File>>>,
     new: PathBuf,
     path: PathBuf,
 }
@@ -45,10 +51,55 @@ impl Writer {
         }
         let file = crate::files::open_private(&new, true)?;
         Ok(Writer {
-            out: GzEncoder::new(BufWriter::new(file), Compression::fast()),
+            out: Some(GzEncoder::new(BufWriter::new(file), Compression::fast())),
             new,
             path,
         })
+    }
+
+    /// Goes on with `dir/name.new` as a checkpoint left it: cut back to `bytes` (what was
+    /// written after the checkpoint is dropped) and appended to. Refused when it is not a
+    /// regular file of at least that length (a symbolic link there is never followed).
+    pub fn resume(dir: &Path, name: &str, bytes: u64) -> std::io::Result<Writer> {
+        use std::io::{Seek, SeekFrom};
+        let path = dir.join(name);
+        let new = dir.join(format!("{name}.new"));
+        let mut file = crate::files::open_private(&new, false)?;
+        let meta = file.metadata()?;
+        if !meta.is_file() || meta.len() < bytes || bytes == 0 {
+            return Err(std::io::Error::other(
+                "the listing begun is shorter than its checkpoint",
+            ));
+        }
+        file.set_len(bytes)?;
+        file.seek(SeekFrom::End(0))?;
+        Ok(Writer {
+            out: Some(GzEncoder::new(BufWriter::new(file), Compression::fast())),
+            new,
+            path,
+        })
+    }
+
+    /// Ends the member written so far and syncs the file: its length, which a later
+    /// `resume` cuts back to.
+    pub fn checkpoint(&mut self) -> std::io::Result<u64> {
+        let out = self
+            .out
+            .take()
+            .ok_or_else(|| std::io::Error::other("a checkpoint failed before"))?;
+        let file = out
+            .finish()
+            .and_then(|w| w.into_inner().map_err(|e| e.into_error()))?;
+        file.sync_data()?;
+        let bytes = file.metadata()?.len();
+        self.out = Some(GzEncoder::new(BufWriter::new(file), Compression::fast()));
+        Ok(bytes)
+    }
+
+    fn encoder(&mut self) -> std::io::Result<&mut GzEncoder<BufWriter<File>>> {
+        self.out
+            .as_mut()
+            .ok_or_else(|| std::io::Error::other("a checkpoint failed before"))
     }
 
     /// Where it is written until it is whole.
@@ -58,7 +109,7 @@ impl Writer {
 
     /// One key's record.
     pub fn key(&mut self, key: &str, entries: &[Entry]) -> std::io::Result<()> {
-        let out = &mut self.out;
+        let out = self.encoder()?;
         write_bytes(out, key.as_bytes())?;
         out.write_all(
             &u32::try_from(entries.len())
@@ -109,10 +160,16 @@ impl Writer {
     pub fn finish(self) -> std::io::Result<PathBuf> {
         let file = self
             .out
+            .ok_or_else(|| std::io::Error::other("a checkpoint failed before"))?
             .finish()
             .and_then(|w| w.into_inner().map_err(|e| e.into_error()))?;
         file.sync_all()?;
         Ok(self.new)
+    }
+
+    /// Stops writing, leaving the file for a later `resume` from its last checkpoint.
+    pub fn set_aside(self) {
+        drop(self);
     }
 
     /// Drops it: the kept one stays as it was.
@@ -353,6 +410,53 @@ mod tests {
             "{:?}",
             walker.damaged()
         );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_listing_written_in_pieces_reads_back_whole_without_what_followed_a_checkpoint() {
+        let dir = tempfile_dir("pieces");
+        let one = |id: &str| {
+            vec![Entry {
+                version_id: id.into(),
+                marker: false,
+                latest: true,
+                modified: Some(1),
+                lock: None,
+            }]
+        };
+        let mut w = Writer::create(&dir, "l.gz").expect("create");
+        w.key("a", &one("1")).expect("write");
+        w.key("b", &one("2")).expect("write");
+        let bytes = w.checkpoint().expect("checkpoint");
+        // Written after the checkpoint, then cut off (a crash, or a key listed again).
+        w.key("c", &one("stale")).expect("write");
+        w.set_aside();
+        assert!(std::fs::metadata(dir.join("l.gz.new")).expect("kept").len() > bytes);
+        assert!(
+            Writer::resume(&dir, "l.gz", bytes + 1_000_000).is_err(),
+            "a checkpoint past the end of the file is refused"
+        );
+        let mut w = Writer::resume(&dir, "l.gz", bytes).expect("resume");
+        w.key("c", &one("3")).expect("write");
+        w.checkpoint().expect("an empty member");
+        w.key("d", &one("4")).expect("write");
+        w.commit().expect("commit");
+        let mut walker = Walker::open(&dir.join("l.gz"))
+            .expect("open")
+            .expect("a listing");
+        let mut got = Vec::new();
+        walker.rest(&mut |k, e| got.push((k.to_string(), e[0].version_id.clone())));
+        assert_eq!(
+            got,
+            [("a", "1"), ("b", "2"), ("c", "3"), ("d", "4")]
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+        );
+        assert!(walker.damaged().is_none());
+        // A link where the listing goes on is never followed.
+        std::fs::remove_file(dir.join("l.gz.new")).ok();
+        std::os::unix::fs::symlink(dir.join("l.gz"), dir.join("l.gz.new")).expect("link");
+        assert!(Writer::resume(&dir, "l.gz", 10).is_err());
         let _ = std::fs::remove_dir_all(&dir);
     }
 

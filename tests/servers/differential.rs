@@ -178,7 +178,7 @@ fn compare(got: &[(String, String, bool)], truth: &Truth) -> Result<(), String> 
 }
 
 /// A plain SDK loop over ListObjectVersions with both markers, as any script would list.
-async fn sdk_loop(endpoint: &str, bucket: &str) -> Vec<(String, String, bool)> {
+pub(crate) async fn sdk_loop(endpoint: &str, bucket: &str) -> Vec<(String, String, bool)> {
     let client = support::sdk_client(endpoint);
     let mut out = Vec::new();
     let (mut key_marker, mut id_marker): (Option<String>, Option<String>) = (None, None);

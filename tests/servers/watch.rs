@@ -1526,3 +1526,235 @@ fn hostile_keys_in_notices_are_named_exactly_and_shown_escaped() {
         );
     }
 }
+
+/// What a plain SDK loop lists, as (key, version id, is a marker).
+fn plain_listing(endpoint: &str, bucket: &str) -> Vec<(String, String, bool)> {
+    support::runtime().block_on(crate::differential::sdk_loop(endpoint, bucket))
+}
+
+/// A listing cut short by a failing server keeps what it listed in full; the next look goes
+/// on after the last key listed (it does not list from the start again), and each change is
+/// counted exactly once: the storm's counts are those of two plain SDK listings compared.
+#[test]
+fn a_listing_cut_short_goes_on_where_it_stopped_and_counts_each_change_once() {
+    use support::faults::{Fault, FaultProxy, Filter};
+    let server = &support::sandbox::sandbox().endpoint;
+    let mut builder = support::bucket::bucket("resume").versioned();
+    for i in 0..60 {
+        builder = builder.put(&format!("k/{i:03}"), format!("v{i}"));
+    }
+    let bucket = builder.make(server);
+    let proxy = FaultProxy::start(server);
+    let user = User::new(&proxy.endpoint);
+    let location = format!("s3://{bucket}/");
+    let state = user.state();
+    let dir = lockwatch::watch::state::folder(&state, "watch", &proxy.endpoint, &bucket, "");
+    let look = || {
+        user.run(&[
+            "--listings",
+            "1",
+            "watch",
+            "--once",
+            "--storm",
+            "10",
+            "--max-keys",
+            "5",
+            "--state-dir",
+            state.to_str().expect("UTF-8"),
+            &location,
+        ])
+    };
+    let first = look();
+    assert_eq!(first.status.code(), Some(0), "{first:?}");
+    assert_eq!(kinds(&events(&first.stdout)), ["baseline"]);
+    let before = plain_listing(server, &bucket);
+    assert_eq!(before.len(), 60);
+
+    // 12 delete markers across the keys, and one version deleted for good.
+    each_key(
+        server,
+        &bucket,
+        (0..60).filter(|i| i % 5 == 2).map(|i| format!("k/{i:03}")),
+        None,
+    );
+    support::runtime().block_on(async {
+        let s3 = support::client(server).await;
+        let history = s3.key_history(&bucket, "k/030").await.expect("history");
+        s3.delete_version(&bucket, "k/030", &history[0].version_id)
+            .unrecorded()
+            .await
+            .expect("delete version");
+    });
+    let after = plain_listing(server, &bucket);
+    let markers = |l: &[(String, String, bool)]| -> std::collections::BTreeSet<String> {
+        l.iter().filter(|e| e.2).map(|e| e.1.clone()).collect()
+    };
+    let versions = |l: &[(String, String, bool)]| -> std::collections::BTreeSet<String> {
+        l.iter().filter(|e| !e.2).map(|e| e.1.clone()).collect()
+    };
+    let created = markers(&after).difference(&markers(&before)).count();
+    let deleted = versions(&before).difference(&versions(&after)).count();
+    assert_eq!((created, deleted, after.len()), (12, 1, 71));
+
+    // The listing fails after four pages: what was listed in full is kept.
+    proxy.inject_after(
+        Filter::target("versions"),
+        Fault::Status(500, "InternalError"),
+        4,
+        None,
+    );
+    let cut = look();
+    assert_eq!(cut.status.code(), Some(1), "{cut:?}");
+    let cut_events = events(&cut.stdout);
+    assert_eq!(kinds(&cut_events), ["watcher_failing"], "{cut_events:?}");
+    let summary = cut_events[0]["summary"].as_str().unwrap_or_default();
+    let kept = summary
+        .split("(kept: the next look goes on after ")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .unwrap_or_else(|| panic!("nothing kept: {summary}"))
+        .to_string();
+    assert!(kept.starts_with("k/0") && kept.as_str() < "k/020", "{kept}");
+    assert!(dir.join("listing.resume.json").is_file());
+    let status: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("status.json")).expect("status.json"))
+            .expect("status");
+    assert!(
+        status["listing_so_far"].as_u64().is_some_and(|n| n >= 10),
+        "{status}"
+    );
+
+    // The next look goes on after that key, and counts each change once.
+    proxy.clear();
+    let seen_before = proxy.seen().len();
+    let resumed = look();
+    assert_eq!(resumed.status.code(), Some(0), "{resumed:?}");
+    let resumed_events = events(&resumed.stdout);
+    assert_eq!(
+        kinds(&resumed_events),
+        ["deletion_storm", "watcher_recovered"],
+        "{resumed_events:?}"
+    );
+    let counts = &resumed_events[0]["counts"];
+    assert_eq!(
+        counts["markers_created"], created as u64,
+        "{resumed_events:?}"
+    );
+    assert_eq!(
+        counts["versions_deleted"], deleted as u64,
+        "{resumed_events:?}"
+    );
+    assert_eq!(counts["overwrites"], 0, "{resumed_events:?}");
+    let listings: Vec<String> = proxy.seen()[seen_before..]
+        .iter()
+        .map(|(line, _)| line.clone())
+        .filter(|line| line.contains("versions"))
+        .collect();
+    let marker = format!("key-marker={}", kept.replace('/', "%2F"));
+    assert!(
+        listings.first().is_some_and(|l| l.contains(&marker)),
+        "the listing did not go on after {kept}: {listings:?}"
+    );
+    assert!(!dir.join("listing.resume.json").exists());
+    let status: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("status.json")).expect("status.json"))
+            .expect("status");
+    assert_eq!(
+        status["listed"].as_u64(),
+        Some(after.len() as u64),
+        "{status}"
+    );
+    assert!(status["listing_so_far"].is_null(), "{status}");
+    // And the listing kept is whole: the next look finds nothing changed.
+    let quiet = look();
+    assert_eq!(kinds(&events(&quiet.stdout)), ["storm_ended"]);
+}
+
+/// A listing that outlasts the interval stops at a key and goes on at the next look, so the
+/// posture is still read every interval; the storm is judged once the listing is whole, with
+/// each change counted once.
+#[test]
+fn a_listing_longer_than_the_interval_goes_on_at_the_next_look() {
+    use support::faults::{Fault, FaultProxy, Filter};
+    let server = &support::sandbox::sandbox().endpoint;
+    let mut builder = support::bucket::bucket("pieces").versioned();
+    for i in 0..40 {
+        builder = builder.put(&format!("p/{i:03}"), format!("v{i}"));
+    }
+    let bucket = builder.make(server);
+    let proxy = FaultProxy::start(server);
+    // Each page of the listing takes 200 ms: 8 pages or more outlast the 1 s interval.
+    proxy.inject(
+        Filter::target("versions"),
+        Fault::Delay(std::time::Duration::from_millis(200)),
+        None,
+    );
+    let user = User::new(&proxy.endpoint);
+    let state = user.state();
+    let events_file = user.home.path().join("events.jsonl");
+    let location = format!("s3://{bucket}/");
+    let mut command = user.command(&[
+        "--listings",
+        "1",
+        "watch",
+        "--interval",
+        "1",
+        "--storm",
+        "10",
+        "--max-keys",
+        "5",
+        "--events",
+        events_file.to_str().expect("UTF-8"),
+        "--state-dir",
+        state.to_str().expect("UTF-8"),
+        &location,
+    ]);
+    command.stdout(Stdio::null()).stderr(Stdio::null());
+    let _watcher = support::daemon::Stopped(command.spawn().expect("start the watcher"));
+    let status_path =
+        lockwatch::watch::state::folder(&state, "watch", &proxy.endpoint, &bucket, "")
+            .join("status.json");
+
+    // The first listing comes in pieces, each interval's posture read between them.
+    let mut pieces = 0;
+    let mut before = None;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let listed = loop {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the listing was not whole within 60 s ({pieces} pieces)"
+        );
+        let status = wait_for_interval(&status_path, before.take());
+        before = status["updated_at"].as_str().map(str::to_string);
+        assert!(status["failing"].is_null(), "{status}");
+        if status["listing_so_far"].as_u64().is_some() {
+            pieces += 1;
+        }
+        if let Some(n) = status["listed"].as_u64() {
+            break n;
+        }
+    };
+    assert!(pieces >= 1, "the listing was never cut at the interval");
+    assert_eq!(listed, 40);
+
+    each_key(
+        server,
+        &bucket,
+        (0..40).filter(|i| i % 4 == 1).map(|i| format!("p/{i:03}")),
+        None,
+    );
+    // The storm, and the next whole listing (quiet) ends it: counted once, not again.
+    let found = wait_for_events(&events_file, "a deletion storm, then its end", |events| {
+        kinds(events).contains(&"storm_ended".to_string())
+    });
+    let storms: Vec<&Value> = found
+        .iter()
+        .filter(|e| e["event"] == "deletion_storm")
+        .collect();
+    assert_eq!(storms.len(), 1, "{found:?}");
+    assert_eq!(storms[0]["counts"]["markers_created"], 10, "{found:?}");
+    assert!(
+        !kinds(&found).contains(&"watcher_failing".to_string()),
+        "{found:?}"
+    );
+}

@@ -66,6 +66,8 @@ struct Rule {
     fault: Fault,
     /// How many more requests it applies to; `None`: all.
     remaining: Option<usize>,
+    /// Matching requests still let through before it applies.
+    pass: usize,
 }
 
 #[derive(Default)]
@@ -118,10 +120,16 @@ impl FaultProxy {
 
     /// Applies `fault` to the next `times` matching requests (`None`: until cleared).
     pub fn inject(&self, filter: Filter, fault: Fault, times: Option<usize>) {
+        self.inject_after(filter, fault, 0, times);
+    }
+
+    /// `inject`, once `pass` matching requests have gone through untouched.
+    pub fn inject_after(&self, filter: Filter, fault: Fault, pass: usize, times: Option<usize>) {
         self.lock().rules.push(Rule {
             filter,
             fault,
             remaining: times,
+            pass,
         });
     }
 
@@ -348,11 +356,15 @@ fn serve(client: TcpStream, upstream: &str, state: &Mutex<State>, stop: &AtomicB
                 .find(|r| {
                     r.remaining != Some(0) && r.filter.matches(&request.method, &request.target)
                 })
-                .map(|r| {
+                .and_then(|r| {
+                    if r.pass > 0 {
+                        r.pass -= 1;
+                        return None;
+                    }
                     if let Some(n) = r.remaining.as_mut() {
                         *n -= 1;
                     }
-                    r.fault.clone()
+                    Some(r.fault.clone())
                 });
             s.seen.push((
                 format!("{} {}", request.method, request.target),
