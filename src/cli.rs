@@ -65,6 +65,11 @@ pub struct Cli {
     #[arg(long)]
     pub seed_demo: bool,
 
+    /// Where the UI reads what the watchers say (the --state-dir they were given; default:
+    /// ~/.local/state/lockwatch/)
+    #[arg(long, value_name = "DIR", conflicts_with = "demo")]
+    pub state_dir: Option<PathBuf>,
+
     /// Measure the UI while it runs (frame draw time, key-to-frame latency, key handling time,
     /// rows held, peak memory) and write the figures to FILE as JSON on exit; for benchmarks
     #[arg(long, value_name = "FILE")]

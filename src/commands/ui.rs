@@ -138,7 +138,10 @@ pub(super) async fn run_ui(mut cli: Cli, config: Config, console: &mut Console<'
     // Where the watchers of this endpoint keep their status: the demo's own, or the user's.
     let watch_state = match &demo_watch {
         Some((state, _)) => Some(state.0.clone()),
-        None => crate::watch::state::default_base(),
+        None => cli
+            .state_dir
+            .clone()
+            .or_else(crate::watch::state::default_base),
     };
     let result = crate::runtime::run(
         connection,

@@ -21,10 +21,12 @@ fn settings(judge: &JudgeArgs, endpoint: &str, interval_seconds: u64) -> Setting
     }
 }
 
-fn state_base(judge: &JudgeArgs) -> Result<PathBuf, String> {
+/// The state folder: `--state-dir` after the command, or before it (where the UI takes it).
+fn state_base(cli: &Cli, judge: &JudgeArgs) -> Result<PathBuf, String> {
     judge
         .state_dir
         .clone()
+        .or_else(|| cli.state_dir.clone())
         .or_else(state::default_base)
         .ok_or_else(|| "no state folder is known for this user: give --state-dir".to_string())
 }
@@ -49,7 +51,7 @@ pub(super) async fn watch(
             return Exit::CouldNotStart;
         }
     };
-    let base = match state_base(&args.judge) {
+    let base = match state_base(cli, &args.judge) {
         Ok(b) => b,
         Err(e) => {
             say!(console, "lockwatch: {e}");
@@ -423,7 +425,7 @@ pub(super) async fn check(
         );
         Exit::Status(Status::Unknown.code())
     };
-    let base = match state_base(&args.judge) {
+    let base = match state_base(cli, &args.judge) {
         Ok(b) => b,
         Err(e) => return unknown(console, &e),
     };

@@ -269,6 +269,13 @@ fn checks() -> Vec<(&'static str, Check)> {
             },
         ),
         (
+            // Read-only: the UI reads the watchers' status there, and writes nothing to it.
+            "lockwatch --state-dir /var/lib/lockwatch s3://bup/",
+            Ui {
+                shows: "short-lock/",
+            },
+        ),
+        (
             "lockwatch --demo",
             Ui {
                 shows: "built-in sandbox",

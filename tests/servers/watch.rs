@@ -1758,3 +1758,63 @@ fn a_listing_longer_than_the_interval_goes_on_at_the_next_look() {
         "{found:?}"
     );
 }
+
+/// The UI reads the watchers of the state folder it is given (`lockwatch --state-dir DIR`),
+/// as a watcher given the same folder keeps them; a folder without them marks nothing.
+#[test]
+fn the_ui_marks_what_the_watchers_of_its_state_folder_alert_on() {
+    let endpoint = &support::sandbox::sandbox().endpoint;
+    let bucket = support::bucket::bucket("uistate")
+        .versioned()
+        .put("a.tar", "backup")
+        .make(endpoint);
+    let user = User::new(endpoint);
+    let location = format!("s3://{bucket}/");
+    assert_eq!(kinds(&user.look(&location)), ["baseline"]);
+    support::runtime().block_on(async {
+        use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
+        support::sdk_client(endpoint)
+            .put_bucket_versioning()
+            .bucket(&bucket)
+            .versioning_configuration(
+                VersioningConfiguration::builder()
+                    .status(BucketVersioningStatus::Suspended)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("suspend versioning");
+    });
+    assert_eq!(kinds(&user.look(&location)), ["versioning_suspended"]);
+
+    let state = user.state();
+    let marked = format!("▲ {bucket}");
+    let mut app = support::pty::Session::start(
+        endpoint,
+        &["--state-dir", state.to_str().expect("UTF-8"), &location],
+        120,
+        40,
+    );
+    app.wait_text(&marked);
+    app.send("q");
+
+    // Another folder has no watcher of it: the bucket is shown, unmarked.
+    let empty = tempfile::tempdir().expect("an empty state folder");
+    let app = support::pty::Session::start(
+        endpoint,
+        &[
+            "--state-dir",
+            empty.path().to_str().expect("UTF-8"),
+            &location,
+        ],
+        120,
+        40,
+    );
+    app.wait_text("a.tar");
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let screen = app.screen();
+    assert!(
+        screen.contains(&bucket) && !screen.contains(&marked),
+        "{screen}"
+    );
+}
