@@ -415,6 +415,10 @@ impl Watched {
                                 kind: Kind::Baseline,
                                 level: Level::Info,
                                 summary: match scanned.baseline {
+                                    // The first listing, in pieces since the first look.
+                                    Some(_) if scanned.first && scanned.resumed.is_some() => {
+                                        "the first listing of this location is whole: later listings compare with it".to_string()
+                                    }
                                     Some(why) => {
                                         format!("the listing starts again from this scan: {why}")
                                     }
@@ -423,7 +427,7 @@ impl Watched {
                                         scanned.counts.described()
                                     ),
                                 },
-                                evidence: vec![format!("{} entries listed", scanned.entries)],
+                                evidence: vec![format!("{} listed", entries(scanned.entries))],
                                 counts: None,
                             },
                             at,

@@ -57,6 +57,8 @@ pub struct Scanned {
     pub seconds: f64,
     /// There was no last scan (or it could not be read): this one is the baseline.
     pub baseline: Option<String>,
+    /// There was no last scan at all: this is the location's first.
+    pub first: bool,
     /// The size of the scan kept on disk, in bytes.
     pub bytes: u64,
     /// Cut at the look's time: the next look goes on after this key (nothing is judged
@@ -183,6 +185,7 @@ pub async fn scan(
         Ok(Some(w)) => Some(w),
         Ok(None) => {
             scanned.baseline = Some("the first scan of this location".into());
+            scanned.first = true;
             None
         }
         Err(e) => {
