@@ -47,6 +47,11 @@ pub struct Counted {
     pub current_versions: u64,
     /// Current versions a retention or a legal hold protects.
     pub current_protected: u64,
+    /// Current versions whose lock could not be read whole (a mode or a hold lockwatch does
+    /// not know, a date that is no date, a HEAD that failed): maybe protected, never counted
+    /// as unprotected.
+    #[serde(default)]
+    pub current_unknown: u64,
     /// Current versions whose retention ends within `horizon_days` (and no hold keeps).
     pub current_ending: u64,
     pub horizon_days: u64,
@@ -94,12 +99,20 @@ impl Tally {
 
     fn add(&mut self, e: &HistoryEntry, lock: Option<(&Result<LockInfo, String>, Protection)>) {
         let mut kept = super::scan::entry(e);
-        if let Some((Ok(info), protection)) = lock {
-            let l = Lock::of(info);
-            if e.is_latest {
-                self.current(e, &l, protection);
+        match lock {
+            Some((Ok(info), protection)) => {
+                let l = Lock::of(info);
+                if e.is_latest {
+                    self.current(e, &l, protection);
+                }
+                kept.lock = Some(l);
             }
-            kept.lock = Some(l);
+            Some((Err(_), _))
+                if e.is_latest && e.kind != crate::domain::EntryKind::DeleteMarker =>
+            {
+                self.counted.current_unknown += 1;
+            }
+            _ => {}
         }
         match &mut self.group {
             Some((key, entries)) if **key == *e.key => entries.push(kept),
@@ -118,6 +131,9 @@ impl Tally {
             Protection::Compliance | Protection::Governance | Protection::LegalHold
         ) {
             self.counted.current_protected += 1;
+        }
+        if protection == Protection::Unknown {
+            self.counted.current_unknown += 1;
         }
         // Running out: a retention in force, no hold to keep it after.
         if lock.hold || !lock.retained_at(self.now) {

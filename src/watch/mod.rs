@@ -539,8 +539,14 @@ impl Watched {
                             earliest.until
                         ),
                         evidence: vec![format!(
-                            "the lock count of {}: {} current versions, {} protected",
-                            c.at, c.current_versions, c.current_protected
+                            "the lock count of {}: {} current versions, {} protected{}",
+                            c.at,
+                            c.current_versions,
+                            c.current_protected,
+                            match c.current_unknown {
+                                0 => String::new(),
+                                n => format!(", {n} whose lock could not be read whole"),
+                            }
                         )],
                         counts: None,
                     },

@@ -628,3 +628,100 @@ fn a_hostile_keystone_is_read_to_a_cap_once_and_its_words_are_escaped() {
         "no escape from the server reaches the terminal: {stderr:?}"
     );
 }
+
+/// `watch --once` with a state folder of its own, for at most a minute: its output and the
+/// status it kept.
+fn watch_once(
+    endpoint: &str,
+    bucket: &str,
+    state: &tempfile::TempDir,
+) -> (Output, serde_json::Value) {
+    let out = lockwatch(
+        endpoint,
+        &[
+            "watch",
+            "--once",
+            "--json",
+            "--state-dir",
+            state.path().to_str().expect("UTF-8"),
+            &format!("s3://{bucket}/"),
+        ],
+        Duration::from_secs(60),
+    );
+    let path = lockwatch::watch::state::folder(state.path(), "watch", endpoint, bucket, "")
+        .join("status.json");
+    let status = serde_json::from_slice(
+        &std::fs::read(&path)
+            .unwrap_or_else(|e| panic!("{}: {e}; stderr: {}", path.display(), text(&out.stderr))),
+    )
+    .expect("status.json");
+    (out, status)
+}
+
+/// The watcher's lock count of versions whose locks lockwatch cannot fully read (a mode it
+/// does not know, a hold that is neither ON nor OFF, a date that is no date) and of one
+/// retained until 9999-12-31: none of them is counted as unprotected, and the one date past
+/// any other is said as it is.
+#[test]
+fn the_watcher_never_counts_a_lock_it_cannot_read_as_unprotected() {
+    let server = Crafted::start(odd_locks);
+    let state = tempfile::tempdir().expect("state");
+    let (out, status) = watch_once(&server.endpoint, "bup", &state);
+    let locks = &status["locks"];
+    let by = |p: &str| locks["by_protection"][p].as_u64().unwrap_or(0);
+    assert_eq!(
+        (by("compliance"), by("unknown"), by("none")),
+        (1, 3, 1),
+        "only plain.tar is unprotected: {status}; stdout: {}",
+        text(&out.stdout)
+    );
+    assert_eq!(locks["current_versions"], 5, "{status}");
+    assert_eq!(locks["current_protected"], 1, "{status}");
+    assert_eq!(locks["current_unknown"], 3, "{status}");
+    // The earliest end among the retentions in force: FOO's 2099 date, its mode as sent.
+    assert_eq!(
+        locks["earliest_current"]["until"], "2099-01-01T00:00:00.000Z",
+        "{status}"
+    );
+    assert_eq!(locks["earliest_current"]["mode"], "FOO", "{status}");
+    assert!(status["running_out"].is_null(), "{status}");
+    let stdout = text(&out.stdout);
+    assert!(
+        !stdout.contains("retention_running_out") && !stdout.contains("retention_shortened"),
+        "{stdout}"
+    );
+}
+
+/// ListObjectVersions pages that alternate for ever: the watcher's listing stops with the
+/// reason, as a failing watcher, in bounded time and requests; the next look does the same
+/// (it never takes a listing that went round for a whole one).
+#[test]
+fn a_listing_that_never_ends_fails_the_watcher_with_the_reason() {
+    let server = Crafted::start(alternating);
+    let state = tempfile::tempdir().expect("state");
+    for look in 0..2 {
+        let (out, status) = watch_once(&server.endpoint, "bup", &state);
+        assert_eq!(out.status.code(), Some(1), "look {look}: {out:?}");
+        let failing = status["failing"].as_str().unwrap_or_default();
+        assert!(
+            failing.starts_with("listing failed after ") && failing.contains("listing stopped"),
+            "look {look}: {failing}"
+        );
+        // What was listed in full before the loop is kept, and the next look goes on after
+        // it: into the same loop, caught the same way.
+        assert!(
+            failing.contains("(kept: the next look goes on after c)"),
+            "look {look}: {failing}"
+        );
+        assert!(
+            status["listed"].is_null(),
+            "never a whole listing: {status}"
+        );
+    }
+    // Each look asks a few pages and stops: nothing goes round for ever.
+    assert!(
+        server.count(|r| r.has_query("versions")) <= 16,
+        "{} version listings",
+        server.count(|r| r.has_query("versions"))
+    );
+}
