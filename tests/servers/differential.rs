@@ -5,12 +5,13 @@
 //! a random moment and resumed from its checkpoint) and `undelete --dry-run --json`, each with
 //! `--listings` 1, 4 and 8 — must give every version exactly once, in key order, or fail with
 //! PARTIAL and a failing exit code: never differ silently. A plain SDK ListObjectVersions loop
-//! is compared with the truth too, to name where the server itself answers wrong.
+//! is compared with the truth too, to name where the server itself answers wrong. And
+//! `watch --once` after random changes counts exactly what two plain SDK listings differ by.
 
 use crate::support;
 use lockwatch::s3::{PutOptions, S3, VersionPager};
 use lockwatch::work::listing::Split;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::time::{Duration, Instant};
 
 /// A small deterministic generator (xorshift), so that a failure names its seed.
@@ -179,6 +180,15 @@ fn compare(got: &[(String, String, bool)], truth: &Truth) -> Result<(), String> 
 
 /// A plain SDK loop over ListObjectVersions with both markers, as any script would list.
 pub(crate) async fn sdk_loop(endpoint: &str, bucket: &str) -> Vec<(String, String, bool)> {
+    sdk_loop_latest(endpoint, bucket)
+        .await
+        .into_iter()
+        .map(|(k, id, m, _)| (k, id, m))
+        .collect()
+}
+
+/// `sdk_loop`, with whether each entry is the key's latest.
+async fn sdk_loop_latest(endpoint: &str, bucket: &str) -> Vec<(String, String, bool, bool)> {
     let client = support::sdk_client(endpoint);
     let mut out = Vec::new();
     let (mut key_marker, mut id_marker): (Option<String>, Option<String>) = (None, None);
@@ -191,7 +201,7 @@ pub(crate) async fn sdk_loop(endpoint: &str, bucket: &str) -> Vec<(String, Strin
             .send()
             .await
             .expect("ListObjectVersions");
-        let mut entries: Vec<(String, String, bool, bool, Option<i64>)> = page
+        let mut entries: Vec<(String, String, bool, bool)> = page
             .versions()
             .iter()
             .map(|v| {
@@ -200,7 +210,6 @@ pub(crate) async fn sdk_loop(endpoint: &str, bucket: &str) -> Vec<(String, Strin
                     v.version_id().unwrap_or_default().to_string(),
                     false,
                     v.is_latest().unwrap_or(false),
-                    v.last_modified().map(|t| t.secs()),
                 )
             })
             .chain(page.delete_markers().iter().map(|m| {
@@ -209,13 +218,12 @@ pub(crate) async fn sdk_loop(endpoint: &str, bucket: &str) -> Vec<(String, Strin
                     m.version_id().unwrap_or_default().to_string(),
                     true,
                     m.is_latest().unwrap_or(false),
-                    m.last_modified().map(|t| t.secs()),
                 )
             }))
             .collect();
         // By key, each list keeping its order (a stable sort).
         entries.sort_by(|a, b| a.0.cmp(&b.0));
-        out.extend(entries.into_iter().map(|(k, id, m, _, _)| (k, id, m)));
+        out.extend(entries);
         if page.is_truncated() != Some(true) {
             return out;
         }
@@ -576,4 +584,244 @@ fn every_command_gives_every_version_once_or_says_partial_on_the_sandbox() {
 #[test]
 fn every_command_gives_every_version_once_or_says_partial_on_seaweedfs() {
     differential(&support::weed::weed().endpoint, "diffweed", 3, false);
+}
+
+/// Each key's entries as (version id, marker, latest).
+type Listed = BTreeMap<String, Vec<(String, bool, bool)>>;
+
+fn by_key(entries: Vec<(String, String, bool, bool)>) -> Listed {
+    let mut keys = Listed::new();
+    for (key, id, marker, latest) in entries {
+        keys.entry(key).or_default().push((id, marker, latest));
+    }
+    keys
+}
+
+/// What changed between two plain listings, as the watcher names it: delete markers created,
+/// versions deleted, overwrites (new versions of a key whose latest was a version), delete
+/// markers removed, versions created.
+fn changed(before: &Listed, after: &Listed) -> [u64; 5] {
+    let mut c = [0u64; 5];
+    let empty = Vec::new();
+    let keys: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+    for key in keys {
+        let b = before.get(key).unwrap_or(&empty);
+        let a = after.get(key).unwrap_or(&empty);
+        let had = |l: &[(String, bool, bool)], id: &str, marker: bool| {
+            l.iter().any(|(i, m, _)| i == id && *m == marker)
+        };
+        let had_current = b.iter().any(|(_, marker, latest)| *latest && !marker);
+        for (_, marker, _) in a.iter().filter(|(i, m, _)| !had(b, i, *m)) {
+            c[if *marker {
+                0
+            } else if had_current {
+                2
+            } else {
+                4
+            }] += 1;
+        }
+        for (_, marker, _) in b.iter().filter(|(i, m, _)| !had(a, i, *m)) {
+            c[if *marker { 3 } else { 1 }] += 1;
+        }
+    }
+    c
+}
+
+/// Hides, replaces, deletes for good and restores a random quarter of the keys, and writes
+/// new ones.
+async fn mutate(s3: &S3, bucket: &str, before: &Listed, seed: u64) {
+    let mut rng = Rng(seed ^ 0x5bd1_e995);
+    for (key, entries) in before {
+        let result = match rng.below(12) {
+            0 => s3.delete_object(bucket, key).unrecorded().await.map(|_| ()),
+            1 => s3
+                .put_bytes(bucket, key, b"again".to_vec(), &PutOptions::default())
+                .unrecorded()
+                .await
+                .map(|_| ()),
+            2 => {
+                let (id, _, _) = &entries[rng.below(entries.len())];
+                s3.delete_version(bucket, key, id)
+                    .unrecorded()
+                    .await
+                    .map(|_| ())
+            }
+            3 => match entries
+                .iter()
+                .find(|(_, marker, latest)| *marker && *latest)
+            {
+                Some((id, _, _)) => s3
+                    .delete_version(bucket, key, id)
+                    .unrecorded()
+                    .await
+                    .map(|_| ()),
+                None => Ok(()),
+            },
+            _ => Ok(()),
+        };
+        result.unwrap_or_else(|e| panic!("{key:?}: {e}"));
+    }
+    for i in 0..20 {
+        s3.put_bytes(
+            bucket,
+            &format!("new/{i:02}"),
+            b"new".to_vec(),
+            &PutOptions::default(),
+        )
+        .unrecorded()
+        .await
+        .unwrap_or_else(|e| panic!("new/{i:02}: {e}"));
+    }
+}
+
+/// `watch --once` keeps each key's change: after random changes, each of `--listings` 1, 4
+/// and 8, and a look whose listing is cut after three pages and resumed at the next, counts
+/// exactly what two plain SDK listings differ by, and lists exactly as many entries — or
+/// fails saying its listing could not be trusted. Returns the looks that were exact.
+fn watch_differential(endpoint: &str, tag: &str, seed: u64, folder_objects: bool) -> usize {
+    let runtime = support::runtime();
+    let (bucket, before) = runtime.block_on(async {
+        let s3 = support::client(endpoint).await;
+        let bucket = support::unique_bucket(tag);
+        s3.create_bucket(&bucket, None, true)
+            .unrecorded()
+            .await
+            .expect("create");
+        write(&s3, &bucket, seed, folder_objects).await;
+        let before = by_key(sdk_loop_latest(endpoint, &bucket).await);
+        (bucket, before)
+    });
+    let context = format!("{tag}, seed {seed}");
+    let location = format!("s3://{bucket}/");
+    let states: Vec<(&str, tempfile::TempDir)> = ["1", "4", "8"]
+        .into_iter()
+        .map(|l| (l, tempfile::tempdir().expect("state")))
+        .collect();
+    // A fourth looks through a proxy that cuts its second listing part way: resumed.
+    let proxy = support::faults::FaultProxy::start(endpoint);
+    let cut_state = tempfile::tempdir().expect("state");
+    let look_at = |at: &str, listings: &str, state: &tempfile::TempDir| {
+        let out = run(
+            at,
+            &[
+                "--listings",
+                listings,
+                "watch",
+                "--once",
+                "--json",
+                "--storm",
+                "1000000",
+                "--state-dir",
+                state.path().to_str().expect("UTF-8"),
+                &location,
+            ],
+        );
+        let path = lockwatch::watch::state::folder(state.path(), "watch", at, &bucket, "")
+            .join("status.json");
+        let status: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+        )
+        .expect("status.json");
+        (out, status)
+    };
+    let look = |listings: &str, state: &tempfile::TempDir| look_at(endpoint, listings, state);
+    for (listings, state) in &states {
+        let (out, status) = look(listings, state);
+        assert_eq!(out.status.code(), Some(0), "{context}: {status}");
+    }
+    let (out, status) = look_at(&proxy.endpoint, "4", &cut_state);
+    assert_eq!(out.status.code(), Some(0), "{context}: {status}");
+    runtime.block_on(async {
+        let s3 = support::client(endpoint).await;
+        mutate(&s3, &bucket, &before, seed).await;
+    });
+    let after = by_key(runtime.block_on(sdk_loop_latest(endpoint, &bucket)));
+    let expected = changed(&before, &after);
+    let entries: usize = after.values().map(Vec::len).sum();
+    assert!(
+        expected.iter().all(|n| *n > 0),
+        "{context}: every kind of change is made ({expected:?})"
+    );
+    let mut exact = 0;
+    for (listings, state) in &states {
+        let context = format!("{context}, {listings} listings");
+        let (out, status) = look(listings, state);
+        if let Some(failing) = status["failing"].as_str() {
+            assert_eq!(out.status.code(), Some(1), "{context}: {failing}");
+            assert!(failing.contains("listing"), "{context}: {failing}");
+            eprintln!("{context}: the watcher said its listing failed: {failing}");
+            continue;
+        }
+        assert_eq!(out.status.code(), Some(0), "{context}: {status}");
+        let c = &status["last_changes"];
+        let got = [
+            "markers_created",
+            "versions_deleted",
+            "overwrites",
+            "markers_removed",
+            "versions_created",
+        ]
+        .map(|k| c[k].as_u64().unwrap_or(u64::MAX));
+        assert_eq!(got, expected, "{context}: {status}");
+        assert_eq!(status["listed"].as_u64(), Some(entries as u64), "{context}");
+        exact += 1;
+    }
+
+    // Cut after a few pages, then resumed: the same counts, each change once.
+    let context = format!("{context}, cut and resumed");
+    proxy.inject_after(
+        support::faults::Filter::target("versions"),
+        support::faults::Fault::Status(500, "InternalError"),
+        3,
+        None,
+    );
+    let (out, status) = look_at(&proxy.endpoint, "4", &cut_state);
+    assert_eq!(out.status.code(), Some(1), "{context}: {status}");
+    let failing = status["failing"].as_str().unwrap_or_default();
+    assert!(
+        failing.contains("(kept: the next look goes on after "),
+        "{context}: {failing}"
+    );
+    proxy.clear();
+    let (out, status) = look_at(&proxy.endpoint, "4", &cut_state);
+    match status["failing"].as_str() {
+        Some(failing) => {
+            assert!(failing.contains("listing"), "{context}: {failing}");
+            eprintln!("{context}: the watcher said its listing failed: {failing}");
+        }
+        None => {
+            assert_eq!(out.status.code(), Some(0), "{context}: {status}");
+            let c = &status["last_changes"];
+            let got = [
+                "markers_created",
+                "versions_deleted",
+                "overwrites",
+                "markers_removed",
+                "versions_created",
+            ]
+            .map(|k| c[k].as_u64().unwrap_or(u64::MAX));
+            assert_eq!(got, expected, "{context}: {status}");
+            assert_eq!(status["listed"].as_u64(), Some(entries as u64), "{context}");
+            exact += 1;
+        }
+    }
+    exact
+}
+
+#[test]
+fn the_watcher_counts_what_two_plain_listings_differ_by_on_the_sandbox() {
+    for seed in [5, 6] {
+        let exact = watch_differential(&support::sandbox::sandbox().endpoint, "wdiff", seed, true);
+        assert_eq!(exact, 4, "the sandbox lists in order: every look is exact");
+    }
+}
+
+#[test]
+fn the_watcher_counts_what_two_plain_listings_differ_by_or_fails_on_seaweedfs() {
+    let exact = watch_differential(&support::weed::weed().endpoint, "wdiffweed", 7, false);
+    eprintln!("SeaweedFS: {exact} of 4 looks exact, the others said their listing failed");
+    assert!(
+        exact >= 1,
+        "no look of SeaweedFS was whole: the test compared nothing"
+    );
 }
