@@ -1532,20 +1532,32 @@ fn plain_listing(endpoint: &str, bucket: &str) -> Vec<(String, String, bool)> {
     support::runtime().block_on(crate::differential::sdk_loop(endpoint, bucket))
 }
 
+/// A versioned bucket of `n` keys `PREFIX/000`… on the sandbox, reached through a fault
+/// proxy: the sandbox's endpoint, the bucket, the proxy, and a user of the proxy.
+fn keys_behind_a_proxy(
+    tag: &str,
+    prefix: &str,
+    n: usize,
+) -> (String, String, support::faults::FaultProxy, User) {
+    let server = support::sandbox::sandbox().endpoint.clone();
+    let mut builder = support::bucket::bucket(tag).versioned();
+    for i in 0..n {
+        builder = builder.put(&format!("{prefix}/{i:03}"), format!("v{i}"));
+    }
+    let bucket = builder.make(&server);
+    let proxy = support::faults::FaultProxy::start(&server);
+    let user = User::new(&proxy.endpoint);
+    (server, bucket, proxy, user)
+}
+
 /// A listing cut short by a failing server keeps what it listed in full; the next look goes
 /// on after the last key listed (it does not list from the start again), and each change is
 /// counted exactly once: the storm's counts are those of two plain SDK listings compared.
 #[test]
 fn a_listing_cut_short_goes_on_where_it_stopped_and_counts_each_change_once() {
-    use support::faults::{Fault, FaultProxy, Filter};
-    let server = &support::sandbox::sandbox().endpoint;
-    let mut builder = support::bucket::bucket("resume").versioned();
-    for i in 0..60 {
-        builder = builder.put(&format!("k/{i:03}"), format!("v{i}"));
-    }
-    let bucket = builder.make(server);
-    let proxy = FaultProxy::start(server);
-    let user = User::new(&proxy.endpoint);
+    use support::faults::{Fault, Filter};
+    let (server, bucket, proxy, user) = keys_behind_a_proxy("resume", "k", 60);
+    let server = &server;
     let location = format!("s3://{bucket}/");
     let state = user.state();
     let dir = lockwatch::watch::state::folder(&state, "watch", &proxy.endpoint, &bucket, "");
@@ -1675,21 +1687,15 @@ fn a_listing_cut_short_goes_on_where_it_stopped_and_counts_each_change_once() {
 /// each change counted once.
 #[test]
 fn a_listing_longer_than_the_interval_goes_on_at_the_next_look() {
-    use support::faults::{Fault, FaultProxy, Filter};
-    let server = &support::sandbox::sandbox().endpoint;
-    let mut builder = support::bucket::bucket("pieces").versioned();
-    for i in 0..40 {
-        builder = builder.put(&format!("p/{i:03}"), format!("v{i}"));
-    }
-    let bucket = builder.make(server);
-    let proxy = FaultProxy::start(server);
+    use support::faults::{Fault, Filter};
+    let (server, bucket, proxy, user) = keys_behind_a_proxy("pieces", "p", 40);
+    let server = &server;
     // Each page of the listing takes 200 ms: 8 pages or more outlast the 1 s interval.
     proxy.inject(
         Filter::target("versions"),
         Fault::Delay(std::time::Duration::from_millis(200)),
         None,
     );
-    let user = User::new(&proxy.endpoint);
     let state = user.state();
     let events_file = user.home.path().join("events.jsonl");
     let location = format!("s3://{bucket}/");
