@@ -213,84 +213,7 @@ impl Watched {
             .and_then(|t| u64::try_from(s3.server_now().duration_since(t).as_secs()).ok());
 
         // The posture.
-        let baseline = match self.baseline.take() {
-            None => snapshot.clone(),
-            Some(b) if settings.accept => {
-                let accepted: Vec<Finding> = weakenings(&b, &snapshot)
-                    .into_iter()
-                    .chain(self.status.lock_changes.iter().map(|e| Finding {
-                        kind: e.event,
-                        level: e.level,
-                        summary: e.summary.clone(),
-                        evidence: Vec::new(),
-                        counts: None,
-                    }))
-                    .collect();
-                if !accepted.is_empty() {
-                    let at = s3.server_now();
-                    events.push(self.event(
-                        Finding {
-                            kind: Kind::PostureAccepted,
-                            level: Level::Info,
-                            summary: format!(
-                                "the posture now is accepted as the baseline: {} weakening{} no longer alerted",
-                                accepted.len(),
-                                if accepted.len() == 1 { "" } else { "s" }
-                            ),
-                            evidence: accepted.iter().map(|f| f.summary.clone()).collect(),
-                            counts: None,
-                        },
-                        at,
-                    ));
-                }
-                // Nothing accepted is said restored; what could not be read now keeps what
-                // was known.
-                self.status.weakened.clear();
-                self.status.lock_changes.clear();
-                accept(&b, &snapshot)
-            }
-            Some(b) => b,
-        };
-        let weak = weakenings(&baseline, &snapshot);
-        let at = s3.server_now();
-        let was: Vec<Kind> = self.status.weakened.iter().map(|e| e.event).collect();
-        let mut still = Vec::new();
-        for f in weak {
-            let kind = f.kind;
-            let event = self.event(f, at);
-            if !was.contains(&kind) {
-                events.push(event.clone());
-            }
-            still.push(event);
-        }
-        // A part is restored when no weakening of it is left (one replaced by another of the
-        // same part is not a restoration).
-        let mut restored: Vec<&Event> = Vec::new();
-        for gone in self.status.weakened.iter().filter(|e| {
-            !still
-                .iter()
-                .any(|s| s.event == e.event || s.event.part() == e.event.part())
-        }) {
-            if restored.iter().any(|r| r.event.part() == gone.event.part()) {
-                continue;
-            }
-            restored.push(gone);
-        }
-        for gone in restored {
-            // Restored only when the part is read again (an unread part says nothing).
-            events.push(self.event(
-                Finding {
-                    kind: Kind::PostureRestored,
-                    level: Level::Info,
-                    summary: format!("restored: {}", gone.summary),
-                    evidence: vec![format!("alerted at {} as {}", gone.at, gone.event.code())],
-                    counts: None,
-                },
-                at,
-            ));
-        }
-        self.status.weakened = still;
-        self.baseline = Some(advance(&baseline, &snapshot));
+        self.judge_posture(s3, settings, &snapshot, &mut events);
 
         // The bucket's notifications, where they are set up: still sending to this watcher?
         let mut by_notices = settings.notifications && self.listed_this_run;
@@ -318,262 +241,34 @@ impl Watched {
                     >= i64::try_from(settings.locks_every).unwrap_or(i64::MAX)
             });
         if by_notices {
-            let pending = std::mem::take(&mut self.pending);
-            self.told.add(&notice::upper_bound(&pending.notices));
-            let (counts, examples, keys, tally, errors) = self
-                .changes_told(s3, settings, pending, previous_start)
-                .await;
-            failures.extend(errors);
-            self.status.notices = Some(tally);
-            self.metrics
-                .notices
-                .get_or_insert_with(Default::default)
-                .add(&tally);
-            let at = s3.server_now();
-            if let Some(event) = self.observe(settings, &counts, &examples, keys, since_last, at) {
-                events.push(event);
-            }
-            if let Some(r) = self.reconciling.take()
-                && let Some(f) = missed(&r, &self.told, &settings.thresholds)
-            {
-                events.push(self.event(f, at));
-            }
+            self.count_notices(
+                s3,
+                settings,
+                previous_start,
+                since_last,
+                &mut events,
+                &mut failures,
+            )
+            .await;
         }
         if !settings.no_listing && (!by_notices || reconcile) {
-            // Where notices count the changes, the listing is one whole (the notices before
-            // it are dropped once it is done); otherwise it goes on from where an earlier
-            // look stopped, and one that outlasts the interval stops there for the next.
-            let plan = scan::Plan {
-                resumable: !settings.notifications,
-                budget: (!settings.notifications && settings.interval_seconds > 0)
-                    .then(|| std::time::Duration::from_secs(settings.interval_seconds)),
-            };
-            let since_listed = self
-                .status
-                .listed_at
-                .as_deref()
-                .and_then(|t| t.parse::<jiff::Timestamp>().ok())
-                .and_then(|t| u64::try_from(s3.server_now().duration_since(t).as_secs()).ok());
-            match scan::scan(
-                s3,
-                &bucket,
-                &prefix,
-                self.dir.dir(),
-                settings.max_keys,
-                plan,
-            )
-            .await
-            {
-                Ok(scanned) if scanned.goes_on_after.is_some() => {
-                    // A piece: judged once the listing is whole.
-                    self.status.listing_so_far = Some(scanned.entries);
-                }
-                Ok(scanned) => {
-                    let at = s3.server_now();
-                    self.status.listing_so_far = None;
-                    self.status.listed_at = Some(json_time(at));
-                    self.status.listed = Some(scanned.entries);
-                    self.metrics.listed = Some(scanned.entries);
-                    self.metrics.listing_seconds = Some(scanned.seconds);
-                    // With notifications, the first listing of a run starts the count again:
-                    // what it finds since the last listing is what notices told before, and
-                    // what happened while no watcher ran.
-                    let rebaseline = settings.notifications && !self.listed_this_run && !first;
-                    self.listed_this_run = true;
-                    let previous = self.listed_at.replace(at.as_second());
-                    if settings.notifications && !reconcile {
-                        // What arrived before this listing, it saw.
-                        self.pending = notify::Pending::default();
-                        self.told = storm::Counts::default();
-                    }
-                    if reconcile && scanned.baseline.is_none() {
-                        self.reconciling = Some(Reconciling {
-                            listed: scanned.counts,
-                            told_before: std::mem::take(&mut self.told),
-                            since: previous.map_or("the last listing".into(), |t| {
-                                jiff::Timestamp::from_second(t)
-                                    .map_or("the last listing".into(), json_time)
-                            }),
-                        });
-                    } else if scanned.baseline.is_none() && !rebaseline {
-                        // The span the changes happened in: since the last whole listing.
-                        if let Some(event) = self.observe(
-                            settings,
-                            &scanned.counts,
-                            &scanned.examples,
-                            scanned.example_keys.clone(),
-                            since_listed.or(since_last),
-                            at,
-                        ) {
-                            events.push(event);
-                        }
-                    } else if !first {
-                        // A damaged or lost scan, or the first listing of a run with
-                        // notifications: said, and what follows compares with it.
-                        events.push(self.event(
-                            Finding {
-                                kind: Kind::Baseline,
-                                level: Level::Info,
-                                summary: match scanned.baseline {
-                                    // The first listing, in pieces since the first look.
-                                    Some(_) if scanned.first && scanned.resumed.is_some() => {
-                                        "the first listing of this location is whole: later listings compare with it".to_string()
-                                    }
-                                    Some(why) => {
-                                        format!("the listing starts again from this scan: {why}")
-                                    }
-                                    None => format!(
-                                        "the listing starts again from this scan, and notices from now on: since the last listing, {}",
-                                        scanned.counts.described()
-                                    ),
-                                },
-                                evidence: vec![format!("{} listed", entries(scanned.entries))],
-                                counts: None,
-                            },
-                            at,
-                        ));
-                    }
-                }
-                Err(e) => {
-                    listed_ok = false;
-                    if let scan::ScanError::Listing {
-                        entries,
-                        kept_after: Some(_),
-                        ..
-                    } = &e
-                    {
-                        self.status.listing_so_far = Some(*entries);
-                    }
-                    failures.push(e.to_string());
-                }
-            }
+            listed_ok = self
+                .list_changes(
+                    s3,
+                    settings,
+                    reconcile,
+                    first,
+                    since_last,
+                    &mut events,
+                    &mut failures,
+                )
+                .await;
         }
         // The lock count, when due (and at the first look).
-        let due = !settings.no_listing
-            && settings.locks_every > 0
-            && self.status.locks.as_ref().is_none_or(|c| {
-                s3.server_now().as_second().saturating_sub(c.at_seconds)
-                    >= i64::try_from(settings.locks_every).unwrap_or(i64::MAX)
-            });
-        if due {
-            match locks::count(
-                s3,
-                &settings.endpoint,
-                &self.location,
-                self.dir.dir(),
-                settings.horizon_days,
-                settings.max_keys,
-            )
-            .await
-            {
-                Ok(counted) => {
-                    let at = s3.server_now();
-                    for (kind, n, examples, keys, what) in [
-                        (
-                            Kind::LegalHoldReleased,
-                            counted.released_count,
-                            &counted.released,
-                            &counted.released_keys,
-                            "legal holds released",
-                        ),
-                        (
-                            Kind::RetentionShortened,
-                            counted.shortened_count,
-                            &counted.shortened,
-                            &counted.shortened_keys,
-                            "retentions shortened or removed",
-                        ),
-                    ] {
-                        if n == 0 || counted.first {
-                            continue;
-                        }
-                        let mut event = self.event(
-                            Finding {
-                                kind,
-                                level: Level::Critical,
-                                summary: format!(
-                                    "{what} on {n} version{} since the lock count of {}",
-                                    if n == 1 { "" } else { "s" },
-                                    self.status
-                                        .locks
-                                        .as_ref()
-                                        .map_or("before", |c| c.at.as_str())
-                                ),
-                                evidence: examples.clone(),
-                                counts: None,
-                            },
-                            at,
-                        );
-                        event.keys = keys.clone();
-                        events.push(event.clone());
-                        self.status.lock_changes.push(event);
-                    }
-                    self.status.locks = Some(counted);
-                }
-                Err(e) => failures.push(e),
-            }
-        }
+        self.count_locks(s3, settings, &mut events, &mut failures)
+            .await;
         // Running out, judged each interval from the last count (its dates do not move).
-        let now_seconds = s3.server_now().as_second();
-        let ending = self.status.locks.as_ref().and_then(|c| {
-            let earliest = c.earliest_current.as_ref()?;
-            let horizon = i64::try_from(settings.horizon_days.saturating_mul(86_400)).ok()?;
-            (earliest.until_seconds <= now_seconds.saturating_add(horizon)
-                && earliest.until_seconds > now_seconds)
-                .then_some((c, earliest))
-        });
-        match (ending, &self.status.running_out) {
-            (Some((c, earliest)), None) => {
-                let mut event = self.event(
-                    Finding {
-                        kind: Kind::RetentionRunningOut,
-                        level: Level::Warning,
-                        summary: format!(
-                            "the protection of {} current version{} ends within {} days: the first, {} (version {}), is {} until {}",
-                            c.current_ending.max(1),
-                            if c.current_ending > 1 { "s" } else { "" },
-                            settings.horizon_days,
-                            crate::domain::text::sanitize(&earliest.key),
-                            crate::domain::text::sanitize(&earliest.version_id),
-                            earliest.mode,
-                            earliest.until
-                        ),
-                        evidence: vec![format!(
-                            "the lock count of {}: {} current versions, {} protected{}",
-                            c.at,
-                            c.current_versions,
-                            c.current_protected,
-                            match c.current_unknown {
-                                0 => String::new(),
-                                n => format!(", {n} whose lock could not be read whole"),
-                            }
-                        )],
-                        counts: None,
-                    },
-                    s3.server_now(),
-                );
-                event.keys = vec![earliest.key.clone()];
-                events.push(event.clone());
-                self.status.running_out = Some(event);
-            }
-            (None, Some(was)) if self.status.locks.is_some() => {
-                events.push(self.event(
-                    Finding {
-                        kind: Kind::RetentionRenewed,
-                        level: Level::Info,
-                        summary: format!(
-                            "no current version's protection ends within {} days any more",
-                            settings.horizon_days
-                        ),
-                        evidence: vec![format!("alerted at {}: {}", was.at, was.summary)],
-                        counts: None,
-                    },
-                    s3.server_now(),
-                ));
-                self.status.running_out = None;
-            }
-            _ => {}
-        }
+        self.judge_running_out(s3, settings, &mut events);
 
         let at = s3.server_now();
         if first {
@@ -695,6 +390,392 @@ impl Watched {
         self.metrics.requests = s3.requests_sent().saturating_sub(requests_before);
         self.status.requests = self.metrics.requests;
         events
+    }
+
+    /// The posture compared with the baseline: each weakening once, each part restored once,
+    /// and the baseline taken on (with `--accept`, the posture now).
+    fn judge_posture(
+        &mut self,
+        s3: &S3,
+        settings: &Settings,
+        snapshot: &Snapshot,
+        events: &mut Vec<Event>,
+    ) {
+        let baseline = match self.baseline.take() {
+            None => snapshot.clone(),
+            Some(b) if settings.accept => {
+                let accepted: Vec<Finding> = weakenings(&b, snapshot)
+                    .into_iter()
+                    .chain(self.status.lock_changes.iter().map(|e| Finding {
+                        kind: e.event,
+                        level: e.level,
+                        summary: e.summary.clone(),
+                        evidence: Vec::new(),
+                        counts: None,
+                    }))
+                    .collect();
+                if !accepted.is_empty() {
+                    let at = s3.server_now();
+                    events.push(self.event(
+                        Finding {
+                            kind: Kind::PostureAccepted,
+                            level: Level::Info,
+                            summary: format!(
+                                "the posture now is accepted as the baseline: {} weakening{} no longer alerted",
+                                accepted.len(),
+                                if accepted.len() == 1 { "" } else { "s" }
+                            ),
+                            evidence: accepted.iter().map(|f| f.summary.clone()).collect(),
+                            counts: None,
+                        },
+                        at,
+                    ));
+                }
+                // Nothing accepted is said restored; what could not be read now keeps what
+                // was known.
+                self.status.weakened.clear();
+                self.status.lock_changes.clear();
+                accept(&b, snapshot)
+            }
+            Some(b) => b,
+        };
+        let weak = weakenings(&baseline, snapshot);
+        let at = s3.server_now();
+        let was: Vec<Kind> = self.status.weakened.iter().map(|e| e.event).collect();
+        let mut still = Vec::new();
+        for f in weak {
+            let kind = f.kind;
+            let event = self.event(f, at);
+            if !was.contains(&kind) {
+                events.push(event.clone());
+            }
+            still.push(event);
+        }
+        // A part is restored when no weakening of it is left (one replaced by another of the
+        // same part is not a restoration).
+        let mut restored: Vec<&Event> = Vec::new();
+        for gone in self.status.weakened.iter().filter(|e| {
+            !still
+                .iter()
+                .any(|s| s.event == e.event || s.event.part() == e.event.part())
+        }) {
+            if restored.iter().any(|r| r.event.part() == gone.event.part()) {
+                continue;
+            }
+            restored.push(gone);
+        }
+        for gone in restored {
+            // Restored only when the part is read again (an unread part says nothing).
+            events.push(self.event(
+                Finding {
+                    kind: Kind::PostureRestored,
+                    level: Level::Info,
+                    summary: format!("restored: {}", gone.summary),
+                    evidence: vec![format!("alerted at {} as {}", gone.at, gone.event.code())],
+                    counts: None,
+                },
+                at,
+            ));
+        }
+        self.status.weakened = still;
+        self.baseline = Some(advance(&baseline, snapshot));
+    }
+
+    /// The changes the notices of the interval told (read back where they could be a storm),
+    /// judged for a storm; and, a listing before, whether notices were missed.
+    async fn count_notices(
+        &mut self,
+        s3: &S3,
+        settings: &Settings,
+        previous_start: Option<jiff::Timestamp>,
+        since_last: Option<u64>,
+        events: &mut Vec<Event>,
+        failures: &mut Vec<String>,
+    ) {
+        let pending = std::mem::take(&mut self.pending);
+        self.told.add(&notice::upper_bound(&pending.notices));
+        let (counts, examples, keys, tally, errors) = self
+            .changes_told(s3, settings, pending, previous_start)
+            .await;
+        failures.extend(errors);
+        self.status.notices = Some(tally);
+        self.metrics
+            .notices
+            .get_or_insert_with(Default::default)
+            .add(&tally);
+        let at = s3.server_now();
+        if let Some(event) = self.observe(settings, &counts, &examples, keys, since_last, at) {
+            events.push(event);
+        }
+        if let Some(r) = self.reconciling.take()
+            && let Some(f) = missed(&r, &self.told, &settings.thresholds)
+        {
+            events.push(self.event(f, at));
+        }
+    }
+
+    /// The listing scan, compared with the last one: the changes judged for a storm (or, with
+    /// notifications, kept to weigh the notices against). Whether it listed.
+    #[allow(clippy::too_many_arguments)]
+    async fn list_changes(
+        &mut self,
+        s3: &S3,
+        settings: &Settings,
+        reconcile: bool,
+        first: bool,
+        since_last: Option<u64>,
+        events: &mut Vec<Event>,
+        failures: &mut Vec<String>,
+    ) -> bool {
+        let bucket = self.location.bucket.clone();
+        let prefix = self.location.prefix.clone();
+        let mut listed_ok = true;
+        // Where notices count the changes, the listing is one whole (the notices before
+        // it are dropped once it is done); otherwise it goes on from where an earlier
+        // look stopped, and one that outlasts the interval stops there for the next.
+        let plan = scan::Plan {
+            resumable: !settings.notifications,
+            budget: (!settings.notifications && settings.interval_seconds > 0)
+                .then(|| std::time::Duration::from_secs(settings.interval_seconds)),
+        };
+        let since_listed = self
+            .status
+            .listed_at
+            .as_deref()
+            .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+            .and_then(|t| u64::try_from(s3.server_now().duration_since(t).as_secs()).ok());
+        match scan::scan(
+            s3,
+            &bucket,
+            &prefix,
+            self.dir.dir(),
+            settings.max_keys,
+            plan,
+        )
+        .await
+        {
+            Ok(scanned) if scanned.goes_on_after.is_some() => {
+                // A piece: judged once the listing is whole.
+                self.status.listing_so_far = Some(scanned.entries);
+            }
+            Ok(scanned) => {
+                let at = s3.server_now();
+                self.status.listing_so_far = None;
+                self.status.listed_at = Some(json_time(at));
+                self.status.listed = Some(scanned.entries);
+                self.metrics.listed = Some(scanned.entries);
+                self.metrics.listing_seconds = Some(scanned.seconds);
+                // With notifications, the first listing of a run starts the count again:
+                // what it finds since the last listing is what notices told before, and
+                // what happened while no watcher ran.
+                let rebaseline = settings.notifications && !self.listed_this_run && !first;
+                self.listed_this_run = true;
+                let previous = self.listed_at.replace(at.as_second());
+                if settings.notifications && !reconcile {
+                    // What arrived before this listing, it saw.
+                    self.pending = notify::Pending::default();
+                    self.told = storm::Counts::default();
+                }
+                if reconcile && scanned.baseline.is_none() {
+                    self.reconciling = Some(Reconciling {
+                        listed: scanned.counts,
+                        told_before: std::mem::take(&mut self.told),
+                        since: previous.map_or("the last listing".into(), |t| {
+                            jiff::Timestamp::from_second(t)
+                                .map_or("the last listing".into(), json_time)
+                        }),
+                    });
+                } else if scanned.baseline.is_none() && !rebaseline {
+                    // The span the changes happened in: since the last whole listing.
+                    if let Some(event) = self.observe(
+                        settings,
+                        &scanned.counts,
+                        &scanned.examples,
+                        scanned.example_keys.clone(),
+                        since_listed.or(since_last),
+                        at,
+                    ) {
+                        events.push(event);
+                    }
+                } else if !first {
+                    // A damaged or lost scan, or the first listing of a run with
+                    // notifications: said, and what follows compares with it.
+                    events.push(self.event(
+                        Finding {
+                            kind: Kind::Baseline,
+                            level: Level::Info,
+                            summary: match scanned.baseline {
+                                // The first listing, in pieces since the first look.
+                                Some(_) if scanned.first && scanned.resumed.is_some() => {
+                                    "the first listing of this location is whole: later listings compare with it".to_string()
+                                }
+                                Some(why) => {
+                                    format!("the listing starts again from this scan: {why}")
+                                }
+                                None => format!(
+                                    "the listing starts again from this scan, and notices from now on: since the last listing, {}",
+                                    scanned.counts.described()
+                                ),
+                            },
+                            evidence: vec![format!("{} listed", entries(scanned.entries))],
+                            counts: None,
+                        },
+                        at,
+                    ));
+                }
+            }
+            Err(e) => {
+                listed_ok = false;
+                if let scan::ScanError::Listing {
+                    entries,
+                    kept_after: Some(_),
+                    ..
+                } = &e
+                {
+                    self.status.listing_so_far = Some(*entries);
+                }
+                failures.push(e.to_string());
+            }
+        }
+        listed_ok
+    }
+
+    /// The lock count, when due: legal holds released and retentions shortened since the last.
+    async fn count_locks(
+        &mut self,
+        s3: &S3,
+        settings: &Settings,
+        events: &mut Vec<Event>,
+        failures: &mut Vec<String>,
+    ) {
+        let due = !settings.no_listing
+            && settings.locks_every > 0
+            && self.status.locks.as_ref().is_none_or(|c| {
+                s3.server_now().as_second().saturating_sub(c.at_seconds)
+                    >= i64::try_from(settings.locks_every).unwrap_or(i64::MAX)
+            });
+        if due {
+            match locks::count(
+                s3,
+                &settings.endpoint,
+                &self.location,
+                self.dir.dir(),
+                settings.horizon_days,
+                settings.max_keys,
+            )
+            .await
+            {
+                Ok(counted) => {
+                    let at = s3.server_now();
+                    for (kind, n, examples, keys, what) in [
+                        (
+                            Kind::LegalHoldReleased,
+                            counted.released_count,
+                            &counted.released,
+                            &counted.released_keys,
+                            "legal holds released",
+                        ),
+                        (
+                            Kind::RetentionShortened,
+                            counted.shortened_count,
+                            &counted.shortened,
+                            &counted.shortened_keys,
+                            "retentions shortened or removed",
+                        ),
+                    ] {
+                        if n == 0 || counted.first {
+                            continue;
+                        }
+                        let mut event = self.event(
+                            Finding {
+                                kind,
+                                level: Level::Critical,
+                                summary: format!(
+                                    "{what} on {n} version{} since the lock count of {}",
+                                    if n == 1 { "" } else { "s" },
+                                    self.status
+                                        .locks
+                                        .as_ref()
+                                        .map_or("before", |c| c.at.as_str())
+                                ),
+                                evidence: examples.clone(),
+                                counts: None,
+                            },
+                            at,
+                        );
+                        event.keys = keys.clone();
+                        events.push(event.clone());
+                        self.status.lock_changes.push(event);
+                    }
+                    self.status.locks = Some(counted);
+                }
+                Err(e) => failures.push(e),
+            }
+        }
+    }
+
+    /// Protection running out, from the last lock count: alerted once, and once renewed.
+    fn judge_running_out(&mut self, s3: &S3, settings: &Settings, events: &mut Vec<Event>) {
+        let now_seconds = s3.server_now().as_second();
+        let ending = self.status.locks.as_ref().and_then(|c| {
+            let earliest = c.earliest_current.as_ref()?;
+            let horizon = i64::try_from(settings.horizon_days.saturating_mul(86_400)).ok()?;
+            (earliest.until_seconds <= now_seconds.saturating_add(horizon)
+                && earliest.until_seconds > now_seconds)
+                .then_some((c, earliest))
+        });
+        match (ending, &self.status.running_out) {
+            (Some((c, earliest)), None) => {
+                let mut event = self.event(
+                    Finding {
+                        kind: Kind::RetentionRunningOut,
+                        level: Level::Warning,
+                        summary: format!(
+                            "the protection of {} current version{} ends within {} days: the first, {} (version {}), is {} until {}",
+                            c.current_ending.max(1),
+                            if c.current_ending > 1 { "s" } else { "" },
+                            settings.horizon_days,
+                            crate::domain::text::sanitize(&earliest.key),
+                            crate::domain::text::sanitize(&earliest.version_id),
+                            earliest.mode,
+                            earliest.until
+                        ),
+                        evidence: vec![format!(
+                            "the lock count of {}: {} current versions, {} protected{}",
+                            c.at,
+                            c.current_versions,
+                            c.current_protected,
+                            match c.current_unknown {
+                                0 => String::new(),
+                                n => format!(", {n} whose lock could not be read whole"),
+                            }
+                        )],
+                        counts: None,
+                    },
+                    s3.server_now(),
+                );
+                event.keys = vec![earliest.key.clone()];
+                events.push(event.clone());
+                self.status.running_out = Some(event);
+            }
+            (None, Some(was)) if self.status.locks.is_some() => {
+                events.push(self.event(
+                    Finding {
+                        kind: Kind::RetentionRenewed,
+                        level: Level::Info,
+                        summary: format!(
+                            "no current version's protection ends within {} days any more",
+                            settings.horizon_days
+                        ),
+                        evidence: vec![format!("alerted at {}: {}", was.at, was.summary)],
+                        counts: None,
+                    },
+                    s3.server_now(),
+                ));
+                self.status.running_out = None;
+            }
+            _ => {}
+        }
     }
 
     /// One interval's changes judged for a storm: the event when one begins or ends.
