@@ -387,8 +387,8 @@ pub struct ReportArgs {
 #[derive(Debug, Clone, clap::Args)]
 #[command(next_help_heading = "Judging")]
 pub struct JudgeArgs {
-    /// A deletion storm: this many delete markers, deleted versions and overwrites in one
-    /// interval
+    /// A deletion storm: this many delete markers, deleted versions and overwrites since the
+    /// last look (an interval, or a listing that took several)
     #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
     pub storm: u64,
     /// A deletion storm too: this many times the location's recent rate (the mean of its last

@@ -52,7 +52,7 @@ impl Level {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
-    /// Delete markers, deleted versions and overwrites past the thresholds in one interval.
+    /// Delete markers, deleted versions and overwrites past the thresholds at one look.
     DeletionStorm,
     /// An interval under the thresholds after a storm: what it came to in all.
     StormEnded,

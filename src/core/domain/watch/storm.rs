@@ -59,7 +59,7 @@ impl Counts {
 /// When an interval is a storm.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Thresholds {
-    /// This many destructive changes in one interval are a storm, whatever the usual rate.
+    /// This many destructive changes at one look are a storm, whatever the usual rate.
     pub count: u64,
     /// This many times the recent rate is a storm too, once at least `floor` changes and
     /// `MIN_HISTORY` earlier intervals are known.
@@ -120,7 +120,7 @@ impl State {
         let n = counts.destructive();
         if n >= thresholds.count {
             return Some(format!(
-                "{n} destructive changes in one interval, at or past the threshold of {}",
+                "{n} destructive changes since the last look, at or past the threshold of {}",
                 thresholds.count
             ));
         }
@@ -128,7 +128,7 @@ impl State {
         let relative = (thresholds.factor * base.max(1.0)).ceil();
         (n >= thresholds.floor && n as f64 >= relative).then(|| {
             format!(
-                "{n} destructive changes in one interval, {:.0} times the recent rate of {base:.1} per interval (threshold: {} times, at least {})",
+                "{n} destructive changes since the last look, {:.0} times the recent rate of {base:.1} a look (threshold: {} times, at least {})",
                 n as f64 / base.max(1.0),
                 thresholds.factor,
                 thresholds.floor
