@@ -626,14 +626,15 @@ impl Watched {
             }
             Err(e) => {
                 listed_ok = false;
-                if let scan::ScanError::Listing {
-                    entries,
-                    kept_after: Some(_),
-                    ..
-                } = &e
-                {
-                    self.status.listing_so_far = Some(*entries);
-                }
+                // What was listed is kept for the next look, or nothing is.
+                self.status.listing_so_far = match &e {
+                    scan::ScanError::Listing {
+                        entries,
+                        kept_after: Some(_),
+                        ..
+                    } => Some(*entries),
+                    _ => None,
+                };
                 failures.push(e.to_string());
             }
         }
