@@ -18,6 +18,7 @@ fn settings(judge: &JudgeArgs, endpoint: &str, interval_seconds: u64) -> Setting
         horizon_days: judge.expiring,
         max_keys: judge.max_keys,
         notifications: false,
+        stopping: None,
     }
 }
 
@@ -79,6 +80,8 @@ pub(super) async fn watch(
         if args.once { 0 } else { args.interval },
     );
     settings.notifications = args.notifications;
+    let stopping = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    settings.stopping = Some(stopping.clone());
     // Bucket notifications: the listener first (its address goes into the topic), then the
     // set-up, asked for.
     let mut listener = None;
@@ -174,10 +177,24 @@ pub(super) async fn watch(
             c.destructive.store(0, std::sync::atomic::Ordering::Relaxed);
         }
         let mut failing = false;
+        let mut stopped = false;
         for (i, w) in watched.iter_mut().enumerate() {
-            let events = tokio::select! {
-                events = w.interval(&connection.s3, &settings) => events,
-                () = &mut stop => break 'watching Exit::Done,
+            let events = {
+                let mut look = std::pin::pin!(w.interval(&connection.s3, &settings));
+                tokio::select! {
+                    events = &mut look => events,
+                    () = &mut stop => {
+                        // A listing under way stops at the next key, keeping what it listed
+                        // for the next run; a look that ends within GRACE is kept and said,
+                        // one that does not is dropped whole (its checkpoint stays).
+                        stopping.store(true, std::sync::atomic::Ordering::Relaxed);
+                        stopped = true;
+                        match tokio::time::timeout(GRACE, &mut look).await {
+                            Ok(events) => events,
+                            Err(_) => break 'watching Exit::Done,
+                        }
+                    }
+                }
             };
             failing |= w.status.failing.is_some();
             if let Err(e) = w.save() {
@@ -189,6 +206,9 @@ pub(super) async fn watch(
             if let Err(e) = sinks.send(&events, &mut **out, &mut **err) {
                 say!(console, "lockwatch: {}", shown(&e));
                 failing = true;
+            }
+            if stopped {
+                break 'watching Exit::Done;
             }
         }
         if args.once {
@@ -220,6 +240,9 @@ pub(super) async fn watch(
     tear_down_notifications(&connection, &watched, console).await;
     exit
 }
+
+/// How long a look under way may take to end once the watcher is asked to stop.
+const GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The soonest a look follows the last when notices bring it forward.
 const EARLIEST: std::time::Duration = std::time::Duration::from_secs(10);

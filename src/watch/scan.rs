@@ -33,13 +33,24 @@ const CHECKPOINT: Duration = Duration::from_secs(30);
 const RESUME_FORMAT: u32 = 1;
 
 /// How a scan runs.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Plan {
     /// Go on from a checkpoint where there is one, and leave one when cut short.
     pub resumable: bool,
     /// Stop at a key boundary once this long has passed (leaving a checkpoint): the rest is
     /// listed at the next look. At least one key is listed in each piece.
     pub budget: Option<Duration>,
+    /// Set when the watcher is asked to stop (SIGTERM, Ctrl-C): stop the same way at the
+    /// next key boundary.
+    pub stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+}
+
+impl Plan {
+    fn stopping(&self) -> bool {
+        self.stop
+            .as_ref()
+            .is_some_and(|s| s.load(std::sync::atomic::Ordering::Relaxed))
+    }
 }
 
 /// What a scan found.
@@ -312,7 +323,8 @@ pub async fn scan(
                             return Err(failed);
                         }
                         last = Some(key.to_string());
-                        let out_of_time = plan.budget.is_some_and(|b| started.elapsed() >= b);
+                        let out_of_time =
+                            plan.budget.is_some_and(|b| started.elapsed() >= b) || plan.stopping();
                         if plan.resumable && (out_of_time || saved_at.elapsed() >= CHECKPOINT) {
                             if let Err(e) = save(&scanned, &mut out, &key) {
                                 let failed = disk_error(&dir.join(RESUME), e);

@@ -1828,3 +1828,113 @@ fn the_ui_marks_what_the_watchers_of_its_state_folder_alert_on() {
         "{screen}"
     );
 }
+
+/// A watcher stopped (SIGTERM, as systemd stops it) while it lists: the listing stops at the
+/// next key and keeps what it listed, the look's events are said, and the next run goes on
+/// after the kept key rather than from the start.
+#[test]
+fn a_watcher_stopped_while_it_lists_keeps_what_it_listed() {
+    use support::faults::{Fault, Filter};
+    let (_, bucket, proxy, user) = keys_behind_a_proxy("stopped", "s", 60);
+    // Each page takes 200 ms: the listing of 60 keys, 5 a page, takes over 2 s.
+    proxy.inject(
+        Filter::target("versions"),
+        Fault::Delay(std::time::Duration::from_millis(200)),
+        None,
+    );
+    let state = user.state();
+    let events_file = user.home.path().join("events.jsonl");
+    let location = format!("s3://{bucket}/");
+    let mut command = user.command(&[
+        "--listings",
+        "1",
+        "watch",
+        "--interval",
+        "3600",
+        "--max-keys",
+        "5",
+        "--events",
+        events_file.to_str().expect("UTF-8"),
+        "--state-dir",
+        state.to_str().expect("UTF-8"),
+        &location,
+    ]);
+    command.stdout(Stdio::null()).stderr(Stdio::null());
+    let mut watcher = support::daemon::Stopped(command.spawn().expect("start the watcher"));
+    let listed = |proxy: &support::faults::FaultProxy| {
+        proxy
+            .seen()
+            .iter()
+            .filter(|(l, _)| l.contains("versions") && l.contains("max-keys=5"))
+            .count()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while listed(&proxy) < 4 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the listing never began"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let pid = watcher.0.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill")
+            .success()
+    );
+    let asked = std::time::Instant::now();
+    let code = watcher.0.wait().expect("wait");
+    assert_eq!(code.code(), Some(0));
+    assert!(
+        asked.elapsed() < std::time::Duration::from_secs(5),
+        "stopping took {:?}",
+        asked.elapsed()
+    );
+    let dir = lockwatch::watch::state::folder(&state, "watch", &proxy.endpoint, &bucket, "");
+    let checkpoint: Value = serde_json::from_slice(
+        &std::fs::read(dir.join("listing.resume.json")).expect("a checkpoint was left"),
+    )
+    .expect("checkpoint");
+    let after = checkpoint["after"]
+        .as_str()
+        .expect("the key it goes on after");
+    assert!(after.starts_with("s/") && after < "s/059", "{checkpoint}");
+    // The look was said: the baseline, with the listing under way.
+    let said = std::fs::read_to_string(&events_file).expect("events");
+    assert!(
+        said.contains("listed so far: the listing goes on at the next look"),
+        "{said}"
+    );
+
+    // The next run goes on after the kept key, and the listing is whole.
+    proxy.clear();
+    let seen = proxy.seen().len();
+    let out = user.run(&[
+        "--listings",
+        "1",
+        "watch",
+        "--once",
+        "--max-keys",
+        "5",
+        "--state-dir",
+        state.to_str().expect("UTF-8"),
+        &location,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let first = proxy.seen()[seen..]
+        .iter()
+        .map(|(l, _)| l.clone())
+        .find(|l| l.contains("versions") && l.contains("max-keys=5"))
+        .expect("a listing");
+    assert!(
+        first.contains(&format!("key-marker={}", after.replace('/', "%2F"))),
+        "the next run did not go on after {after}: {first}"
+    );
+    let status: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("status.json")).expect("status"))
+            .expect("status");
+    assert_eq!(status["listed"].as_u64(), Some(60), "{status}");
+    assert!(!dir.join("listing.resume.json").exists());
+}
