@@ -375,6 +375,7 @@ impl Watched {
         self.status.risks = risks;
         self.metrics.window = snapshot.window;
         self.metrics.storm_active = self.storm.active.is_some();
+        self.metrics.listing_so_far = self.status.listing_so_far;
         self.metrics.weakened = BTreeMap::new();
         for e in &self.status.weakened {
             *self.metrics.weakened.entry(e.event).or_insert(0) += 1;

@@ -1703,12 +1703,16 @@ fn a_listing_longer_than_the_interval_goes_on_at_the_next_look() {
     let state = user.state();
     let events_file = user.home.path().join("events.jsonl");
     let location = format!("s3://{bucket}/");
+    let port = support::free_port();
+    let metrics_addr = format!("127.0.0.1:{port}");
     let mut command = user.command(&[
         "--listings",
         "1",
         "watch",
         "--interval",
         "1",
+        "--metrics",
+        &metrics_addr,
         "--storm",
         "10",
         "--max-keys",
@@ -1727,6 +1731,7 @@ fn a_listing_longer_than_the_interval_goes_on_at_the_next_look() {
 
     // The first listing comes in pieces, each interval's posture read between them.
     let mut pieces = 0;
+    let mut progress_scraped = 0;
     let mut before = None;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     let listed = loop {
@@ -1737,14 +1742,25 @@ fn a_listing_longer_than_the_interval_goes_on_at_the_next_look() {
         let status = wait_for_interval(&status_path, before.take());
         before = status["updated_at"].as_str().map(str::to_string);
         assert!(status["failing"].is_null(), "{status}");
-        if status["listing_so_far"].as_u64().is_some() {
+        if let Some(n) = status["listing_so_far"].as_u64() {
             pieces += 1;
+            // /metrics says the same while no other look has ended.
+            let metrics = scrape(port);
+            let again = wait_for_interval(&status_path, None);
+            if again["updated_at"] == status["updated_at"] {
+                let line = format!(
+                    "lockwatch_listing_progress_entries{{bucket=\"{bucket}\",prefix=\"\"}} {n}\n"
+                );
+                assert!(metrics.contains(&line), "{line}: {metrics}");
+                progress_scraped += 1;
+            }
         }
         if let Some(n) = status["listed"].as_u64() {
             break n;
         }
     };
     assert!(pieces >= 1, "the listing was never cut at the interval");
+    assert!(progress_scraped >= 1, "the progress was never scraped");
     assert_eq!(listed, 40);
 
     each_key(

@@ -32,6 +32,9 @@ pub struct Location {
     pub listed: Option<u64>,
     /// Seconds the last listing took.
     pub listing_seconds: Option<f64>,
+    /// Versions and delete markers listed so far by a listing under way over several looks
+    /// (`None`: none is).
+    pub listing_so_far: Option<u64>,
     /// Requests the last interval sent.
     pub requests: u64,
     /// From the last lock count: versions by protection (its code), legal holds, current
@@ -159,6 +162,11 @@ pub fn render(locations: &[Location], started: f64, refused: &[(&str, u64)]) -> 
             "gauge",
             "Requests the last interval sent",
         ),
+        Family::new(
+            "lockwatch_listing_progress_entries",
+            "gauge",
+            "Versions and delete markers listed so far by a listing that goes on over several looks (absent when none does)",
+        ),
     ];
     for at in locations {
         families[0].add(at, &[], if at.up { 1.0 } else { 0.0 });
@@ -201,6 +209,9 @@ pub fn render(locations: &[Location], started: f64, refused: &[(&str, u64)]) -> 
             families[10].add(at, &[], s);
         }
         families[11].add(at, &[], at.requests as f64);
+        if let Some(n) = at.listing_so_far {
+            families[12].add(at, &[], n as f64);
+        }
     }
     let mut lock_families = [
         Family::new(
