@@ -162,7 +162,7 @@ pub(super) fn watch_demo(
             horizon_days: 7,
             max_keys: None,
             notifications: false,
-            stopping: None,
+            stopping: Default::default(),
         };
         // bup-nightly is watched by its notifications, as the sandbox sends them.
         let storm = watched.len() - 1;

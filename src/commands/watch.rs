@@ -18,7 +18,7 @@ fn settings(judge: &JudgeArgs, endpoint: &str, interval_seconds: u64) -> Setting
         horizon_days: judge.expiring,
         max_keys: judge.max_keys,
         notifications: false,
-        stopping: None,
+        stopping: Default::default(),
     }
 }
 
@@ -80,8 +80,7 @@ pub(super) async fn watch(
         if args.once { 0 } else { args.interval },
     );
     settings.notifications = args.notifications;
-    let stopping = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    settings.stopping = Some(stopping.clone());
+    let stopping = settings.stopping.clone();
     // Bucket notifications: the listener first (its address goes into the topic), then the
     // set-up, asked for.
     let mut listener = None;
@@ -187,7 +186,7 @@ pub(super) async fn watch(
                         // A listing under way stops at the next key, keeping what it listed
                         // for the next run; a look that ends within GRACE is kept and said,
                         // one that does not is dropped whole (its checkpoint stays).
-                        stopping.store(true, std::sync::atomic::Ordering::Relaxed);
+                        stopping.set();
                         stopped = true;
                         match tokio::time::timeout(GRACE, &mut look).await {
                             Ok(events) => events,

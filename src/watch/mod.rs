@@ -101,15 +101,7 @@ pub struct Settings {
     pub notifications: bool,
     /// Set when the watcher is asked to stop: a listing under way stops at the next key and
     /// keeps what it listed, and no lock count begins.
-    pub stopping: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
-}
-
-impl Settings {
-    fn stopping(&self) -> bool {
-        self.stopping
-            .as_ref()
-            .is_some_and(|s| s.load(std::sync::atomic::Ordering::Relaxed))
-    }
+    pub stopping: scan::Stop,
 }
 
 /// One watched location, with what is kept between intervals.
@@ -549,10 +541,7 @@ impl Watched {
             resumable: !settings.notifications,
             budget: (!settings.notifications && settings.interval_seconds > 0)
                 .then(|| std::time::Duration::from_secs(settings.interval_seconds)),
-            stop: settings
-                .stopping
-                .clone()
-                .filter(|_| !settings.notifications),
+            stop: settings.stopping.clone(),
         };
         let since_listed = self
             .status
@@ -666,7 +655,7 @@ impl Watched {
         failures: &mut Vec<String>,
     ) {
         let due = !settings.no_listing
-            && !settings.stopping()
+            && !settings.stopping.is_set()
             && settings.locks_every > 0
             && self.status.locks.as_ref().is_none_or(|c| {
                 s3.server_now().as_second().saturating_sub(c.at_seconds)

@@ -42,14 +42,20 @@ pub struct Plan {
     pub budget: Option<Duration>,
     /// Set when the watcher is asked to stop (SIGTERM, Ctrl-C): stop the same way at the
     /// next key boundary.
-    pub stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    pub stop: Stop,
 }
 
-impl Plan {
-    fn stopping(&self) -> bool {
-        self.stop
-            .as_ref()
-            .is_some_and(|s| s.load(std::sync::atomic::Ordering::Relaxed))
+/// Asks a watcher's look to stop early; shared by every clone. Never set: never stops.
+#[derive(Debug, Clone, Default)]
+pub struct Stop(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl Stop {
+    pub fn set(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub fn is_set(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 
@@ -323,8 +329,8 @@ pub async fn scan(
                             return Err(failed);
                         }
                         last = Some(key.to_string());
-                        let out_of_time =
-                            plan.budget.is_some_and(|b| started.elapsed() >= b) || plan.stopping();
+                        let out_of_time = plan.budget.is_some_and(|b| started.elapsed() >= b)
+                            || plan.stop.is_set();
                         if plan.resumable && (out_of_time || saved_at.elapsed() >= CHECKPOINT) {
                             if let Err(e) = save(&scanned, &mut out, &key) {
                                 let failed = disk_error(&dir.join(RESUME), e);

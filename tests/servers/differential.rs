@@ -350,18 +350,22 @@ fn csv_ids(csv: &str, context: &str) -> Vec<String> {
     ids
 }
 
+/// A new versioned bucket written as `write` does: its name and the truth.
+async fn generated(endpoint: &str, tag: &str, seed: u64, folder_objects: bool) -> (String, Truth) {
+    let s3 = support::client(endpoint).await;
+    let bucket = support::unique_bucket(tag);
+    s3.create_bucket(&bucket, None, true)
+        .unrecorded()
+        .await
+        .expect("create");
+    let truth = write(&s3, &bucket, seed, folder_objects).await;
+    (bucket, truth)
+}
+
 /// Every command against one server, checked against the truth.
 fn differential(endpoint: &str, tag: &str, seed: u64, folder_objects: bool) {
-    let (bucket, truth) = support::runtime().block_on(async {
-        let s3 = support::client(endpoint).await;
-        let bucket = support::unique_bucket(tag);
-        s3.create_bucket(&bucket, None, true)
-            .unrecorded()
-            .await
-            .expect("create");
-        let truth = write(&s3, &bucket, seed, folder_objects).await;
-        (bucket, truth)
-    });
+    let (bucket, truth) =
+        support::runtime().block_on(generated(endpoint, tag, seed, folder_objects));
     let context = format!("{tag}, seed {seed}");
     let location = format!("s3://{bucket}/");
     let all_ids: HashSet<String> = listed(&truth).into_iter().map(|(_, id, _)| id).collect();
@@ -681,13 +685,7 @@ async fn mutate(s3: &S3, bucket: &str, before: &Listed, seed: u64) {
 fn watch_differential(endpoint: &str, tag: &str, seed: u64, folder_objects: bool) -> usize {
     let runtime = support::runtime();
     let (bucket, before) = runtime.block_on(async {
-        let s3 = support::client(endpoint).await;
-        let bucket = support::unique_bucket(tag);
-        s3.create_bucket(&bucket, None, true)
-            .unrecorded()
-            .await
-            .expect("create");
-        write(&s3, &bucket, seed, folder_objects).await;
+        let (bucket, _) = generated(endpoint, tag, seed, folder_objects).await;
         let before = by_key(sdk_loop_latest(endpoint, &bucket).await);
         (bucket, before)
     });

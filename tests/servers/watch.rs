@@ -126,6 +126,24 @@ impl User {
         (support::daemon::Stopped(child), events, stderr)
     }
 
+    /// `lockwatch --listings 1 watch --max-keys 5 --state-dir … EXTRA… LOCATION`: one
+    /// listing, in pages of 5, for a test to cut where it likes.
+    fn paged(&self, extra: &[&str], location: &str) -> Command {
+        let state = self.state();
+        let mut args = vec![
+            "--listings",
+            "1",
+            "watch",
+            "--max-keys",
+            "5",
+            "--state-dir",
+            state.to_str().expect("UTF-8"),
+        ];
+        args.extend_from_slice(extra);
+        args.push(location);
+        self.command(&args)
+    }
+
     /// `check` with the state folder: its exit code and its output.
     fn check(&self, extra: &[&str], location: &str) -> (i32, String) {
         let state = self.state();
@@ -1531,6 +1549,12 @@ fn hostile_keys_in_notices_are_named_exactly_and_shown_escaped() {
     }
 }
 
+/// A JSON file lockwatch kept.
+fn json_file(path: &Path) -> Value {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
 /// What a plain SDK loop lists, as (key, version id, is a marker).
 fn plain_listing(endpoint: &str, bucket: &str) -> Vec<(String, String, bool)> {
     support::runtime().block_on(crate::differential::sdk_loop(endpoint, bucket))
@@ -1566,19 +1590,9 @@ fn a_listing_cut_short_goes_on_where_it_stopped_and_counts_each_change_once() {
     let state = user.state();
     let dir = lockwatch::watch::state::folder(&state, "watch", &proxy.endpoint, &bucket, "");
     let look = || {
-        user.run(&[
-            "--listings",
-            "1",
-            "watch",
-            "--once",
-            "--storm",
-            "10",
-            "--max-keys",
-            "5",
-            "--state-dir",
-            state.to_str().expect("UTF-8"),
-            &location,
-        ])
+        user.paged(&["--once", "--storm", "10"], &location)
+            .output()
+            .expect("run lockwatch")
     };
     let first = look();
     assert_eq!(first.status.code(), Some(0), "{first:?}");
@@ -1632,9 +1646,7 @@ fn a_listing_cut_short_goes_on_where_it_stopped_and_counts_each_change_once() {
         .to_string();
     assert!(kept.starts_with("k/0") && kept.as_str() < "k/020", "{kept}");
     assert!(dir.join("listing.resume.json").is_file());
-    let status: Value =
-        serde_json::from_slice(&std::fs::read(dir.join("status.json")).expect("status.json"))
-            .expect("status");
+    let status = json_file(&dir.join("status.json"));
     assert!(
         status["listing_so_far"].as_u64().is_some_and(|n| n >= 10),
         "{status}"
@@ -1672,9 +1684,7 @@ fn a_listing_cut_short_goes_on_where_it_stopped_and_counts_each_change_once() {
         "the listing did not go on after {kept}: {listings:?}"
     );
     assert!(!dir.join("listing.resume.json").exists());
-    let status: Value =
-        serde_json::from_slice(&std::fs::read(dir.join("status.json")).expect("status.json"))
-            .expect("status");
+    let status = json_file(&dir.join("status.json"));
     assert_eq!(
         status["listed"].as_u64(),
         Some(after.len() as u64),
@@ -1705,24 +1715,19 @@ fn a_listing_longer_than_the_interval_goes_on_at_the_next_look() {
     let location = format!("s3://{bucket}/");
     let port = support::free_port();
     let metrics_addr = format!("127.0.0.1:{port}");
-    let mut command = user.command(&[
-        "--listings",
-        "1",
-        "watch",
-        "--interval",
-        "1",
-        "--metrics",
-        &metrics_addr,
-        "--storm",
-        "10",
-        "--max-keys",
-        "5",
-        "--events",
-        events_file.to_str().expect("UTF-8"),
-        "--state-dir",
-        state.to_str().expect("UTF-8"),
+    let mut command = user.paged(
+        &[
+            "--interval",
+            "1",
+            "--metrics",
+            &metrics_addr,
+            "--storm",
+            "10",
+            "--events",
+            events_file.to_str().expect("UTF-8"),
+        ],
         &location,
-    ]);
+    );
     command.stdout(Stdio::null()).stderr(Stdio::null());
     let _watcher = support::daemon::Stopped(command.spawn().expect("start the watcher"));
     let status_path =
@@ -1861,20 +1866,15 @@ fn a_watcher_stopped_while_it_lists_keeps_what_it_listed() {
     let state = user.state();
     let events_file = user.home.path().join("events.jsonl");
     let location = format!("s3://{bucket}/");
-    let mut command = user.command(&[
-        "--listings",
-        "1",
-        "watch",
-        "--interval",
-        "3600",
-        "--max-keys",
-        "5",
-        "--events",
-        events_file.to_str().expect("UTF-8"),
-        "--state-dir",
-        state.to_str().expect("UTF-8"),
+    let mut command = user.paged(
+        &[
+            "--interval",
+            "3600",
+            "--events",
+            events_file.to_str().expect("UTF-8"),
+        ],
         &location,
-    ]);
+    );
     command.stdout(Stdio::null()).stderr(Stdio::null());
     let mut watcher = support::daemon::Stopped(command.spawn().expect("start the watcher"));
     let listed = |proxy: &support::faults::FaultProxy| {
@@ -1909,10 +1909,7 @@ fn a_watcher_stopped_while_it_lists_keeps_what_it_listed() {
         asked.elapsed()
     );
     let dir = lockwatch::watch::state::folder(&state, "watch", &proxy.endpoint, &bucket, "");
-    let checkpoint: Value = serde_json::from_slice(
-        &std::fs::read(dir.join("listing.resume.json")).expect("a checkpoint was left"),
-    )
-    .expect("checkpoint");
+    let checkpoint = json_file(&dir.join("listing.resume.json"));
     let after = checkpoint["after"]
         .as_str()
         .expect("the key it goes on after");
@@ -1927,17 +1924,10 @@ fn a_watcher_stopped_while_it_lists_keeps_what_it_listed() {
     // The next run goes on after the kept key, and the listing is whole.
     proxy.clear();
     let seen = proxy.seen().len();
-    let out = user.run(&[
-        "--listings",
-        "1",
-        "watch",
-        "--once",
-        "--max-keys",
-        "5",
-        "--state-dir",
-        state.to_str().expect("UTF-8"),
-        &location,
-    ]);
+    let out = user
+        .paged(&["--once"], &location)
+        .output()
+        .expect("run lockwatch");
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     let first = proxy.seen()[seen..]
         .iter()
@@ -1948,9 +1938,7 @@ fn a_watcher_stopped_while_it_lists_keeps_what_it_listed() {
         first.contains(&format!("key-marker={}", after.replace('/', "%2F"))),
         "the next run did not go on after {after}: {first}"
     );
-    let status: Value =
-        serde_json::from_slice(&std::fs::read(dir.join("status.json")).expect("status"))
-            .expect("status");
+    let status = json_file(&dir.join("status.json"));
     assert_eq!(status["listed"].as_u64(), Some(60), "{status}");
     assert!(!dir.join("listing.resume.json").exists());
 }
